@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "macro.h"
+#include "model.h"
+
+/* One lookup in each direction, shared by every enum below.  Tables are indexed by the enum
+ * value, so a hole (a NULL entry) or an out-of-range value is simply "unknown". */
+
+static const char *string_table_lookup_to(const char * const *table, size_t n, int i) {
+        if (i < 0 || (size_t) i >= n)
+                return NULL;
+        return table[i];
+}
+
+static int string_table_lookup_from(const char * const *table, size_t n, const char *s) {
+        if (!s)
+                return -EINVAL;
+
+        for (size_t i = 0; i < n; i++)
+                if (streq_ptr(table[i], s))
+                        return (int) i;
+
+        return -EINVAL;
+}
+
+#define DEFINE_STRING_TABLE_LOOKUP(name, type)                                           \
+        const char *name##_to_string(type v) {                                           \
+                return string_table_lookup_to(name##_table, ELEMENTSOF(name##_table), v); \
+        }                                                                                \
+        int name##_from_string(const char *s) {                                          \
+                return string_table_lookup_from(name##_table, ELEMENTSOF(name##_table), s); \
+        }
+
+static const char * const account_kind_table[_ACCOUNT_KIND_MAX] = {
+        [ACCOUNT_HUMAN]   = "human",
+        [ACCOUNT_SERVICE] = "service",
+};
+DEFINE_STRING_TABLE_LOOKUP(account_kind, AccountKind);
+
+static const char * const package_policy_table[_PACKAGE_POLICY_MAX] = {
+        [POLICY_NONE]              = "none",
+        [POLICY_2FA_OR_AUTOMATION] = "2fa-or-automation",
+        [POLICY_2FA_ONLY]          = "2fa-only",
+};
+DEFINE_STRING_TABLE_LOOKUP(package_policy, PackagePolicy);
+
+static const char * const token_type_table[_TOKEN_TYPE_MAX] = {
+        [TOKEN_READ_ONLY]  = "read-only",
+        [TOKEN_PUBLISH]    = "publish",
+        [TOKEN_AUTOMATION] = "automation",
+};
+DEFINE_STRING_TABLE_LOOKUP(token_type, TokenType);
+
+static const char * const token_owner_table[_TOKEN_OWNER_MAX] = {
+        [TOKEN_OWNER_ACCOUNT] = "account",
+        [TOKEN_OWNER_PACKAGE] = "package",
+};
+DEFINE_STRING_TABLE_LOOKUP(token_owner, TokenOwner);
+
+static const char * const action_table[_ACTION_MAX] = {
+        [ACTION_READ]    = "read",
+        [ACTION_PUBLISH] = "publish",
+};
+DEFINE_STRING_TABLE_LOOKUP(action, Action);
+
+static const char * const authz_result_table[_AUTHZ_RESULT_MAX] = {
+        [AUTHZ_ALLOWED]      = "allowed",
+        [AUTHZ_OTP_REQUIRED] = "otp-required",
+        [AUTHZ_FORBIDDEN]    = "forbidden",
+        [AUTHZ_INVALID]      = "invalid",
+};
+DEFINE_STRING_TABLE_LOOKUP(authz_result, AuthzResult);

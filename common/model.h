@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The words of the model (design §2) and their one spelling on the bus, in the database and
+ * on the command line.  from_string() returns a negative errno (-EINVAL) for unknown words. */
+
+typedef enum AccountKind {
+        ACCOUNT_HUMAN,
+        ACCOUNT_SERVICE,
+        _ACCOUNT_KIND_MAX,
+} AccountKind;
+
+typedef enum PackagePolicy {
+        POLICY_NONE,               /* "none": 2FA not required to publish */
+        POLICY_2FA_OR_AUTOMATION,  /* "2fa-or-automation": default for new packages */
+        POLICY_2FA_ONLY,           /* "2fa-only": every publish needs an OTP, automation refused */
+        _PACKAGE_POLICY_MAX,
+} PackagePolicy;
+#define PACKAGE_POLICY_DEFAULT POLICY_2FA_OR_AUTOMATION
+
+typedef enum TokenType {
+        TOKEN_READ_ONLY,   /* "read-only" */
+        TOKEN_PUBLISH,     /* "publish" */
+        TOKEN_AUTOMATION,  /* "automation" */
+        _TOKEN_TYPE_MAX,
+} TokenType;
+
+typedef enum TokenOwner {
+        TOKEN_OWNER_ACCOUNT,  /* "account": acts as its account, dies with it */
+        TOKEN_OWNER_PACKAGE,  /* "package": owned by its packages, outlives its creator */
+        _TOKEN_OWNER_MAX,
+} TokenOwner;
+
+typedef enum Action {
+        ACTION_READ,
+        ACTION_PUBLISH,
+        _ACTION_MAX,
+} Action;
+
+typedef enum AuthzResult {
+        AUTHZ_ALLOWED,       /* "allowed" */
+        AUTHZ_OTP_REQUIRED,  /* "otp-required": HTTP 401 + WWW-Authenticate: OTP */
+        AUTHZ_FORBIDDEN,     /* "forbidden": HTTP 403 */
+        AUTHZ_INVALID,       /* "invalid": HTTP 401 */
+        _AUTHZ_RESULT_MAX,
+} AuthzResult;
+
+const char *account_kind_to_string(AccountKind k);
+int account_kind_from_string(const char *s);
+const char *package_policy_to_string(PackagePolicy p);
+int package_policy_from_string(const char *s);
+const char *token_type_to_string(TokenType t);
+int token_type_from_string(const char *s);
+const char *token_owner_to_string(TokenOwner o);
+int token_owner_from_string(const char *s);
+const char *action_to_string(Action a);
+int action_from_string(const char *s);
+const char *authz_result_to_string(AuthzResult r);
+int authz_result_from_string(const char *s);

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The one place that names the bus API: bus name, object, interface and error names.
+ * dbus/org.pkgtoken1.xml is the contract; a test checks the daemon matches it. */
+
+#define PKGTOKEN_BUS_NAME       "org.pkgtoken1"
+#define PKGTOKEN_OBJECT_PATH    "/org/pkgtoken1"
+#define PKGTOKEN_MANAGER_IFACE  "org.pkgtoken1.Manager"
+
+/* Environment variable naming a private bus, for the daemon and the CLI alike. */
+#define PKGTOKEN_BUS_ADDRESS_ENV "PKGTOKEN_BUS_ADDRESS"
+
+#define PKGTOKEN_ERROR_PREFIX             "org.pkgtoken1.Error."
+#define PKGTOKEN_ERROR_NO_SUCH_ACCOUNT    PKGTOKEN_ERROR_PREFIX "NoSuchAccount"
+#define PKGTOKEN_ERROR_NO_SUCH_PACKAGE    PKGTOKEN_ERROR_PREFIX "NoSuchPackage"
+#define PKGTOKEN_ERROR_NO_SUCH_TOKEN      PKGTOKEN_ERROR_PREFIX "NoSuchToken"
+#define PKGTOKEN_ERROR_ACCOUNT_EXISTS     PKGTOKEN_ERROR_PREFIX "AccountExists"
+#define PKGTOKEN_ERROR_PACKAGE_EXISTS     PKGTOKEN_ERROR_PREFIX "PackageExists"
+#define PKGTOKEN_ERROR_NOT_MAINTAINER     PKGTOKEN_ERROR_PREFIX "NotMaintainer"
+#define PKGTOKEN_ERROR_ALREADY_MAINTAINER PKGTOKEN_ERROR_PREFIX "AlreadyMaintainer"
+#define PKGTOKEN_ERROR_LAST_MAINTAINER    PKGTOKEN_ERROR_PREFIX "LastMaintainer"
+#define PKGTOKEN_ERROR_ACCESS_DENIED      PKGTOKEN_ERROR_PREFIX "AccessDenied"
+#define PKGTOKEN_ERROR_INVALID_ARGUMENT   PKGTOKEN_ERROR_PREFIX "InvalidArgument"

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+
+#include "macro.h"
+#include "manager.h"
+#include "names.h"
+
+#define DEFAULT_STATE_DIR "/var/lib/pkgtoken"
+
+typedef struct Options {
+        const char *state_dir;
+        const char *bus_address;
+} Options;
+
+static void help(void) {
+        printf("Usage: pkgtokend [OPTIONS]\n\n"
+               "Owns the pkgtoken database and answers token, account and package requests on D-Bus\n"
+               "as %s on %s.\n\n"
+               "  -h --help               Show this help\n"
+               "     --version            Show the version\n"
+               "     --state-dir=DIR      Keep the database in DIR (default: $STATE_DIRECTORY, else %s)\n"
+               "     --bus-address=ADDR   Serve on this bus instead of the system bus\n"
+               "                          (default: $%s, else the system bus)\n",
+               PKGTOKEN_BUS_NAME, PKGTOKEN_OBJECT_PATH, DEFAULT_STATE_DIR, PKGTOKEN_BUS_ADDRESS_ENV);
+}
+
+/* systemd passes StateDirectory= as $STATE_DIRECTORY, colon-separated when there are several;
+ * ours is the first. */
+static char *state_dir_from_environment(void) {
+        const char *e = getenv("STATE_DIRECTORY");
+        if (isempty(e))
+                return strdup(DEFAULT_STATE_DIR);
+        return strndup(e, strcspn(e, ":"));
+}
+
+/* Returns 1 to run, 0 to exit successfully, -EINVAL on a usage error. */
+static int parse_argv(int argc, char *argv[], Options *o) {
+        enum { ARG_VERSION = 0x100, ARG_STATE_DIR, ARG_BUS_ADDRESS };
+        static const struct option options[] = {
+                { "help",        no_argument,       NULL, 'h'             },
+                { "version",     no_argument,       NULL, ARG_VERSION     },
+                { "state-dir",   required_argument, NULL, ARG_STATE_DIR   },
+                { "bus-address", required_argument, NULL, ARG_BUS_ADDRESS },
+                {}
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("pkgtokend %s\n", PKGTOKEN_VERSION);
+                        return 0;
+                case ARG_STATE_DIR:
+                        if (isempty(optarg)) {
+                                fprintf(stderr, "pkgtokend: --state-dir= needs a directory\n");
+                                return -EINVAL;
+                        }
+                        o->state_dir = optarg;
+                        break;
+                case ARG_BUS_ADDRESS:
+                        if (isempty(optarg)) {
+                                fprintf(stderr, "pkgtokend: --bus-address= needs an address\n");
+                                return -EINVAL;
+                        }
+                        o->bus_address = optarg;
+                        break;
+                default:
+                        return -EINVAL;
+                }
+        if (optind < argc) {
+                fprintf(stderr, "pkgtokend: unexpected argument '%s'\n", argv[optind]);
+                return -EINVAL;
+        }
+        return 1;
+}
+
+static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+static int setup_signals(sd_event *e) {
+        sigset_t mask;
+        int r;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return -errno;
+        r = sd_event_add_signal(e, NULL, SIGTERM, on_exit_signal, NULL);
+        if (r < 0)
+                return r;
+        return sd_event_add_signal(e, NULL, SIGINT, on_exit_signal, NULL);
+}
+
+int main(int argc, char *argv[]) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        _cleanup_free_ char *default_state_dir = NULL;
+        Options o = {};
+        int r;
+
+        r = parse_argv(argc, argv, &o);
+        if (r <= 0)
+                return r < 0 ? 2 : 0;
+        if (!o.bus_address && !isempty(getenv(PKGTOKEN_BUS_ADDRESS_ENV)))
+                o.bus_address = getenv(PKGTOKEN_BUS_ADDRESS_ENV);
+        if (!o.state_dir) {
+                default_state_dir = state_dir_from_environment();
+                if (!default_state_dir)
+                        return 1;
+                o.state_dir = default_state_dir;
+        }
+
+        /* The database and its WAL are readable by the daemon alone. */
+        umask(0077);
+
+        r = manager_new(o.state_dir, &m);
+        if (r < 0) {
+                if (r == -ENOMEM)
+                        fprintf(stderr, "pkgtokend: out of memory\n");
+                return 1;
+        }
+        r = setup_signals(m->event);
+        if (r < 0) {
+                fprintf(stderr, "pkgtokend: cannot set up signal handling: %s\n", strerror(-r));
+                return 1;
+        }
+        r = manager_connect_bus(m, o.bus_address);
+        if (r < 0)
+                return 1;
+
+        (void) sd_notify(false, "READY=1\nSTATUS=Serving token checks.");
+        r = manager_run(m);
+        (void) sd_notify(false, "STOPPING=1\nSTATUS=Shutting down.");
+        if (r < 0) {
+                fprintf(stderr, "pkgtokend: event loop failed: %s\n", strerror(-r));
+                return 1;
+        }
+        return 0;
+}

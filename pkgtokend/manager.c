@@ -1,0 +1,1468 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <search.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "decision.h"
+#include "manager.h"
+#include "names.h"
+#include "token.h"
+#include "validate.h"
+
+/* A last-used time older than this is rewritten; newer ones are left alone, so a token used
+ * a thousand times a second costs one write a minute. */
+#define LAST_USED_GRANULARITY (60 * USEC_PER_SEC)
+/* How long collected last-used times wait before they are written together. */
+#define FLUSH_DELAY (1 * USEC_PER_SEC)
+#define REMOTE_MAX 64
+#define OTP_MAX 16
+
+/* ------------------------------------------------------------------------------------------ */
+/* Errors                                                                                     */
+
+/* Store errors become bus errors; -EIO and friends were already logged by the store and are
+ * reported without detail, so no SQL or path leaks to callers. */
+static int reply_store_error(sd_bus_error *error, int r, const char *not_found_error, const char *what) {
+        switch (r) {
+        case -ENOENT:
+                return sd_bus_error_setf(error, not_found_error, "No such %s.", what);
+        case -ENOMEM:
+                return -ENOMEM;
+        case -ENOSPC:
+                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "The token store is out of disk space.");
+        default:
+                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "The token store failed; see the pkgtokend log.");
+        }
+}
+
+static int invalid_argument(sd_bus_error *error, const char *message) {
+        return sd_bus_error_set(error, PKGTOKEN_ERROR_INVALID_ARGUMENT, message);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Callers                                                                                    */
+
+/* Until polkit and registry groups are wired up, everything is for root and for the uid the
+ * daemon runs as (which lets the tests run unprivileged). */
+static int verify_caller(Manager *m, sd_bus_message *msg, sd_bus_error *error, uid_t *ret_uid) {
+        uid_t uid;
+        int r;
+
+        r = creds_cache_sender_uid(m->creds, msg, &uid);
+        if (r < 0)
+                return sd_bus_error_set(error, PKGTOKEN_ERROR_ACCESS_DENIED, "Cannot determine the caller's identity.");
+        if (uid != 0 && uid != m->own_uid)
+                return sd_bus_error_set(error, PKGTOKEN_ERROR_ACCESS_DENIED, "Access denied.");
+        if (ret_uid)
+                *ret_uid = uid;
+        return 1;
+}
+
+static void format_caller(uid_t uid, char buf[static 32]) {
+        snprintf(buf, 32, "uid %u", (unsigned) uid);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Reading arguments                                                                          */
+
+typedef enum OptionType {
+        OPTION_STRING,
+        OPTION_BOOL,
+} OptionType;
+
+typedef struct OptionSpec {
+        const char *key;
+        OptionType type;
+        void *value;     /* const char ** or bool * */
+} OptionSpec;
+
+/* Reads an a{sv} of options.  Unknown keys and wrong types are refused: a caller that asks
+ * for something this daemon does not know must not be silently ignored. */
+static int read_options(sd_bus_message *msg, const OptionSpec *specs, size_t n_specs, sd_bus_error *error) {
+        int r;
+
+        r = sd_bus_message_enter_container(msg, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
+                const OptionSpec *spec = NULL;
+                const char *key;
+
+                r = sd_bus_message_read(msg, "s", &key);
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; i < n_specs; i++)
+                        if (streq(specs[i].key, key))
+                                spec = &specs[i];
+                if (!spec)
+                        return sd_bus_error_setf(error, PKGTOKEN_ERROR_INVALID_ARGUMENT, "Unknown option '%.64s'.", key);
+
+                if (spec->type == OPTION_STRING)
+                        r = sd_bus_message_read(msg, "v", "s", (const char **) spec->value);
+                else {
+                        int b;
+                        r = sd_bus_message_read(msg, "v", "b", &b);
+                        if (r >= 0)
+                                *(bool *) spec->value = b;
+                }
+                if (r < 0)
+                        return sd_bus_error_setf(error, PKGTOKEN_ERROR_INVALID_ARGUMENT,
+                                                 "Option '%s' has the wrong type.", spec->key);
+                r = sd_bus_message_exit_container(msg);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(msg);
+}
+
+/* Reads an "as" into a newly allocated NULL-terminated vector (never NULL on success). */
+static int read_strv_limited(sd_bus_message *msg, size_t max, char ***ret, sd_bus_error *error, const char *what) {
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        r = sd_bus_message_read_strv(msg, &l);
+        if (r < 0)
+                return r;
+        if (!l) {
+                l = calloc(1, sizeof(char *));
+                if (!l)
+                        return -ENOMEM;
+        }
+        if (strv_length(l) > max)
+                return sd_bus_error_setf(error, PKGTOKEN_ERROR_INVALID_ARGUMENT, "Too many %s (at most %zu).", what, max);
+        *ret = l;
+        l = NULL;
+        return 0;
+}
+
+static int canonical_package_name(const char *name, char **ret, sd_bus_error *error) {
+        int r = package_name_canonicalize(name, ret);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return invalid_argument(error, "Invalid package name: use an npm name (name or @scope/name) "
+                                               "or a PyPI name.");
+        return 0;
+}
+
+static int check_account_name(const char *name, sd_bus_error *error) {
+        if (!account_name_is_valid(name))
+                return invalid_argument(error, "Invalid account name: 1-64 characters of a-z, 0-9, '.', '_', '-', "
+                                               "starting with a letter or digit.");
+        return 0;
+}
+
+static int parse_policy(const char *s, bool empty_is_default, PackagePolicy *ret, sd_bus_error *error) {
+        if (empty_is_default && isempty(s)) {
+                *ret = PACKAGE_POLICY_DEFAULT;
+                return 0;
+        }
+        int p = package_policy_from_string(s);
+        if (p < 0)
+                return invalid_argument(error, "Invalid publishing policy: use none, 2fa-or-automation or 2fa-only.");
+        *ret = p;
+        return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Writing records                                                                            */
+
+static int append_entry(sd_bus_message *reply, const char *key, const char *type, ...) {
+        va_list ap;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'e', "sv");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(reply, "s", key);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'v', type);
+        if (r < 0)
+                return r;
+        va_start(ap, type);
+        r = sd_bus_message_appendv(reply, type, ap);
+        va_end(ap);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
+}
+
+static int append_strv_entry(sd_bus_message *reply, const char *key, char * const *l) {
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'e', "sv");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(reply, "s", key);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'v', "as");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append_strv(reply, (char **) l);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
+}
+
+#define APPEND(call)                            \
+        do {                                    \
+                int _r = (call);                \
+                if (_r < 0)                     \
+                        return _r;              \
+        } while (0)
+
+static int append_account(sd_bus_message *reply, const AccountRecord *a) {
+        APPEND(sd_bus_message_open_container(reply, 'a', "{sv}"));
+        APPEND(append_entry(reply, "name", "s", a->name));
+        APPEND(append_entry(reply, "email", "s", a->email));
+        APPEND(append_entry(reply, "kind", "s", account_kind_to_string(a->kind)));
+        APPEND(append_entry(reply, "locked", "b", (int) a->locked));
+        APPEND(append_entry(reply, "created_at", "t", (uint64_t) a->created_at));
+        return sd_bus_message_close_container(reply);
+}
+
+static int append_package(sd_bus_message *reply, const PackageRecord *p) {
+        APPEND(sd_bus_message_open_container(reply, 'a', "{sv}"));
+        APPEND(append_entry(reply, "name", "s", p->name));
+        APPEND(append_entry(reply, "policy", "s", package_policy_to_string(p->policy)));
+        APPEND(append_strv_entry(reply, "maintainers", p->maintainers));
+        APPEND(append_entry(reply, "created_at", "t", (uint64_t) p->created_at));
+        return sd_bus_message_close_container(reply);
+}
+
+static const char *token_state(const TokenRecord *t, usec_t now) {
+        if (t->revoked_at != 0)
+                return "revoked";
+        if (t->expires_at != 0 && now >= t->expires_at)
+                return "expired";
+        return "active";
+}
+
+/* Everything about a token except its secret, which is not stored and so cannot leak here. */
+static int append_token(sd_bus_message *reply, const TokenRecord *t, usec_t now) {
+        APPEND(sd_bus_message_open_container(reply, 'a', "{sv}"));
+        APPEND(append_entry(reply, "id", "s", t->id));
+        APPEND(append_entry(reply, "prefix", "s", t->prefix));
+        APPEND(append_entry(reply, "type", "s", token_type_to_string(t->type)));
+        APPEND(append_entry(reply, "owner", "s", token_owner_to_string(t->owner)));
+        APPEND(append_entry(reply, "account", "s", t->account));
+        APPEND(append_strv_entry(reply, "scope", t->scope));
+        APPEND(append_entry(reply, "description", "s", t->description));
+        APPEND(append_entry(reply, "created_by", "s", t->created_by));
+        APPEND(append_entry(reply, "created_at", "t", (uint64_t) t->created_at));
+        APPEND(append_entry(reply, "expires_at", "t", (uint64_t) t->expires_at));
+        APPEND(append_entry(reply, "last_used_at", "t", (uint64_t) t->last_used_at));
+        APPEND(append_entry(reply, "last_used_from", "s", t->last_used_from));
+        APPEND(append_strv_entry(reply, "allowed_cidrs", t->cidrs));
+        APPEND(append_entry(reply, "revoked_at", "t", (uint64_t) t->revoked_at));
+        APPEND(append_entry(reply, "state", "s", token_state(t, now)));
+        return sd_bus_message_close_container(reply);
+}
+
+static int append_audit_event(sd_bus_message *reply, const AuditEvent *e) {
+        APPEND(sd_bus_message_open_container(reply, 'a', "{sv}"));
+        APPEND(append_entry(reply, "time", "t", (uint64_t) e->time));
+        APPEND(append_entry(reply, "action", "s", e->action));
+        APPEND(append_entry(reply, "package", "s", e->package));
+        APPEND(append_entry(reply, "result", "s", e->result));
+        APPEND(append_entry(reply, "actor", "s", e->actor));
+        APPEND(append_entry(reply, "token_id", "s", e->token_id));
+        APPEND(append_entry(reply, "remote", "s", e->remote));
+        APPEND(append_entry(reply, "reason", "s", e->reason));
+        return sd_bus_message_close_container(reply);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Status                                                                                     */
+
+static int method_get_status(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Manager *m = userdata;
+        StoreCounts counts;
+        int r;
+
+        r = verify_caller(m, msg, error, NULL);
+        if (r < 0)
+                return r;
+        r = store_counts(m->store, now_realtime_usec(), &counts);
+        if (r < 0)
+                return reply_store_error(error, r, SD_BUS_ERROR_FAILED, "status");
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        APPEND(sd_bus_message_open_container(reply, 'a', "{sv}"));
+        APPEND(append_entry(reply, "version", "s", PKGTOKEN_VERSION));
+        APPEND(append_entry(reply, "schema_version", "u", (uint32_t) STORE_SCHEMA_VERSION));
+        APPEND(append_entry(reply, "state_directory", "s", m->state_dir));
+        APPEND(append_entry(reply, "accounts", "t", counts.accounts));
+        APPEND(append_entry(reply, "packages", "t", counts.packages));
+        APPEND(append_entry(reply, "tokens", "t", counts.tokens));
+        APPEND(append_entry(reply, "active_tokens", "t", counts.active_tokens));
+        APPEND(sd_bus_message_close_container(reply));
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Accounts                                                                                   */
+
+static int method_create_account(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *name, *email, *kind_string;
+        int kind, r;
+
+        r = sd_bus_message_read(msg, "sss", &name, &email, &kind_string);
+        if (r < 0)
+                return r;
+        r = read_options(msg, NULL, 0, error);
+        if (r < 0)
+                return r;
+        r = verify_caller(m, msg, error, NULL);
+        if (r < 0)
+                return r;
+
+        r = check_account_name(name, error);
+        if (r < 0)
+                return r;
+        if (!email_is_valid(email))
+                return invalid_argument(error, "Invalid e-mail address.");
+        kind = isempty(kind_string) ? ACCOUNT_HUMAN : account_kind_from_string(kind_string);
+        if (kind < 0)
+                return invalid_argument(error, "Invalid account kind: use human or service.");
+
+        r = store_account_insert(m->store, name, email, kind, now_realtime_usec());
+        if (r == -EEXIST)
+                return sd_bus_error_setf(error, PKGTOKEN_ERROR_ACCOUNT_EXISTS, "Account '%s' already exists.", name);
+        if (r < 0)
+                return reply_store_error(error, r, SD_BUS_ERROR_FAILED, "account");
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int method_get_account(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(account_record_done) AccountRecord a = {};
+        Manager *m = userdata;
+        const char *name;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &name);
+        if (r < 0)
+                return r;
+        r = verify_caller(m, msg, error, NULL);
+        if (r < 0)
+                return r;
+        r = check_account_name(name, error);
+        if (r < 0)
+                return r;
+        r = store_account_get(m->store, name, &a);
+        if (r < 0)
+                return reply_store_error(error, r, PKGTOKEN_ERROR_NO_SUCH_ACCOUNT, "account");
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = append_account(reply, &a);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int list_account_cb(const AccountRecord *a, void *userdata) {
+        return append_account(userdata, a);
+}
+
+static int method_list_accounts(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Manager *m = userdata;
+        int r;
+
+        r = verify_caller(m, msg, error, NULL);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        APPEND(sd_bus_message_open_container(reply, 'a', "a{sv}"));
+        r = store_account_foreach(m->store, list_account_cb, reply);
+        if (r < 0)
+                return reply_store_error(error, r, SD_BUS_ERROR_FAILED, "account");
+        APPEND(sd_bus_message_close_container(reply));
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_set_account_locked(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *name;
+        int locked, r;
+
+        r = sd_bus_message_read(msg, "sb", &name, &locked);
+        if (r < 0)
+                return r;
+        r = verify_caller(m, msg, error, NULL);
+        if (r < 0)
+                return r;
+        r = check_account_name(name, error);
+        if (r < 0)
+                return r;
+        r = store_account_set_locked(m->store, name, locked);
+        if (r < 0)
+                return reply_store_error(error, r, PKGTOKEN_ERROR_NO_SUCH_ACCOUNT, "account");
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int method_remove_account(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *name;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &name);
+        if (r < 0)
+                return r;
+        r = verify_caller(m, msg, error, NULL);
+        if (r < 0)
+                return r;
+        r = check_account_name(name, error);
+        if (r < 0)
+                return r;
+        /* Its account tokens and maintainerships go with it (ON DELETE CASCADE); package tokens
+         * it created stay, owned by their packages. */
+        r = store_account_delete(m->store, name);
+        if (r < 0)
+                return reply_store_error(error, r, PKGTOKEN_ERROR_NO_SUCH_ACCOUNT, "account");
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Packages                                                                                   */
+
+static int load_account(Manager *m, const char *name, AccountRecord *ret, sd_bus_error *error) {
+        int r = check_account_name(name, error);
+        if (r < 0)
+                return r;
+        r = store_account_get(m->store, name, ret);
+        if (r == -ENOENT)
+                return sd_bus_error_setf(error, PKGTOKEN_ERROR_NO_SUCH_ACCOUNT, "No such account '%s'.", name);
+        if (r < 0)
+                return reply_store_error(error, r, PKGTOKEN_ERROR_NO_SUCH_ACCOUNT, "account");
+        return 0;
+}
+
+static int load_package(Manager *m, const char *name, PackageRecord *ret, sd_bus_error *error) {
+        _cleanup_free_ char *canonical = NULL;
+        int r = canonical_package_name(name, &canonical, error);
+        if (r < 0)
+                return r;
+        r = store_package_get(m->store, canonical, ret);
+        if (r == -ENOENT)
+                return sd_bus_error_setf(error, PKGTOKEN_ERROR_NO_SUCH_PACKAGE, "No such package '%s'.", canonical);
+        if (r < 0)
+                return reply_store_error(error, r, PKGTOKEN_ERROR_NO_SUCH_PACKAGE, "package");
+        return 0;
+}
+
+static int method_create_package(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_transaction_ Transaction tx = {};
+        _cleanup_strv_free_ char **maintainers = NULL;
+        _cleanup_free_ char *name = NULL;
+        Manager *m = userdata;
+        const char *name_arg, *policy_arg;
+        PackagePolicy policy = PACKAGE_POLICY_DEFAULT;
+        int64_t package_id;
+        usec_t now = now_realtime_usec();
+        int r;
+
+        r = sd_bus_message_read(msg, "ss", &name_arg, &policy_arg);
+        if (r < 0)
+                return r;
+        r = read_strv_limited(msg, 64, &maintainers, error, "maintainers");
+        if (r < 0)
+                return r;
+        r = verify_caller(m, msg, error, NULL);
+        if (r < 0)
+                return r;
+        r = canonical_package_name(name_arg, &name, error);
+        if (r < 0)
+                return r;
+        r = parse_policy(policy_arg, true, &policy, error);
+        if (r < 0)
+                return r;
+
+        r = store_begin(m->store, &tx);
+        if (r < 0)
+                return reply_store_error(error, r, SD_BUS_ERROR_FAILED, "package");
+        r = store_package_insert(m->store, name, policy, now, &package_id);
+        if (r == -EEXIST)
+                return sd_bus_error_setf(error, PKGTOKEN_ERROR_PACKAGE_EXISTS, "Package '%s' already exists.", name);
+        if (r < 0)
+                return reply_store_error(error, r, SD_BUS_ERROR_FAILED, "package");
+        STRV_FOREACH(a, maintainers) {
+                _cleanup_(account_record_done) AccountRecord account = {};
+                r = load_account(m, *a, &account, error);
+                if (r < 0)
+                        return r;
+                r = store_maintainer_add(m->store, package_id, account.id, now);
+                if (r < 0 && r != -EEXIST)   /* a name given twice is harmless */
+                        return reply_store_error(error, r, SD_BUS_ERROR_FAILED, "maintainer");
+        }
+        r = store_commit(&tx);
+        if (r < 0)
+                return reply_store_error(error, r, SD_BUS_ERROR_FAILED, "package");
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int method_get_package(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(package_record_done) PackageRecord p = {};
+        Manager *m = userdata;
+        const char *name;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &name);
+        if (r < 0)
+                return r;
+        r = verify_caller(m, msg, error, NULL);
+        if (r < 0)
+                return r;
+        r = load_package(m, name, &p, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = append_package(reply, &p);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int list_package_cb(const PackageRecord *p, void *userdata) {
+        return append_package(userdata, p);
+}
+
+static int method_list_packages(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Manager *m = userdata;
+        int r;
+
+        r = verify_caller(m, msg, error, NULL);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        APPEND(sd_bus_message_open_container(reply, 'a', "a{sv}"));
+        r = store_package_foreach(m->store, list_package_cb, reply);
+        if (r < 0)
+                return reply_store_error(error, r, SD_BUS_ERROR_FAILED, "package");
+        APPEND(sd_bus_message_close_container(reply));
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_set_package_policy(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ char *name = NULL;
+        Manager *m = userdata;
+        const char *name_arg, *policy_arg;
+        PackagePolicy policy = PACKAGE_POLICY_DEFAULT;
+        int r;
+
+        r = sd_bus_message_read(msg, "ss", &name_arg, &policy_arg);
+        if (r < 0)
+                return r;
+        r = verify_caller(m, msg, error, NULL);
+        if (r < 0)
+                return r;
+        r = canonical_package_name(name_arg, &name, error);
+        if (r < 0)
+                return r;
+        r = parse_policy(policy_arg, false, &policy, error);
+        if (r < 0)
+                return r;
+        r = store_package_set_policy(m->store, name, policy);
+        if (r < 0)
+                return reply_store_error(error, r, PKGTOKEN_ERROR_NO_SUCH_PACKAGE, "package");
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int method_change_maintainer(sd_bus_message *msg, Manager *m, bool add, sd_bus_error *error) {
+        _cleanup_(package_record_done) PackageRecord p = {};
+        _cleanup_(account_record_done) AccountRecord a = {};
+        _cleanup_transaction_ Transaction tx = {};
+        const char *package, *account;
+        int r;
+
+        r = sd_bus_message_read(msg, "ss", &package, &account);
+        if (r < 0)
+                return r;
+        r = verify_caller(m, msg, error, NULL);
+        if (r < 0)
+                return r;
+
+        r = store_begin(m->store, &tx);
+        if (r < 0)
+                return reply_store_error(error, r, SD_BUS_ERROR_FAILED, "maintainer");
+        r = load_package(m, package, &p, error);
+        if (r < 0)
+                return r;
+        r = load_account(m, account, &a, error);
+        if (r < 0)
+                return r;
+
+        if (add) {
+                r = store_maintainer_add(m->store, p.id, a.id, now_realtime_usec());
+                if (r == -EEXIST)
+                        return sd_bus_error_setf(error, PKGTOKEN_ERROR_ALREADY_MAINTAINER,
+                                                 "'%s' already maintains '%s'.", a.name, p.name);
+        } else {
+                /* As on npm, a package keeps at least one maintainer; an admin removes the
+                 * account instead when its owner leaves. */
+                if (strv_length(p.maintainers) == 1 && strv_contains(p.maintainers, a.name))
+                        return sd_bus_error_setf(error, PKGTOKEN_ERROR_LAST_MAINTAINER,
+                                                 "'%s' is the last maintainer of '%s'; add another first.", a.name, p.name);
+                r = store_maintainer_remove(m->store, p.id, a.id);
+                if (r == -ENOENT)
+                        return sd_bus_error_setf(error, PKGTOKEN_ERROR_NOT_MAINTAINER,
+                                                 "'%s' does not maintain '%s'.", a.name, p.name);
+        }
+        if (r < 0)
+                return reply_store_error(error, r, SD_BUS_ERROR_FAILED, "maintainer");
+        r = store_commit(&tx);
+        if (r < 0)
+                return reply_store_error(error, r, SD_BUS_ERROR_FAILED, "maintainer");
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int method_add_maintainer(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return method_change_maintainer(msg, userdata, true, error);
+}
+
+static int method_remove_maintainer(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return method_change_maintainer(msg, userdata, false, error);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Tokens                                                                                     */
+
+/* Lowercases and validates scope patterns in place, dropping duplicates. */
+static int normalize_scope(char **scope, sd_bus_error *error) {
+        size_t n = 0;
+
+        STRV_FOREACH(p, scope) {
+                for (char *c = *p; *c; c++)
+                        if (*c >= 'A' && *c <= 'Z')
+                                *c = (char) (*c - 'A' + 'a');
+                if (!scope_pattern_is_valid(*p))
+                        return invalid_argument(error, "Invalid package pattern: use a package name, "
+                                                       "@scope/* or prefix*.");
+        }
+        for (size_t i = 0; scope[i]; i++) {
+                bool seen = false;
+                for (size_t j = 0; j < n; j++)
+                        if (streq(scope[i], scope[j]))
+                                seen = true;
+                if (seen)
+                        free(scope[i]);
+                else
+                        scope[n++] = scope[i];
+        }
+        scope[n] = NULL;
+        return 0;
+}
+
+/* A package token belongs to packages, so each must exist and be maintained by its creator. */
+static int check_package_token_scope(Manager *m, const AccountRecord *creator, char * const *scope,
+                                     sd_bus_error *error) {
+        if (strv_length(scope) == 0)
+                return invalid_argument(error, "A package token needs the packages it belongs to.");
+        STRV_FOREACH(name, scope) {
+                _cleanup_(package_record_done) PackageRecord p = {};
+                int r = store_package_get(m->store, *name, &p);
+                if (r == -ENOENT)
+                        return sd_bus_error_setf(error, PKGTOKEN_ERROR_NO_SUCH_PACKAGE,
+                                                 "No such package '%s' (package tokens take exact names).", *name);
+                if (r < 0)
+                        return reply_store_error(error, r, PKGTOKEN_ERROR_NO_SUCH_PACKAGE, "package");
+                if (!strv_contains(p.maintainers, creator->name))
+                        return sd_bus_error_setf(error, PKGTOKEN_ERROR_NOT_MAINTAINER,
+                                                 "'%s' does not maintain '%s'.", creator->name, *name);
+        }
+        return 0;
+}
+
+static int check_cidrs(char * const *cidrs, sd_bus_error *error) {
+        STRV_FOREACH(c, cidrs)
+                if (!cidr_is_valid(*c))
+                        return invalid_argument(error, "Invalid CIDR: use an IPv4 or IPv6 address or network "
+                                                       "such as 192.0.2.0/24 or 2001:db8::/32, host bits zero.");
+        return 0;
+}
+
+static int audit_admin(Manager *m, const char *action, const char *package, uid_t caller,
+                       const char *token_id, const char *reason) {
+        char actor[32];
+
+        format_caller(caller, actor);
+        return store_audit_append(m->store, &(AuditEvent) {
+                .time = now_realtime_usec(),
+                .action = action,
+                .package = package ?: "",
+                .result = "ok",
+                .actor = actor,
+                .token_id = token_id,
+                .remote = "",
+                .reason = reason ?: "",
+        });
+}
+
+static int insert_new_token(Manager *m, TokenRecord *t, char secret[static TOKEN_LEN + 1]) {
+        uint8_t hash[TOKEN_HASH_SIZE];
+        char prefix[TOKEN_DISPLAY_LEN + 1];
+        char id[TOKEN_ID_LEN + 1];
+        int r;
+
+        /* Both the id and the hash are unique columns; a collision is astronomically unlikely,
+         * but a retry is cheaper than an argument. */
+        for (unsigned attempt = 0; attempt < 3; attempt++) {
+                r = token_generate(secret);
+                if (r < 0)
+                        return r;
+                r = token_id_generate(id);
+                if (r < 0)
+                        return r;
+                token_hash(secret, hash);
+                token_display_prefix(secret, prefix);
+                t->id = id;
+                t->prefix = prefix;
+                r = store_token_insert(m->store, t, hash);
+                t->id = t->prefix = NULL;
+                explicit_bzero(hash, sizeof hash);
+                if (r != -EEXIST)
+                        break;
+        }
+        if (r >= 0) {
+                t->id = strdup(id);
+                if (!t->id)
+                        return -ENOMEM;
+        }
+        return r;
+}
+
+static int method_create_token(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_strv_free_ char **scope = NULL, **cidrs = NULL;
+        _cleanup_(account_record_done) AccountRecord creator = {};
+        _cleanup_transaction_ Transaction tx = {};
+        _cleanup_free_ char *token_id = NULL;
+        char secret[TOKEN_LEN + 1] = {};
+        Manager *m = userdata;
+        const char *account, *type_string, *description;
+        bool package_owned = false;
+        uint64_t expires_at;
+        usec_t now = now_realtime_usec();
+        uid_t caller;
+        int type, r;
+
+        r = sd_bus_message_read(msg, "ss", &account, &type_string);
+        if (r < 0)
+                return r;
+        r = read_strv_limited(msg, SCOPE_PATTERNS_MAX, &scope, error, "package patterns");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "st", &description, &expires_at);
+        if (r < 0)
+                return r;
+        r = read_strv_limited(msg, CIDRS_MAX, &cidrs, error, "CIDRs");
+        if (r < 0)
+                return r;
+        r = read_options(msg, (const OptionSpec[]) {
+                { "package_owned", OPTION_BOOL, &package_owned },
+        }, 1, error);
+        if (r < 0)
+                return r;
+        r = verify_caller(m, msg, error, &caller);
+        if (r < 0)
+                return r;
+
+        type = token_type_from_string(type_string);
+        if (type < 0)
+                return invalid_argument(error, "Invalid token type: use read-only, publish or automation.");
+        r = normalize_scope(scope, error);
+        if (r < 0)
+                return r;
+        if (!description_is_valid(description))
+                return invalid_argument(error, "Invalid description: at most 256 bytes of printable UTF-8.");
+        if (expires_at != 0 && expires_at <= now)
+                return invalid_argument(error, "The expiry time is in the past.");
+        r = check_cidrs(cidrs, error);
+        if (r < 0)
+                return r;
+
+        r = store_begin(m->store, &tx);
+        if (r < 0)
+                return reply_store_error(error, r, SD_BUS_ERROR_FAILED, "token");
+        r = load_account(m, account, &creator, error);
+        if (r < 0)
+                return r;
+        if (creator.locked)
+                return sd_bus_error_setf(error, PKGTOKEN_ERROR_ACCESS_DENIED, "Account '%s' is locked.", creator.name);
+        if (package_owned) {
+                r = check_package_token_scope(m, &creator, scope, error);
+                if (r < 0)
+                        return r;
+        }
+
+        TokenRecord t = {
+                .type = type,
+                .owner = package_owned ? TOKEN_OWNER_PACKAGE : TOKEN_OWNER_ACCOUNT,
+                .account_id = package_owned ? 0 : creator.id,
+                .scope = scope,
+                .description = (char *) description,
+                .created_by = creator.name,
+                .created_at = now,
+                .expires_at = expires_at,
+                .cidrs = cidrs,
+        };
+        r = insert_new_token(m, &t, secret);
+        token_id = t.id;
+        if (r < 0) {
+                explicit_bzero(secret, sizeof secret);
+                return reply_store_error(error, r, SD_BUS_ERROR_FAILED, "token");
+        }
+        r = audit_admin(m, "token-create", NULL, caller, token_id, token_type_to_string(type));
+        if (r >= 0)
+                r = store_commit(&tx);
+        if (r < 0) {
+                explicit_bzero(secret, sizeof secret);
+                return reply_store_error(error, r, SD_BUS_ERROR_FAILED, "token");
+        }
+
+        /* The one and only time the secret leaves the daemon.  The method is marked
+         * SD_BUS_VTABLE_SENSITIVE, so sd-bus keeps it out of its debug output. */
+        r = sd_bus_reply_method_return(msg, "ss", token_id, secret);
+        explicit_bzero(secret, sizeof secret);
+        if (r < 0)
+                return r;
+        (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "TokenCreated",
+                                  "ss", token_id, token_type_to_string(type));
+        return 0;
+}
+
+static int load_token(Manager *m, const char *id, TokenRecord *ret, sd_bus_error *error) {
+        if (!token_id_is_valid(id))
+                return invalid_argument(error, "Invalid token id: ids look like tk_ followed by 12 letters and digits.");
+        int r = store_token_get(m->store, id, ret);
+        if (r == -ENOENT)
+                return sd_bus_error_setf(error, PKGTOKEN_ERROR_NO_SUCH_TOKEN, "No such token '%s'.", id);
+        if (r < 0)
+                return reply_store_error(error, r, PKGTOKEN_ERROR_NO_SUCH_TOKEN, "token");
+        return 0;
+}
+
+static int method_get_token(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(token_record_done) TokenRecord t = {};
+        Manager *m = userdata;
+        const char *id;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &id);
+        if (r < 0)
+                return r;
+        r = verify_caller(m, msg, error, NULL);
+        if (r < 0)
+                return r;
+        r = load_token(m, id, &t, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = append_token(reply, &t, now_realtime_usec());
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+typedef struct ListTokensContext {
+        sd_bus_message *reply;
+        usec_t now;
+} ListTokensContext;
+
+static int list_token_cb(const TokenRecord *t, void *userdata) {
+        ListTokensContext *c = userdata;
+        return append_token(c->reply, t, c->now);
+}
+
+static int method_list_tokens(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *package = NULL;
+        Manager *m = userdata;
+        const char *account, *package_arg;
+        int r;
+
+        r = sd_bus_message_read(msg, "ss", &account, &package_arg);
+        if (r < 0)
+                return r;
+        r = verify_caller(m, msg, error, NULL);
+        if (r < 0)
+                return r;
+        if (!isempty(account) && !isempty(package_arg))
+                return invalid_argument(error, "List the tokens of an account or of a package, not both.");
+        if (!isempty(account)) {
+                r = check_account_name(account, error);
+                if (r < 0)
+                        return r;
+        }
+        if (!isempty(package_arg)) {
+                r = canonical_package_name(package_arg, &package, error);
+                if (r < 0)
+                        return r;
+        }
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        APPEND(sd_bus_message_open_container(reply, 'a', "a{sv}"));
+        r = store_token_foreach(m->store, isempty(account) ? NULL : account, package, list_token_cb,
+                                &(ListTokensContext) { reply, now_realtime_usec() });
+        if (r < 0)
+                return reply_store_error(error, r, SD_BUS_ERROR_FAILED, "token");
+        APPEND(sd_bus_message_close_container(reply));
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_revoke_token(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(token_record_done) TokenRecord t = {};
+        _cleanup_transaction_ Transaction tx = {};
+        Manager *m = userdata;
+        const char *id;
+        uid_t caller;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &id);
+        if (r < 0)
+                return r;
+        r = verify_caller(m, msg, error, &caller);
+        if (r < 0)
+                return r;
+        r = store_begin(m->store, &tx);
+        if (r < 0)
+                return reply_store_error(error, r, SD_BUS_ERROR_FAILED, "token");
+        r = load_token(m, id, &t, error);
+        if (r < 0)
+                return r;
+        /* Revoking twice succeeds and keeps the first revocation time. */
+        r = store_token_revoke(m->store, t.id, now_realtime_usec());
+        if (r > 0)
+                r = audit_admin(m, "token-revoke", NULL, caller, t.id, "");
+        if (r >= 0)
+                r = store_commit(&tx);
+        if (r < 0)
+                return reply_store_error(error, r, PKGTOKEN_ERROR_NO_SUCH_TOKEN, "token");
+        (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "TokenRevoked", "s", t.id);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Authorize: the hot path                                                                    */
+
+typedef struct PendingUse {
+        int64_t rowid;
+        usec_t time;
+        char remote[REMOTE_MAX + 1];
+} PendingUse;
+
+static int pending_use_compare(const void *a, const void *b) {
+        int64_t x = ((const PendingUse *) a)->rowid, y = ((const PendingUse *) b)->rowid;
+        return (x > y) - (x < y);
+}
+
+static int on_flush_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        (void) manager_flush_uses(userdata);
+        return 0;
+}
+
+static int schedule_flush(Manager *m) {
+        if (m->flush_timer)
+                return sd_event_source_set_enabled(m->flush_timer, SD_EVENT_ONESHOT) < 0 ? -EIO :
+                       sd_event_source_set_time_relative(m->flush_timer, FLUSH_DELAY);
+        return sd_event_add_time_relative(m->event, &m->flush_timer, CLOCK_MONOTONIC, FLUSH_DELAY, 0,
+                                          on_flush_timer, m);
+}
+
+/* Records that a read check used a token.  Nothing is written when the stored time is recent;
+ * otherwise the use is remembered and written with others by the flush timer. */
+static void manager_note_use(Manager *m, const TokenRecord *t, usec_t now, const char *remote) {
+        PendingUse key = { .rowid = t->rowid }, *use;
+        PendingUse **found;
+
+        if (t->last_used_at + LAST_USED_GRANULARITY > now && streq_ptr(t->last_used_from, remote))
+                return;
+        found = tfind(&key, &m->pending_uses, pending_use_compare);
+        if (found) {
+                use = *found;
+        } else {
+                use = calloc(1, sizeof *use);
+                if (!use)
+                        return;   /* last-used is informational: losing one update is acceptable */
+                use->rowid = t->rowid;
+                if (!tsearch(use, &m->pending_uses, pending_use_compare)) {
+                        free(use);
+                        return;
+                }
+                m->n_pending_uses++;
+                if (m->n_pending_uses == 1)
+                        (void) schedule_flush(m);
+        }
+        use->time = now;
+        snprintf(use->remote, sizeof use->remote, "%s", remote ?: "");
+}
+
+static Store *flush_store;   /* twalk(3) passes no userdata */
+static int flush_result;
+
+static void flush_one(const void *node, VISIT which, int depth) {
+        if (which != postorder && which != leaf)
+                return;
+        const PendingUse *use = *(PendingUse * const *) node;
+        int r = store_token_touch(flush_store, use->rowid, use->time, use->remote);
+        if (r < 0 && flush_result >= 0)
+                flush_result = r;
+}
+
+int manager_flush_uses(Manager *m) {
+        _cleanup_transaction_ Transaction tx = {};
+        int r;
+
+        if (m->n_pending_uses == 0)
+                return 0;
+        r = store_begin(m->store, &tx);
+        if (r >= 0) {
+                flush_store = m->store;
+                flush_result = 0;
+                twalk(m->pending_uses, flush_one);
+                r = flush_result;
+        }
+        if (r >= 0)
+                r = store_commit(&tx);
+        tdestroy(m->pending_uses, free);
+        m->pending_uses = NULL;
+        m->n_pending_uses = 0;
+        return r;
+}
+
+/* The actor as people read it in the audit log and in the registry's UI. */
+static char *format_actor(const TokenRecord *t) {
+        char *s = NULL;
+        int r;
+
+        if (t->owner == TOKEN_OWNER_PACKAGE)
+                r = isempty(t->description) ? asprintf(&s, "Token %s", t->id)
+                                            : asprintf(&s, "Token \"%s\"", t->description);
+        else
+                r = isempty(t->description) ? asprintf(&s, "%s", t->account)
+                                            : asprintf(&s, "%s (Token \"%s\")", t->account, t->description);
+        return r < 0 ? NULL : s;
+}
+
+typedef struct AuthorizeRequest {
+        const char *token;
+        char *package;          /* canonical */
+        Action action;
+        const char *remote;     /* "" when unknown or unparseable */
+        const char *otp;
+} AuthorizeRequest;
+
+static void authorize_request_done(AuthorizeRequest *q) {
+        free(q->package);
+}
+
+static int read_authorize_request(sd_bus_message *msg, AuthorizeRequest *q, sd_bus_error *error) {
+        const char *package, *action;
+        int family, a, r;
+        uint8_t addr[16];
+
+        r = sd_bus_message_read(msg, "sss", &q->token, &package, &action);
+        if (r < 0)
+                return r;
+        q->remote = q->otp = "";
+        r = read_options(msg, (const OptionSpec[]) {
+                { "remote", OPTION_STRING, &q->remote },
+                { "otp", OPTION_STRING, &q->otp },
+        }, 2, error);
+        if (r < 0)
+                return r;
+        a = action_from_string(action);
+        if (a < 0)
+                return invalid_argument(error, "Invalid action: use read or publish.");
+        q->action = a;
+        /* A remote address that does not parse is treated as unknown, which an allow-list
+         * refuses: the registry's mistake must not widen access. */
+        if (strlen(q->remote) > REMOTE_MAX || address_parse(q->remote, &family, addr) < 0)
+                q->remote = "";
+        if (strlen(q->otp) > OTP_MAX)
+                return invalid_argument(error, "Invalid OTP.");
+        return canonical_package_name(package, &q->package, error);
+}
+
+/* Loads what the decision needs about the package.  Only publishes by account tokens ask
+ * about maintainers, so reads cost one indexed lookup. */
+static int load_package_facts(Manager *m, const TokenRecord *t, const AuthorizeRequest *q,
+                              PackageFacts *ret, int64_t *ret_package_id) {
+        _cleanup_(package_record_done) PackageRecord p = {};
+        int r;
+
+        *ret = (PackageFacts) {};
+        *ret_package_id = 0;
+        r = store_package_lookup(m->store, q->package, &p);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        ret->exists = true;
+        ret->policy = p.policy;
+        *ret_package_id = p.id;
+        if (q->action == ACTION_PUBLISH && t->owner == TOKEN_OWNER_ACCOUNT) {
+                r = store_maintainer_check(m->store, p.id, t->account_id);
+                if (r < 0)
+                        return r;
+                ret->account_maintains = r > 0;
+        }
+        return 0;
+}
+
+/* Every publish decision is on disk before the registry hears it; an allowed publish of a
+ * new package creates it in the same transaction, with the publishing account as maintainer. */
+static int record_publish(Manager *m, const TokenRecord *t, const AuthorizeRequest *q, const Decision *d,
+                          const char *actor, usec_t now) {
+        _cleanup_transaction_ Transaction tx = {};
+        int r;
+
+        r = store_begin(m->store, &tx);
+        if (r < 0)
+                return r;
+        if (d->result == AUTHZ_ALLOWED && d->creates_package) {
+                int64_t package_id;
+                r = store_package_insert(m->store, q->package, PACKAGE_POLICY_DEFAULT, now, &package_id);
+                if (r >= 0)
+                        r = store_maintainer_add(m->store, package_id, t->account_id, now);
+                if (r < 0)
+                        return r;
+        }
+        if (t && d->result == AUTHZ_ALLOWED) {
+                r = store_token_touch(m->store, t->rowid, now, q->remote);
+                if (r < 0)
+                        return r;
+        }
+        r = store_audit_append(m->store, &(AuditEvent) {
+                .time = now,
+                .action = action_to_string(q->action),
+                .package = q->package,
+                .result = authz_result_to_string(d->result),
+                .actor = actor,
+                .token_id = t ? t->id : "",
+                .remote = q->remote,
+                .reason = d->reason,
+        });
+        if (r < 0)
+                return r;
+        return store_commit(&tx);
+}
+
+static int reply_decision(sd_bus_message *msg, const Decision *d, const char *actor, const char *token_id) {
+        return sd_bus_reply_method_return(msg, "ssss", authz_result_to_string(d->result), d->reason,
+                                          actor ?: "", token_id ?: "");
+}
+
+static int method_authorize(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(authorize_request_done) AuthorizeRequest q = {};
+        _cleanup_(token_record_done) TokenRecord t = {};
+        _cleanup_free_ char *actor = NULL;
+        uint8_t hash[TOKEN_HASH_SIZE];
+        Manager *m = userdata;
+        PackageFacts package;
+        int64_t package_id;
+        Decision d;
+        usec_t now = now_realtime_usec();
+        int r;
+
+        r = verify_caller(m, msg, error, NULL);
+        if (r < 0)
+                return r;
+        r = read_authorize_request(msg, &q, error);
+        if (r < 0)
+                return r;
+
+        /* Format and checksum first: a typo or a random guess costs no lookup. */
+        r = token_check_format(q.token);
+        if (r < 0) {
+                d = (Decision) { AUTHZ_INVALID, r == -EBADMSG ? "token checksum mismatch" : "malformed token" };
+                goto unknown_token;
+        }
+        token_hash(q.token, hash);
+        r = store_token_get_by_hash(m->store, hash, &t);
+        if (r == -ENOENT) {
+                d = (Decision) { AUTHZ_INVALID, "unknown token" };
+                goto unknown_token;
+        }
+        if (r < 0)
+                return reply_store_error(error, r, SD_BUS_ERROR_FAILED, "token");
+
+        r = load_package_facts(m, &t, &q, &package, &package_id);
+        if (r < 0)
+                return reply_store_error(error, r, SD_BUS_ERROR_FAILED, "package");
+
+        d = authz_decide(&(TokenFacts) {
+                                 .type = t.type,
+                                 .owner = t.owner,
+                                 .revoked_at = t.revoked_at,
+                                 .expires_at = t.expires_at,
+                                 .account_locked = t.account_locked,
+                                 .scope = t.scope,
+                                 .cidrs = t.cidrs,
+                         },
+                         &package, q.package, q.action, q.remote, /* otp_verified= */ false, now);
+
+        actor = format_actor(&t);
+        if (!actor)
+                return -ENOMEM;
+
+        if (q.action == ACTION_PUBLISH) {
+                r = record_publish(m, &t, &q, &d, actor, now);
+                if (r < 0)
+                        return reply_store_error(error, r, SD_BUS_ERROR_FAILED, "audit");
+        } else if (d.result == AUTHZ_ALLOWED)
+                manager_note_use(m, &t, now, q.remote);
+
+        r = reply_decision(msg, &d, actor, t.id);
+        if (r < 0)
+                return r;
+        if (q.action == ACTION_PUBLISH && d.result == AUTHZ_ALLOWED)
+                (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE,
+                                          "PackagePublished", "sss", q.package, actor, t.id);
+        return 0;
+
+unknown_token:
+        if (q.action == ACTION_PUBLISH) {
+                r = record_publish(m, NULL, &q, &d, "unknown token", now);
+                if (r < 0)
+                        return reply_store_error(error, r, SD_BUS_ERROR_FAILED, "audit");
+        }
+        return reply_decision(msg, &d, "", "");
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Audit                                                                                      */
+
+static int list_audit_cb(const AuditEvent *e, void *userdata) {
+        return append_audit_event(userdata, e);
+}
+
+static int method_list_audit_events(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *package = NULL;
+        Manager *m = userdata;
+        const char *package_arg;
+        uint64_t since;
+        uint32_t limit;
+        int r;
+
+        r = sd_bus_message_read(msg, "stu", &package_arg, &since, &limit);
+        if (r < 0)
+                return r;
+        r = verify_caller(m, msg, error, NULL);
+        if (r < 0)
+                return r;
+        if (!isempty(package_arg)) {
+                r = canonical_package_name(package_arg, &package, error);
+                if (r < 0)
+                        return r;
+        }
+        if (limit == 0 || limit > 10000)
+                limit = 10000;
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        APPEND(sd_bus_message_open_container(reply, 'a', "a{sv}"));
+        r = store_audit_foreach(m->store, package, since, limit, list_audit_cb, reply);
+        if (r < 0)
+                return reply_store_error(error, r, SD_BUS_ERROR_FAILED, "audit");
+        APPEND(sd_bus_message_close_container(reply));
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The object                                                                                 */
+
+const sd_bus_vtable manager_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+
+        SD_BUS_METHOD_WITH_ARGS("GetStatus", SD_BUS_NO_ARGS, SD_BUS_RESULT("a{sv}", status),
+                                method_get_status, SD_BUS_VTABLE_UNPRIVILEGED),
+
+        SD_BUS_METHOD_WITH_ARGS("CreateAccount",
+                                SD_BUS_ARGS("s", name, "s", email, "s", kind, "a{sv}", options),
+                                SD_BUS_NO_RESULT, method_create_account, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetAccount", SD_BUS_ARGS("s", name), SD_BUS_RESULT("a{sv}", account),
+                                method_get_account, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListAccounts", SD_BUS_NO_ARGS, SD_BUS_RESULT("aa{sv}", accounts),
+                                method_list_accounts, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetAccountLocked", SD_BUS_ARGS("s", name, "b", locked), SD_BUS_NO_RESULT,
+                                method_set_account_locked, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RemoveAccount", SD_BUS_ARGS("s", name), SD_BUS_NO_RESULT,
+                                method_remove_account, SD_BUS_VTABLE_UNPRIVILEGED),
+
+        SD_BUS_METHOD_WITH_ARGS("CreatePackage", SD_BUS_ARGS("s", name, "s", policy, "as", maintainers),
+                                SD_BUS_NO_RESULT, method_create_package, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetPackage", SD_BUS_ARGS("s", name), SD_BUS_RESULT("a{sv}", package),
+                                method_get_package, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListPackages", SD_BUS_NO_ARGS, SD_BUS_RESULT("aa{sv}", packages),
+                                method_list_packages, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetPackagePolicy", SD_BUS_ARGS("s", name, "s", policy), SD_BUS_NO_RESULT,
+                                method_set_package_policy, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("AddMaintainer", SD_BUS_ARGS("s", package, "s", account), SD_BUS_NO_RESULT,
+                                method_add_maintainer, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RemoveMaintainer", SD_BUS_ARGS("s", package, "s", account), SD_BUS_NO_RESULT,
+                                method_remove_maintainer, SD_BUS_VTABLE_UNPRIVILEGED),
+
+        SD_BUS_METHOD_WITH_ARGS("CreateToken",
+                                SD_BUS_ARGS("s", account, "s", type, "as", scope, "s", description,
+                                            "t", expires_at, "as", allowed_cidrs, "a{sv}", options),
+                                SD_BUS_RESULT("s", id, "s", token),
+                                method_create_token, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+        SD_BUS_METHOD_WITH_ARGS("GetToken", SD_BUS_ARGS("s", id), SD_BUS_RESULT("a{sv}", token),
+                                method_get_token, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListTokens", SD_BUS_ARGS("s", account, "s", package),
+                                SD_BUS_RESULT("aa{sv}", tokens), method_list_tokens, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RevokeToken", SD_BUS_ARGS("s", id), SD_BUS_NO_RESULT,
+                                method_revoke_token, SD_BUS_VTABLE_UNPRIVILEGED),
+
+        SD_BUS_METHOD_WITH_ARGS("Authorize",
+                                SD_BUS_ARGS("s", token, "s", package, "s", action, "a{sv}", options),
+                                SD_BUS_RESULT("s", result, "s", reason, "s", actor, "s", token_id),
+                                method_authorize, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+
+        SD_BUS_METHOD_WITH_ARGS("ListAuditEvents", SD_BUS_ARGS("s", package, "t", since, "u", limit),
+                                SD_BUS_RESULT("aa{sv}", events), method_list_audit_events,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+
+        SD_BUS_SIGNAL_WITH_ARGS("TokenCreated", SD_BUS_ARGS("s", id, "s", type), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("TokenRevoked", SD_BUS_ARGS("s", id), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("PackagePublished", SD_BUS_ARGS("s", package, "s", actor, "s", token_id), 0),
+
+        SD_BUS_VTABLE_END
+};
+
+/* ------------------------------------------------------------------------------------------ */
+/* Life cycle                                                                                 */
+
+int manager_new(const char *state_dir, Manager **ret) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        int r;
+
+        m = calloc(1, sizeof *m);
+        if (!m)
+                return -ENOMEM;
+        m->own_uid = geteuid();
+        m->state_dir = strdup(state_dir);
+        if (!m->state_dir)
+                return -ENOMEM;
+
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return r;
+        r = store_open(state_dir, &m->store);
+        if (r < 0)
+                return r;
+
+        *ret = m;
+        m = NULL;
+        return 0;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        if (m->store)
+                (void) manager_flush_uses(m);
+        tdestroy(m->pending_uses, free);
+        sd_event_source_unref(m->flush_timer);
+        creds_cache_free(m->creds);
+        sd_bus_flush_close_unref(m->bus);
+        store_free(m->store);
+        sd_event_unref(m->event);
+        free(m->state_dir);
+        free(m);
+        return NULL;
+}
+
+static int open_bus(const char *address, sd_bus **ret) {
+        _cleanup_(sd_bus_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        if (!address)
+                return sd_bus_open_system(ret);
+
+        r = sd_bus_new(&bus);
+        if (r < 0)
+                return r;
+        r = sd_bus_set_address(bus, address);
+        if (r < 0)
+                return r;
+        r = sd_bus_set_bus_client(bus, true);
+        if (r < 0)
+                return r;
+        r = sd_bus_start(bus);
+        if (r < 0)
+                return r;
+        *ret = bus;
+        bus = NULL;
+        return 0;
+}
+
+int manager_connect_bus(Manager *m, const char *address) {
+        int r;
+
+        r = open_bus(address, &m->bus);
+        if (r < 0) {
+                fprintf(stderr, "pkgtokend: cannot connect to the %s bus: %s\n", address ? address : "system",
+                        strerror(-r));
+                return r;
+        }
+        r = sd_bus_add_object_vtable(m->bus, NULL, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, manager_vtable, m);
+        if (r < 0)
+                return r;
+        r = creds_cache_new(m->bus, &m->creds);
+        if (r < 0)
+                return r;
+        r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return r;
+        /* When the bus goes away there is nobody left to serve: exit and let systemd decide. */
+        r = sd_bus_set_exit_on_disconnect(m->bus, true);
+        if (r < 0)
+                return r;
+        r = sd_bus_request_name(m->bus, PKGTOKEN_BUS_NAME, 0);
+        if (r < 0) {
+                fprintf(stderr, "pkgtokend: cannot own the bus name %s: %s\n", PKGTOKEN_BUS_NAME, strerror(-r));
+                return r;
+        }
+        return 0;
+}
+
+int manager_run(Manager *m) {
+        return sd_event_loop(m->event);
+}

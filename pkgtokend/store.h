@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The SQLite store.  pkgtokend is its only user: one connection, prepared statements kept
+ * for the life of the process, WAL with synchronous=FULL so that every committed write is on
+ * disk before the caller is answered.  Functions return 0 (or a positive count) on success
+ * and a negative errno on failure:
+ *   -ENOENT  no such row          -EEXIST  unique constraint (name taken)
+ *   -EIO     SQLite failed (logged with its message)
+ * Records returned through ret parameters are owned by the caller; free with *_record_done(). */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "macro.h"
+#include "model.h"
+#include "token.h"
+
+#define STORE_DB_FILENAME "tokens.db"
+#define STORE_SCHEMA_VERSION 1
+
+typedef struct Store Store;
+
+/* Opens (or creates, when the file does not exist) DIR/tokens.db, refuses a database that
+ * fails its integrity check or that a newer schema wrote, and runs migrations.  On failure a
+ * clear message has been logged to stderr and the file is untouched. */
+int store_open(const char *state_dir, Store **ret);
+Store *store_free(Store *s);
+static inline void store_freep(Store **s) {
+        store_free(*s);
+}
+const char *store_path(const Store *s);
+
+/* Write transactions: BEGIN IMMEDIATE ... COMMIT.  A Transaction left open by an early
+ * return is rolled back by its cleanup handler. */
+typedef struct Transaction {
+        Store *store;
+        bool open;
+} Transaction;
+int store_begin(Store *s, Transaction *ret);
+int store_commit(Transaction *t);
+void store_rollback(Transaction *t);
+static inline void transaction_rollbackp(Transaction *t) {
+        store_rollback(t);
+}
+#define _cleanup_transaction_ _cleanup_(transaction_rollbackp)
+
+/* ---- accounts ---- */
+typedef struct AccountRecord {
+        int64_t id;
+        char *name;
+        char *email;
+        AccountKind kind;
+        bool locked;
+        usec_t created_at;
+} AccountRecord;
+void account_record_done(AccountRecord *a);
+
+int store_account_insert(Store *s, const char *name, const char *email, AccountKind kind, usec_t now);
+int store_account_get(Store *s, const char *name, AccountRecord *ret);
+int store_account_set_locked(Store *s, const char *name, bool locked);
+int store_account_delete(Store *s, const char *name);
+typedef int (*AccountCallback)(const AccountRecord *a, void *userdata);
+int store_account_foreach(Store *s, AccountCallback cb, void *userdata);
+
+/* ---- packages and maintainers ---- */
+typedef struct PackageRecord {
+        int64_t id;
+        char *name;
+        PackagePolicy policy;
+        usec_t created_at;
+        char **maintainers;    /* account names, sorted */
+} PackageRecord;
+void package_record_done(PackageRecord *p);
+
+int store_package_insert(Store *s, const char *name, PackagePolicy policy, usec_t now, int64_t *ret_id);
+/* Without maintainers (the hot path needs only id and policy): */
+int store_package_lookup(Store *s, const char *name, PackageRecord *ret);
+int store_package_get(Store *s, const char *name, PackageRecord *ret);
+int store_package_set_policy(Store *s, const char *name, PackagePolicy policy);
+typedef int (*PackageCallback)(const PackageRecord *p, void *userdata);
+int store_package_foreach(Store *s, PackageCallback cb, void *userdata);
+
+int store_maintainer_add(Store *s, int64_t package_id, int64_t account_id, usec_t now);
+int store_maintainer_remove(Store *s, int64_t package_id, int64_t account_id);
+int store_maintainer_check(Store *s, int64_t package_id, int64_t account_id);  /* 1, 0 or -errno */
+int store_maintainer_count(Store *s, int64_t package_id);
+
+/* ---- tokens ---- */
+typedef struct TokenRecord {
+        int64_t rowid;
+        char *id;                 /* public id */
+        char *prefix;             /* display prefix */
+        TokenType type;
+        TokenOwner owner;
+        int64_t account_id;       /* account tokens; 0 for package tokens */
+        char *account;            /* owning account name; "" for package tokens */
+        bool account_locked;
+        char **scope;
+        char *description;
+        char *created_by;
+        usec_t created_at;
+        usec_t expires_at;
+        usec_t last_used_at;
+        char *last_used_from;
+        char **cidrs;
+        usec_t revoked_at;
+} TokenRecord;
+void token_record_done(TokenRecord *t);
+
+int store_token_insert(Store *s, const TokenRecord *t, const uint8_t hash[static TOKEN_HASH_SIZE]);
+int store_token_get_by_hash(Store *s, const uint8_t hash[static TOKEN_HASH_SIZE], TokenRecord *ret);
+int store_token_get(Store *s, const char *id, TokenRecord *ret);
+int store_token_revoke(Store *s, const char *id, usec_t now);      /* 1 revoked now, 0 already */
+int store_token_touch(Store *s, int64_t rowid, usec_t now, const char *remote);
+typedef int (*TokenCallback)(const TokenRecord *t, void *userdata);
+/* account: that account's tokens; package: the package tokens scoped to it; both NULL: all. */
+int store_token_foreach(Store *s, const char *account, const char *package, TokenCallback cb, void *userdata);
+
+/* ---- audit ---- */
+typedef struct AuditEvent {
+        usec_t time;
+        const char *action;
+        const char *package;
+        const char *result;
+        const char *actor;
+        const char *token_id;
+        const char *remote;
+        const char *reason;
+} AuditEvent;
+int store_audit_append(Store *s, const AuditEvent *e);
+typedef int (*AuditCallback)(const AuditEvent *e, void *userdata);
+int store_audit_foreach(Store *s, const char *package, usec_t since, unsigned limit, AuditCallback cb, void *userdata);
+
+/* ---- status ---- */
+typedef struct StoreCounts {
+        uint64_t accounts, packages, tokens, active_tokens;
+} StoreCounts;
+int store_counts(Store *s, usec_t now, StoreCounts *ret);

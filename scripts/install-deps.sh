@@ -1,0 +1,29 @@
+#!/bin/sh
+# Installs what pkgtoken needs to build, test and run on Debian/Ubuntu.  The one list of
+# packages: .ci/run, quickstart.sh and tests/run-all.sh all call this.  Does nothing when
+# everything is present already; needs root (or sudo) otherwise.
+set -eu
+
+packages="build-essential autoconf automake libtool pkg-config
+libsystemd-dev libsqlite3-dev libssl-dev zlib1g-dev libjson-c-dev
+liboath-dev oathtool libpam0g-dev libcrypt-dev libqrencode-dev
+dbus-daemon dbus-bin systemd jq sqlite3 xz-utils"
+
+missing=""
+for p in $packages; do
+        dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "Installing:$missing" >&2
+if [ "$(id -u)" -eq 0 ]; then
+        sudo=""
+elif command -v sudo >/dev/null 2>&1; then
+        sudo="sudo"
+else
+        echo "Missing packages:$missing; run this script as root or install them." >&2
+        exit 1
+fi
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,680 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# shellcheck shell=bash
+#
+# Sourced by every bus test (tests/bus-*.sh).  Provides:
+#
+#   * TAP output: ok, not_ok, exits, is, isnt, like, unlike, pass, fail, skip, diag,
+#     bail_out, skip_all, done_testing;
+#   * a private temp dir $TMP (mktemp -d), removed on exit (KEEP_TMP=1 keeps it);
+#   * start_bus [TEMPLATE]: a private dbus-daemon on a unix socket in $TMP, never the
+#     system or session bus; exports PKGTOKEN_BUS_ADDRESS;
+#   * start_daemon [ARGS...], stop_daemon, kill9_daemon, daemon_alive: the real pkgtokend
+#     with its state in $STATE_DIR (default $TMP/state);
+#   * ctl, busctl_, mgr, mgr_json, dbus_error_name, authz, create_token: drivers for the CLI
+#     and for the bus.
+#
+# Every process a test starts is recorded by PID and stopped by PID on exit (SIGTERM, a
+# bounded wait, then SIGKILL).  Nothing outside $TMP is touched; only unix sockets are used.
+#
+# Environment (set by `make check`, see AM_TESTS_ENVIRONMENT; defaults for running by hand):
+#   top_srcdir top_builddir PKGTOKEND PKGTOKENCTL DBUS_DAEMON BUSCTL
+#   PKGTOKEN_TEST_TIMEOUT   seconds any wait may take (default 10)
+#   KEEP_TMP=1              keep the temp dir and print where it is
+#
+# Assumptions about the CLI's --json output, kept here so they can change in one place:
+# list verbs print a JSON array of objects, show verbs one object, with the keys of the
+# D-Bus a{sv} dictionaries (name, email, kind, locked; name, policy, maintainers; id,
+# prefix, type, owner, account, scope, description, expires_at, state, ...).
+
+set -u
+
+# ---------------------------------------------------------------------------------------------
+# Environment
+
+if [ -z "${top_srcdir:-}" ]; then
+        top_srcdir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+fi
+: "${top_builddir:=$top_srcdir/build}"
+: "${PKGTOKEND:=$top_builddir/pkgtokend}"
+: "${PKGTOKENCTL:=$top_builddir/pkgtokenctl}"
+: "${DBUS_DAEMON:=dbus-daemon}"
+: "${BUSCTL:=busctl}"
+: "${PKGTOKEN_TEST_TIMEOUT:=10}"
+export top_srcdir top_builddir PKGTOKEND PKGTOKENCTL DBUS_DAEMON BUSCTL
+
+# Never reach the host's buses, whatever a program falls back to: both point into the temp
+# dir (set below) at sockets that do not exist.
+unset DBUS_STARTER_ADDRESS DBUS_STARTER_BUS_TYPE
+export LC_ALL=C.UTF-8 TZ=UTC
+
+TEST_NAME=$(basename "$0" .sh)
+
+# ---------------------------------------------------------------------------------------------
+# TAP
+
+_tap_n=0
+_tap_failed=0
+_tap_planned=
+_tap_done=0
+
+plan() {
+        _tap_planned=$1
+        echo "1..$1"
+}
+
+diag() {
+        local line
+        # Each line of each argument becomes a TAP comment.
+        printf '%s\n' "$@" | while IFS= read -r line; do
+                printf '# %s\n' "$line"
+        done
+}
+
+# diag_file LABEL FILE: a file's content (at most 60 lines) as TAP comments.
+diag_file() {
+        local label=$1 file=$2 n
+        if [ -s "$file" ]; then
+                echo "# $label:"
+                head -n 60 "$file" | sed -e 's/^/#     /'
+                n=$(wc -l <"$file")
+                [ "$n" -gt 60 ] && echo "#     ... ($n lines in all)"
+        else
+                echo "# $label: (empty)"
+        fi
+        return 0
+}
+
+pass() {
+        _tap_n=$((_tap_n + 1))
+        echo "ok $_tap_n - $1"
+}
+
+# fail DESC [DIAG...]
+fail() {
+        _tap_n=$((_tap_n + 1))
+        _tap_failed=$((_tap_failed + 1))
+        echo "not ok $_tap_n - $1"
+        shift
+        [ $# -gt 0 ] && diag "$@"
+        return 0
+}
+
+# skip REASON [COUNT]: COUNT skipped tests.
+skip() {
+        local reason=$1 count=${2:-1} i
+        for ((i = 0; i < count; i++)); do
+                _tap_n=$((_tap_n + 1))
+                echo "ok $_tap_n # SKIP $reason"
+        done
+}
+
+# skip_all REASON: the whole file is skipped (before any test ran).
+skip_all() {
+        echo "1..0 # SKIP $1"
+        _tap_done=1
+        exit 0
+}
+
+bail_out() {
+        echo "Bail out! $TEST_NAME: $*"
+        _tap_done=1
+        exit 99
+}
+
+# run CMD...: runs CMD in this shell (functions work), stdin from /dev/null unless
+# RUN_STDIN names a file.  Sets RUN_RC, RUN_OUT, RUN_ERR (files: $RUN_OUT_FILE, $RUN_ERR_FILE)
+# and RUN_CMD.  Never fails itself.
+run() {
+        RUN_CMD=$(printf '%q ' "$@")
+        RUN_OUT_FILE=$TMP/run.out
+        RUN_ERR_FILE=$TMP/run.err
+        local in=${RUN_STDIN:-/dev/null}
+        RUN_RC=0
+        "$@" <"$in" >"$RUN_OUT_FILE" 2>"$RUN_ERR_FILE" || RUN_RC=$?
+        RUN_OUT=$(cat "$RUN_OUT_FILE")
+        RUN_ERR=$(cat "$RUN_ERR_FILE")
+        return 0
+}
+
+# The command, its exit code, stdout and stderr, as TAP comments.
+diag_run() {
+        diag "command: ${RUN_CMD:0:400}" "exit code: $RUN_RC"
+        diag_file "stdout" "$RUN_OUT_FILE"
+        diag_file "stderr" "$RUN_ERR_FILE"
+}
+
+# ok DESC CMD...: passes when CMD exits 0.
+ok() {
+        local desc=$1
+        shift
+        run "$@"
+        if [ "$RUN_RC" -eq 0 ]; then
+                pass "$desc"
+        else
+                fail "$desc"
+                diag_run
+        fi
+        return 0
+}
+
+# not_ok DESC CMD...: passes when CMD exits non-zero (and was not killed by a signal or a
+# sanitizer: exit codes above 125 count as a crash, not as a refusal).
+not_ok() {
+        local desc=$1
+        shift
+        run "$@"
+        if [ "$RUN_RC" -ne 0 ] && [ "$RUN_RC" -le 125 ]; then
+                pass "$desc"
+        else
+                fail "$desc" "expected a non-zero exit code (a refusal, not a crash)"
+                diag_run
+        fi
+        return 0
+}
+
+# exits CODE DESC CMD...: passes when CMD exits with CODE.
+exits() {
+        local code=$1 desc=$2
+        shift 2
+        run "$@"
+        if [ "$RUN_RC" -eq "$code" ]; then
+                pass "$desc"
+        else
+                fail "$desc" "expected exit code $code"
+                diag_run
+        fi
+        return 0
+}
+
+# is GOT EXPECTED DESC
+is() {
+        if [ "$1" == "$2" ]; then
+                pass "$3"
+        else
+                fail "$3" "     got: '${1:0:2000}'" "expected: '${2:0:2000}'"
+        fi
+        return 0
+}
+
+# isnt GOT UNEXPECTED DESC
+isnt() {
+        if [ "$1" != "$2" ]; then
+                pass "$3"
+        else
+                fail "$3" "     got: '${1:0:2000}'" "expected anything else"
+        fi
+        return 0
+}
+
+# like GOT ERE DESC
+like() {
+        if printf '%s' "$1" | grep -qE -- "$2"; then
+                pass "$3"
+        else
+                fail "$3" "     got: '${1:0:2000}'" "expected to match: /$2/"
+        fi
+        return 0
+}
+
+# unlike GOT ERE DESC
+unlike() {
+        if ! printf '%s' "$1" | grep -qE -- "$2"; then
+                pass "$3"
+        else
+                fail "$3" "     got: '${1:0:2000}'" "expected not to match: /$2/"
+        fi
+        return 0
+}
+
+# One line of error on stderr, as the CLI promises, after a failed `run`.
+stderr_one_line() {
+        local desc=$1 n
+        n=$(grep -c . "$RUN_ERR_FILE" || true)
+        if [ "$n" -eq 1 ]; then
+                pass "$desc"
+        else
+                fail "$desc" "expected exactly one line on stderr, got $n"
+                diag_run
+        fi
+}
+
+done_testing() {
+        _tap_done=1
+        if [ -z "$_tap_planned" ]; then
+                echo "1..$_tap_n"
+        elif [ "$_tap_planned" -ne "$_tap_n" ]; then
+                diag "planned $_tap_planned tests but ran $_tap_n"
+                exit 1
+        fi
+        if [ "$_tap_failed" -gt 0 ]; then
+                diag "$_tap_failed of $_tap_n tests failed"
+                exit 1
+        fi
+        exit 0
+}
+
+# ---------------------------------------------------------------------------------------------
+# Temp dir and cleanup
+
+_pids=()          # every process we started, stopped by PID on exit
+BUS_PID=
+DAEMON_PID=
+DAEMON_LOG=
+_daemon_n=0
+
+_tmp_parent=${TMPDIR:-/tmp}
+# A unix socket path has at most 107 bytes: fall back to /tmp for a long $TMPDIR.
+[ ${#_tmp_parent} -gt 60 ] && _tmp_parent=/tmp
+TMP=$(mktemp -d "$_tmp_parent/pkgtoken-$TEST_NAME.XXXXXX") || {
+        echo "Bail out! cannot create a temp dir"
+        exit 99
+}
+STATE_DIR=$TMP/state
+export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$TMP/no-system-bus"
+export DBUS_SESSION_BUS_ADDRESS="unix:path=$TMP/no-session-bus"
+unset PKGTOKEN_BUS_ADDRESS
+
+# process_alive PID: running and not a zombie (a dead child stays visible to kill -0
+# until it is reaped).
+process_alive() {
+        local state
+        [ -n "$1" ] || return 1
+        state=$(sed -n 's/^.*) \([A-Za-z]\).*$/\1/p' "/proc/$1/stat" 2>/dev/null) || return 1
+        [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+}
+
+# _stop_pid PID: SIGTERM, wait up to the timeout, then SIGKILL.  Sets STOP_RC to the exit
+# status (128+N for a signal), reaping the child.
+_stop_pid() {
+        local pid=$1 i max
+        STOP_RC=0
+        [ -n "$pid" ] || return 0
+        if process_alive "$pid"; then
+                kill -TERM "$pid" 2>/dev/null || true
+                max=$((PKGTOKEN_TEST_TIMEOUT * 20))
+                for ((i = 0; i < max; i++)); do
+                        process_alive "$pid" || break
+                        sleep 0.05
+                done
+                if process_alive "$pid"; then
+                        diag "process $pid did not stop on SIGTERM within ${PKGTOKEN_TEST_TIMEOUT}s: SIGKILL"
+                        kill -KILL "$pid" 2>/dev/null || true
+                fi
+        fi
+        wait "$pid" 2>/dev/null || STOP_RC=$?
+        _forget_pid "$pid"
+        return 0
+}
+
+_forget_pid() {
+        local p keep=()
+        for p in "${_pids[@]}"; do
+                [ "$p" = "$1" ] || keep+=("$p")
+        done
+        _pids=("${keep[@]}")
+}
+
+_cleanup() {
+        local rc=$?
+        trap - EXIT INT TERM HUP
+        # Daemons first (newest first), the bus last.
+        local all=("${_pids[@]}") i
+        for ((i = ${#all[@]} - 1; i >= 0; i--)); do
+                [ "${all[i]}" = "$BUS_PID" ] && continue
+                _stop_pid "${all[i]}"
+        done
+        [ -n "$BUS_PID" ] && _stop_pid "$BUS_PID"
+        if [ "$_tap_done" -eq 0 ]; then
+                # The script died before done_testing (set -u, a bail-out): say so in TAP.
+                echo "not ok $((_tap_n + 1)) - $TEST_NAME ended early (exit code $rc)"
+                echo "1..$((_tap_n + 1))"
+                [ "$rc" -eq 0 ] && rc=1
+        fi
+        if [ -n "${KEEP_TMP:-}" ]; then
+                echo "# kept $TMP"
+        else
+                chmod -R u+rwx "$TMP" 2>/dev/null
+                rm -rf "$TMP"
+        fi
+        exit "$rc"
+}
+trap _cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+# wait_for SECONDS CMD...: polls CMD every 0.05 s until it succeeds; returns 1 on timeout.
+wait_for() {
+        local max=$(($1 * 20)) i
+        shift
+        for ((i = 0; i < max; i++)); do
+                "$@" && return 0
+                sleep 0.05
+        done
+        return 1
+}
+
+# ---------------------------------------------------------------------------------------------
+# Prerequisites
+
+# need PROGRAM...: a missing tool skips the whole file, except in CI, where it is an error
+# (CI installs everything; a skip there would hide a broken setup).
+need() {
+        local p
+        for p in "$@"; do
+                if ! command -v "$p" >/dev/null 2>&1; then
+                        if [ "${CI:-}" = true ]; then
+                                bail_out "$p not found (CI must install it)"
+                        fi
+                        skip_all "$p not found"
+                fi
+        done
+}
+
+need_binaries() {
+        [ "$DBUS_DAEMON" != no ] || DBUS_DAEMON=dbus-daemon
+        [ "$BUSCTL" != no ] || BUSCTL=busctl
+        need "$DBUS_DAEMON" "$BUSCTL" jq sed grep
+        [ -x "$PKGTOKEND" ] || bail_out "pkgtokend not built: $PKGTOKEND"
+        [ -x "$PKGTOKENCTL" ] || bail_out "pkgtokenctl not built: $PKGTOKENCTL"
+}
+
+is_root() {
+        [ "$(id -u)" -eq 0 ]
+}
+
+# ---------------------------------------------------------------------------------------------
+# The private bus
+
+# start_bus [TEMPLATE]: TEMPLATE is a dbus-daemon config with @SOCKET@ (and @POLICY@, the
+# absolute path of dbus/org.pkgtoken1.conf); default tests/bus.conf.in.
+start_bus() {
+        local template=${1:-$top_srcdir/tests/bus.conf.in}
+        local dir=$TMP/bus
+        mkdir -p "$dir"
+        BUS_SOCKET=$dir/socket
+        BUS_CONFIG=$dir/bus.conf
+        BUS_LOG=$dir/dbus-daemon.log
+        sed -e "s|@SOCKET@|$BUS_SOCKET|g" \
+            -e "s|@POLICY@|$top_srcdir/dbus/org.pkgtoken1.conf|g" \
+            "$template" >"$BUS_CONFIG" || bail_out "cannot write $BUS_CONFIG"
+        : >"$dir/address"
+        "$DBUS_DAEMON" --config-file="$BUS_CONFIG" --nofork --nopidfile \
+                --print-address=3 3>"$dir/address" </dev/null >"$BUS_LOG" 2>&1 &
+        BUS_PID=$!
+        _pids+=("$BUS_PID")
+
+        local i max=$((PKGTOKEN_TEST_TIMEOUT * 20))
+        PKGTOKEN_BUS_ADDRESS=
+        for ((i = 0; i < max; i++)); do
+                # The address is complete once its trailing guid= is there.
+                if grep -q 'guid=' "$dir/address" 2>/dev/null; then
+                        PKGTOKEN_BUS_ADDRESS=$(head -n 1 "$dir/address")
+                        break
+                fi
+                process_alive "$BUS_PID" || break
+                sleep 0.05
+        done
+        if [ -z "$PKGTOKEN_BUS_ADDRESS" ]; then
+                diag "dbus-daemon did not print its address within ${PKGTOKEN_TEST_TIMEOUT}s"
+                diag_file "config" "$BUS_CONFIG"
+                diag_file "dbus-daemon output" "$BUS_LOG"
+                return 1
+        fi
+        export PKGTOKEN_BUS_ADDRESS
+        return 0
+}
+
+# ---------------------------------------------------------------------------------------------
+# The daemon
+
+# ping: is org.pkgtoken1 on the bus and answering?
+ping_daemon() {
+        "$BUSCTL" --address="$PKGTOKEN_BUS_ADDRESS" --timeout=2 call \
+                org.pkgtoken1 /org/pkgtoken1 org.freedesktop.DBus.Peer Ping >/dev/null 2>&1
+}
+
+# start_daemon [ARGS...]: starts pkgtokend on the private bus with state in $STATE_DIR and
+# waits until it answers a Ping.  Returns 1 (after diagnostics) when it died or hung.
+start_daemon() {
+        _daemon_n=$((_daemon_n + 1))
+        DAEMON_LOG=$TMP/pkgtokend.$_daemon_n.log
+        mkdir -p "$STATE_DIR" && chmod 0700 "$STATE_DIR"
+        DAEMON_CMD=("$PKGTOKEND" --state-dir="$STATE_DIR" --bus-address="$PKGTOKEN_BUS_ADDRESS" "$@")
+        "${DAEMON_CMD[@]}" </dev/null >"$DAEMON_LOG" 2>&1 &
+        DAEMON_PID=$!
+        _pids+=("$DAEMON_PID")
+
+        local i max=$((PKGTOKEN_TEST_TIMEOUT * 20))
+        for ((i = 0; i < max; i++)); do
+                if ! process_alive "$DAEMON_PID"; then
+                        local rc=0
+                        wait "$DAEMON_PID" 2>/dev/null || rc=$?
+                        _forget_pid "$DAEMON_PID"
+                        diag "pkgtokend exited with status $rc while starting: $(printf '%q ' "${DAEMON_CMD[@]}")"
+                        diag_file "pkgtokend output" "$DAEMON_LOG"
+                        DAEMON_PID=
+                        return 1
+                fi
+                ping_daemon && return 0
+                sleep 0.05
+        done
+        diag "pkgtokend did not answer a Ping within ${PKGTOKEN_TEST_TIMEOUT}s"
+        diag_file "pkgtokend output" "$DAEMON_LOG"
+        return 1
+}
+
+# must_start_daemon [ARGS...]: start_daemon or give up on the whole file.
+must_start_daemon() {
+        start_daemon "$@" || bail_out "pkgtokend did not start"
+}
+
+# start_bus_and_daemon: the usual preamble.
+setup_bus_and_daemon() {
+        need_binaries
+        start_bus || bail_out "the private dbus-daemon did not start"
+        must_start_daemon "$@"
+}
+
+# stop_daemon: SIGTERM by PID, bounded wait, SIGKILL.  Sets STOP_RC (0 = clean exit).
+stop_daemon() {
+        _stop_pid "$DAEMON_PID"
+        DAEMON_PID=
+}
+
+# kill9_daemon: SIGKILL by PID, no chance to clean up.
+kill9_daemon() {
+        if [ -n "$DAEMON_PID" ]; then
+                kill -KILL "$DAEMON_PID" 2>/dev/null || true
+                wait "$DAEMON_PID" 2>/dev/null || true
+                _forget_pid "$DAEMON_PID"
+        fi
+        DAEMON_PID=
+        # The bus notices the dead connection and drops the name; wait for that so a new
+        # daemon can take it.
+        wait_for "$PKGTOKEN_TEST_TIMEOUT" name_gone || diag "org.pkgtoken1 still owned after kill -9"
+}
+
+name_gone() {
+        ! ping_daemon
+}
+
+daemon_alive() {
+        process_alive "$DAEMON_PID" && ping_daemon
+}
+
+# check_daemon_alive DESC: a test that the daemon survived whatever came before.
+check_daemon_alive() {
+        if daemon_alive; then
+                pass "${1:-daemon still alive and answering}"
+        else
+                fail "${1:-daemon still alive and answering}"
+                diag_file "pkgtokend output" "$DAEMON_LOG"
+        fi
+}
+
+# run_daemon_to_exit [ARGS...]: runs pkgtokend in the foreground with a time limit, for a
+# daemon that is expected to refuse to start.  Sets RUN_* like run (124 = still running at
+# the time limit, i.e. it did not refuse).
+run_daemon_to_exit() {
+        mkdir -p "$STATE_DIR"
+        run timeout --kill-after=2 "$PKGTOKEN_TEST_TIMEOUT" \
+                "$PKGTOKEND" --state-dir="$STATE_DIR" --bus-address="$PKGTOKEN_BUS_ADDRESS" "$@"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Drivers
+
+# ctl ARGS...: the CLI on the private bus.
+ctl() {
+        "$PKGTOKENCTL" --bus-address="$PKGTOKEN_BUS_ADDRESS" "$@"
+}
+
+# busctl_ ARGS...: busctl on the private bus.
+busctl_() {
+        "$BUSCTL" --address="$PKGTOKEN_BUS_ADDRESS" "$@"
+}
+
+# mgr METHOD SIGNATURE ARGS...: a Manager method call through busctl.
+mgr() {
+        "$BUSCTL" --address="$PKGTOKEN_BUS_ADDRESS" call \
+                org.pkgtoken1 /org/pkgtoken1 org.pkgtoken1.Manager "$@"
+}
+
+# mgr_json METHOD SIGNATURE ARGS...: the same, the reply as JSON: {"type":..., "data":[...]}.
+mgr_json() {
+        "$BUSCTL" --address="$PKGTOKEN_BUS_ADDRESS" --json=short call \
+                org.pkgtoken1 /org/pkgtoken1 org.pkgtoken1.Manager "$@"
+}
+
+# The a{sv} reply of mgr_json, flattened to {"key": value, ...}.
+JQ_ASV='.data[0] | with_entries(.value |= .data)'
+# The aa{sv} reply of mgr_json, flattened to [{"key": value, ...}, ...].
+JQ_AASV='[.data[0][] | with_entries(.value |= .data)]'
+
+# dbus_error_name METHOD GVARIANT-ARGS...: calls a Manager method through gdbus (which,
+# unlike busctl, prints the D-Bus error name) and prints the error name, or "ok" when the
+# call succeeded.  Needs gdbus (libglib2.0-bin).
+dbus_error_name() {
+        local method=$1 out
+        shift
+        if out=$(gdbus call --address "$PKGTOKEN_BUS_ADDRESS" --dest org.pkgtoken1 \
+                        --object-path /org/pkgtoken1 \
+                        --method "org.pkgtoken1.Manager.$method" "$@" 2>&1); then
+                echo ok
+        else
+                local name
+                name=$(printf '%s\n' "$out" | grep -oE 'GDBus\.Error:[A-Za-z0-9_.]+' | head -n 1)
+                if [ -n "$name" ]; then
+                        echo "${name#GDBus.Error:}"
+                else
+                        echo "error: $(printf '%s' "$out" | head -n 1)"
+                fi
+        fi
+}
+
+have_gdbus() {
+        if command -v gdbus >/dev/null 2>&1; then
+                return 0
+        fi
+        [ "${CI:-}" = true ] && bail_out "gdbus not found (CI must install libglib2.0-bin)"
+        return 1
+}
+
+# error_is EXPECTED-NAME DESC METHOD GVARIANT-ARGS...: a test on the D-Bus error name.
+error_is() {
+        local expected=$1 desc=$2
+        shift 2
+        if ! have_gdbus; then
+                skip "gdbus not found: cannot see D-Bus error names"
+                return 0
+        fi
+        is "$(dbus_error_name "$@")" "$expected" "$desc"
+}
+
+# create_token ACCOUNT ARGS...: `token create` with --json; sets TOKEN_ID and TOKEN_SECRET.
+# Returns 1 (after diagnostics) on failure.
+create_token() {
+        TOKEN_ID=
+        TOKEN_SECRET=
+        run ctl --json token create "$@"
+        if [ "$RUN_RC" -ne 0 ]; then
+                diag "token create failed"
+                diag_run
+                return 1
+        fi
+        TOKEN_ID=$(jq -r '.id // empty' <"$RUN_OUT_FILE" 2>/dev/null)
+        TOKEN_SECRET=$(jq -r '.token // empty' <"$RUN_OUT_FILE" 2>/dev/null)
+        if [[ ! "$TOKEN_ID" =~ ^tk_[0-9A-Za-z]{12}$ ]] || [[ ! "$TOKEN_SECRET" =~ ^pkgt_[0-9A-Za-z]{42}$ ]]; then
+                diag "token create --json printed no usable {\"id\", \"token\"}"
+                diag_run
+                return 1
+        fi
+        return 0
+}
+
+# must_create_token VAR-PREFIX ACCOUNT ARGS...: create_token, stored in ${PREFIX}_ID and
+# ${PREFIX}_SECRET, as a test.
+must_create_token() {
+        local var=$1
+        shift
+        if create_token "$@"; then
+                pass "token create $(printf '%q ' "$@")"
+        else
+                fail "token create $(printf '%q ' "$@")"
+        fi
+        printf -v "${var}_ID" '%s' "$TOKEN_ID"
+        printf -v "${var}_SECRET" '%s' "$TOKEN_SECRET"
+}
+
+# authz TOKEN PACKAGE ACTION [ARGS...]: `authorize` with the token on stdin.  Sets
+# AUTHZ_RESULT (the first line of stdout), AUTHZ_RC and the RUN_* variables.
+authz() {
+        local token=$1
+        shift
+        printf '%s\n' "$token" >"$TMP/authz.in"
+        RUN_STDIN=$TMP/authz.in run ctl authorize "$@"
+        AUTHZ_RC=$RUN_RC
+        AUTHZ_RESULT=$(printf '%s\n' "$RUN_OUT" | head -n 1)
+}
+
+# expect_authz EXPECTED DESC TOKEN PACKAGE ACTION [ARGS...]: the result line, and the exit
+# code: 0 exactly when allowed, 1 otherwise.
+expect_authz() {
+        local expected=$1 desc=$2 want_rc=1
+        shift 2
+        authz "$@"
+        [ "$expected" = allowed ] && want_rc=0
+        if [ "$AUTHZ_RESULT" = "$expected" ] && [ "$AUTHZ_RC" = "$want_rc" ]; then
+                pass "$desc: $expected"
+        else
+                fail "$desc: $expected" "     got: '$AUTHZ_RESULT' (exit code $AUTHZ_RC)" \
+                        "expected: '$expected' (exit code $want_rc)"
+                diag_run
+        fi
+}
+
+# mgr_authorize TOKEN PACKAGE ACTION [REMOTE]: Authorize over the bus; sets MGR_RESULT,
+# MGR_REASON, MGR_ACTOR, MGR_TOKEN_ID (empty on a failed call, MGR_RC non-zero).
+mgr_authorize() {
+        local opts=(0)
+        [ -n "${4:-}" ] && opts=(1 remote s "$4")
+        MGR_RESULT= MGR_REASON= MGR_ACTOR= MGR_TOKEN_ID=
+        run mgr_json Authorize 'sssa{sv}' "$1" "$2" "$3" "${opts[@]}"
+        MGR_RC=$RUN_RC
+        [ "$RUN_RC" -eq 0 ] || return 0
+        MGR_RESULT=$(jq -r '.data[0]' <"$RUN_OUT_FILE")
+        MGR_REASON=$(jq -r '.data[1]' <"$RUN_OUT_FILE")
+        MGR_ACTOR=$(jq -r '.data[2]' <"$RUN_OUT_FILE")
+        MGR_TOKEN_ID=$(jq -r '.data[3]' <"$RUN_OUT_FILE")
+}
+
+# json_has_string JSON-FILE STRING: does any string value in the JSON equal STRING?
+json_has_string() {
+        jq -e --arg s "$2" '[.. | strings] | index($s) != null' <"$1" >/dev/null 2>&1
+}
+
+# now_usec: the realtime clock in microseconds.
+now_usec() {
+        date +%s%6N
+}
