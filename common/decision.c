@@ -122,7 +122,8 @@ static Decision policy_verdict(TokenType type, PackagePolicy policy, bool otp_ve
 
         case POLICY_2FA_ONLY:
                 if (type == TOKEN_AUTOMATION)
-                        return verdict(AUTHZ_FORBIDDEN, "automation tokens are not allowed for this package");
+                        return verdict(AUTHZ_FORBIDDEN,
+                                       "automation tokens are not allowed for this package");
                 break;
 
         default:

@@ -131,7 +131,8 @@ static void test_generate(void) {
 
                 bad_len += strlen(tokens[i]) != TOKEN_LEN;
                 bad_prefix += strncmp(tokens[i], "pkgt_", 5) != 0;
-                bad_alphabet += !all_base62(tokens[i] + TOKEN_PREFIX_LEN, TOKEN_RANDOM_LEN + TOKEN_CHECKSUM_LEN);
+                bad_alphabet += !all_base62(tokens[i] + TOKEN_PREFIX_LEN,
+                                            TOKEN_RANDOM_LEN + TOKEN_CHECKSUM_LEN);
                 bad_check += token_check_format(tokens[i]) != 0;
                 sorted[i] = tokens[i];
         }
@@ -169,7 +170,8 @@ static void test_uniformity(void) {
                 double c = (double) seen[(uint8_t) base62[i]];
 
                 if (c < expected - 750 || c > expected + 750) {
-                        tap_diag("character '%c' drawn %.0f times, expected about %.0f", base62[i], c, expected);
+                        tap_diag("character '%c' drawn %.0f times, expected about %.0f",
+                                 base62[i], c, expected);
                         off++;
                 }
         }
@@ -321,7 +323,8 @@ static void test_malformed(void) {
                 huge[100 * 1024] = 0;
                 CHECK_INT_EQ(token_check_format(huge), -EINVAL, "a 100 KB string is malformed");
                 memcpy(huge, good, TOKEN_LEN);
-                CHECK_INT_EQ(token_check_format(huge), -EINVAL, "a valid token followed by 100 KB of junk is malformed");
+                CHECK_INT_EQ(token_check_format(huge), -EINVAL,
+                             "a valid token followed by 100 KB of junk is malformed");
         }
 }
 

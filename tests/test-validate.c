@@ -119,7 +119,8 @@ static void test_emails(void) {
 static void test_descriptions(void) {
         _cleanup_free_ char *max = repeat('a', DESCRIPTION_MAX);
         _cleanup_free_ char *too_long = repeat('a', DESCRIPTION_MAX + 1);
-        _cleanup_free_ char *a254 = repeat('a', DESCRIPTION_MAX - 2), *a255 = repeat('a', DESCRIPTION_MAX - 1);
+        _cleanup_free_ char *a254 = repeat('a', DESCRIPTION_MAX - 2);
+        _cleanup_free_ char *a255 = repeat('a', DESCRIPTION_MAX - 1);
         _cleanup_free_ char *multibyte_fits = concat(a254, "\xc3\xa9");     /* 256 bytes */
         _cleanup_free_ char *multibyte_over = concat(a255, "\xc3\xa9");     /* 257 bytes */
         _cleanup_free_ char *huge = repeat('a', 100 * 1024);
@@ -164,7 +165,8 @@ static void test_descriptions(void) {
 /* ---------------------------------------------------------------------------------------- */
 
 static void test_package_names(void) {
-        _cleanup_free_ char *max = repeat('p', PACKAGE_NAME_MAX), *too_long = repeat('p', PACKAGE_NAME_MAX + 1);
+        _cleanup_free_ char *max = repeat('p', PACKAGE_NAME_MAX);
+        _cleanup_free_ char *too_long = repeat('p', PACKAGE_NAME_MAX + 1);
         _cleanup_free_ char *scoped_body = repeat('n', PACKAGE_NAME_MAX - 3);
         _cleanup_free_ char *scoped_max = concat("@s/", scoped_body);
         _cleanup_free_ char *scoped_over = concat("@s/n", scoped_body);
@@ -219,14 +221,16 @@ static void test_package_names(void) {
                              "package name \"%s\" is refused", P(invalid[i]));
                 CHECK(!c, "nothing is returned for \"%s\"", P(invalid[i]));
                 free(c);
-                CHECK(!package_name_is_valid(invalid[i]), "\"%s\" is not a valid package name", P(invalid[i]));
+                CHECK(!package_name_is_valid(invalid[i]), "\"%s\" is not a valid package name",
+                      P(invalid[i]));
         }
 
         CHECK_INT_EQ(package_name_canonicalize(NULL, NULL), -EINVAL, "NULL package name is refused");
         CHECK(!package_name_is_valid(NULL), "NULL is not a valid package name");
         CHECK(package_name_is_valid(max), "a %d-byte name is valid", PACKAGE_NAME_MAX);
         CHECK(package_name_is_valid(scoped_max), "a %d-byte scoped name is valid", PACKAGE_NAME_MAX);
-        CHECK_INT_EQ(package_name_canonicalize("Left-Pad", NULL), 0, "canonicalize with ret NULL only validates");
+        CHECK_INT_EQ(package_name_canonicalize("Left-Pad", NULL), 0,
+                     "canonicalize with ret NULL only validates");
 }
 
 static void test_scope_patterns(void) {
@@ -484,7 +488,8 @@ static void test_timestamps(void) {
         CHECK_INT_EQ(format_timestamp_utc(0, buf, 20), -ENOBUFS, "format_timestamp_utc into a short buffer");
         CHECK_INT_EQ(format_timestamp_utc(0, buf, 21), 0, "format_timestamp_utc into an exact buffer");
         CHECK_INT_EQ(format_timestamp_utc(0, NULL, 0), -EINVAL, "format_timestamp_utc without a buffer");
-        CHECK(format_timestamp_utc(UINT64_MAX, buf, sizeof(buf)) <= 0, "format_timestamp_utc(max) does not crash");
+        CHECK(format_timestamp_utc(UINT64_MAX, buf, sizeof(buf)) <= 0,
+              "format_timestamp_utc(max) does not crash");
 
         a = now_monotonic_usec();
         b = now_monotonic_usec();

@@ -1,0 +1,2 @@
+#include "otp.h"
+typedef int placeholder_otp;

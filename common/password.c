@@ -1,0 +1,2 @@
+#include "password.h"
+typedef int placeholder_password;

@@ -1,0 +1,538 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* The publishing decision (common/decision.c) and the words of the model (common/model.c).
+ *
+ * 1. Named cases from the issue, each with the reason a person would read.
+ * 2. The whole table: every combination of the facts below is decided by authz_decide() and by
+ *    an oracle written here from the rules in prose (design §3 and the issue), which never
+ *    calls the code under test for its verdict nor its helpers (scope or CIDR matching): the
+ *    test knows by construction whether a scope or an address list should match.  One TAP
+ *    line per token type × action × package state, the first mismatches as diagnostics. */
+
+#include "decision.h"
+#include "macro.h"
+#include "model.h"
+#include "tap.h"
+
+#define NOW        (1800000000ULL * USEC_PER_SEC)
+#define TARGET    "@acme/target"
+#define REMOTE_IN  "10.1.2.3"
+#define REMOTE_OUT "203.0.113.5"
+
+static const char *result_name(AuthzResult r) {
+        return authz_result_to_string(r) ?: "(unknown)";
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* The words of the model */
+
+/* Each word maps to its value and back; values outside the enum have no word and words
+ * outside the table give -EINVAL. */
+#define CHECK_ENUM_WORDS(name, max, ...)                                                        \
+        do {                                                                                    \
+                static const char * const words[] = { __VA_ARGS__ };                            \
+                size_t bad = 0;                                                                 \
+                                                                                                \
+                for (int i = 0; i < (int) ELEMENTSOF(words); i++)                               \
+                        if (!streq_ptr(name##_to_string(i), words[i]) ||                        \
+                            name##_from_string(words[i]) != i)                                  \
+                                bad++;                                                          \
+                                                                                                \
+                CHECK(ELEMENTSOF(words) == (max) && bad == 0, #name ": %zu words round-trip",   \
+                      ELEMENTSOF(words));                                                       \
+                CHECK(!name##_to_string(max) && !name##_to_string(-1),                          \
+                      #name ": out-of-range values have no word");                              \
+                CHECK(name##_from_string("bogus") == -EINVAL && name##_from_string("") == -EINVAL && \
+                      name##_from_string(NULL) == -EINVAL, #name ": unknown words give -EINVAL"); \
+        } while (0)
+
+static void test_model_strings(void) {
+        CHECK_ENUM_WORDS(account_kind, _ACCOUNT_KIND_MAX, "human", "service");
+        CHECK_ENUM_WORDS(package_policy, _PACKAGE_POLICY_MAX, "none", "2fa-or-automation", "2fa-only");
+        CHECK_ENUM_WORDS(token_type, _TOKEN_TYPE_MAX, "read-only", "publish", "automation");
+        CHECK_ENUM_WORDS(token_owner, _TOKEN_OWNER_MAX, "account", "package");
+        CHECK_ENUM_WORDS(action, _ACTION_MAX, "read", "publish");
+        CHECK_ENUM_WORDS(authz_result, _AUTHZ_RESULT_MAX, "allowed", "otp-required", "forbidden", "invalid");
+
+        /* Spellings are exact: no case folding, no trimming. */
+        CHECK_INT_EQ(token_type_from_string("Publish"), -EINVAL, "\"Publish\" is not a token type");
+        CHECK_INT_EQ(package_policy_from_string("2fa-only "), -EINVAL, "\"2fa-only \" is not a policy");
+        CHECK_INT_EQ(PACKAGE_POLICY_DEFAULT, POLICY_2FA_OR_AUTOMATION,
+                     "default policy is 2fa-or-automation");
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Named cases */
+
+/* A well-behaved starting point: a live publish token of an account that maintains the
+ * existing package, no scope, no allow-list.  Each case changes what it is about. */
+typedef struct Case {
+        TokenFacts token;
+        PackageFacts package;
+        const char *package_name;
+        Action action;
+        const char *remote;
+        bool otp_verified;
+        usec_t now;
+} Case;
+
+static Case base_case(void) {
+        return (Case) {
+                .token = {
+                        .type = TOKEN_PUBLISH,
+                        .owner = TOKEN_OWNER_ACCOUNT,
+                },
+                .package = {
+                        .exists = true,
+                        .policy = POLICY_NONE,
+                        .account_maintains = true,
+                },
+                .package_name = TARGET,
+                .action = ACTION_PUBLISH,
+                .remote = REMOTE_OUT,
+                .now = NOW,
+        };
+}
+
+static Decision run(const Case *c) {
+        return authz_decide(&c->token, &c->package, c->package_name, c->action, c->remote,
+                            c->otp_verified, c->now);
+}
+
+static void expect(const char *name, const Case *c, AuthzResult result, const char *reason, bool creates) {
+        Decision d = run(c);
+
+        if (!CHECK(d.result == result && streq_ptr(d.reason, reason) && d.creates_package == creates,
+                   "%s → %s", name, result_name(result)))
+                tap_diag("  got %s (\"%s\", creates=%d), expected %s (\"%s\", creates=%d)",
+                         result_name(d.result), d.reason ?: "(null)", d.creates_package,
+                         result_name(result), reason, creates);
+}
+
+static void test_named_cases(void) {
+        static char *exact_scope[] = { "left-pad", TARGET, NULL };
+        static char *acme_scope[] = { "@acme/*", NULL };
+        static char *other_scope[] = { "left-pad", NULL };
+        static char *allow_list[] = { "10.0.0.0/8", NULL };
+        Case c;
+
+        c = base_case();
+        c.token.type = TOKEN_AUTOMATION;
+        c.package.policy = POLICY_2FA_ONLY;
+        expect("automation token on 2fa-only package", &c, AUTHZ_FORBIDDEN,
+               "automation tokens are not allowed for this package", false);
+        c.otp_verified = true;
+        expect("automation token on 2fa-only package, even with an OTP", &c, AUTHZ_FORBIDDEN,
+               "automation tokens are not allowed for this package", false);
+
+        c = base_case();
+        c.package.policy = POLICY_2FA_OR_AUTOMATION;
+        expect("publish token on 2fa-or-automation package without OTP", &c, AUTHZ_OTP_REQUIRED,
+               "OTP required", false);
+        c.otp_verified = true;
+        expect("publish token on 2fa-or-automation package with OTP", &c, AUTHZ_ALLOWED, "allowed", false);
+
+        c = base_case();
+        c.package.policy = POLICY_2FA_ONLY;
+        expect("publish token on 2fa-only package without OTP", &c, AUTHZ_OTP_REQUIRED,
+               "OTP required", false);
+        c.otp_verified = true;
+        expect("publish token on 2fa-only package with OTP", &c, AUTHZ_ALLOWED, "allowed", false);
+
+        c = base_case();
+        c.token.type = TOKEN_AUTOMATION;
+        c.package.policy = POLICY_2FA_OR_AUTOMATION;
+        expect("automation token on 2fa-or-automation package without OTP", &c, AUTHZ_ALLOWED,
+               "allowed", false);
+
+        c = base_case();
+        expect("publish token on a package with policy none, no OTP", &c, AUTHZ_ALLOWED, "allowed", false);
+
+        c = base_case();
+        c.token.revoked_at = NOW - USEC_PER_DAY;
+        expect("revocation", &c, AUTHZ_INVALID, "token revoked", false);
+        c.token.scope = other_scope;
+        c.token.cidrs = allow_list;
+        c.token.expires_at = NOW - 1;
+        c.token.account_locked = true;
+        expect("revocation wins over expiry, lock, address and scope", &c, AUTHZ_INVALID,
+               "token revoked", false);
+
+        c = base_case();
+        c.token.expires_at = NOW;
+        expect("expiry at exactly now", &c, AUTHZ_INVALID, "token expired", false);
+        c.token.expires_at = NOW + 1;
+        expect("expiry one microsecond from now", &c, AUTHZ_ALLOWED, "allowed", false);
+        c.action = ACTION_READ;
+        c.token.expires_at = NOW - USEC_PER_SEC;
+        expect("expired token reading", &c, AUTHZ_INVALID, "token expired", false);
+
+        c = base_case();
+        c.token.type = TOKEN_READ_ONLY;
+        expect("read-only token publishing", &c, AUTHZ_FORBIDDEN, "read-only token", false);
+        c.action = ACTION_READ;
+        c.package.account_maintains = false;
+        c.package_name = "some-other-package";
+        expect("unscoped read-only token reading any package", &c, AUTHZ_ALLOWED, "allowed", false);
+
+        c = base_case();
+        c.package.account_maintains = false;
+        expect("account token publishing a package it does not maintain", &c, AUTHZ_FORBIDDEN,
+               "not a maintainer", false);
+        c.action = ACTION_READ;
+        expect("account token reading a package it does not maintain", &c, AUTHZ_ALLOWED, "allowed", false);
+
+        c = base_case();
+        c.token.type = TOKEN_AUTOMATION;
+        c.package = (PackageFacts) { .exists = false };
+        expect("automation token publishing a new package creates it", &c, AUTHZ_ALLOWED, "allowed", true);
+        c.token.type = TOKEN_PUBLISH;
+        expect("publish token creating a package without OTP (default policy)", &c, AUTHZ_OTP_REQUIRED,
+               "OTP required", false);
+        c.otp_verified = true;
+        expect("publish token creating a package with OTP", &c, AUTHZ_ALLOWED, "allowed", true);
+        c.token.scope = acme_scope;
+        expect("scoped account token creating a package inside its scope", &c, AUTHZ_ALLOWED,
+               "allowed", true);
+
+        c = base_case();
+        c.token.owner = TOKEN_OWNER_PACKAGE;
+        c.token.scope = exact_scope;
+        c.package.account_maintains = false;
+        expect("package token publishing its package", &c, AUTHZ_ALLOWED, "allowed", false);
+        c.token.account_locked = true;
+        expect("package token outlives its creator's locked account", &c, AUTHZ_ALLOWED, "allowed", false);
+        c.package = (PackageFacts) { .exists = false };
+        expect("package token cannot create a package", &c, AUTHZ_FORBIDDEN,
+               "package tokens cannot create packages", false);
+
+        c = base_case();
+        c.token.owner = TOKEN_OWNER_PACKAGE;
+        c.token.scope = acme_scope;
+        expect("package token scope entries are exact names, not patterns", &c, AUTHZ_FORBIDDEN,
+               "package out of token scope", false);
+        c.token.scope = NULL;
+        expect("package token without scope cannot publish", &c, AUTHZ_FORBIDDEN,
+               "package out of token scope", false);
+
+        c = base_case();
+        c.token.account_locked = true;
+        expect("account token of a locked account", &c, AUTHZ_FORBIDDEN, "account locked", false);
+
+        c = base_case();
+        c.token.cidrs = allow_list;
+        c.remote = NULL;
+        expect("allow-list and no remote address", &c, AUTHZ_FORBIDDEN, "address not allowed", false);
+        c.remote = REMOTE_OUT;
+        expect("allow-list and an address outside it", &c, AUTHZ_FORBIDDEN, "address not allowed", false);
+        c.remote = "::ffff:" REMOTE_IN;
+        expect("IPv4-mapped remote inside an IPv4 allow-list", &c, AUTHZ_ALLOWED, "allowed", false);
+        c.remote = "10.1.2.3:443";
+        expect("remote address with a port does not parse", &c, AUTHZ_FORBIDDEN,
+               "address not allowed", false);
+
+        c = base_case();
+        c.token.scope = acme_scope;
+        c.package_name = "@acmex/y";
+        c.action = ACTION_READ;
+        expect("\"@acme/*\" token reading @acmex/y", &c, AUTHZ_FORBIDDEN,
+               "package out of token scope", false);
+
+        /* Facts that cannot be trusted never allow. */
+        c = base_case();
+        Decision d = authz_decide(NULL, &c.package, TARGET, ACTION_READ, NULL, false, NOW);
+        CHECK(d.result == AUTHZ_FORBIDDEN, "no token facts → forbidden");
+        d = authz_decide(&c.token, NULL, TARGET, ACTION_READ, NULL, false, NOW);
+        CHECK(d.result == AUTHZ_FORBIDDEN, "no package facts → forbidden");
+        c.token.type = _TOKEN_TYPE_MAX;
+        expect("unknown token type", &c, AUTHZ_FORBIDDEN, "invalid request", false);
+        c = base_case();
+        c.token.owner = (TokenOwner) 7;
+        expect("unknown token owner", &c, AUTHZ_FORBIDDEN, "invalid request", false);
+        c = base_case();
+        c.package.policy = (PackagePolicy) 42;
+        expect("unknown package policy", &c, AUTHZ_FORBIDDEN, "invalid request", false);
+        c = base_case();
+        c.action = _ACTION_MAX;
+        expect("unknown action", &c, AUTHZ_FORBIDDEN, "invalid request", false);
+        c = base_case();
+        c.package_name = NULL;
+        c.package.exists = false;
+        expect("publish without a package name", &c, AUTHZ_FORBIDDEN, "invalid request", false);
+        c.package_name = "";
+        expect("publish with an empty package name", &c, AUTHZ_FORBIDDEN, "invalid request", false);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* The whole table */
+
+typedef enum PackageState {
+        PKG_MISSING,
+        PKG_NONE,
+        PKG_2FA_OR_AUTOMATION,
+        PKG_2FA_ONLY,
+        _PKG_MAX,
+} PackageState;
+static const char * const package_state_names[] = { "missing", "none", "2fa-or-automation", "2fa-only" };
+
+typedef enum ScopeKind {
+        SCOPE_EMPTY,
+        SCOPE_EXACT,
+        SCOPE_WHOLE_SCOPE,
+        SCOPE_PREFIX,
+        SCOPE_MISS,
+        _SCOPE_MAX,
+} ScopeKind;
+static const char * const scope_names[] = { "empty", "exact", "@acme/*", "@acme/tar*", "non-matching" };
+static char *scope_lists[_SCOPE_MAX][4] = {
+        [SCOPE_EMPTY]       = { NULL },
+        [SCOPE_EXACT]       = { "left-pad", TARGET, NULL },
+        [SCOPE_WHOLE_SCOPE] = { "@acme/*", NULL },
+        [SCOPE_PREFIX]      = { "@acme/tar*", NULL },
+        [SCOPE_MISS]        = { "left-pad", "@acme/target-x", "@other/*", NULL },
+};
+
+typedef enum ExpiryKind { EXPIRY_NONE, EXPIRY_FUTURE, EXPIRY_PAST, EXPIRY_NOW, _EXPIRY_MAX } ExpiryKind;
+static const char * const expiry_names[] = { "never", "future", "past", "now" };
+static const usec_t expiry_values[] = { 0, NOW + 1, NOW - USEC_PER_DAY, NOW };
+
+typedef enum CidrKind {
+        CIDR_NONE,
+        CIDR_NONE_NO_REMOTE,
+        CIDR_MATCH,
+        CIDR_MATCH_MAPPED,
+        CIDR_MISS,
+        CIDR_REMOTE_MISSING,
+        CIDR_REMOTE_EMPTY,
+        CIDR_ONLY_GARBAGE,
+        CIDR_GARBAGE_THEN_MATCH,
+        _CIDR_MAX,
+} CidrKind;
+static const char * const cidr_names[] = {
+        "no list", "no list, no remote", "match", "match (mapped)", "miss", "remote missing",
+        "remote empty", "only garbage entries", "garbage then match",
+};
+static const struct {
+        char *list[4];
+        const char *remote;
+} cidr_setups[_CIDR_MAX] = {
+        [CIDR_NONE]               = { { NULL },                                 REMOTE_OUT },
+        [CIDR_NONE_NO_REMOTE]     = { { NULL },                                 NULL },
+        [CIDR_MATCH]              = { { "192.0.2.0/24", "10.0.0.0/8", NULL },   REMOTE_IN },
+        [CIDR_MATCH_MAPPED]       = { { "192.0.2.0/24", "10.0.0.0/8", NULL },   "::ffff:" REMOTE_IN },
+        [CIDR_MISS]               = { { "192.0.2.0/24", "10.0.0.0/8", NULL },   REMOTE_OUT },
+        [CIDR_REMOTE_MISSING]     = { { "10.0.0.0/8", NULL },                   NULL },
+        [CIDR_REMOTE_EMPTY]       = { { "10.0.0.0/8", NULL },                   "" },
+        /* "10.0.0.1/8" has host bits set: unparsable, so ignored even though the remote is
+         * that very address. */
+        [CIDR_ONLY_GARBAGE]       = { { "not-a-cidr", "10.0.0.1/8", NULL },     "10.0.0.1" },
+        [CIDR_GARBAGE_THEN_MATCH] = { { "not-a-cidr", "10.0.0.0/8", NULL },     REMOTE_IN },
+};
+
+typedef struct Combination {
+        TokenType type;
+        Action action;
+        PackageState package;
+        TokenOwner owner;
+        ScopeKind scope;
+        bool maintainer;
+        ExpiryKind expiry;
+        bool revoked;
+        bool locked;
+        CidrKind cidr;
+        bool otp;
+} Combination;
+
+typedef struct Expected {
+        AuthzResult result;
+        const char *reason;
+        bool creates_package;
+} Expected;
+
+static Expected want(AuthzResult result, const char *reason) {
+        return (Expected) { .result = result, .reason = reason };
+}
+
+/* The rules, restated from the issue in the order it gives them. */
+static Expected oracle(const Combination *x) {
+        bool publishing = x->action == ACTION_PUBLISH;
+        bool account_token = x->owner == TOKEN_OWNER_ACCOUNT;
+        bool package_exists = x->package != PKG_MISSING;
+
+        /* Revoked or expired: the token is dead. */
+        if (x->revoked)
+                return want(AUTHZ_INVALID, "token revoked");
+        if (x->expiry == EXPIRY_PAST || x->expiry == EXPIRY_NOW)
+                return want(AUTHZ_INVALID, "token expired");
+
+        /* A locked account stops its own tokens, not the package tokens it once created. */
+        if (x->locked && account_token)
+                return want(AUTHZ_FORBIDDEN, "account locked");
+
+        /* The allow-list: which setups put the remote inside a valid entry is known. */
+        switch (x->cidr) {
+        case CIDR_NONE:
+        case CIDR_NONE_NO_REMOTE:
+        case CIDR_MATCH:
+        case CIDR_MATCH_MAPPED:
+        case CIDR_GARBAGE_THEN_MATCH:
+                break;
+        default:
+                return want(AUTHZ_FORBIDDEN, "address not allowed");
+        }
+
+        /* Scope.  Which lists name TARGET is known too; package tokens take exact names. */
+        bool listed;
+        switch (x->scope) {
+        case SCOPE_EXACT:
+                listed = true;
+                break;
+        case SCOPE_WHOLE_SCOPE:
+        case SCOPE_PREFIX:
+                listed = account_token;
+                break;
+        default:
+                listed = false;
+        }
+
+        if (!publishing) {
+                if (x->scope == SCOPE_EMPTY || listed)
+                        return want(AUTHZ_ALLOWED, "allowed");
+                return want(AUTHZ_FORBIDDEN, "package out of token scope");
+        }
+
+        if (account_token) {
+                if (x->scope != SCOPE_EMPTY && !listed)
+                        return want(AUTHZ_FORBIDDEN, "package out of token scope");
+                if (package_exists && !x->maintainer)
+                        return want(AUTHZ_FORBIDDEN, "not a maintainer");
+        } else {
+                if (!listed)
+                        return want(AUTHZ_FORBIDDEN, "package out of token scope");
+                if (!package_exists)
+                        return want(AUTHZ_FORBIDDEN, "package tokens cannot create packages");
+        }
+
+        if (x->type == TOKEN_READ_ONLY)
+                return want(AUTHZ_FORBIDDEN, "read-only token");
+
+        /* The publishing policy; a new package is judged by the default one. */
+        PackageState policy = package_exists ? x->package : PKG_2FA_OR_AUTOMATION;
+        Expected e;
+
+        if (policy == PKG_NONE)
+                e = want(AUTHZ_ALLOWED, "allowed");
+        else if (x->type == TOKEN_AUTOMATION && policy == PKG_2FA_ONLY)
+                e = want(AUTHZ_FORBIDDEN, "automation tokens are not allowed for this package");
+        else if (x->type == TOKEN_AUTOMATION)
+                e = want(AUTHZ_ALLOWED, "allowed");
+        else
+                e = x->otp ? want(AUTHZ_ALLOWED, "allowed") : want(AUTHZ_OTP_REQUIRED, "OTP required");
+
+        e.creates_package = e.result == AUTHZ_ALLOWED && !package_exists;
+        return e;
+}
+
+static Decision decide(const Combination *x) {
+        static const PackagePolicy policies[] = {
+                [PKG_MISSING] = POLICY_2FA_ONLY,   /* meaningless when missing: must be ignored */
+                [PKG_NONE] = POLICY_NONE,
+                [PKG_2FA_OR_AUTOMATION] = POLICY_2FA_OR_AUTOMATION,
+                [PKG_2FA_ONLY] = POLICY_2FA_ONLY,
+        };
+        TokenFacts token = {
+                .type = x->type,
+                .owner = x->owner,
+                .revoked_at = x->revoked ? NOW - USEC_PER_SEC : 0,
+                .expires_at = expiry_values[x->expiry],
+                .account_locked = x->locked,
+                .scope = scope_lists[x->scope],
+                .cidrs = cidr_setups[x->cidr].list,
+        };
+        PackageFacts package = {
+                .exists = x->package != PKG_MISSING,
+                .policy = policies[x->package],
+                .account_maintains = x->maintainer,
+        };
+
+        return authz_decide(&token, &package, TARGET, x->action, cidr_setups[x->cidr].remote, x->otp, NOW);
+}
+
+static void describe(const Combination *x, const Decision *got, const Expected *e) {
+        tap_diag("  %s token, %s, package %s, %s token, scope %s, maintainer=%d, expiry %s, revoked=%d, "
+                 "locked=%d, cidr %s, otp=%d:",
+                 token_type_to_string(x->type), action_to_string(x->action), package_state_names[x->package],
+                 token_owner_to_string(x->owner), scope_names[x->scope], x->maintainer,
+                 expiry_names[x->expiry], x->revoked, x->locked, cidr_names[x->cidr], x->otp);
+        tap_diag("    got %s (\"%s\", creates=%d), expected %s (\"%s\", creates=%d)",
+                 result_name(got->result), got->reason ?: "(null)", got->creates_package,
+                 result_name(e->result), e->reason, e->creates_package);
+}
+
+#define MAX_REPORTED 10
+
+static void test_whole_table(void) {
+        size_t total = 0, total_bad = 0, reported = 0, by_result[_AUTHZ_RESULT_MAX] = {}, creates = 0;
+
+        for (TokenType type = 0; type < _TOKEN_TYPE_MAX; type++)
+        for (Action action = 0; action < _ACTION_MAX; action++)
+        for (PackageState pkg = 0; pkg < _PKG_MAX; pkg++) {
+                size_t n = 0, bad = 0;
+
+                for (TokenOwner owner = 0; owner < _TOKEN_OWNER_MAX; owner++)
+                for (ScopeKind scope = 0; scope < _SCOPE_MAX; scope++)
+                for (int maintainer = 0; maintainer <= 1; maintainer++)
+                for (ExpiryKind expiry = 0; expiry < _EXPIRY_MAX; expiry++)
+                for (int revoked = 0; revoked <= 1; revoked++)
+                for (int locked = 0; locked <= 1; locked++)
+                for (CidrKind cidr = 0; cidr < _CIDR_MAX; cidr++)
+                for (int otp = 0; otp <= 1; otp++) {
+                        Combination x = {
+                                .type = type, .action = action, .package = pkg, .owner = owner,
+                                .scope = scope, .maintainer = maintainer, .expiry = expiry,
+                                .revoked = revoked, .locked = locked, .cidr = cidr, .otp = otp,
+                        };
+                        Expected e = oracle(&x);
+                        Decision d = decide(&x);
+
+                        n++;
+                        if (d.result < _AUTHZ_RESULT_MAX)
+                                by_result[d.result]++;
+                        creates += d.creates_package;
+
+                        if (d.result == e.result && d.creates_package == e.creates_package &&
+                            streq_ptr(d.reason, e.reason))
+                                continue;
+
+                        bad++;
+                        if (reported++ < MAX_REPORTED)
+                                describe(&x, &d, &e);
+                }
+
+                CHECK(bad == 0, "table: %s token, %s, package %s: %zu combinations agree with the oracle",
+                      token_type_to_string(type), action_to_string(action), package_state_names[pkg], n);
+                if (bad > 0)
+                        tap_diag("  %zu of %zu disagree", bad, n);
+                total += n;
+                total_bad += bad;
+        }
+
+        CHECK(total_bad == 0, "table: all %zu combinations agree with the oracle (%zu disagree)",
+              total, total_bad);
+        tap_diag("outcomes: %zu allowed, %zu otp-required, %zu forbidden, %zu invalid; %zu create a package",
+                 by_result[AUTHZ_ALLOWED], by_result[AUTHZ_OTP_REQUIRED], by_result[AUTHZ_FORBIDDEN],
+                 by_result[AUTHZ_INVALID], creates);
+
+        /* A table that never produced some outcome would prove little about it. */
+        CHECK(by_result[AUTHZ_ALLOWED] > 0 && by_result[AUTHZ_OTP_REQUIRED] > 0 &&
+              by_result[AUTHZ_FORBIDDEN] > 0 && by_result[AUTHZ_INVALID] > 0 && creates > 0,
+              "table: every outcome occurs");
+}
+
+int main(void) {
+        test_model_strings();
+        test_named_cases();
+        test_whole_table();
+
+        return tap_finish();
+}
