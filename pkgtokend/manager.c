@@ -920,15 +920,21 @@ static int method_list_tokens(sd_bus_message *msg, void *userdata, sd_bus_error 
                 return r;
         if (!isempty(account) && !isempty(package_arg))
                 return invalid_argument(error, "List the tokens of an account or of a package, not both.");
+        /* A filter that names nothing is a typo to report, not an empty list. */
         if (!isempty(account)) {
-                r = check_account_name(account, error);
+                _cleanup_(account_record_done) AccountRecord a = {};
+                r = load_account(m, account, &a, error);
                 if (r < 0)
                         return r;
         }
         if (!isempty(package_arg)) {
-                r = canonical_package_name(package_arg, &package, error);
+                _cleanup_(package_record_done) PackageRecord p = {};
+                r = load_package(m, package_arg, &p, error);
                 if (r < 0)
                         return r;
+                package = strdup(p.name);
+                if (!package)
+                        return -ENOMEM;
         }
 
         r = sd_bus_message_new_method_return(msg, &reply);
@@ -1108,10 +1114,10 @@ static int read_authorize_request(sd_bus_message *msg, AuthorizeRequest *q, sd_b
         if (a < 0)
                 return invalid_argument(error, "Invalid action: use read or publish.");
         q->action = a;
-        /* A remote address that does not parse is treated as unknown, which an allow-list
-         * refuses: the registry's mistake must not widen access. */
-        if (strlen(q->remote) > REMOTE_MAX || address_parse(q->remote, &family, addr) < 0)
-                q->remote = "";
+        /* "" means the registry does not know the address (an allow-list then refuses);
+         * anything else must be an address, so a registry's mistake shows up at once. */
+        if (!isempty(q->remote) && (strlen(q->remote) > REMOTE_MAX || address_parse(q->remote, &family, addr) < 0))
+                return invalid_argument(error, "Invalid remote address: use an IPv4 or IPv6 address.");
         if (strlen(q->otp) > OTP_MAX)
                 return invalid_argument(error, "Invalid OTP.");
         return canonical_package_name(package, &q->package, error);

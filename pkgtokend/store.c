@@ -179,7 +179,8 @@ static void log_store(const Store *s, const char *fmt, ...) {
 
 /* Maps an SQLite result to a negative errno, logging what is not an expected outcome. */
 static int sqlite_to_errno(Store *s, int r) {
-        switch (r) {
+        /* Extended result codes are on; the primary code is the low byte. */
+        switch (r & 0xff) {
         case SQLITE_OK:
         case SQLITE_DONE:
         case SQLITE_ROW:

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034,SC2119,SC2120
+# (SC2034: variables set here are read by the tests that source this file.)
 #
 # Sourced by every bus test (tests/bus-*.sh).  Provides:
 #
@@ -35,8 +36,8 @@ if [ -z "${top_srcdir:-}" ]; then
         top_srcdir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 fi
 : "${top_builddir:=$top_srcdir/build}"
-: "${PKGTOKEND:=$top_builddir/pkgtokend}"
-: "${PKGTOKENCTL:=$top_builddir/pkgtokenctl}"
+: "${PKGTOKEND:=$top_builddir/pkgtokend/pkgtokend}"
+: "${PKGTOKENCTL:=$top_builddir/pkgtokenctl/pkgtokenctl}"
 : "${DBUS_DAEMON:=dbus-daemon}"
 : "${BUSCTL:=busctl}"
 : "${PKGTOKEN_TEST_TIMEOUT:=10}"
@@ -659,7 +660,7 @@ expect_authz() {
 mgr_authorize() {
         local opts=(0)
         [ -n "${4:-}" ] && opts=(1 remote s "$4")
-        MGR_RESULT= MGR_REASON= MGR_ACTOR= MGR_TOKEN_ID=
+        MGR_RESULT='' MGR_REASON='' MGR_ACTOR='' MGR_TOKEN_ID=''
         run mgr_json Authorize 'sssa{sv}' "$1" "$2" "$3" "${opts[@]}"
         MGR_RC=$RUN_RC
         [ "$RUN_RC" -eq 0 ] || return 0
@@ -672,6 +673,16 @@ mgr_authorize() {
 # json_has_string JSON-FILE STRING: does any string value in the JSON equal STRING?
 json_has_string() {
         jq -e --arg s "$2" '[.. | strings] | index($s) != null' <"$1" >/dev/null 2>&1
+}
+
+# json_object_has FILE STRING...: is there an object in the JSON that has all STRINGs among
+# its own string values (one audit event with this actor, this result, this address)?
+json_object_has() {
+        local file=$1
+        shift
+        jq -e '[.. | objects | [.[]? | strings] as $v
+                | select(all($ARGS.positional[]; . as $s | $v | index($s) != null))]
+               | length > 0' --args "$@" <"$file" >/dev/null 2>&1
 }
 
 # now_usec: the realtime clock in microseconds.
