@@ -30,6 +30,11 @@ static bool facts_are_sane(const TokenFacts *token, const PackageFacts *package,
                 return false;
         if (package->exists && (unsigned) package->policy >= _PACKAGE_POLICY_MAX)
                 return false;
+        if ((unsigned) token->account_2fa >= _TWOFA_MODE_MAX)
+                return false;
+        /* A package token has no person behind it to hold a second factor. */
+        if (token->owner == TOKEN_OWNER_PACKAGE && token->account_2fa != TWOFA_DISABLED)
+                return false;
 
         return true;
 }
@@ -107,31 +112,46 @@ static const char *scope_refusal(const TokenFacts *token, const PackageFacts *pa
         return NULL;
 }
 
-/* The publishing-policy step, for a token that may publish at all. */
-static Decision policy_verdict(TokenType type, PackagePolicy policy, bool otp_verified) {
+/* The publishing-policy step, for a token that may publish at all.  Publish and session
+ * tokens stand for a person, who proves presence with an OTP where the package's policy or
+ * the account's own 2FA mode asks for it; automation tokens stand for CI, which has no OTP. */
+static Decision policy_verdict(const TokenFacts *token, PackagePolicy policy, bool otp_verified) {
+        bool otp_needed;
+
         switch (policy) {
 
         case POLICY_NONE:
-                return verdict(AUTHZ_ALLOWED, "allowed");
+                if (token->type == TOKEN_AUTOMATION)
+                        return verdict(AUTHZ_ALLOWED, "allowed");
+                otp_needed = token->account_2fa == TWOFA_AUTH_AND_WRITES;
+                break;
 
         case POLICY_2FA_OR_AUTOMATION:
                 /* Automation tokens exist precisely so CI can publish without a human. */
-                if (type == TOKEN_AUTOMATION)
+                if (token->type == TOKEN_AUTOMATION)
                         return verdict(AUTHZ_ALLOWED, "allowed");
+                otp_needed = true;
                 break;
 
         case POLICY_2FA_ONLY:
-                if (type == TOKEN_AUTOMATION)
+                if (token->type == TOKEN_AUTOMATION)
                         return verdict(AUTHZ_FORBIDDEN,
                                        "automation tokens are not allowed for this package");
+                otp_needed = true;
                 break;
 
         default:
                 return verdict(AUTHZ_FORBIDDEN, "unknown publishing policy");
         }
 
-        return otp_verified ? verdict(AUTHZ_ALLOWED, "allowed")
-                            : verdict(AUTHZ_OTP_REQUIRED, "OTP required");
+        if (!otp_needed || otp_verified)
+                return verdict(AUTHZ_ALLOWED, "allowed");
+        /* Asking for an OTP that nobody can give would only loop: say what is missing. */
+        if (token->account_2fa == TWOFA_DISABLED)
+                return verdict(AUTHZ_FORBIDDEN, token->owner == TOKEN_OWNER_PACKAGE
+                               ? "OTP required: package tokens cannot give one, use an automation token"
+                               : "OTP required: enable two-factor authentication for the account");
+        return verdict(AUTHZ_OTP_REQUIRED, "OTP required");
 }
 
 Decision authz_decide(const TokenFacts *token,
@@ -180,7 +200,7 @@ Decision authz_decide(const TokenFacts *token,
         /* A package that does not exist yet will get the default policy, so judge the publish
          * that creates it by that policy. */
         policy = package->exists ? package->policy : PACKAGE_POLICY_DEFAULT;
-        d = policy_verdict(token->type, policy, otp_verified);
+        d = policy_verdict(token, policy, otp_verified);
         d.creates_package = d.result == AUTHZ_ALLOWED && !package->exists;
         return d;
 }

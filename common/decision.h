@@ -18,6 +18,8 @@ typedef struct TokenFacts {
         usec_t revoked_at;        /* 0 = not revoked */
         usec_t expires_at;        /* 0 = never expires */
         bool account_locked;      /* account tokens: the owning account is locked */
+        TwoFactorMode account_2fa; /* account tokens: the owning account's active 2FA mode;
+                                    * package tokens have no person behind them: DISABLED */
         char * const *scope;      /* NULL or empty: all packages the owning account maintains */
         char * const *cidrs;      /* NULL or empty: any remote address */
 } TokenFacts;
@@ -35,8 +37,9 @@ typedef struct Decision {
 } Decision;
 
 /* remote may be NULL or "" (unknown); a token with an allow-list then gets AUTHZ_FORBIDDEN.
- * otp_verified says the caller already checked an OTP for the token's account (always false
- * until accounts have 2FA). */
+ * otp_verified says the caller already checked a valid OTP of the token's account.  The
+ * daemon first decides with otp_verified=false; only on AUTHZ_OTP_REQUIRED does it check the
+ * OTP it was given (turning a wrong one into AUTHZ_BAD_OTP) and decide again. */
 Decision authz_decide(const TokenFacts *token,
                       const PackageFacts *package,
                       const char *package_name,

@@ -48,6 +48,7 @@ static const char * const token_type_table[_TOKEN_TYPE_MAX] = {
         [TOKEN_READ_ONLY]  = "read-only",
         [TOKEN_PUBLISH]    = "publish",
         [TOKEN_AUTOMATION] = "automation",
+        [TOKEN_SESSION]    = "session",
 };
 DEFINE_STRING_TABLE_LOOKUP(token_type, TokenType);
 
@@ -68,5 +69,24 @@ static const char * const authz_result_table[_AUTHZ_RESULT_MAX] = {
         [AUTHZ_OTP_REQUIRED] = "otp-required",
         [AUTHZ_FORBIDDEN]    = "forbidden",
         [AUTHZ_INVALID]      = "invalid",
+        [AUTHZ_BAD_OTP]      = "bad-otp",
+        [AUTHZ_RATE_LIMITED] = "rate-limited",
 };
 DEFINE_STRING_TABLE_LOOKUP(authz_result, AuthzResult);
+
+static const char * const twofa_mode_table[_TWOFA_MODE_MAX] = {
+        [TWOFA_DISABLED]        = "disabled",
+        [TWOFA_AUTH_ONLY]       = "auth-only",
+        [TWOFA_AUTH_AND_WRITES] = "auth-and-writes",
+};
+DEFINE_STRING_TABLE_LOOKUP(twofa_mode, TwoFactorMode);
+
+static const char * const authn_result_table[_AUTHN_RESULT_MAX] = {
+        [AUTHN_OK]              = "ok",
+        [AUTHN_OTP_REQUIRED]    = "otp-required",
+        [AUTHN_BAD_CREDENTIALS] = "bad-credentials",
+        [AUTHN_BAD_OTP]         = "bad-otp",
+        [AUTHN_LOCKED]          = "locked",
+        [AUTHN_RATE_LIMITED]    = "rate-limited",
+};
+DEFINE_STRING_TABLE_LOOKUP(authn_result, AuthnResult);

@@ -22,6 +22,7 @@ typedef enum TokenType {
         TOKEN_READ_ONLY,   /* "read-only" */
         TOKEN_PUBLISH,     /* "publish" */
         TOKEN_AUTOMATION,  /* "automation" */
+        TOKEN_SESSION,     /* "session": what a login hands out; publishes like "publish" */
         _TOKEN_TYPE_MAX,
 } TokenType;
 
@@ -42,8 +43,29 @@ typedef enum AuthzResult {
         AUTHZ_OTP_REQUIRED,  /* "otp-required": HTTP 401 + WWW-Authenticate: OTP */
         AUTHZ_FORBIDDEN,     /* "forbidden": HTTP 403 */
         AUTHZ_INVALID,       /* "invalid": HTTP 401 */
+        AUTHZ_BAD_OTP,       /* "bad-otp": an OTP was given but is wrong, reused or expired */
+        AUTHZ_RATE_LIMITED,  /* "rate-limited": HTTP 429, too many failures */
         _AUTHZ_RESULT_MAX,
 } AuthzResult;
+
+/* Account two-factor modes, as on npm. */
+typedef enum TwoFactorMode {
+        TWOFA_DISABLED,         /* "disabled" */
+        TWOFA_AUTH_ONLY,        /* "auth-only": OTP at login and for token/2FA management */
+        TWOFA_AUTH_AND_WRITES,  /* "auth-and-writes": also for publishing with publish/session tokens */
+        _TWOFA_MODE_MAX,
+} TwoFactorMode;
+
+/* The answers of a password (+ OTP) check. */
+typedef enum AuthnResult {
+        AUTHN_OK,               /* "ok" */
+        AUTHN_OTP_REQUIRED,     /* "otp-required": password right, 2FA on, no OTP given */
+        AUTHN_BAD_CREDENTIALS,  /* "bad-credentials": unknown account or wrong password, alike */
+        AUTHN_BAD_OTP,          /* "bad-otp": wrong, reused or expired OTP */
+        AUTHN_LOCKED,           /* "locked": locked by an admin or by too many failures */
+        AUTHN_RATE_LIMITED,     /* "rate-limited": too many attempts from one address, or busy */
+        _AUTHN_RESULT_MAX,
+} AuthnResult;
 
 const char *account_kind_to_string(AccountKind k);
 int account_kind_from_string(const char *s);
@@ -57,3 +79,7 @@ const char *action_to_string(Action a);
 int action_from_string(const char *s);
 const char *authz_result_to_string(AuthzResult r);
 int authz_result_from_string(const char *s);
+const char *twofa_mode_to_string(TwoFactorMode m);
+int twofa_mode_from_string(const char *s);
+const char *authn_result_to_string(AuthnResult r);
+int authn_result_from_string(const char *s);

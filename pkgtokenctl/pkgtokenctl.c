@@ -698,13 +698,17 @@ static bool json_get_unsigned(json_object *o, const char *key, uint64_t *ret) {
         return false;
 }
 
+/* No slash escaping: "@scope/name" stays readable and greppable. */
+static int json_flags(void) {
+        if (arg_json == JSON_PRETTY)
+                return JSON_C_TO_STRING_NOSLASHESCAPE | JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED;
+        return JSON_C_TO_STRING_NOSLASHESCAPE | JSON_C_TO_STRING_PLAIN;
+}
+
 static int print_json(json_object *o) {
-        int flags = JSON_C_TO_STRING_NOSLASHESCAPE |
-                (arg_json == JSON_PRETTY ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED :
-                                           JSON_C_TO_STRING_PLAIN);
         const char *s;
 
-        s = json_object_to_json_string_ext(o, flags);
+        s = json_object_to_json_string_ext(o, json_flags());
         if (!s)
                 return log_oom();
         puts(s);
@@ -1413,44 +1417,68 @@ static char *scope_describe(char * const *scope) {
         return strv_join(scope, ',');
 }
 
+static int json_add_string(json_object *o, const char *key, const char *value) {
+        json_object *v = json_object_new_string(value);
+
+        if (!v || json_object_object_add(o, key, v) < 0) {
+                json_object_put(v);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+static int json_add_strv(json_object *o, const char *key, char * const *l) {
+        _cleanup_json_ json_object *a = json_object_new_array();
+
+        if (!a)
+                return -ENOMEM;
+        STRV_FOREACH(i, l) {
+                json_object *v = json_object_new_string(*i);
+
+                if (!v || json_object_array_add(a, v) < 0) {
+                        json_object_put(v);
+                        return -ENOMEM;
+                }
+        }
+        if (json_object_object_add(o, key, a) < 0)
+                return -ENOMEM;
+        a = NULL;
+        return 0;
+}
+
 /* The --json answer of "token create": the secret plus what we asked for, in the key names
  * of GetToken, so a script can treat it like any other token object. */
 static int token_create_json(const char *id, const char *token, const char *account,
                              json_object **ret) {
-        _cleanup_json_ json_object *o = NULL, *scope = NULL, *cidrs = NULL;
-        bool package_owned = arg_package_owned;
+        _cleanup_json_ json_object *o = NULL;
         char prefix[TOKEN_DISPLAY_LEN + 1] = "";
+        json_object *expires;
 
         if (strlen(token) >= TOKEN_DISPLAY_LEN)
                 token_display_prefix(token, prefix);
 
         o = json_object_new_object();
-        scope = json_object_new_array();
-        cidrs = json_object_new_array();
-        if (!o || !scope || !cidrs)
+        if (!o)
                 return -ENOMEM;
 
-        STRV_FOREACH(p, arg_packages)
-                if (json_object_array_add(scope, json_object_new_string(*p)) < 0)
-                        return -ENOMEM;
-        STRV_FOREACH(c, arg_cidrs)
-                if (json_object_array_add(cidrs, json_object_new_string(*c)) < 0)
-                        return -ENOMEM;
+        if (json_add_string(o, "id", id) < 0 ||
+            json_add_string(o, "token", token) < 0 ||
+            json_add_string(o, "prefix", prefix) < 0 ||
+            json_add_string(o, "type", arg_type) < 0 ||
+            json_add_string(o, "owner", arg_package_owned ? "package" : "account") < 0 ||
+            json_add_string(o, "account", arg_package_owned ? "" : account) < 0 ||
+            json_add_strv(o, "scope", arg_packages) < 0 ||
+            json_add_string(o, "description", arg_description ?: "") < 0)
+                return -ENOMEM;
 
-        if (json_object_object_add(o, "id", json_object_new_string(id)) < 0 ||
-            json_object_object_add(o, "token", json_object_new_string(token)) < 0 ||
-            json_object_object_add(o, "prefix", json_object_new_string(prefix)) < 0 ||
-            json_object_object_add(o, "type", json_object_new_string(arg_type)) < 0 ||
-            json_object_object_add(o, "owner", json_object_new_string(package_owned ? "package" : "account")) < 0 ||
-            json_object_object_add(o, "account", json_object_new_string(package_owned ? "" : account)) < 0 ||
-            json_object_object_add(o, "scope", scope) < 0)
+        expires = json_new_unsigned(arg_expires);
+        if (!expires || json_object_object_add(o, "expires_at", expires) < 0) {
+                json_object_put(expires);
                 return -ENOMEM;
-        scope = NULL;
-        if (json_object_object_add(o, "description", json_object_new_string(arg_description ?: "")) < 0 ||
-            json_object_object_add(o, "expires_at", json_new_unsigned(arg_expires)) < 0 ||
-            json_object_object_add(o, "allowed_cidrs", cidrs) < 0)
+        }
+
+        if (json_add_strv(o, "allowed_cidrs", arg_cidrs) < 0)
                 return -ENOMEM;
-        cidrs = NULL;
 
         *ret = o;
         o = NULL;
@@ -1466,9 +1494,7 @@ static int token_create_print_json(const char *id, const char *token, const char
         if (r < 0)
                 return log_oom();
 
-        s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_NOSLASHESCAPE |
-                                           (arg_json == JSON_PRETTY ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED :
-                                                                      JSON_C_TO_STRING_PLAIN));
+        s = json_object_to_json_string_ext(o, json_flags());
         if (!s)
                 return log_oom();
         r = write_secret_line(s);
@@ -1769,8 +1795,10 @@ static const Verb verbs[] = {
         { "package list",              "",                0, 0, 0,                  verb_package_list },
         { "package show",              "NAME",            1, 1, 0,                  verb_package_show },
         { "package policy",            "NAME POLICY",     2, 2, 0,                  verb_package_policy },
-        { "package maintainer add",    "PACKAGE ACCOUNT", 2, 2, 0,                  verb_package_maintainer_add },
-        { "package maintainer remove", "PACKAGE ACCOUNT", 2, 2, 0,                  verb_package_maintainer_remove },
+        { "package maintainer add",    "PACKAGE ACCOUNT", 2, 2, 0,
+          verb_package_maintainer_add },
+        { "package maintainer remove", "PACKAGE ACCOUNT", 2, 2, 0,
+          verb_package_maintainer_remove },
         { "token create",              "ACCOUNT --type=TYPE", 1, 1,
           OPT_TYPE|OPT_PACKAGE|OPT_PACKAGE_OWNED|OPT_DESCRIPTION|OPT_EXPIRES|OPT_CIDR,
           verb_token_create },
@@ -1964,7 +1992,8 @@ static int parse_argv(int argc, char *argv[]) {
                         else if (streq(optarg, "off"))
                                 arg_json = JSON_OFF;
                         else
-                                return log_error_errno(EINVAL, "Invalid --json='%s': use short or pretty.", optarg);
+                                return log_error_errno(EINVAL, "Invalid --json='%s': use short or pretty.",
+                                                       optarg);
                         break;
 
                 case ARG_NO_LEGEND:
@@ -1980,14 +2009,16 @@ static int parse_argv(int argc, char *argv[]) {
 
                 case ARG_KIND:
                         if (account_kind_from_string(optarg) < 0)
-                                return log_error_errno(EINVAL, "Invalid account kind '%s': use human or service.", optarg);
+                                return log_error_errno(EINVAL, "Invalid account kind '%s': use human or "
+                                                       "service.", optarg);
                         arg_kind = optarg;
                         arg_seen |= OPT_KIND;
                         break;
 
                 case ARG_POLICY:
                         if (package_policy_from_string(optarg) < 0)
-                                return log_error_errno(EINVAL, "Invalid policy '%s': use none, 2fa-or-automation or 2fa-only.", optarg);
+                                return log_error_errno(EINVAL, "Invalid policy '%s': use none, "
+                                                       "2fa-or-automation or 2fa-only.", optarg);
                         arg_policy = optarg;
                         arg_seen |= OPT_POLICY;
                         break;
@@ -2002,7 +2033,8 @@ static int parse_argv(int argc, char *argv[]) {
 
                 case ARG_TYPE:
                         if (token_type_from_string(optarg) < 0)
-                                return log_error_errno(EINVAL, "Invalid token type '%s': use read-only, publish or automation.", optarg);
+                                return log_error_errno(EINVAL, "Invalid token type '%s': use read-only, "
+                                                       "publish or automation.", optarg);
                         arg_type = optarg;
                         arg_seen |= OPT_TYPE;
                         break;
@@ -2028,8 +2060,9 @@ static int parse_argv(int argc, char *argv[]) {
 
                 case ARG_DESCRIPTION:
                         if (!description_is_valid(optarg))
-                                return log_error_errno(EINVAL, "Invalid description: at most %d bytes of "
-                                                       "UTF-8 text without control characters.", DESCRIPTION_MAX);
+                                return log_error_errno(EINVAL, "Invalid description: at most %d bytes "
+                                                       "of UTF-8 text without control characters.",
+                                                       DESCRIPTION_MAX);
                         arg_description = optarg;
                         arg_seen |= OPT_DESCRIPTION;
                         break;
@@ -2043,8 +2076,8 @@ static int parse_argv(int argc, char *argv[]) {
 
                 case ARG_CIDR:
                         if (!cidr_is_valid(optarg))
-                                return log_error_errno(EINVAL, "Invalid CIDR '%s' (e.g. 192.0.2.0/24, 2001:db8::/32; "
-                                                       "host bits must be zero).", optarg);
+                                return log_error_errno(EINVAL, "Invalid CIDR '%s' (e.g. 192.0.2.0/24, "
+                                                       "2001:db8::/32; host bits must be zero).", optarg);
                         if (strv_extend(&arg_cidrs, optarg) < 0)
                                 return log_oom();
                         arg_seen |= OPT_CIDR;
@@ -2083,8 +2116,8 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_LIMIT:
                         r = parse_u32(optarg, &arg_limit);
                         if (r < 0 || arg_limit == 0)
-                                return log_error_errno(EINVAL, "Invalid --limit='%s': a number from 1 to %" PRIu32 ".",
-                                                       optarg, UINT32_MAX);
+                                return log_error_errno(EINVAL, "Invalid --limit='%s': a number from 1 to "
+                                                       "%" PRIu32 ".", optarg, UINT32_MAX);
                         arg_seen |= OPT_LIMIT;
                         break;
 

@@ -49,10 +49,14 @@ static const char *result_name(AuthzResult r) {
 static void test_model_strings(void) {
         CHECK_ENUM_WORDS(account_kind, _ACCOUNT_KIND_MAX, "human", "service");
         CHECK_ENUM_WORDS(package_policy, _PACKAGE_POLICY_MAX, "none", "2fa-or-automation", "2fa-only");
-        CHECK_ENUM_WORDS(token_type, _TOKEN_TYPE_MAX, "read-only", "publish", "automation");
+        CHECK_ENUM_WORDS(token_type, _TOKEN_TYPE_MAX, "read-only", "publish", "automation", "session");
         CHECK_ENUM_WORDS(token_owner, _TOKEN_OWNER_MAX, "account", "package");
         CHECK_ENUM_WORDS(action, _ACTION_MAX, "read", "publish");
-        CHECK_ENUM_WORDS(authz_result, _AUTHZ_RESULT_MAX, "allowed", "otp-required", "forbidden", "invalid");
+        CHECK_ENUM_WORDS(authz_result, _AUTHZ_RESULT_MAX, "allowed", "otp-required", "forbidden", "invalid",
+                         "bad-otp", "rate-limited");
+        CHECK_ENUM_WORDS(twofa_mode, _TWOFA_MODE_MAX, "disabled", "auth-only", "auth-and-writes");
+        CHECK_ENUM_WORDS(authn_result, _AUTHN_RESULT_MAX, "ok", "otp-required", "bad-credentials", "bad-otp",
+                         "locked", "rate-limited");
 
         /* Spellings are exact: no case folding, no trimming. */
         CHECK_INT_EQ(token_type_from_string("Publish"), -EINVAL, "\"Publish\" is not a token type");
@@ -81,6 +85,7 @@ static Case base_case(void) {
                 .token = {
                         .type = TOKEN_PUBLISH,
                         .owner = TOKEN_OWNER_ACCOUNT,
+                        .account_2fa = TWOFA_AUTH_ONLY,
                 },
                 .package = {
                         .exists = true,
@@ -197,6 +202,7 @@ static void test_named_cases(void) {
 
         c = base_case();
         c.token.owner = TOKEN_OWNER_PACKAGE;
+        c.token.account_2fa = TWOFA_DISABLED;
         c.token.scope = exact_scope;
         c.package.account_maintains = false;
         expect("package token publishing its package", &c, AUTHZ_ALLOWED, "allowed", false);
@@ -208,6 +214,7 @@ static void test_named_cases(void) {
 
         c = base_case();
         c.token.owner = TOKEN_OWNER_PACKAGE;
+        c.token.account_2fa = TWOFA_DISABLED;
         c.token.scope = acme_scope;
         expect("package token scope entries are exact names, not patterns", &c, AUTHZ_FORBIDDEN,
                "package out of token scope", false);
@@ -238,6 +245,38 @@ static void test_named_cases(void) {
         expect("\"@acme/*\" token reading @acmex/y", &c, AUTHZ_FORBIDDEN,
                "package out of token scope", false);
 
+        /* Two-factor authentication (issue 3). */
+        c = base_case();
+        c.token.account_2fa = TWOFA_AUTH_AND_WRITES;
+        expect("auth-and-writes account publishing with a publish token on a 'none' package",
+               &c, AUTHZ_OTP_REQUIRED, "OTP required", false);
+        c.otp_verified = true;
+        expect("auth-and-writes account publishing with an OTP", &c, AUTHZ_ALLOWED, "allowed", false);
+        c = base_case();
+        c.token.type = TOKEN_SESSION;
+        c.token.account_2fa = TWOFA_AUTH_AND_WRITES;
+        expect("session token of an auth-and-writes account needs an OTP", &c, AUTHZ_OTP_REQUIRED,
+               "OTP required", false);
+        c.token.type = TOKEN_AUTOMATION;
+        expect("automation token of an auth-and-writes account needs none", &c, AUTHZ_ALLOWED, "allowed", false);
+        c = base_case();
+        c.token.account_2fa = TWOFA_DISABLED;
+        c.package.policy = POLICY_2FA_OR_AUTOMATION;
+        expect("account without 2FA cannot give the OTP a package asks for", &c, AUTHZ_FORBIDDEN,
+               "OTP required: enable two-factor authentication for the account", false);
+        c = base_case();
+        c.token.owner = TOKEN_OWNER_PACKAGE;
+        c.token.account_2fa = TWOFA_DISABLED;
+        c.token.scope = exact_scope;
+        c.package.policy = POLICY_2FA_ONLY;
+        expect("publish-type package token on a 2fa-only package", &c, AUTHZ_FORBIDDEN,
+               "OTP required: package tokens cannot give one, use an automation token", false);
+        c.token.account_2fa = TWOFA_AUTH_ONLY;
+        expect("package token claiming a 2FA mode", &c, AUTHZ_FORBIDDEN, "invalid request", false);
+        c = base_case();
+        c.token.account_2fa = (TwoFactorMode) 9;
+        expect("unknown 2FA mode", &c, AUTHZ_FORBIDDEN, "invalid request", false);
+
         /* Facts that cannot be trusted never allow. */
         c = base_case();
         Decision d = authz_decide(NULL, &c.package, TARGET, ACTION_READ, NULL, false, NOW);
@@ -248,6 +287,7 @@ static void test_named_cases(void) {
         expect("unknown token type", &c, AUTHZ_FORBIDDEN, "invalid request", false);
         c = base_case();
         c.token.owner = (TokenOwner) 7;
+        c.token.account_2fa = TWOFA_DISABLED;
         expect("unknown token owner", &c, AUTHZ_FORBIDDEN, "invalid request", false);
         c = base_case();
         c.package.policy = (PackagePolicy) 42;
@@ -341,6 +381,7 @@ typedef struct Combination {
         bool locked;
         CidrKind cidr;
         bool otp;
+        TwoFactorMode twofa;   /* the owning account's; package tokens always DISABLED */
 } Combination;
 
 typedef struct Expected {
@@ -416,18 +457,27 @@ static Expected oracle(const Combination *x) {
         if (x->type == TOKEN_READ_ONLY)
                 return want(AUTHZ_FORBIDDEN, "read-only token");
 
-        /* The publishing policy; a new package is judged by the default one. */
+        /* The publishing policy; a new package is judged by the default one.  Publish and
+         * session tokens need an OTP when the policy is not "none" or the account asks for
+         * 2FA on writes; automation tokens never give one. */
         PackageState policy = package_exists ? x->package : PKG_2FA_OR_AUTOMATION;
+        bool person = x->type == TOKEN_PUBLISH || x->type == TOKEN_SESSION;
         Expected e;
 
-        if (policy == PKG_NONE)
-                e = want(AUTHZ_ALLOWED, "allowed");
-        else if (x->type == TOKEN_AUTOMATION && policy == PKG_2FA_ONLY)
+        if (x->type == TOKEN_AUTOMATION && policy == PKG_2FA_ONLY)
                 e = want(AUTHZ_FORBIDDEN, "automation tokens are not allowed for this package");
-        else if (x->type == TOKEN_AUTOMATION)
+        else if (!person)
                 e = want(AUTHZ_ALLOWED, "allowed");
+        else if (policy == PKG_NONE && x->twofa != TWOFA_AUTH_AND_WRITES)
+                e = want(AUTHZ_ALLOWED, "allowed");
+        else if (x->otp)
+                e = want(AUTHZ_ALLOWED, "allowed");
+        else if (x->twofa == TWOFA_DISABLED)
+                e = want(AUTHZ_FORBIDDEN, account_token
+                         ? "OTP required: enable two-factor authentication for the account"
+                         : "OTP required: package tokens cannot give one, use an automation token");
         else
-                e = x->otp ? want(AUTHZ_ALLOWED, "allowed") : want(AUTHZ_OTP_REQUIRED, "OTP required");
+                e = want(AUTHZ_OTP_REQUIRED, "OTP required");
 
         e.creates_package = e.result == AUTHZ_ALLOWED && !package_exists;
         return e;
@@ -448,6 +498,7 @@ static Decision decide(const Combination *x) {
                 .account_locked = x->locked,
                 .scope = scope_lists[x->scope],
                 .cidrs = cidr_setups[x->cidr].list,
+                .account_2fa = x->twofa,
         };
         PackageFacts package = {
                 .exists = x->package != PKG_MISSING,
@@ -460,10 +511,11 @@ static Decision decide(const Combination *x) {
 
 static void describe(const Combination *x, const Decision *got, const Expected *e) {
         tap_diag("  %s token, %s, package %s, %s token, scope %s, maintainer=%d, expiry %s, revoked=%d, "
-                 "locked=%d, cidr %s, otp=%d:",
+                 "locked=%d, cidr %s, otp=%d, 2fa %s:",
                  token_type_to_string(x->type), action_to_string(x->action), package_state_names[x->package],
                  token_owner_to_string(x->owner), scope_names[x->scope], x->maintainer,
-                 expiry_names[x->expiry], x->revoked, x->locked, cidr_names[x->cidr], x->otp);
+                 expiry_names[x->expiry], x->revoked, x->locked, cidr_names[x->cidr], x->otp,
+                 twofa_mode_to_string(x->twofa));
         tap_diag("    got %s (\"%s\", creates=%d), expected %s (\"%s\", creates=%d)",
                  result_name(got->result), got->reason ?: "(null)", got->creates_package,
                  result_name(e->result), e->reason, e->creates_package);
@@ -486,11 +538,15 @@ static void test_whole_table(void) {
                 for (int revoked = 0; revoked <= 1; revoked++)
                 for (int locked = 0; locked <= 1; locked++)
                 for (CidrKind cidr = 0; cidr < _CIDR_MAX; cidr++)
-                for (int otp = 0; otp <= 1; otp++) {
+                for (int otp = 0; otp <= 1; otp++)
+                for (TwoFactorMode twofa = 0; twofa < _TWOFA_MODE_MAX; twofa++) {
+                        if (owner == TOKEN_OWNER_PACKAGE && twofa != TWOFA_DISABLED)
+                                continue;   /* no person behind a package token */
                         Combination x = {
                                 .type = type, .action = action, .package = pkg, .owner = owner,
                                 .scope = scope, .maintainer = maintainer, .expiry = expiry,
                                 .revoked = revoked, .locked = locked, .cidr = cidr, .otp = otp,
+                                .twofa = twofa,
                         };
                         Expected e = oracle(&x);
                         Decision d = decide(&x);
