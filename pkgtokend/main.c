@@ -8,6 +8,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "macro.h"
+#include "config.h"
 #include "manager.h"
 #include "names.h"
 
@@ -16,6 +17,7 @@
 typedef struct Options {
         const char *state_dir;
         const char *bus_address;
+        const char *config_file;
 } Options;
 
 static void help(void) {
@@ -26,8 +28,10 @@ static void help(void) {
                "     --version            Show the version\n"
                "     --state-dir=DIR      Keep the database in DIR (default: $STATE_DIRECTORY, else %s)\n"
                "     --bus-address=ADDR   Serve on this bus instead of the system bus\n"
-               "                          (default: $%s, else the system bus)\n",
-               PKGTOKEN_BUS_NAME, PKGTOKEN_OBJECT_PATH, DEFAULT_STATE_DIR, PKGTOKEN_BUS_ADDRESS_ENV);
+               "                          (default: $%s, else the system bus)\n"
+               "     --config=FILE        Read settings from FILE (default: %s, if it exists)\n",
+               PKGTOKEN_BUS_NAME, PKGTOKEN_OBJECT_PATH, DEFAULT_STATE_DIR, PKGTOKEN_BUS_ADDRESS_ENV,
+               CONFIG_FILE_DEFAULT);
 }
 
 /* systemd passes StateDirectory= as $STATE_DIRECTORY, colon-separated when there are several;
@@ -41,12 +45,13 @@ static char *state_dir_from_environment(void) {
 
 /* Returns 1 to run, 0 to exit successfully, -EINVAL on a usage error. */
 static int parse_argv(int argc, char *argv[], Options *o) {
-        enum { ARG_VERSION = 0x100, ARG_STATE_DIR, ARG_BUS_ADDRESS };
+        enum { ARG_VERSION = 0x100, ARG_STATE_DIR, ARG_BUS_ADDRESS, ARG_CONFIG };
         static const struct option options[] = {
                 { "help",        no_argument,       NULL, 'h'             },
                 { "version",     no_argument,       NULL, ARG_VERSION     },
                 { "state-dir",   required_argument, NULL, ARG_STATE_DIR   },
                 { "bus-address", required_argument, NULL, ARG_BUS_ADDRESS },
+                { "config",      required_argument, NULL, ARG_CONFIG      },
                 {}
         };
         int c;
@@ -73,6 +78,13 @@ static int parse_argv(int argc, char *argv[], Options *o) {
                         }
                         o->bus_address = optarg;
                         break;
+                case ARG_CONFIG:
+                        if (isempty(optarg)) {
+                                fprintf(stderr, "pkgtokend: --config= needs a file\n");
+                                return -EINVAL;
+                        }
+                        o->config_file = optarg;
+                        break;
                 default:
                         return -EINVAL;
                 }
@@ -87,15 +99,20 @@ static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
         return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
-static int setup_signals(sd_event *e) {
+/* Blocked before any thread starts, so that every thread inherits the mask and the signals
+ * reach only the event loop's signalfd. */
+static int block_exit_signals(void) {
         sigset_t mask;
-        int r;
 
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
-        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-                return -errno;
+        return sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ? -errno : 0;
+}
+
+static int setup_signals(sd_event *e) {
+        int r;
+
         r = sd_event_add_signal(e, NULL, SIGTERM, on_exit_signal, NULL);
         if (r < 0)
                 return r;
@@ -106,6 +123,7 @@ int main(int argc, char *argv[]) {
         _cleanup_(manager_freep) Manager *m = NULL;
         _cleanup_free_ char *default_state_dir = NULL;
         Options o = {};
+        Config config;
         int r;
 
         r = parse_argv(argc, argv, &o);
@@ -120,10 +138,21 @@ int main(int argc, char *argv[]) {
                 o.state_dir = default_state_dir;
         }
 
+        /* A bad setting stops the daemon before it serves anybody: fail closed. */
+        config_init_defaults(&config);
+        r = config_load(&config, o.config_file ?: CONFIG_FILE_DEFAULT, /* optional= */ !o.config_file);
+        if (r < 0)
+                return 1;
+
         /* The database and its WAL are readable by the daemon alone. */
         umask(0077);
+        r = block_exit_signals();
+        if (r < 0) {
+                fprintf(stderr, "pkgtokend: cannot block signals: %s\n", strerror(-r));
+                return 1;
+        }
 
-        r = manager_new(o.state_dir, &m);
+        r = manager_new(o.state_dir, &config, &m);
         if (r < 0) {
                 if (r == -ENOMEM)
                         fprintf(stderr, "pkgtokend: out of memory\n");

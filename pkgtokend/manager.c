@@ -8,8 +8,10 @@
 #include <unistd.h>
 
 #include "decision.h"
+#include "bus-util.h"
 #include "manager.h"
 #include "names.h"
+#include "password.h"
 #include "token.h"
 #include "validate.h"
 
@@ -24,31 +26,12 @@
 /* ------------------------------------------------------------------------------------------ */
 /* Errors                                                                                     */
 
-/* Store errors become bus errors; -EIO and friends were already logged by the store and are
- * reported without detail, so no SQL or path leaks to callers. */
-static int reply_store_error(sd_bus_error *error, int r, const char *not_found_error, const char *what) {
-        switch (r) {
-        case -ENOENT:
-                return sd_bus_error_setf(error, not_found_error, "No such %s.", what);
-        case -ENOMEM:
-                return -ENOMEM;
-        case -ENOSPC:
-                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "The token store is out of disk space.");
-        default:
-                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "The token store failed; see the pkgtokend log.");
-        }
-}
-
-static int invalid_argument(sd_bus_error *error, const char *message) {
-        return sd_bus_error_set(error, PKGTOKEN_ERROR_INVALID_ARGUMENT, message);
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* Callers                                                                                    */
 
 /* Until polkit and registry groups are wired up, everything is for root and for the uid the
  * daemon runs as (which lets the tests run unprivileged). */
-static int verify_caller(Manager *m, sd_bus_message *msg, sd_bus_error *error, uid_t *ret_uid) {
+int verify_caller(Manager *m, sd_bus_message *msg, sd_bus_error *error, uid_t *ret_uid) {
         uid_t uid;
         int r;
 
@@ -68,58 +51,6 @@ static void format_caller(uid_t uid, char buf[static 32]) {
 
 /* ------------------------------------------------------------------------------------------ */
 /* Reading arguments                                                                          */
-
-typedef enum OptionType {
-        OPTION_STRING,
-        OPTION_BOOL,
-} OptionType;
-
-typedef struct OptionSpec {
-        const char *key;
-        OptionType type;
-        void *value;     /* const char ** or bool * */
-} OptionSpec;
-
-/* Reads an a{sv} of options.  Unknown keys and wrong types are refused: a caller that asks
- * for something this daemon does not know must not be silently ignored. */
-static int read_options(sd_bus_message *msg, const OptionSpec *specs, size_t n_specs, sd_bus_error *error) {
-        int r;
-
-        r = sd_bus_message_enter_container(msg, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
-                const OptionSpec *spec = NULL;
-                const char *key;
-
-                r = sd_bus_message_read(msg, "s", &key);
-                if (r < 0)
-                        return r;
-                for (size_t i = 0; i < n_specs; i++)
-                        if (streq(specs[i].key, key))
-                                spec = &specs[i];
-                if (!spec)
-                        return sd_bus_error_setf(error, PKGTOKEN_ERROR_INVALID_ARGUMENT, "Unknown option '%.64s'.", key);
-
-                if (spec->type == OPTION_STRING)
-                        r = sd_bus_message_read(msg, "v", "s", (const char **) spec->value);
-                else {
-                        int b;
-                        r = sd_bus_message_read(msg, "v", "b", &b);
-                        if (r >= 0)
-                                *(bool *) spec->value = b;
-                }
-                if (r < 0)
-                        return sd_bus_error_setf(error, PKGTOKEN_ERROR_INVALID_ARGUMENT,
-                                                 "Option '%s' has the wrong type.", spec->key);
-                r = sd_bus_message_exit_container(msg);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(msg);
-}
 
 /* Reads an "as" into a newly allocated NULL-terminated vector (never NULL on success). */
 static int read_strv_limited(sd_bus_message *msg, size_t max, char ***ret, sd_bus_error *error, const char *what) {
@@ -151,13 +82,6 @@ static int canonical_package_name(const char *name, char **ret, sd_bus_error *er
         return 0;
 }
 
-static int check_account_name(const char *name, sd_bus_error *error) {
-        if (!account_name_is_valid(name))
-                return invalid_argument(error, "Invalid account name: 1-64 characters of a-z, 0-9, '.', '_', '-', "
-                                               "starting with a letter or digit.");
-        return 0;
-}
-
 static int parse_policy(const char *s, bool empty_is_default, PackagePolicy *ret, sd_bus_error *error) {
         if (empty_is_default && isempty(s)) {
                 *ret = PACKAGE_POLICY_DEFAULT;
@@ -173,65 +97,41 @@ static int parse_policy(const char *s, bool empty_is_default, PackagePolicy *ret
 /* ------------------------------------------------------------------------------------------ */
 /* Writing records                                                                            */
 
-static int append_entry(sd_bus_message *reply, const char *key, const char *type, ...) {
-        va_list ap;
-        int r;
-
-        r = sd_bus_message_open_container(reply, 'e', "sv");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(reply, "s", key);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'v', type);
-        if (r < 0)
-                return r;
-        va_start(ap, type);
-        r = sd_bus_message_appendv(reply, type, ap);
-        va_end(ap);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_message_close_container(reply);
-}
-
-static int append_strv_entry(sd_bus_message *reply, const char *key, char * const *l) {
-        int r;
-
-        r = sd_bus_message_open_container(reply, 'e', "sv");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(reply, "s", key);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'v', "as");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append_strv(reply, (char **) l);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_message_close_container(reply);
-}
-
-#define APPEND(call)                            \
-        do {                                    \
-                int _r = (call);                \
-                if (_r < 0)                     \
-                        return _r;              \
-        } while (0)
-
-static int append_account(sd_bus_message *reply, const AccountRecord *a) {
-        APPEND(sd_bus_message_open_container(reply, 'a', "{sv}"));
+static int append_account_fields(sd_bus_message *reply, const AccountRecord *a) {
         APPEND(append_entry(reply, "name", "s", a->name));
         APPEND(append_entry(reply, "email", "s", a->email));
         APPEND(append_entry(reply, "kind", "s", account_kind_to_string(a->kind)));
         APPEND(append_entry(reply, "locked", "b", (int) a->locked));
         APPEND(append_entry(reply, "created_at", "t", (uint64_t) a->created_at));
+        APPEND(append_entry(reply, "twofa", "s", twofa_mode_to_string(a->twofa)));
+        APPEND(append_entry(reply, "twofa_pending", "b", (int) a->twofa_pending));
+        APPEND(append_entry(reply, "has_password", "b", (int) a->has_password));
+        return 0;
+}
+
+static int append_account(sd_bus_message *reply, const AccountRecord *a) {
+        APPEND(sd_bus_message_open_container(reply, 'a', "{sv}"));
+        APPEND(append_account_fields(reply, a));
+        return sd_bus_message_close_container(reply);
+}
+
+/* GetAccount adds what costs extra lookups: recovery codes left and the lockout state. */
+static int append_account_details(Manager *m, sd_bus_message *reply, const AccountRecord *a) {
+        FailureRecord f;
+        usec_t now = now_realtime_usec();
+        int codes, r;
+
+        codes = store_recovery_codes_count(m->store, a->id);
+        if (codes < 0)
+                return codes;
+        r = store_failures_get(m->store, a->name, &f);
+        if (r < 0)
+                return r;
+        APPEND(sd_bus_message_open_container(reply, 'a', "{sv}"));
+        APPEND(append_account_fields(reply, a));
+        APPEND(append_entry(reply, "recovery_codes_left", "u", (uint32_t) codes));
+        APPEND(append_entry(reply, "locked_until", "t", (uint64_t) (f.locked_until > now ? f.locked_until : 0)));
+        APPEND(append_entry(reply, "failed_attempts", "u", (uint32_t) (f.window_start + m->config.lockout_window > now ? f.count : 0)));
         return sd_bus_message_close_container(reply);
 }
 
@@ -375,7 +275,7 @@ static int method_get_account(sd_bus_message *msg, void *userdata, sd_bus_error 
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r < 0)
                 return r;
-        r = append_account(reply, &a);
+        r = append_account_details(m, reply, &a);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
@@ -419,6 +319,9 @@ static int method_set_account_locked(sd_bus_message *msg, void *userdata, sd_bus
         if (r < 0)
                 return r;
         r = store_account_set_locked(m->store, name, locked);
+        /* Unlocking also ends a lockout from failed attempts: an admin vouched for the user. */
+        if (r >= 0 && !locked)
+                r = store_failures_clear(m->store, name);
         if (r < 0)
                 return reply_store_error(error, r, PKGTOKEN_ERROR_NO_SUCH_ACCOUNT, "account");
         return sd_bus_reply_method_return(msg, NULL);
@@ -449,7 +352,7 @@ static int method_remove_account(sd_bus_message *msg, void *userdata, sd_bus_err
 /* ------------------------------------------------------------------------------------------ */
 /* Packages                                                                                   */
 
-static int load_account(Manager *m, const char *name, AccountRecord *ret, sd_bus_error *error) {
+int load_account(Manager *m, const char *name, AccountRecord *ret, sd_bus_error *error) {
         int r = check_account_name(name, error);
         if (r < 0)
                 return r;
@@ -710,24 +613,29 @@ static int check_cidrs(char * const *cidrs, sd_bus_error *error) {
         return 0;
 }
 
-static int audit_admin(Manager *m, const char *action, const char *package, uid_t caller,
-                       const char *token_id, const char *reason) {
-        char actor[32];
-
-        format_caller(caller, actor);
+int audit_event(Manager *m, const char *action, const char *package, const char *result, const char *actor,
+                const char *token_id, const char *remote, const char *reason) {
         return store_audit_append(m->store, &(AuditEvent) {
                 .time = now_realtime_usec(),
                 .action = action,
                 .package = package ?: "",
-                .result = "ok",
+                .result = result,
                 .actor = actor,
-                .token_id = token_id,
-                .remote = "",
+                .token_id = token_id ?: "",
+                .remote = remote ?: "",
                 .reason = reason ?: "",
         });
 }
 
-static int insert_new_token(Manager *m, TokenRecord *t, char secret[static TOKEN_LEN + 1]) {
+int audit_admin(Manager *m, const char *action, const char *package, uid_t caller, const char *token_id,
+                const char *reason) {
+        char actor[32];
+
+        format_caller(caller, actor);
+        return audit_event(m, action, package, "ok", actor, token_id, "", reason);
+}
+
+int insert_new_token(Manager *m, TokenRecord *t, char secret[static TOKEN_LEN + 1]) {
         uint8_t hash[TOKEN_HASH_SIZE];
         char prefix[TOKEN_DISPLAY_LEN + 1];
         char id[TOKEN_ID_LEN + 1];
@@ -769,6 +677,7 @@ static int method_create_token(sd_bus_message *msg, void *userdata, sd_bus_error
         Manager *m = userdata;
         const char *account, *type_string, *description;
         bool package_owned = false;
+        const char *otp = "";
         uint64_t expires_at;
         usec_t now = now_realtime_usec();
         uid_t caller;
@@ -788,7 +697,8 @@ static int method_create_token(sd_bus_message *msg, void *userdata, sd_bus_error
                 return r;
         r = read_options(msg, (const OptionSpec[]) {
                 { "package_owned", OPTION_BOOL, &package_owned },
-        }, 1, error);
+                { "otp", OPTION_STRING, &otp },
+        }, 2, error);
         if (r < 0)
                 return r;
         r = verify_caller(m, msg, error, &caller);
@@ -817,6 +727,13 @@ static int method_create_token(sd_bus_message *msg, void *userdata, sd_bus_error
                 return r;
         if (creator.locked)
                 return sd_bus_error_setf(error, PKGTOKEN_ERROR_ACCESS_DENIED, "Account '%s' is locked.", creator.name);
+        /* As on npm: a token outlives the session that made it, so an account with 2FA
+         * proves presence with a current code before one is minted. */
+        if (creator.twofa != TWOFA_DISABLED) {
+                r = check_second_factor_for_management(m, &tx, creator.name, otp, /* allow_recovery= */ false, now, error);
+                if (r < 0)
+                        return r;
+        }
         if (package_owned) {
                 r = check_package_token_scope(m, &creator, scope, error);
                 if (r < 0)
@@ -1150,15 +1067,12 @@ static int load_package_facts(Manager *m, const TokenRecord *t, const AuthorizeR
 }
 
 /* Every publish decision is on disk before the registry hears it; an allowed publish of a
- * new package creates it in the same transaction, with the publishing account as maintainer. */
+ * new package creates it in the same transaction, with the publishing account as maintainer.
+ * Runs inside the caller's write transaction. */
 static int record_publish(Manager *m, const TokenRecord *t, const AuthorizeRequest *q, const Decision *d,
                           const char *actor, usec_t now) {
-        _cleanup_transaction_ Transaction tx = {};
         int r;
 
-        r = store_begin(m->store, &tx);
-        if (r < 0)
-                return r;
         if (d->result == AUTHZ_ALLOWED && d->creates_package) {
                 int64_t package_id;
                 r = store_package_insert(m->store, q->package, PACKAGE_POLICY_DEFAULT, now, &package_id);
@@ -1182,10 +1096,71 @@ static int record_publish(Manager *m, const TokenRecord *t, const AuthorizeReque
                 .remote = q->remote,
                 .reason = d->reason,
         });
+        return r;
+}
+
+/* A publish that needs an OTP and came with one: check it as the token account's second
+ * factor (its counter stored in this same transaction, so a code works once, even for two
+ * concurrent requests) and decide again.  Wrong codes count toward the account's lockout. */
+static Decision decide_with_otp(Manager *m, const TokenRecord *t, const AuthorizeRequest *q,
+                                const PackageFacts *package, usec_t now, int *ret_error) {
+        _cleanup_(account_secrets_done) AccountSecrets secrets = {};
+        int r;
+
+        *ret_error = 0;
+        if (manager_locked_out(m, t->account, now, NULL))
+                return (Decision) { AUTHZ_RATE_LIMITED, "too many failed attempts; the account is locked for a while" };
+        r = store_account_get_secrets(m->store, t->account, &secrets);
+        if (r < 0) {
+                *ret_error = r;
+                return (Decision) { AUTHZ_INVALID, "unknown token" };
+        }
+        r = manager_verify_second_factor(m, &secrets, q->otp, /* allow_recovery= */ false, now);
+        if (r == -EINVAL || r == -EACCES || r == -EALREADY) {
+                int k = manager_note_auth_failure(m, t->account, q->remote, now);
+                if (k < 0)
+                        *ret_error = k;
+                return (Decision) { AUTHZ_BAD_OTP, r == -EALREADY ? "OTP already used" :
+                                                   r == -EINVAL ? "malformed OTP" : "wrong OTP" };
+        }
+        if (r < 0) {
+                *ret_error = r;
+                return (Decision) { AUTHZ_INVALID, "unknown token" };
+        }
+        return authz_decide(&(TokenFacts) {
+                                    .type = t->type,
+                                    .owner = t->owner,
+                                    .revoked_at = t->revoked_at,
+                                    .expires_at = t->expires_at,
+                                    .account_locked = t->account_locked,
+                                    .scope = t->scope,
+                                    .cidrs = t->cidrs,
+                                    .account_2fa = t->account_2fa,
+                            },
+                            package, q->package, q->action, q->remote, /* otp_verified= */ true, now);
+}
+
+static int decide_with_otp_and_record(Manager *m, const TokenRecord *t, const AuthorizeRequest *q,
+                                      const PackageFacts *package, Decision *d, const char *actor, usec_t now) {
+        _cleanup_transaction_ Transaction tx = {};
+        int r;
+
+        r = store_begin(m->store, &tx);
+        if (r < 0)
+                return r;
+        if (d->result == AUTHZ_OTP_REQUIRED && !isempty(q->otp) && t->owner == TOKEN_OWNER_ACCOUNT) {
+                *d = decide_with_otp(m, t, q, package, now, &r);
+                if (r < 0)
+                        return r;
+        }
+        r = record_publish(m, t, q, d, actor, now);
         if (r < 0)
                 return r;
         return store_commit(&tx);
 }
+
+/* Results that suggest guessing, counted against the remote address. */
+#define IN_SET_FAILURE(r) ((r) == AUTHZ_INVALID || (r) == AUTHZ_BAD_OTP)
 
 static int reply_decision(sd_bus_message *msg, const Decision *d, const char *actor, const char *token_id) {
         return sd_bus_reply_method_return(msg, "ssss", authz_result_to_string(d->result), d->reason,
@@ -1210,6 +1185,11 @@ static int method_authorize(sd_bus_message *msg, void *userdata, sd_bus_error *e
         r = read_authorize_request(msg, &q, error);
         if (r < 0)
                 return r;
+
+        if (ratelimit_exceeded(m->ratelimit, q.remote, now)) {
+                d = (Decision) { AUTHZ_RATE_LIMITED, "too many failed attempts from this address" };
+                return reply_decision(msg, &d, "", "");
+        }
 
         /* Format and checksum first: a typo or a random guess costs no lookup. */
         r = token_check_format(q.token);
@@ -1238,6 +1218,7 @@ static int method_authorize(sd_bus_message *msg, void *userdata, sd_bus_error *e
                                  .account_locked = t.account_locked,
                                  .scope = t.scope,
                                  .cidrs = t.cidrs,
+                                 .account_2fa = t.account_2fa,
                          },
                          &package, q.package, q.action, q.remote, /* otp_verified= */ false, now);
 
@@ -1246,11 +1227,13 @@ static int method_authorize(sd_bus_message *msg, void *userdata, sd_bus_error *e
                 return -ENOMEM;
 
         if (q.action == ACTION_PUBLISH) {
-                r = record_publish(m, &t, &q, &d, actor, now);
+                r = decide_with_otp_and_record(m, &t, &q, &package, &d, actor, now);
                 if (r < 0)
                         return reply_store_error(error, r, SD_BUS_ERROR_FAILED, "audit");
         } else if (d.result == AUTHZ_ALLOWED)
                 manager_note_use(m, &t, now, q.remote);
+        if (IN_SET_FAILURE(d.result))
+                ratelimit_note_failure(m->ratelimit, q.remote, now);
 
         r = reply_decision(msg, &d, actor, t.id);
         if (r < 0)
@@ -1261,8 +1244,14 @@ static int method_authorize(sd_bus_message *msg, void *userdata, sd_bus_error *e
         return 0;
 
 unknown_token:
+        ratelimit_note_failure(m->ratelimit, q.remote, now);
         if (q.action == ACTION_PUBLISH) {
-                r = record_publish(m, NULL, &q, &d, "unknown token", now);
+                _cleanup_transaction_ Transaction tx = {};
+                r = store_begin(m->store, &tx);
+                if (r >= 0)
+                        r = record_publish(m, NULL, &q, &d, "unknown token", now);
+                if (r >= 0)
+                        r = store_commit(&tx);
                 if (r < 0)
                         return reply_store_error(error, r, SD_BUS_ERROR_FAILED, "audit");
         }
@@ -1361,6 +1350,27 @@ const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_RESULT("s", result, "s", reason, "s", actor, "s", token_id),
                                 method_authorize, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
 
+        SD_BUS_METHOD_WITH_ARGS("SetPassword",
+                                SD_BUS_ARGS("s", account, "s", password, "a{sv}", options), SD_BUS_NO_RESULT,
+                                method_set_password, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+        SD_BUS_METHOD_WITH_ARGS("Authenticate",
+                                SD_BUS_ARGS("s", account, "s", password, "s", otp, "a{sv}", options),
+                                SD_BUS_RESULT("s", result, "s", reason, "a{sv}", details),
+                                method_authenticate, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+        SD_BUS_METHOD_WITH_ARGS("EnrollTOTP", SD_BUS_ARGS("s", account, "a{sv}", options), SD_BUS_RESULT("s", uri),
+                                method_enroll_totp, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+        SD_BUS_METHOD_WITH_ARGS("ConfirmTOTP",
+                                SD_BUS_ARGS("s", account, "s", otp, "s", mode, "a{sv}", options),
+                                SD_BUS_RESULT("as", recovery_codes),
+                                method_confirm_totp, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+        SD_BUS_METHOD_WITH_ARGS("SetTwoFactorMode",
+                                SD_BUS_ARGS("s", account, "s", mode, "s", otp, "a{sv}", options), SD_BUS_NO_RESULT,
+                                method_set_two_factor_mode, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+        SD_BUS_METHOD_WITH_ARGS("RegenerateRecoveryCodes",
+                                SD_BUS_ARGS("s", account, "s", otp, "a{sv}", options),
+                                SD_BUS_RESULT("as", recovery_codes),
+                                method_regenerate_recovery_codes, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+
         SD_BUS_METHOD_WITH_ARGS("ListAuditEvents", SD_BUS_ARGS("s", package, "t", since, "u", limit),
                                 SD_BUS_RESULT("aa{sv}", events), method_list_audit_events,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
@@ -1375,14 +1385,20 @@ const sd_bus_vtable manager_vtable[] = {
 /* ------------------------------------------------------------------------------------------ */
 /* Life cycle                                                                                 */
 
-int manager_new(const char *state_dir, Manager **ret) {
+/* Password checks wait in this queue for a worker; past it, logins are answered
+ * "rate-limited" at once instead of piling up. */
+#define PASSWORD_QUEUE_MAX 64
+
+int manager_new(const char *state_dir, const Config *config, Manager **ret) {
         _cleanup_(manager_freep) Manager *m = NULL;
+        long cpus;
         int r;
 
         m = calloc(1, sizeof *m);
         if (!m)
                 return -ENOMEM;
         m->own_uid = geteuid();
+        m->config = *config;
         m->state_dir = strdup(state_dir);
         if (!m->state_dir)
                 return -ENOMEM;
@@ -1394,6 +1410,21 @@ int manager_new(const char *state_dir, Manager **ret) {
         if (r < 0)
                 return r;
 
+        m->ratelimit = ratelimit_new(m->config.token_guess_limit);
+        if (!m->ratelimit)
+                return -ENOMEM;
+        /* Computed once here, so the first unknown-account login is not the only one that
+         * is slower. */
+        r = password_dummy_hash(m->config.password_cost, &m->dummy_hash);
+        if (r < 0) {
+                fprintf(stderr, "pkgtokend: cannot compute a password hash: %s\n", strerror(-r));
+                return r;
+        }
+        cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        r = worker_pool_new(m->event, cpus > 1 ? (unsigned) cpus : 1, PASSWORD_QUEUE_MAX, &m->workers);
+        if (r < 0)
+                return r;
+
         *ret = m;
         m = NULL;
         return 0;
@@ -1402,8 +1433,11 @@ int manager_new(const char *state_dir, Manager **ret) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        /* Workers first: their last done() callbacks still answer on the bus and use the store. */
+        worker_pool_free(m->workers);
         if (m->store)
                 (void) manager_flush_uses(m);
+        ratelimit_free(m->ratelimit);
         tdestroy(m->pending_uses, free);
         sd_event_source_unref(m->flush_timer);
         creds_cache_free(m->creds);

@@ -42,6 +42,21 @@ typedef enum StatementId {
         STMT_AUDIT_INSERT,
         STMT_AUDIT_LIST,
         STMT_COUNTS,
+        STMT_SECRETS_GET,
+        STMT_SET_PASSWORD,
+        STMT_SET_TOTP_PENDING,
+        STMT_ACTIVATE_TOTP,
+        STMT_SET_TWOFA_MODE,
+        STMT_DISABLE_TWOFA,
+        STMT_ADVANCE_COUNTER,
+        STMT_RECOVERY_DELETE_ALL,
+        STMT_RECOVERY_INSERT,
+        STMT_RECOVERY_CONSUME,
+        STMT_RECOVERY_COUNT,
+        STMT_FAILURES_GET,
+        STMT_FAILURES_PUT,
+        STMT_FAILURES_CLEAR,
+        STMT_FAILURES_PRUNE,
         _STMT_MAX,
 } StatementId;
 
@@ -50,11 +65,12 @@ typedef enum StatementId {
         "t.id, t.public_id, t.prefix, t.type, t.owner, coalesce(t.account_id, 0), "     \
         "coalesce(a.name, ''), coalesce(a.locked, 0), t.scope, t.description, "         \
         "t.created_by, t.created_at, t.expires_at, t.last_used_at, t.last_used_from, "  \
-        "t.cidrs, t.revoked_at "                                                        \
+        "t.cidrs, t.revoked_at, coalesce(a.twofa_mode, 'disabled') "                    \
         "FROM tokens t LEFT JOIN accounts a ON a.id = t.account_id "
 
 #define PACKAGE_COLUMNS "id, name, policy, created_at FROM packages "
-#define ACCOUNT_COLUMNS "id, name, email, kind, locked, created_at FROM accounts "
+#define ACCOUNT_COLUMNS "id, name, email, kind, locked, created_at, twofa_mode, "            \
+        "totp_pending IS NOT NULL, password_hash != '' FROM accounts "
 
 static const char *const statement_sql[_STMT_MAX] = {
         [STMT_BEGIN]               = "BEGIN IMMEDIATE",
@@ -97,6 +113,25 @@ static const char *const statement_sql[_STMT_MAX] = {
         [STMT_COUNTS]              = "SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM packages), "
                                      "(SELECT count(*) FROM tokens), "
                                      "(SELECT count(*) FROM tokens WHERE revoked_at = 0 AND (expires_at = 0 OR expires_at > ?))",
+        [STMT_SECRETS_GET]         = "SELECT id, password_hash, totp_secret, totp_pending, totp_last_counter "
+                                     "FROM accounts WHERE name = ?",
+        [STMT_SET_PASSWORD]        = "UPDATE accounts SET password_hash = ? WHERE id = ?",
+        [STMT_SET_TOTP_PENDING]    = "UPDATE accounts SET totp_pending = ? WHERE id = ?",
+        [STMT_ACTIVATE_TOTP]       = "UPDATE accounts SET totp_secret = totp_pending, totp_pending = NULL, "
+                                     "twofa_mode = ?, totp_last_counter = ? WHERE id = ? AND totp_pending IS NOT NULL",
+        [STMT_SET_TWOFA_MODE]      = "UPDATE accounts SET twofa_mode = ? WHERE id = ? AND totp_secret IS NOT NULL",
+        [STMT_DISABLE_TWOFA]       = "UPDATE accounts SET twofa_mode = 'disabled', totp_secret = NULL, "
+                                     "totp_pending = NULL, totp_last_counter = 0 WHERE id = ?",
+        [STMT_ADVANCE_COUNTER]     = "UPDATE accounts SET totp_last_counter = ? WHERE id = ? AND totp_last_counter < ?",
+        [STMT_RECOVERY_DELETE_ALL] = "DELETE FROM recovery_codes WHERE account_id = ?",
+        [STMT_RECOVERY_INSERT]     = "INSERT INTO recovery_codes (account_id, hash) VALUES (?, ?)",
+        [STMT_RECOVERY_CONSUME]    = "DELETE FROM recovery_codes WHERE account_id = ? AND hash = ?",
+        [STMT_RECOVERY_COUNT]      = "SELECT count(*) FROM recovery_codes WHERE account_id = ?",
+        [STMT_FAILURES_GET]        = "SELECT count, window_start, locked_until FROM auth_failures WHERE name = ?",
+        [STMT_FAILURES_PUT]        = "INSERT OR REPLACE INTO auth_failures (name, count, window_start, locked_until) "
+                                     "VALUES (?, ?, ?, ?)",
+        [STMT_FAILURES_CLEAR]      = "DELETE FROM auth_failures WHERE name = ?",
+        [STMT_FAILURES_PRUNE]      = "DELETE FROM auth_failures WHERE locked_until < ?1 AND window_start < ?1",
 };
 
 /* Schema migrations: entry N brings user_version N to N+1.  Never edit a released entry;
@@ -156,6 +191,24 @@ static const char *const migrations[] = {
         "  reason TEXT NOT NULL DEFAULT '');"
         "CREATE INDEX audit_by_package ON audit(package, time);"
         "CREATE INDEX audit_by_time ON audit(time);",
+
+        /* 1 → 2: passwords, TOTP two-factor, recovery codes, lockouts. */
+        "ALTER TABLE accounts ADD COLUMN password_hash TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE accounts ADD COLUMN twofa_mode TEXT NOT NULL DEFAULT 'disabled'"
+        "  CHECK (twofa_mode IN ('disabled', 'auth-only', 'auth-and-writes'));"
+        "ALTER TABLE accounts ADD COLUMN totp_secret BLOB;"
+        "ALTER TABLE accounts ADD COLUMN totp_pending BLOB;"
+        "ALTER TABLE accounts ADD COLUMN totp_last_counter INTEGER NOT NULL DEFAULT 0;"
+        "CREATE TABLE recovery_codes ("
+        "  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+        "  hash BLOB NOT NULL CHECK (length(hash) = 32),"
+        "  PRIMARY KEY (account_id, hash)) WITHOUT ROWID;"
+        /* Keyed by name, not account id: unknown names are counted too. */
+        "CREATE TABLE auth_failures ("
+        "  name TEXT PRIMARY KEY,"
+        "  count INTEGER NOT NULL,"
+        "  window_start INTEGER NOT NULL,"
+        "  locked_until INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;",
 };
 
 _Static_assert(ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");
@@ -478,6 +531,7 @@ void account_record_done(AccountRecord *a) {
 
 static int read_account(sqlite3_stmt *st, AccountRecord *ret) {
         int kind = account_kind_from_string((const char *) sqlite3_column_text(st, 3));
+        int twofa = twofa_mode_from_string((const char *) sqlite3_column_text(st, 6));
         AccountRecord a = {
                 .id = sqlite3_column_int64(st, 0),
                 .name = column_strdup(st, 1),
@@ -485,6 +539,10 @@ static int read_account(sqlite3_stmt *st, AccountRecord *ret) {
                 .kind = kind < 0 ? ACCOUNT_HUMAN : (AccountKind) kind,
                 .locked = sqlite3_column_int(st, 4) != 0,
                 .created_at = column_usec(st, 5),
+                /* The CHECK constraint keeps unknown words out; the strictest mode if not. */
+                .twofa = twofa < 0 ? TWOFA_AUTH_AND_WRITES : (TwoFactorMode) twofa,
+                .twofa_pending = sqlite3_column_int(st, 7) != 0,
+                .has_password = sqlite3_column_int(st, 8) != 0,
         };
         if (!a.name || !a.email) {
                 account_record_done(&a);
@@ -764,8 +822,9 @@ static char **column_strv(sqlite3_stmt *st, int i) {
 static int read_token(sqlite3_stmt *st, TokenRecord *ret) {
         int type = token_type_from_string((const char *) sqlite3_column_text(st, 3));
         int owner = token_owner_from_string((const char *) sqlite3_column_text(st, 4));
+        int twofa = twofa_mode_from_string((const char *) sqlite3_column_text(st, 17));
 
-        if (type < 0 || owner < 0)
+        if (type < 0 || owner < 0 || twofa < 0)
                 return -EBADMSG;   /* CHECK constraints keep these out; refuse rather than guess */
 
         TokenRecord t = {
@@ -786,6 +845,7 @@ static int read_token(sqlite3_stmt *st, TokenRecord *ret) {
                 .last_used_from = column_strdup(st, 14),
                 .cidrs = column_strv(st, 15),
                 .revoked_at = column_usec(st, 16),
+                .account_2fa = owner == TOKEN_OWNER_PACKAGE ? TWOFA_DISABLED : (TwoFactorMode) twofa,
         };
         if (!t.id || !t.prefix || !t.account || !t.scope || !t.description || !t.created_by ||
             !t.last_used_from || !t.cidrs) {
@@ -963,4 +1023,211 @@ int store_counts(Store *s, usec_t now, StoreCounts *ret) {
                 .active_tokens = (uint64_t) sqlite3_column_int64(st, 3),
         };
         return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Secrets                                                                                    */
+
+void account_secrets_done(AccountSecrets *a) {
+        if (a->password_hash) {
+                explicit_bzero(a->password_hash, strlen(a->password_hash));
+                free(a->password_hash);
+        }
+        explicit_bzero(a, sizeof *a);
+}
+
+static size_t column_blob_copy(sqlite3_stmt *st, int i, uint8_t *buf, size_t size) {
+        int n = sqlite3_column_bytes(st, i);
+        const void *p = sqlite3_column_blob(st, i);
+        if (!p || n <= 0 || (size_t) n > size)
+                return 0;   /* absent, or longer than any secret we write: treat as none */
+        memcpy(buf, p, (size_t) n);
+        return (size_t) n;
+}
+
+int store_account_get_secrets(Store *s, const char *name, AccountSecrets *ret) {
+        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_SECRETS_GET);
+        AccountSecrets a = {};
+        int r;
+
+        if (!st)
+                return -EIO;
+        bind_text(st, 1, name);
+        r = sqlite3_step(st);
+        if (r == SQLITE_DONE)
+                return -ENOENT;
+        if (r != SQLITE_ROW)
+                return sqlite_to_errno(s, r) ?: -EIO;
+        a.id = sqlite3_column_int64(st, 0);
+        a.password_hash = column_strdup(st, 1);
+        if (!a.password_hash)
+                return -ENOMEM;
+        a.totp_secret_size = column_blob_copy(st, 2, a.totp_secret, sizeof a.totp_secret);
+        a.totp_pending_size = column_blob_copy(st, 3, a.totp_pending, sizeof a.totp_pending);
+        a.totp_last_counter = (uint64_t) sqlite3_column_int64(st, 4);
+        *ret = a;
+        return 0;
+}
+
+static int update_account(Store *s, StatementId id, int64_t account_id, int account_index) {
+        /* Statements bind their values first and the account id at account_index. */
+        _cleanup_reset_ sqlite3_stmt *st = s->stmt[id];
+        sqlite3_bind_int64(st, account_index, account_id);
+        int r = step_done(s, st);
+        return r;
+}
+
+int store_account_set_password(Store *s, int64_t id, const char *hash) {
+        sqlite3_stmt *st = statement(s, STMT_SET_PASSWORD);
+        if (!st)
+                return -EIO;
+        bind_text(st, 1, hash);
+        int r = update_account(s, STMT_SET_PASSWORD, id, 2);
+        return r < 0 ? r : r == 0 ? -ENOENT : 0;
+}
+
+int store_account_set_totp_pending(Store *s, int64_t id, const uint8_t *secret, size_t n) {
+        sqlite3_stmt *st = statement(s, STMT_SET_TOTP_PENDING);
+        if (!st)
+                return -EIO;
+        if (secret)
+                sqlite3_bind_blob(st, 1, secret, (int) n, SQLITE_TRANSIENT);
+        else
+                sqlite3_bind_null(st, 1);
+        int r = update_account(s, STMT_SET_TOTP_PENDING, id, 2);
+        return r < 0 ? r : r == 0 ? -ENOENT : 0;
+}
+
+int store_account_activate_totp(Store *s, int64_t id, TwoFactorMode mode, uint64_t counter) {
+        sqlite3_stmt *st = statement(s, STMT_ACTIVATE_TOTP);
+        if (!st)
+                return -EIO;
+        bind_text(st, 1, twofa_mode_to_string(mode));
+        sqlite3_bind_int64(st, 2, (sqlite3_int64) counter);
+        int r = update_account(s, STMT_ACTIVATE_TOTP, id, 3);
+        return r < 0 ? r : r == 0 ? -ENOENT : 0;
+}
+
+int store_account_set_twofa_mode(Store *s, int64_t id, TwoFactorMode mode) {
+        int r;
+
+        if (mode == TWOFA_DISABLED) {
+                if (!statement(s, STMT_DISABLE_TWOFA))
+                        return -EIO;
+                r = update_account(s, STMT_DISABLE_TWOFA, id, 1);
+                if (r < 0)
+                        return r;
+                return store_recovery_codes_replace(s, id, NULL, 0);
+        }
+        sqlite3_stmt *st = statement(s, STMT_SET_TWOFA_MODE);
+        if (!st)
+                return -EIO;
+        bind_text(st, 1, twofa_mode_to_string(mode));
+        r = update_account(s, STMT_SET_TWOFA_MODE, id, 2);
+        return r < 0 ? r : r == 0 ? -ENOENT : 0;
+}
+
+int store_account_advance_totp_counter(Store *s, int64_t id, uint64_t counter) {
+        sqlite3_stmt *st = statement(s, STMT_ADVANCE_COUNTER);
+        if (!st)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, (sqlite3_int64) counter);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64) counter);
+        int r = update_account(s, STMT_ADVANCE_COUNTER, id, 2);
+        return r < 0 ? r : r > 0;
+}
+
+int store_recovery_codes_replace(Store *s, int64_t id, const uint8_t (*hashes)[RECOVERY_HASH_SIZE], size_t n) {
+        int r;
+
+        if (!statement(s, STMT_RECOVERY_DELETE_ALL))
+                return -EIO;
+        r = update_account(s, STMT_RECOVERY_DELETE_ALL, id, 1);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_RECOVERY_INSERT);
+                if (!st)
+                        return -EIO;
+                sqlite3_bind_int64(st, 1, id);
+                sqlite3_bind_blob(st, 2, hashes[i], RECOVERY_HASH_SIZE, SQLITE_STATIC);
+                r = step_done(s, st);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int store_recovery_code_consume(Store *s, int64_t id, const uint8_t hash[static RECOVERY_HASH_SIZE]) {
+        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_RECOVERY_CONSUME);
+        if (!st)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_blob(st, 2, hash, RECOVERY_HASH_SIZE, SQLITE_STATIC);
+        int r = step_done(s, st);
+        return r < 0 ? r : r > 0;
+}
+
+int store_recovery_codes_count(Store *s, int64_t id) {
+        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_RECOVERY_COUNT);
+        if (!st)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, id);
+        int r = sqlite3_step(st);
+        if (r != SQLITE_ROW)
+                return sqlite_to_errno(s, r) ?: -EIO;
+        return sqlite3_column_int(st, 0);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Failure counters                                                                           */
+
+int store_failures_get(Store *s, const char *name, FailureRecord *ret) {
+        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_FAILURES_GET);
+        if (!st)
+                return -EIO;
+        bind_text(st, 1, name);
+        int r = sqlite3_step(st);
+        if (r == SQLITE_DONE) {
+                *ret = (FailureRecord) {};
+                return 0;
+        }
+        if (r != SQLITE_ROW)
+                return sqlite_to_errno(s, r) ?: -EIO;
+        *ret = (FailureRecord) {
+                .count = (unsigned) sqlite3_column_int(st, 0),
+                .window_start = column_usec(st, 1),
+                .locked_until = column_usec(st, 2),
+        };
+        return 0;
+}
+
+int store_failures_put(Store *s, const char *name, const FailureRecord *f) {
+        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_FAILURES_PUT);
+        if (!st)
+                return -EIO;
+        bind_text(st, 1, name);
+        sqlite3_bind_int64(st, 2, f->count);
+        bind_usec(st, 3, f->window_start);
+        bind_usec(st, 4, f->locked_until);
+        int r = step_done(s, st);
+        return r < 0 ? r : 0;
+}
+
+int store_failures_clear(Store *s, const char *name) {
+        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_FAILURES_CLEAR);
+        if (!st)
+                return -EIO;
+        bind_text(st, 1, name);
+        int r = step_done(s, st);
+        return r < 0 ? r : 0;
+}
+
+int store_failures_prune(Store *s, usec_t before) {
+        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_FAILURES_PRUNE);
+        if (!st)
+                return -EIO;
+        bind_usec(st, 1, before);
+        int r = step_done(s, st);
+        return r < 0 ? r : 0;
 }

@@ -17,7 +17,7 @@
 #include "token.h"
 
 #define STORE_DB_FILENAME "tokens.db"
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 typedef struct Store Store;
 
@@ -53,6 +53,9 @@ typedef struct AccountRecord {
         AccountKind kind;
         bool locked;
         usec_t created_at;
+        TwoFactorMode twofa;      /* the active mode; DISABLED unless TOTP is confirmed */
+        bool twofa_pending;       /* an enrolment waits for its confirming code */
+        bool has_password;
 } AccountRecord;
 void account_record_done(AccountRecord *a);
 
@@ -62,6 +65,47 @@ int store_account_set_locked(Store *s, const char *name, bool locked);
 int store_account_delete(Store *s, const char *name);
 typedef int (*AccountCallback)(const AccountRecord *a, void *userdata);
 int store_account_foreach(Store *s, AccountCallback cb, void *userdata);
+
+/* What proves an account's identity.  Loaded only where it is checked or changed, kept out
+ * of AccountRecord so that listing accounts never touches it; wiped by the _done(). */
+#define TOTP_SECRET_STORED_MAX 64
+typedef struct AccountSecrets {
+        int64_t id;
+        char *password_hash;                       /* "" when none */
+        uint8_t totp_secret[TOTP_SECRET_STORED_MAX];
+        size_t totp_secret_size;                   /* 0 when 2FA is off */
+        uint8_t totp_pending[TOTP_SECRET_STORED_MAX];
+        size_t totp_pending_size;                  /* 0 when no enrolment waits */
+        uint64_t totp_last_counter;                /* the last TOTP counter accepted; 0 none */
+} AccountSecrets;
+void account_secrets_done(AccountSecrets *a);
+int store_account_get_secrets(Store *s, const char *name, AccountSecrets *ret);
+int store_account_set_password(Store *s, int64_t id, const char *hash);
+int store_account_set_totp_pending(Store *s, int64_t id, const uint8_t *secret, size_t n);
+/* Pending secret becomes the active one, with the counter of the confirming code. */
+int store_account_activate_totp(Store *s, int64_t id, TwoFactorMode mode, uint64_t counter);
+/* TWOFA_DISABLED also forgets the secret, a pending one, the counter and recovery codes. */
+int store_account_set_twofa_mode(Store *s, int64_t id, TwoFactorMode mode);
+/* Moves the counter forward only: 1 moved, 0 when counter was not newer (a replay). */
+int store_account_advance_totp_counter(Store *s, int64_t id, uint64_t counter);
+
+#define RECOVERY_HASH_SIZE 32
+int store_recovery_codes_replace(Store *s, int64_t id, const uint8_t (*hashes)[RECOVERY_HASH_SIZE], size_t n);
+int store_recovery_code_consume(Store *s, int64_t id, const uint8_t hash[static RECOVERY_HASH_SIZE]); /* 1 used, 0 unknown */
+int store_recovery_codes_count(Store *s, int64_t id);
+
+/* Failed passwords and OTPs by account name, known or not, so that lockouts cannot tell
+ * which accounts exist, and survive restarts. */
+typedef struct FailureRecord {
+        unsigned count;          /* failures since window_start */
+        usec_t window_start;
+        usec_t locked_until;     /* 0 = not locked out */
+} FailureRecord;
+int store_failures_get(Store *s, const char *name, FailureRecord *ret);   /* zeros when none */
+int store_failures_put(Store *s, const char *name, const FailureRecord *f);
+int store_failures_clear(Store *s, const char *name);
+/* Forgets records whose window and lockout both ended before `before`. */
+int store_failures_prune(Store *s, usec_t before);
 
 /* ---- packages and maintainers ---- */
 typedef struct PackageRecord {
@@ -96,6 +140,7 @@ typedef struct TokenRecord {
         int64_t account_id;       /* account tokens; 0 for package tokens */
         char *account;            /* owning account name; "" for package tokens */
         bool account_locked;
+        TwoFactorMode account_2fa;
         char **scope;
         char *description;
         char *created_by;

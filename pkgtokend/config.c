@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "otp.h"
+#include "password.h"
+
+void config_init_defaults(Config *c) {
+        *c = (Config) {
+                .password_cost = PASSWORD_COST_DEFAULT,
+                .min_password_length = PASSWORD_MIN_DEFAULT,
+                .session_lifetime = 2 * 3600 * USEC_PER_SEC,      /* npm login's 2 hours */
+                .lockout_threshold = 10,
+                .lockout_window = 15 * 60 * USEC_PER_SEC,
+                .lockout_duration = 15 * 60 * USEC_PER_SEC,
+                .token_guess_limit = 60,
+        };
+        snprintf(c->totp_issuer, sizeof c->totp_issuer, "%s", TOTP_ISSUER_DEFAULT);
+}
+
+static int parse_unsigned(const char *s, unsigned long min, unsigned long max, unsigned long *ret) {
+        char *end;
+        unsigned long v;
+
+        if (!isdigit((unsigned char) *s))
+                return -EINVAL;
+        errno = 0;
+        v = strtoul(s, &end, 10);
+        if (errno != 0 || *end || v < min || v > max)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+int parse_duration_sec(const char *s, usec_t *ret) {
+        static const struct {
+                const char *suffix;
+                usec_t factor;
+        } units[] = {
+                { "",    USEC_PER_SEC },
+                { "s",   USEC_PER_SEC },
+                { "min", 60 * USEC_PER_SEC },
+                { "m",   60 * USEC_PER_SEC },
+                { "h",   3600 * USEC_PER_SEC },
+                { "d",   86400 * USEC_PER_SEC },
+        };
+        char *end;
+        unsigned long long v;
+
+        if (!isdigit((unsigned char) *s))
+                return -EINVAL;
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        if (errno != 0)
+                return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(units); i++)
+                if (streq(end, units[i].suffix)) {
+                        if (v > UINT64_MAX / units[i].factor / 2)
+                                return -ERANGE;
+                        *ret = v * units[i].factor;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+typedef enum SettingType {
+        SETTING_UNSIGNED,
+        SETTING_DURATION,
+        SETTING_ISSUER,
+} SettingType;
+
+typedef struct Setting {
+        const char *key;
+        SettingType type;
+        size_t offset;
+        unsigned long min, max;   /* for SETTING_UNSIGNED; for durations in seconds */
+} Setting;
+
+static const Setting settings[] = {
+        { "PasswordCost",       SETTING_UNSIGNED, offsetof(Config, password_cost),       0, PASSWORD_COST_MAX },
+        { "MinPasswordLength",  SETTING_UNSIGNED, offsetof(Config, min_password_length), 1, 1024 },
+        { "TOTPIssuer",         SETTING_ISSUER,   offsetof(Config, totp_issuer),         0, 0 },
+        { "SessionLifetimeSec", SETTING_DURATION, offsetof(Config, session_lifetime),    60, 30 * 86400 },
+        { "LockoutThreshold",   SETTING_UNSIGNED, offsetof(Config, lockout_threshold),   1, 1000 },
+        { "LockoutWindowSec",   SETTING_DURATION, offsetof(Config, lockout_window),      1, 30 * 86400 },
+        { "LockoutSec",         SETTING_DURATION, offsetof(Config, lockout_duration),    1, 365 * 86400 },
+        { "TokenGuessLimit",    SETTING_UNSIGNED, offsetof(Config, token_guess_limit),   1, 1000000 },
+};
+
+/* The issuer ends up in otpauth:// URIs; let the URI builder decide what it accepts. */
+static bool issuer_is_valid(const char *s) {
+        static const uint8_t secret[TOTP_SECRET_SIZE];
+        _cleanup_free_ char *uri = NULL;
+        return totp_uri(s, "check", secret, sizeof secret, &uri) >= 0;
+}
+
+static int apply_setting(Config *c, const Setting *s, const char *value) {
+        void *field = (uint8_t *) c + s->offset;
+        unsigned long u;
+        usec_t d;
+
+        switch (s->type) {
+        case SETTING_UNSIGNED:
+                if (parse_unsigned(value, s->min, s->max, &u) < 0)
+                        return -EINVAL;
+                if (s->offset == offsetof(Config, password_cost))
+                        *(unsigned long *) field = u;
+                else
+                        *(unsigned *) field = (unsigned) u;
+                return 0;
+        case SETTING_DURATION:
+                if (parse_duration_sec(value, &d) < 0 || d < s->min * USEC_PER_SEC || d > s->max * USEC_PER_SEC)
+                        return -EINVAL;
+                *(usec_t *) field = d;
+                return 0;
+        case SETTING_ISSUER:
+                if (strlen(value) >= sizeof c->totp_issuer || !issuer_is_valid(value))
+                        return -EINVAL;
+                snprintf(field, sizeof c->totp_issuer, "%s", value);
+                return 0;
+        }
+        return -EINVAL;
+}
+
+static char *strip(char *s) {
+        while (isspace((unsigned char) *s))
+                s++;
+        char *e = s + strlen(s);
+        while (e > s && isspace((unsigned char) e[-1]))
+                *--e = 0;
+        return s;
+}
+
+static int parse_line(Config *c, char *line, bool *in_manager, const char **error) {
+        char *l = strip(line), *eq, *key, *value;
+
+        if (!*l || *l == '#' || *l == ';')
+                return 0;
+        if (*l == '[') {
+                *in_manager = streq(l, "[Manager]");
+                if (!*in_manager) {
+                        *error = "unknown section (only [Manager] is known)";
+                        return -EINVAL;
+                }
+                return 0;
+        }
+        if (!*in_manager) {
+                *error = "setting outside the [Manager] section";
+                return -EINVAL;
+        }
+        eq = strchr(l, '=');
+        if (!eq) {
+                *error = "expected Key=Value";
+                return -EINVAL;
+        }
+        *eq = 0;
+        key = strip(l);
+        value = strip(eq + 1);
+        for (size_t i = 0; i < ELEMENTSOF(settings); i++)
+                if (streq(key, settings[i].key)) {
+                        if (apply_setting(c, &settings[i], value) < 0) {
+                                *error = "invalid value";
+                                return -EINVAL;
+                        }
+                        return 0;
+                }
+        *error = "unknown key";
+        return -EINVAL;
+}
+
+int config_parse(Config *c, FILE *f, const char *name) {
+        _cleanup_free_ char *line = NULL;
+        size_t size = 0;
+        unsigned n = 0;
+        bool in_manager = false;
+        ssize_t len;
+
+        while ((len = getline(&line, &size, f)) >= 0) {
+                const char *error = NULL;
+                n++;
+                if ((size_t) len != strlen(line)) {
+                        fprintf(stderr, "pkgtokend: %s:%u: NUL byte in line\n", name, n);
+                        return -EINVAL;
+                }
+                if (parse_line(c, line, &in_manager, &error) < 0) {
+                        fprintf(stderr, "pkgtokend: %s:%u: %s\n", name, n, error);
+                        return -EINVAL;
+                }
+        }
+        if (ferror(f)) {
+                fprintf(stderr, "pkgtokend: %s: read error\n", name);
+                return -EIO;
+        }
+        return 0;
+}
+
+int config_load(Config *c, const char *path, bool optional) {
+        FILE *f = fopen(path, "re");
+        int r;
+
+        if (!f) {
+                if (errno == ENOENT && optional)
+                        return 0;
+                r = -errno;
+                fprintf(stderr, "pkgtokend: cannot read %s: %s\n", path, strerror(errno));
+                return r;
+        }
+        r = config_parse(c, f, path);
+        fclose(f);
+        return r;
+}
