@@ -71,6 +71,7 @@ typedef enum SettingType {
         SETTING_UNSIGNED,
         SETTING_DURATION,
         SETTING_ISSUER,
+        SETTING_GROUP,
 } SettingType;
 
 typedef struct Setting {
@@ -89,6 +90,7 @@ static const Setting settings[] = {
         { "LockoutWindowSec",   SETTING_DURATION, offsetof(Config, lockout_window),      1, 30 * 86400 },
         { "LockoutSec",         SETTING_DURATION, offsetof(Config, lockout_duration),    1, 365 * 86400 },
         { "TokenGuessLimit",    SETTING_UNSIGNED, offsetof(Config, token_guess_limit),   1, 1000000 },
+        { "RegistryGroup",      SETTING_GROUP,    offsetof(Config, registry_group),      0, 0 },
 };
 
 /* The issuer ends up in otpauth:// URIs; let the URI builder decide what it accepts. */
@@ -96,6 +98,15 @@ static bool issuer_is_valid(const char *s) {
         static const uint8_t secret[TOTP_SECRET_SIZE];
         _cleanup_free_ char *uri = NULL;
         return totp_uri(s, "check", secret, sizeof secret, &uri) >= 0;
+}
+
+static bool group_name_is_valid(const char *s) {
+        if (!*s || *s == '-')
+                return false;
+        for (const char *p = s; *p; p++)
+                if (!isalnum((unsigned char) *p) && !strchr("_-.", *p))
+                        return false;
+        return true;
 }
 
 static int apply_setting(Config *c, const Setting *s, const char *value) {
@@ -116,6 +127,12 @@ static int apply_setting(Config *c, const Setting *s, const char *value) {
                 if (parse_duration_sec(value, &d) < 0 || d < s->min * USEC_PER_SEC || d > s->max * USEC_PER_SEC)
                         return -EINVAL;
                 *(usec_t *) field = d;
+                return 0;
+        case SETTING_GROUP:
+                /* A group name as useradd takes it; whether it exists is checked at start-up. */
+                if (strlen(value) >= sizeof c->registry_group || !group_name_is_valid(value))
+                        return -EINVAL;
+                snprintf(field, sizeof c->registry_group, "%s", value);
                 return 0;
         case SETTING_ISSUER:
                 if (strlen(value) >= sizeof c->totp_issuer || !issuer_is_valid(value))

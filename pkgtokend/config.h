@@ -20,6 +20,7 @@ typedef struct Config {
         usec_t lockout_window;
         usec_t lockout_duration;         /* ... lock the account this long */
         unsigned token_guess_limit;      /* invalid tokens per remote address per minute */
+        char registry_group[65];         /* members may verify credentials; "" none */
 } Config;
 
 void config_init_defaults(Config *c);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <search.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,13 +12,14 @@
 
 typedef struct CacheEntry {
         char *sender;   /* unique name, e.g. ":1.42"; the tree key */
-        uid_t uid;
+        Caller caller;
 } CacheEntry;
 
 struct CredsCache {
         void *root;     /* tsearch(3) tree of CacheEntry, ordered by sender */
         size_t size;
         sd_bus_slot *disconnect_slot;
+        gid_t registry_gid;
 };
 
 static int entry_compare(const void *a, const void *b) {
@@ -52,12 +55,13 @@ static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error
         return 0;
 }
 
-int creds_cache_new(sd_bus *bus, CredsCache **ret) {
+int creds_cache_new(sd_bus *bus, gid_t registry_gid, CredsCache **ret) {
         CredsCache *c = calloc(1, sizeof *c);
         int r;
 
         if (!c)
                 return -ENOMEM;
+        c->registry_gid = registry_gid;
         r = sd_bus_match_signal_async(bus, &c->disconnect_slot, "org.freedesktop.DBus",
                                       "/org/freedesktop/DBus", "org.freedesktop.DBus",
                                       "NameOwnerChanged", on_name_owner_changed, NULL, c);
@@ -92,23 +96,54 @@ static int query_uid(sd_bus_message *m, uid_t *ret) {
         return r;
 }
 
-int creds_cache_sender_uid(CredsCache *c, sd_bus_message *m, uid_t *ret) {
+/* Membership as the user database has it (getgrouplist), primary group included. */
+static bool user_in_group(uid_t uid, gid_t gid) {
+        struct passwd pw, *result = NULL;
+        gid_t groups[256];
+        int n = (int) ELEMENTSOF(groups);
+        char buf[4096];
+
+        if (gid == (gid_t) -1)
+                return false;
+        if (getpwuid_r(uid, &pw, buf, sizeof buf, &result) != 0 || !result)
+                return false;
+        if (pw.pw_gid == gid)
+                return true;
+        /* Too many groups to list counts as "not a member": fail closed. */
+        if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &n) < 0)
+                return false;
+        for (int i = 0; i < n; i++)
+                if (groups[i] == gid)
+                        return true;
+        return false;
+}
+
+static int query_caller(CredsCache *c, sd_bus_message *m, Caller *ret) {
+        uid_t uid;
+        int r = query_uid(m, &uid);
+        if (r < 0)
+                return r;
+        *ret = (Caller) { .uid = uid, .in_registry_group = user_in_group(uid, c->registry_gid) };
+        return 0;
+}
+
+int creds_cache_sender(CredsCache *c, sd_bus_message *m, Caller *ret) {
         const char *sender = sd_bus_message_get_sender(m);
         CacheEntry key = { .sender = (char *) sender }, *e;
         CacheEntry **found;
-        uid_t uid;
+        Caller caller;
         int r;
 
         if (!sender || sender[0] != ':')
-                return query_uid(m, ret);   /* direct connection: nothing stable to key on */
+                return query_caller(c, m, ret);   /* direct connection: nothing stable to key on */
 
         found = tfind(&key, &c->root, entry_compare);
         if (found) {
-                *ret = (*found)->uid;
+                *ret = (*found)->caller;
                 return 0;
         }
 
-        r = query_uid(m, &uid);
+        r = query_caller(c, m, &caller);
         if (r < 0)
                 return r;
 
@@ -116,13 +151,13 @@ int creds_cache_sender_uid(CredsCache *c, sd_bus_message *m, uid_t *ret) {
         if (!e)
                 return -ENOMEM;
         e->sender = strdup(sender);
-        e->uid = uid;
+        e->caller = caller;
         if (!e->sender || !tsearch(e, &c->root, entry_compare)) {
                 entry_free(e);
                 return -ENOMEM;
         }
         c->size++;
-        *ret = uid;
+        *ret = caller;
         return 0;
 }
 

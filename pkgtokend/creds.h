@@ -14,12 +14,18 @@
 
 typedef struct CredsCache CredsCache;
 
-int creds_cache_new(sd_bus *bus, CredsCache **ret);
+typedef struct Caller {
+        uid_t uid;
+        bool in_registry_group;   /* the uid's user is a member of the registry group */
+} Caller;
+
+/* registry_gid: the group whose members may verify credentials ((gid_t) -1: none). */
+int creds_cache_new(sd_bus *bus, gid_t registry_gid, CredsCache **ret);
 CredsCache *creds_cache_free(CredsCache *c);
 static inline void creds_cache_freep(CredsCache **c) {
         creds_cache_free(*c);
 }
 
-/* The sender's effective uid, from the cache or the bus. */
-int creds_cache_sender_uid(CredsCache *c, sd_bus_message *m, uid_t *ret);
+/* Who sent m, from the cache or the bus (and the user database, for group membership). */
+int creds_cache_sender(CredsCache *c, sd_bus_message *m, Caller *ret);
 size_t creds_cache_size(const CredsCache *c);

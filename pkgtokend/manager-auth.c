@@ -386,7 +386,7 @@ int method_authenticate(sd_bus_message *msg, void *userdata, sd_bus_error *error
         PasswordJob *j;
         int r;
 
-        r = verify_caller(m, msg, error, NULL);
+        r = verify_verifier(m, msg, error, NULL, NULL);
         if (r < 0)
                 return r;
         r = sd_bus_message_read(msg, "sss", &account, &password, &otp);
@@ -486,11 +486,12 @@ int method_set_password(sd_bus_message *msg, void *userdata, sd_bus_error *error
         _cleanup_(account_record_done) AccountRecord a = {};
         Manager *m = userdata;
         const char *account, *password, *old_password = NULL, *reason;
+        bool admin;
         uid_t caller;
         PasswordJob *j;
         int r;
 
-        r = verify_caller(m, msg, error, &caller);
+        r = verify_verifier(m, msg, error, &caller, &admin);
         if (r < 0)
                 return r;
         r = sd_bus_message_read(msg, "ss", &account, &password);
@@ -501,6 +502,10 @@ int method_set_password(sd_bus_message *msg, void *userdata, sd_bus_error *error
         }, 1, error);
         if (r < 0)
                 return r;
+        /* A registry front end (PAM's chauthtok) changes a password on the user's behalf and
+         * must prove it with the old one; admins may set one outright. */
+        if (!admin && !old_password)
+                return sd_bus_error_set(error, PKGTOKEN_ERROR_ACCESS_DENIED, "Give the old password.");
         r = load_account(m, account, &a, error);
         if (r < 0)
                 return r;
@@ -769,4 +774,40 @@ int method_regenerate_recovery_codes(sd_bus_message *msg, void *userdata, sd_bus
         if (r < 0)
                 return reply_store_error(error, r, SD_BUS_ERROR_FAILED, "account");
         return replace_recovery_codes_and_reply(m, &tx, msg, a.id, error);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* CheckAccount: may this account use the registry now (PAM's account management)?           */
+
+int method_check_account(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(account_record_done) AccountRecord a = {};
+        Manager *m = userdata;
+        const char *account, *state = "active", *reason = "ok";
+        usec_t now = now_realtime_usec();
+        int r;
+
+        r = verify_verifier(m, msg, error, NULL, NULL);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "s", &account);
+        if (r < 0)
+                return r;
+        r = read_options(msg, NULL, 0, error);
+        if (r < 0)
+                return r;
+
+        r = account_name_is_valid(account) ? store_account_get(m->store, account, &a) : -ENOENT;
+        if (r == -ENOENT) {
+                state = "unknown";
+                reason = "no such account";
+        } else if (r < 0)
+                return reply_store_error(error, r, SD_BUS_ERROR_FAILED, "account");
+        else if (a.locked) {
+                state = "locked";
+                reason = "the account is locked";
+        } else if (manager_locked_out(m, a.name, now, NULL)) {
+                state = "locked";
+                reason = "too many failed attempts";
+        }
+        return sd_bus_reply_method_return(msg, "ss", state, reason);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <errno.h>
+#include <grp.h>
 #include <search.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 /* How long collected last-used times wait before they are written together. */
 #define FLUSH_DELAY (1 * USEC_PER_SEC)
 #define REMOTE_MAX 64
+#define TOKEN_ANY_ACCOUNT "__token__"
 #define OTP_MAX 16
 
 /* ------------------------------------------------------------------------------------------ */
@@ -29,20 +31,34 @@
 /* ------------------------------------------------------------------------------------------ */
 /* Callers                                                                                    */
 
-/* Until polkit and registry groups are wired up, everything is for root and for the uid the
- * daemon runs as (which lets the tests run unprivileged). */
-int verify_caller(Manager *m, sd_bus_message *msg, sd_bus_error *error, uid_t *ret_uid) {
-        uid_t uid;
+/* Admins are root and the uid the daemon runs as (which lets the tests run unprivileged);
+ * polkit comes later.  Verifiers are admins and members of the registry group (design §4):
+ * the registry front ends that check passwords, OTPs and tokens for their users. */
+static int check_caller(Manager *m, sd_bus_message *msg, bool verifier_suffices, sd_bus_error *error,
+                        uid_t *ret_uid, bool *ret_admin) {
+        Caller caller;
+        bool admin;
         int r;
 
-        r = creds_cache_sender_uid(m->creds, msg, &uid);
+        r = creds_cache_sender(m->creds, msg, &caller);
         if (r < 0)
                 return sd_bus_error_set(error, PKGTOKEN_ERROR_ACCESS_DENIED, "Cannot determine the caller's identity.");
-        if (uid != 0 && uid != m->own_uid)
+        admin = caller.uid == 0 || caller.uid == m->own_uid;
+        if (!admin && !(verifier_suffices && caller.in_registry_group))
                 return sd_bus_error_set(error, PKGTOKEN_ERROR_ACCESS_DENIED, "Access denied.");
         if (ret_uid)
-                *ret_uid = uid;
+                *ret_uid = caller.uid;
+        if (ret_admin)
+                *ret_admin = admin;
         return 1;
+}
+
+int verify_caller(Manager *m, sd_bus_message *msg, sd_bus_error *error, uid_t *ret_uid) {
+        return check_caller(m, msg, false, error, ret_uid, NULL);
+}
+
+int verify_verifier(Manager *m, sd_bus_message *msg, sd_bus_error *error, uid_t *ret_uid, bool *ret_admin) {
+        return check_caller(m, msg, true, error, ret_uid, ret_admin);
 }
 
 static void format_caller(uid_t uid, char buf[static 32]) {
@@ -1006,6 +1022,7 @@ typedef struct AuthorizeRequest {
         Action action;
         const char *remote;     /* "" when unknown or unparseable */
         const char *otp;
+        const char *account;    /* "" or TOKEN_ANY_ACCOUNT: any; else the token must be its */
 } AuthorizeRequest;
 
 static void authorize_request_done(AuthorizeRequest *q) {
@@ -1020,11 +1037,12 @@ static int read_authorize_request(sd_bus_message *msg, AuthorizeRequest *q, sd_b
         r = sd_bus_message_read(msg, "sss", &q->token, &package, &action);
         if (r < 0)
                 return r;
-        q->remote = q->otp = "";
+        q->remote = q->otp = q->account = "";
         r = read_options(msg, (const OptionSpec[]) {
                 { "remote", OPTION_STRING, &q->remote },
                 { "otp", OPTION_STRING, &q->otp },
-        }, 2, error);
+                { "account", OPTION_STRING, &q->account },
+        }, 3, error);
         if (r < 0)
                 return r;
         a = action_from_string(action);
@@ -1179,7 +1197,7 @@ static int method_authorize(sd_bus_message *msg, void *userdata, sd_bus_error *e
         usec_t now = now_realtime_usec();
         int r;
 
-        r = verify_caller(m, msg, error, NULL);
+        r = verify_verifier(m, msg, error, NULL, NULL);
         if (r < 0)
                 return r;
         r = read_authorize_request(msg, &q, error);
@@ -1205,6 +1223,15 @@ static int method_authorize(sd_bus_message *msg, void *userdata, sd_bus_error *e
         }
         if (r < 0)
                 return reply_store_error(error, r, SD_BUS_ERROR_FAILED, "token");
+
+        /* A front end that knows who claims the token (HTTP Basic, PAM) says so; a token of
+         * another account is as good as unknown.  "__token__" (PyPI's convention) claims none. */
+        if (!isempty(q.account) && !streq(q.account, TOKEN_ANY_ACCOUNT) &&
+            (t.owner != TOKEN_OWNER_ACCOUNT || !streq(t.account, q.account))) {
+                d = (Decision) { AUTHZ_INVALID, "token belongs to another account" };
+                token_record_done(&t);
+                goto unknown_token;
+        }
 
         r = load_package_facts(m, &t, &q, &package, &package_id);
         if (r < 0)
@@ -1371,6 +1398,10 @@ const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_RESULT("as", recovery_codes),
                                 method_regenerate_recovery_codes, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
 
+        SD_BUS_METHOD_WITH_ARGS("CheckAccount", SD_BUS_ARGS("s", account, "a{sv}", options),
+                                SD_BUS_RESULT("s", state, "s", reason),
+                                method_check_account, SD_BUS_VTABLE_UNPRIVILEGED),
+
         SD_BUS_METHOD_WITH_ARGS("ListAuditEvents", SD_BUS_ARGS("s", package, "t", since, "u", limit),
                                 SD_BUS_RESULT("aa{sv}", events), method_list_audit_events,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
@@ -1384,6 +1415,21 @@ const sd_bus_vtable manager_vtable[] = {
 
 /* ------------------------------------------------------------------------------------------ */
 /* Life cycle                                                                                 */
+
+static int resolve_registry_group(const char *name, gid_t *ret) {
+        struct group gr, *result = NULL;
+        char buf[4096];
+
+        *ret = (gid_t) -1;
+        if (isempty(name))
+                return 0;
+        if (getgrnam_r(name, &gr, buf, sizeof buf, &result) != 0 || !result) {
+                fprintf(stderr, "pkgtokend: RegistryGroup=%s: no such group\n", name);
+                return -ENOENT;
+        }
+        *ret = gr.gr_gid;
+        return 0;
+}
 
 /* Password checks wait in this queue for a worker; past it, logins are answered
  * "rate-limited" at once instead of piling up. */
@@ -1410,6 +1456,9 @@ int manager_new(const char *state_dir, const Config *config, Manager **ret) {
         if (r < 0)
                 return r;
 
+        r = resolve_registry_group(m->config.registry_group, &m->registry_gid);
+        if (r < 0)
+                return r;
         m->ratelimit = ratelimit_new(m->config.token_guess_limit);
         if (!m->ratelimit)
                 return -ENOMEM;
@@ -1485,7 +1534,7 @@ int manager_connect_bus(Manager *m, const char *address) {
         r = sd_bus_add_object_vtable(m->bus, NULL, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, manager_vtable, m);
         if (r < 0)
                 return r;
-        r = creds_cache_new(m->bus, &m->creds);
+        r = creds_cache_new(m->bus, m->registry_gid, &m->creds);
         if (r < 0)
                 return r;
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);

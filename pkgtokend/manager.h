@@ -22,6 +22,7 @@ typedef struct Manager {
         const char *dummy_hash;      /* checked for unknown accounts, so they cost the same */
         WorkerPool *workers;         /* password hashing, off the event loop */
         RateLimit *ratelimit;        /* failures per remote address */
+        gid_t registry_gid;          /* config.registry_group resolved; (gid_t) -1 none */
 
         /* Read checks do not write to disk on the hot path: last-used updates are collected
          * here and written in one transaction shortly after (see manager_note_use). */
@@ -47,7 +48,10 @@ int manager_flush_uses(Manager *m);
 extern const sd_bus_vtable manager_vtable[];
 
 /* For the method files (manager.c, manager-auth.c). */
+/* Admin methods: root and the daemon's own uid.  Verify methods: those, and members of the
+ * registry group (ret_admin tells which). */
 int verify_caller(Manager *m, sd_bus_message *msg, sd_bus_error *error, uid_t *ret_uid);
+int verify_verifier(Manager *m, sd_bus_message *msg, sd_bus_error *error, uid_t *ret_uid, bool *ret_admin);
 int load_account(Manager *m, const char *name, AccountRecord *ret, sd_bus_error *error);
 int audit_event(Manager *m, const char *action, const char *package, const char *result, const char *actor,
                 const char *token_id, const char *remote, const char *reason);
@@ -63,6 +67,7 @@ int method_enroll_totp(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 int method_confirm_totp(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_set_two_factor_mode(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_regenerate_recovery_codes(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_check_account(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 
 /* Lockouts: failures by account name (known or not), in the store; call inside a write
  * transaction.  manager_note_auth_failure() returns 1 when this failure locked the name. */
