@@ -58,6 +58,9 @@ char *strv_join(char * const *l, char sep);     /* NULL on OOM */
 bool strv_contains(char * const *l, const char *s);
 #define STRV_FOREACH(s, l) for (char * const *s = (l); s && *s; s++)
 
+/* Fills buf from getrandom(2); 0 or a negative errno. */
+int random_bytes(void *buf, size_t n);
+
 typedef uint64_t usec_t;
 #define USEC_PER_SEC ((usec_t) 1000000ULL)
 #define USEC_PER_MSEC ((usec_t) 1000ULL)

@@ -5,33 +5,12 @@
 #include <openssl/sha.h>
 #include <pthread.h>
 #include <stdio.h>
-#include <sys/random.h>
 
 #include "macro.h"
 #include "otp.h"
 
 /* Crockford's base32 alphabet, lower case: no i, l, o (read as 1, 1, 0) and no u. */
 static const char recovery_alphabet[32] = "0123456789abcdefghjkmnpqrstvwxyz";
-
-static int fill_random(uint8_t *buf, size_t n) {
-        while (n > 0) {
-                ssize_t k;
-
-                /* Blocks only until the kernel pool is initialised once after boot, which is
-                 * what we want for secrets; retries short reads and signals. */
-                k = getrandom(buf, n, 0);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-
-                buf += k;
-                n -= (size_t) k;
-        }
-
-        return 0;
-}
 
 /* liboath wants oath_init() before anything else; the daemon calls us from worker threads,
  * so do it exactly once, whoever comes first. */
@@ -62,7 +41,7 @@ static bool secret_size_ok(const uint8_t *secret, size_t n) {
 }
 
 int totp_secret_generate(uint8_t out[static TOTP_SECRET_SIZE]) {
-        return fill_random(out, TOTP_SECRET_SIZE);
+        return random_bytes(out, TOTP_SECRET_SIZE);
 }
 
 int totp_secret_base32(const uint8_t *secret, size_t n, char **ret) {
@@ -323,7 +302,7 @@ static int recovery_code_generate_one(char **ret) {
         size_t k = 0;
         int r;
 
-        r = fill_random(rnd, sizeof(rnd));
+        r = random_bytes(rnd, sizeof(rnd));
         if (r < 0)
                 return r;
 

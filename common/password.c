@@ -4,7 +4,6 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 #include <pthread.h>
-#include <sys/random.h>
 
 #include "macro.h"
 #include "password.h"
@@ -190,18 +189,11 @@ static int dummy_hash_make(unsigned long cost, char **ret) {
         static const char hex[16] = "0123456789abcdef";
         uint8_t rnd[32];
         char pw[2 * sizeof(rnd) + 1];
-        size_t done = 0;
         int r;
 
-        while (done < sizeof(rnd)) {
-                ssize_t k = getrandom(rnd + done, sizeof(rnd) - done, 0);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                done += (size_t) k;
-        }
+        r = random_bytes(rnd, sizeof(rnd));
+        if (r < 0)
+                return r;
 
         for (size_t i = 0; i < sizeof(rnd); i++) {
                 pw[2 * i] = hex[rnd[i] >> 4];

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <openssl/sha.h>
-#include <sys/random.h>
 #include <zlib.h>
 
 #include "macro.h"
@@ -20,26 +19,6 @@ static bool is_base62(char c) {
         return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
-static int fill_random(uint8_t *buf, size_t n) {
-        while (n > 0) {
-                ssize_t k;
-
-                /* Blocks only until the kernel pool is initialised once after boot, which is
-                 * what we want for secrets; retries short reads and signals. */
-                k = getrandom(buf, n, 0);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-
-                buf += k;
-                n -= (size_t) k;
-        }
-
-        return 0;
-}
-
 /* Writes n uniformly distributed base62 characters (no terminator). */
 static int random_base62(char *out, size_t n) {
         uint8_t pool[64];
@@ -47,7 +26,7 @@ static int random_base62(char *out, size_t n) {
         int r = 0;
 
         while (filled < n) {
-                r = fill_random(pool, sizeof(pool));
+                r = random_bytes(pool, sizeof(pool));
                 if (r < 0)
                         break;
 

@@ -2,6 +2,8 @@
 
 #include <time.h>
 
+#include <sys/random.h>
+
 #include "macro.h"
 
 char **strv_free(char **l) {
@@ -179,6 +181,28 @@ int format_timestamp_utc(usec_t t, char *buf, size_t size) {
         if (strftime(buf, size, "%Y-%m-%d %H:%M UTC", &tm) == 0) {
                 buf[0] = 0;
                 return -ENOBUFS;
+        }
+
+        return 0;
+}
+
+int random_bytes(void *p, size_t n) {
+        uint8_t *buf = p;
+
+        while (n > 0) {
+                ssize_t k;
+
+                /* Blocks only until the kernel pool is initialised once after boot, which is
+                 * what we want for secrets; retries short reads and signals. */
+                k = getrandom(buf, n, 0);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+
+                buf += k;
+                n -= (size_t) k;
         }
 
         return 0;
