@@ -789,7 +789,7 @@ static int method_create_token(sd_bus_message *msg, void *userdata, sd_bus_error
                 return r;
         (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "TokenCreated",
                                   "ss", token_id, token_type_to_string(type));
-        return 0;
+        return 1;   /* replied: 0 would make sd-bus answer again with UnknownMethod */
 }
 
 static int load_token(Manager *m, const char *id, TokenRecord *ret, sd_bus_error *error) {
@@ -928,18 +928,8 @@ static int pending_use_compare(const void *a, const void *b) {
         return (x > y) - (x < y);
 }
 
-static int on_flush_timer(sd_event_source *s, uint64_t usec, void *userdata) {
-        (void) manager_flush_uses(userdata);
-        return 0;
-}
-
-static int schedule_flush(Manager *m) {
-        if (m->flush_timer)
-                return sd_event_source_set_enabled(m->flush_timer, SD_EVENT_ONESHOT) < 0 ? -EIO :
-                       sd_event_source_set_time_relative(m->flush_timer, FLUSH_DELAY);
-        return sd_event_add_time_relative(m->event, &m->flush_timer, CLOCK_MONOTONIC, FLUSH_DELAY, 0,
-                                          on_flush_timer, m);
-}
+static int schedule_flush(Manager *m);
+static int schedule_flush_in(Manager *m, usec_t delay);
 
 /* Records that a read check used a token.  Nothing is written when the stored time is recent;
  * otherwise the use is remembered and written with others by the flush timer. */
@@ -969,37 +959,81 @@ static void manager_note_use(Manager *m, const TokenRecord *t, usec_t now, const
         snprintf(use->remote, sizeof use->remote, "%s", remote ?: "");
 }
 
-static Store *flush_store;   /* twalk(3) passes no userdata */
-static int flush_result;
+/* At most this many last-used times are written per transaction, so one flush never holds
+ * the event loop (and the token checks queued behind it) for long. */
+#define FLUSH_BATCH 256
 
-static void flush_one(const void *node, VISIT which, int depth) {
-        if (which != postorder && which != leaf)
-                return;
-        const PendingUse *use = *(PendingUse * const *) node;
-        int r = store_token_touch(flush_store, use->rowid, use->time, use->remote);
-        if (r < 0 && flush_result >= 0)
-                flush_result = r;
+typedef struct FlushBatch {
+        PendingUse *uses[FLUSH_BATCH];
+        size_t n;
+} FlushBatch;
+
+static FlushBatch *flush_batch;   /* twalk(3) passes no userdata */
+
+static void collect_one(const void *node, VISIT which, int depth) {
+        if ((which == postorder || which == leaf) && flush_batch->n < FLUSH_BATCH)
+                flush_batch->uses[flush_batch->n++] = *(PendingUse * const *) node;
+}
+
+static int flush_some_uses(Manager *m, bool *ret_more) {
+        _cleanup_transaction_ Transaction tx = {};
+        FlushBatch batch = {};
+        int r = 0;
+
+        flush_batch = &batch;
+        twalk(m->pending_uses, collect_one);
+        flush_batch = NULL;
+
+        r = store_begin(m->store, &tx);
+        for (size_t i = 0; r >= 0 && i < batch.n; i++)
+                r = store_token_touch(m->store, batch.uses[i]->rowid, batch.uses[i]->time, batch.uses[i]->remote);
+        if (r >= 0)
+                r = store_commit(&tx);
+        /* Dropped even when the write failed: last-used is informational, and retrying a
+         * failing store forever would only repeat the error. */
+        for (size_t i = 0; i < batch.n; i++) {
+                tdelete(batch.uses[i], &m->pending_uses, pending_use_compare);
+                free(batch.uses[i]);
+        }
+        m->n_pending_uses -= batch.n;
+        *ret_more = m->n_pending_uses > 0;
+        return r;
 }
 
 int manager_flush_uses(Manager *m) {
-        _cleanup_transaction_ Transaction tx = {};
+        bool more = m->n_pending_uses > 0;
+        int r = 0;
+
+        while (more && r >= 0)
+                r = flush_some_uses(m, &more);
+        return r;
+}
+
+/* One batch per tick; token checks that arrived meanwhile run between batches. */
+static int on_flush_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        bool more = false;
+
+        (void) flush_some_uses(m, &more);
+        if (more)
+                (void) schedule_flush_in(m, 0);
+        return 0;
+}
+
+static int schedule_flush_in(Manager *m, usec_t delay) {
         int r;
 
-        if (m->n_pending_uses == 0)
-                return 0;
-        r = store_begin(m->store, &tx);
-        if (r >= 0) {
-                flush_store = m->store;
-                flush_result = 0;
-                twalk(m->pending_uses, flush_one);
-                r = flush_result;
-        }
-        if (r >= 0)
-                r = store_commit(&tx);
-        tdestroy(m->pending_uses, free);
-        m->pending_uses = NULL;
-        m->n_pending_uses = 0;
-        return r;
+        if (!m->flush_timer)
+                return sd_event_add_time_relative(m->event, &m->flush_timer, CLOCK_MONOTONIC, delay, 0,
+                                                  on_flush_timer, m);
+        r = sd_event_source_set_time_relative(m->flush_timer, delay);
+        if (r < 0)
+                return r;
+        return sd_event_source_set_enabled(m->flush_timer, SD_EVENT_ONESHOT);
+}
+
+static int schedule_flush(Manager *m) {
+        return schedule_flush_in(m, FLUSH_DELAY);
 }
 
 /* The actor as people read it in the audit log and in the registry's UI. */
@@ -1268,7 +1302,7 @@ static int method_authorize(sd_bus_message *msg, void *userdata, sd_bus_error *e
         if (q.action == ACTION_PUBLISH && d.result == AUTHZ_ALLOWED)
                 (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE,
                                           "PackagePublished", "sss", q.package, actor, t.id);
-        return 0;
+        return 1;   /* replied: 0 would make sd-bus answer again with UnknownMethod */
 
 unknown_token:
         ratelimit_note_failure(m->ratelimit, q.remote, now);

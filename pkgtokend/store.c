@@ -342,6 +342,11 @@ static int check_integrity(Store *s) {
         int r = sqlite3_prepare_v2(s->db, "PRAGMA quick_check", -1, &st, NULL);
         if (r == SQLITE_OK)
                 r = sqlite3_step(st);
+        if (r == SQLITE_BUSY || sqlite3_errcode(s->db) == SQLITE_BUSY) {
+                log_store(s, "the database is in use by another process (another pkgtokend?). Refusing to start.");
+                sqlite3_finalize(st);
+                return -EBUSY;
+        }
         if (r != SQLITE_ROW) {
                 log_store(s, "cannot read the database (%s): the file is not a pkgtoken database or is "
                           "corrupt. Refusing to start; the file was left untouched. Restore it from a "
@@ -448,6 +453,13 @@ int store_open(const char *state_dir, Store **ret) {
         }
         sqlite3_extended_result_codes(s->db, 1);
         (void) sqlite3_busy_timeout(s->db, 5000);
+
+        /* The daemon alone owns the database (design §1): holding it exclusively spares every
+         * token check the WAL shared-memory locking, and stops a second pkgtokend on the same
+         * file.  Must come before the first read.  Reads of a large store go through mmap. */
+        r = exec_simple(s, "PRAGMA locking_mode = EXCLUSIVE; PRAGMA mmap_size = 1073741824");
+        if (r < 0)
+                return r;
 
         r = check_integrity(s);
         if (r < 0)
