@@ -9,8 +9,10 @@
  * other than "allowed"); 2 usage errors (unknown command or option, wrong number of
  * arguments, invalid option values), detected before the bus is touched.
  *
- * Secrets (tokens, OTPs) never come from argv, where any local user could read them in
- * /proc; they are read from stdin, sent in messages marked sensitive, and wiped after use. */
+ * Secrets (passwords, tokens, OTPs, recovery codes, TOTP enrolment URIs) never come from
+ * argv, where any local user could read them in /proc; they are read from stdin (prompted
+ * without echo on a terminal), sent and received in messages marked sensitive, written to
+ * stdout with write(2) rather than through stdio's buffer, and wiped after use. */
 
 #include <errno.h>
 #include <getopt.h>
@@ -34,6 +36,8 @@
 #include "macro.h"
 #include "model.h"
 #include "names.h"
+#include "password.h"
+#include "qr.h"
 #include "token.h"
 #include "validate.h"
 
@@ -45,8 +49,16 @@
  * "90000d" is caught instead of silently creating a token that outlives its owner. */
 #define DURATION_MAX_MINUTES (3650ULL * 24 * 60)
 
-/* A token is 47 characters and an OTP 6 to 10; anything much longer is not one of them. */
+/* A token is 47 characters and an OTP 6 to 11; anything much longer is not one of them.
+ * Passwords may be longer: up to PASSWORD_MAX bytes, the daemon's limit. */
 #define SECRET_LINE_MAX 1024
+
+/* Codes typed at a terminal: a person who mistypes one gets another go, a few times (the
+ * daemon counts every failure towards its lockout, so this does not help a guesser). */
+#define OTP_ATTEMPTS_MAX 3
+
+#define OTP_PROMPT_APP "Code from your authenticator app: "
+#define OTP_PROMPT_ANY "Code from your authenticator app or a recovery code: "
 
 /* Tables on a terminal cut free-text columns at this width so that one long description
  * does not push every other column off screen.  Pipes get the full text. */
@@ -137,12 +149,19 @@ typedef enum VerbOption {
         OPT_OTP           = 1U << 12,
         OPT_SINCE         = 1U << 13,
         OPT_LIMIT         = 1U << 14,
+        OPT_PASSWORD_STDIN = 1U << 15,
+        OPT_OLD_PASSWORD  = 1U << 16,
+        OPT_MODE          = 1U << 17,
+        OPT_FORCE         = 1U << 18,
+        OPT_SESSION       = 1U << 19,
 } VerbOption;
 
+/* In bit order: the names of the VerbOption bits, for "cannot be used with" messages. */
 static const char * const verb_option_names[] = {
         "--email", "--kind", "--policy", "--maintainer", "--type", "--package",
         "--package-owned", "--description", "--expires", "--cidr", "--account", "--remote",
-        "--otp", "--since", "--limit",
+        "--otp", "--since", "--limit", "--password-stdin", "--old-password", "--mode",
+        "--force", "--session",
 };
 
 static const char *arg_bus_address = NULL;
@@ -164,6 +183,11 @@ static const char *arg_remote = NULL;
 static bool arg_otp = false;
 static usec_t arg_since = 0;            /* 0 = from the beginning */
 static uint32_t arg_limit = 100;
+static bool arg_password_stdin = false;
+static bool arg_old_password = false;
+static const char *arg_mode = NULL;     /* NULL: the daemon's default 2FA mode */
+static bool arg_force = false;
+static bool arg_session = false;
 
 static sd_bus *bus = NULL;              /* connected lazily, only by verbs that need it */
 
@@ -739,16 +763,23 @@ static const Field account_columns[] = {
         { "name",         "NAME",        FIELD_STRING },
         { "kind",         "KIND",        FIELD_STRING },
         { "email",        "EMAIL",       FIELD_STRING },
+        { "twofa",        "2FA",         FIELD_STRING },
         { "locked",       "LOCKED",      FIELD_BOOL },
         { "created_at",   "CREATED",     FIELD_TIMESTAMP },
 };
 
 static const Field account_fields[] = {
-        { "name",         "Name",        FIELD_STRING },
-        { "email",        "E-mail",      FIELD_STRING },
-        { "kind",         "Kind",        FIELD_STRING },
-        { "locked",       "Locked",      FIELD_BOOL },
-        { "created_at",   "Created",     FIELD_TIMESTAMP },
+        { "name",                "Name",                  FIELD_STRING },
+        { "email",               "E-mail",                FIELD_STRING },
+        { "kind",                "Kind",                  FIELD_STRING },
+        { "has_password",        "Password set",          FIELD_BOOL },
+        { "twofa",               "2FA mode",              FIELD_STRING },
+        { "twofa_pending",       "2FA enrolment pending", FIELD_BOOL },
+        { "recovery_codes_left", "Recovery codes left",   FIELD_NUMBER },
+        { "locked",              "Locked",                FIELD_BOOL },
+        { "locked_until",        "Locked out until",      FIELD_TIMESTAMP },
+        { "failed_attempts",     "Failed attempts",       FIELD_NUMBER },
+        { "created_at",          "Created",               FIELD_TIMESTAMP },
 };
 
 static const Field package_columns[] = {
@@ -1166,8 +1197,8 @@ static const int prompt_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 
 /* Reads one line from fd, byte by byte so nothing past the newline is consumed (the OTP is
  * the next line).  On a terminal, prompts on stderr and turns echo off.  Returns -ENODATA at
- * end of input, -E2BIG for a line longer than any secret. */
-static int read_secret_line(int fd, const char *prompt, char **ret) {
+ * end of input, -E2BIG for a line longer than max bytes. */
+static int read_secret_line(int fd, const char *prompt, size_t max, char **ret) {
         struct sigaction old_actions[ELEMENTSOF(prompt_signals)];
         _cleanup_erase_ char *buf = NULL;
         bool tty, got_newline = false;
@@ -1175,7 +1206,7 @@ static int read_secret_line(int fd, const char *prompt, char **ret) {
         int r = 0;
 
         /* calloc, so the buffer is always NUL-terminated and _cleanup_erase_ wipes it all. */
-        buf = calloc(1, SECRET_LINE_MAX + 1);
+        buf = calloc(1, max + 1);
         if (!buf)
                 return log_oom();
 
@@ -1224,7 +1255,7 @@ static int read_secret_line(int fd, const char *prompt, char **ret) {
                         got_newline = true;
                         break;
                 }
-                if (n >= SECRET_LINE_MAX) {
+                if (n >= max) {
                         r = -E2BIG;
                         break;
                 }
@@ -1252,15 +1283,17 @@ restore:
         return 0;
 }
 
-static int read_secret(const char *what, const char *prompt, char **ret) {
+static int read_secret_max(const char *what, const char *prompt, size_t max, char **ret) {
         _cleanup_erase_ char *s = NULL;
         int r;
 
-        r = read_secret_line(STDIN_FILENO, prompt, &s);
+        r = read_secret_line(STDIN_FILENO, prompt, max, &s);
         if (r == -ENODATA || (r >= 0 && isempty(s)))
-                return log_error_errno(ENODATA, "No %s on standard input.", what);
+                return log_error_errno(ENODATA, isatty(STDIN_FILENO) ? "No %s given." :
+                                       "No %s on standard input.", what);
         if (r == -E2BIG)
-                return log_error_errno(r, "The %s on standard input is too long.", what);
+                return log_error_errno(r, "The %s on standard input is too long (at most %zu bytes).",
+                                       what, max);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the %s from standard input: %m", what);
 
@@ -1269,29 +1302,66 @@ static int read_secret(const char *what, const char *prompt, char **ret) {
         return 0;
 }
 
+static int read_secret(const char *what, const char *prompt, char **ret) {
+        return read_secret_max(what, prompt, SECRET_LINE_MAX, ret);
+}
+
+static int read_password(const char *what, const char *prompt, char **ret) {
+        return read_secret_max(what, prompt, PASSWORD_MAX, ret);
+}
+
+/* Authenticator apps show "123 456" and people type what they see.  Blanks are dropped, in
+ * place, and the bytes they leave behind wiped; whether the rest is a TOTP code or a recovery
+ * code (whose dashes and case the daemon handles) is the daemon's to judge. */
+static void otp_strip_blanks(char *s) {
+        size_t len = strlen(s);
+        char *q = s;
+
+        for (const char *p = s; *p; p++)
+                if (*p != ' ' && *p != '\t')
+                        *q++ = *p;
+        explicit_bzero(q, len - (size_t) (q - s));
+}
+
+static int read_otp(const char *prompt, char **ret) {
+        _cleanup_erase_ char *otp = NULL;
+        int r;
+
+        r = read_secret("one-time code", prompt, &otp);
+        if (r < 0)
+                return r;
+        otp_strip_blanks(otp);
+        if (isempty(otp))
+                return log_error_errno(ENODATA, "No one-time code given.");
+
+        *ret = otp;
+        otp = NULL;
+        return 0;
+}
+
 /* Writes a secret with write(2) rather than stdio, whose buffer would keep a copy we cannot
- * wipe. */
-static int write_secret_line(const char *s) {
+ * wipe.  newline adds a "\n" after it. */
+static int write_secret(const char *s, bool newline) {
         struct iovec iov[2] = {
                 { .iov_base = (void *) s, .iov_len = strlen(s) },
                 { .iov_base = (void *) "\n", .iov_len = 1 },
         };
-        size_t i = 0;
+        size_t i = 0, n = newline ? 2 : 1;
 
         fflush(stdout);
-        while (i < ELEMENTSOF(iov)) {
-                ssize_t k = writev(STDOUT_FILENO, iov + i, (int) (ELEMENTSOF(iov) - i));
+        while (i < n) {
+                ssize_t k = writev(STDOUT_FILENO, iov + i, (int) (n - i));
 
                 if (k < 0) {
                         if (errno == EINTR)
                                 continue;
-                        return log_error_errno(errno, "Failed to write the token: %m");
+                        return log_error_errno(errno, "Failed to write to standard output: %m");
                 }
-                while (i < ELEMENTSOF(iov) && (size_t) k >= iov[i].iov_len) {
+                while (i < n && (size_t) k >= iov[i].iov_len) {
                         k -= (ssize_t) iov[i].iov_len;
                         i++;
                 }
-                if (i < ELEMENTSOF(iov)) {
+                if (i < n) {
                         iov[i].iov_base = (char *) iov[i].iov_base + k;
                         iov[i].iov_len -= (size_t) k;
                 }
@@ -1299,11 +1369,69 @@ static int write_secret_line(const char *s) {
         return 0;
 }
 
+static int write_secret_line(const char *s) {
+        return write_secret(s, true);
+}
+
+/* Secrets from the daemon (tokens, codes, URIs) are checked rather than passed through
+ * sanitize(), which would leave an unwiped copy: none of them has a reason to contain
+ * anything but printable ASCII, and nothing else may reach the terminal. */
+static bool secret_is_printable(const char *s) {
+        if (isempty(s))
+                return false;
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+                if (*p <= ' ' || *p >= 0x7f)
+                        return false;
+        return true;
+}
+
 static void json_string_erase(json_object *o) {
         /* json-c hands out its own buffer; wiping it in place is the only way to keep the
          * secret out of freed heap memory. */
         if (json_object_is_type(o, json_type_string))
                 explicit_bzero((char *) json_object_get_string(o), (size_t) json_object_get_string_len(o));
+}
+
+/* Wipes every string in a JSON tree that held secrets, before it is freed. */
+static void json_erase_strings(json_object *o) {
+        switch (json_object_get_type(o)) {
+
+        case json_type_string:
+                json_string_erase(o);
+                break;
+
+        case json_type_array:
+                for (size_t i = 0; i < json_object_array_length(o); i++)
+                        json_erase_strings(json_object_array_get_idx(o, i));
+                break;
+
+        case json_type_object: {
+                json_object_object_foreach(o, key, value) {
+                        (void) key;
+                        json_erase_strings(value);
+                }
+                break;
+        }
+
+        default:
+                break;
+        }
+}
+
+/* print_json() for an object that carries secrets: written without stdio, then wiped, the
+ * serialized text and the strings of the tree alike. */
+static int print_json_secret(json_object *o) {
+        const char *s;
+        int r;
+
+        s = json_object_to_json_string_ext(o, json_flags());
+        if (!s)
+                return log_oom();
+        r = write_secret_line(s);
+
+        explicit_bzero((char *) s, strlen(s));
+        json_erase_strings(o);
+        return r;
 }
 
 /* A process holding a secret should not leave it in a core dump, nor let another process of
@@ -1487,25 +1615,89 @@ static int token_create_json(const char *id, const char *token, const char *acco
 
 static int token_create_print_json(const char *id, const char *token, const char *account) {
         _cleanup_json_ json_object *o = NULL;
-        const char *s;
         int r;
 
         r = token_create_json(id, token, account, &o);
         if (r < 0)
                 return log_oom();
 
-        s = json_object_to_json_string_ext(o, json_flags());
-        if (!s)
-                return log_oom();
-        r = write_secret_line(s);
+        return print_json_secret(o);
+}
 
-        explicit_bzero((char *) s, strlen(s));
-        json_string_erase(json_get(o, "token"));
-        return r;
+/* A fresh CreateToken call each time: a message that was sent cannot be sent again. */
+static int token_create_message(const char *account, const char *otp, sd_bus_message **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        r = method_new(&m, "CreateToken");
+        if (r < 0)
+                return r;
+        if (otp)
+                (void) sd_bus_message_sensitive(m);
+
+        r = sd_bus_message_append(m, "ss", account, arg_type);
+        if (r >= 0)
+                r = sd_bus_message_append_strv(m, arg_packages);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "st", arg_description ?: "", (uint64_t) arg_expires);
+        if (r >= 0)
+                r = sd_bus_message_append_strv(m, arg_cidrs);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "{sv}");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "{sv}", "package_owned", "b", (int) arg_package_owned);
+        if (r >= 0 && otp)
+                r = sd_bus_message_append(m, "{sv}", "otp", "s", otp);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to build CreateToken call: %m");
+
+        *ret = m;
+        m = NULL;
+        return 0;
+}
+
+/* CreateToken; when the account has 2FA and no code was given, a person at a terminal is
+ * asked for one and the call is made once more, as npm does. */
+static int token_create_call(const char *account, sd_bus_message **ret_reply) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_erase_ char *otp = NULL;
+        int r;
+
+        if (arg_otp) {
+                r = read_otp(OTP_PROMPT_APP, &otp);
+                if (r < 0)
+                        return r;
+        }
+
+        r = token_create_message(account, otp, &m);
+        if (r < 0)
+                return r;
+        r = sd_bus_call(bus, m, 0, &error, ret_reply);
+
+        if (r < 0 && !otp && isatty(STDIN_FILENO) &&
+            sd_bus_error_has_name(&error, PKGTOKEN_ERROR_OTP_REQUIRED)) {
+                fprintf(stderr, "Account '%s' uses two-factor authentication.\n", account);
+                r = read_otp(OTP_PROMPT_APP, &otp);
+                if (r < 0)
+                        return r;
+
+                sd_bus_error_free(&error);
+                m = sd_bus_message_unref(m);
+                r = token_create_message(account, otp, &m);
+                if (r < 0)
+                        return r;
+                r = sd_bus_call(bus, m, 0, &error, ret_reply);
+        }
+        if (r < 0)
+                return log_bus_error("create token", &error, r);
+        return 0;
 }
 
 static int verb_token_create(int argc, char *argv[]) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ char *scope = NULL;
         const char *id, *token;
         int r;
@@ -1521,23 +1713,7 @@ static int verb_token_create(int argc, char *argv[]) {
 
         make_undumpable();
 
-        r = method_new(&m, "CreateToken");
-        if (r < 0)
-                return r;
-
-        r = sd_bus_message_append(m, "ss", argv[0], arg_type);
-        if (r >= 0)
-                r = sd_bus_message_append_strv(m, arg_packages);
-        if (r >= 0)
-                r = sd_bus_message_append(m, "st", arg_description ?: "", (uint64_t) arg_expires);
-        if (r >= 0)
-                r = sd_bus_message_append_strv(m, arg_cidrs);
-        if (r >= 0)
-                r = sd_bus_message_append(m, "a{sv}", 1, "package_owned", "b", (int) arg_package_owned);
-        if (r < 0)
-                return log_error_errno(r, "Failed to build CreateToken call: %m");
-
-        r = method_call(m, "create token", &reply);
+        r = token_create_call(argv[0], &reply);
         if (r < 0)
                 return r;
 
@@ -1683,6 +1859,532 @@ static int verb_authorize(int argc, char *argv[]) {
         return streq(result, authz_result_to_string(AUTHZ_ALLOWED)) ? 0 : EXIT_FAILURE;
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * Passwords, two-factor authentication and login (npm's model, design §3). */
+
+static int read_new_password(char **ret) {
+        _cleanup_erase_ char *password = NULL, *again = NULL;
+        int r;
+
+        r = read_password("new password", "New password: ", &password);
+        if (r < 0)
+                return r;
+
+        /* Typing blind needs a second go; a password from a pipe was not mistyped. */
+        if (!arg_password_stdin) {
+                r = read_password("new password", "Retype new password: ", &again);
+                if (r < 0)
+                        return r;
+                if (!streq(password, again))
+                        return log_error_errno(EINVAL, "The passwords do not match; nothing was changed.");
+        }
+
+        *ret = password;
+        password = NULL;
+        return 0;
+}
+
+static int verb_account_passwd(int argc, char *argv[]) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        _cleanup_erase_ char *old = NULL, *password = NULL;
+        int r;
+
+        /* Prompting needs a terminal; without one, the caller says where the password is,
+         * rather than this program guessing that stdin holds it. */
+        if (!arg_password_stdin && !isatty(STDIN_FILENO))
+                return log_usage("Standard input is not a terminal: use --password-stdin and write "
+                                 "the password%s to standard input.",
+                                 arg_old_password ? "s (old, then new, one per line)" : "");
+
+        make_undumpable();
+
+        if (arg_old_password) {
+                r = read_password("old password", "Current password: ", &old);
+                if (r < 0)
+                        return r;
+        }
+        r = read_new_password(&password);
+        if (r < 0)
+                return r;
+
+        r = method_new(&m, "SetPassword");
+        if (r < 0)
+                return r;
+        (void) sd_bus_message_sensitive(m);
+
+        r = sd_bus_message_append(m, "ss", argv[0], password);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "{sv}");
+        if (r >= 0 && old)
+                r = sd_bus_message_append(m, "{sv}", "old_password", "s", old);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to build SetPassword call: %m");
+
+        return method_call(m, "set password", NULL);
+}
+
+/* Reads an "as" of secrets (recovery codes) without copying them: the pointers point into the
+ * reply, which is marked sensitive and so wiped when it is freed.  *ret is NULL-terminated;
+ * free the array alone. */
+static int reply_read_codes(sd_bus_message *reply, const char ***ret) {
+        _cleanup_free_ const char **codes = NULL;
+        size_t n = 0;
+        int r;
+
+        r = sd_bus_message_enter_container(reply, 'a', "s");
+        if (r < 0)
+                goto fail;
+
+        for (;;) {
+                const char *code, **a;
+
+                r = sd_bus_message_read_basic(reply, 's', &code);
+                if (r < 0)
+                        goto fail;
+                if (r == 0)
+                        break;
+                if (!secret_is_printable(code)) {
+                        r = -EBADMSG;
+                        goto fail;
+                }
+
+                a = reallocarray(codes, n + 2, sizeof *codes);
+                if (!a)
+                        return log_oom();
+                codes = a;
+                codes[n++] = code;
+                codes[n] = NULL;
+        }
+
+        r = sd_bus_message_exit_container(reply);
+        if (r < 0)
+                goto fail;
+        if (n == 0) {
+                r = -EBADMSG;   /* every method that answers with codes makes new ones */
+                goto fail;
+        }
+
+        *ret = codes;
+        codes = NULL;
+        return 0;
+
+fail:
+        return log_error_errno(r, "Failed to parse reply from pkgtokend: %m");
+}
+
+/* Recovery codes: one per line on stdout (nothing else there, so "> file" keeps exactly the
+ * codes), or {"recovery_codes": [...]}; what they are for goes to stderr. */
+static int print_recovery_codes(const char * const *codes, const char *headline) {
+        if (arg_json != JSON_OFF) {
+                _cleanup_json_ json_object *o = NULL, *a = NULL;
+
+                o = json_object_new_object();
+                a = json_object_new_array();
+                if (!o || !a)
+                        return log_oom();
+                for (const char * const *c = codes; *c; c++) {
+                        json_object *v = json_object_new_string(*c);
+
+                        if (!v || json_object_array_add(a, v) < 0) {
+                                json_object_put(v);
+                                json_erase_strings(a);
+                                return log_oom();
+                        }
+                }
+                if (json_object_object_add(o, "recovery_codes", a) < 0) {
+                        json_erase_strings(a);
+                        return log_oom();
+                }
+                a = NULL;
+                return print_json_secret(o);
+        }
+
+        fprintf(stderr, "%s\n"
+                "These recovery codes are shown only this once. Keep them somewhere safe, apart from\n"
+                "your phone: each one can be used once instead of a code from the app.\n",
+                headline);
+
+        for (const char * const *c = codes; *c; c++) {
+                int r = write_secret_line(*c);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* The enrolment URI as a QR code to scan and as text to type, on stdout only: it carries the
+ * TOTP secret, and stderr is what services and scripts send to logs. */
+static int print_enrollment(const char *uri) {
+        _cleanup_erase_ char *qr = NULL;
+        bool colors;
+        int r;
+
+        /* Colours make the code dark on light whatever the terminal's theme; a file gets none. */
+        colors = isatty(STDOUT_FILENO) && !streq_ptr(getenv("TERM"), "dumb");
+
+        r = qr_code_render(uri, colors, &qr);
+        if (r < 0)
+                log_error_errno(r, "Cannot draw the URI as a QR code, enter it by hand: %m");
+        else
+                fputs("Scan this QR code with your authenticator app, or enter the secret from the "
+                      "URI below:\n", stderr);
+
+        if (qr) {
+                r = write_secret(qr, false);
+                if (r < 0)
+                        return r;
+        }
+        return write_secret_line(uri);
+}
+
+static int print_enrollment_json(const char *uri) {
+        _cleanup_json_ json_object *o = json_object_new_object();
+
+        if (!o || json_add_string(o, "uri", uri) < 0) {
+                json_erase_strings(o);
+                return log_oom();
+        }
+        return print_json_secret(o);
+}
+
+/* ConfirmTOTP with a code from stdin or the terminal; prints the recovery codes. */
+static int confirm_totp(const char *account) {
+        bool tty = isatty(STDIN_FILENO);
+
+        for (unsigned attempt = 1;; attempt++) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                _cleanup_erase_ char *otp = NULL;
+                _cleanup_free_ const char **codes = NULL;
+                int r;
+
+                r = read_otp(OTP_PROMPT_APP, &otp);
+                if (r < 0)
+                        return r;
+
+                r = method_new(&m, "ConfirmTOTP");
+                if (r < 0)
+                        return r;
+                (void) sd_bus_message_sensitive(m);
+                r = sd_bus_message_append(m, "sssa{sv}", account, otp, arg_mode ?: "", 0);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to build ConfirmTOTP call: %m");
+
+                r = sd_bus_call(bus, m, 0, &error, &reply);
+                if (r < 0) {
+                        bool again = tty && attempt < OTP_ATTEMPTS_MAX &&
+                                     sd_bus_error_has_names(&error, PKGTOKEN_ERROR_BAD_OTP,
+                                                            PKGTOKEN_ERROR_REPLAYED_OTP);
+
+                        log_bus_error("confirm two-factor authentication", &error, r);
+                        if (!again)
+                                return r;
+                        continue;
+                }
+
+                (void) sd_bus_message_sensitive(reply);
+                r = reply_read_codes(reply, &codes);
+                if (r < 0)
+                        return r;
+
+                fprintf(stderr, "Two-factor authentication is now on for account '%s'%s%s.\n",
+                        account, arg_mode ? ", mode " : "", arg_mode ?: "");
+                return print_recovery_codes(codes, "Recovery codes:");
+        }
+}
+
+static int verb_account_2fa_enable(int argc, char *argv[]) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *uri;
+        int r;
+
+        make_undumpable();
+
+        r = method_call_simple("EnrollTOTP", "start two-factor enrolment", &reply,
+                               "sa{sv}", argv[0], 0);
+        if (r < 0)
+                return r;
+        (void) sd_bus_message_sensitive(reply);
+
+        r = sd_bus_message_read(reply, "s", &uri);
+        if (r < 0)
+                return log_error_errno(r, "Failed to parse reply from pkgtokend: %m");
+        if (strncmp(uri, "otpauth://", 10) != 0 || !secret_is_printable(uri))
+                return log_error_errno(EBADMSG, "pkgtokend sent an enrolment URI that is not an "
+                                       "otpauth:// URI.");
+
+        /* JSON is for programs: one document, no drawing, no prompt. */
+        if (arg_json != JSON_OFF)
+                return print_enrollment_json(uri);
+
+        r = print_enrollment(uri);
+        if (r < 0)
+                return r;
+
+        if (!isatty(STDIN_FILENO)) {
+                fprintf(stderr, "Then run '%s account 2fa confirm %s%s%s' with a code from the app "
+                        "on standard input to turn two-factor authentication on.\n",
+                        PROGRAM_NAME, argv[0], arg_mode ? " --mode=" : "", arg_mode ?: "");
+                return 0;
+        }
+
+        r = confirm_totp(argv[0]);
+        if (r < 0)
+                fprintf(stderr, "Two-factor authentication is not on yet; run '%s account 2fa "
+                        "confirm %s' to finish.\n", PROGRAM_NAME, argv[0]);
+        return r;
+}
+
+static int verb_account_2fa_confirm(int argc, char *argv[]) {
+        make_undumpable();
+        return confirm_totp(argv[0]);
+}
+
+/* The one-time code that 2FA management asks of the account's owner.  --force leaves it out:
+ * an administrator's override for an owner who lost both the phone and the recovery codes. */
+static int read_owner_otp(char **ret) {
+        if (arg_force) {
+                *ret = NULL;
+                return 0;
+        }
+        return read_otp(OTP_PROMPT_ANY, ret);
+}
+
+static int set_twofa_mode(const char *account, const char *mode) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        _cleanup_erase_ char *otp = NULL;
+        int r;
+
+        make_undumpable();
+
+        r = read_owner_otp(&otp);
+        if (r < 0)
+                return r;
+
+        r = method_new(&m, "SetTwoFactorMode");
+        if (r < 0)
+                return r;
+        (void) sd_bus_message_sensitive(m);
+
+        r = sd_bus_message_append(m, "sssa{sv}", account, mode, otp ?: "",
+                                  1, "admin_override", "b", (int) arg_force);
+        if (r < 0)
+                return log_error_errno(r, "Failed to build SetTwoFactorMode call: %m");
+
+        return method_call(m, "set two-factor mode", NULL);
+}
+
+static int verb_account_2fa_disable(int argc, char *argv[]) {
+        return set_twofa_mode(argv[0], twofa_mode_to_string(TWOFA_DISABLED));
+}
+
+static int verb_account_2fa_mode(int argc, char *argv[]) {
+        if (twofa_mode_from_string(argv[1]) < 0)
+                return log_usage("Invalid 2FA mode '%s': use auth-only, auth-and-writes or disabled.",
+                                 argv[1]);
+
+        return set_twofa_mode(argv[0], argv[1]);
+}
+
+static int verb_account_2fa_recovery_codes(int argc, char *argv[]) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_erase_ char *otp = NULL;
+        _cleanup_free_ const char **codes = NULL;
+        int r;
+
+        make_undumpable();
+
+        r = read_owner_otp(&otp);
+        if (r < 0)
+                return r;
+
+        r = method_new(&m, "RegenerateRecoveryCodes");
+        if (r < 0)
+                return r;
+        (void) sd_bus_message_sensitive(m);
+
+        r = sd_bus_message_append(m, "ssa{sv}", argv[0], otp ?: "",
+                                  1, "admin_override", "b", (int) arg_force);
+        if (r < 0)
+                return log_error_errno(r, "Failed to build RegenerateRecoveryCodes call: %m");
+
+        r = method_call(m, "make new recovery codes", &reply);
+        if (r < 0)
+                return r;
+        (void) sd_bus_message_sensitive(reply);
+
+        r = reply_read_codes(reply, &codes);
+        if (r < 0)
+                return r;
+
+        return print_recovery_codes(codes, "New recovery codes; the old ones no longer work.");
+}
+
+static int authenticate_call(const char *account, const char *password, const char *otp,
+                             sd_bus_message **ret_reply) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        r = method_new(&m, "Authenticate");
+        if (r < 0)
+                return r;
+        (void) sd_bus_message_sensitive(m);
+
+        r = sd_bus_message_append(m, "sss", account, password, otp ?: "");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "{sv}");
+        if (r >= 0 && arg_remote)
+                r = sd_bus_message_append(m, "{sv}", "remote", "s", arg_remote);
+        if (r >= 0 && arg_session)
+                r = sd_bus_message_append(m, "{sv}", "session", "b", 1);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to build Authenticate call: %m");
+
+        r = method_call(m, "authenticate", ret_reply);
+        if (r < 0)
+                return r;
+
+        /* A session token may be in the reply. */
+        (void) sd_bus_message_sensitive(*ret_reply);
+        return 0;
+}
+
+/* {"result", "reason"} and whatever details the daemon sent (session_id, session_token,
+ * session_expires_at), so fields it adds later reach scripts without changes here. */
+static int print_login_json(const char *result, const char *reason, json_object *details) {
+        _cleanup_json_ json_object *o = json_object_new_object();
+
+        if (!o || json_add_string(o, "result", result) < 0 ||
+            json_add_string(o, "reason", reason) < 0)
+                return log_oom();
+
+        json_object_object_foreach(details, key, value)
+                if (json_object_object_add(o, key, json_object_get(value)) < 0) {
+                        json_object_put(value);
+                        json_erase_strings(o);
+                        return log_oom();
+                }
+
+        return print_json_secret(o);
+}
+
+/* A timestamp from the details of a reply, as in tables; false when absent or 0. */
+static bool details_timestamp(json_object *details, const char *key, char *buf, size_t size) {
+        uint64_t u;
+
+        if (!json_get_unsigned(details, key, &u) || u == 0)
+                return false;
+        if (format_timestamp_utc(u, buf, size) < 0)
+                snprintf(buf, size, "@%" PRIu64, u / USEC_PER_SEC);
+        return true;
+}
+
+/* The result word on the first line (as "authorize" does), then "reason: ...", then
+ * "locked until: TIME" for a lockout that ends, and for a session "session: ID expires TIME"
+ * and the session token alone on its line. */
+static int print_login_text(const char *result, const char *reason, json_object *details) {
+        _cleanup_free_ char *result_clean = NULL, *reason_clean = NULL, *id_clean = NULL;
+        const char *id, *token;
+        char when[64];
+
+        result_clean = sanitize(result);
+        reason_clean = sanitize(isempty(reason) ? "-" : reason);
+        if (!result_clean || !reason_clean)
+                return log_oom();
+        printf("%s\nreason: %s\n", result_clean, reason_clean);
+
+        if (details_timestamp(details, "locked_until", when, sizeof when))
+                printf("locked until: %s\n", when);
+
+        token = json_get_string(details, "session_token");
+        if (!token)
+                return 0;
+        if (!secret_is_printable(token))
+                return log_error_errno(EBADMSG, "pkgtokend sent a session token that is not printable.");
+
+        id = json_get_string(details, "session_id");
+        id_clean = sanitize(isempty(id) ? "-" : id);
+        if (!id_clean)
+                return log_oom();
+        if (!details_timestamp(details, "session_expires_at", when, sizeof when))
+                strcpy(when, "never");
+        printf("session: %s expires %s\n", id_clean, when);
+
+        return write_secret_line(token);
+}
+
+static int verb_login(int argc, char *argv[]) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_erase_ char *password = NULL, *otp = NULL;
+        _cleanup_json_ json_object *details = NULL;
+        const char *result, *reason;
+        bool ok;
+        int r;
+
+        make_undumpable();
+
+        r = read_password("password", "Password: ", &password);
+        if (r < 0)
+                return r;
+        if (arg_otp) {
+                r = read_otp(OTP_PROMPT_ANY, &otp);
+                if (r < 0)
+                        return r;
+        }
+
+        r = authenticate_call(argv[0], password, otp, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(reply, "ss", &result, &reason);
+        if (r < 0)
+                return log_error_errno(r, "Failed to parse reply from pkgtokend: %m");
+
+        /* As npm does: the code is asked for only once the password is known to be right, and
+         * only of a person at a terminal.  The password is sent again rather than the daemon
+         * keeping a half-finished login around. */
+        if (!otp && isatty(STDIN_FILENO) && streq(result, authn_result_to_string(AUTHN_OTP_REQUIRED))) {
+                r = read_otp(OTP_PROMPT_ANY, &otp);
+                if (r < 0)
+                        return r;
+
+                reply = sd_bus_message_unref(reply);
+                r = authenticate_call(argv[0], password, otp, &reply);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_read(reply, "ss", &result, &reason);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to parse reply from pkgtokend: %m");
+        }
+
+        erase_and_freep(&password);
+        password = NULL;
+
+        r = reply_read_json(reply, json_type_object, &details);
+        if (r < 0)
+                return r;
+
+        ok = streq(result, authn_result_to_string(AUTHN_OK));
+        if (ok && arg_session && !json_get_string(details, "session_token")) {
+                json_erase_strings(details);
+                return log_error_errno(EBADMSG, "pkgtokend accepted the login but sent no session token.");
+        }
+
+        if (arg_json != JSON_OFF)
+                r = print_login_json(result, reason, details);
+        else
+                r = print_login_text(result, reason, details);
+        json_erase_strings(details);
+        if (r < 0)
+                return r;
+
+        /* Fail closed: any answer but "ok", including one this version does not know. */
+        return ok ? 0 : EXIT_FAILURE;
+}
+
 static int verb_audit(int argc, char *argv[]) {
         int r;
 
@@ -1707,8 +2409,18 @@ static int help(void) {
                "  account list                   List accounts\n"
                "  account show NAME              Show an account\n"
                "  account lock NAME              Lock an account\n"
-               "  account unlock NAME            Unlock an account\n"
+               "  account unlock NAME            Unlock an account, also after too many failed\n"
+               "                                 logins\n"
                "  account remove NAME            Remove an account\n"
+               "  account passwd NAME            Set an account's password\n"
+               "  account 2fa enable NAME        Set up an authenticator app: shows a QR code,\n"
+               "                                 asks for a code, prints recovery codes\n"
+               "  account 2fa confirm NAME       Finish the set-up with a code from the app\n"
+               "  account 2fa disable NAME       Turn two-factor authentication off\n"
+               "  account 2fa mode NAME MODE     Set the 2FA mode: auth-only, auth-and-writes\n"
+               "                                 or disabled\n"
+               "  account 2fa recovery-codes NAME\n"
+               "                                 Replace the recovery codes\n"
                "  package add NAME               Create a package (--policy=, --maintainer=)\n"
                "  package list                   List packages\n"
                "  package show NAME              Show a package\n"
@@ -1724,6 +2436,8 @@ static int help(void) {
                "  token revoke ID                Revoke a token\n"
                "  authorize PACKAGE ACTION       Check the token on stdin for ACTION\n"
                "                                 (read or publish); exits 0 only if allowed\n"
+               "  login NAME                     Check a password (and one-time code) as a\n"
+               "                                 registry would; exits 0 only if ok\n"
                "  audit                          Show audit events (--package=, --since=, --limit=)\n"
                "  help                           Show this help\n"
                "\n"
@@ -1738,6 +2452,14 @@ static int help(void) {
                "  account add:\n"
                "     --email=ADDRESS             E-mail address\n"
                "     --kind=human|service        Kind of account (default: human)\n"
+               "  account passwd:\n"
+               "     --password-stdin            Read the password from stdin, not typed twice\n"
+               "                                 at a prompt (required without a terminal)\n"
+               "     --old-password              Also give the current password, first\n"
+               "  account 2fa enable, account 2fa confirm:\n"
+               "     --mode=MODE                 auth-and-writes (default) or auth-only\n"
+               "  account 2fa disable, mode, recovery-codes:\n"
+               "     --force                     Administrator override: no one-time code needed\n"
                "  package add:\n"
                "     --policy=POLICY             none, 2fa-or-automation (default) or 2fa-only\n"
                "     --maintainer=ACCOUNT        Maintainer (repeatable)\n"
@@ -1750,19 +2472,27 @@ static int help(void) {
                "     --expires=WHEN              90d, 12h, 30m, YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ\n"
                "                                 (UTC) or none (default)\n"
                "     --cidr=CIDR                 Allowed client network (repeatable)\n"
+               "     --otp                       Read a one-time code from stdin (needed when the\n"
+               "                                 account uses 2FA; prompted for on a terminal)\n"
                "  token list:\n"
                "     --account=NAME              Only tokens of this account\n"
                "     --package=NAME              Only tokens for this package\n"
                "  authorize:\n"
                "     --remote=ADDRESS            Client address, checked against the token's CIDRs\n"
                "     --otp                       Read an OTP from the second line of stdin\n"
+               "  login:\n"
+               "     --session                   On success, ask for a short-lived session token\n"
+               "     --remote=ADDRESS            Client address, for the per-address limits\n"
+               "     --otp                       Read the one-time code (or a recovery code) from\n"
+               "                                 the second line of stdin\n"
                "  audit:\n"
                "     --package=NAME              Only events of this package\n"
                "     --since=WHEN                Only events since 7d, 12h, 30m or a UTC date\n"
                "     --limit=N                   At most N events (default: 100)\n"
                "\n"
-               "Secrets are never taken from the command line: authorize reads the token\n"
-               "(and the OTP) from standard input, or prompts for them on a terminal.\n",
+               "Secrets are never taken from the command line: passwords, tokens and one-time\n"
+               "codes are read from standard input, one per line, or prompted for without echo\n"
+               "on a terminal.\n",
                PROGRAM_NAME, PKGTOKEN_BUS_ADDRESS_ENV);
         return 0;
 }
@@ -1791,6 +2521,14 @@ static const Verb verbs[] = {
         { "account lock",              "NAME",            1, 1, 0,                  verb_account_lock },
         { "account unlock",            "NAME",            1, 1, 0,                  verb_account_unlock },
         { "account remove",            "NAME",            1, 1, 0,                  verb_account_remove },
+        { "account passwd",            "NAME",            1, 1, OPT_PASSWORD_STDIN|OPT_OLD_PASSWORD,
+          verb_account_passwd },
+        { "account 2fa enable",        "NAME",            1, 1, OPT_MODE,           verb_account_2fa_enable },
+        { "account 2fa confirm",       "NAME",            1, 1, OPT_MODE,           verb_account_2fa_confirm },
+        { "account 2fa disable",       "NAME",            1, 1, OPT_FORCE,          verb_account_2fa_disable },
+        { "account 2fa mode",          "NAME MODE",       2, 2, OPT_FORCE,          verb_account_2fa_mode },
+        { "account 2fa recovery-codes", "NAME",           1, 1, OPT_FORCE,
+          verb_account_2fa_recovery_codes },
         { "package add",               "NAME",            1, 1, OPT_POLICY|OPT_MAINTAINER, verb_package_add },
         { "package list",              "",                0, 0, 0,                  verb_package_list },
         { "package show",              "NAME",            1, 1, 0,                  verb_package_show },
@@ -1800,12 +2538,13 @@ static const Verb verbs[] = {
         { "package maintainer remove", "PACKAGE ACCOUNT", 2, 2, 0,
           verb_package_maintainer_remove },
         { "token create",              "ACCOUNT --type=TYPE", 1, 1,
-          OPT_TYPE|OPT_PACKAGE|OPT_PACKAGE_OWNED|OPT_DESCRIPTION|OPT_EXPIRES|OPT_CIDR,
+          OPT_TYPE|OPT_PACKAGE|OPT_PACKAGE_OWNED|OPT_DESCRIPTION|OPT_EXPIRES|OPT_CIDR|OPT_OTP,
           verb_token_create },
         { "token list",                "",                0, 0, OPT_ACCOUNT|OPT_PACKAGE, verb_token_list },
         { "token show",                "ID",              1, 1, 0,                  verb_token_show },
         { "token revoke",              "ID",              1, 1, 0,                  verb_token_revoke },
         { "authorize",                 "PACKAGE ACTION",  2, 2, OPT_REMOTE|OPT_OTP, verb_authorize },
+        { "login",                     "NAME",            1, 1, OPT_SESSION|OPT_REMOTE|OPT_OTP, verb_login },
         { "audit",                     "",                0, 0, OPT_PACKAGE|OPT_SINCE|OPT_LIMIT, verb_audit },
         { "help",                      "",                0, UINT_MAX, ~0U,         verb_help },
 };
@@ -1937,6 +2676,11 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_OTP,
                 ARG_SINCE,
                 ARG_LIMIT,
+                ARG_PASSWORD_STDIN,
+                ARG_OLD_PASSWORD,
+                ARG_MODE,
+                ARG_FORCE,
+                ARG_SESSION,
         };
         static const struct option options[] = {
                 { "help",          no_argument,       NULL, 'h'               },
@@ -1959,6 +2703,11 @@ static int parse_argv(int argc, char *argv[]) {
                 { "otp",           no_argument,       NULL, ARG_OTP           },
                 { "since",         required_argument, NULL, ARG_SINCE         },
                 { "limit",         required_argument, NULL, ARG_LIMIT         },
+                { "password-stdin", no_argument,      NULL, ARG_PASSWORD_STDIN },
+                { "old-password",  no_argument,       NULL, ARG_OLD_PASSWORD  },
+                { "mode",          required_argument, NULL, ARG_MODE          },
+                { "force",         no_argument,       NULL, ARG_FORCE         },
+                { "session",       no_argument,       NULL, ARG_SESSION       },
                 {}
         };
         usec_t now = now_realtime_usec();
@@ -2032,7 +2781,9 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
 
                 case ARG_TYPE:
-                        if (token_type_from_string(optarg) < 0)
+                        /* Session tokens exist, but only "login --session" hands them out. */
+                        r = token_type_from_string(optarg);
+                        if (r < 0 || r == TOKEN_SESSION)
                                 return log_error_errno(EINVAL, "Invalid token type '%s': use read-only, "
                                                        "publish or automation.", optarg);
                         arg_type = optarg;
@@ -2119,6 +2870,35 @@ static int parse_argv(int argc, char *argv[]) {
                                 return log_error_errno(EINVAL, "Invalid --limit='%s': a number from 1 to "
                                                        "%" PRIu32 ".", optarg, UINT32_MAX);
                         arg_seen |= OPT_LIMIT;
+                        break;
+
+                case ARG_PASSWORD_STDIN:
+                        arg_password_stdin = true;
+                        arg_seen |= OPT_PASSWORD_STDIN;
+                        break;
+
+                case ARG_OLD_PASSWORD:
+                        arg_old_password = true;
+                        arg_seen |= OPT_OLD_PASSWORD;
+                        break;
+
+                case ARG_MODE:
+                        /* The mode 2FA is turned on in; "disabled" is not one of them. */
+                        if (twofa_mode_from_string(optarg) <= TWOFA_DISABLED)
+                                return log_error_errno(EINVAL, "Invalid --mode='%s': use auth-only or "
+                                                       "auth-and-writes.", optarg);
+                        arg_mode = optarg;
+                        arg_seen |= OPT_MODE;
+                        break;
+
+                case ARG_FORCE:
+                        arg_force = true;
+                        arg_seen |= OPT_FORCE;
+                        break;
+
+                case ARG_SESSION:
+                        arg_session = true;
+                        arg_seen |= OPT_SESSION;
                         break;
 
                 case ':':

@@ -513,7 +513,7 @@ int method_set_password(sd_bus_message *msg, void *userdata, sd_bus_error *error
                 return sd_bus_error_set(error, PKGTOKEN_ERROR_ACCESS_DENIED,
                                         "Service accounts have no password; they only hold tokens.");
         if (password_check_acceptable(password, m->config.min_password_length, &reason) < 0)
-                return sd_bus_error_setf(error, PKGTOKEN_ERROR_INVALID_ARGUMENT, "Unacceptable password: %s.", reason);
+                return sd_bus_error_setf(error, PKGTOKEN_ERROR_INVALID_ARGUMENT, "Unacceptable password: %s", reason);
         if (old_password && manager_locked_out(m, account, now_realtime_usec(), NULL))
                 return sd_bus_error_set(error, PKGTOKEN_ERROR_RATE_LIMITED,
                                         "Too many failed attempts; the account is locked for a while.");

@@ -23,7 +23,6 @@
 #define FLUSH_DELAY (1 * USEC_PER_SEC)
 #define REMOTE_MAX 64
 #define TOKEN_ANY_ACCOUNT "__token__"
-#define OTP_MAX 16
 
 /* ------------------------------------------------------------------------------------------ */
 /* Errors                                                                                     */
@@ -722,7 +721,8 @@ static int method_create_token(sd_bus_message *msg, void *userdata, sd_bus_error
                 return r;
 
         type = token_type_from_string(type_string);
-        if (type < 0)
+        /* Session tokens are what a login hands out (Authenticate), never made to order. */
+        if (type < 0 || type == TOKEN_SESSION)
                 return invalid_argument(error, "Invalid token type: use read-only, publish or automation.");
         r = normalize_scope(scope, error);
         if (r < 0)
@@ -1087,8 +1087,6 @@ static int read_authorize_request(sd_bus_message *msg, AuthorizeRequest *q, sd_b
          * anything else must be an address, so a registry's mistake shows up at once. */
         if (!isempty(q->remote) && (strlen(q->remote) > REMOTE_MAX || address_parse(q->remote, &family, addr) < 0))
                 return invalid_argument(error, "Invalid remote address: use an IPv4 or IPv6 address.");
-        if (strlen(q->otp) > OTP_MAX)
-                return invalid_argument(error, "Invalid OTP.");
         return canonical_package_name(package, &q->package, error);
 }
 
@@ -1211,8 +1209,9 @@ static int decide_with_otp_and_record(Manager *m, const TokenRecord *t, const Au
         return store_commit(&tx);
 }
 
-/* Results that suggest guessing, counted against the remote address. */
-#define IN_SET_FAILURE(r) ((r) == AUTHZ_INVALID || (r) == AUTHZ_BAD_OTP)
+/* Results that suggest guessing tokens, counted against the remote address (a wrong OTP is
+ * counted where it is checked, with the account's lockout). */
+#define IN_SET_FAILURE(r) ((r) == AUTHZ_INVALID)
 
 static int reply_decision(sd_bus_message *msg, const Decision *d, const char *actor, const char *token_id) {
         return sd_bus_reply_method_return(msg, "ssss", authz_result_to_string(d->result), d->reason,
@@ -1240,7 +1239,7 @@ static int method_authorize(sd_bus_message *msg, void *userdata, sd_bus_error *e
 
         if (ratelimit_exceeded(m->ratelimit, q.remote, now)) {
                 d = (Decision) { AUTHZ_RATE_LIMITED, "too many failed attempts from this address" };
-                return reply_decision(msg, &d, "", "");
+                goto record_without_token;
         }
 
         /* Format and checksum first: a typo or a random guess costs no lookup. */
@@ -1306,11 +1305,12 @@ static int method_authorize(sd_bus_message *msg, void *userdata, sd_bus_error *e
 
 unknown_token:
         ratelimit_note_failure(m->ratelimit, q.remote, now);
+record_without_token:
         if (q.action == ACTION_PUBLISH) {
                 _cleanup_transaction_ Transaction tx = {};
                 r = store_begin(m->store, &tx);
                 if (r >= 0)
-                        r = record_publish(m, NULL, &q, &d, "unknown token", now);
+                        r = record_publish(m, NULL, &q, &d, d.result == AUTHZ_RATE_LIMITED ? "unchecked token" : "unknown token", now);
                 if (r >= 0)
                         r = store_commit(&tx);
                 if (r < 0)
