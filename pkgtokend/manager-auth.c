@@ -41,8 +41,14 @@ int manager_note_auth_failure(Manager *m, const char *name, const char *remote, 
         r = store_failures_get(m->store, name, &f);
         if (r < 0)
                 return r;
-        if (f.window_start + m->config.lockout_window <= now)
+        if (f.window_start + m->config.lockout_window <= now) {
+                /* A new window for this name: a good moment to forget names whose windows and
+                 * lockouts are over, so guessed names do not pile up. */
+                r = store_failures_prune(m->store, now - MAX(m->config.lockout_window, m->config.lockout_duration));
+                if (r < 0)
+                        return r;
                 f = (FailureRecord) { .window_start = now, .locked_until = f.locked_until };
+        }
         f.count++;
         if (f.count < m->config.lockout_threshold)
                 return store_failures_put(m->store, name, &f);
@@ -57,6 +63,12 @@ int manager_note_auth_failure(Manager *m, const char *name, const char *remote, 
 
 /* ------------------------------------------------------------------------------------------ */
 /* Second factor                                                                              */
+
+static bool remote_is_valid(const char *remote) {
+        uint8_t addr[16];
+        int family;
+        return strlen(remote) <= 64 && address_parse(remote, &family, addr) >= 0;
+}
 
 static int verify_totp(Manager *m, const AccountSecrets *secrets, const char *code, usec_t now) {
         uint64_t counter;
@@ -398,6 +410,8 @@ int method_authenticate(sd_bus_message *msg, void *userdata, sd_bus_error *error
         }, 2, error);
         if (r < 0)
                 return r;
+        if (!isempty(remote) && !remote_is_valid(remote))
+                return invalid_argument(error, "Invalid remote address: use an IPv4 or IPv6 address.");
 
         if (ratelimit_exceeded(m->ratelimit, remote, now))
                 return reply_authn(msg, AUTHN_RATE_LIMITED, "too many failed attempts from this address", NULL, NULL, 0, 0);
@@ -679,6 +693,14 @@ int method_confirm_totp(sd_bus_message *msg, void *userdata, sd_bus_error *error
 
         /* The pending secret has never produced a code here, so any counter is fresh. */
         r = totp_verify(secrets.totp_pending, secrets.totp_pending_size, otp, (time_t) (now / USEC_PER_SEC), 0, &counter);
+        if (r == -EINVAL || r == -EACCES || r == -EALREADY) {
+                /* Counted like any wrong code, and kept although the call fails. */
+                int k = manager_note_auth_failure(m, a.name, "", now);
+                if (k >= 0)
+                        k = store_commit(&tx);
+                if (k < 0)
+                        return reply_store_error(error, k, SD_BUS_ERROR_FAILED, "account");
+        }
         if (r < 0)
                 return second_factor_error(error, r);
         r = store_account_activate_totp(m->store, a.id, mode, counter);

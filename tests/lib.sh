@@ -689,3 +689,166 @@ json_object_has() {
 now_usec() {
         date +%s%6N
 }
+
+# ---------------------------------------------------------------------------------------------
+# Settings, passwords and one-time codes (bus-passwords.sh, bus-twofa.sh, bus-lockout.sh)
+
+# write_config FILE [LINE...]: a pkgtokend.conf holding "[Manager]" and then each LINE
+# (Key=Value).  Use it with start_daemon --config=FILE.
+write_config() {
+        local file=$1
+        shift
+        { echo '[Manager]'; [ $# -eq 0 ] || printf '%s\n' "$@"; } >"$file" || bail_out "cannot write $file"
+}
+
+# mgr_authenticate ACCOUNT PASSWORD OTP [KEY TYPE VALUE]...: Authenticate over the bus, the
+# options as busctl triples (remote s 192.0.2.1, session b true).  Sets AUTHN_RC,
+# AUTHN_RESULT, AUTHN_REASON, AUTHN_DETAILS (the details as flat JSON; {} after a failed
+# call) and the RUN_* variables.
+mgr_authenticate() {
+        local account=$1 password=$2 otp=$3
+        shift 3
+        AUTHN_RESULT='' AUTHN_REASON='' AUTHN_DETAILS='{}'
+        run mgr_json Authenticate 'sssa{sv}' "$account" "$password" "$otp" $(($# / 3)) "$@"
+        AUTHN_RC=$RUN_RC
+        [ "$RUN_RC" -eq 0 ] || return 0
+        AUTHN_RESULT=$(jq -r '.data[0]' <"$RUN_OUT_FILE")
+        AUTHN_REASON=$(jq -r '.data[1]' <"$RUN_OUT_FILE")
+        AUTHN_DETAILS=$(jq -c '.data[2] | with_entries(.value |= .data)' <"$RUN_OUT_FILE")
+}
+
+# authn_detail KEY: a field of AUTHN_DETAILS, "" when absent.
+authn_detail() {
+        jq -r --arg k "$1" '.[$k] // "" | tostring' <<<"$AUTHN_DETAILS"
+}
+
+# mgr_authorize_with TOKEN PACKAGE ACTION [KEY VALUE]...: Authorize over the bus with string
+# options (otp, remote); sets what mgr_authorize sets.
+mgr_authorize_with() {
+        local token=$1 package=$2 action=$3 opts
+        shift 3
+        opts=($(($# / 2)))
+        while [ $# -ge 2 ]; do
+                opts+=("$1" s "$2")
+                shift 2
+        done
+        MGR_RESULT='' MGR_REASON='' MGR_ACTOR='' MGR_TOKEN_ID=''
+        run mgr_json Authorize 'sssa{sv}' "$token" "$package" "$action" "${opts[@]}"
+        MGR_RC=$RUN_RC
+        [ "$RUN_RC" -eq 0 ] || return 0
+        MGR_RESULT=$(jq -r '.data[0]' <"$RUN_OUT_FILE")
+        MGR_REASON=$(jq -r '.data[1]' <"$RUN_OUT_FILE")
+        MGR_ACTOR=$(jq -r '.data[2]' <"$RUN_OUT_FILE")
+        MGR_TOKEN_ID=$(jq -r '.data[3]' <"$RUN_OUT_FILE")
+}
+
+# totp SECRET [UNIX-TIME]: the TOTP code (RFC 6238: SHA1, 6 digits, 30 s steps) at a time
+# (default: now), computed by oathtool, independently of the daemon.
+totp() {
+        if [ $# -gt 1 ]; then
+                oathtool --totp -b -N "@$2" "$1"
+        else
+                oathtool --totp -b "$1"
+        fi
+}
+
+# uri_secret URI: the base32 secret= of an otpauth:// URI.
+uri_secret() {
+        printf '%s\n' "$1" | sed -n 's/^[^?]*?\(.*&\)\{0,1\}secret=\([A-Z2-7]*\).*$/\2/p'
+}
+
+# One-time codes per account, so that a test never hands the daemon a counter it has seen:
+# OTP_SECRET[account] is the base32 secret, OTP_LAST[account] the last counter handed out.
+declare -gA OTP_SECRET=() OTP_LAST=()
+
+# next_otp ACCOUNT: sets OTP to a code for a counter after OTP_LAST[ACCOUNT] that the daemon
+# accepts now (the current step or the next one, so that a step boundary passing before the
+# daemon looks does not matter).  When both are used up it waits, bounded, for the next step.
+next_otp() {
+        local a=$1 t step k i
+        OTP=
+        for ((i = 0; i < 700; i++)); do
+                t=$(date +%s)
+                step=$((t / 30))
+                k=$((${OTP_LAST[$a]:-0} + 1))
+                [ "$k" -lt "$step" ] && k=$step
+                if [ "$k" -le $((step + 1)) ]; then
+                        OTP=$(totp "${OTP_SECRET[$a]}" $((k * 30))) || return 1
+                        OTP_LAST[$a]=$k
+                        return 0
+                fi
+                sleep 0.1
+        done
+        diag "next_otp $a: no fresh step within 70 s"
+        return 1
+}
+
+# wrong_otp ACCOUNT: sets OTP to six digits that are not ACCOUNT's code for any step near now.
+wrong_otp() {
+        local a=$1 t near c d
+        t=$(date +%s)
+        near=" "
+        for d in -90 -60 -30 0 30 60 90; do
+                near+="$(totp "${OTP_SECRET[$a]}" $((t + d))) "
+        done
+        for c in 000000 111111 222222 333333 444444 555555 666666 777777 888888; do
+                if [[ "$near" != *" $c "* ]]; then
+                        OTP=$c
+                        return 0
+                fi
+        done
+        OTP=999999
+}
+
+# wait_mid_step: waits (at most 30 s) until the clock is 5 to 24 seconds into a 30-second
+# TOTP step, so that codes computed from one fixed time keep their meaning (this step, the
+# one before, ...) for at least five seconds.  Sets STEP_TIME (unix seconds) and STEP.
+wait_mid_step() {
+        local i t
+        for ((i = 0; i < 350; i++)); do
+                t=$(date +%s)
+                if [ $((t % 30)) -ge 5 ] && [ $((t % 30)) -le 24 ]; then
+                        STEP_TIME=$t
+                        STEP=$((t / 30))
+                        return 0
+                fi
+                sleep 0.1
+        done
+        return 1
+}
+
+# still_in_step: is the clock still in the step wait_mid_step found?
+still_in_step() {
+        [ $(($(date +%s) / 30)) -eq "$STEP" ]
+}
+
+# enroll_2fa ACCOUNT [MODE]: EnrollTOTP, then ConfirmTOTP with a current code (mode default:
+# the daemon's).  Sets ENROLL_URI, OTP_SECRET[ACCOUNT], OTP_LAST[ACCOUNT] and RECOVERY_CODES
+# (an array).  Returns 1, after diagnostics, on failure.
+enroll_2fa() {
+        local a=$1 mode=${2:-}
+        ENROLL_URI=
+        RECOVERY_CODES=()
+        run mgr_json EnrollTOTP 'sa{sv}' "$a" 0
+        if [ "$RUN_RC" -ne 0 ]; then
+                diag "EnrollTOTP $a failed"
+                diag_run
+                return 1
+        fi
+        ENROLL_URI=$(jq -r '.data[0]' <"$RUN_OUT_FILE")
+        OTP_SECRET[$a]=$(uri_secret "$ENROLL_URI")
+        OTP_LAST[$a]=0
+        if [ -z "${OTP_SECRET[$a]}" ]; then
+                diag "EnrollTOTP $a: no secret in '$ENROLL_URI'"
+                return 1
+        fi
+        next_otp "$a" || return 1
+        run mgr_json ConfirmTOTP 'sssa{sv}' "$a" "$OTP" "$mode" 0
+        if [ "$RUN_RC" -ne 0 ]; then
+                diag "ConfirmTOTP $a failed"
+                diag_run
+                return 1
+        fi
+        mapfile -t RECOVERY_CODES < <(jq -r '.data[0][]' <"$RUN_OUT_FILE")
+        return 0
+}

@@ -1,0 +1,508 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* pkgtokend.conf (pkgtokend/config.c): defaults, every key, comments and whitespace,
+ * durations, ranges, unknown keys and sections, NUL bytes, missing files, and the
+ * "pkgtokend: FILE:LINE: ..." messages that name what is wrong. */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "macro.h"
+#include "tap.h"
+
+#define SEC(n) ((usec_t) (n) * USEC_PER_SEC)
+
+/* What the last parse printed on stderr. */
+static char errbuf[8192];
+
+/* Runs config_parse() on n bytes of text (NULs allowed) with stderr captured in errbuf. */
+static int parse_bytes(Config *c, const char *text, size_t n, const char *name) {
+        FILE *f, *err;
+        int saved, r;
+        size_t k;
+
+        f = fmemopen((void *) text, n, "r");
+        err = tmpfile();
+        if (!f || !err)
+                abort();
+        fflush(stderr);
+        saved = dup(STDERR_FILENO);
+        if (saved < 0 || dup2(fileno(err), STDERR_FILENO) < 0)
+                abort();
+        r = config_parse(c, f, name);
+        fflush(stderr);
+        if (dup2(saved, STDERR_FILENO) < 0)
+                abort();
+        close(saved);
+        rewind(err);
+        k = fread(errbuf, 1, sizeof errbuf - 1, err);
+        errbuf[k] = '\0';
+        fclose(err);
+        fclose(f);
+        return r;
+}
+
+static int parse_text(Config *c, const char *text) {
+        return parse_bytes(c, text, strlen(text), "test.conf");
+}
+
+/* config_load() with stderr captured in errbuf. */
+static int load_file(Config *c, const char *path, bool optional) {
+        FILE *err = tmpfile();
+        int saved, r;
+        size_t k;
+
+        if (!err)
+                abort();
+        fflush(stderr);
+        saved = dup(STDERR_FILENO);
+        if (saved < 0 || dup2(fileno(err), STDERR_FILENO) < 0)
+                abort();
+        r = config_load(c, path, optional);
+        fflush(stderr);
+        if (dup2(saved, STDERR_FILENO) < 0)
+                abort();
+        close(saved);
+        rewind(err);
+        k = fread(errbuf, 1, sizeof errbuf - 1, err);
+        errbuf[k] = '\0';
+        fclose(err);
+        return r;
+}
+
+static bool config_equal(const Config *a, const Config *b) {
+        return a->password_cost == b->password_cost &&
+               a->min_password_length == b->min_password_length &&
+               streq(a->totp_issuer, b->totp_issuer) &&
+               a->session_lifetime == b->session_lifetime &&
+               a->lockout_threshold == b->lockout_threshold &&
+               a->lockout_window == b->lockout_window &&
+               a->lockout_duration == b->lockout_duration &&
+               a->token_guess_limit == b->token_guess_limit;
+}
+
+static bool config_is_default(const Config *c) {
+        Config d;
+        config_init_defaults(&d);
+        return config_equal(c, &d);
+}
+
+static void test_defaults(void) {
+        Config c;
+
+        config_init_defaults(&c);
+        CHECK_INT_EQ(c.password_cost, 0, "default PasswordCost: 0 (libxcrypt's default)");
+        CHECK_INT_EQ(c.min_password_length, 8, "default MinPasswordLength: 8");
+        CHECK_STR_EQ(c.totp_issuer, "pkgtoken", "default TOTPIssuer: pkgtoken");
+        CHECK(c.session_lifetime == SEC(2 * 3600), "default SessionLifetimeSec: 2 h");
+        CHECK_INT_EQ(c.lockout_threshold, 10, "default LockoutThreshold: 10");
+        CHECK(c.lockout_window == SEC(15 * 60), "default LockoutWindowSec: 15 min");
+        CHECK(c.lockout_duration == SEC(15 * 60), "default LockoutSec: 15 min");
+        CHECK_INT_EQ(c.token_guess_limit, 60, "default TokenGuessLimit: 60");
+
+        config_init_defaults(&c);
+        CHECK_INT_EQ(parse_text(&c, ""), 0, "an empty file is fine");
+        CHECK(config_is_default(&c), "  ... and changes nothing");
+        CHECK_STR_EQ(errbuf, "", "  ... and prints nothing");
+
+        config_init_defaults(&c);
+        CHECK_INT_EQ(parse_text(&c, "[Manager]\n"), 0, "an empty [Manager] section is fine");
+        CHECK(config_is_default(&c), "  ... and changes nothing");
+}
+
+static void test_every_key(void) {
+        Config c;
+
+        config_init_defaults(&c);
+        CHECK_INT_EQ(parse_text(&c,
+                                "[Manager]\n"
+                                "PasswordCost=5\n"
+                                "MinPasswordLength=12\n"
+                                "TOTPIssuer=Example Registry\n"
+                                "SessionLifetimeSec=30min\n"
+                                "LockoutThreshold=3\n"
+                                "LockoutWindowSec=2h\n"
+                                "LockoutSec=1d\n"
+                                "TokenGuessLimit=100\n"),
+                     0, "every key");
+        CHECK_STR_EQ(errbuf, "", "  ... prints nothing");
+        CHECK_INT_EQ(c.password_cost, 5, "  ... PasswordCost");
+        CHECK_INT_EQ(c.min_password_length, 12, "  ... MinPasswordLength");
+        CHECK_STR_EQ(c.totp_issuer, "Example Registry", "  ... TOTPIssuer");
+        CHECK(c.session_lifetime == SEC(1800), "  ... SessionLifetimeSec");
+        CHECK_INT_EQ(c.lockout_threshold, 3, "  ... LockoutThreshold");
+        CHECK(c.lockout_window == SEC(7200), "  ... LockoutWindowSec");
+        CHECK(c.lockout_duration == SEC(86400), "  ... LockoutSec");
+        CHECK_INT_EQ(c.token_guess_limit, 100, "  ... TokenGuessLimit");
+
+        /* One key at a time leaves the others alone. */
+        config_init_defaults(&c);
+        CHECK_INT_EQ(parse_text(&c, "[Manager]\nTokenGuessLimit=7\n"), 0, "one key");
+        CHECK_INT_EQ(c.token_guess_limit, 7, "  ... is set");
+        c.token_guess_limit = 60;
+        CHECK(config_is_default(&c), "  ... and nothing else changes");
+
+        /* The last of repeated keys and sections wins. */
+        config_init_defaults(&c);
+        CHECK_INT_EQ(parse_text(&c, "[Manager]\nLockoutThreshold=4\n[Manager]\nLockoutThreshold=6\n"), 0,
+                     "a repeated key and section");
+        CHECK_INT_EQ(c.lockout_threshold, 6, "  ... the last value wins");
+
+        /* A value may hold '=' and inner spaces. */
+        config_init_defaults(&c);
+        CHECK_INT_EQ(parse_text(&c, "[Manager]\nTOTPIssuer=a=b c\n"), 0, "TOTPIssuer with '=' and a space");
+        CHECK_STR_EQ(c.totp_issuer, "a=b c", "  ... kept whole");
+        config_init_defaults(&c);
+        CHECK_INT_EQ(parse_text(&c, "[Manager]\nTOTPIssuer=Zürich Registry\n"), 0, "TOTPIssuer in UTF-8");
+        CHECK_STR_EQ(c.totp_issuer, "Zürich Registry", "  ... kept");
+}
+
+static void test_syntax(void) {
+        Config c;
+
+        config_init_defaults(&c);
+        CHECK_INT_EQ(parse_text(&c,
+                                "# pkgtokend.conf\n"
+                                "; another kind of comment\n"
+                                "\n"
+                                "   \t \n"
+                                "  [Manager]   \n"
+                                "   # an indented comment\n"
+                                "\t; and another\n"
+                                "  PasswordCost = 3  \n"
+                                "\tMinPasswordLength\t=\t10\t\n"
+                                "LockoutThreshold=4\r\n"
+                                "TokenGuessLimit =9"),   /* no final newline */
+                     0, "comments, blank lines, whitespace, CRLF, no final newline");
+        CHECK_STR_EQ(errbuf, "", "  ... prints nothing");
+        CHECK_INT_EQ(c.password_cost, 3, "  ... spaces around '=' are ignored");
+        CHECK_INT_EQ(c.min_password_length, 10, "  ... tabs around key and value are ignored");
+        CHECK_INT_EQ(c.lockout_threshold, 4, "  ... a CRLF line ending is ignored");
+        CHECK_INT_EQ(c.token_guess_limit, 9, "  ... the last line needs no newline");
+
+        config_init_defaults(&c);
+        CHECK_INT_EQ(parse_text(&c, "[Manager]\nTOTPIssuer=  My Registry  \n"), 0, "an issuer with outer spaces");
+        CHECK_STR_EQ(c.totp_issuer, "My Registry", "  ... the outer spaces are stripped");
+}
+
+static void test_parse_duration(void) {
+        static const struct {
+                const char *s;
+                int r;
+                usec_t v;
+        } v[] = {
+                { "90",     0,       SEC(90) },
+                { "90s",    0,       SEC(90) },
+                { "0",      0,       0 },
+                { "15min",  0,       SEC(900) },
+                { "15m",    0,       SEC(900) },
+                { "2h",     0,       SEC(7200) },
+                { "1d",     0,       SEC(86400) },
+                { "007s",   0,       SEC(7) },
+                /* The largest accepted values: at most half of UINT64_MAX in µs. */
+                { "9223372036854", 0, SEC(9223372036854ULL) },
+                { "106751991d", 0,   SEC(106751991ULL * 86400) },
+                /* Overflow. */
+                { "9223372036855",         -ERANGE, 0 },
+                { "106751992d",            -ERANGE, 0 },
+                { "153722867281min",       -ERANGE, 0 },
+                { "2562047789h",           -ERANGE, 0 },
+                { "18446744073709551615",  -ERANGE, 0 },
+                { "18446744073709551615d", -ERANGE, 0 },
+                { "99999999999999999999999", -EINVAL, 0 },   /* beyond unsigned long long */
+                /* Bad units and syntax. */
+                { "",       -EINVAL, 0 },
+                { "s",      -EINVAL, 0 },
+                { "min",    -EINVAL, 0 },
+                { "5x",     -EINVAL, 0 },
+                { "5S",     -EINVAL, 0 },
+                { "5H",     -EINVAL, 0 },
+                { "5 s",    -EINVAL, 0 },
+                { "5s ",    -EINVAL, 0 },
+                { " 5",     -EINVAL, 0 },
+                { "5mins",  -EINVAL, 0 },
+                { "5ms",    -EINVAL, 0 },
+                { "5us",    -EINVAL, 0 },
+                { "5w",     -EINVAL, 0 },
+                { "5y",     -EINVAL, 0 },
+                { "1h30min", -EINVAL, 0 },
+                { "1.5h",   -EINVAL, 0 },
+                { "-5",     -EINVAL, 0 },
+                { "+5",     -EINVAL, 0 },
+                { "0x10",   -EINVAL, 0 },
+                { "1e3",    -EINVAL, 0 },
+                { "five",   -EINVAL, 0 },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(v); i++) {
+                usec_t got = 12345;
+                int r = parse_duration_sec(v[i].s, &got);
+
+                CHECK_INT_EQ(r, v[i].r, "parse_duration_sec(\"%s\") returns %d", v[i].s, v[i].r);
+                if (v[i].r == 0)
+                        CHECK(got == v[i].v, "parse_duration_sec(\"%s\") = %llu µs", v[i].s, (unsigned long long) v[i].v);
+                else
+                        CHECK(got == 12345, "parse_duration_sec(\"%s\") leaves the result alone", v[i].s);
+        }
+}
+
+/* Each line is parsed alone under [Manager] and must be accepted or refused. */
+static void test_ranges(void) {
+        static const struct {
+                const char *line;
+                bool ok;
+        } v[] = {
+                { "PasswordCost=0",              true },
+                { "PasswordCost=1",              true },
+                { "PasswordCost=11",             true },
+                { "PasswordCost=12",             false },
+                { "PasswordCost=-1",             false },
+                { "PasswordCost=+1",             false },
+                { "PasswordCost=",               false },
+                { "PasswordCost=abc",            false },
+                { "PasswordCost=1x",             false },
+                { "PasswordCost=1 2",            false },
+                { "PasswordCost=3 # comment",    false },
+                { "PasswordCost=0x3",            false },
+                { "PasswordCost=18446744073709551616", false },
+                { "PasswordCost=99999999999999999999999", false },
+                { "MinPasswordLength=1",         true },
+                { "MinPasswordLength=1024",      true },
+                { "MinPasswordLength=0",         false },
+                { "MinPasswordLength=1025",      false },
+                { "MinPasswordLength=4294967304", false },   /* 2^32 + 8: no truncation to 8 */
+                { "TOTPIssuer=x",                true },
+                { "TOTPIssuer=",                 false },
+                { "TOTPIssuer=a:b",              false },   /* apps split the label at ':' */
+                { "TOTPIssuer=tab\there",        false },
+                { "TOTPIssuer=bell\a",           false },
+                { "TOTPIssuer=bad utf8 \xff",    false },
+                { "SessionLifetimeSec=60",       true },
+                { "SessionLifetimeSec=1min",     true },
+                { "SessionLifetimeSec=30d",      true },
+                { "SessionLifetimeSec=720h",     true },
+                { "SessionLifetimeSec=59",       false },
+                { "SessionLifetimeSec=0",        false },
+                { "SessionLifetimeSec=721h",     false },
+                { "SessionLifetimeSec=31d",      false },
+                { "SessionLifetimeSec=2x",       false },
+                { "SessionLifetimeSec=",         false },
+                { "SessionLifetimeSec=106751992d",  false },
+                { "LockoutThreshold=1",          true },
+                { "LockoutThreshold=1000",       true },
+                { "LockoutThreshold=0",          false },
+                { "LockoutThreshold=1001",       false },
+                { "LockoutThreshold=4294967299", false },   /* 2^32 + 3 */
+                { "LockoutWindowSec=1",          true },
+                { "LockoutWindowSec=30d",        true },
+                { "LockoutWindowSec=0",          false },
+                { "LockoutWindowSec=31d",        false },
+                { "LockoutSec=1",                true },
+                { "LockoutSec=365d",             true },
+                { "LockoutSec=0",                false },
+                { "LockoutSec=366d",             false },
+                { "LockoutSec=-1",               false },
+                { "TokenGuessLimit=1",           true },
+                { "TokenGuessLimit=1000000",     true },
+                { "TokenGuessLimit=0",           false },
+                { "TokenGuessLimit=1000001",     false },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(v); i++) {
+                char text[256];
+                Config c;
+                int r;
+
+                snprintf(text, sizeof text, "[Manager]\n%s\n", v[i].line);
+                config_init_defaults(&c);
+                r = parse_text(&c, text);
+                if (v[i].ok)
+                        CHECK(r == 0 && errbuf[0] == '\0', "accepted: %s", v[i].line);
+                else {
+                        CHECK_INT_EQ(r, -EINVAL, "refused: %s", v[i].line);
+                        CHECK_STR_EQ(errbuf, "pkgtokend: test.conf:2: invalid value\n", "  ... names file and line");
+                }
+        }
+
+        /* Boundaries land exactly. */
+        Config c;
+        config_init_defaults(&c);
+        CHECK_INT_EQ(parse_text(&c, "[Manager]\nSessionLifetimeSec=30d\nLockoutSec=365d\nLockoutWindowSec=1\n"), 0,
+                     "upper and lower boundaries");
+        CHECK(c.session_lifetime == SEC(30 * 86400), "  ... SessionLifetimeSec=30d");
+        CHECK(c.lockout_duration == SEC(365 * 86400), "  ... LockoutSec=365d");
+        CHECK(c.lockout_window == SEC(1), "  ... LockoutWindowSec=1");
+
+        /* The issuer's length: 64 bytes is the most. */
+        char issuer[80], text[128];
+        memset(issuer, 'i', 64);
+        issuer[64] = '\0';
+        snprintf(text, sizeof text, "[Manager]\nTOTPIssuer=%s\n", issuer);
+        config_init_defaults(&c);
+        CHECK_INT_EQ(parse_text(&c, text), 0, "a 64-byte TOTPIssuer");
+        CHECK_STR_EQ(c.totp_issuer, issuer, "  ... kept whole");
+        strcat(issuer, "i");
+        snprintf(text, sizeof text, "[Manager]\nTOTPIssuer=%s\n", issuer);
+        config_init_defaults(&c);
+        CHECK_INT_EQ(parse_text(&c, text), -EINVAL, "a 65-byte TOTPIssuer is refused");
+        CHECK_STR_EQ(c.totp_issuer, "pkgtoken", "  ... and not truncated into place");
+}
+
+static void test_errors(void) {
+        static const struct {
+                const char *text;
+                const char *message;
+        } v[] = {
+                { "[Manager]\nBogus=1\n",                   "pkgtokend: test.conf:2: unknown key\n" },
+                { "[Manager]\npasswordcost=1\n",            "pkgtokend: test.conf:2: unknown key\n" },
+                { "[Manager]\nPassword Cost=1\n",           "pkgtokend: test.conf:2: unknown key\n" },
+                { "[Manager]\n=1\n",                        "pkgtokend: test.conf:2: unknown key\n" },
+                { "[Manager]\nPasswordCost\n",              "pkgtokend: test.conf:2: expected Key=Value\n" },
+                { "[Manager]\njust some words\n",           "pkgtokend: test.conf:2: expected Key=Value\n" },
+                { "[Other]\nPasswordCost=1\n",              "pkgtokend: test.conf:1: unknown section (only [Manager] is known)\n" },
+                { "[manager]\n",                            "pkgtokend: test.conf:1: unknown section (only [Manager] is known)\n" },
+                { "[Manager\n",                             "pkgtokend: test.conf:1: unknown section (only [Manager] is known)\n" },
+                { "[Manager] x\n",                          "pkgtokend: test.conf:1: unknown section (only [Manager] is known)\n" },
+                { "[ Manager ]\n",                          "pkgtokend: test.conf:1: unknown section (only [Manager] is known)\n" },
+                { "[Manager]\n[Unit]\nDescription=x\n",     "pkgtokend: test.conf:2: unknown section (only [Manager] is known)\n" },
+                { "PasswordCost=1\n[Manager]\n",            "pkgtokend: test.conf:1: setting outside the [Manager] section\n" },
+                { "# comment\n\nLockoutSec=5\n",            "pkgtokend: test.conf:3: setting outside the [Manager] section\n" },
+                { "# a\n; b\n\n[Manager]\n\n# c\nPasswordCost=1\nOops=2\n", "pkgtokend: test.conf:8: unknown key\n" },
+                { "[Manager]\nPasswordCost=1\nPasswordCost=99\nBogus=1\n", "pkgtokend: test.conf:3: invalid value\n" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(v); i++) {
+                Config c;
+                int r;
+
+                config_init_defaults(&c);
+                r = parse_text(&c, v[i].text);
+                CHECK_INT_EQ(r, -EINVAL, "refused (%zu): %.*s", i, (int) strcspn(v[i].message + 11, "\n"), v[i].message + 11);
+                CHECK_STR_EQ(errbuf, v[i].message, "  ... with the message naming file and line");
+        }
+
+        /* The name given is the one in the message. */
+        Config c;
+        config_init_defaults(&c);
+        CHECK_INT_EQ(parse_bytes(&c, "[Manager]\nX=1\n", 14, "/etc/pkgtoken/pkgtokend.conf"), -EINVAL, "unknown key, another name");
+        CHECK_STR_EQ(errbuf, "pkgtokend: /etc/pkgtoken/pkgtokend.conf:2: unknown key\n", "  ... the message uses that name");
+
+        /* A NUL byte hides the rest of a line from C string functions: refused, not cut. */
+        static const char nul1[] = "[Manager]\nPasswordCost=1\0junk\n";
+        config_init_defaults(&c);
+        CHECK_INT_EQ(parse_bytes(&c, nul1, sizeof nul1 - 1, "test.conf"), -EINVAL, "a NUL byte after a value");
+        CHECK_STR_EQ(errbuf, "pkgtokend: test.conf:2: NUL byte in line\n", "  ... names the line");
+        CHECK_INT_EQ(c.password_cost, 0, "  ... and the value was not taken");
+        static const char nul2[] = "[Manager]\n# comment\n\0\n";
+        config_init_defaults(&c);
+        CHECK_INT_EQ(parse_bytes(&c, nul2, sizeof nul2 - 1, "test.conf"), -EINVAL, "a NUL byte alone on a line");
+        CHECK_STR_EQ(errbuf, "pkgtokend: test.conf:3: NUL byte in line\n", "  ... names the line");
+        static const char nul3[] = "\0[Manager]\n";
+        config_init_defaults(&c);
+        CHECK_INT_EQ(parse_bytes(&c, nul3, sizeof nul3 - 1, "test.conf"), -EINVAL, "a NUL byte at the start");
+        CHECK_STR_EQ(errbuf, "pkgtokend: test.conf:1: NUL byte in line\n", "  ... names line 1");
+
+        /* A very long line is just a line. */
+        size_t n = 100000;
+        char *big = malloc(n + 32);
+        if (!big)
+                abort();
+        strcpy(big, "[Manager]\n");
+        memset(big + 10, 'K', n);
+        strcpy(big + 10 + n, "=1\n");
+        config_init_defaults(&c);
+        CHECK_INT_EQ(parse_text(&c, big), -EINVAL, "a 100000-byte key");
+        CHECK_STR_EQ(errbuf, "pkgtokend: test.conf:2: unknown key\n", "  ... is an unknown key");
+        memset(big + 10, '9', n);
+        memcpy(big + 10, "PasswordCost=", 13);
+        config_init_defaults(&c);
+        CHECK_INT_EQ(parse_text(&c, big), -EINVAL, "a 100000-digit value");
+        CHECK_STR_EQ(errbuf, "pkgtokend: test.conf:2: invalid value\n", "  ... is an invalid value");
+        free(big);
+}
+
+static void test_load(void) {
+        const char *tmp = getenv("TMPDIR");
+        char dir[200], path[256], missing[256];
+        Config c;
+        FILE *f;
+
+        snprintf(dir, sizeof dir, "%s/test-config.XXXXXX", tmp && *tmp && strlen(tmp) < 150 ? tmp : "/tmp");
+        if (!mkdtemp(dir))
+                abort();
+        snprintf(path, sizeof path, "%s/pkgtokend.conf", dir);
+        snprintf(missing, sizeof missing, "%s/missing.conf", dir);
+
+        config_init_defaults(&c);
+        CHECK_INT_EQ(load_file(&c, missing, true), 0, "a missing optional file is fine");
+        CHECK(config_is_default(&c), "  ... the defaults apply");
+        CHECK_STR_EQ(errbuf, "", "  ... and nothing is printed");
+
+        config_init_defaults(&c);
+        CHECK_INT_EQ(load_file(&c, missing, false), -ENOENT, "a missing required file is an error");
+        CHECK(strstr(errbuf, "pkgtokend: cannot read ") && strstr(errbuf, missing), "  ... naming the file: %s", errbuf);
+
+        f = fopen(path, "we");
+        if (!f)
+                abort();
+        fputs("# test\n[Manager]\nPasswordCost=1\nLockoutThreshold=3\nLockoutSec=10min\n", f);
+        fclose(f);
+        config_init_defaults(&c);
+        CHECK_INT_EQ(load_file(&c, path, false), 0, "a file");
+        CHECK_INT_EQ(c.password_cost, 1, "  ... PasswordCost");
+        CHECK_INT_EQ(c.lockout_threshold, 3, "  ... LockoutThreshold");
+        CHECK(c.lockout_duration == SEC(600), "  ... LockoutSec");
+        config_init_defaults(&c);
+        CHECK_INT_EQ(load_file(&c, path, true), 0, "the same file, optional");
+        CHECK_INT_EQ(c.lockout_threshold, 3, "  ... read all the same");
+
+        f = fopen(path, "we");
+        if (!f)
+                abort();
+        fputs("[Manager]\nPasswordCost=1\nLockoutThreshold=zero\n", f);
+        fclose(f);
+        config_init_defaults(&c);
+        CHECK_INT_EQ(load_file(&c, path, true), -EINVAL, "a bad value in a file (optional or not)");
+        char want[400];
+        snprintf(want, sizeof want, "pkgtokend: %s:3: invalid value\n", path);
+        CHECK_STR_EQ(errbuf, want, "  ... names the file's path and the line");
+
+        /* A directory opens but cannot be read. */
+        config_init_defaults(&c);
+        CHECK(load_file(&c, dir, false) < 0, "a directory is an error");
+        CHECK(strstr(errbuf, dir) != NULL, "  ... naming it: %s", errbuf);
+        config_init_defaults(&c);
+        CHECK(load_file(&c, dir, true) < 0, "a directory is an error even when optional");
+
+        /* Unreadable: only meaningful when permissions apply to us. */
+        if (geteuid() != 0) {
+                f = fopen(path, "we");
+                if (!f)
+                        abort();
+                fputs("[Manager]\n", f);
+                fclose(f);
+                chmod(path, 0);
+                config_init_defaults(&c);
+                CHECK_INT_EQ(load_file(&c, path, true), -EACCES, "an unreadable optional file is an error");
+                CHECK(strstr(errbuf, path) != NULL, "  ... naming it");
+        } else
+                printf("ok %u # SKIP unreadable files: running as root\n", ++tap_tests_run);
+
+        unlink(path);
+        rmdir(dir);
+}
+
+int main(void) {
+        test_defaults();
+        test_every_key();
+        test_syntax();
+        test_parse_duration();
+        test_ranges();
+        test_errors();
+        test_load();
+        return tap_finish();
+}
