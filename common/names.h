@@ -8,6 +8,10 @@
 #define PKGTOKEN_OBJECT_PATH    "/org/pkgtoken1"
 #define PKGTOKEN_MANAGER_IFACE  "org.pkgtoken1.Manager"
 
+/* The user name that presents a token without claiming an account (PyPI's convention): with
+ * it, package tokens work over HTTP Basic and PAM. */
+#define PKGTOKEN_ANY_ACCOUNT "__token__"
+
 /* Environment variable naming a private bus, for the daemon and the CLI alike. */
 #define PKGTOKEN_BUS_ADDRESS_ENV "PKGTOKEN_BUS_ADDRESS"
 

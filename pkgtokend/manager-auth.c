@@ -499,7 +499,7 @@ fail:
 int method_set_password(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_(account_record_done) AccountRecord a = {};
         Manager *m = userdata;
-        const char *account, *password, *old_password = NULL, *reason;
+        const char *account, *password, *old_password = NULL, *otp = "", *reason;
         bool admin;
         uid_t caller;
         PasswordJob *j;
@@ -513,7 +513,8 @@ int method_set_password(sd_bus_message *msg, void *userdata, sd_bus_error *error
                 return r;
         r = read_options(msg, (const OptionSpec[]) {
                 { "old_password", OPTION_STRING, &old_password },
-        }, 1, error);
+                { "otp", OPTION_STRING, &otp },
+        }, 2, error);
         if (r < 0)
                 return r;
         /* A registry front end (PAM's chauthtok) changes a password on the user's behalf and
@@ -531,6 +532,23 @@ int method_set_password(sd_bus_message *msg, void *userdata, sd_bus_error *error
         if (old_password && manager_locked_out(m, account, now_realtime_usec(), NULL))
                 return sd_bus_error_set(error, PKGTOKEN_ERROR_RATE_LIMITED,
                                         "Too many failed attempts; the account is locked for a while.");
+        if (!admin && a.locked)
+                return sd_bus_error_set(error, PKGTOKEN_ERROR_ACCESS_DENIED, "The account is locked.");
+        /* On a user's behalf, an account with 2FA proves presence with a code too (the code is
+         * spent now, before the slow hash; a wrong old password then still fails the call). */
+        if (!admin && a.twofa != TWOFA_DISABLED) {
+                _cleanup_transaction_ Transaction tx = {};
+                r = store_begin(m->store, &tx);
+                if (r < 0)
+                        return reply_store_error(error, r, SD_BUS_ERROR_FAILED, "account");
+                r = check_second_factor_for_management(m, &tx, a.name, otp, /* allow_recovery= */ true,
+                                                       now_realtime_usec(), error);
+                if (r < 0)
+                        return r;
+                r = store_commit(&tx);
+                if (r < 0)
+                        return reply_store_error(error, r, SD_BUS_ERROR_FAILED, "account");
+        }
 
         j = calloc(1, sizeof *j);
         if (!j)

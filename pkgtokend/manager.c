@@ -22,7 +22,6 @@
 /* How long collected last-used times wait before they are written together. */
 #define FLUSH_DELAY (1 * USEC_PER_SEC)
 #define REMOTE_MAX 64
-#define TOKEN_ANY_ACCOUNT "__token__"
 
 /* ------------------------------------------------------------------------------------------ */
 /* Errors                                                                                     */
@@ -1056,7 +1055,7 @@ typedef struct AuthorizeRequest {
         Action action;
         const char *remote;     /* "" when unknown or unparseable */
         const char *otp;
-        const char *account;    /* "" or TOKEN_ANY_ACCOUNT: any; else the token must be its */
+        const char *account;    /* "" or PKGTOKEN_ANY_ACCOUNT: any; else the token must be its */
 } AuthorizeRequest;
 
 static void authorize_request_done(AuthorizeRequest *q) {
@@ -1259,7 +1258,7 @@ static int method_authorize(sd_bus_message *msg, void *userdata, sd_bus_error *e
 
         /* A front end that knows who claims the token (HTTP Basic, PAM) says so; a token of
          * another account is as good as unknown.  "__token__" (PyPI's convention) claims none. */
-        if (!isempty(q.account) && !streq(q.account, TOKEN_ANY_ACCOUNT) &&
+        if (!isempty(q.account) && !streq(q.account, PKGTOKEN_ANY_ACCOUNT) &&
             (t.owner != TOKEN_OWNER_ACCOUNT || !streq(t.account, q.account))) {
                 d = (Decision) { AUTHZ_INVALID, "token belongs to another account" };
                 token_record_done(&t);
