@@ -8,7 +8,8 @@ packages="build-essential autoconf automake libtool pkg-config
 libsystemd-dev libsqlite3-dev libssl-dev zlib1g-dev libjson-c-dev
 liboath-dev oathtool libpam0g-dev libcrypt-dev libqrencode-dev
 dbus-daemon dbus-bin systemd libglib2.0-bin
-jq sqlite3 xz-utils libxml2-utils util-linux coreutils"
+jq sqlite3 xz-utils libxml2-utils util-linux coreutils
+nginx libnginx-mod-http-auth-pam libpam-oath libpam-wrapper curl"
 
 missing=""
 for p in $packages; do
@@ -26,5 +27,13 @@ else
         exit 1
 fi
 $sudo apt-get update -qq
+# Packages such as nginx start their service on installation; the tests run their own
+# instances on loopback, so keep the system ones from starting (policy-rc.d, exit 101).
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+        $sudo chmod 0755 "$policy"
+        trap '$sudo rm -f "$policy"' EXIT
+fi
 # shellcheck disable=SC2086
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
