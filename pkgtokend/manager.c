@@ -200,6 +200,25 @@ static int append_audit_event(sd_bus_message *reply, const AuditEvent *e) {
         return sd_bus_message_close_container(reply);
 }
 
+/* Replies with an aa{sv} that fill() appends records to: the shape of every List method. */
+typedef int (*ListFill)(Manager *m, sd_bus_message *reply, const void *query);
+
+static int reply_list(Manager *m, sd_bus_message *msg, ListFill fill, const void *query, const char *what,
+                      sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        APPEND(sd_bus_message_open_container(reply, 'a', "a{sv}"));
+        r = fill(m, reply, query);
+        if (r < 0)
+                return reply_store_error(error, r, SD_BUS_ERROR_FAILED, what);
+        APPEND(sd_bus_message_close_container(reply));
+        return sd_bus_send(NULL, reply, NULL);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Status                                                                                     */
 
@@ -299,23 +318,16 @@ static int list_account_cb(const AccountRecord *a, void *userdata) {
         return append_account(userdata, a);
 }
 
-static int method_list_accounts(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        Manager *m = userdata;
-        int r;
+static int fill_accounts(Manager *m, sd_bus_message *reply, const void *query) {
+        return store_account_foreach(m->store, list_account_cb, reply);
+}
 
-        r = verify_caller(m, msg, error, NULL);
+static int method_list_accounts(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        int r = verify_caller(m, msg, error, NULL);
         if (r < 0)
                 return r;
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r < 0)
-                return r;
-        APPEND(sd_bus_message_open_container(reply, 'a', "a{sv}"));
-        r = store_account_foreach(m->store, list_account_cb, reply);
-        if (r < 0)
-                return reply_store_error(error, r, SD_BUS_ERROR_FAILED, "account");
-        APPEND(sd_bus_message_close_container(reply));
-        return sd_bus_send(NULL, reply, NULL);
+        return reply_list(m, msg, fill_accounts, NULL, "account", error);
 }
 
 static int method_set_account_locked(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -470,23 +482,16 @@ static int list_package_cb(const PackageRecord *p, void *userdata) {
         return append_package(userdata, p);
 }
 
-static int method_list_packages(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        Manager *m = userdata;
-        int r;
+static int fill_packages(Manager *m, sd_bus_message *reply, const void *query) {
+        return store_package_foreach(m->store, list_package_cb, reply);
+}
 
-        r = verify_caller(m, msg, error, NULL);
+static int method_list_packages(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        int r = verify_caller(m, msg, error, NULL);
         if (r < 0)
                 return r;
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r < 0)
-                return r;
-        APPEND(sd_bus_message_open_container(reply, 'a', "a{sv}"));
-        r = store_package_foreach(m->store, list_package_cb, reply);
-        if (r < 0)
-                return reply_store_error(error, r, SD_BUS_ERROR_FAILED, "package");
-        APPEND(sd_bus_message_close_container(reply));
-        return sd_bus_send(NULL, reply, NULL);
+        return reply_list(m, msg, fill_packages, NULL, "package", error);
 }
 
 static int method_set_package_policy(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -837,8 +842,17 @@ static int list_token_cb(const TokenRecord *t, void *userdata) {
         return append_token(c->reply, t, c->now);
 }
 
+typedef struct TokenQuery {
+        const char *account, *package;
+} TokenQuery;
+
+static int fill_tokens(Manager *m, sd_bus_message *reply, const void *query) {
+        const TokenQuery *q = query;
+        return store_token_foreach(m->store, q->account, q->package, list_token_cb,
+                                   &(ListTokensContext) { reply, now_realtime_usec() });
+}
+
 static int method_list_tokens(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ char *package = NULL;
         Manager *m = userdata;
         const char *account, *package_arg;
@@ -869,16 +883,8 @@ static int method_list_tokens(sd_bus_message *msg, void *userdata, sd_bus_error 
                         return -ENOMEM;
         }
 
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r < 0)
-                return r;
-        APPEND(sd_bus_message_open_container(reply, 'a', "a{sv}"));
-        r = store_token_foreach(m->store, isempty(account) ? NULL : account, package, list_token_cb,
-                                &(ListTokensContext) { reply, now_realtime_usec() });
-        if (r < 0)
-                return reply_store_error(error, r, SD_BUS_ERROR_FAILED, "token");
-        APPEND(sd_bus_message_close_container(reply));
-        return sd_bus_send(NULL, reply, NULL);
+        return reply_list(m, msg, fill_tokens, &(TokenQuery) { isempty(account) ? NULL : account, package },
+                          "token", error);
 }
 
 static int method_revoke_token(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -1325,8 +1331,18 @@ static int list_audit_cb(const AuditEvent *e, void *userdata) {
         return append_audit_event(userdata, e);
 }
 
+typedef struct AuditQuery {
+        const char *package;
+        usec_t since;
+        unsigned limit;
+} AuditQuery;
+
+static int fill_audit_events(Manager *m, sd_bus_message *reply, const void *query) {
+        const AuditQuery *q = query;
+        return store_audit_foreach(m->store, q->package, q->since, q->limit, list_audit_cb, reply);
+}
+
 static int method_list_audit_events(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ char *package = NULL;
         Manager *m = userdata;
         const char *package_arg;
@@ -1348,15 +1364,7 @@ static int method_list_audit_events(sd_bus_message *msg, void *userdata, sd_bus_
         if (limit == 0 || limit > 10000)
                 limit = 10000;
 
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r < 0)
-                return r;
-        APPEND(sd_bus_message_open_container(reply, 'a', "a{sv}"));
-        r = store_audit_foreach(m->store, package, since, limit, list_audit_cb, reply);
-        if (r < 0)
-                return reply_store_error(error, r, SD_BUS_ERROR_FAILED, "audit");
-        APPEND(sd_bus_message_close_container(reply));
-        return sd_bus_send(NULL, reply, NULL);
+        return reply_list(m, msg, fill_audit_events, &(AuditQuery) { package, since, limit }, "audit", error);
 }
 
 /* ------------------------------------------------------------------------------------------ */
