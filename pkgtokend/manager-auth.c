@@ -234,10 +234,15 @@ static int hash_to_check(Manager *m, const char *name, char **ret) {
 
 static void password_job_done(void *userdata);
 
-static int submit_password_job(Manager *m, PasswordJob *j) {
-        int r = worker_pool_submit(m->workers, password_job_run, password_job_done, j);
-        if (r < 0)
+/* Takes ownership of j, also on failure (-ENOMEM when one of its copies failed, -EBUSY when
+ * the queue is full); on success the job's message is answered by password_job_done(). */
+static int submit_password_job(Manager *m, PasswordJob *j, bool copies_ok) {
+        int r = copies_ok ? worker_pool_submit(m->workers, password_job_run, password_job_done, j) : -ENOMEM;
+        if (r < 0) {
+                j->message = NULL;   /* not referenced yet */
+                password_job_free(j);
                 return r;
+        }
         sd_bus_message_ref(j->message);
         return 0;
 }
@@ -434,19 +439,11 @@ int method_authenticate(sd_bus_message *msg, void *userdata, sd_bus_error *error
                 .want_session = want_session,
         };
         r = hash_to_check(m, account, &j->stored_hash);
-        if (r < 0 || !j->account || !j->password || !j->otp || !j->remote) {
-                j->message = NULL;
-                password_job_free(j);
-                return -ENOMEM;
-        }
-        r = submit_password_job(m, j);
-        if (r < 0) {
-                j->message = NULL;
-                password_job_free(j);
-                if (r == -EBUSY)
-                        return reply_authn(msg, AUTHN_RATE_LIMITED, "too many logins at once; try again", NULL, NULL, 0, 0);
+        r = submit_password_job(m, j, r >= 0 && j->account && j->password && j->otp && j->remote);
+        if (r == -EBUSY)
+                return reply_authn(msg, AUTHN_RATE_LIMITED, "too many logins at once; try again", NULL, NULL, 0, 0);
+        if (r < 0)
                 return r;
-        }
         return 1;   /* answered by authenticate_done() */
 }
 
@@ -563,19 +560,11 @@ int method_set_password(sd_bus_message *msg, void *userdata, sd_bus_error *error
                 .caller = caller,
         };
         r = old_password ? hash_to_check(m, a.name, &j->stored_hash) : 0;
-        if (r < 0 || !j->account || !j->password || (old_password && !j->old_password)) {
-                j->message = NULL;
-                password_job_free(j);
-                return -ENOMEM;
-        }
-        r = submit_password_job(m, j);
-        if (r < 0) {
-                j->message = NULL;
-                password_job_free(j);
-                if (r == -EBUSY)
-                        return sd_bus_error_set(error, PKGTOKEN_ERROR_RATE_LIMITED, "Too many password operations at once; try again.");
+        r = submit_password_job(m, j, r >= 0 && j->account && j->password && (!old_password || j->old_password));
+        if (r == -EBUSY)
+                return sd_bus_error_set(error, PKGTOKEN_ERROR_RATE_LIMITED, "Too many password operations at once; try again.");
+        if (r < 0)
                 return r;
-        }
         return 1;   /* answered by set_password_done() */
 }
 

@@ -305,6 +305,16 @@ static int step_done(Store *s, sqlite3_stmt *st) {
         return sqlite3_changes(s->db);
 }
 
+/* Steps a statement that returns at most one row: 0 with the row, -ENOENT without. */
+static int step_one_row(Store *s, sqlite3_stmt *st) {
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW)
+                return 0;
+        if (r == SQLITE_DONE)
+                return -ENOENT;
+        return sqlite_to_errno(s, r) ?: -EIO;
+}
+
 static int exec_simple(Store *s, const char *sql) {
         char *err = NULL;
         int r = sqlite3_exec(s->db, sql, NULL, NULL, &err);
@@ -581,11 +591,9 @@ int store_account_get(Store *s, const char *name, AccountRecord *ret) {
         if (!st)
                 return -EIO;
         bind_text(st, 1, name);
-        int r = sqlite3_step(st);
-        if (r == SQLITE_DONE)
-                return -ENOENT;
-        if (r != SQLITE_ROW)
-                return sqlite_to_errno(s, r) ?: -EIO;
+        int r = step_one_row(s, st);
+        if (r < 0)
+                return r;
         return read_account(st, ret);
 }
 
@@ -696,11 +704,9 @@ int store_package_lookup(Store *s, const char *name, PackageRecord *ret) {
         if (!st)
                 return -EIO;
         bind_text(st, 1, name);
-        int r = sqlite3_step(st);
-        if (r == SQLITE_DONE)
-                return -ENOENT;
-        if (r != SQLITE_ROW)
-                return sqlite_to_errno(s, r) ?: -EIO;
+        int r = step_one_row(s, st);
+        if (r < 0)
+                return r;
         return read_package(st, ret);
 }
 
@@ -902,11 +908,9 @@ int store_token_insert(Store *s, const TokenRecord *t, const uint8_t hash[static
 }
 
 static int token_get_one(Store *s, sqlite3_stmt *st, TokenRecord *ret) {
-        int r = sqlite3_step(st);
-        if (r == SQLITE_DONE)
-                return -ENOENT;
-        if (r != SQLITE_ROW)
-                return sqlite_to_errno(s, r) ?: -EIO;
+        int r = step_one_row(s, st);
+        if (r < 0)
+                return r;
         return read_token(st, ret);
 }
 
@@ -1065,11 +1069,9 @@ int store_account_get_secrets(Store *s, const char *name, AccountSecrets *ret) {
         if (!st)
                 return -EIO;
         bind_text(st, 1, name);
-        r = sqlite3_step(st);
-        if (r == SQLITE_DONE)
-                return -ENOENT;
-        if (r != SQLITE_ROW)
-                return sqlite_to_errno(s, r) ?: -EIO;
+        r = step_one_row(s, st);
+        if (r < 0)
+                return r;
         a.id = sqlite3_column_int64(st, 0);
         a.password_hash = column_strdup(st, 1);
         if (!a.password_hash)
