@@ -17,6 +17,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -295,12 +296,66 @@ typedef struct Context {
         Options options;
         const char *user;
         sd_bus *bus;
+        bool bus_failed;                /* a call on bus failed or timed out: never reuse it */
         char message[256];              /* replaces the table's message when set */
 } Context;
 
+/* One spare connection per process, kept between PAM calls: a new connection costs a bus
+ * handshake, and dbus-daemon and pkgtokend work for each one that comes and goes, several
+ * times what the check itself costs (bench/run-pam.sh).  The module stays loaded for this
+ * (linked with -z nodelete).  A connection is reused only in the process and under the euid
+ * that opened it, on the same address, and only when its last call went well, so a late
+ * answer can never reach another call.  Threads each take it in turn or open their own. */
+static struct {
+        pthread_mutex_t lock;
+        sd_bus *bus;
+        pid_t pid;
+        uid_t euid;
+        char address[BUS_ADDRESS_MAX + 1];
+} spare = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static sd_bus *spare_take(const char *address) {
+        sd_bus *bus = NULL;
+
+        pthread_mutex_lock(&spare.lock);
+        if (spare.bus) {
+                if (spare.pid != getpid())
+                        /* Inherited across fork: the parent owns it; just let go of our copy. */
+                        spare.bus = sd_bus_unref(spare.bus);
+                else if (spare.euid != geteuid() || !streq(spare.address, address) || sd_bus_is_open(spare.bus) <= 0)
+                        spare.bus = sd_bus_close_unref(spare.bus);
+                else {
+                        bus = spare.bus;
+                        spare.bus = NULL;
+                }
+        }
+        pthread_mutex_unlock(&spare.lock);
+        return bus;
+}
+
+static void spare_put(sd_bus *bus, const char *address) {
+        pthread_mutex_lock(&spare.lock);
+        if (!spare.bus && strlen(address) <= BUS_ADDRESS_MAX) {
+                spare.bus = bus;
+                spare.pid = getpid();
+                spare.euid = geteuid();
+                snprintf(spare.address, sizeof spare.address, "%s", address);
+                bus = NULL;
+        }
+        pthread_mutex_unlock(&spare.lock);
+        /* No flush: a hung peer must not hold us. */
+        sd_bus_close_unref(bus);
+}
+
 static void context_done(Context *c) {
-        /* No flush: a hung peer must not hold us; every call we made has been answered. */
-        c->bus = sd_bus_close_unref(c->bus);
+        if (!c->bus)
+                return;
+        if (c->bus_failed)
+                c->bus = sd_bus_close_unref(c->bus);
+        else {
+                spare_put(c->bus, c->options.bus_address);
+                c->bus = NULL;
+        }
 }
 
 #define log_debug(c, ...)                                                       \
@@ -443,12 +498,14 @@ static Outcome bus_failure(Context *c, const char *method, int r, const sd_bus_e
         return OUTCOME_UNAVAILABLE;
 }
 
-/* A connection for this PAM call only: sd-bus connections must not cross a fork, and the
- * module keeps no state between calls. */
+/* The spare connection of this process, or a new one. */
 static Outcome bus_open(Context *c) {
         sd_bus *bus = NULL;
         int r;
 
+        if (c->bus)
+                return OUTCOME_OK;
+        c->bus = spare_take(c->options.bus_address);
         if (c->bus)
                 return OUTCOME_OK;
 
@@ -514,6 +571,8 @@ static int bus_call(Context *c, sd_bus_message *m, sd_bus_error *error, sd_bus_m
                         r = 0;
         }
         sd_bus_slot_unref(slot);
+        if (r < 0)
+                c->bus_failed = true;
 
         if (r >= 0 && sd_bus_error_is_set(&p.error)) {
                 r = sd_bus_error_copy(error, &p.error);

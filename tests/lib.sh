@@ -852,3 +852,48 @@ enroll_2fa() {
         mapfile -t RECOVERY_CODES < <(jq -r '.data[0][]' <"$RUN_OUT_FILE")
         return 0
 }
+
+# ---------------------------------------------------------------------------------------------
+# Loopback servers (bus-nginx.sh)
+
+# free_tcp_port: prints a port in 20000-59999 that no TCP socket on this machine uses now
+# (listening or not, IPv4 or IPv6, from /proc/net/tcp*).  Another program may still take it
+# before the caller binds it: retry on "address in use".
+free_tcp_port() {
+        local used=" " f local_addr port i
+        for f in /proc/net/tcp /proc/net/tcp6; do
+                [ -r "$f" ] || continue
+                while read -r _ local_addr _; do
+                        [[ $local_addr == *:* ]] || continue
+                        used+="$((16#${local_addr##*:})) "
+                done <"$f"
+        done
+        for ((i = 0; i < 100; i++)); do
+                port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+                if [[ "$used" != *" $port "* ]]; then
+                        echo "$port"
+                        return 0
+                fi
+        done
+        return 1
+}
+
+# child_pids PID: the PIDs of PID's live children, one per line (from /proc, no procps).
+child_pids() {
+        local stat pid ppid
+        for stat in /proc/[0-9]*/stat; do
+                # "PID (comm) S PPID ...": the comm may hold spaces and parentheses.
+                stat=$(cat "$stat" 2>/dev/null) || continue
+                pid=${stat%% *}
+                ppid=${stat##*) }
+                ppid=${ppid#* }
+                ppid=${ppid%% *}
+                [ "$ppid" = "$1" ] && process_alive "$pid" && echo "$pid"
+        done
+        return 0
+}
+
+# proc_uid PID: the real uid of a process.
+proc_uid() {
+        awk '/^Uid:/ { print $2 }' "/proc/$1/status" 2>/dev/null
+}
