@@ -177,6 +177,13 @@ static bool unichar_is_control(uint32_t c) {
         return c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F);
 }
 
+/* Bidirectional embedding, override and isolate controls make a description display as
+ * something other than what it says (as in "Trojan Source"); nobody needs them in a label. */
+static bool unichar_is_bidi_control(uint32_t c) {
+        return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x200E || c == 0x200F ||
+               c == 0x061C;
+}
+
 bool description_is_valid(const char *s) {
         const uint8_t *p = (const uint8_t *) s;
         size_t n;
@@ -193,7 +200,7 @@ bool description_is_valid(const char *s) {
                 size_t k;
 
                 k = utf8_decode(p, n, &c);
-                if (k == 0 || unichar_is_control(c))
+                if (k == 0 || unichar_is_control(c) || unichar_is_bidi_control(c))
                         return false;
 
                 p += k;

@@ -21,7 +21,8 @@ bool account_name_is_valid(const char *s);
  * (no e-mail). */
 bool email_is_valid(const char *s);
 
-/* Free text such as a token description: valid UTF-8, no control characters, ≤ 256 bytes. */
+/* Free text such as a token description: valid UTF-8, no control characters (bidirectional
+ * controls included), ≤ 256 bytes. */
 bool description_is_valid(const char *s);
 
 /* Package names, npm style ("name", "@scope/name": lowercase letters, digits, "-._~", not

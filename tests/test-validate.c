@@ -152,6 +152,9 @@ static void test_descriptions(void) {
                 "\x80", "a\xbf",                /* stray continuation bytes */
                 "\xc3", "\xe2\x82", "\xf0\x9f\x9a", "abc\xc3", /* truncated */
                 "\xe2\x28\xa1", "\xc3\x28",     /* a non-continuation inside */
+                "release \xe2\x80\xae" "1v",         /* U+202E RIGHT-TO-LEFT OVERRIDE */
+                "\xe2\x81\xa6x\xe2\x81\xa9",       /* U+2066 ... U+2069 isolates */
+                "\xe2\x80\x8f",                 /* U+200F RIGHT-TO-LEFT MARK */
                 too_long, multibyte_over, huge,
         };
 
