@@ -314,7 +314,10 @@ static int finish_authentication(Manager *m, PasswordJob *j, usec_t now, AuthnOu
         bool known;
         int r;
 
-        r = store_begin(m->store, &tx);
+        /* Counters and the login audit are written on every login, so they are not fsync'd
+         * (they still survive kill -9); a login that spends a TOTP counter or a recovery code
+         * is, so that no power loss can make a used code good again. */
+        r = isempty(j->otp) ? store_begin_relaxed(m->store, &tx) : store_begin(m->store, &tx);
         if (r < 0)
                 return r;
 

@@ -1510,8 +1510,11 @@ int manager_new(const char *state_dir, const Config *config, Manager **ret) {
                 fprintf(stderr, "pkgtokend: cannot compute a password hash: %s\n", strerror(-r));
                 return r;
         }
+        /* One CPU is left to the event loop and dbus-daemon: with a hashing thread on every
+         * CPU, token checks wait behind yescrypt (nice alone does not stop that; bench/run.sh
+         * measures Authorize latency during a burst of logins). */
         cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        r = worker_pool_new(m->event, cpus > 1 ? (unsigned) cpus : 1, PASSWORD_QUEUE_MAX, &m->workers);
+        r = worker_pool_new(m->event, cpus > 2 ? (unsigned) cpus - 1 : 1, PASSWORD_QUEUE_MAX, &m->workers);
         if (r < 0)
                 return r;
 

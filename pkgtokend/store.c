@@ -527,11 +527,39 @@ int store_begin(Store *s, Transaction *ret) {
         return 0;
 }
 
+/* synchronous is a connection setting, changed only between transactions. */
+static int set_synchronous(Store *s, bool full) {
+        return exec_simple(s, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+}
+
+int store_begin_relaxed(Store *s, Transaction *ret) {
+        int r = set_synchronous(s, false);
+        if (r < 0)
+                return r;
+        r = store_begin(s, ret);
+        if (r < 0) {
+                (void) set_synchronous(s, true);
+                return r;
+        }
+        ret->relaxed = true;
+        return 0;
+}
+
+static void transaction_end(Transaction *t) {
+        t->open = false;
+        if (t->relaxed) {
+                /* Back to durable commits for everything else; if even that fails, say so. */
+                if (set_synchronous(t->store, true) < 0)
+                        fprintf(stderr, "pkgtokend: cannot restore synchronous=FULL\n");
+                t->relaxed = false;
+        }
+}
+
 int store_commit(Transaction *t) {
         int r = run_control(t->store, STMT_COMMIT);
         if (r < 0)
                 return r;   /* still open: the cleanup handler rolls back */
-        t->open = false;
+        transaction_end(t);
         return 0;
 }
 
@@ -539,7 +567,7 @@ void store_rollback(Transaction *t) {
         if (!t->open)
                 return;
         (void) run_control(t->store, STMT_ROLLBACK);
-        t->open = false;
+        transaction_end(t);
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -36,8 +36,14 @@ const char *store_path(const Store *s);
 typedef struct Transaction {
         Store *store;
         bool open;
+        bool relaxed;
 } Transaction;
 int store_begin(Store *s, Transaction *ret);
+/* Like store_begin(), but the commit is not fsync'd (WAL with synchronous=NORMAL): it still
+ * survives a crash or kill -9 of the daemon, only an OS crash or power loss may lose it.  For
+ * bookkeeping that runs on every login (failure counters, login audit), so that logins do not
+ * stall token checks on the disk. */
+int store_begin_relaxed(Store *s, Transaction *ret);
 int store_commit(Transaction *t);
 void store_rollback(Transaction *t);
 static inline void transaction_rollbackp(Transaction *t) {

@@ -82,7 +82,11 @@ static void *worker_main(void *userdata) {
                 pthread_mutex_lock(&p->lock);
                 p->n_running--;
                 queue_push(&p->finished, j);
+                /* Wake the loop after letting go of the lock, so it does not wake only to wait
+                 * for this lower-priority thread. */
+                pthread_mutex_unlock(&p->lock);
                 (void) eventfd_write(p->notify_fd, 1);
+                pthread_mutex_lock(&p->lock);
         }
         pthread_mutex_unlock(&p->lock);
         return NULL;
