@@ -727,7 +727,8 @@ static Outcome call_authorize(Context *c, const char *token, const char *package
         return OUTCOME_OK;
 }
 
-/* CheckAccount: "active", "locked" or "unknown". */
+/* CheckAccount: "active", "locked" (by an admin), "locked-out" (after failed attempts, for a
+ * while) or "unknown". */
 static Outcome check_account(Context *c) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         sd_bus_message *m = NULL, *reply = NULL;
@@ -759,6 +760,9 @@ static Outcome check_account(Context *c) {
         else if (streq(state, "locked")) {
                 pam_syslog(c->pamh, LOG_NOTICE, "account %s may not be used: %s", PRINTABLE(c->user), PRINTABLE(reason));
                 o = OUTCOME_ACCOUNT_LOCKED;
+        } else if (streq(state, "locked-out")) {
+                pam_syslog(c->pamh, LOG_NOTICE, "account %s is locked out: %s", PRINTABLE(c->user), PRINTABLE(reason));
+                o = OUTCOME_LOCKED;
         } else if (streq(state, "unknown")) {
                 log_debug(c, "account %s is unknown to pkgtokend", PRINTABLE(c->user));
                 o = OUTCOME_UNKNOWN_ACCOUNT;
@@ -1430,7 +1434,7 @@ static Outcome authenticate(Context *c) {
                 o = check_account(c);
                 if (o == OUTCOME_UNKNOWN_ACCOUNT)
                         return o;
-                if (o != OUTCOME_OK && o != OUTCOME_ACCOUNT_LOCKED)
+                if (o != OUTCOME_OK && o != OUTCOME_ACCOUNT_LOCKED && o != OUTCOME_LOCKED)
                         return o;   /* a locked account gets its answer from Authenticate */
         }
 

@@ -838,7 +838,7 @@ int method_check_account(sd_bus_message *msg, void *userdata, sd_bus_error *erro
                 state = "locked";
                 reason = "the account is locked";
         } else if (manager_locked_out(m, a.name, now, NULL)) {
-                state = "locked";
+                state = "locked-out";   /* for a while, unlike an admin's lock */
                 reason = "too many failed attempts";
         }
         return sd_bus_reply_method_return(msg, "ss", state, reason);

@@ -342,7 +342,7 @@ done
 is "$PAM_RESULT" PAM_AUTH_ERR "five wrong passwords for dave"
 expect_pam PAM_MAXTRIES "then the right one: locked out" --answer "$PW_DAVE" basic dave authenticate
 shown "  ... for a while" "$P_PASSWORD" "ERROR_MSG: Too many failed attempts: the account is locked for a while."
-expect_pam PAM_PERM_DENIED "  ... acct_mgmt too" basic dave acct_mgmt
+expect_pam PAM_MAXTRIES "  ... acct_mgmt too (locked out, not locked by an admin)" basic dave acct_mgmt
 ok "unlock dave" mgr SetAccountLocked sb dave false
 expect_pam PAM_SUCCESS "dave after the unlock" --answer "$PW_DAVE" basic dave authenticate acct_mgmt
 
