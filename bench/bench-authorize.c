@@ -64,6 +64,7 @@
 #include <unistd.h>
 
 #include "macro.h"
+#include "time-util.h"
 #include "model.h"
 #include "names.h"
 #include "store.h"

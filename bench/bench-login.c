@@ -91,6 +91,7 @@
 #include <unistd.h>
 
 #include "macro.h"
+#include "time-util.h"
 #include "names.h"
 
 #define CLIENTS_MAX         64

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include "decision.h"
+#include "strv.h"
 #include "validate.h"
 
 /* The decision table of design §3.  authz_decide() walks the steps in the documented order

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "macro.h"
+#include "time-util.h"
 #include "model.h"
 
 typedef struct TokenFacts {

@@ -7,6 +7,9 @@
 #include <stdio.h>
 
 #include "macro.h"
+#include "utf8.h"
+#include "random-util.h"
+#include "erase.h"
 #include "otp.h"
 
 /* Crockford's base32 alphabet, lower case: no i, l, o (read as 1, 1, 0) and no u. */
@@ -68,56 +71,6 @@ int totp_secret_base32(const uint8_t *secret, size_t n, char **ret) {
         return 0;
 }
 
-/* Valid UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF) without C0 controls,
- * DEL or C1 controls: anything that would look wrong in an authenticator app or a URI. */
-static bool utf8_is_printable(const char *s) {
-        const uint8_t *p = (const uint8_t *) s;
-
-        while (*p) {
-                uint32_t cp;
-                size_t len;
-
-                if (*p < 0x80) {
-                        if (*p < 0x20 || *p == 0x7f)
-                                return false;
-                        p++;
-                        continue;
-                }
-
-                if (*p >= 0xc2 && *p <= 0xdf) {
-                        len = 2;
-                        cp = *p & 0x1f;
-                } else if (*p >= 0xe0 && *p <= 0xef) {
-                        len = 3;
-                        cp = *p & 0x0f;
-                } else if (*p >= 0xf0 && *p <= 0xf4) {
-                        len = 4;
-                        cp = *p & 0x07;
-                } else
-                        return false;   /* continuation byte, overlong lead byte 0xc0/0xc1, 0xf5+ */
-
-                for (size_t i = 1; i < len; i++) {
-                        /* Also stops at the terminating NUL, which is not a continuation byte. */
-                        if ((p[i] & 0xc0) != 0x80)
-                                return false;
-                        cp = (cp << 6) | (p[i] & 0x3f);
-                }
-
-                if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000))
-                        return false;   /* overlong */
-                if (cp >= 0xd800 && cp <= 0xdfff)
-                        return false;   /* surrogate */
-                if (cp > 0x10ffff)
-                        return false;
-                if (cp >= 0x80 && cp <= 0x9f)
-                        return false;   /* C1 control */
-
-                p += len;
-        }
-
-        return true;
-}
-
 static bool label_part_is_valid(const char *s, size_t max) {
         size_t len;
 
@@ -128,7 +81,8 @@ static bool label_part_is_valid(const char *s, size_t max) {
         if (len > max)
                 return false;
 
-        return utf8_is_printable(s);
+        /* Anything that would look wrong in an authenticator app or a URI is refused. */
+        return utf8_is_printable(s, len, false);
 }
 
 /* RFC 3986: unreserved characters stay, every other byte becomes %XX. */

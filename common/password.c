@@ -6,10 +6,9 @@
 #include <pthread.h>
 
 #include "macro.h"
+#include "random-util.h"
 #include "password.h"
-
-#define XSTRINGIFY(x) #x
-#define STRINGIFY(x) XSTRINGIFY(x)
+#include "utf8.h"
 
 /* libxcrypt refuses (ERANGE) passphrases of CRYPT_MAX_PASSPHRASE_SIZE bytes or more, but we
  * promise PASSWORD_MAX.  Longer ones are replaced by this prefix plus the hex SHA-256 of the
@@ -41,13 +40,10 @@ int password_check_acceptable(const char *pw, size_t min_len, const char **reaso
         if (!isempty(pw))
                 len = strnlen(pw, PASSWORD_MAX + 1);
 
-        /* Count code points, not bytes: every byte that does not continue a UTF-8 sequence
-         * starts a character (invalid UTF-8 then counts per byte, which only errs towards
-         * accepting).  Only done for a length we accept anyway. */
+        /* Count code points, not bytes (invalid UTF-8 then counts per byte, which only errs
+         * towards accepting).  Only done for a length we accept anyway. */
         if (len <= PASSWORD_MAX)
-                for (size_t i = 0; i < len; i++)
-                        if (((uint8_t) pw[i] & 0xc0) != 0x80)
-                                chars++;
+                chars = utf8_count_chars(pw, len);
 
         if (len == 0)
                 why = "The password is empty.";

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define PASSWORD_MAX            4096    /* bytes */
+#include "input-limits.h"   /* PASSWORD_MAX */
 #define PASSWORD_MIN_DEFAULT    8       /* characters (UTF-8 code points) */
 
 /* yescrypt's cost ("count" for crypt_gensalt): 1..11, logarithmic (each step doubles time and

@@ -6,6 +6,7 @@
 #include <zlib.h>
 
 #include "macro.h"
+#include "random-util.h"
 #include "token.h"
 
 static const char base62_alphabet[62] =

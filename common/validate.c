@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include "macro.h"
+#include "utf8.h"
 #include "validate.h"
 
 /* Our own ASCII classification instead of <ctype.h>: the locale must never change what a
@@ -136,56 +137,7 @@ bool email_is_valid(const char *s) {
 /* ---------------------------------------------------------------------------------------- */
 /* Free text: strict UTF-8 without control characters. */
 
-/* Decodes one UTF-8 sequence from s (n > 0 bytes available).  Returns its length and stores
- * the code point, or returns 0 for anything malformed: a stray continuation byte, a truncated
- * sequence, an overlong encoding, a UTF-16 surrogate or a value above U+10FFFF. */
-static size_t utf8_decode(const uint8_t *s, size_t n, uint32_t *ret) {
-        size_t len;
-        uint32_t cp, min;
-
-        if (s[0] < 0x80) {
-                *ret = s[0];
-                return 1;
-        }
-
-        if ((s[0] & 0xE0) == 0xC0) {
-                len = 2, min = 0x80, cp = s[0] & 0x1F;
-        } else if ((s[0] & 0xF0) == 0xE0) {
-                len = 3, min = 0x800, cp = s[0] & 0x0F;
-        } else if ((s[0] & 0xF8) == 0xF0) {
-                len = 4, min = 0x10000, cp = s[0] & 0x07;
-        } else
-                return 0;   /* continuation byte or 0xF8..0xFF as a lead */
-
-        if (n < len)
-                return 0;
-
-        for (size_t i = 1; i < len; i++) {
-                if ((s[i] & 0xC0) != 0x80)
-                        return 0;
-                cp = (cp << 6) | (s[i] & 0x3F);
-        }
-
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-                return 0;
-
-        *ret = cp;
-        return len;
-}
-
-static bool unichar_is_control(uint32_t c) {
-        return c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F);
-}
-
-/* Bidirectional embedding, override and isolate controls make a description display as
- * something other than what it says (as in "Trojan Source"); nobody needs them in a label. */
-static bool unichar_is_bidi_control(uint32_t c) {
-        return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x200E || c == 0x200F ||
-               c == 0x061C;
-}
-
 bool description_is_valid(const char *s) {
-        const uint8_t *p = (const uint8_t *) s;
         size_t n;
 
         if (!s)
@@ -195,19 +147,9 @@ bool description_is_valid(const char *s) {
         if (n > DESCRIPTION_MAX)
                 return false;
 
-        while (n > 0) {
-                uint32_t c;
-                size_t k;
-
-                k = utf8_decode(p, n, &c);
-                if (k == 0 || unichar_is_control(c) || unichar_is_bidi_control(c))
-                        return false;
-
-                p += k;
-                n -= k;
-        }
-
-        return true;
+        /* Bidirectional controls make a description display as something other than what it
+         * says (as in "Trojan Source"); nobody needs them in a label. */
+        return utf8_is_printable(s, n, true);
 }
 
 /* ---------------------------------------------------------------------------------------- */

@@ -7,12 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define ACCOUNT_NAME_MAX   64
-#define PACKAGE_NAME_MAX   214   /* npm's limit */
-#define EMAIL_MAX          254
-#define DESCRIPTION_MAX    256
-#define SCOPE_PATTERNS_MAX 64
-#define CIDRS_MAX          64
+#include "input-limits.h"
 
 /* Account names: 1..64 of [a-z0-9._-], starting with [a-z0-9]. */
 bool account_name_is_valid(const char *s);

@@ -33,6 +33,8 @@
 #include <systemd/sd-bus.h>
 
 #include "macro.h"
+#include "time-util.h"
+#include "erase.h"
 #include "names.h"
 #include "token.h"
 #include "validate.h"
@@ -455,11 +457,6 @@ static bool is_base62(const char *s, size_t n) {
 static void *mfree(void *p) {
         free(p);
         return NULL;
-}
-
-static void erase_string(char *s) {
-        if (s)
-                explicit_bzero(s, strlen(s));
 }
 
 static usec_t now_mono(void) {

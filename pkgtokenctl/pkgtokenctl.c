@@ -34,6 +34,9 @@
 #include <systemd/sd-bus.h>
 
 #include "macro.h"
+#include "strv.h"
+#include "time-util.h"
+#include "erase.h"
 #include "model.h"
 #include "names.h"
 #include "password.h"

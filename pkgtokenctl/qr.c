@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "macro.h"
+#include "erase.h"
 #include "qr.h"
 
 /* Black on white.  First the 8-colour form every terminal knows, then the same from the

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 
 #include "bus-util.h"
+#include "strv.h"
 #include "names.h"
 #include "validate.h"
 

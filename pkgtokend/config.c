@@ -6,6 +6,8 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "duration.h"
+#include "log.h"
 #include "otp.h"
 #include "password.h"
 
@@ -18,6 +20,7 @@ void config_init_defaults(Config *c) {
                 .lockout_window = 15 * 60 * USEC_PER_SEC,
                 .lockout_duration = 15 * 60 * USEC_PER_SEC,
                 .token_guess_limit = 60,
+                .log_level = LOG_INFO,
         };
         snprintf(c->totp_issuer, sizeof c->totp_issuer, "%s", TOTP_ISSUER_DEFAULT);
 }
@@ -36,42 +39,12 @@ static int parse_unsigned(const char *s, unsigned long min, unsigned long max, u
         return 0;
 }
 
-int parse_duration_sec(const char *s, usec_t *ret) {
-        static const struct {
-                const char *suffix;
-                usec_t factor;
-        } units[] = {
-                { "",    USEC_PER_SEC },
-                { "s",   USEC_PER_SEC },
-                { "min", 60 * USEC_PER_SEC },
-                { "m",   60 * USEC_PER_SEC },
-                { "h",   3600 * USEC_PER_SEC },
-                { "d",   86400 * USEC_PER_SEC },
-        };
-        char *end;
-        unsigned long long v;
-
-        if (!isdigit((unsigned char) *s))
-                return -EINVAL;
-        errno = 0;
-        v = strtoull(s, &end, 10);
-        if (errno != 0)
-                return -EINVAL;
-        for (size_t i = 0; i < ELEMENTSOF(units); i++)
-                if (streq(end, units[i].suffix)) {
-                        if (v > UINT64_MAX / units[i].factor / 2)
-                                return -ERANGE;
-                        *ret = v * units[i].factor;
-                        return 0;
-                }
-        return -EINVAL;
-}
-
 typedef enum SettingType {
         SETTING_UNSIGNED,
         SETTING_DURATION,
         SETTING_ISSUER,
         SETTING_GROUP,
+        SETTING_LOG_LEVEL,
 } SettingType;
 
 typedef struct Setting {
@@ -91,6 +64,7 @@ static const Setting settings[] = {
         { "LockoutSec",         SETTING_DURATION, offsetof(Config, lockout_duration),    1, 365 * 86400 },
         { "TokenGuessLimit",    SETTING_UNSIGNED, offsetof(Config, token_guess_limit),   1, 1000000 },
         { "RegistryGroup",      SETTING_GROUP,    offsetof(Config, registry_group),      0, 0 },
+        { "LogLevel",           SETTING_LOG_LEVEL, offsetof(Config, log_level),          0, 0 },
 };
 
 /* The issuer ends up in otpauth:// URIs; let the URI builder decide what it accepts. */
@@ -124,7 +98,7 @@ static int apply_setting(Config *c, const Setting *s, const char *value) {
                         *(unsigned *) field = (unsigned) u;
                 return 0;
         case SETTING_DURATION:
-                if (parse_duration_sec(value, &d) < 0 || d < s->min * USEC_PER_SEC || d > s->max * USEC_PER_SEC)
+                if (parse_duration(value, &d) < 0 || d < s->min * USEC_PER_SEC || d > s->max * USEC_PER_SEC)
                         return -EINVAL;
                 *(usec_t *) field = d;
                 return 0;
@@ -134,6 +108,13 @@ static int apply_setting(Config *c, const Setting *s, const char *value) {
                         return -EINVAL;
                 snprintf(field, sizeof c->registry_group, "%s", value);
                 return 0;
+        case SETTING_LOG_LEVEL: {
+                int level = log_level_from_string(value);
+                if (level < 0)
+                        return -EINVAL;
+                *(int *) field = level;
+                return 0;
+        }
         case SETTING_ISSUER:
                 if (strlen(value) >= sizeof c->totp_issuer || !issuer_is_valid(value))
                         return -EINVAL;
@@ -200,16 +181,16 @@ int config_parse(Config *c, FILE *f, const char *name) {
                 const char *error = NULL;
                 n++;
                 if ((size_t) len != strlen(line)) {
-                        fprintf(stderr, "pkgtokend: %s:%u: NUL byte in line\n", name, n);
+                        log_error("%s:%u: NUL byte in line", name, n);
                         return -EINVAL;
                 }
                 if (parse_line(c, line, &in_manager, &error) < 0) {
-                        fprintf(stderr, "pkgtokend: %s:%u: %s\n", name, n, error);
+                        log_error("%s:%u: %s", name, n, error);
                         return -EINVAL;
                 }
         }
         if (ferror(f)) {
-                fprintf(stderr, "pkgtokend: %s: read error\n", name);
+                log_error("%s: read error", name);
                 return -EIO;
         }
         return 0;
@@ -223,7 +204,7 @@ int config_load(Config *c, const char *path, bool optional) {
                 if (errno == ENOENT && optional)
                         return 0;
                 r = -errno;
-                fprintf(stderr, "pkgtokend: cannot read %s: %s\n", path, strerror(errno));
+                log_error("cannot read %s: %s", path, strerror(errno));
                 return r;
         }
         r = config_parse(c, f, path);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "macro.h"
+#include "time-util.h"
 
 #define CONFIG_FILE_DEFAULT "/etc/pkgtoken/pkgtokend.conf"
 
@@ -21,6 +22,7 @@ typedef struct Config {
         usec_t lockout_duration;         /* ... lock the account this long */
         unsigned token_guess_limit;      /* invalid tokens per remote address per minute */
         char registry_group[65];         /* members may verify credentials; "" none */
+        int log_level;                   /* LogLevel=: syslog level, LOG_INFO by default */
 } Config;
 
 void config_init_defaults(Config *c);
@@ -32,5 +34,3 @@ int config_parse(Config *c, FILE *f, const char *name);
 /* Loads path; a missing file is fine when optional (the defaults apply). */
 int config_load(Config *c, const char *path, bool optional);
 
-/* "90", "90s", "15min", "2h", "1d" → microseconds. */
-int parse_duration_sec(const char *s, usec_t *ret);

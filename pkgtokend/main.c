@@ -8,6 +8,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "macro.h"
+#include "log.h"
 #include "config.h"
 #include "manager.h"
 #include "names.h"
@@ -18,6 +19,7 @@ typedef struct Options {
         const char *state_dir;
         const char *bus_address;
         const char *config_file;
+        int log_level;           /* -1: LogLevel= of the configuration */
 } Options;
 
 static void help(void) {
@@ -29,7 +31,9 @@ static void help(void) {
                "     --state-dir=DIR      Keep the database in DIR (default: $STATE_DIRECTORY, else %s)\n"
                "     --bus-address=ADDR   Serve on this bus instead of the system bus\n"
                "                          (default: $%s, else the system bus)\n"
-               "     --config=FILE        Read settings from FILE (default: %s, if it exists)\n",
+               "     --config=FILE        Read settings from FILE (default: %s, if it exists)\n"
+               "     --log-level=LEVEL    Log up to LEVEL: err, warning, notice, info, debug (default:\n"
+               "                          LogLevel= of the configuration, else info)\n",
                PKGTOKEN_BUS_NAME, PKGTOKEN_OBJECT_PATH, DEFAULT_STATE_DIR, PKGTOKEN_BUS_ADDRESS_ENV,
                CONFIG_FILE_DEFAULT);
 }
@@ -45,13 +49,14 @@ static char *state_dir_from_environment(void) {
 
 /* Returns 1 to run, 0 to exit successfully, -EINVAL on a usage error. */
 static int parse_argv(int argc, char *argv[], Options *o) {
-        enum { ARG_VERSION = 0x100, ARG_STATE_DIR, ARG_BUS_ADDRESS, ARG_CONFIG };
+        enum { ARG_VERSION = 0x100, ARG_STATE_DIR, ARG_BUS_ADDRESS, ARG_CONFIG, ARG_LOG_LEVEL };
         static const struct option options[] = {
                 { "help",        no_argument,       NULL, 'h'             },
                 { "version",     no_argument,       NULL, ARG_VERSION     },
                 { "state-dir",   required_argument, NULL, ARG_STATE_DIR   },
                 { "bus-address", required_argument, NULL, ARG_BUS_ADDRESS },
                 { "config",      required_argument, NULL, ARG_CONFIG      },
+                { "log-level",   required_argument, NULL, ARG_LOG_LEVEL   },
                 {}
         };
         int c;
@@ -66,30 +71,37 @@ static int parse_argv(int argc, char *argv[], Options *o) {
                         return 0;
                 case ARG_STATE_DIR:
                         if (isempty(optarg)) {
-                                fprintf(stderr, "pkgtokend: --state-dir= needs a directory\n");
+                                log_error("--state-dir= needs a directory");
                                 return -EINVAL;
                         }
                         o->state_dir = optarg;
                         break;
                 case ARG_BUS_ADDRESS:
                         if (isempty(optarg)) {
-                                fprintf(stderr, "pkgtokend: --bus-address= needs an address\n");
+                                log_error("--bus-address= needs an address");
                                 return -EINVAL;
                         }
                         o->bus_address = optarg;
                         break;
                 case ARG_CONFIG:
                         if (isempty(optarg)) {
-                                fprintf(stderr, "pkgtokend: --config= needs a file\n");
+                                log_error("--config= needs a file");
                                 return -EINVAL;
                         }
                         o->config_file = optarg;
+                        break;
+                case ARG_LOG_LEVEL:
+                        o->log_level = log_level_from_string(optarg);
+                        if (o->log_level < 0) {
+                                log_error("--log-level= takes emerg, alert, crit, err, warning, notice, info or debug");
+                                return -EINVAL;
+                        }
                         break;
                 default:
                         return -EINVAL;
                 }
         if (optind < argc) {
-                fprintf(stderr, "pkgtokend: unexpected argument '%s'\n", argv[optind]);
+                log_error("unexpected argument '%s'", argv[optind]);
                 return -EINVAL;
         }
         return 1;
@@ -122,10 +134,11 @@ static int setup_signals(sd_event *e) {
 int main(int argc, char *argv[]) {
         _cleanup_(manager_freep) Manager *m = NULL;
         _cleanup_free_ char *default_state_dir = NULL;
-        Options o = {};
+        Options o = { .log_level = -1 };
         Config config;
         int r;
 
+        log_setup("pkgtokend");
         r = parse_argv(argc, argv, &o);
         if (r <= 0)
                 return r < 0 ? 2 : 0;
@@ -143,24 +156,25 @@ int main(int argc, char *argv[]) {
         r = config_load(&config, o.config_file ?: CONFIG_FILE_DEFAULT, /* optional= */ !o.config_file);
         if (r < 0)
                 return 1;
+        log_set_max_level(o.log_level >= 0 ? o.log_level : config.log_level);
 
         /* The database and its WAL are readable by the daemon alone. */
         umask(0077);
         r = block_exit_signals();
         if (r < 0) {
-                fprintf(stderr, "pkgtokend: cannot block signals: %s\n", strerror(-r));
+                log_error_errno(r, "cannot block signals: %m");
                 return 1;
         }
 
         r = manager_new(o.state_dir, &config, &m);
         if (r < 0) {
                 if (r == -ENOMEM)
-                        fprintf(stderr, "pkgtokend: out of memory\n");
+                        log_error("out of memory");
                 return 1;
         }
         r = setup_signals(m->event);
         if (r < 0) {
-                fprintf(stderr, "pkgtokend: cannot set up signal handling: %s\n", strerror(-r));
+                log_error_errno(r, "cannot set up signal handling: %m");
                 return 1;
         }
         r = manager_connect_bus(m, o.bus_address);
@@ -171,7 +185,7 @@ int main(int argc, char *argv[]) {
         r = manager_run(m);
         (void) sd_notify(false, "STOPPING=1\nSTATUS=Shutting down.");
         if (r < 0) {
-                fprintf(stderr, "pkgtokend: event loop failed: %s\n", strerror(-r));
+                log_error_errno(r, "event loop failed: %m");
                 return 1;
         }
         return 0;

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "bus-util.h"
+#include "erase.h"
 #include "manager.h"
 #include "names.h"
 #include "otp.h"
@@ -183,24 +184,16 @@ typedef struct PasswordJob {
         int hash_error;
 } PasswordJob;
 
-static void erase_string(char **s) {
-        if (*s) {
-                explicit_bzero(*s, strlen(*s));
-                free(*s);
-                *s = NULL;
-        }
-}
-
 static void password_job_free(PasswordJob *j) {
         if (!j)
                 return;
         sd_bus_message_unref(j->message);
         free(j->account);
-        erase_string(&j->password);
-        erase_string(&j->otp);
-        erase_string(&j->old_password);
-        erase_string(&j->stored_hash);
-        erase_string(&j->new_hash);
+        erase_and_freep(&j->password);
+        erase_and_freep(&j->otp);
+        erase_and_freep(&j->old_password);
+        erase_and_freep(&j->stored_hash);
+        erase_and_freep(&j->new_hash);
         free(j->remote);
         free(j);
 }

@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include "decision.h"
+#include "strv.h"
 #include "bus-util.h"
+#include "log.h"
 #include "manager.h"
 #include "names.h"
 #include "password.h"
@@ -1469,7 +1471,7 @@ static int resolve_registry_group(const char *name, gid_t *ret) {
         if (isempty(name))
                 return 0;
         if (getgrnam_r(name, &gr, buf, sizeof buf, &result) != 0 || !result) {
-                fprintf(stderr, "pkgtokend: RegistryGroup=%s: no such group\n", name);
+                log_error("RegistryGroup=%s: no such group", name);
                 return -ENOENT;
         }
         *ret = gr.gr_gid;
@@ -1511,7 +1513,7 @@ int manager_new(const char *state_dir, const Config *config, Manager **ret) {
          * is slower. */
         r = password_dummy_hash(m->config.password_cost, &m->dummy_hash);
         if (r < 0) {
-                fprintf(stderr, "pkgtokend: cannot compute a password hash: %s\n", strerror(-r));
+                log_error("cannot compute a password hash: %s", strerror(-r));
                 return r;
         }
         /* One CPU is left to the event loop and dbus-daemon: with a hashing thread on every
@@ -1575,7 +1577,7 @@ int manager_connect_bus(Manager *m, const char *address) {
 
         r = open_bus(address, &m->bus);
         if (r < 0) {
-                fprintf(stderr, "pkgtokend: cannot connect to the %s bus: %s\n", address ? address : "system",
+                log_error("cannot connect to the %s bus: %s", address ? address : "system",
                         strerror(-r));
                 return r;
         }
@@ -1594,7 +1596,7 @@ int manager_connect_bus(Manager *m, const char *address) {
                 return r;
         r = sd_bus_request_name(m->bus, PKGTOKEN_BUS_NAME, 0);
         if (r < 0) {
-                fprintf(stderr, "pkgtokend: cannot own the bus name %s: %s\n", PKGTOKEN_BUS_NAME, strerror(-r));
+                log_error("cannot own the bus name %s: %s", PKGTOKEN_BUS_NAME, strerror(-r));
                 return r;
         }
         return 0;

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "macro.h"
+#include "time-util.h"
 
 #define RATELIMIT_WINDOW (60 * USEC_PER_SEC)
 #define RATELIMIT_MAX_ADDRESSES 65536

@@ -9,7 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "store.h"
+#include "strv.h"
 
 /* Statements are prepared once, on first use, and kept (SQLITE_PREPARE_PERSISTENT): the token
  * check runs on every registry request and must not pay for parsing SQL. */
@@ -221,13 +223,13 @@ struct Store {
 
 static void log_store(const Store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void log_store(const Store *s, const char *fmt, ...) {
+        char message[1024];
         va_list ap;
 
-        fprintf(stderr, "pkgtokend: %s: ", s->path);
         va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
+        vsnprintf(message, sizeof message, fmt, ap);
         va_end(ap);
-        fputc('\n', stderr);
+        log_error("%s: %s", s->path, message);
 }
 
 /* Maps an SQLite result to a negative errno, logging what is not an expected outcome. */
@@ -418,7 +420,7 @@ static int migrate(Store *s) {
 static int ensure_state_dir(const char *dir) {
         if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
                 int r = -errno;
-                fprintf(stderr, "pkgtokend: cannot create state directory %s: %s\n", dir, strerror(errno));
+                log_error("cannot create state directory %s: %s", dir, strerror(errno));
                 return r;
         }
         return 0;
@@ -550,7 +552,7 @@ static void transaction_end(Transaction *t) {
         if (t->relaxed) {
                 /* Back to durable commits for everything else; if even that fails, say so. */
                 if (set_synchronous(t->store, true) < 0)
-                        fprintf(stderr, "pkgtokend: cannot restore synchronous=FULL\n");
+                        log_error("cannot restore synchronous=FULL");
                 t->relaxed = false;
         }
 }

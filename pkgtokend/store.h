@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "macro.h"
+#include "time-util.h"
 #include "model.h"
 #include "token.h"
 

@@ -11,7 +11,10 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "duration.h"
+#include "log.h"
 #include "macro.h"
+#include "time-util.h"
 #include "tap.h"
 
 #define SEC(n) ((usec_t) (n) * USEC_PER_SEC)
@@ -240,13 +243,13 @@ static void test_parse_duration(void) {
 
         for (size_t i = 0; i < ELEMENTSOF(v); i++) {
                 usec_t got = 12345;
-                int r = parse_duration_sec(v[i].s, &got);
+                int r = parse_duration(v[i].s, &got);
 
-                CHECK_INT_EQ(r, v[i].r, "parse_duration_sec(\"%s\") returns %d", v[i].s, v[i].r);
+                CHECK_INT_EQ(r, v[i].r, "parse_duration(\"%s\") returns %d", v[i].s, v[i].r);
                 if (v[i].r == 0)
-                        CHECK(got == v[i].v, "parse_duration_sec(\"%s\") = %llu µs", v[i].s, (unsigned long long) v[i].v);
+                        CHECK(got == v[i].v, "parse_duration(\"%s\") = %llu µs", v[i].s, (unsigned long long) v[i].v);
                 else
-                        CHECK(got == 12345, "parse_duration_sec(\"%s\") leaves the result alone", v[i].s);
+                        CHECK(got == 12345, "parse_duration(\"%s\") leaves the result alone", v[i].s);
         }
 }
 
@@ -497,6 +500,7 @@ static void test_load(void) {
 }
 
 int main(void) {
+        log_setup("pkgtokend");
         test_defaults();
         test_every_key();
         test_syntax();

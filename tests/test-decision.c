@@ -11,6 +11,7 @@
 
 #include "decision.h"
 #include "macro.h"
+#include "time-util.h"
 #include "model.h"
 #include "tap.h"
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "macro.h"
+#include "erase.h"
 #include "otp.h"
 #include "tap.h"
 

@@ -14,6 +14,8 @@
 #include <sys/socket.h>
 
 #include "macro.h"
+#include "strv.h"
+#include "time-util.h"
 #include "tap.h"
 #include "validate.h"
 
