@@ -29,7 +29,7 @@ for name in "$@"; do
         corpus=$tmp/$name
         mkdir -p "$corpus"
         cp "$srcdir/tests/fuzz/corpus/$name/"* "$corpus/" 2>/dev/null || true
-        seeds=$(ls "$corpus" | wc -l)
+        seeds=$(find "$corpus" -type f | wc -l)
         dict=
         [ -f "$srcdir/tests/fuzz/$name.dict" ] && dict=-dict=$srcdir/tests/fuzz/$name.dict
         rm -f "$out/$name"-crash-* "$out/$name"-leak-* "$out/$name"-timeout-* "$out/$name"-oom-*
@@ -41,7 +41,7 @@ for name in "$@"; do
 
         runs=$(stat_of number_of_executed_units "$log")
         rate=$(stat_of average_exec_per_sec "$log")
-        inputs=$(ls "$corpus" | wc -l)
+        inputs=$(find "$corpus" -type f | wc -l)
         if [ "$rc" -eq 0 ]; then
                 echo "fuzz-$name: ${runs:-?} runs in ${seconds} s (${rate:-?}/s), corpus $seeds -> $inputs inputs, no crash"
                 continue
