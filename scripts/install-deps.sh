@@ -9,7 +9,8 @@ libsystemd-dev libsqlite3-dev libssl-dev zlib1g-dev libjson-c-dev
 liboath-dev oathtool libpam0g-dev libcrypt-dev libqrencode-dev
 dbus-daemon dbus-bin systemd libglib2.0-bin
 jq sqlite3 xz-utils libxml2-utils util-linux coreutils
-nginx libnginx-mod-http-auth-pam libpam-oath libpam-wrapper curl"
+nginx libnginx-mod-http-auth-pam libpam-oath libpam-wrapper curl
+clang libclang-rt-dev llvm"
 
 missing=""
 for p in $packages; do
