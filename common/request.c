@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -279,8 +278,14 @@ static int npm_package(char **s, size_t n, char **ret) {
         if (s[i][0] == '@') {
                 if (i + 1 >= n || s[i][1] == 0)
                         return 0;
-                if (asprintf(&name, "%s/%s", s[i], s[i + 1]) < 0)
+                size_t scope = strlen(s[i]), rest = strlen(s[i + 1]);
+
+                name = malloc(scope + 1 + rest + 1);
+                if (!name)
                         return -ENOMEM;
+                memcpy(name, s[i], scope);
+                name[scope] = '/';
+                memcpy(name + scope + 1, s[i + 1], rest + 1);
                 i += 2;
         } else {
                 name = strdup(s[i]);

@@ -82,51 +82,58 @@ static Outcome prompt_item(Context *c, int item, const char *text, const char **
         return set_item(c, item, answer, ret);
 }
 
-/* The item an earlier module obtained, in *ret (NULL when there is none).  When the option
- * required_by (use_first_pass, use_authtok) is set, there must be one: missing otherwise. */
-static Outcome earlier_item(Context *c, int item, const char *required_by, const char *what, Outcome missing,
-                            const char **ret) {
+/* Where a secret comes from: the item an earlier module obtained, else the prompt, unless the
+ * option required_by (use_first_pass, use_authtok) is set: then a missing item is `missing`. */
+typedef struct SecretSource {
+        int item;
+        const char *what;               /* for the log */
+        const char *required_by;
+        Outcome missing;
+        const char *prompt;             /* NULL: *ret is NULL without an item; the caller prompts */
+} SecretSource;
+
+static Outcome get_secret_item(Context *c, const SecretSource *s, const char **ret) {
         const void *value = NULL;
 
-        if (pam_get_item(c->pamh, item, &value) != PAM_SUCCESS)
+        if (pam_get_item(c->pamh, s->item, &value) != PAM_SUCCESS)
                 return OUTCOME_SYSTEM_ERROR;
-        if (!value && required_by) {
-                pam_syslog(c->pamh, LOG_ERR, "%s: no earlier module obtained %s", required_by, what);
-                return missing;
+        if (value) {
+                log_debug(c, "using %s from an earlier module", s->what);
+                *ret = value;
+                return OUTCOME_OK;
         }
-        *ret = value;
-        return OUTCOME_OK;
+        if (s->required_by) {
+                pam_syslog(c->pamh, LOG_ERR, "%s: no earlier module obtained %s", s->required_by, s->what);
+                return s->missing;
+        }
+        if (!s->prompt) {
+                *ret = NULL;
+                return OUTCOME_OK;
+        }
+        return prompt_item(c, s->item, s->prompt, ret);
 }
 
 Outcome conv_get_secret(Context *c, const char **ret) {
-        const char *secret = NULL;
-        Outcome o;
-
-        if (c->options.use_first_pass || c->options.try_first_pass) {
-                o = earlier_item(c, PAM_AUTHTOK, c->options.use_first_pass ? "use_first_pass" : NULL,
-                                 "a password", OUTCOME_BAD_SECRET, &secret);
-                if (o != OUTCOME_OK)
-                        return o;
-                if (secret) {
-                        log_debug(c, "using the password from an earlier module");
-                        *ret = secret;
-                        return OUTCOME_OK;
-                }
-        }
-        return prompt_item(c, PAM_AUTHTOK, PROMPT_PASSWORD, ret);
+        /* Without use_first_pass or try_first_pass, an earlier module's password is not ours. */
+        if (!c->options.use_first_pass && !c->options.try_first_pass)
+                return prompt_item(c, PAM_AUTHTOK, PROMPT_PASSWORD, ret);
+        return get_secret_item(c, &(SecretSource) {
+                        .item = PAM_AUTHTOK,
+                        .what = "a password",
+                        .required_by = c->options.use_first_pass ? "use_first_pass" : NULL,
+                        .missing = OUTCOME_BAD_SECRET,
+                        .prompt = PROMPT_PASSWORD,
+                }, ret);
 }
 
 Outcome conv_get_old_password(Context *c, const char **ret) {
-        const char *old = NULL;
-        Outcome o;
-
-        o = earlier_item(c, PAM_OLDAUTHTOK, c->options.use_first_pass ? "use_first_pass" : NULL,
-                         "the current password", OUTCOME_OLD_PASSWORD_MISSING, &old);
-        if (o != OUTCOME_OK || old) {
-                *ret = old;
-                return o;
-        }
-        return prompt_item(c, PAM_OLDAUTHTOK, PROMPT_OLD_PASSWORD, ret);
+        return get_secret_item(c, &(SecretSource) {
+                        .item = PAM_OLDAUTHTOK,
+                        .what = "the current password",
+                        .required_by = c->options.use_first_pass ? "use_first_pass" : NULL,
+                        .missing = OUTCOME_OLD_PASSWORD_MISSING,
+                        .prompt = PROMPT_OLD_PASSWORD,
+                }, ret);
 }
 
 Outcome conv_get_new_password(Context *c, const char **ret) {
@@ -135,8 +142,12 @@ Outcome conv_get_new_password(Context *c, const char **ret) {
         Outcome o;
 
         /* pam_pwquality and the like set it; use_authtok requires it. */
-        o = earlier_item(c, PAM_AUTHTOK, c->options.use_authtok ? "use_authtok" : NULL,
-                         "the new password", OUTCOME_NEW_PASSWORD_REJECTED, &stacked);
+        o = get_secret_item(c, &(SecretSource) {
+                        .item = PAM_AUTHTOK,
+                        .what = "the new password",
+                        .required_by = c->options.use_authtok ? "use_authtok" : NULL,
+                        .missing = OUTCOME_NEW_PASSWORD_REJECTED,
+                }, &stacked);
         if (o != OUTCOME_OK || stacked) {
                 *ret = stacked;
                 return o;

@@ -52,6 +52,18 @@ static const char *remote_name(Context *c) {
         return isempty(remote) ? "-" : remote;
 }
 
+/* Every entry point: the options (a broken configuration refuses everybody), one step, its
+ * outcome as a PAM code, and the connection kept for the next call. */
+static int run(pam_handle_t *pamh, int flags, int argc, const char **argv, Outcome (*step)(Context *c, int flags)) {
+        _cleanup_(bus_release) Context c = { .pamh = pamh };
+        int r;
+
+        r = options_parse(pamh, flags, argc, argv, &c.options);
+        if (r != PAM_SUCCESS)
+                return r;
+        return outcome_finish(&c, step(&c, flags));
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* What a request is: action and package                                                     */
 
@@ -218,7 +230,7 @@ static Outcome token_login(Context *c, const char *secret, const Request *q) {
         return o;
 }
 
-static Outcome authenticate(Context *c) {
+static Outcome authenticate(Context *c, int flags) {
         _cleanup_(request_done) Request q = {};
         const char *secret = NULL;
         Outcome o;
@@ -257,13 +269,7 @@ static Outcome authenticate(Context *c) {
 }
 
 _public_ int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv) {
-        _cleanup_(bus_release) Context c = { .pamh = pamh };
-        int r;
-
-        r = options_parse(pamh, flags, argc, argv, &c.options);
-        if (r != PAM_SUCCESS)
-                return r;
-        return outcome_finish(&c, authenticate(&c));
+        return run(pamh, flags, argc, argv, authenticate);
 }
 
 _public_ int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv) {
@@ -275,7 +281,7 @@ _public_ int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char 
 /* ------------------------------------------------------------------------------------------ */
 /* Account management                                                                         */
 
-static Outcome account(Context *c) {
+static Outcome account(Context *c, int flags) {
         const void *data = NULL;
         Outcome o;
 
@@ -292,13 +298,7 @@ static Outcome account(Context *c) {
 }
 
 _public_ int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv) {
-        _cleanup_(bus_release) Context c = { .pamh = pamh };
-        int r;
-
-        r = options_parse(pamh, flags, argc, argv, &c.options);
-        if (r != PAM_SUCCESS)
-                return r;
-        return outcome_finish(&c, account(&c));
+        return run(pamh, flags, argc, argv, account);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -324,6 +324,16 @@ static Outcome change_password(Context *c, int flags) {
         const void *data = NULL;
         const char *old = NULL, *new = NULL;
         Outcome o;
+
+        /* Nothing here expires, so there is never an expired password to change. */
+        if (flags & PAM_CHANGE_EXPIRED_AUTHTOK) {
+                log_debug(c, "PAM_CHANGE_EXPIRED_AUTHTOK: pkgtoken passwords do not expire");
+                return OUTCOME_OK;
+        }
+        if (!(flags & (PAM_PRELIM_CHECK | PAM_UPDATE_AUTHTOK))) {
+                pam_syslog(c->pamh, LOG_ERR, "pam_sm_chauthtok called without PAM_PRELIM_CHECK or PAM_UPDATE_AUTHTOK");
+                return OUTCOME_BAD_CONFIG;
+        }
 
         o = conv_get_user(c);
         if (o != OUTCOME_OK)
@@ -353,20 +363,5 @@ static Outcome change_password(Context *c, int flags) {
 }
 
 _public_ int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv) {
-        _cleanup_(bus_release) Context c = { .pamh = pamh };
-        int r;
-
-        r = options_parse(pamh, flags, argc, argv, &c.options);
-        if (r != PAM_SUCCESS)
-                return r;
-        /* Nothing here expires, so there is never an expired password to change. */
-        if (flags & PAM_CHANGE_EXPIRED_AUTHTOK) {
-                log_debug(&c, "PAM_CHANGE_EXPIRED_AUTHTOK: pkgtoken passwords do not expire");
-                return PAM_SUCCESS;
-        }
-        if (!(flags & (PAM_PRELIM_CHECK | PAM_UPDATE_AUTHTOK))) {
-                pam_syslog(pamh, LOG_ERR, "pam_sm_chauthtok called without PAM_PRELIM_CHECK or PAM_UPDATE_AUTHTOK");
-                return PAM_SERVICE_ERR;
-        }
-        return outcome_finish(&c, change_password(&c, flags));
+        return run(pamh, flags, argc, argv, change_password);
 }
