@@ -14,13 +14,24 @@
  * layout=pypi and is "name" or "@scope/name" for layout=npm; request_parse() agrees with
  * request_line_parse() + request_path_package(). */
 
-#include <assert.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "request.h"
+
+/* check() that NDEBUG does not remove: some checks call the code under test. */
+#define check(x)                                                                        \
+        do {                                                                            \
+                if (!(x)) {                                                             \
+                        fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #x); \
+                        abort();                                                        \
+                }                                                                       \
+        } while (0)
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char *memdup_str(const uint8_t *p, size_t n) {
         char *s = malloc(n + 1);
@@ -41,27 +52,27 @@ static void check_package(const char *package, const char *path, RequestLayout l
 
         if (!package)
                 return;
-        assert(request_package_is_valid(package));
+        check(request_package_is_valid(package));
 
         while (prefix_len > 0 && prefix[prefix_len - 1] == '/')
                 prefix_len--;
         if (prefix_len > 0)
-                assert(strncmp(path, prefix, prefix_len) == 0 && path[prefix_len] == '/');
+                check(strncmp(path, prefix, prefix_len) == 0 && path[prefix_len] == '/');
 
         if (layout == REQUEST_LAYOUT_PYPI) {
                 char *again = NULL;
 
-                assert(pep503_normalize(package, &again) == 0);
-                assert(strcmp(again, package) == 0);
+                check(pep503_normalize(package, &again) == 0);
+                check(strcmp(again, package) == 0);
                 free(again);
         } else if (layout == REQUEST_LAYOUT_NPM) {
                 const char *slash = strchr(package, '/');
 
                 if (slash) {
-                        assert(package[0] == '@' && slash > package + 1 && slash[1] != 0);
-                        assert(!strchr(slash + 1, '/'));
+                        check(package[0] == '@' && slash > package + 1 && slash[1] != 0);
+                        check(!strchr(slash + 1, '/'));
                 }
-                assert(strstr(path, package));
+                check(strstr(path, package));
         }
 }
 
@@ -79,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         layout = (RequestLayout) (data[0] % _REQUEST_LAYOUT_MAX);
                         prefix = memdup_str(data + 1, n - 1);
                         r = http_method_to_action(prefix);
-                        assert(r == -EINVAL || r == ACTION_READ || r == ACTION_PUBLISH);
+                        check(r == -EINVAL || r == ACTION_READ || r == ACTION_PUBLISH);
                         if (!request_prefix_is_valid(prefix)) {
                                 free(prefix);
                                 prefix = NULL;
@@ -90,39 +101,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 line = memdup_str(data, size);
 
         r = request_parse(line, layout, prefix, &action, &path, &package);
-        assert(r == 0 || r == -EINVAL || r == -ENOMEM);
+        check(r == 0 || r == -EINVAL || r == -ENOMEM);
 
         r2 = request_line_parse(line, &action2, &path2);
-        assert(r2 == r || r == -ENOMEM || r2 == -ENOMEM);
+        check(r2 == r || r == -ENOMEM || r2 == -ENOMEM);
 
         if (r == 0 && r2 == 0) {
                 size_t method_len = strcspn(line, " ");
                 char *method = memdup_str((const uint8_t *) line, method_len);
 
-                assert(action == ACTION_READ || action == ACTION_PUBLISH);
-                assert(action == action2);
-                assert(http_method_to_action(method) == (int) action);
+                check(action == ACTION_READ || action == ACTION_PUBLISH);
+                check(action == action2);
+                check(http_method_to_action(method) == (int) action);
                 free(method);
 
-                assert(path[0] == '/');
-                assert(strcmp(path, path2) == 0);
+                check(path[0] == '/');
+                check(strcmp(path, path2) == 0);
                 for (const char *p = path; *p; p++)
-                        assert((unsigned char) *p >= ' ' && *p != 0x7f);
+                        check((unsigned char) *p >= ' ' && *p != 0x7f);
 
                 check_package(package, path, layout, prefix);
                 r2 = request_path_package(path, layout, prefix, &package2);
-                assert(r2 == (package ? 1 : 0) || r2 == -ENOMEM);
+                check(r2 == (package ? 1 : 0) || r2 == -ENOMEM);
                 if (r2 >= 0)
-                        assert(streq_null(package, package2));
+                        check(streq_null(package, package2));
         } else
-                assert(!path && !package);
+                check(!path && !package);
 
         /* PEP 503 normalisation is idempotent on anything. */
         {
                 char *once = NULL, *twice = NULL;
 
                 if (pep503_normalize(line, &once) == 0 && pep503_normalize(once, &twice) == 0)
-                        assert(strcmp(once, twice) == 0);
+                        check(strcmp(once, twice) == 0);
                 free(once);
                 free(twice);
         }
