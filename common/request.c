@@ -94,11 +94,9 @@ static size_t prefix_length(const char *prefix) {
         return n;
 }
 
-int pep503_normalize(const char *name, char **ret) {
-        char *out = malloc(strlen(name) + 1), *w = out;
+void pep503_normalize_into(const char *name, char *out) {
+        char *w = out;
 
-        if (!out)
-                return -ENOMEM;
         for (const char *s = name; *s; s++) {
                 if (strchr("-_.", *s)) {
                         if (w == out || w[-1] != '-')
@@ -107,7 +105,61 @@ int pep503_normalize(const char *name, char **ret) {
                         *w++ = (*s >= 'A' && *s <= 'Z') ? (char) (*s - 'A' + 'a') : *s;
         }
         *w = 0;
+}
+
+int pep503_normalize(const char *name, char **ret) {
+        char *out = malloc(strlen(name) + 1);
+
+        if (!out)
+                return -ENOMEM;
+        pep503_normalize_into(name, out);
         *ret = out;
+        return 0;
+}
+
+static bool has_suffix(const char *s, const char *suffix, size_t *ret_stem) {
+        size_t n = strlen(s), k = strlen(suffix);
+
+        if (n <= k || strcasecmp(s + n - k, suffix) != 0)
+                return false;
+        *ret_stem = n - k;
+        return true;
+}
+
+int pypi_filename_split(const char *filename, char *project, size_t psize, char *version, size_t vsize) {
+        static const char *const sdist[] = { ".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar" };
+        static const char *const built[] = { ".whl", ".egg" };
+        const char *dash, *v;
+        size_t n = 0, stem;
+        bool is_built = false, known = false;
+
+        if (strpbrk(filename, "/\\"))
+                return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(built) && !known; i++)
+                known = is_built = has_suffix(filename, built[i], &stem);
+        for (size_t i = 0; i < ELEMENTSOF(sdist) && !known; i++)
+                known = has_suffix(filename, sdist[i], &stem);
+        if (!known)
+                return -EINVAL;
+
+        /* The project ends at the first "-" of a wheel or egg (they escape "-" in names) and at
+         * the last "-" of an sdist (whose version holds none). */
+        if (is_built)
+                dash = memchr(filename, '-', stem);
+        else
+                dash = memrchr(filename, '-', stem);
+        if (!dash || dash == filename || (size_t) (dash - filename) >= psize)
+                return -EINVAL;
+        v = dash + 1;
+        n = is_built ? strcspn(v, "-") : stem - (size_t) (v - filename);
+        if (is_built && v + n > filename + stem)
+                n = stem - (size_t) (v - filename);
+        if (n == 0 || n >= vsize)
+                return -EINVAL;
+        memcpy(project, filename, (size_t) (dash - filename));
+        project[dash - filename] = 0;
+        memcpy(version, v, n);
+        version[n] = 0;
         return 0;
 }
 
@@ -302,14 +354,28 @@ static int npm_package(char **s, size_t n, char **ret) {
         return 1;
 }
 
+/* A file of /packages/... (pypiserver: /packages/FILE; warehouse: /packages/xx/yy/HASH/FILE)
+ * names its project in its file name. */
+static int pypi_file_package(const char *file, char **ret) {
+        char project[PACKAGE_NAME_MAX + 1], version[PYPI_VERSION_MAX + 1];
+
+        if (pypi_filename_split(file, project, sizeof project, version, sizeof version) < 0)
+                return 0;
+        return pep503_normalize(project, ret) < 0 ? -ENOMEM : 1;
+}
+
 static int pypi_package(char **s, size_t n, char **ret) {
         const char *name = NULL;
         int r;
 
-        if (n == 2 && streq(s[0], "simple"))
-                name = s[1];
+        if ((n == 2 || n == 3) && streq(s[0], "simple"))
+                name = s[1];   /* the project's page, or a file below it */
         else if (n >= 3 && n <= 4 && streq(s[0], "pypi") && streq(s[n - 1], "json"))
                 name = s[1];
+        else if (n == 2 && streq(s[0], "legacy"))
+                name = s[1];   /* per-project uploads; pkgtoken-upload-gate checks the body */
+        else if (n >= 2 && n <= REQUEST_SEGMENTS_MAX && streq(s[0], "packages"))
+                return pypi_file_package(s[n - 1], ret);
         if (!name)
                 return 0;
         r = pep503_normalize(name, ret);

@@ -24,10 +24,13 @@
  *                           by /version-or-tag, /-/file.tgz, /-/file.tgz/-rev/rev or /-rev/rev;
  *                           /-/package/name/... (dist-tags, collaborators).  Other /-/...
  *                           endpoints (login, whoami, search, audits) name no package.
- *                     pypi: /simple/name/, /pypi/name/json, /pypi/name/version/json, the name
- *                           normalised as PEP 503 says.  /simple/ (the index), /packages/...
- *                           (files) and uploads (POST /legacy/, POST /) name no package: the
- *                           name of an upload is in the body, not the path.
+ *                     pypi: /simple/name/, /simple/name/FILE, /pypi/name/json,
+ *                           /pypi/name/version/json, /legacy/name/ (per-project uploads,
+ *                           behind pkgtoken-upload-gate, which checks that the body is of that
+ *                           project), and /packages/.../FILE, whose project is in the file
+ *                           name (pypi_filename_split()); the name normalised as PEP 503
+ *                           says.  /simple/ (the index) and uploads to /legacy/ or / name no
+ *                           package: the name of such an upload is only in its body.
  *                     auto: paths under /simple/, /pypi/, /packages/ and /legacy/ the PyPI
  *                           way, everything else the npm way.
  *                     A path with empty, "." or ".." segments, or more than eight segments,
@@ -86,8 +89,17 @@ bool request_package_is_valid(const char *s);
 bool request_prefix_is_valid(const char *prefix);
 
 /* PEP 503: lower case (ASCII), and every run of "-", "_" and "." becomes one "-".
- * 0 or -ENOMEM. */
+ * 0 or -ENOMEM.  _into() writes to out, which has room for strlen(name) + 1 bytes. */
 int pep503_normalize(const char *name, char **ret);
+void pep503_normalize_into(const char *name, char *out);
+
+#define PYPI_VERSION_MAX 64
+
+/* Splits the file name of a PyPI distribution into its project (as spelled, not normalised)
+ * and version: wheels and eggs ("demo_pkg-1.0-py3-none-any.whl", whose project ends at the
+ * first "-") and sdists ("demo-pkg-1.0.tar.gz", .zip, .tar.bz2, .tar.xz, .tgz, .tar: at the
+ * last "-").  0, or -EINVAL for anything else (a path, another extension, no version). */
+int pypi_filename_split(const char *filename, char *project, size_t psize, char *version, size_t vsize);
 
 /* Parses a request line.  Returns 0, the action of the method and the target's path, decoded,
  * starting with "/", without query or fragment (newly allocated); -EINVAL when the line is

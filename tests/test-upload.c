@@ -8,6 +8,7 @@
 
 #include "macro.h"
 #include "tap.h"
+#include "request.h"
 #include "upload.h"
 
 #define B "b0undary-1234"
@@ -192,7 +193,7 @@ static void test_normalize(void) {
 
         for (size_t i = 0; i < ELEMENTSOF(v); i++) {
                 char buf[64];
-                upload_normalize_name(v[i].in, buf);
+                pep503_normalize_into(v[i].in, buf);
                 CHECK(streq(buf, v[i].out), "PEP 503: '%s' -> '%s'", v[i].in, v[i].out);
         }
 }

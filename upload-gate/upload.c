@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "macro.h"
+#include "request.h"
 #include "upload.h"
 
 #define PART_HEADERS_MAX 8192
@@ -195,22 +196,6 @@ int upload_parse(const uint8_t *body, size_t n, const char *boundary, UploadInfo
         }
 }
 
-void upload_normalize_name(const char *src, char *dst) {
-        bool in_run = false;
-
-        for (; *src; src++) {
-                if (*src == '-' || *src == '_' || *src == '.') {
-                        if (!in_run)
-                                *dst++ = '-';
-                        in_run = true;
-                        continue;
-                }
-                in_run = false;
-                *dst++ = (*src >= 'A' && *src <= 'Z') ? (char) (*src - 'A' + 'a') : *src;
-        }
-        *dst = '\0';
-}
-
 /* A PEP 440 version in its plain form: starts with a digit, then digits, letters, ".", "!"
  * and "+".  No "-" or "_": with them a file name could be read as another project's. */
 static bool version_is_plain(const char *v) {
@@ -223,48 +208,6 @@ static bool version_is_plain(const char *v) {
         return true;
 }
 
-static bool has_suffix(const char *s, const char *suffix, size_t *ret_stem) {
-        size_t n = strlen(s), k = strlen(suffix);
-
-        if (n <= k || strcasecmp(s + n - k, suffix) != 0)
-                return false;
-        *ret_stem = n - k;
-        return true;
-}
-
-/* Splits a distribution file name into its project part and version.  Wheels and eggs escape
- * "-" in the project ("demo_pkg-1.0-py3-none-any.whl"), so the project ends at the first "-";
- * sdists may not ("demo-pkg-1.0.tar.gz"), and versions hold no "-", so it ends at the last. */
-static int split_filename(const char *f, char *project, size_t psize, char *version, size_t vsize) {
-        static const char *const sdist[] = { ".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar" };
-        static const char *const built[] = { ".whl", ".egg" };
-        char stem[UPLOAD_FILENAME_MAX + 1];
-        const char *dash;
-        size_t n;
-        bool is_built = false, known = false;
-
-        for (size_t i = 0; i < ELEMENTSOF(built) && !known; i++)
-                known = is_built = has_suffix(f, built[i], &n);
-        for (size_t i = 0; i < ELEMENTSOF(sdist) && !known; i++)
-                known = has_suffix(f, sdist[i], &n);
-        if (!known || n >= sizeof stem)
-                return -EINVAL;
-        memcpy(stem, f, n);
-        stem[n] = '\0';
-
-        dash = is_built ? strchr(stem, '-') : strrchr(stem, '-');
-        if (!dash || dash == stem || (size_t) (dash - stem) >= psize)
-                return -EINVAL;
-        memcpy(project, stem, (size_t) (dash - stem));
-        project[dash - stem] = '\0';
-        n = is_built ? strcspn(dash + 1, "-") : strlen(dash + 1);
-        if (n == 0 || n >= vsize)
-                return -EINVAL;
-        memcpy(version, dash + 1, n);
-        version[n] = '\0';
-        return 0;
-}
-
 int upload_check(const UploadInfo *u, const char *project, const char **reason) {
         char want[UPLOAD_NAME_MAX + 1], got[UPLOAD_FILENAME_MAX + 1];
 
@@ -272,8 +215,8 @@ int upload_check(const UploadInfo *u, const char *project, const char **reason) 
                 return *reason = "only :action=file_upload is accepted", -EPERM;
         if (strlen(project) > UPLOAD_NAME_MAX || isempty(u->name))
                 return *reason = "the upload names no project", -EPERM;
-        upload_normalize_name(project, want);
-        upload_normalize_name(u->name, got);
+        pep503_normalize_into(project, want);
+        pep503_normalize_into(u->name, got);
         if (!streq(want, got))
                 return *reason = "the upload's project is not the one in the URL", -EPERM;
         if (!version_is_plain(u->version))
@@ -284,10 +227,9 @@ int upload_check(const UploadInfo *u, const char *project, const char **reason) 
         for (size_t i = 0; i < u->n_files; i++) {
                 char p[UPLOAD_FILENAME_MAX + 1], v[UPLOAD_FILENAME_MAX + 1];
 
-                if (strpbrk(u->files[i], "/\\") ||
-                    split_filename(u->files[i], p, sizeof p, v, sizeof v) < 0)
+                if (pypi_filename_split(u->files[i], p, sizeof p, v, sizeof v) < 0)
                         return *reason = "a file name is not an sdist, wheel or egg name", -EPERM;
-                upload_normalize_name(p, got);
+                pep503_normalize_into(p, got);
                 if (!streq(want, got))
                         return *reason = "a file belongs to another project", -EPERM;
                 if (strcasecmp(v, u->version) != 0)

@@ -39,10 +39,6 @@ int upload_boundary(const char *content_type, char buf[static UPLOAD_BOUNDARY_MA
  * static reason in *reason for a body we refuse to interpret. */
 int upload_parse(const uint8_t *body, size_t n, const char *boundary, UploadInfo *ret, const char **reason);
 
-/* PEP 503: lowercase, each run of "-", "_" and "." becomes one "-".  dst has room for
- * strlen(src) + 1 bytes. */
-void upload_normalize_name(const char *src, char *dst);
-
 /* Whether the upload belongs to project (a name as in the URL): its ":action" is
  * file_upload, its normalised "name" is the project's, its version is a plain PEP 440
  * version, and every file is an sdist or wheel of that name and version.  0, or -EPERM with

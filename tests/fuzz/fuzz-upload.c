@@ -8,6 +8,7 @@
 #include <errno.h>
 
 #include "fuzz.h"
+#include "request.h"
 #include "upload.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -40,8 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fuzz_assert(r == 0 || (r == -EPERM && reason));
         if (r == 0) {
                 char a[UPLOAD_NAME_MAX + 1], b[UPLOAD_NAME_MAX + 1];
-                upload_normalize_name(project, a);
-                upload_normalize_name(u.name, b);
+                pep503_normalize_into(project, a);
+                pep503_normalize_into(u.name, b);
                 fuzz_assert(strcmp(a, b) == 0);
                 fuzz_assert(u.n_files > 0);
                 for (size_t i = 0; i < u.n_files; i++)
