@@ -496,7 +496,7 @@ static void format_owner(uid_t uid, gid_t gid, char *buf, size_t size) {
  * database) may be read and written by this process, and says what to run if not.  Root
  * passes (faccessat() knows that root ignores modes), except on a read-only file system. */
 static int check_access(const char *path, bool directory) {
-        int mode = directory ? R_OK | W_OK | X_OK : R_OK | W_OK;
+        int mode = directory ? W_OK | X_OK : R_OK | W_OK;
         char me[80], owner[80];
         struct stat st;
 
@@ -1618,11 +1618,6 @@ static void background_check_reap(Store *s, bool wait) {
         s->check = background_check_free(c);
         if (s->db)
                 (void) exec_simple(s, "PRAGMA wal_autocheckpoint = 1000");
-}
-
-bool store_background_check_running(Store *s) {
-        background_check_reap(s, /* wait= */ false);
-        return s->check != NULL;
 }
 
 /* SQLite's online backup API, on the daemon's own connection: it holds the file exclusively,

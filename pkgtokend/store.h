@@ -206,7 +206,6 @@ int store_open_with_options(const char *state_dir, const StoreOptions *o, Store 
  * while answering), every store function fails with -EUCLEAN, and the daemon said so in its
  * log once.  A wrong answer is never given instead. */
 bool store_is_corrupt(Store *s);
-bool store_background_check_running(Store *s);
 
 /* A consistent copy of the database to a new file (-EEXIST if path exists), made with
  * SQLite's online backup API on the daemon's own connection. */

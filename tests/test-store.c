@@ -49,7 +49,8 @@ static bool integrity_ok(const char *path) {
 }
 
 static void test_backup(void) {
-        _cleanup_free_ char *backup = path_in_dir("backup.db"), *db = path_in_dir(STORE_DB_FILENAME);
+        _cleanup_free_ char *backup = path_in_dir("backup.db"), *db = path_in_dir(STORE_DB_FILENAME),
+                *wal = path_in_dir(STORE_DB_FILENAME "-wal");
         Store *s = NULL;
         struct stat st;
 
@@ -74,7 +75,7 @@ static void test_backup(void) {
 
         /* A backup is a working store: move it into place and open it. */
         CHECK(rename(backup, db) == 0, "the backup replaces tokens.db");
-        unlink(path_in_dir("tokens.db-wal"));
+        unlink(wal);
         s = NULL;
         AccountRecord a = {};
         CHECK_INT_EQ(store_open(dir, &s), 0, "store_open() opens the restored backup");
