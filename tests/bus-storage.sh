@@ -153,6 +153,37 @@ else
         fail "background check of a good database: pkgtokend starts"
 fi
 
+# A page damaged while the daemon runs: SQLite meets the damage while answering.  From then on
+# every request that needs the store fails, those on undamaged tables too.
+restore_good
+page_size=$(sqlite3 "$DB" 'PRAGMA page_size;')
+root=$(sqlite3 "$DB" "SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = 'accounts';")
+if start_daemon; then
+        ok "damage at run time: audit before" ctl audit
+        yes 'garbage!' | head -c "$page_size" |
+                dd of="$DB" bs="$page_size" seek=$((root - 1)) count=1 conv=notrunc status=none
+        not_ok "  ... account show alice fails once the accounts table is damaged" ctl account show alice
+        if wait_for "$PKGTOKEN_TEST_TIMEOUT" grep -q 'THE DATABASE IS CORRUPT' "$DAEMON_LOG"; then
+                pass "  ... pkgtokend logs that the database is corrupt"
+        else
+                fail "  ... pkgtokend logs that the database is corrupt"
+                diag_file "pkgtokend output" "$DAEMON_LOG"
+        fi
+        not_ok "  ... the audit fails now (its table is intact)" ctl audit
+        authz "$A_SECRET" pkg publish
+        if [ "$AUTHZ_RC" -ne 0 ] && [ "$AUTHZ_RESULT" != allowed ]; then
+                pass "  ... a token check fails closed (${AUTHZ_RESULT:-no result})"
+        else
+                fail "  ... a token check fails closed" "got '$AUTHZ_RESULT' (exit code $AUTHZ_RC)"
+        fi
+        not_ok "  ... account add carol fails" ctl account add carol
+        is "$(grep -c 'THE DATABASE IS CORRUPT' "$DAEMON_LOG")" 1 "  ... said once"
+        check_daemon_alive "  ... the daemon itself stays up"
+        stop_daemon
+else
+        fail "damage at run time: pkgtokend starts"
+fi
+
 # --- 6: access rights are not corruption ----------------------------------------------------------------
 # Root ignores file modes, so as root the daemon runs as nobody for these cases.
 AS=()
