@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <pwd.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "store-check.h"
 #include "store.h"
 #include "strv.h"
 
@@ -219,8 +219,6 @@ static const char *const migrations[] = {
 
 _Static_assert(ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");
 
-typedef struct BackgroundCheck BackgroundCheck;
-
 struct Store {
         sqlite3 *db;
         char *path;
@@ -229,7 +227,7 @@ struct Store {
          * saying SQLITE_CORRUPT); from then on every call fails with -EUCLEAN. */
         atomic_bool corrupt;
         sqlite3_stmt *refusal;          /* what statement() hands out once corrupt */
-        BackgroundCheck *check;         /* the full integrity check of a large store */
+        IntegrityCheck *check;          /* the full integrity check of a large store */
 };
 
 static void store_mark_corrupt(Store *s, const char *what);
@@ -1478,184 +1476,45 @@ bool store_is_corrupt(Store *s) {
         return atomic_load(&s->corrupt);
 }
 
-/* PRAGMA integrity_check of a large store takes seconds per hundred thousand tokens.  It
- * runs in a thread on a connection of its own, opened with immutable=1: no locks (the
- * daemon's connection holds the file exclusively) and no WAL, so it reads the database file
- * alone.  For that file to be complete and to stay unchanged during the check, the WAL is
- * checkpointed into it first and automatic checkpoints are off until the check is over: the
- * daemon's writes meanwhile go to the WAL only. */
-struct BackgroundCheck {
-        Store *store;
-        char *uri;
-        pthread_t thread;
-        pthread_mutex_t lock;      /* guards db, for store_free() interrupting the check */
-        sqlite3 *db;
-        atomic_bool done;
-        bool interrupted;
-};
-
-/* "file:" URI of a path: everything but unreserved characters and "/" percent-encoded. */
-static char *path_to_uri(const char *path, const char *query) {
-        size_t n = strlen(path);
-        char *uri = malloc(5 + 3 * n + strlen(query) + 1), *p;
-        if (!uri)
-                return NULL;
-        p = stpcpy(uri, "file:");
-        for (const char *c = path; *c; c++) {
-                unsigned char ch = (unsigned char) *c;
-                if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                    strchr("/-._~", ch))
-                        *p++ = (char) ch;
-                else
-                        p += sprintf(p, "%%%02X", ch);
-        }
-        strcpy(p, query);
-        return uri;
-}
-
-static void background_check_run(BackgroundCheck *c) {
-        Store *s = c->store;
-        sqlite3_stmt *st = NULL;
-        sqlite3 *db = NULL;
-        usec_t t0 = now_realtime_usec();
-        int r;
-
-        r = sqlite3_open_v2(c->uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
-        if (r != SQLITE_OK) {
-                log_warning("%s: cannot open the database for its integrity check: %s", s->path,
-                            db ? sqlite3_errmsg(db) : sqlite3_errstr(r));
-                sqlite3_close_v2(db);
-                return;
-        }
-        pthread_mutex_lock(&c->lock);
-        c->db = db;
-        pthread_mutex_unlock(&c->lock);
-
-        r = sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL);
-        if (r == SQLITE_OK)
-                r = sqlite3_step(st);
-        if (r == SQLITE_ROW) {
-                const char *verdict = (const char *) sqlite3_column_text(st, 0);
-                if (streq_ptr(verdict, "ok"))
-                        log_info("%s: integrity check passed (%.1f s in the background)", s->path,
-                                 (double) (now_realtime_usec() - t0) / USEC_PER_SEC);
-                else
-                        store_mark_corrupt(s, verdict ?: "integrity check failed");
-        } else if ((r & 0xff) == SQLITE_CORRUPT || (r & 0xff) == SQLITE_NOTADB)
-                store_mark_corrupt(s, sqlite3_errmsg(db));
-        else if ((r & 0xff) != SQLITE_INTERRUPT)
-                log_warning("%s: the background integrity check could not run: %s", s->path, sqlite3_errmsg(db));
-        sqlite3_finalize(st);
-
-        pthread_mutex_lock(&c->lock);
-        c->db = NULL;
-        pthread_mutex_unlock(&c->lock);
-        sqlite3_close_v2(db);
-}
-
-static void *background_check_thread(void *p) {
-        BackgroundCheck *c = p;
-        background_check_run(c);
-        atomic_store(&c->done, true);
-        return NULL;
-}
-
-static BackgroundCheck *background_check_free(BackgroundCheck *c) {
-        if (c) {
-                pthread_mutex_destroy(&c->lock);
-                free(c->uri);
-                free(c);
-        }
-        return NULL;
+/* PRAGMA integrity_check of a large store takes seconds per hundred thousand tokens: it runs
+ * in a thread (store-check.c) that reads the database file alone, without the WAL and without
+ * locks.  For the file to be complete and to stay unchanged meanwhile, the WAL is checkpointed
+ * into it first and automatic checkpoints are off until the check is over: the daemon's
+ * writes go to the WAL only. */
+static void background_check_corrupt(const char *what, void *userdata) {
+        store_mark_corrupt(userdata, what);
 }
 
 static int background_check_start(Store *s) {
-        BackgroundCheck *c;
-        int r;
-
-        if (!sqlite3_threadsafe())
-                return -EOPNOTSUPP;
-        /* The file must hold everything and must not change while it is read. */
-        r = exec_simple(s, "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA wal_autocheckpoint = 0");
+        int r = exec_simple(s, "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA wal_autocheckpoint = 0");
         if (r < 0)
                 return r;
-
-        c = calloc(1, sizeof *c);
-        if (!c)
-                return -ENOMEM;
-        c->store = s;
-        c->uri = path_to_uri(s->path, "?immutable=1");
-        if (!c->uri || pthread_mutex_init(&c->lock, NULL) != 0) {
-                background_check_free(c);
+        r = integrity_check_start(s->path, background_check_corrupt, s, &s->check);
+        if (r < 0) {
                 (void) exec_simple(s, "PRAGMA wal_autocheckpoint = 1000");
-                return -ENOMEM;
+                return r;
         }
-        r = pthread_create(&c->thread, NULL, background_check_thread, c);
-        if (r != 0) {
-                background_check_free(c);
-                (void) exec_simple(s, "PRAGMA wal_autocheckpoint = 1000");
-                return -r;
-        }
-        s->check = c;
         log_info("%s: checking the database's integrity in the background", s->path);
         return 0;
 }
 
 /* On the daemon's thread: once the check is over (or, with wait, after interrupting it),
- * joins the thread and turns automatic checkpoints back on. */
+ * joins its thread and turns automatic checkpoints back on. */
 static void background_check_reap(Store *s, bool wait) {
-        BackgroundCheck *c = s->check;
-
-        if (!c || (!wait && !atomic_load(&c->done)))
+        if (!s->check || (!wait && !integrity_check_done(s->check)))
                 return;
-        if (wait) {
-                pthread_mutex_lock(&c->lock);
-                if (c->db)
-                        sqlite3_interrupt(c->db);
-                pthread_mutex_unlock(&c->lock);
-        }
-        (void) pthread_join(c->thread, NULL);
-        s->check = background_check_free(c);
+        s->check = integrity_check_stop(s->check);
         if (s->db)
                 (void) exec_simple(s, "PRAGMA wal_autocheckpoint = 1000");
 }
 
-/* SQLite's online backup API, on the daemon's own connection: it holds the file exclusively,
- * so `sqlite3 tokens.db .backup` from outside cannot read it.  The copy is a consistent
- * snapshot; it is written to a new file only (never over an existing one), mode 0600, and is
- * synced before this returns.  Allowed on a corrupt store too: a copy is what one wants then. */
+/* On the daemon's own connection: it holds the file exclusively, so `sqlite3 tokens.db
+ * .backup` from outside cannot read it.  Allowed on a corrupt store too: a copy is what one
+ * wants then. */
 int store_backup(Store *s, const char *path) {
-        sqlite3 *dest = NULL;
-        sqlite3_backup *b;
-        int fd, r;
-
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0)
-                return log_error_errno(-errno, "%s: cannot create the backup: %m", path);
-        close(fd);
-
-        r = sqlite3_open_v2(path, &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
-        if (r == SQLITE_OK) {
-                b = sqlite3_backup_init(dest, "main", s->db, "main");
-                if (b) {
-                        (void) sqlite3_backup_step(b, -1);
-                        r = sqlite3_backup_finish(b);
-                } else
-                        r = sqlite3_errcode(dest);
-        }
-        if (r == SQLITE_OK)
-                r = sqlite3_exec(dest, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
-        if (r != SQLITE_OK) {
-                log_error("%s: the backup failed: %s", path, dest ? sqlite3_errmsg(dest) : sqlite3_errstr(r));
-                sqlite3_close_v2(dest);
-                (void) unlink(path);
-                return (r & 0xff) == SQLITE_FULL ? -ENOSPC : -EIO;
-        }
-        r = sqlite3_close_v2(dest);
-        if (r != SQLITE_OK) {
-                (void) unlink(path);
-                return -EIO;
-        }
+        int r = sqlite_backup_to_new_file(s->db, path);
+        if (r < 0)
+                return r;
         log_info("%s: backed up to %s", s->path, path);
         return 0;
 }
