@@ -10,6 +10,8 @@
 #include "log.h"
 #include "otp.h"
 #include "password.h"
+#include "ratelimit.h"
+#include "store.h"
 
 void config_init_defaults(Config *c) {
         *c = (Config) {
@@ -21,6 +23,8 @@ void config_init_defaults(Config *c) {
                 .lockout_duration = 15 * 60 * USEC_PER_SEC,
                 .token_guess_limit = 60,
                 .log_level = LOG_INFO,
+                .token_guess_ipv6_prefixlen = RATELIMIT_IPV6_PREFIX_DEFAULT,
+                .integrity_check_background_above_mib = STORE_BACKGROUND_CHECK_ABOVE_MIB_DEFAULT,
         };
         snprintf(c->totp_issuer, sizeof c->totp_issuer, "%s", TOTP_ISSUER_DEFAULT);
 }
@@ -65,6 +69,9 @@ static const Setting settings[] = {
         { "TokenGuessLimit",    SETTING_UNSIGNED, offsetof(Config, token_guess_limit),   1, 1000000 },
         { "RegistryGroup",      SETTING_GROUP,    offsetof(Config, registry_group),      0, 0 },
         { "LogLevel",           SETTING_LOG_LEVEL, offsetof(Config, log_level),          0, 0 },
+        { "TokenGuessIPv6PrefixLength", SETTING_UNSIGNED, offsetof(Config, token_guess_ipv6_prefixlen), 16, 128 },
+        { "IntegrityCheckInBackgroundAboveMiB", SETTING_UNSIGNED,
+          offsetof(Config, integrity_check_background_above_mib), 0, 1024 * 1024 },
 };
 
 /* The issuer ends up in otpauth:// URIs; let the URI builder decide what it accepts. */

@@ -23,6 +23,8 @@ typedef struct Config {
         unsigned token_guess_limit;      /* invalid tokens per remote address per minute */
         char registry_group[65];         /* members may verify credentials; "" none */
         int log_level;                   /* LogLevel=: syslog level, LOG_INFO by default */
+        unsigned token_guess_ipv6_prefixlen; /* IPv6 addresses are counted by this prefix */
+        unsigned integrity_check_background_above_mib; /* larger stores: full check after start-up */
 } Config;
 
 void config_init_defaults(Config *c);

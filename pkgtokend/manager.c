@@ -1499,14 +1499,16 @@ int manager_new(const char *state_dir, const Config *config, Manager **ret) {
         r = sd_event_default(&m->event);
         if (r < 0)
                 return r;
-        r = store_open(state_dir, &m->store);
+        r = store_open_with_options(state_dir, &(StoreOptions) {
+                .background_check_above = (uint64_t) m->config.integrity_check_background_above_mib << 20,
+        }, &m->store);
         if (r < 0)
                 return r;
 
         r = resolve_registry_group(m->config.registry_group, &m->registry_gid);
         if (r < 0)
                 return r;
-        m->ratelimit = ratelimit_new(m->config.token_guess_limit);
+        m->ratelimit = ratelimit_new(m->config.token_guess_limit, m->config.token_guess_ipv6_prefixlen);
         if (!m->ratelimit)
                 return -ENOMEM;
         /* Computed once here, so the first unknown-account login is not the only one that

@@ -1,91 +1,203 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <search.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ratelimit.h"
+#include "validate.h"
+
+/* An address as counted: the family and the address bits that are kept, the rest zero.
+ * Only uint8_t members, so there is no padding and memcmp() compares keys. */
+typedef struct RateKey {
+        uint8_t family;        /* AF_INET, AF_INET6, or 0 for what does not parse */
+        uint8_t addr[16];
+} RateKey;
 
 typedef struct Counter {
-        char *remote;
+        RateKey key;
         unsigned failures;
+        usec_t window_start;
+        usec_t last_seen;
+        struct Counter *older, *newer;     /* the list by last_seen, for eviction */
 } Counter;
 
 struct RateLimit {
         unsigned limit;
-        void *root;           /* tsearch(3) tree of Counter, by remote */
+        unsigned ipv6_prefixlen;
+        size_t max;
+        void *root;                        /* tsearch(3) tree of Counter, by key */
         size_t n;
-        usec_t window_start;
+        Counter *newest, *oldest;
 };
 
 static int counter_compare(const void *a, const void *b) {
-        return strcmp(((const Counter *) a)->remote, ((const Counter *) b)->remote);
+        return memcmp(&((const Counter *) a)->key, &((const Counter *) b)->key, sizeof(RateKey));
 }
 
-static void counter_free(void *p) {
-        Counter *c = p;
-        free(c->remote);
-        free(c);
-}
-
-RateLimit *ratelimit_new(unsigned limit) {
+RateLimit *ratelimit_new_sized(unsigned limit, unsigned ipv6_prefixlen, size_t max_addresses) {
         RateLimit *r = calloc(1, sizeof *r);
-        if (r)
-                r->limit = limit;
+        if (!r)
+                return NULL;
+        r->limit = limit;
+        r->ipv6_prefixlen = MIN(ipv6_prefixlen, 128u);
+        r->max = MAX(max_addresses, (size_t) 1);
         return r;
+}
+
+RateLimit *ratelimit_new(unsigned limit, unsigned ipv6_prefixlen) {
+        return ratelimit_new_sized(limit, ipv6_prefixlen, RATELIMIT_MAX_ADDRESSES);
 }
 
 RateLimit *ratelimit_free(RateLimit *r) {
         if (r) {
-                tdestroy(r->root, counter_free);
+                tdestroy(r->root, free);
                 free(r);
         }
         return NULL;
 }
 
-/* A new window forgets every count: cheap, and bounds memory by one window's addresses. */
-static void roll_window(RateLimit *r, usec_t now) {
-        if (now >= r->window_start && now - r->window_start < RATELIMIT_WINDOW)
-                return;
-        tdestroy(r->root, counter_free);
-        r->root = NULL;
-        r->n = 0;
-        r->window_start = now;
+size_t ratelimit_size(const RateLimit *r) {
+        return r->n;
 }
 
-static Counter *find(RateLimit *r, const char *remote) {
-        Counter key = { .remote = (char *) remote };
-        Counter **c = tfind(&key, &r->root, counter_compare);
+static void key_from_remote(const RateLimit *r, const char *remote, RateKey *ret) {
+        uint8_t addr[16];
+        int family;
+
+        *ret = (RateKey) {};
+        /* The callers pass validated addresses; anything else shares one counter. */
+        if (address_parse(remote, &family, addr) < 0)
+                return;
+        if (family == AF_INET6 && IN6_IS_ADDR_V4MAPPED((const struct in6_addr *) addr)) {
+                family = AF_INET;
+                memmove(addr, addr + 12, 4);
+        }
+        ret->family = (uint8_t) family;
+        if (family == AF_INET) {
+                memcpy(ret->addr, addr, 4);
+                return;
+        }
+        unsigned bytes = r->ipv6_prefixlen / 8, bits = r->ipv6_prefixlen % 8;
+        memcpy(ret->addr, addr, bytes);
+        if (bits > 0)
+                ret->addr[bytes] = addr[bytes] & (uint8_t) (0xff << (8 - bits));
+}
+
+static void list_unlink(RateLimit *r, Counter *c) {
+        if (c->older)
+                c->older->newer = c->newer;
+        else
+                r->oldest = c->newer;
+        if (c->newer)
+                c->newer->older = c->older;
+        else
+                r->newest = c->older;
+        c->older = c->newer = NULL;
+}
+
+static void list_push_newest(RateLimit *r, Counter *c) {
+        c->older = r->newest;
+        c->newer = NULL;
+        if (r->newest)
+                r->newest->newer = c;
+        else
+                r->oldest = c;
+        r->newest = c;
+}
+
+static void touch(RateLimit *r, Counter *c, usec_t now) {
+        c->last_seen = now;
+        list_unlink(r, c);
+        list_push_newest(r, c);
+}
+
+static void forget(RateLimit *r, Counter *c) {
+        list_unlink(r, c);
+        (void) tdelete(c, &r->root, counter_compare);
+        r->n--;
+}
+
+static bool window_over(const Counter *c, usec_t now) {
+        /* A clock that went backwards ends the window too, rather than freezing it. */
+        return now < c->window_start || now - c->window_start >= RATELIMIT_WINDOW;
+}
+
+/* Counters not seen for a whole window count nothing any more: drop them from the old end,
+ * so that memory follows the addresses of the last minute. */
+static void prune(RateLimit *r, usec_t now) {
+        while (r->oldest && (now < r->oldest->last_seen || now - r->oldest->last_seen >= RATELIMIT_WINDOW)) {
+                Counter *c = r->oldest;
+                forget(r, c);
+                free(c);
+        }
+}
+
+static Counter *find(RateLimit *r, const RateKey *key) {
+        Counter k = { .key = *key };
+        Counter **c = tfind(&k, &r->root, counter_compare);
         return c ? *c : NULL;
 }
 
+/* A new counter; in a full table the least recently seen one makes room. */
+static Counter *add(RateLimit *r, const RateKey *key, usec_t now) {
+        Counter *c;
+
+        if (r->n >= r->max) {
+                c = r->oldest;
+                forget(r, c);
+        } else {
+                c = malloc(sizeof *c);
+                if (!c)
+                        return NULL;
+        }
+        *c = (Counter) { .key = *key, .window_start = now, .last_seen = now };
+        if (!tsearch(c, &r->root, counter_compare)) {
+                free(c);
+                return NULL;
+        }
+        r->n++;
+        list_push_newest(r, c);
+        return c;
+}
+
 bool ratelimit_exceeded(RateLimit *r, const char *remote, usec_t now) {
+        RateKey key;
+
         if (isempty(remote))
                 return false;
-        roll_window(r, now);
-        Counter *c = find(r, remote);
-        return c && c->failures >= r->limit;
+        prune(r, now);
+        key_from_remote(r, remote, &key);
+        Counter *c = find(r, &key);
+        if (!c)
+                return false;
+        /* A limited address that keeps trying stays the most recently seen: a flood of
+         * other addresses pushes out the quiet ones first. */
+        touch(r, c, now);
+        if (window_over(c, now))
+                return false;
+        return c->failures >= r->limit;
 }
 
 void ratelimit_note_failure(RateLimit *r, const char *remote, usec_t now) {
-        Counter *c;
+        RateKey key;
 
         if (isempty(remote))
                 return;
-        roll_window(r, now);
-        c = find(r, remote);
+        prune(r, now);
+        key_from_remote(r, remote, &key);
+        Counter *c = find(r, &key);
         if (!c) {
-                if (r->n >= RATELIMIT_MAX_ADDRESSES)
-                        return;   /* a flood of addresses: the account lockouts still apply */
-                c = calloc(1, sizeof *c);
+                c = add(r, &key, now);
                 if (!c)
-                        return;
-                c->remote = strdup(remote);
-                if (!c->remote || !tsearch(c, &r->root, counter_compare)) {
-                        counter_free(c);
-                        return;
-                }
-                r->n++;
+                        return;   /* out of memory: the account lockouts still apply */
+        } else
+                touch(r, c, now);
+        if (window_over(c, now)) {
+                c->window_start = now;
+                c->failures = 0;
         }
         if (c->failures < r->limit)
                 c->failures++;

@@ -2,14 +2,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "store-check.h"
 #include "store.h"
 #include "strv.h"
 
@@ -219,7 +223,15 @@ struct Store {
         sqlite3 *db;
         char *path;
         sqlite3_stmt *stmt[_STMT_MAX];
+        /* Set once corruption is known (by the background check's thread, or by SQLite
+         * saying SQLITE_CORRUPT); from then on every call fails with -EUCLEAN. */
+        atomic_bool corrupt;
+        sqlite3_stmt *refusal;          /* what statement() hands out once corrupt */
+        IntegrityCheck *check;          /* the full integrity check of a large store */
 };
+
+static void store_mark_corrupt(Store *s, const char *what);
+static void background_check_reap(Store *s, bool wait);
 
 static void log_store(const Store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void log_store(const Store *s, const char *fmt, ...) {
@@ -240,8 +252,16 @@ static int sqlite_to_errno(Store *s, int r) {
         case SQLITE_DONE:
         case SQLITE_ROW:
                 return 0;
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB:
+                store_mark_corrupt(s, sqlite3_errmsg(s->db));
+                return -EUCLEAN;
         case SQLITE_NOMEM:
                 return -ENOMEM;
+        }
+        if (atomic_load(&s->corrupt))
+                return -EUCLEAN;   /* whatever failed, the cause may be the corruption */
+        switch (r & 0xff) {
         case SQLITE_CONSTRAINT:
                 if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE ||
                     sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_PRIMARYKEY)
@@ -257,8 +277,13 @@ static int sqlite_to_errno(Store *s, int r) {
         }
 }
 
-/* Returns the prepared statement, reset and with bindings cleared. */
+/* Returns the prepared statement, reset and with bindings cleared.  Once the store is known
+ * to be corrupt, every statement but ROLLBACK is replaced by one that fails with
+ * SQLITE_CORRUPT, so that each caller returns -EUCLEAN instead of a wrong answer. */
 static sqlite3_stmt *statement(Store *s, StatementId id) {
+        background_check_reap(s, /* wait= */ false);
+        if (atomic_load(&s->corrupt) && id != STMT_ROLLBACK && s->refusal)
+                return s->refusal;
         if (!s->stmt[id]) {
                 int r = sqlite3_prepare_v3(s->db, statement_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
                                            &s->stmt[id], NULL);
@@ -347,17 +372,45 @@ static int query_int(Store *s, const char *sql, int64_t *ret) {
 /* ------------------------------------------------------------------------------------------ */
 /* Opening                                                                                    */
 
-/* quick_check reads every page (catching torn or overwritten files) but skips the costly
- * index cross-checks of integrity_check, which would make a large store slow to start. */
-static int check_integrity(Store *s) {
+/* Where an error comes from access rights or the disk rather than from the file's content,
+ * say so: "corrupt" sends an administrator to the backups for what a chown fixes. */
+static bool sqlite_error_is_access(int r) {
+        switch (r & 0xff) {
+        case SQLITE_READONLY:
+        case SQLITE_CANTOPEN:
+        case SQLITE_PERM:
+        case SQLITE_AUTH:
+        case SQLITE_IOERR:
+                return true;
+        default:
+                return false;
+        }
+}
+
+static void log_access_error(const Store *s) {
+        int e = sqlite3_system_errno(s->db);
+        log_store(s, "cannot read or write the database: %s%s%s. This is not corruption: check the "
+                  "file's owner and mode, the state directory's, and the disk. Refusing to start; the "
+                  "file was left untouched.", sqlite3_errmsg(s->db), e > 0 ? ": " : "", e > 0 ? strerror(e) : "");
+}
+
+/* Runs PRAGMA quick_check or integrity_check on the store's connection.  quick_check reads
+ * every page (catching torn or overwritten files) but skips the cross-check of indexes against
+ * their tables, which is what makes integrity_check slow on a large store. */
+static int check_integrity(Store *s, bool full) {
         sqlite3_stmt *st = NULL;
-        int r = sqlite3_prepare_v2(s->db, "PRAGMA quick_check", -1, &st, NULL);
+        int r = sqlite3_prepare_v2(s->db, full ? "PRAGMA integrity_check" : "PRAGMA quick_check", -1, &st, NULL);
         if (r == SQLITE_OK)
                 r = sqlite3_step(st);
         if (r == SQLITE_BUSY || sqlite3_errcode(s->db) == SQLITE_BUSY) {
                 log_store(s, "the database is in use by another process (another pkgtokend?). Refusing to start.");
                 sqlite3_finalize(st);
                 return -EBUSY;
+        }
+        if (r != SQLITE_ROW && sqlite_error_is_access(sqlite3_extended_errcode(s->db))) {
+                log_access_error(s);
+                sqlite3_finalize(st);
+                return -EACCES;
         }
         if (r != SQLITE_ROW) {
                 log_store(s, "cannot read the database (%s): the file is not a pkgtoken database or is "
@@ -426,12 +479,111 @@ static int ensure_state_dir(const char *dir) {
         return 0;
 }
 
-int store_open(const char *state_dir, Store **ret) {
+/* "user:group" of an id pair, names where they resolve. */
+static void format_owner(uid_t uid, gid_t gid, char *buf, size_t size) {
+        struct passwd *pw = getpwuid(uid);
+        struct group *gr = getgrgid(gid);
+        char u[32], g[32];
+
+        snprintf(u, sizeof u, "%u", (unsigned) uid);
+        snprintf(g, sizeof g, "%u", (unsigned) gid);
+        snprintf(buf, size, "%s:%s", pw ? pw->pw_name : u, gr ? gr->gr_name : g);
+}
+
+/* Checks that path (a file, or the state directory: SQLite creates the -wal file next to the
+ * database) may be read and written by this process, and says what to run if not.  Root
+ * passes (faccessat() knows that root ignores modes), except on a read-only file system. */
+static int check_access(const char *path, bool directory) {
+        int mode = directory ? W_OK | X_OK : R_OK | W_OK;
+        char me[80], owner[80];
+        struct stat st;
+
+        if (faccessat(AT_FDCWD, path, mode, AT_EACCESS) >= 0)
+                return 0;
+        if (errno == ENOENT)
+                return 0;
+        int r = -errno;
+        if (errno == EROFS) {
+                log_error("%s: on a read-only file system; pkgtokend must write its %s. Remount it "
+                          "read-write or move the state directory (--state-dir=).",
+                          path, directory ? "state directory" : "database");
+                return r;
+        }
+        if (errno != EACCES && errno != EPERM)
+                return log_error_errno(r, "%s: cannot access: %m", path);
+        if (stat(path, &st) < 0)
+                return log_error_errno(r, "%s: cannot access: %s", path, strerror(-r));
+
+        format_owner(geteuid(), getegid(), me, sizeof me);
+        format_owner(st.st_uid, st.st_gid, owner, sizeof owner);
+        log_error("%s: permission denied: pkgtokend runs as %s, the %s is owned by %s with mode %04o and "
+                  "must be readable and writable by pkgtokend. This is not corruption. Fix it with: "
+                  "chown %s %s && chmod %s %s",
+                  path, me, directory ? "state directory" : "database", owner, (unsigned) (st.st_mode & 07777),
+                  me, path, directory ? "0700" : "0600", path);
+        return r;
+}
+
+/* Only a missing file may be created: an existing one, however short, holds or held
+ * somebody's accounts and tokens, and SQLite would take an empty file for a new database. */
+static int check_existing_file(const Store *s, const struct stat *st) {
+        if (!S_ISREG(st->st_mode)) {
+                log_store(s, "not a regular file. Refusing to start.");
+                return -EBADMSG;
+        }
+        /* The smallest SQLite database is one page of at least 512 bytes. */
+        if (st->st_size < 512) {
+                log_store(s, "the database file exists but is %s (%jd bytes), too short to be a pkgtoken "
+                          "database. It is never recreated: the accounts and tokens it held would be lost "
+                          "without a word. Refusing to start; the file was left untouched. Restore it from a "
+                          "backup, or, for a new installation, remove it.",
+                          st->st_size == 0 ? "empty" : "truncated", (intmax_t) st->st_size);
+                return -EBADMSG;
+        }
+        return 0;
+}
+
+static int check_wal_access(const Store *s) {
+        _cleanup_free_ char *wal = NULL;
+        if (asprintf(&wal, "%s-wal", s->path) < 0)
+                return -ENOMEM;
+        return check_access(wal, /* directory= */ false);
+}
+
+/* Fails every statement it is bound to: the stand-in for all statements once the store is
+ * known to be corrupt (see statement()). */
+static void refuse_corrupt(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+        (void) argc;
+        (void) argv;
+        sqlite3_result_error(ctx, "the database is corrupt; pkgtokend refuses to use it", -1);
+        sqlite3_result_error_code(ctx, SQLITE_CORRUPT);
+}
+
+static int prepare_refusal(Store *s) {
+        int r = sqlite3_create_function(s->db, "pkgtoken_refuse_corrupt", 0, SQLITE_UTF8, NULL,
+                                        refuse_corrupt, NULL, NULL);
+        if (r == SQLITE_OK)
+                r = sqlite3_prepare_v3(s->db, "SELECT pkgtoken_refuse_corrupt()", -1,
+                                       SQLITE_PREPARE_PERSISTENT, &s->refusal, NULL);
+        if (r != SQLITE_OK) {
+                log_store(s, "cannot prepare statement: %s", sqlite3_errmsg(s->db));
+                return -EIO;
+        }
+        return 0;
+}
+
+static int background_check_start(Store *s);
+
+static int open_store(const char *state_dir, const StoreOptions *o, Store **ret) {
         _cleanup_(store_freep) Store *s = NULL;
         struct stat st;
+        off_t size = 0;
         int flags, r;
 
         r = ensure_state_dir(state_dir);
+        if (r < 0)
+                return r;
+        r = check_access(state_dir, /* directory= */ true);
         if (r < 0)
                 return r;
 
@@ -443,8 +595,6 @@ int store_open(const char *state_dir, Store **ret) {
                 return -ENOMEM;
         }
 
-        /* Only a missing file may be created: an existing one that cannot be read is an error
-         * to report, never a reason to start afresh. */
         flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
         if (stat(s->path, &st) < 0) {
                 if (errno != ENOENT) {
@@ -453,9 +603,17 @@ int store_open(const char *state_dir, Store **ret) {
                         return r;
                 }
                 flags |= SQLITE_OPEN_CREATE;
-        } else if (!S_ISREG(st.st_mode)) {
-                log_store(s, "not a regular file. Refusing to start.");
-                return -EBADMSG;
+        } else {
+                r = check_existing_file(s, &st);
+                if (r < 0)
+                        return r;
+                r = check_access(s->path, /* directory= */ false);
+                if (r < 0)
+                        return r;
+                r = check_wal_access(s);
+                if (r < 0)
+                        return r;
+                size = st.st_size;
         }
 
         r = sqlite3_open_v2(s->path, &s->db, flags, NULL);
@@ -466,14 +624,17 @@ int store_open(const char *state_dir, Store **ret) {
         sqlite3_extended_result_codes(s->db, 1);
         (void) sqlite3_busy_timeout(s->db, 5000);
 
-        /* The daemon alone owns the database (design §1): holding it exclusively spares every
-         * token check the WAL shared-memory locking, and stops a second pkgtokend on the same
-         * file.  Must come before the first read.  Reads of a large store go through mmap. */
+        /* The daemon alone owns the database: holding it exclusively spares every token check
+         * the WAL shared-memory locking, and stops a second pkgtokend on the same file.  Must
+         * come before the first read.  Reads of a large store go through mmap. */
         r = exec_simple(s, "PRAGMA locking_mode = EXCLUSIVE; PRAGMA mmap_size = 1073741824");
         if (r < 0)
                 return r;
 
-        r = check_integrity(s);
+        /* The full check before start-up where it is affordable; on a larger store the quick
+         * check now and the full one in a thread, started below once the file is settled. */
+        bool background = (uint64_t) size > o->background_check_above;
+        r = check_integrity(s, /* full= */ !background);
         if (r < 0)
                 return r;
 
@@ -489,16 +650,33 @@ int store_open(const char *state_dir, Store **ret) {
         if (r < 0)
                 return r;
 
+        r = prepare_refusal(s);
+        if (r < 0)
+                return r;
+
+        if (background && background_check_start(s) < 0) {
+                log_info("%s: checking the database's integrity before start-up instead", s->path);
+                r = check_integrity(s, /* full= */ true);
+                if (r < 0)
+                        return r;
+        }
+
         *ret = s;
         s = NULL;
         return 0;
 }
 
+int store_open(const char *state_dir, Store **ret) {
+        return open_store(state_dir, &(StoreOptions) STORE_OPTIONS_DEFAULT, ret);
+}
+
 Store *store_free(Store *s) {
         if (!s)
                 return NULL;
+        background_check_reap(s, /* wait= */ true);
         for (size_t i = 0; i < _STMT_MAX; i++)
                 sqlite3_finalize(s->stmt[i]);
+        sqlite3_finalize(s->refusal);
         if (s->db)
                 sqlite3_close_v2(s->db);
         free(s->path);
@@ -1274,4 +1452,69 @@ int store_failures_prune(Store *s, usec_t before) {
         bind_usec(st, 1, before);
         int r = step_done(s, st);
         return r < 0 ? r : 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Corruption, the background integrity check, backups                                        */
+
+int store_open_with_options(const char *state_dir, const StoreOptions *o, Store **ret) {
+        return open_store(state_dir, o ?: &(StoreOptions) STORE_OPTIONS_DEFAULT, ret);
+}
+
+/* Latches the corrupt state and says so once; any thread may call it. */
+static void store_mark_corrupt(Store *s, const char *what) {
+        if (atomic_exchange(&s->corrupt, true))
+                return;
+        log_store(s, "THE DATABASE IS CORRUPT (%s). pkgtokend now refuses every request that needs the "
+                  "store, rather than risk a wrong answer. Stop pkgtokend, keep a copy of the file, and "
+                  "restore it from a backup (run `sqlite3 %s 'PRAGMA integrity_check'` to see the damage).",
+                  what, s->path);
+}
+
+bool store_is_corrupt(Store *s) {
+        background_check_reap(s, /* wait= */ false);
+        return atomic_load(&s->corrupt);
+}
+
+/* PRAGMA integrity_check of a large store takes seconds per hundred thousand tokens: it runs
+ * in a thread (store-check.c) that reads the database file alone, without the WAL and without
+ * locks.  For the file to be complete and to stay unchanged meanwhile, the WAL is checkpointed
+ * into it first and automatic checkpoints are off until the check is over: the daemon's
+ * writes go to the WAL only. */
+static void background_check_corrupt(const char *what, void *userdata) {
+        store_mark_corrupt(userdata, what);
+}
+
+static int background_check_start(Store *s) {
+        int r = exec_simple(s, "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA wal_autocheckpoint = 0");
+        if (r < 0)
+                return r;
+        r = integrity_check_start(s->path, background_check_corrupt, s, &s->check);
+        if (r < 0) {
+                (void) exec_simple(s, "PRAGMA wal_autocheckpoint = 1000");
+                return r;
+        }
+        log_info("%s: checking the database's integrity in the background", s->path);
+        return 0;
+}
+
+/* On the daemon's thread: once the check is over (or, with wait, after interrupting it),
+ * joins its thread and turns automatic checkpoints back on. */
+static void background_check_reap(Store *s, bool wait) {
+        if (!s->check || (!wait && !integrity_check_done(s->check)))
+                return;
+        s->check = integrity_check_stop(s->check);
+        if (s->db)
+                (void) exec_simple(s, "PRAGMA wal_autocheckpoint = 1000");
+}
+
+/* On the daemon's own connection: it holds the file exclusively, so `sqlite3 tokens.db
+ * .backup` from outside cannot read it.  Allowed on a corrupt store too: a copy is what one
+ * wants then. */
+int store_backup(Store *s, const char *path) {
+        int r = sqlite_backup_to_new_file(s->db, path);
+        if (r < 0)
+                return r;
+        log_info("%s: backed up to %s", s->path, path);
+        return 0;
 }

@@ -7,6 +7,7 @@
  * and a negative errno on failure:
  *   -ENOENT  no such row          -EEXIST  unique constraint (name taken)
  *   -EIO     SQLite failed (logged with its message)
+ *   -EUCLEAN the database is corrupt (see store_is_corrupt())
  * Records returned through ret parameters are owned by the caller; free with *_record_done(). */
 
 #include <stdbool.h>
@@ -189,3 +190,23 @@ typedef struct StoreCounts {
         uint64_t accounts, packages, tokens, active_tokens;
 } StoreCounts;
 int store_counts(Store *s, usec_t now, StoreCounts *ret);
+
+/* ---- integrity and backups ---- */
+
+/* Databases up to this size get the full integrity check before start-up (about a second
+ * for 16 MiB); larger ones the quick check, and the full check in a background thread. */
+#define STORE_BACKGROUND_CHECK_ABOVE_MIB_DEFAULT 16
+typedef struct StoreOptions {
+        uint64_t background_check_above;   /* bytes */
+} StoreOptions;
+#define STORE_OPTIONS_DEFAULT { .background_check_above = STORE_BACKGROUND_CHECK_ABOVE_MIB_DEFAULT * UINT64_C(1024 * 1024) }
+int store_open_with_options(const char *state_dir, const StoreOptions *o, Store **ret);
+
+/* Once the store is known to be corrupt (the integrity check found damage, or SQLite met it
+ * while answering), every store function fails with -EUCLEAN, and the daemon said so in its
+ * log once.  A wrong answer is never given instead. */
+bool store_is_corrupt(Store *s);
+
+/* A consistent copy of the database to a new file (-EEXIST if path exists), made with
+ * SQLite's online backup API on the daemon's own connection. */
+int store_backup(Store *s, const char *path);
