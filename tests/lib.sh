@@ -239,6 +239,12 @@ stderr_one_line() {
         fi
 }
 
+# no_tap: for a script that uses only the temp dir, process, bus and daemon helpers and prints
+# no TAP (bench/lib.sh): its exit, early or not, says nothing in TAP.
+no_tap() {
+        _tap_done=1
+}
+
 done_testing() {
         _tap_done=1
         if [ -z "$_tap_planned" ]; then
@@ -258,6 +264,7 @@ done_testing() {
 # Temp dir and cleanup
 
 _pids=()          # every process we started, stopped by PID on exit
+CLEANUP_DIRS=()   # more directories outside $TMP to remove on exit (kept with KEEP_TMP=1)
 BUS_PID=
 DAEMON_PID=
 DAEMON_LOG=
@@ -332,10 +339,10 @@ _cleanup() {
                 [ "$rc" -eq 0 ] && rc=1
         fi
         if [ -n "${KEEP_TMP:-}" ]; then
-                echo "# kept $TMP"
+                echo "# kept $TMP${CLEANUP_DIRS[*]:+ ${CLEANUP_DIRS[*]}}"
         else
                 chmod -R u+rwx "$TMP" 2>/dev/null
-                rm -rf "$TMP"
+                rm -rf "$TMP" "${CLEANUP_DIRS[@]}"
         fi
         exit "$rc"
 }
