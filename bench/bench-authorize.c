@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-/* The Authorize benchmark driver (design §7).  Not a test: it measures and reports, and
+/* The Authorize benchmark driver.  Not a test: it measures and reports, and
  * fails only when an answer is wrong, never because something was slow.  bench/run.sh
  * drives it against a private dbus-daemon.
  *

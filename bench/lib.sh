@@ -2,8 +2,8 @@
 # shellcheck shell=bash disable=SC2034
 # (SC2034: variables set here are read by the scripts that source this file.)
 #
-# Sourced by bench/run.sh and bench/run-pam.sh after they set BENCH_NAME (the prefix of their
-# messages) and BUILDDIR.  The temp dir $TMP, the private dbus-daemon and pkgtokend, each
+# Sourced by bench/run.sh and bench/run-pam.sh, with their arguments (BUILDDIR), after they set
+# BENCH_NAME (the prefix of their messages).  The temp dir $TMP, the private dbus-daemon and pkgtokend, each
 # started and stopped by PID, and the cleanup on exit come from tests/lib.sh (without its TAP
 # output); this adds what only the benchmarks need: failing at once with a message, checking
 # the knobs, running a bench program against the daemon, and reading and comparing its
@@ -12,6 +12,11 @@
 # Not a test: a benchmark exits non-zero only when something is broken (a wrong answer, a
 # daemon that does not start), never because something was slow.
 
+if [ $# -ne 1 ]; then
+        echo "usage: $0 BUILDDIR" >&2
+        exit 2
+fi
+BUILDDIR=$1
 top_srcdir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 top_builddir=$BUILDDIR
 PKGTOKEND=$BUILDDIR/pkgtokend/pkgtokend

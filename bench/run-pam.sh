@@ -27,19 +27,11 @@
 #   DBUS_DAEMON         the dbus-daemon binary (default: from PATH)
 #   KEEP_TMP=1          keep the temp dir and say where it is
 
-if [ -z "${BASH_VERSION:-}" ]; then
-        exec bash "$0" "$@"
-fi
-
-if [ $# -ne 1 ]; then
-        echo "usage: $0 BUILDDIR" >&2
-        exit 2
-fi
-BUILDDIR=$1
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 # shellcheck disable=SC2034 # read by lib.sh
 BENCH_NAME=bench-pam
 # shellcheck source=bench/lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"   # takes BUILDDIR from the arguments
 BENCH=$BUILDDIR/bench/bench-pam
 : "${PAM_MODULE:=$BUILDDIR/pam_pkgtoken/.libs/pam_pkgtoken.so}"
 : "${BENCH_PAM_SECONDS:=3}"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# bench/run.sh BUILDDIR: the Authorize and login benchmarks (design §7), run by `make bench`.
+# bench/run.sh BUILDDIR: the Authorize and login benchmarks, run by `make bench`.
 #
 # Not a test: it prints calls/s and their ratio to a bare round trip (org.freedesktop.DBus.Peer
 # Ping, answered by sd-bus inside the same pkgtokend) measured in the same run, and says
@@ -39,19 +39,11 @@
 # The table formats are kept in variables:
 # shellcheck disable=SC2059
 
-if [ -z "${BASH_VERSION:-}" ]; then
-        exec bash "$0" "$@"
-fi
-
-if [ $# -ne 1 ]; then
-        echo "usage: $0 BUILDDIR" >&2
-        exit 2
-fi
-BUILDDIR=$1
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 # shellcheck disable=SC2034 # read by lib.sh
 BENCH_NAME=bench
 # shellcheck source=bench/lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"   # takes BUILDDIR from the arguments
 BENCH=$BUILDDIR/bench/bench-authorize
 BENCH_LOGIN=$BUILDDIR/bench/bench-login
 : "${BENCH_SECONDS:=5}"
@@ -217,7 +209,7 @@ echo "CPUs, calls/s is bounded by the CPUs, not by the daemon alone."
 echo "valid: tokens in steady use (their last-used times already recorded before the clock starts)."
 
 echo
-echo "Goals (design §7; a report, not a test):"
+echo "Goals (a report, not a test):"
 # shellcheck disable=SC2086 # split on purpose
 smallest=$(printf '%s\n' $BENCH_SIZES | sort -n | head -n 1)
 # shellcheck disable=SC2086
@@ -336,7 +328,7 @@ if $run_login; then
         r=$(ratio "${R[login-unknown/login_rate]}" "${R[login-pw/login_rate]}")
         printf "$gfmt" "unknown account vs password-only answers/s within 10 %" "$r" \
                 "$(awk -v v="$r" 'BEGIN { if (v == "-") print "n/a"; else print (v >= 0.9 && v <= 1.1) ? "met" : "MISSED" }')"
-        echo "  (the same cost for unknown accounts is what keeps them from being told apart, design §6)"
+        echo "  (the same cost for unknown accounts is what keeps them from being told apart)"
         noisy=$(for k in "${!R[@]}"; do
                 case $k in */other_cpu_pct) printf '%s\n' "${R[$k]}" ;; esac
         done | awk '$1 > 10 { n++ } END { print n + 0 }')

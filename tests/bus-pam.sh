@@ -90,12 +90,7 @@ expect_pam() {
         local code=$1 desc=$2
         shift 2
         pam_run "$@"
-        if [ "$RUN_RC" -eq 0 ] && [ "$PAM_RESULT" = "$code" ]; then
-                pass "$desc: $code"
-        else
-                fail "$desc: $code" "     got: '$PAM_RESULT' (pam-driver exit code $RUN_RC)"
-                diag_run
-        fi
+        expect_answer "$code" "$desc" "$RUN_RC" "$PAM_RESULT" "pam-driver exit code $RUN_RC"
 }
 
 # shown DESC [LINE...]: what the last pam_run showed the user, exactly.
@@ -111,12 +106,6 @@ P_OTP="PROMPT_ECHO_OFF: One-time code: "
 
 failed_attempts() {
         mgr_json GetAccount s "$1" | jq -r "$JQ_ASV | .failed_attempts"
-}
-
-# new_account NAME PASSWORD [KIND]
-new_account() {
-        mgr CreateAccount 'sssa{sv}' "$1" "" "${3:-human}" 0 >/dev/null &&
-                { [ -z "$2" ] || mgr SetPassword 'ssa{sv}' "$1" "$2" 0 >/dev/null; }
 }
 
 # --- the module itself -------------------------------------------------------------------------------
