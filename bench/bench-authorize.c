@@ -372,17 +372,17 @@ static void client_call(Client *c, Mode mode) {
         case MODE_VALID:
                 if (!streq(result, "allowed") || isempty(token_id))
                         die("a stored token was not allowed: result '%s', reason '%s', token id '%s'",
-                                   result, reason, token_id);
+                            result, reason, token_id);
                 break;
         case MODE_UNKNOWN:
                 if (!streq(result, "invalid") || !streq(reason, "unknown token"))
                         die("an unknown well-formed token got result '%s', reason '%s' "
-                                   "(expected 'invalid', 'unknown token')", result, reason);
+                            "(expected 'invalid', 'unknown token')", result, reason);
                 break;
         case MODE_MALFORMED:
                 if (!streq(result, "invalid") || streq(reason, "unknown token"))
                         die("a token with a wrong checksum got result '%s', reason '%s' "
-                                   "(expected 'invalid' without a lookup)", result, reason);
+                            "(expected 'invalid' without a lookup)", result, reason);
                 break;
         default:
                 break;

@@ -292,11 +292,11 @@ static void authenticate(Client *c, const char *account, const char *otp, const 
                 die("cannot read the Authenticate reply: %s", strerror(-r));
         if (streq(result, "rate-limited") || streq(result, "locked"))
                 die("Authenticate(%s) answered '%s' (%s): the bench must never reach a limit; "
-                           "run pkgtokend with LockoutThreshold=1000 and TokenGuessLimit=1000000 (run.sh does)",
-                           account, result, reason);
+                    "run pkgtokend with LockoutThreshold=1000 and TokenGuessLimit=1000000 (run.sh does)",
+                    account, result, reason);
         if (!streq(result, expect))
                 die("Authenticate(%s%s) answered '%s' (%s), expected '%s'", account,
-                           isempty(otp) ? "" : " + OTP", result, reason, expect);
+                    isempty(otp) ? "" : " + OTP", result, reason, expect);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -402,7 +402,7 @@ static void login_otp(Client *c) {
                 return;
         }
         die("all %zu accounts with 2FA have used the codes of this step: the pool is too small "
-                   "for this rate (a bug in its sizing)", c->n_otp);
+            "for this rate (a bug in its sizing)", c->n_otp);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -821,7 +821,7 @@ static int do_run(int argc, char *argv[]) {
                 uint64_t t = now_ns();
                 if ((uint64_t) per_client * clients > OTP_POOL_MAX)
                         die("a pool of %u accounts with 2FA would be needed; shorten BENCH_LOGIN_SECONDS",
-                             per_client * clients);
+                            per_client * clients);
                 for (unsigned i = 0; i <= n_login; i++)
                         gos[i] = (Go) { .kind = i < clients ? KIND_SETUP_OTP : KIND_IDLE, .arg = per_client };
                 run_slice(&d, gos, &out);
