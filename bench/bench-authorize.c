@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-/* The Authorize benchmark driver (design §7).  Not a test: it measures and reports, and
+/* The Authorize benchmark driver.  Not a test: it measures and reports, and
  * fails only when an answer is wrong, never because something was slow.  bench/run.sh
  * drives it against a private dbus-daemon.
  *
@@ -51,33 +51,21 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
-#include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <systemd/sd-bus.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "macro.h"
-#include "time-util.h"
-#include "model.h"
+#include "bench-authorize.h"
+#include "bench-util.h"
 #include "names.h"
-#include "store.h"
 #include "token.h"
 
-#define SAMPLE_MAX          10000
 #define UNKNOWN_POOL        10000
 #define CLIENTS_MAX         64
 #define ROUNDS_MAX          100
-#define CALL_TIMEOUT_USEC   (10 * USEC_PER_SEC)
 #define READY_TIMEOUT_NS    (120ULL * 1000000000ULL)
-#define BENCH_ACCOUNT       "bench"
-#define BENCH_PACKAGE       "bench-pkg"
 #define BENCH_REMOTE        "127.0.0.1"
 /* unknown and malformed count as failures against their remote address (pkgtokend's
  * TokenGuessLimit, per address and minute): they cycle through this many loopback addresses,
@@ -88,161 +76,7 @@
 #define SETTLE_MAX_NS       (15ULL * 1000000000ULL)
 #define CALLS_PER_SEC_MAX   200000   /* far above what a bus can do: sizes the sample arrays */
 
-static const char *program = "bench-authorize";
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...) {
-        va_list ap;
-
-        fprintf(stderr, "%s: ", program);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-        exit(EXIT_FAILURE);
-}
-
-static uint64_t clock_ns(clockid_t id) {
-        struct timespec ts;
-        clock_gettime(id, &ts);
-        return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
-}
-
-static uint64_t now_ns(void) {
-        return clock_ns(CLOCK_MONOTONIC);
-}
-
-static unsigned long parse_ulong(const char *s, const char *what, unsigned long min, unsigned long max) {
-        char *end;
-        unsigned long v;
-
-        errno = 0;
-        v = strtoul(s, &end, 10);
-        if (errno != 0 || end == s || *end != 0 || v < min || v > max || s[0] == '-')
-                die("invalid %s '%s' (expected %lu..%lu)", what, s, min, max);
-        return v;
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* populate                                                                                   */
-
-/* Runs in this process only, on every connection SQLite opens: a large page cache lets one
- * transaction insert a million rows into two random-keyed unique indexes without spilling
- * dirty pages to the WAL over and over.  The daemon's own settings are not affected: it
- * opens the database afterwards, in its own process. */
-static int bench_sqlite_init(sqlite3 *db, char **errmsg, const struct sqlite3_api_routines *api) {
-        (void) api;
-        return sqlite3_exec(db, "PRAGMA cache_size = -524288", NULL, NULL, errmsg);   /* 512 MiB */
-}
-
-static int do_populate(int argc, char *argv[]) {
-        _cleanup_(store_freep) Store *store = NULL;
-        _cleanup_transaction_ Transaction tx = {};
-        char *empty[] = { NULL };
-        AccountRecord account = {};
-        int64_t package_id;
-        unsigned long n, stride, written = 0;
-        usec_t now = now_realtime_usec();
-        uint64_t t0 = now_ns();
-        FILE *out;
-        int fd, r;
-
-        if (argc != 3)
-                die("usage: %s populate STATE_DIR N TOKENS_FILE", program);
-        n = parse_ulong(argv[1], "token count", 1, 100000000);
-        stride = n > SAMPLE_MAX ? n / SAMPLE_MAX : 1;
-
-        umask(0077);   /* like pkgtokend: the database is for its owner alone */
-
-        {
-                char path[4096];
-                struct stat st;
-                snprintf(path, sizeof path, "%s/%s", argv[0], STORE_DB_FILENAME);
-                if (stat(path, &st) == 0)
-                        die("%s exists already; populate wants a fresh state directory", path);
-        }
-
-        r = sqlite3_auto_extension((void (*)(void)) bench_sqlite_init);
-        if (r != SQLITE_OK)
-                die("cannot register the SQLite tweaks: %s", sqlite3_errstr(r));
-
-        r = store_open(argv[0], &store);
-        if (r < 0)
-                die("cannot open the store in %s: %s", argv[0], strerror(-r));
-
-        fd = open(argv[2], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd < 0)
-                die("cannot create %s: %m", argv[2]);
-        out = fdopen(fd, "w");
-        if (!out)
-                die("fdopen: %m");
-
-        r = store_begin(store, &tx);
-        if (r < 0)
-                die("cannot begin a transaction: %s", strerror(-r));
-        r = store_account_insert(store, BENCH_ACCOUNT, "bench@example.invalid", ACCOUNT_SERVICE, now);
-        if (r < 0)
-                die("cannot create the account: %s", strerror(-r));
-        r = store_account_get(store, BENCH_ACCOUNT, &account);
-        if (r < 0)
-                die("cannot read the account back: %s", strerror(-r));
-        r = store_package_insert(store, BENCH_PACKAGE, POLICY_NONE, now, &package_id);
-        if (r < 0)
-                die("cannot create the package: %s", strerror(-r));
-        r = store_maintainer_add(store, package_id, account.id, now);
-        if (r < 0)
-                die("cannot add the maintainer: %s", strerror(-r));
-
-        for (unsigned long i = 0; i < n; i++) {
-                char secret[TOKEN_LEN + 1], id[TOKEN_ID_LEN + 1], prefix[TOKEN_DISPLAY_LEN + 1];
-                uint8_t hash[TOKEN_HASH_SIZE];
-
-                r = token_generate(secret);
-                if (r >= 0)
-                        r = token_id_generate(id);
-                if (r < 0)
-                        die("cannot generate a token: %s", strerror(-r));
-                token_hash(secret, hash);
-                token_display_prefix(secret, prefix);
-
-                TokenRecord t = {
-                        .id = id,
-                        .prefix = prefix,
-                        .type = TOKEN_READ_ONLY,
-                        .owner = TOKEN_OWNER_ACCOUNT,
-                        .account_id = account.id,
-                        .scope = empty,
-                        .description = (char *) "",
-                        .created_by = (char *) BENCH_ACCOUNT,
-                        .created_at = now,
-                        .cidrs = empty,
-                };
-                r = store_token_insert(store, &t, hash);
-                if (r == -EEXIST) {   /* a public id collision: 72 random bits, but be exact */
-                        i--;
-                        continue;
-                }
-                if (r < 0)
-                        die("cannot insert token %lu: %s", i, strerror(-r));
-
-                if (i % stride == 0 && written < SAMPLE_MAX) {
-                        fprintf(out, "%s\n", secret);
-                        written++;
-                }
-        }
-        account_record_done(&account);
-
-        r = store_commit(&tx);
-        if (r < 0)
-                die("cannot commit: %s", strerror(-r));
-        store = store_free(store);   /* checkpoints the WAL into the database */
-
-        if (fflush(out) != 0 || fsync(fileno(out)) < 0 || fclose(out) != 0)
-                die("cannot write %s: %m", argv[2]);
-
-        printf("populated %lu tokens (%lu sampled) in %.1f s\n", n, written, (double) (now_ns() - t0) / 1e9);
-        return EXIT_SUCCESS;
-}
+const char *program = "bench-authorize";
 
 /* ------------------------------------------------------------------------------------------ */
 /* run: the clients                                                                           */
@@ -299,18 +133,6 @@ typedef struct Plan {
         unsigned n_slices;
 } Plan;
 
-static void client_die(const Client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
-static void client_die(const Client *c, const char *fmt, ...) {
-        va_list ap;
-
-        fprintf(stderr, "%s: client %u: ", program, c->index);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-        _exit(EXIT_FAILURE);
-}
-
 static char **read_tokens(const char *path, size_t *ret_n) {
         _cleanup_free_ char *line = NULL;
         size_t size = 0, n = 0, allocated = 0;
@@ -358,33 +180,33 @@ static void client_prepare_tokens(Client *c, Mode mode, char **file_tokens, size
         case MODE_VALID:
                 s->tokens = calloc(n_file_tokens / clients + 1, sizeof(char *));
                 if (!s->tokens)
-                        client_die(c, "out of memory");
+                        die("out of memory");
                 for (size_t i = c->index; i < n_file_tokens; i += clients)
                         s->tokens[n++] = file_tokens[i];
                 if (n == 0)
-                        client_die(c, "fewer sampled tokens than clients");
+                        die("fewer sampled tokens than clients");
                 break;
         case MODE_UNKNOWN:
                 s->tokens = calloc(UNKNOWN_POOL, sizeof(char *));
                 if (!s->tokens)
-                        client_die(c, "out of memory");
+                        die("out of memory");
                 for (; n < UNKNOWN_POOL; n++) {
                         s->tokens[n] = malloc(TOKEN_LEN + 1);
                         if (!s->tokens[n] || token_generate(s->tokens[n]) < 0)
-                                client_die(c, "cannot generate a token");
+                                die("cannot generate a token");
                 }
                 break;
         case MODE_MALFORMED: {
                 char *t = malloc(TOKEN_LEN + 1);
                 if (!t || token_generate(t) < 0)
-                        client_die(c, "cannot generate a token");
+                        die("cannot generate a token");
                 /* Change the last checksum character: the format stays right, the sum wrong. */
                 t[TOKEN_LEN - 1] = t[TOKEN_LEN - 1] == 'A' ? 'B' : 'A';
                 if (token_check_format(t) != -EBADMSG)
-                        client_die(c, "could not make a token with a wrong checksum");
+                        die("could not make a token with a wrong checksum");
                 s->tokens = calloc(1, sizeof(char *));
                 if (!s->tokens)
-                        client_die(c, "out of memory");
+                        die("out of memory");
                 s->tokens[n++] = t;
                 break;
         }
@@ -394,79 +216,45 @@ static void client_prepare_tokens(Client *c, Mode mode, char **file_tokens, size
         s->n_tokens = n;
 }
 
-static void client_connect(Client *c, const char *address) {
-        int r;
-
-        r = sd_bus_new(&c->bus);
-        if (r >= 0)
-                r = sd_bus_set_address(c->bus, address);
-        if (r >= 0)
-                r = sd_bus_set_bus_client(c->bus, true);
-        if (r >= 0)
-                r = sd_bus_start(c->bus);
-        if (r < 0)
-                client_die(c, "cannot connect to %s: %s", address, strerror(-r));
-}
-
 /* One synchronous call, its answer checked. */
 static void client_call(Client *c, Mode mode) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL, *reply = NULL;
-        sd_bus_error error = SD_BUS_ERROR_NULL;
-        const char *result, *reason, *actor, *token_id;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *result, *reason, *token_id;
         ModeState *s = &c->modes[mode];
-        int r;
+        char remote[32] = BENCH_REMOTE;
+        const char *token;
 
         if (mode == MODE_PING) {
-                r = sd_bus_message_new_method_call(c->bus, &msg, PKGTOKEN_BUS_NAME, PKGTOKEN_OBJECT_PATH,
-                                                   "org.freedesktop.DBus.Peer", "Ping");
-                if (r < 0)
-                        client_die(c, "cannot build a Ping: %s", strerror(-r));
-        } else {
-                const char *token = s->tokens[s->next];
-                char remote[32] = BENCH_REMOTE;
-
-                s->next = (s->next + 1) % s->n_tokens;
-                if (mode != MODE_VALID) {
-                        snprintf(remote, sizeof remote, "127.0.0.%u", 1 + s->next_remote);
-                        s->next_remote = (s->next_remote + 1) % FAILING_REMOTES;
-                }
-                r = sd_bus_message_new_method_call(c->bus, &msg, PKGTOKEN_BUS_NAME, PKGTOKEN_OBJECT_PATH,
-                                                   PKGTOKEN_MANAGER_IFACE, "Authorize");
-                if (r >= 0)
-                        r = sd_bus_message_append(msg, "sssa{sv}", token, BENCH_PACKAGE, "read",
-                                                  1, "remote", "s", remote);
-                if (r < 0)
-                        client_die(c, "cannot build an Authorize call: %s", strerror(-r));
+                reply = bench_call(c->bus, "org.freedesktop.DBus.Peer", "Ping", "baseline", NULL);
+                return;
         }
 
-        r = sd_bus_call(c->bus, msg, CALL_TIMEOUT_USEC, &error, &reply);
-        if (r < 0)
-                client_die(c, "%s call failed: %s: %s", mode == MODE_PING ? "Ping" : "Authorize",
-                           error.name ?: "(no error name)", error.message ?: strerror(-r));
-        sd_bus_error_free(&error);
-        if (mode == MODE_PING)
-                return;
-
-        r = sd_bus_message_read(reply, "ssss", &result, &reason, &actor, &token_id);
-        if (r < 0)
-                client_die(c, "cannot read the Authorize reply: %s", strerror(-r));
+        token = s->tokens[s->next];
+        s->next = (s->next + 1) % s->n_tokens;
+        if (mode != MODE_VALID) {
+                snprintf(remote, sizeof remote, "127.0.0.%u", 1 + s->next_remote);
+                s->next_remote = (s->next_remote + 1) % FAILING_REMOTES;
+        }
+        reply = bench_call(c->bus, PKGTOKEN_MANAGER_IFACE, "Authorize", mode_names[mode], "sssa{sv}", token,
+                           BENCH_PACKAGE, "read", 1, "remote", "s", remote);
+        authorize_reply_read(reply, &result, &reason, &token_id);
         if (streq(result, "rate-limited"))
-                client_die(c, "rate-limited (%s): run pkgtokend with a higher TokenGuessLimit= (run.sh does)", reason);
+                die("rate-limited (%s): run pkgtokend with a higher TokenGuessLimit= (run.sh does)", reason);
         switch (mode) {
         case MODE_VALID:
                 if (!streq(result, "allowed") || isempty(token_id))
-                        client_die(c, "a stored token was not allowed: result '%s', reason '%s', token id '%s'",
-                                   result, reason, token_id);
+                        die("a stored token was not allowed: result '%s', reason '%s', token id '%s'",
+                            result, reason, token_id);
                 break;
         case MODE_UNKNOWN:
                 if (!streq(result, "invalid") || !streq(reason, "unknown token"))
-                        client_die(c, "an unknown well-formed token got result '%s', reason '%s' "
-                                   "(expected 'invalid', 'unknown token')", result, reason);
+                        die("an unknown well-formed token got result '%s', reason '%s' "
+                            "(expected 'invalid', 'unknown token')", result, reason);
                 break;
         case MODE_MALFORMED:
                 if (!streq(result, "invalid") || streq(reason, "unknown token"))
-                        client_die(c, "a token with a wrong checksum got result '%s', reason '%s' "
-                                   "(expected 'invalid' without a lookup)", result, reason);
+                        die("a token with a wrong checksum got result '%s', reason '%s' "
+                            "(expected 'invalid' without a lookup)", result, reason);
                 break;
         default:
                 break;
@@ -496,40 +284,23 @@ static void client_warm_up(Client *c, Mode mode, uint64_t warmup_ns) {
         }
 }
 
-static void write_all(const Client *c, int fd, const void *p, size_t n) {
-        const uint8_t *b = p;
-        while (n > 0) {
-                ssize_t k = write(fd, b, n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        client_die(c, "cannot report: %m");
-                }
-                b += k;
-                n -= (size_t) k;
-        }
-}
-
 static _Noreturn void client_main(Client *c, const Plan *plan, int ready_fd, int go_fd, int result_fd) {
         SliceResult *slices;
         char byte = 'r';
 
-        /* Die with the driver, whatever happens to it. */
-        (void) prctl(PR_SET_PDEATHSIG, SIGTERM);
-
-        client_connect(c, plan->address);
+        c->bus = bench_bus_connect(plan->address);
         for (unsigned m = 0; m < plan->n_modes; m++)
                 client_warm_up(c, plan->modes[m], plan->warmup_ns);
 
         slices = calloc(plan->n_slices, sizeof *slices);
         if (!slices)
-                client_die(c, "out of memory");
+                die("out of memory");
         for (unsigned m = 0; m < plan->n_modes; m++) {
                 ModeState *s = &c->modes[plan->modes[m]];
                 s->max_samples = (plan->slice_ns * plan->rounds / 1000000000ULL + 1) * CALLS_PER_SEC_MAX;
                 s->samples = malloc(s->max_samples * sizeof *s->samples);
                 if (!s->samples)
-                        client_die(c, "out of memory");
+                        die("out of memory");
                 memset(s->samples, 0, s->max_samples * sizeof *s->samples);   /* fault the pages in now */
         }
 
@@ -539,14 +310,14 @@ static _Noreturn void client_main(Client *c, const Plan *plan, int ready_fd, int
                 uint64_t start, deadline, t, cpu_start, calls = 0;
                 ssize_t k;
 
-                write_all(c, ready_fd, &byte, 1);
+                write_full(ready_fd, &byte, 1);
                 do
                         k = read(go_fd, &byte, 1);
                 while (k < 0 && errno == EINTR);
                 if (k != 1)
                         _exit(EXIT_FAILURE);   /* the driver is gone; it reports why */
 
-                cpu_start = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+                cpu_start = cpu_ns();
                 start = t = now_ns();
                 deadline = start + plan->slice_ns;
                 while (t < deadline) {
@@ -555,23 +326,23 @@ static _Noreturn void client_main(Client *c, const Plan *plan, int ready_fd, int
                         t = now_ns();
                         d = t - before;
                         if (s->n_samples < s->max_samples)
-                                s->samples[s->n_samples++] = d > UINT32_MAX ? UINT32_MAX : (uint32_t) d;
+                                s->samples[s->n_samples++] = sample_u32(d);
                         calls++;
                 }
                 slices[i] = (SliceResult) {
                         .calls = calls,
                         .elapsed_ns = t - start,
-                        .cpu_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu_start,
+                        .cpu_ns = cpu_ns() - cpu_start,
                 };
         }
-        write_all(c, ready_fd, &byte, 1);   /* done */
+        write_full(ready_fd, &byte, 1);   /* done */
         close(ready_fd);
 
-        write_all(c, result_fd, slices, plan->n_slices * sizeof *slices);
+        write_full(result_fd, slices, plan->n_slices * sizeof *slices);
         for (unsigned m = 0; m < plan->n_modes; m++) {
                 const ModeState *s = &c->modes[plan->modes[m]];
-                write_all(c, result_fd, &s->n_samples, sizeof s->n_samples);
-                write_all(c, result_fd, s->samples, s->n_samples * sizeof *s->samples);
+                write_full(result_fd, &s->n_samples, sizeof s->n_samples);
+                write_full(result_fd, s->samples, s->n_samples * sizeof *s->samples);
         }
         close(result_fd);
         sd_bus_flush_close_unref(c->bus);
@@ -580,54 +351,6 @@ static _Noreturn void client_main(Client *c, const Plan *plan, int ready_fd, int
 
 /* ------------------------------------------------------------------------------------------ */
 /* run: the driver                                                                            */
-
-static pid_t children[CLIENTS_MAX];
-static unsigned n_children;
-
-/* Stops every client still running, by PID, and reaps them all. */
-static void stop_children(void) {
-        for (unsigned i = 0; i < n_children; i++)
-                if (children[i] > 0)
-                        (void) kill(children[i], SIGTERM);
-        for (unsigned i = 0; i < n_children; i++)
-                if (children[i] > 0) {
-                        while (waitpid(children[i], NULL, 0) < 0 && errno == EINTR)
-                                ;
-                        children[i] = 0;
-                }
-}
-
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void fail(const char *fmt, ...) {
-        va_list ap;
-
-        fprintf(stderr, "%s: ", program);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-        stop_children();
-        exit(EXIT_FAILURE);
-}
-
-/* Reaps children that have exited: a client that exits before it reported has failed (its
- * own message is on stderr already). */
-static void check_children_alive(void) {
-        for (unsigned i = 0; i < n_children; i++) {
-                int status;
-                pid_t p;
-
-                if (children[i] <= 0)
-                        continue;
-                p = waitpid(children[i], &status, WNOHANG);
-                if (p == children[i]) {
-                        children[i] = 0;
-                        fail("client %u exited early (%s %d)", i,
-                             WIFEXITED(status) ? "status" : "signal",
-                             WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-                }
-        }
-}
 
 /* Waits, bounded, until every client wrote one byte to the ready pipe. */
 static void wait_ready(int fd, unsigned clients) {
@@ -640,106 +363,28 @@ static void wait_ready(int fd, unsigned clients) {
                 ssize_t n;
                 int k;
 
-                check_children_alive();
+                clients_check_alive();
                 if (now_ns() > until)
-                        fail("the clients did not get ready within %llu s",
-                             (unsigned long long) (READY_TIMEOUT_NS / 1000000000ULL));
+                        die("the clients did not get ready within %llu s", READY_TIMEOUT_NS / NSEC_PER_SEC);
                 k = poll(&p, 1, 100);
                 if (k < 0 && errno != EINTR)
-                        fail("poll: %m");
+                        die("poll: %m");
                 if (k <= 0)
                         continue;
                 n = read(fd, buf, clients - n_ready);
                 if (n < 0 && errno != EINTR)
-                        fail("read: %m");
+                        die("read: %m");
                 if (n == 0) {
-                        /* Every client has exited: reap them to say how. */
-                        for (unsigned i = 0; i < n_children; i++) {
-                                int status;
-                                if (children[i] <= 0)
-                                        continue;
-                                while (waitpid(children[i], &status, 0) < 0 && errno == EINTR)
-                                        ;
-                                children[i] = 0;
-                                fail("client %u exited early (%s %d)", i,
-                                     WIFEXITED(status) ? "status" : "signal",
-                                     WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-                        }
-                        fail("the clients closed the ready pipe");
+                        clients_reap();   /* every client has exited: says how */
+                        die("the clients closed the ready pipe");
                 }
                 if (n > 0)
                         n_ready += (unsigned) n;
         }
 }
 
-static bool read_full(int fd, void *p, size_t n) {
-        uint8_t *b = p;
-        while (n > 0) {
-                ssize_t k = read(fd, b, n);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        return false;
-                b += k;
-                n -= (size_t) k;
-        }
-        return true;
-}
-
-static int compare_u32(const void *a, const void *b) {
-        uint32_t x = *(const uint32_t *) a, y = *(const uint32_t *) b;
-        return (x > y) - (x < y);
-}
-
-static int compare_double(const void *a, const void *b) {
-        double x = *(const double *) a, y = *(const double *) b;
-        return (x > y) - (x < y);
-}
-
-static double percentile_us(const uint32_t *v, size_t n, double p) {
-        if (n == 0)
-                return 0;
-        size_t i = (size_t) (p * (double) (n - 1) + 0.5);
-        return (double) v[i] / 1000.0;
-}
-
-static double median(double *v, size_t n) {
-        qsort(v, n, sizeof *v, compare_double);
-        return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static pid_t getenv_pid(const char *name) {
-        const char *e = getenv(name);
-        if (isempty(e))
-                return 0;
-        return (pid_t) parse_ulong(e, name, 1, INT32_MAX);
-}
-
-/* utime + stime of a process, in seconds (clock-tick resolution); 0 for pid 0. */
 static double process_cpu_seconds(pid_t pid) {
-        char path[64], buf[2048];
-        unsigned long long utime, stime;
-        const char *p;
-        ssize_t n;
-        int fd;
-
-        if (pid <= 0)
-                return 0;
-        snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                fail("cannot open %s: %m", path);
-        n = read(fd, buf, sizeof buf - 1);
-        close(fd);
-        if (n <= 0)
-                fail("cannot read %s", path);
-        buf[n] = 0;
-        /* The command name may hold anything, parentheses included: fields 14 and 15 count
-         * from the last ')'. */
-        p = strrchr(buf, ')');
-        if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
-                fail("cannot parse %s", path);
-        return (double) (utime + stime) / (double) sysconf(_SC_CLK_TCK);
+        return (double) process_cpu_ns(pid) / 1e9;
 }
 
 static void parse_modes(const char *list, Plan *plan) {
@@ -773,7 +418,6 @@ static int do_run(int argc, char *argv[]) {
         uint32_t *samples[_MODE_MAX] = {};
         uint64_t n_samples[_MODE_MAX] = {};
         Plan plan = {};
-        const char *e;
 
         if (argc < 4 || argc > 5)
                 die("usage: %s run ADDRESS MODES SECONDS CLIENTS [TOKENS_FILE]", program);
@@ -781,10 +425,8 @@ static int do_run(int argc, char *argv[]) {
         parse_modes(argv[1], &plan);
         seconds = (unsigned) parse_ulong(argv[2], "duration", 1, 3600);
         plan.clients = (unsigned) parse_ulong(argv[3], "client count", 1, CLIENTS_MAX);
-        e = getenv("BENCH_ROUNDS");
-        plan.rounds = e ? (unsigned) parse_ulong(e, "BENCH_ROUNDS", 1, ROUNDS_MAX) : 5;
-        e = getenv("BENCH_WARMUP_MS");
-        plan.warmup_ns = (e ? parse_ulong(e, "BENCH_WARMUP_MS", 0, 600000) : 300) * 1000000ULL;
+        plan.rounds = (unsigned) getenv_ulong("BENCH_ROUNDS", 1, ROUNDS_MAX, 5);
+        plan.warmup_ns = getenv_ulong("BENCH_WARMUP_MS", 0, 600000, 300) * NSEC_PER_MSEC;
         plan.slice_ns = (uint64_t) seconds * 1000000000ULL / plan.rounds;
         cpu_pids[0] = getenv_pid("BENCH_DAEMON_PID");
         cpu_pids[1] = getenv_pid("BENCH_BUS_PID");
@@ -814,17 +456,12 @@ static int do_run(int argc, char *argv[]) {
 
         if (pipe2(ready, O_CLOEXEC) < 0)
                 die("pipe: %m");
-        fflush(NULL);
         for (unsigned i = 0; i < plan.clients; i++) {
                 int result[2], g[2];
-                pid_t pid;
 
                 if (pipe2(result, O_CLOEXEC) < 0 || pipe2(g, O_CLOEXEC) < 0)
-                        fail("pipe: %m");
-                pid = fork();
-                if (pid < 0)
-                        fail("fork: %m");
-                if (pid == 0) {
+                        die("pipe: %m");
+                if (fork_client("client %u", i) == 0) {
                         Client c = { .index = i };
 
                         close(ready[0]);
@@ -838,7 +475,6 @@ static int do_run(int argc, char *argv[]) {
                                 client_prepare_tokens(&c, plan.modes[m], file_tokens, n_file_tokens, plan.clients);
                         client_main(&c, &plan, ready[1], g[0], result[1]);
                 }
-                children[n_children++] = pid;
                 close(result[1]);
                 close(g[0]);
                 results[i] = result[0];
@@ -856,7 +492,7 @@ static int do_run(int argc, char *argv[]) {
                         cpu[s][p] = -process_cpu_seconds(cpu_pids[p]);
                 for (unsigned i = 0; i < plan.clients; i++)
                         if (write(go[i], "g", 1) != 1)
-                                fail("cannot start client %u: %m", i);
+                                die("cannot start client %u: %m", i);
         }
         wait_ready(ready[0], plan.clients);
         for (size_t p = 0; p < ELEMENTSOF(cpu_pids); p++)
@@ -867,30 +503,23 @@ static int do_run(int argc, char *argv[]) {
 
         for (unsigned i = 0; i < plan.clients; i++) {
                 if (!read_full(results[i], slices + (size_t) i * plan.n_slices, plan.n_slices * sizeof *slices))
-                        fail("client %u: short report", i);
+                        die("client %u: short report", i);
                 for (unsigned m = 0; m < plan.n_modes; m++) {
                         Mode mode = plan.modes[m];
                         uint64_t n;
 
                         if (!read_full(results[i], &n, sizeof n) || n > 100000000)
-                                fail("client %u: short report", i);
+                                die("client %u: short report", i);
                         samples[mode] = realloc(samples[mode], (n_samples[mode] + n) * sizeof(uint32_t) + 1);
                         if (!samples[mode])
-                                fail("out of memory");
+                                die("out of memory");
                         if (!read_full(results[i], samples[mode] + n_samples[mode], n * sizeof(uint32_t)))
-                                fail("client %u: short report", i);
+                                die("client %u: short report", i);
                         n_samples[mode] += n;
                 }
                 close(results[i]);
         }
-        for (unsigned i = 0; i < n_children; i++) {
-                int status;
-                while (waitpid(children[i], &status, 0) < 0 && errno == EINTR)
-                        ;
-                children[i] = 0;
-                if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-                        fail("client %u exited abnormally after reporting", i);
-        }
+        clients_reap();
 
         /* Per slice: the clients' summed calls/s.  Per mode: the mean over its slices, the
          * ratio to ping within each round (median, min, max), CPU per call. */
@@ -899,7 +528,7 @@ static int do_run(int argc, char *argv[]) {
                 for (unsigned i = 0; i < plan.clients; i++) {
                         const SliceResult *x = &slices[(size_t) i * plan.n_slices + s];
                         if (x->elapsed_ns == 0)
-                                fail("client %u reported no elapsed time", i);
+                                die("client %u reported no elapsed time", i);
                         rate[s / plan.n_modes][plan.schedule[s]] += (double) x->calls * 1e9 / (double) x->elapsed_ns;
                 }
 
@@ -926,24 +555,19 @@ static int do_run(int argc, char *argv[]) {
                         }
                 }
                 if (calls == 0)
-                        fail("no calls were made in mode %s", mode_names[mode]);
+                        die("no calls were made in mode %s", mode_names[mode]);
 
-                qsort(samples[mode], n_samples[mode], sizeof(uint32_t), compare_u32);
-                double ratio_min = ratios[0], ratio_max = ratios[0];
-                for (unsigned r = 1; r < plan.rounds; r++) {
-                        if (ratios[r] < ratio_min)
-                                ratio_min = ratios[r];
-                        if (ratios[r] > ratio_max)
-                                ratio_max = ratios[r];
-                }
+                samples_sort(samples[mode], n_samples[mode]);
+                double ratio_min, ratio_max;
+                min_max(ratios, plan.rounds, &ratio_min, &ratio_max);
                 printf("mode=%s clients=%u calls=%" PRIu64 " seconds=%.2f rate=%.0f ratio=%.3f ratio_min=%.3f ratio_max=%.3f "
                        "p50_us=%.1f p90_us=%.1f p99_us=%.1f max_us=%.1f client_cpu_us=%.1f",
                        mode_names[mode], plan.clients, calls, elapsed, mean_rate,
                        median(ratios, plan.rounds), ratio_min, ratio_max,
-                       percentile_us(samples[mode], n_samples[mode], 0.50),
-                       percentile_us(samples[mode], n_samples[mode], 0.90),
-                       percentile_us(samples[mode], n_samples[mode], 0.99),
-                       n_samples[mode] ? (double) samples[mode][n_samples[mode] - 1] / 1000.0 : 0.0,
+                       samples_percentile(samples[mode], n_samples[mode], 0.50) / 1e3,
+                       samples_percentile(samples[mode], n_samples[mode], 0.90) / 1e3,
+                       samples_percentile(samples[mode], n_samples[mode], 0.99) / 1e3,
+                       samples_percentile(samples[mode], n_samples[mode], 1) / 1e3,
                        client_cpu * 1e6 / (double) calls);
                 if (cpu_pids[0] > 0)
                         printf(" daemon_cpu_us=%.1f", daemon_cpu * 1e6 / (double) calls);

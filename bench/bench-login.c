@@ -73,649 +73,36 @@
  * BENCH_LOGIN_MODES, a comma-separated list of mode names, measures only those (and idle),
  * e.g. to profile one. */
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <liboath/oath.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <systemd/sd-bus.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "macro.h"
-#include "time-util.h"
-#include "names.h"
+#include "bench-login.h"
+#include "bench-util.h"
 
-#define CLIENTS_MAX         64
 #define BURSTS_MAX          8
 #define ROUNDS_MAX          100
-#define CALL_TIMEOUT_USEC   (30 * USEC_PER_SEC)
 #define RESULT_TIMEOUT_MS   (300 * 1000)
 #define RAMP_NS             (300ULL * 1000000ULL)   /* burst runs alone before the latency client measures */
 #define LOGIN_RAMP_NS       (200ULL * 1000000ULL)   /* logins run before their answers are counted */
 #define TAIL_NS             (50ULL * 1000000ULL)    /* ... and on after it stopped */
 #define START_DELAY_NS      (20ULL * 1000000ULL)    /* from the go message to the start of a slice */
 #define CALIBRATE_NS        (1000ULL * 1000000ULL)
-#define SLOW_CALL_NS        (50ULL * 1000000ULL)
-#define SETTLE_NS           (1200ULL * 1000000ULL)
-#define SETTLE_MAX_NS       (15ULL * 1000000000ULL)
 #define AUTHZ_RATE_DEFAULT  2000    /* Authorize calls/s of the open-loop latency client */
-#define OUTSTANDING_MAX     100     /* its calls in flight at most */
-#define OTP_SAFE_SECONDS    3       /* the previous step's code only while this much of the step remains */
-#define OTP_STEP            30
-#define OTP_DIGITS          6
 #define OTP_POOL_MARGIN     2.0     /* accounts with 2FA: expected need (2 codes each) times this */
 #define OTP_POOL_MAX        20000
-#define UNKNOWN_NAMES       256     /* per client, cycled: failures stay far below LockoutThreshold */
 
-#define PASSWORD            "bench-login-correct-horse"
-#define SVC_ACCOUNT         "blsvc"
-#define BENCH_PACKAGE       "bench-login-pkg"
-#define EMAIL               "bench@example.invalid"
-#define REMOTE              "127.0.0.1"
-
-static const char *program = "bench-login";
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...) {
-        va_list ap;
-
-        fprintf(stderr, "%s: ", program);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-        exit(EXIT_FAILURE);
-}
-
-static uint64_t now_ns(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
-}
-
-static uint64_t cpu_ns(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-        return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
-}
-
-static unsigned long parse_ulong(const char *s, const char *what, unsigned long min, unsigned long max) {
-        char *end;
-        unsigned long v;
-
-        errno = 0;
-        v = strtoul(s, &end, 10);
-        if (errno != 0 || end == s || *end != 0 || v < min || v > max || s[0] == '-')
-                die("invalid %s '%s' (expected %lu..%lu)", what, s, min, max);
-        return v;
-}
-
-static void sleep_until(uint64_t t) {
-        struct timespec ts = { .tv_sec = (time_t) (t / 1000000000ULL), .tv_nsec = (long) (t % 1000000000ULL) };
-        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-                ;
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* What the clients do                                                                        */
-
-typedef enum Kind {
-        KIND_IDLE,             /* nothing this slice */
-        KIND_AUTHORIZE,        /* the latency client */
-        KIND_LOGIN_PW,
-        KIND_LOGIN_UNKNOWN,
-        KIND_LOGIN_OTP,
-        KIND_SETUP,            /* connect, make own accounts, warm up */
-        KIND_SETUP_OTP,        /* make `arg` accounts with 2FA */
-} Kind;
-
-/* driver → client, one per slice */
-typedef struct Go {
-        uint32_t kind, arg;
-        uint64_t start_ns;     /* CLOCK_MONOTONIC: when to begin calling */
-        uint64_t measure_ns;   /* calls beginning before this are not recorded */
-        uint64_t stop_ns;      /* no call begins at or after this */
-} Go;
-
-/* client → driver, one per slice, followed by n_samples latencies (ns, uint32, saturated) */
-typedef struct Report {
-        uint64_t calls, elapsed_ns, cpu_ns, n_samples;   /* cpu_ns: the client's own, this slice */
-} Report;
-
-typedef struct OtpAccount {
-        char name[32];
-        char *secret;          /* raw bytes, from the URI's base32 */
-        size_t secret_size;
-        uint64_t last_counter;
-} OtpAccount;
-
-typedef struct Client {
-        unsigned index;
-        bool latency;          /* the Authorize client */
-        sd_bus *bus;
-        const char *token;
-        char pw_account[32];
-        unsigned next_unknown;
-        OtpAccount *otp;
-        size_t n_otp, next_otp;
-        uint32_t *samples;
-        size_t n_samples, max_samples;
-} Client;
-
-static void client_die(const Client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
-static void client_die(const Client *c, const char *fmt, ...) {
-        va_list ap;
-
-        fprintf(stderr, "%s: %s client %u: ", program, c->latency ? "latency" : "login", c->index);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-        _exit(EXIT_FAILURE);
-}
-
-static sd_bus *bus_connect(const char *address) {
-        sd_bus *bus = NULL;
-        int r;
-
-        r = sd_bus_new(&bus);
-        if (r >= 0)
-                r = sd_bus_set_address(bus, address);
-        if (r >= 0)
-                r = sd_bus_set_bus_client(bus, true);
-        if (r >= 0)
-                r = sd_bus_start(bus);
-        if (r < 0)
-                die("cannot connect to %s: %s", address, strerror(-r));
-        return bus;
-}
-
-/* A synchronous call with arguments appended by the caller: dies on any bus error. */
-#define CALL(c, what, reply, method, ...)                                                             \
-        do {                                                                                          \
-                sd_bus_error _e = SD_BUS_ERROR_NULL;                                                  \
-                sd_bus_message *_m = NULL;                                                            \
-                int _r = sd_bus_message_new_method_call((c)->bus, &_m, PKGTOKEN_BUS_NAME,             \
-                                                        PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, \
-                                                        method);                                      \
-                if (_r >= 0)                                                                          \
-                        _r = sd_bus_message_append(_m, __VA_ARGS__);                                  \
-                if (_r < 0)                                                                           \
-                        client_die((c), "cannot build %s: %s", method, strerror(-_r));                \
-                _r = sd_bus_call((c)->bus, _m, CALL_TIMEOUT_USEC, &_e, (reply));                      \
-                sd_bus_message_unref(_m);                                                             \
-                if (_r < 0)                                                                           \
-                        client_die((c), "%s (%s) failed: %s: %s", method, (what),                     \
-                                   _e.name ?: "(no error name)", _e.message ?: strerror(-_r));        \
-                sd_bus_error_free(&_e);                                                               \
-        } while (0)
-
-static void authorize(Client *c) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        const char *result, *reason, *actor, *token_id;
-        int r;
-
-        CALL(c, "token", &reply, "Authorize", "sssa{sv}", c->token, BENCH_PACKAGE, "read", 1, "remote", "s", REMOTE);
-        r = sd_bus_message_read(reply, "ssss", &result, &reason, &actor, &token_id);
-        if (r < 0)
-                client_die(c, "cannot read the Authorize reply: %s", strerror(-r));
-        if (!streq(result, "allowed"))
-                client_die(c, "Authorize answered '%s' (%s), expected 'allowed'", result, reason);
-}
-
-/* The open-loop client: Authorize calls sent at fixed times, whatever the answers do, the
- * latency of each counted from the time it was due.  A client that waits for each answer
- * before it sends the next (closed loop) is held up by a stall of the daemon for one call
- * only, however long the stall: its percentiles hide what every other caller of the daemon
- * sees ("coordinated omission").  Calls due in [measure, stop) are recorded. */
-static void record(Client *c, uint64_t d);
-
-typedef struct OpenLoop {
-        Client *client;
-        uint64_t *due;          /* per call: when it was due (ns) */
-        size_t n_sent, n_done, max_calls;
-        uint64_t measure_ns;
-        uint64_t first_due, last_done;
-        uint64_t calls;
-} OpenLoop;
-
-static OpenLoop *open_loop_current;   /* the reply callbacks' context (one per process) */
-
-static int on_authorize_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
-        OpenLoop *o = open_loop_current;
-        size_t i = (size_t) (uintptr_t) userdata;
-        const char *result, *reason, *actor, *token_id;
-        uint64_t now = now_ns();
-        int r;
-
-        if (sd_bus_message_is_method_error(reply, NULL))
-                client_die(o->client, "Authorize failed: %s: %s", sd_bus_message_get_error(reply)->name,
-                           sd_bus_message_get_error(reply)->message ?: "");
-        r = sd_bus_message_read(reply, "ssss", &result, &reason, &actor, &token_id);
-        if (r < 0)
-                client_die(o->client, "cannot read the Authorize reply: %s", strerror(-r));
-        if (!streq(result, "allowed"))
-                client_die(o->client, "Authorize answered '%s' (%s), expected 'allowed'", result, reason);
-        o->n_done++;
-        if (o->due[i] >= o->measure_ns) {
-                record(o->client, now - o->due[i]);
-                o->calls++;
-                o->last_done = now;
-        }
-        return 0;
-}
-
-static void authorize_open_loop(Client *c, const Go *go, Report *rep) {
-        uint64_t interval = 1000000000ULL / go->arg, next = go->start_ns;
-        OpenLoop o = {
-                .client = c,
-                .max_calls = (size_t) ((go->stop_ns - go->start_ns) / interval) + 2,
-                .measure_ns = go->measure_ns,
-        };
-        int r;
-
-        o.due = calloc(o.max_calls, sizeof *o.due);
-        if (!o.due)
-                client_die(c, "out of memory");
-        open_loop_current = &o;
-        sleep_until(go->start_ns);
-        for (;;) {
-                uint64_t now = now_ns();
-
-                /* dbus-daemon refuses more than max_replies_per_connection (128 by default)
-                 * pending calls: beyond OUTSTANDING_MAX, calls wait here, their latency still
-                 * counted from when they were due. */
-                while (next <= now && next < go->stop_ns && o.n_sent < o.max_calls &&
-                       o.n_sent - o.n_done < OUTSTANDING_MAX) {
-                        o.due[o.n_sent] = next;
-                        if (next >= go->measure_ns && o.first_due == 0)
-                                o.first_due = next;
-                        r = sd_bus_call_method_async(c->bus, NULL, PKGTOKEN_BUS_NAME, PKGTOKEN_OBJECT_PATH,
-                                                     PKGTOKEN_MANAGER_IFACE, "Authorize", on_authorize_reply,
-                                                     (void *) (uintptr_t) o.n_sent, "sssa{sv}", c->token,
-                                                     BENCH_PACKAGE, "read", 1, "remote", "s", REMOTE);
-                        if (r < 0)
-                                client_die(c, "cannot send an Authorize call: %s", strerror(-r));
-                        o.n_sent++;
-                        next += interval;
-                }
-                do {
-                        r = sd_bus_process(c->bus, NULL);
-                        if (r < 0)
-                                client_die(c, "bus: %s", strerror(-r));
-                } while (r > 0);
-                if (next >= go->stop_ns && o.n_done == o.n_sent)
-                        break;
-                if (next < go->stop_ns && o.n_sent - o.n_done < OUTSTANDING_MAX) {
-                        now = now_ns();
-                        if (next > now) {
-                                r = sd_bus_wait(c->bus, (next - now) / 1000);
-                                if (r < 0)
-                                        client_die(c, "bus: %s", strerror(-r));
-                        }
-                } else if (now_ns() > go->stop_ns + CALL_TIMEOUT_USEC * 1000ULL) {
-                        client_die(c, "%zu Authorize calls unanswered", o.n_sent - o.n_done);
-                } else {
-                        r = sd_bus_wait(c->bus, 100000);
-                        if (r < 0)
-                                client_die(c, "bus: %s", strerror(-r));
-                }
-        }
-        open_loop_current = NULL;
-        free(o.due);
-        rep->calls = o.calls;
-        rep->elapsed_ns = o.calls > 0 ? (o.last_done > o.first_due ? o.last_done - o.first_due : 1) : 0;
-}
-
-static void authenticate(Client *c, const char *account, const char *otp, const char *expect) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        const char *result, *reason;
-        int r;
-
-        CALL(c, account, &reply, "Authenticate", "sssa{sv}", account, PASSWORD, otp, 1, "remote", "s", REMOTE);
-        r = sd_bus_message_read(reply, "ss", &result, &reason);
-        if (r < 0)
-                client_die(c, "cannot read the Authenticate reply: %s", strerror(-r));
-        if (streq(result, "rate-limited") || streq(result, "locked"))
-                client_die(c, "Authenticate(%s) answered '%s' (%s): the bench must never reach a limit; "
-                           "run pkgtokend with LockoutThreshold=1000 and TokenGuessLimit=1000000 (run.sh does)",
-                           account, result, reason);
-        if (!streq(result, expect))
-                client_die(c, "Authenticate(%s%s) answered '%s' (%s), expected '%s'", account,
-                           isempty(otp) ? "" : " + OTP", result, reason, expect);
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* TOTP                                                                                       */
-
-static time_t realtime_sec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return ts.tv_sec;
-}
-
-static void totp_code(const Client *c, const OtpAccount *a, uint64_t counter, char out[static OTP_DIGITS + 1]) {
-        int r = oath_totp_generate2(a->secret, a->secret_size, (time_t) (counter * OTP_STEP), OTP_STEP, 0,
-                                    OTP_DIGITS, 0, out);
-        if (r != OATH_OK)
-                client_die(c, "oath_totp_generate2: %s", oath_strerror(r));
-}
-
-/* The next counter of a that pkgtokend will take now (above the last one it accepted and
- * within the window, the previous step only while enough of the current one remains), or 0
- * when a has none left in this step. */
-static uint64_t otp_next_counter(const Client *c, const OtpAccount *a) {
-        time_t now = realtime_sec();
-        uint64_t cur = (uint64_t) now / OTP_STEP, remaining = OTP_STEP - (uint64_t) now % OTP_STEP;
-        uint64_t lowest = remaining > OTP_SAFE_SECONDS ? cur - 1 : cur;
-        uint64_t next = a->last_counter + 1;
-        char code[OTP_DIGITS + 1], other[OTP_DIGITS + 1];
-
-        if (next < lowest)
-                next = lowest;
-        if (next > cur + 1)
-                return 0;
-        /* pkgtokend takes the first step of its window whose code matches: leave the account
-         * alone for now when the code happens to equal another nearby step's (one in 10^5 or
-         * so), which pkgtokend could take for a replay or store as another counter. */
-        totp_code(c, a, next, code);
-        for (uint64_t k = cur - 2; k <= cur + 2; k++) {
-                if (k == next)
-                        continue;
-                totp_code(c, a, k, other);
-                if (streq(code, other))
-                        return 0;
-        }
-        return next;
-}
-
-static void otp_enroll(Client *c, OtpAccount *a) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *r1 = NULL, *r2 = NULL, *r3 = NULL, *r4 = NULL;
-        const char *uri, *p, *end;
-        char code[OTP_DIGITS + 1];
-        _cleanup_free_ char *b32 = NULL;
-        uint64_t counter;
-        int r;
-
-        CALL(c, a->name, &r1, "CreateAccount", "sssa{sv}", a->name, EMAIL, "human", 0);
-        CALL(c, a->name, &r2, "SetPassword", "ssa{sv}", a->name, PASSWORD, 0);
-        CALL(c, a->name, &r3, "EnrollTOTP", "sa{sv}", a->name, 0);
-        r = sd_bus_message_read(r3, "s", &uri);
-        if (r < 0)
-                client_die(c, "cannot read the EnrollTOTP reply: %s", strerror(-r));
-        p = strstr(uri, "?secret=");
-        if (!p)
-                p = strstr(uri, "&secret=");
-        if (!p)
-                client_die(c, "EnrollTOTP returned a URI without a secret");
-        p += strlen("?secret=");
-        end = p + strcspn(p, "&");
-        b32 = strndup(p, (size_t) (end - p));
-        if (!b32)
-                client_die(c, "out of memory");
-        r = oath_base32_decode(b32, strlen(b32), &a->secret, &a->secret_size);
-        explicit_bzero(b32, strlen(b32));
-        if (r != OATH_OK)
-                client_die(c, "cannot decode the TOTP secret: %s", oath_strerror(r));
-
-        /* pkgtokend has accepted no counter of this account yet: any in the window will do
-         * (counter 0 means a collision, see otp_next_counter(): try a later one). */
-        for (int i = 0; i < 3 && (counter = otp_next_counter(c, a)) == 0; i++)
-                a->last_counter = a->last_counter ? a->last_counter + 1 : (uint64_t) realtime_sec() / OTP_STEP - 1;
-        if (counter == 0)
-                client_die(c, "no usable TOTP counter for a new account");
-        totp_code(c, a, counter, code);
-        CALL(c, a->name, &r4, "ConfirmTOTP", "sssa{sv}", a->name, code, "auth-only", 0);
-        a->last_counter = counter;
-}
-
-static void login_otp(Client *c) {
-        char code[OTP_DIGITS + 1];
-
-        if (c->n_otp == 0)
-                client_die(c, "no accounts with 2FA");
-        for (size_t tried = 0; tried < c->n_otp; tried++) {
-                OtpAccount *a = &c->otp[c->next_otp];
-                uint64_t counter = otp_next_counter(c, a);
-
-                if (counter == 0) {
-                        c->next_otp = (c->next_otp + 1) % c->n_otp;
-                        continue;
-                }
-                totp_code(c, a, counter, code);
-                authenticate(c, a->name, code, "ok");
-                a->last_counter = counter;
-                return;
-        }
-        client_die(c, "all %zu accounts with 2FA have used the codes of this step: the pool is too small "
-                   "for this rate (a bug in its sizing)", c->n_otp);
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* The client processes                                                                       */
-
-static void one_call(Client *c, Kind kind) {
-        char name[48];
-
-        switch (kind) {
-        case KIND_AUTHORIZE:
-                authorize(c);
-                break;
-        case KIND_LOGIN_PW:
-                authenticate(c, c->pw_account, "", "ok");
-                break;
-        case KIND_LOGIN_UNKNOWN:
-                snprintf(name, sizeof name, "blnone%ux%u", c->index, c->next_unknown);
-                c->next_unknown = (c->next_unknown + 1) % UNKNOWN_NAMES;
-                authenticate(c, name, "", "bad-credentials");
-                break;
-        case KIND_LOGIN_OTP:
-                login_otp(c);
-                break;
-        default:
-                break;
-        }
-}
-
-static void write_all(const Client *c, int fd, const void *p, size_t n) {
-        const uint8_t *b = p;
-        while (n > 0) {
-                ssize_t k = write(fd, b, n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        client_die(c, "cannot report: %m");
-                }
-                b += k;
-                n -= (size_t) k;
-        }
-}
-
-static bool read_full(int fd, void *p, size_t n) {
-        uint8_t *b = p;
-        while (n > 0) {
-                ssize_t k = read(fd, b, n);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        return false;
-                b += k;
-                n -= (size_t) k;
-        }
-        return true;
-}
-
-static void record(Client *c, uint64_t d) {
-        if (c->n_samples == c->max_samples) {
-                c->max_samples = c->max_samples ? c->max_samples * 2 : 65536;
-                c->samples = realloc(c->samples, c->max_samples * sizeof *c->samples);
-                if (!c->samples)
-                        client_die(c, "out of memory");
-        }
-        c->samples[c->n_samples++] = d > UINT32_MAX ? UINT32_MAX : (uint32_t) d;
-}
-
-static void client_setup(Client *c, const char *address, uint64_t warmup_ns) {
-        uint64_t start;
-
-        c->bus = bus_connect(address);
-        if (c->latency) {
-                /* Warm up, then wait until the first use's last-used write (at most 1 s later)
-                 * is done: no call slower than SLOW_CALL_NS for SETTLE_NS. */
-                uint64_t calm_since, t0;
-                start = now_ns();
-                while (now_ns() - start < warmup_ns)
-                        authorize(c);
-                calm_since = t0 = now_ns();
-                for (;;) {
-                        uint64_t before = now_ns(), after;
-                        authorize(c);
-                        after = now_ns();
-                        if (after - before > SLOW_CALL_NS)
-                                calm_since = after;
-                        if (after - calm_since >= SETTLE_NS || after - t0 > SETTLE_MAX_NS)
-                                break;
-                }
-                return;
-        }
-
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *r1 = NULL, *r2 = NULL;
-        snprintf(c->pw_account, sizeof c->pw_account, "blpw%u", c->index);
-        CALL(c, c->pw_account, &r1, "CreateAccount", "sssa{sv}", c->pw_account, EMAIL, "human", 0);
-        CALL(c, c->pw_account, &r2, "SetPassword", "ssa{sv}", c->pw_account, PASSWORD, 0);
-        start = now_ns();
-        do {
-                one_call(c, KIND_LOGIN_PW);
-                one_call(c, KIND_LOGIN_UNKNOWN);
-        } while (now_ns() - start < warmup_ns);
-}
-
-static void client_setup_otp(Client *c, unsigned n) {
-        OtpAccount *l = realloc(c->otp, (c->n_otp + n) * sizeof *l);
-        if (!l)
-                client_die(c, "out of memory");
-        c->otp = l;
-        for (unsigned i = 0; i < n; i++) {
-                OtpAccount *a = &c->otp[c->n_otp];
-                *a = (OtpAccount) {};
-                snprintf(a->name, sizeof a->name, "blotp%ux%zu", c->index, c->n_otp);
-                otp_enroll(c, a);
-                c->n_otp++;
-        }
-}
-
-static _Noreturn void client_main(Client *c, const char *address, uint64_t warmup_ns, int go_fd, int report_fd) {
-        (void) prctl(PR_SET_PDEATHSIG, SIGTERM);   /* die with the driver, whatever happens to it */
-
-        for (;;) {
-                Report rep = {};
-                uint64_t t = 0, first = 0, cpu0;
-                Go go;
-
-                if (!read_full(go_fd, &go, sizeof go))
-                        break;   /* no more slices */
-                c->n_samples = 0;
-                cpu0 = cpu_ns();
-
-                switch (go.kind) {
-                case KIND_SETUP:
-                        client_setup(c, address, warmup_ns);
-                        break;
-                case KIND_SETUP_OTP:
-                        first = now_ns();
-                        client_setup_otp(c, go.arg);
-                        rep.calls = go.arg;
-                        rep.elapsed_ns = now_ns() - first;
-                        break;
-                case KIND_IDLE:
-                        break;
-                case KIND_AUTHORIZE:
-                        if (go.arg > 0) {
-                                authorize_open_loop(c, &go, &rep);
-                                break;
-                        }
-                        /* Closed loop: calls that begin in [measure, stop); the rate over their span. */
-                        sleep_until(go.start_ns);
-                        t = now_ns();
-                        while (t < go.stop_ns) {
-                                uint64_t before = t;
-                                one_call(c, (Kind) go.kind);
-                                t = now_ns();
-                                if (before < go.measure_ns)
-                                        continue;
-                                if (rep.calls == 0)
-                                        first = before;
-                                rep.calls++;
-                                record(c, t - before);
-                        }
-                        rep.elapsed_ns = rep.calls > 0 ? t - first : 0;
-                        break;
-                default:
-                        /* Logins take tens of ms, a few per client and slice: count those that
-                         * end in [measure, stop), over that window, so that the calls in flight
-                         * at either edge bias nothing. */
-                        sleep_until(go.start_ns);
-                        t = now_ns();
-                        while (t < go.stop_ns) {
-                                uint64_t before = t;
-                                one_call(c, (Kind) go.kind);
-                                t = now_ns();
-                                if (t < go.measure_ns || t >= go.stop_ns)
-                                        continue;
-                                rep.calls++;
-                                record(c, t - before);
-                        }
-                        rep.elapsed_ns = go.stop_ns - go.measure_ns;
-                        break;
-                }
-                rep.n_samples = c->n_samples;
-                rep.cpu_ns = cpu_ns() - cpu0;
-                write_all(c, report_fd, &rep, sizeof rep);
-                write_all(c, report_fd, c->samples, c->n_samples * sizeof *c->samples);
-        }
-        sd_bus_flush_close_unref(c->bus);
-        _exit(EXIT_SUCCESS);
-}
+const char *program = "bench-login";
 
 /* ------------------------------------------------------------------------------------------ */
 /* The driver                                                                                 */
-
-static pid_t children[CLIENTS_MAX + 1];
-static unsigned n_children;
-
-static void stop_children(void) {
-        for (unsigned i = 0; i < n_children; i++)
-                if (children[i] > 0)
-                        (void) kill(children[i], SIGTERM);
-        for (unsigned i = 0; i < n_children; i++)
-                if (children[i] > 0) {
-                        while (waitpid(children[i], NULL, 0) < 0 && errno == EINTR)
-                                ;
-                        children[i] = 0;
-                }
-}
-
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void fail(const char *fmt, ...) {
-        va_list ap;
-
-        fprintf(stderr, "%s: ", program);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-        stop_children();
-        exit(EXIT_FAILURE);
-}
 
 /* Reads exactly n bytes from a client, bounded in time; a client that exits first failed
  * (its own message is on stderr already). */
@@ -729,123 +116,22 @@ static void read_report(int fd, unsigned client, void *p, size_t n) {
                 int q;
 
                 if (now_ns() > until)
-                        fail("client %u did not report within %d s", client, RESULT_TIMEOUT_MS / 1000);
+                        die("client %u did not report within %d s", client, RESULT_TIMEOUT_MS / 1000);
                 q = poll(&pfd, 1, 1000);
                 if (q < 0 && errno != EINTR)
-                        fail("poll: %m");
+                        die("poll: %m");
                 if (q <= 0)
                         continue;
                 k = read(fd, b, n);
                 if (k < 0 && errno == EINTR)
                         continue;
                 if (k == 0)
-                        fail("client %u exited early", client);
+                        die("client %u exited early", client);
                 if (k < 0)
-                        fail("reading from client %u: %m", client);
+                        die("reading from client %u: %m", client);
                 b += k;
                 n -= (size_t) k;
         }
-}
-
-/* Scheduler statistics of a process, summed over its threads: CPU time and time runnable but
- * waiting for a CPU, in ns, for the thread whose id is the PID (pkgtokend's event loop) and
- * for the others.  Zeros for pid 0. */
-typedef struct Sched {
-        double main_run, main_wait, other_run, other_wait;
-} Sched;
-
-static Sched sched_read(pid_t pid) {
-        Sched s = {};
-        char path[64];
-        DIR *d;
-        struct dirent *de;
-
-        if (pid <= 0)
-                return s;
-        snprintf(path, sizeof path, "/proc/%d/task", (int) pid);
-        d = opendir(path);
-        if (!d)
-                fail("cannot open %s: %m", path);
-        while ((de = readdir(d))) {
-                char p[320];
-                unsigned long long run, wait;
-                FILE *f;
-                int ok;
-
-                if (de->d_name[0] == '.')
-                        continue;
-                snprintf(p, sizeof p, "/proc/%d/task/%s/schedstat", (int) pid, de->d_name);
-                f = fopen(p, "re");
-                if (!f)
-                        continue;   /* a thread that just ended */
-                ok = fscanf(f, "%llu %llu", &run, &wait) == 2;
-                fclose(f);
-                if (!ok)
-                        continue;
-                if (atoi(de->d_name) == pid) {
-                        s.main_run += (double) run;
-                        s.main_wait += (double) wait;
-                } else {
-                        s.other_run += (double) run;
-                        s.other_wait += (double) wait;
-                }
-        }
-        closedir(d);
-        return s;
-}
-
-/* CPU time of the whole machine in ns, from /proc/stat: idle (with iowait) and stolen by
- * the hypervisor.  Busy time is the rest of the wall time of all CPUs: /proc/stat's user and
- * system are sampled at timer ticks, which an idle CPU (NO_HZ) does not take, so that they
- * overstate short bursts of work; its idle time is measured. */
-typedef struct Machine {
-        double idle, steal;
-} Machine;
-
-static Machine machine_read(void) {
-        unsigned long long user, nice, system, idle, iowait, irq, softirq, steal;
-        Machine m = {};
-        FILE *f = fopen("/proc/stat", "re");
-        double tick = 1e9 / (double) sysconf(_SC_CLK_TCK);
-
-        if (!f)
-                fail("cannot open /proc/stat: %m");
-        if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &user, &nice, &system, &idle, &iowait, &irq,
-                   &softirq, &steal) != 8)
-                fail("cannot parse /proc/stat");
-        fclose(f);
-        m.idle = (double) (idle + iowait) * tick;
-        m.steal = (double) steal * tick;
-        return m;
-}
-
-static Sched sched_diff(Sched a, Sched b) {
-        return (Sched) { b.main_run - a.main_run, b.main_wait - a.main_wait,
-                         b.other_run - a.other_run, b.other_wait - a.other_wait };
-}
-
-static int compare_u32(const void *a, const void *b) {
-        uint32_t x = *(const uint32_t *) a, y = *(const uint32_t *) b;
-        return (x > y) - (x < y);
-}
-
-static int compare_double(const void *a, const void *b) {
-        double x = *(const double *) a, y = *(const double *) b;
-        return (x > y) - (x < y);
-}
-
-static double percentile(uint32_t *v, size_t n, double p) {
-        if (n == 0)
-                return 0;
-        size_t i = (size_t) (p * (double) (n - 1) + 0.5);
-        return (double) v[i];
-}
-
-static pid_t getenv_pid(const char *name) {
-        const char *e = getenv(name);
-        if (isempty(e))
-                return 0;
-        return (pid_t) parse_ulong(e, name, 1, INT32_MAX);
 }
 
 /* A measured mode: which clients do what. */
@@ -889,14 +175,14 @@ static void run_slice(Driver *d, const Go *gos, SliceOut *out) {
 
         for (unsigned i = 0; i <= d->n_clients; i++)
                 if (write(d->go[i], &gos[i], sizeof gos[i]) != (ssize_t) sizeof gos[i])
-                        fail("cannot start client %u: %m", i);
+                        die("cannot start client %u: %m", i);
         for (unsigned i = 0; i <= d->n_clients; i++) {
                 read_report(d->report[i], i, &out->rep[i], sizeof out->rep[i]);
                 if (out->rep[i].n_samples > 100000000)
-                        fail("client %u: bad report", i);
+                        die("client %u: bad report", i);
                 out->samples[i] = malloc(out->rep[i].n_samples * sizeof(uint32_t) + 1);
                 if (!out->samples[i])
-                        fail("out of memory");
+                        die("out of memory");
                 read_report(d->report[i], i, out->samples[i], out->rep[i].n_samples * sizeof(uint32_t));
         }
         out->wall_ns = (double) (now_ns() - t0);
@@ -918,37 +204,6 @@ static void slice_out_free(Driver *d, SliceOut *out) {
                 free(out->samples[i]);
                 out->samples[i] = NULL;
         }
-}
-
-static void append_samples(uint32_t **v, size_t *n, const uint32_t *add, size_t k) {
-        *v = realloc(*v, (*n + k) * sizeof **v + 1);
-        if (!*v)
-                fail("out of memory");
-        memcpy(*v + *n, add, k * sizeof **v);
-        *n += k;
-}
-
-/* The setup: one service account, a package it maintains and a read-only token for it. */
-static char *make_token(const char *address) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *r1 = NULL, *r2 = NULL, *r3 = NULL;
-        Client c = { .latency = true, .index = 0 };
-        const char *id, *secret;
-        char *ret;
-        int r;
-
-        c.bus = bus_connect(address);
-        CALL(&c, SVC_ACCOUNT, &r1, "CreateAccount", "sssa{sv}", SVC_ACCOUNT, EMAIL, "service", 0);
-        CALL(&c, BENCH_PACKAGE, &r2, "CreatePackage", "ssas", BENCH_PACKAGE, "none", 1, SVC_ACCOUNT);
-        CALL(&c, SVC_ACCOUNT, &r3, "CreateToken", "ssasstasa{sv}", SVC_ACCOUNT, "read-only", 1, BENCH_PACKAGE,
-             "bench-login", (uint64_t) 0, 0, 0);
-        r = sd_bus_message_read(r3, "ss", &id, &secret);
-        if (r < 0)
-                die("cannot read the CreateToken reply: %s", strerror(-r));
-        ret = strdup(secret);
-        if (!ret)
-                die("out of memory");
-        sd_bus_flush_close_unref(c.bus);
-        return ret;
 }
 
 static int do_run(int argc, char *argv[]) {
@@ -978,11 +233,9 @@ static int do_run(int argc, char *argv[]) {
                 }
         }
         clients = (unsigned) parse_ulong(argv[4], "client count", 1, CLIENTS_MAX);
-        e = getenv("BENCH_WARMUP_MS");
-        warmup_ns = (e ? parse_ulong(e, "BENCH_WARMUP_MS", 0, 600000) : 300) * 1000000ULL;
-        e = getenv("BENCH_LOGIN_AUTHZ_RATE");
-        authz_target = e ? (unsigned) parse_ulong(e, "BENCH_LOGIN_AUTHZ_RATE", 0, 100000) : AUTHZ_RATE_DEFAULT;
-        slice_ns = (uint64_t) seconds * 1000000000ULL / rounds;
+        warmup_ns = getenv_ulong("BENCH_WARMUP_MS", 0, 600000, 300) * NSEC_PER_MSEC;
+        authz_target = (unsigned) getenv_ulong("BENCH_LOGIN_AUTHZ_RATE", 0, 100000, AUTHZ_RATE_DEFAULT);
+        slice_ns = (uint64_t) seconds * NSEC_PER_SEC / rounds;
         d.daemon_pid = getenv_pid("BENCH_DAEMON_PID");
         d.bus_pid = getenv_pid("BENCH_BUS_PID");
 
@@ -1025,27 +278,20 @@ static int do_run(int argc, char *argv[]) {
         signal(SIGPIPE, SIG_IGN);
         token = make_token(address);
 
-        fflush(NULL);
         for (unsigned i = 0; i <= n_login; i++) {
                 int g[2], rep[2];
-                pid_t pid;
 
                 if (pipe2(g, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0)
-                        fail("pipe: %m");
-                pid = fork();
-                if (pid < 0)
-                        fail("fork: %m");
-                if (pid == 0) {
-                        Client c = { .index = i, .latency = i == n_login, .token = token };
+                        die("pipe: %m");
+                if (fork_client("%s client %u", i == n_login ? "latency" : "login", i) == 0) {
                         close(g[1]);
                         close(rep[0]);
                         for (unsigned j = 0; j < i; j++) {
                                 close(d.go[j]);
                                 close(d.report[j]);
                         }
-                        client_main(&c, address, warmup_ns, g[0], rep[1]);
+                        client_main(i, i == n_login, token, address, warmup_ns, g[0], rep[1]);
                 }
-                children[n_children++] = pid;
                 close(g[0]);
                 close(rep[1]);
                 d.go[i] = g[1];
@@ -1078,7 +324,7 @@ static int do_run(int argc, char *argv[]) {
                                 calibrate_rate += (double) out.rep[i].calls * 1e9 / (double) out.rep[i].elapsed_ns;
                 slice_out_free(&d, &out);
                 if (calibrate_rate <= 0)
-                        fail("no password login completed in the calibration second");
+                        die("no password login completed in the calibration second");
                 printf("calibrate rate=%.1f\n", calibrate_rate);
         }
 
@@ -1089,8 +335,8 @@ static int do_run(int argc, char *argv[]) {
                 unsigned per_client = (unsigned) (need / clients) + 2;
                 uint64_t t = now_ns();
                 if ((uint64_t) per_client * clients > OTP_POOL_MAX)
-                        fail("a pool of %u accounts with 2FA would be needed; shorten BENCH_LOGIN_SECONDS",
-                             per_client * clients);
+                        die("a pool of %u accounts with 2FA would be needed; shorten BENCH_LOGIN_SECONDS",
+                            per_client * clients);
                 for (unsigned i = 0; i <= n_login; i++)
                         gos[i] = (Go) { .kind = i < clients ? KIND_SETUP_OTP : KIND_IDLE, .arg = per_client };
                 run_slice(&d, gos, &out);
@@ -1127,22 +373,22 @@ static int do_run(int argc, char *argv[]) {
                                         continue;
                                 if (i == n_login) {
                                         if (x->calls == 0)
-                                                fail("the latency client made no call in a slice of %s", mode->name);
+                                                die("the latency client made no call in a slice of %s", mode->name);
                                         st->authz_rate += rate / rounds;
                                         st->authz_calls += x->calls;
-                                        qsort(out.samples[i], x->n_samples, sizeof(uint32_t), compare_u32);
-                                        st->p50_round[r] = percentile(out.samples[i], x->n_samples, 0.50);
-                                        st->p99_round[r] = percentile(out.samples[i], x->n_samples, 0.99);
-                                        append_samples(&st->authz, &st->n_authz, out.samples[i], x->n_samples);
+                                        samples_sort(out.samples[i], x->n_samples);
+                                        st->p50_round[r] = samples_percentile(out.samples[i], x->n_samples, 0.50);
+                                        st->p99_round[r] = samples_percentile(out.samples[i], x->n_samples, 0.99);
+                                        samples_append(&st->authz, &st->n_authz, out.samples[i], x->n_samples);
                                 } else {
                                         st->login_rate += rate / rounds;
                                         st->login_calls += x->calls;
                                         login_calls += x->calls;
-                                        append_samples(&st->login, &st->n_login, out.samples[i], x->n_samples);
+                                        samples_append(&st->login, &st->n_login, out.samples[i], x->n_samples);
                                 }
                         }
                         if (mode->logins > 0 && login_calls == 0)
-                                fail("no login was answered in a slice of %s", mode->name);
+                                die("no login was answered in a slice of %s", mode->name);
                         st->daemon.main_run += out.daemon.main_run;
                         st->daemon.main_wait += out.daemon.main_wait;
                         st->daemon.other_run += out.daemon.other_run;
@@ -1158,48 +404,33 @@ static int do_run(int argc, char *argv[]) {
                 close(d.go[i]);
                 close(d.report[i]);
         }
-        for (unsigned i = 0; i < n_children; i++) {
-                int status;
-                while (waitpid(children[i], &status, 0) < 0 && errno == EINTR)
-                        ;
-                children[i] = 0;
-                if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-                        fail("client %u exited abnormally after reporting", i);
-        }
+        clients_reap();
 
         for (unsigned m = 0; m < n_modes; m++) {
                 Stats *st = &stats[m];
-                double r50min = 0, r50max = 0, r99min = 0, r99max = 0, r99[ROUNDS_MAX], r99med = 0;
+                double r50min = 0, r50max = 0, r99min = 0, r99max = 0, r50[ROUNDS_MAX], r99[ROUNDS_MAX], r99med = 0;
 
-                qsort(st->authz, st->n_authz, sizeof(uint32_t), compare_u32);
-                qsort(st->login, st->n_login, sizeof(uint32_t), compare_u32);
-                if (modes[m].latency)
-                        for (unsigned r = 0; r < rounds; r++) {
-                                double a = st->p50_round[r] / stats[0].p50_round[r];
-                                double b = st->p99_round[r] / stats[0].p99_round[r];
-                                r99[r] = b;
-                                if (r == 0 || a < r50min)
-                                        r50min = a;
-                                if (r == 0 || a > r50max)
-                                        r50max = a;
-                                if (r == 0 || b < r99min)
-                                        r99min = b;
-                                if (r == 0 || b > r99max)
-                                        r99max = b;
-                        }
+                samples_sort(st->authz, st->n_authz);
+                samples_sort(st->login, st->n_login);
                 if (modes[m].latency) {
-                        qsort(r99, rounds, sizeof r99[0], compare_double);
-                        r99med = rounds % 2 ? r99[rounds / 2] : (r99[rounds / 2 - 1] + r99[rounds / 2]) / 2;
+                        /* Per round, against idle in the same round. */
+                        for (unsigned r = 0; r < rounds; r++) {
+                                r50[r] = st->p50_round[r] / stats[0].p50_round[r];
+                                r99[r] = st->p99_round[r] / stats[0].p99_round[r];
+                        }
+                        min_max(r50, rounds, &r50min, &r50max);
+                        min_max(r99, rounds, &r99min, &r99max);
+                        r99med = median(r99, rounds);
                 }
                 printf("mode=%s login_clients=%u authz_target=%u authz_calls=%" PRIu64 " authz_rate=%.0f p50_us=%.1f p90_us=%.1f "
                        "p99_us=%.1f p999_us=%.1f max_us=%.1f p50_ratio_min=%.3f p50_ratio_max=%.3f p99_ratio_min=%.3f "
                        "p99_ratio_max=%.3f p99_ratio_median=%.3f login_calls=%" PRIu64 " login_rate=%.1f login_p50_ms=%.1f login_p99_ms=%.1f",
                        modes[m].name, modes[m].logins, authz_target, st->authz_calls, st->authz_rate,
-                       percentile(st->authz, st->n_authz, 0.50) / 1e3, percentile(st->authz, st->n_authz, 0.90) / 1e3,
-                       percentile(st->authz, st->n_authz, 0.99) / 1e3, percentile(st->authz, st->n_authz, 0.999) / 1e3,
+                       samples_percentile(st->authz, st->n_authz, 0.50) / 1e3, samples_percentile(st->authz, st->n_authz, 0.90) / 1e3,
+                       samples_percentile(st->authz, st->n_authz, 0.99) / 1e3, samples_percentile(st->authz, st->n_authz, 0.999) / 1e3,
                        st->n_authz ? st->authz[st->n_authz - 1] / 1e3 : 0.0,
                        r50min, r50max, r99min, r99max, r99med, st->login_calls, st->login_rate,
-                       percentile(st->login, st->n_login, 0.50) / 1e6, percentile(st->login, st->n_login, 0.99) / 1e6);
+                       samples_percentile(st->login, st->n_login, 0.50) / 1e6, samples_percentile(st->login, st->n_login, 0.99) / 1e6);
                 if (d.daemon_pid > 0)
                         printf(" main_cpu_pct=%.1f main_wait_pct=%.1f workers_cpu_pct=%.1f",
                                100 * st->daemon.main_run / st->wall_ns, 100 * st->daemon.main_wait / st->wall_ns,

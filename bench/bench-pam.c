@@ -47,17 +47,14 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <security/pam_appl.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "bench-util.h"
 
 #define CLIENTS_MAX       64
 #define ROUNDS_MAX        100
@@ -70,46 +67,7 @@
 #define BENCH_REQUEST     "REQUEST=GET /bench-pkg/-/bench-pkg-1.0.0.tgz HTTP/1.1"
 #define BENCH_HOST        "HOST=127.0.0.1"
 
-static const char *program = "bench-pam";
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...) {
-        va_list ap;
-
-        fprintf(stderr, "%s: ", program);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-        exit(EXIT_FAILURE);
-}
-
-static uint64_t clock_ns(clockid_t id) {
-        struct timespec ts;
-        clock_gettime(id, &ts);
-        return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
-}
-
-static uint64_t now_ns(void) {
-        return clock_ns(CLOCK_MONOTONIC);
-}
-
-static void sleep_until(uint64_t t) {
-        struct timespec ts = { .tv_sec = (time_t) (t / 1000000000ULL), .tv_nsec = (long) (t % 1000000000ULL) };
-        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-                ;
-}
-
-static unsigned long parse_ulong(const char *s, const char *what, unsigned long min, unsigned long max) {
-        char *end;
-        unsigned long v;
-
-        errno = 0;
-        v = strtoul(s, &end, 10);
-        if (errno != 0 || end == s || *end != 0 || v < min || v > max || s[0] == '-')
-                die("invalid %s '%s' (expected %lu..%lu)", what, s, min, max);
-        return v;
-}
+const char *program = "bench-pam";
 
 /* ------------------------------------------------------------------------------------------ */
 /* HOTP (RFC 4226): HMAC-SHA1, dynamic truncation, 6 digits                                   */
@@ -191,37 +149,45 @@ typedef struct Conv {
         char message[256];            /* the last error or info message, for a failure report */
 } Conv;
 
+/* The answer to one message: the secret to the hidden prompt, the user name to the echoed one;
+ * an error or info message is kept for the failure report. */
+static int answer(Conv *c, const struct pam_message *m, char **ret) {
+        const char *text;
+
+        switch (m->msg_style) {
+        case PAM_PROMPT_ECHO_OFF:
+                text = c->secret;
+                break;
+        case PAM_PROMPT_ECHO_ON:
+                text = c->user;
+                break;
+        case PAM_ERROR_MSG:
+        case PAM_TEXT_INFO:
+                snprintf(c->message, sizeof c->message, "%s", m->msg ?: "");
+                return PAM_SUCCESS;
+        default:
+                return PAM_CONV_ERR;
+        }
+        *ret = strdup(text);
+        return *ret ? PAM_SUCCESS : PAM_BUF_ERR;
+}
+
 static int conversation(int n, const struct pam_message **msg, struct pam_response **resp, void *data) {
-        Conv *c = data;
         struct pam_response *r;
+        int k = PAM_SUCCESS;
 
         if (n <= 0 || n > PAM_MAX_NUM_MSG)
                 return PAM_CONV_ERR;
         r = calloc((size_t) n, sizeof *r);
         if (!r)
                 return PAM_BUF_ERR;
-        for (int i = 0; i < n; i++) {
-                switch (msg[i]->msg_style) {
-                case PAM_PROMPT_ECHO_OFF:
-                        r[i].resp = strdup(c->secret);
-                        break;
-                case PAM_PROMPT_ECHO_ON:
-                        r[i].resp = strdup(c->user);
-                        break;
-                case PAM_ERROR_MSG:
-                case PAM_TEXT_INFO:
-                        snprintf(c->message, sizeof c->message, "%s", msg[i]->msg ? msg[i]->msg : "");
-                        continue;
-                default:
-                        free(r);
-                        return PAM_CONV_ERR;
-                }
-                if (!r[i].resp) {
-                        for (int j = 0; j < i; j++)
-                                free(r[j].resp);
-                        free(r);
-                        return PAM_BUF_ERR;
-                }
+        for (int i = 0; i < n && k == PAM_SUCCESS; i++)
+                k = answer(data, msg[i], &r[i].resp);
+        if (k != PAM_SUCCESS) {
+                for (int i = 0; i < n; i++)
+                        free(r[i].resp);
+                free(r);
+                return k;
         }
         *resp = r;
         return PAM_SUCCESS;
@@ -302,7 +268,6 @@ static void client_slice(const Stack *s, unsigned index, uint64_t counter, uint6
         bool measuring = false;
         Conv conv;
 
-        (void) prctl(PR_SET_PDEATHSIG, SIGTERM);
         service_name(s->kind, index, service, sizeof service);
         if (s->kind == KIND_OATH)
                 snprintf(user, sizeof user, "oath%u", index);
@@ -320,7 +285,7 @@ static void client_slice(const Stack *s, unsigned index, uint64_t counter, uint6
                 if (!measuring && t >= start) {
                         measuring = true;
                         start = t;
-                        cpu0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+                        cpu0 = cpu_ns();
                 }
                 if (t >= end)
                         break;
@@ -330,48 +295,19 @@ static void client_slice(const Stack *s, unsigned index, uint64_t counter, uint6
                 }
                 r = transaction(service, user, secret, &conv, &where);
                 if (r != PAM_SUCCESS) {
-                        fprintf(stderr, "%s: client %u: %s %s for %s after %" PRIu64 " successes: %s%s%s%s\n",
-                                program, index, service, where, user, res.used, pam_strerror(NULL, r),
-                                conv.message[0] ? " (\"" : "", conv.message, conv.message[0] ? "\")" : "");
                         fflush(NULL);   /* whatever the modules printed (pam_oath's debug) */
-                        _exit(EXIT_FAILURE);
+                        die("%s %s for %s after %" PRIu64 " successes: %s%s%s%s", service, where, user, res.used,
+                            pam_strerror(NULL, r), conv.message[0] ? " (\"" : "", conv.message,
+                            conv.message[0] ? "\")" : "");
                 }
                 res.used++;
                 if (measuring)
                         res.calls++;
         }
         res.elapsed_ns = measuring ? t - start : 0;
-        res.cpu_ns = measuring ? clock_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu0 : 0;
-        if (write(fd, &res, sizeof res) != (ssize_t) sizeof res)
-                _exit(EXIT_FAILURE);
+        res.cpu_ns = measuring ? cpu_ns() - cpu0 : 0;
+        write_full(fd, &res, sizeof res);
         _exit(EXIT_SUCCESS);
-}
-
-/* CPU time (user + system) of a process, in ns; 0 when unknown. */
-static uint64_t process_cpu_ns(pid_t pid) {
-        char path[64], buf[1024], *p;
-        unsigned long utime, stime;
-        FILE *f;
-        size_t n;
-
-        if (pid <= 0)
-                return 0;
-        snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
-        f = fopen(path, "re");
-        if (!f)
-                return 0;
-        n = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[n] = 0;
-        p = strrchr(buf, ')');
-        if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
-                return 0;
-        return (uint64_t) (utime + stime) * (1000000000ULL / (uint64_t) sysconf(_SC_CLK_TCK));
-}
-
-static pid_t env_pid(const char *name) {
-        const char *v = getenv(name);
-        return v ? (pid_t) strtol(v, NULL, 10) : 0;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -461,7 +397,7 @@ static int do_run(int argc, char *argv[]) {
         uint64_t oath_counter[CLIENTS_MAX] = {};
         unsigned n_stacks, rounds, clients;
         uint64_t slice_ns;
-        pid_t daemon_pid = env_pid("BENCH_DAEMON_PID"), bus_pid = env_pid("BENCH_BUS_PID");
+        pid_t daemon_pid = getenv_pid("BENCH_DAEMON_PID"), bus_pid = getenv_pid("BENCH_BUS_PID");
 
         if (argc != 7)
                 die("usage: %s run CONFDIR SECONDS ROUNDS CLIENTS STACKS OATH_KEY_HEX TOKEN_FILE", program);
@@ -479,7 +415,6 @@ static int do_run(int argc, char *argv[]) {
                 for (unsigned j = 0; j < n_stacks; j++) {
                         Stack *s = &stacks[(j + r) % n_stacks];
                         SliceResult res[CLIENTS_MAX];
-                        pid_t pids[CLIENTS_MAX];
                         int fds[CLIENTS_MAX][2];
                         uint64_t start, end, d0, b0, calls = 0, elapsed = 0;
 
@@ -489,11 +424,7 @@ static int do_run(int argc, char *argv[]) {
                         for (unsigned i = 0; i < clients; i++) {
                                 if (pipe(fds[i]) < 0)
                                         die("pipe: %m");
-                                fflush(NULL);
-                                pids[i] = fork();
-                                if (pids[i] < 0)
-                                        die("fork: %m");
-                                if (pids[i] == 0) {
+                                if (fork_client("client %u", i) == 0) {
                                         close(fds[i][0]);
                                         client_slice(s, i, oath_counter[i], start, end, fds[i][1]);
                                 }
@@ -503,14 +434,14 @@ static int do_run(int argc, char *argv[]) {
                         d0 = process_cpu_ns(daemon_pid);
                         b0 = process_cpu_ns(bus_pid);
                         for (unsigned i = 0; i < clients; i++) {
-                                int status;
-                                ssize_t k = read(fds[i][0], &res[i], sizeof res[i]);
+                                bool ok = read_full(fds[i][0], &res[i], sizeof res[i]);
                                 close(fds[i][0]);
-                                if (waitpid(pids[i], &status, 0) < 0)
-                                        die("waitpid: %m");
-                                if (k != (ssize_t) sizeof res[i] || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                                if (!ok) {
+                                        clients_reap();   /* says how it ended */
                                         die("%s:%s: client %u failed", kind_names[s->kind], s->warm ? "warm" : "cold", i);
+                                }
                         }
+                        clients_reap();
                         s->daemon_cpu_ns += process_cpu_ns(daemon_pid) - d0;
                         s->bus_cpu_ns += process_cpu_ns(bus_pid) - b0;
                         for (unsigned i = 0; i < clients; i++) {

@@ -27,49 +27,23 @@
 #   DBUS_DAEMON         the dbus-daemon binary (default: from PATH)
 #   KEEP_TMP=1          keep the temp dir and say where it is
 
-if [ -z "${BASH_VERSION:-}" ]; then
-        exec bash "$0" "$@"
-fi
-set -u
-
-if [ $# -ne 1 ]; then
-        echo "usage: $0 BUILDDIR" >&2
-        exit 2
-fi
-BUILDDIR=$1
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+# shellcheck disable=SC2034 # read by lib.sh
+BENCH_NAME=bench-pam
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"   # takes BUILDDIR from the arguments
 BENCH=$BUILDDIR/bench/bench-pam
-PKGTOKEND=$BUILDDIR/pkgtokend/pkgtokend
-PKGTOKENCTL=$BUILDDIR/pkgtokenctl/pkgtokenctl
 : "${PAM_MODULE:=$BUILDDIR/pam_pkgtoken/.libs/pam_pkgtoken.so}"
 : "${BENCH_PAM_SECONDS:=3}"
 : "${BENCH_PAM_ROUNDS:=3}"
 : "${BENCH_PAM_CLIENTS:=4}"
 : "${BENCH_PAM_STACKS:=permit:cold,oath:cold,pkgtoken:cold,permit:warm,oath:warm,pkgtoken:warm}"
-: "${DBUS_DAEMON:=dbus-daemon}"
-[ "$DBUS_DAEMON" = no ] && DBUS_DAEMON=dbus-daemon
-BUSCTL=busctl
-TIMEOUT=30
 GOAL=2      # pam_pkgtoken / pam_oath
 
-die() {
-        echo "bench-pam: $*" >&2
-        exit 1
-}
-
-for p in "$BENCH" "$PKGTOKEND" "$PKGTOKENCTL"; do
-        [ -x "$p" ] || die "$p not built"
-done
+need_programs "$BENCH" "$PKGTOKEND" "$PKGTOKENCTL" "$DBUS_DAEMON" "$BUSCTL" awk od
 [ -f "$PAM_MODULE" ] || die "$PAM_MODULE not built"
 PAM_MODULE=$(cd "$(dirname "$PAM_MODULE")" && pwd)/$(basename "$PAM_MODULE")
-for p in "$DBUS_DAEMON" "$BUSCTL" awk od; do
-        command -v "$p" >/dev/null 2>&1 || die "$p not found"
-done
-case "$BENCH_PAM_SECONDS$BENCH_PAM_ROUNDS$BENCH_PAM_CLIENTS" in
-*[!0-9]*) die "BENCH_PAM_SECONDS, BENCH_PAM_ROUNDS and BENCH_PAM_CLIENTS must be positive integers" ;;
-esac
-if [ "$BENCH_PAM_SECONDS" -lt 1 ] || [ "$BENCH_PAM_ROUNDS" -lt 1 ] || [ "$BENCH_PAM_CLIENTS" -lt 1 ]; then
-        die "BENCH_PAM_SECONDS, BENCH_PAM_ROUNDS and BENCH_PAM_CLIENTS must be positive"
-fi
+need_positive BENCH_PAM_SECONDS BENCH_PAM_ROUNDS BENCH_PAM_CLIENTS
 
 # Linux-PAM's pam_permit and Debian's pam_oath (libpam-oath), by absolute path.
 find_module() {
@@ -86,157 +60,14 @@ find_module() {
 PAM_PERMIT=$(find_module pam_permit.so) || die "pam_permit.so not found (apt-get install libpam-modules)"
 PAM_OATH=$(find_module pam_oath.so) || die "pam_oath.so not found (apt-get install libpam-oath)"
 
-# Never reach the host's buses, whatever a program falls back to.
-unset DBUS_STARTER_ADDRESS DBUS_STARTER_BUS_TYPE PKGTOKEN_BUS_ADDRESS
-export LC_ALL=C
-
-# ---------------------------------------------------------------------------------------------
-# Temp dir, processes, cleanup
-
-tmp_parent=${TMPDIR:-/tmp}
-[ ${#tmp_parent} -gt 60 ] && tmp_parent=/tmp   # unix socket paths are short
-TMP=$(mktemp -d "$tmp_parent/pkgtoken-bench-pam.XXXXXX") || die "cannot create a temp dir"
-export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$TMP/no-system-bus"
-export DBUS_SESSION_BUS_ADDRESS="unix:path=$TMP/no-session-bus"
-
-BUS_PID=
-DAEMON_PID=
-OATH_DIR=
-
-process_alive() {
-        local state
-        [ -n "$1" ] || return 1
-        state=$(sed -n 's/^.*) \([A-Za-z]\).*$/\1/p' "/proc/$1/stat" 2>/dev/null) || return 1
-        [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
-}
-
-# stop_pid PID: SIGTERM, a bounded wait, then SIGKILL; reaps it.  Sets STOP_RC.
-stop_pid() {
-        local pid=$1 i
-        STOP_RC=0
-        [ -n "$pid" ] || return 0
-        if process_alive "$pid"; then
-                kill -TERM "$pid" 2>/dev/null
-                for ((i = 0; i < TIMEOUT * 20; i++)); do
-                        process_alive "$pid" || break
-                        sleep 0.05
-                done
-                if process_alive "$pid"; then
-                        echo "bench-pam: process $pid ignored SIGTERM for ${TIMEOUT}s: SIGKILL" >&2
-                        kill -KILL "$pid" 2>/dev/null
-                fi
-        fi
-        wait "$pid" 2>/dev/null || STOP_RC=$?
-        return 0
-}
-
-cleanup() {
-        local rc=$?
-        trap - EXIT INT TERM HUP
-        stop_pid "$DAEMON_PID"
-        stop_pid "$BUS_PID"
-        if [ -n "${KEEP_TMP:-}" ]; then
-                echo "bench-pam: kept $TMP${OATH_DIR:+ and $OATH_DIR}" >&2
-        else
-                rm -rf "$TMP"
-                [ -n "${BENCH_PAM_OATH_DIR:-}" ] && [ -n "${OATH_DIR:-}" ] && rm -rf "$OATH_DIR"
-        fi
-        exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
-
-show_log() {
-        [ -s "$2" ] || return 0
-        echo "bench-pam: $1:" >&2
-        tail -n 30 "$2" | sed -e 's/^/    /' >&2
-}
-
-# ---------------------------------------------------------------------------------------------
-# The private bus and pkgtokend
-
-start_bus() {
-        local i
-        cat >"$TMP/bus.conf" <<EOF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=$TMP/bus</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <allow own="*"/>
-    <allow send_destination="*"/>
-    <allow send_type="method_call"/>
-    <allow send_type="method_return"/>
-    <allow send_type="error"/>
-    <allow send_type="signal"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-  </policy>
-</busconfig>
-EOF
-        : >"$TMP/bus.address"
-        "$DBUS_DAEMON" --config-file="$TMP/bus.conf" --nofork --nopidfile \
-                --print-address=3 3>"$TMP/bus.address" </dev/null >"$TMP/dbus-daemon.log" 2>&1 &
-        BUS_PID=$!
-        ADDRESS=
-        for ((i = 0; i < TIMEOUT * 20; i++)); do
-                if grep -q 'guid=' "$TMP/bus.address" 2>/dev/null; then
-                        ADDRESS=$(head -n 1 "$TMP/bus.address")
-                        break
-                fi
-                process_alive "$BUS_PID" || break
-                sleep 0.05
-        done
-        if [ -z "$ADDRESS" ]; then
-                show_log "dbus-daemon output" "$TMP/dbus-daemon.log"
-                die "the private dbus-daemon did not start"
-        fi
-}
-
-ping_daemon() {
-        "$BUSCTL" --address="$ADDRESS" --timeout=2 call \
-                org.pkgtoken1 /org/pkgtoken1 org.freedesktop.DBus.Peer Ping >/dev/null 2>&1
-}
-
-# Its own settings, never the host's: nothing here guesses, but be sure no limit is hit.
-start_daemon() {
-        local i
-        printf '[Manager]\nPasswordCost=1\nTokenGuessLimit=1000000\nLockoutThreshold=1000\n' >"$TMP/pkgtokend.conf"
-        mkdir -m 0700 "$TMP/state" || die "cannot create $TMP/state"
-        "$PKGTOKEND" --state-dir="$TMP/state" --bus-address="$ADDRESS" --config="$TMP/pkgtokend.conf" \
-                </dev/null >"$TMP/pkgtokend.log" 2>&1 &
-        DAEMON_PID=$!
-        for ((i = 0; i < TIMEOUT * 20; i++)); do
-                if ! process_alive "$DAEMON_PID"; then
-                        stop_pid "$DAEMON_PID"
-                        DAEMON_PID=
-                        show_log "pkgtokend output" "$TMP/pkgtokend.log"
-                        die "pkgtokend exited with status $STOP_RC while starting"
-                fi
-                ping_daemon && return 0
-                sleep 0.05
-        done
-        show_log "pkgtokend output" "$TMP/pkgtokend.log"
-        die "pkgtokend did not answer a Ping within ${TIMEOUT}s"
-}
-
-ctl() {
-        "$PKGTOKENCTL" --bus-address="$ADDRESS" "$@"
-}
-
 # ---------------------------------------------------------------------------------------------
 # Setup
 
 echo "bench-pam: ${BENCH_PAM_SECONDS}s per stack in ${BENCH_PAM_ROUNDS} rounds, 1 and $BENCH_PAM_CLIENTS client(s); $(nproc) CPUs" >&2
-start_bus
-start_daemon
+bench_start_bus
+# Its own settings, never the host's: nothing here guesses, but be sure no limit is hit.
+write_config "$TMP/pkgtokend.conf" PasswordCost=1 TokenGuessLimit=1000000 LockoutThreshold=1000
+bench_start_daemon "$TMP/state" "$TMP/pkgtokend.conf"
 
 # pam_pkgtoken: a service account with a read-only token for one package.
 ctl account add bench --kind=service >/dev/null || die "cannot create the account"
@@ -261,6 +92,7 @@ fi
 # logins update it at once, and the login fails (OATH_FILE_LOCK_ERROR).
 if [ -n "${BENCH_PAM_OATH_DIR:-}" ]; then
         OATH_DIR=$(mktemp -d "$BENCH_PAM_OATH_DIR/pkgtoken-bench-oath.XXXXXX") || die "cannot create a dir in $BENCH_PAM_OATH_DIR"
+        CLEANUP_DIRS+=("$OATH_DIR")
 else
         OATH_DIR=$TMP/oath
         mkdir "$OATH_DIR" || die "cannot create $OATH_DIR"
@@ -286,39 +118,19 @@ printf 'auth required %s bus=%s action=read package=bench-pkg\naccount required 
 # ---------------------------------------------------------------------------------------------
 # Measure
 
-declare -A RATE RMIN RMAX US CCPU DCPU BCPU
-field() {
-        printf '%s\n' "$2" | sed -n "s/.* $1=\([0-9.]*\).*/\1/p"
-}
-
-# measure CLIENTS
+# measure CLIENTS: the results in R[CLIENTS/STACK:MODE/FIELD].
 measure() {
-        local clients=$1 out line k
+        local clients=$1 line k
         echo "  $clients client(s)..." >&2
         write_users_files
-        if ! out=$(BENCH_DAEMON_PID=$DAEMON_PID BENCH_BUS_PID=$BUS_PID "$BENCH" run "$TMP/pam.d" \
-                "$BENCH_PAM_SECONDS" "$BENCH_PAM_ROUNDS" "$clients" "$BENCH_PAM_STACKS" "$KEY" "$TMP/token" \
-                2>"$TMP/run.err"); then
-                cat "$TMP/run.err" >&2
-                show_log "pkgtokend output" "$TMP/pkgtokend.log"
-                die "measuring with $clients client(s) failed"
-        fi
-        process_alive "$DAEMON_PID" || {
-                show_log "pkgtokend output" "$TMP/pkgtokend.log"
-                die "pkgtokend died while being measured"
-        }
+        bench_run "measuring with $clients client(s)" "$BENCH" run "$TMP/pam.d" "$BENCH_PAM_SECONDS" \
+                "$BENCH_PAM_ROUNDS" "$clients" "$BENCH_PAM_STACKS" "$KEY" "$TMP/token"
         while IFS= read -r line; do
                 k=$(printf '%s\n' "$line" | sed -n 's/^stack=\([a-z]*\) mode=\([a-z]*\) .*/\1:\2/p')
                 [ -n "$k" ] || die "cannot parse: $line"
-                k=$clients/$k
-                RATE[$k]=$(field rate "$line")
-                RMIN[$k]=$(field rate_min "$line")
-                RMAX[$k]=$(field rate_max "$line")
-                US[$k]=$(field us_per_auth "$line")
-                CCPU[$k]=$(field client_cpu_us "$line")
-                DCPU[$k]=$(field daemon_cpu_us "$line")
-                BCPU[$k]=$(field bus_cpu_us "$line")
-        done <<<"$out"
+                store_fields "$clients/$k" "$line" rate rate_min rate_max us_per_auth client_cpu_us daemon_cpu_us \
+                        bus_cpu_us
+        done <<<"$BENCH_OUT"
 }
 
 t_start=$(date +%s)
@@ -327,15 +139,10 @@ client_counts=1
 for c in $client_counts; do
         measure "$c"
 done
-stop_pid "$DAEMON_PID"
-DAEMON_PID=
+stop_daemon
 
 # ---------------------------------------------------------------------------------------------
 # Report
-
-ratio() {
-        awk -v a="${1:-}" -v b="${2:-}" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'
-}
 
 echo
 echo "PAM authentications/s, one nginx-style transaction each (pam_start_confdir, RHOST, REQUEST,"
@@ -348,10 +155,10 @@ IFS=, read -r -a stacks <<<"$BENCH_PAM_STACKS"
 for c in $client_counts; do
         for s in "${stacks[@]}"; do
                 k=$c/$s
-                [ -n "${RATE[$k]:-}" ] || continue
+                [ -n "${R[$k/rate]:-}" ] || continue
                 # shellcheck disable=SC2059
-                printf "$fmt" "$c" "${s%%:*}" "${s#*:}" "${RATE[$k]}" "${RMIN[$k]}-${RMAX[$k]}" "${US[$k]}" \
-                        "${CCPU[$k]}" "${DCPU[$k]:--}" "${BCPU[$k]:--}"
+                printf "$fmt" "$c" "${s%%:*}" "${s#*:}" "${R[$k/rate]}" "${R[$k/rate_min]}-${R[$k/rate_max]}" "${R[$k/us_per_auth]}" \
+                        "${R[$k/client_cpu_us]}" "${R[$k/daemon_cpu_us]:--}" "${R[$k/bus_cpu_us]:--}"
         done
 done
 echo
@@ -360,10 +167,10 @@ echo
 for c in $client_counts; do
         for mode in cold warm; do
                 k=$c/pkgtoken:$mode
-                [ -n "${RATE[$k]:-}" ] || continue
-                r_oath=$(ratio "${RATE[$k]}" "${RATE[$c/oath:$mode]:-}")
-                r_permit=$(ratio "${RATE[$k]}" "${RATE[$c/permit:$mode]:-}")
-                verdict=$(awk -v v="$r_oath" -v g="$GOAL" 'BEGIN { if (v == "-") print "n/a"; else print (v + 0 >= g) ? "met" : "MISSED" }')
+                [ -n "${R[$k/rate]:-}" ] || continue
+                r_oath=$(ratio "${R[$k/rate]}" "${R[$c/oath:$mode/rate]:-}")
+                r_permit=$(ratio "${R[$k/rate]}" "${R[$c/permit:$mode/rate]:-}")
+                verdict=$(at_least "$r_oath" "$GOAL")
                 printf '%s client(s), %s: pkgtoken/oath %s (goal >= %sx: %s), pkgtoken/permit %s\n' \
                         "$c" "$mode" "$r_oath" "$GOAL" "$verdict" "$r_permit"
         done

@@ -197,32 +197,15 @@ is "$(jq -r .result <"$RUN_OUT_FILE")" forbidden "  ... result forbidden"
 expect_authz allowed "package token publishes shared-pkg (for the audit)" "$CARP_SECRET" shared-pkg publish
 run ctl --json audit --package=shared-pkg
 is "$RUN_RC" 0 "audit --package=shared-pkg --json: exit 0"
-if json_object_has "$RUN_OUT_FILE" 'Token "shared-pkg release"' "$CARP_ID" allowed; then
-        pass "  ... the package token's publish: actor Token \"shared-pkg release\", its id, allowed"
-else
-        fail "  ... the package token's publish: actor Token \"shared-pkg release\", its id, allowed"
-        diag_file audit "$RUN_OUT_FILE"
-fi
+audit_has "  ... the package token's publish: actor Token \"shared-pkg release\", its id, allowed" \
+        "$RUN_OUT_FILE" 'Token "shared-pkg release"' "$CARP_ID" allowed
 run ctl --json audit --package=p-none
-if json_object_has "$RUN_OUT_FILE" "$bot_actor" "$BOT_ID" allowed; then
-        pass "audit --package=p-none: ci-bot's allowed publish"
-else
-        fail "audit --package=p-none: ci-bot's allowed publish"
-        diag_file audit "$RUN_OUT_FILE"
-fi
-if json_object_has "$RUN_OUT_FILE" "$NET_ID" 198.51.100.1 forbidden; then
-        pass "  ... the refused publish from 198.51.100.1, with its remote address"
-else
-        fail "  ... the refused publish from 198.51.100.1, with its remote address"
-        diag_file audit "$RUN_OUT_FILE"
-fi
+audit_has "audit --package=p-none: ci-bot's allowed publish" "$RUN_OUT_FILE" "$bot_actor" "$BOT_ID" allowed
+audit_has "  ... the refused publish from 198.51.100.1, with its remote address" \
+        "$RUN_OUT_FILE" "$NET_ID" 198.51.100.1 forbidden
 run ctl --json audit --package=p-strict
-if json_object_has "$RUN_OUT_FILE" "$BOT_ID" forbidden; then
-        pass "audit --package=p-strict: the forbidden publishes are recorded too"
-else
-        fail "audit --package=p-strict: the forbidden publishes are recorded too"
-        diag_file audit "$RUN_OUT_FILE"
-fi
+audit_has "audit --package=p-strict: the forbidden publishes are recorded too" \
+        "$RUN_OUT_FILE" "$BOT_ID" forbidden
 run ctl audit --package=p-strict
 is "$RUN_RC" 0 "audit (text): exit 0"
 like "$RUN_OUT" forbidden "  ... shows the result"

@@ -22,46 +22,13 @@ PW='lockout password 1'
 WRONG='not the password'
 E=org.pkgtoken1.Error
 
-new_account() {
-        mgr CreateAccount 'sssa{sv}' "$1" "" human 0 >/dev/null &&
-                mgr SetPassword 'ssa{sv}' "$1" "$PW" 0 >/dev/null
-}
-
-account_field() {
-        mgr_json GetAccount s "$1" | jq -r "$JQ_ASV | .$2 | tostring"
-}
-
-# new_token ACCOUNT TYPE: CreateToken (before 2FA); sets NEW_TOKEN.
-new_token() {
-        NEW_TOKEN=''
-        run mgr_json CreateToken 'ssasstasa{sv}' "$1" "$2" 0 "$2 token" 0 0 0
-        [ "$RUN_RC" -eq 0 ] || return 1
-        NEW_TOKEN=$(jq -r '.data[1]' <"$RUN_OUT_FILE")
-}
-
-expect_authn() {
-        local expected=$1 desc=$2
-        shift 2
-        mgr_authenticate "$@"
-        if [ "$AUTHN_RC" -eq 0 ] && [ "$AUTHN_RESULT" = "$expected" ]; then
-                pass "$desc: $expected"
-        else
-                fail "$desc: $expected" "     got: '$AUTHN_RESULT' ($AUTHN_REASON)"
-                diag_run
-        fi
-}
-
-# expect_authz RESULT DESC TOKEN PACKAGE ACTION [KEY VALUE]...
-expect_authz_bus() {
-        local expected=$1 desc=$2
-        shift 2
-        mgr_authorize_with "$@"
-        if [ "$MGR_RC" -eq 0 ] && [ "$MGR_RESULT" = "$expected" ]; then
-                pass "$desc: $expected"
-        else
-                fail "$desc: $expected" "     got: '$MGR_RESULT' ($MGR_REASON)"
-                diag_run
-        fi
+# new_2fa_publisher NAME: an account with password $PW maintaining NAME-pkg (2fa-only, a test),
+# a publish token in NEW_TOKEN, and 2FA enrolled.
+new_2fa_publisher() {
+        new_account "$1" "$PW" || bail_out "cannot create account $1"
+        ok "CreatePackage $1-pkg (2fa-only)" mgr CreatePackage ssas "$1-pkg" 2fa-only 1 "$1"
+        new_token "$1" publish
+        enroll_2fa "$1" || bail_out "cannot enrol $1"
 }
 
 # peek_otp ACCOUNT: a valid fresh code, for a request that will be refused before the code
@@ -69,11 +36,6 @@ expect_authz_bus() {
 peek_otp() {
         next_otp "$1"
         OTP_LAST[$1]=$((${OTP_LAST[$1]} - 1))
-}
-
-gv() {
-        local s=${1//\\/\\\\}
-        printf "'%s'" "${s//\'/\\\'}"
 }
 
 # The answer to compare between a real account and an unknown name: result, reason and
@@ -85,7 +47,7 @@ answer() {
 # =================================================================================================
 # Wrong passwords, a real account and an unknown name side by side.
 
-new_account alice || bail_out "cannot create account alice"
+new_account alice "$PW" || bail_out "cannot create account alice"
 known=() unknown=()
 for i in 1 2 3; do
         [ "$i" = 3 ] && t0=$(now_usec)
@@ -119,13 +81,13 @@ expect_authn locked "alice, wrong password while locked" alice "$WRONG" ""
 is "$(account_field alice locked_until)" "$locked_until" "  ... guessing while locked does not move the lockout"
 
 # Another account, never guessed at, is not affected.
-new_account bob || bail_out "cannot create account bob"
+new_account bob "$PW" || bail_out "cannot create account bob"
 expect_authn ok "bob is not affected" bob "$PW" ""
 
 # =================================================================================================
 # Guesses that arrive at once get no more tries than the threshold.
 
-new_account carol || bail_out "cannot create account carol"
+new_account carol "$PW" || bail_out "cannot create account carol"
 BG=()
 for i in 1 2 3 4 5 6 7 8; do
         "$BUSCTL" --address="$PKGTOKEN_BUS_ADDRESS" --timeout="$PKGTOKEN_TEST_TIMEOUT" --json=short call \
@@ -145,7 +107,7 @@ expect_authn locked "  ... carol is locked" carol "$PW" ""
 # =================================================================================================
 # Wrong OTPs count: at login, at publish, in 2FA management; with wrong passwords alike.
 
-if ! new_account dora || ! enroll_2fa dora; then
+if ! new_account dora "$PW" || ! enroll_2fa dora; then
 
         bail_out "cannot set up dora"
 
@@ -157,11 +119,8 @@ done
 peek_otp dora
 expect_authn locked "dora, right password and a valid code after 3 wrong codes" dora "$PW" "$OTP"
 
-new_account erin || bail_out "cannot create account erin"
-ok "CreatePackage erin-pkg (2fa-only)" mgr CreatePackage ssas erin-pkg 2fa-only 1 erin
-new_token erin publish
+new_2fa_publisher erin
 ERIN_TOKEN=$NEW_TOKEN
-enroll_2fa erin || bail_out "cannot enrol erin"
 for i in 1 2 3; do
         wrong_otp erin
         expect_authz_bus bad-otp "erin publishes with wrong code $i of 3" "$ERIN_TOKEN" erin-pkg publish otp "$OTP"
@@ -172,7 +131,7 @@ expect_authz_bus otp-required "  ... without a code: still just otp-required" "$
 expect_authz_bus allowed "  ... reading needs no code and still works" "$ERIN_TOKEN" erin-pkg read
 expect_authn locked "  ... and erin cannot log in" erin "$PW" "$OTP"
 
-if ! new_account fred || ! enroll_2fa fred; then
+if ! new_account fred "$PW" || ! enroll_2fa fred; then
 
         bail_out "cannot set up fred"
 
@@ -188,11 +147,8 @@ is "$(dbus_error_name CreateToken fred publish '@as []' "'x'" 0 '@as []' "{'otp'
 is "$(dbus_error_name RegenerateRecoveryCodes fred "$(gv "$OTP")" '{}')" $E.RateLimited "  ... RegenerateRecoveryCodes: RateLimited"
 expect_authn locked "  ... Authenticate: locked" fred "$PW" "$OTP"
 
-new_account gina || bail_out "cannot create account gina"
-ok "CreatePackage gina-pkg (2fa-only)" mgr CreatePackage ssas gina-pkg 2fa-only 1 gina
-new_token gina publish
+new_2fa_publisher gina
 GINA_TOKEN=$NEW_TOKEN
-enroll_2fa gina || bail_out "cannot enrol gina"
 expect_authn bad-credentials "gina: a wrong password" gina "$WRONG" ""
 wrong_otp gina
 expect_authn bad-otp "gina: a wrong code at login" gina "$PW" "$OTP"
@@ -201,7 +157,7 @@ expect_authz_bus bad-otp "gina: a wrong code at publish" "$GINA_TOKEN" gina-pkg 
 peek_otp gina
 expect_authn locked "gina: one of each is three failures: locked" gina "$PW" "$OTP"
 
-new_account hank || bail_out "cannot create account hank"
+new_account hank "$PW" || bail_out "cannot create account hank"
 for i in 1 2 3; do
         is "$(dbus_error_name SetPassword hank "'new password $i'" "{'old_password': <'$WRONG'>}")" $E.BadPassword \
                 "SetPassword hank with a wrong old_password ($i of 3): BadPassword"
@@ -235,7 +191,7 @@ expect_authn locked "after a restart: dora is still locked" dora "$PW" ""
 expect_authn ok "after a restart: bob is fine" bob "$PW" ""
 
 # kill -9 too: the counters were on disk before the answers went out.
-new_account ivan || bail_out "cannot create account ivan"
+new_account ivan "$PW" || bail_out "cannot create account ivan"
 for i in 1 2; do
         expect_authn bad-credentials "ivan: wrong password $i" ivan "$WRONG" ""
 done
@@ -273,13 +229,13 @@ expect_authn ok "  ... unlocked, bob logs in" bob "$PW" ""
 # Per remote address: TokenGuessLimit=5 failures, then rate-limited (a fresh daemon, so the
 # minute starts now).
 
-new_account tok || bail_out "cannot create account tok"
+new_account tok "$PW" || bail_out "cannot create account tok"
 ok "CreatePackage rl-pkg (policy none)" mgr CreatePackage ssas rl-pkg none 1 tok
 new_token tok automation
 TOK=$NEW_TOKEN
 declare -A OTPT
 for i in 1 2 3; do
-        new_account "otp$i" || bail_out "cannot create account otp$i"
+        new_account "otp$i" "$PW" || bail_out "cannot create account otp$i"
         new_token "otp$i" publish
         OTPT[$i]=$NEW_TOKEN
         enroll_2fa "otp$i" || bail_out "cannot enrol otp$i"
@@ -331,7 +287,7 @@ stop_daemon
 SHORT=$TMP/short.conf
 write_config "$SHORT" PasswordCost=1 LockoutThreshold=3 LockoutSec=2 LockoutWindowSec=1
 must_start_daemon --config="$SHORT"
-new_account jill || bail_out "cannot create account jill"
+new_account jill "$PW" || bail_out "cannot create account jill"
 for i in 1 2 3; do
         mgr_authenticate jill "$WRONG" ""
 done
@@ -346,7 +302,7 @@ if wait_for "$PKGTOKEN_TEST_TIMEOUT" jill_ok; then
 else
         fail "  ... the lockout ends by itself" "still '$AUTHN_RESULT' after ${PKGTOKEN_TEST_TIMEOUT}s"
 fi
-new_account kate || bail_out "cannot create account kate"
+new_account kate "$PW" || bail_out "cannot create account kate"
 expect_authn bad-credentials "kate: wrong password 1 (LockoutWindowSec=1)" kate "$WRONG" ""
 t_after=$(now_usec)
 expect_authn bad-credentials "kate: wrong password 2" kate "$WRONG" ""

@@ -342,25 +342,12 @@ fi
 
 # --- the audit ---------------------------------------------------------------------------------------
 run ctl --json audit --package=p-oa
-if json_object_has "$RUN_OUT_FILE" "alice (Token \"alice ci\")" "$AUTO_ID" allowed publish 127.0.0.1; then
-        pass "audit: the upload to p-oa made by alice (Token \"alice ci\"), $AUTO_ID, from 127.0.0.1"
-else
-        fail "audit: the upload to p-oa made by alice (Token \"alice ci\"), $AUTO_ID, from 127.0.0.1"
-        diag_run
-fi
-if json_object_has "$RUN_OUT_FILE" "$RO_ID" forbidden publish; then
-        pass "audit: the refused upload with the read-only token"
-else
-        fail "audit: the refused upload with the read-only token"
-        diag_run
-fi
+audit_has "audit: the upload to p-oa made by alice (Token \"alice ci\"), $AUTO_ID, from 127.0.0.1" \
+        "$RUN_OUT_FILE" "alice (Token \"alice ci\")" "$AUTO_ID" allowed publish 127.0.0.1
+audit_has "audit: the refused upload with the read-only token" "$RUN_OUT_FILE" "$RO_ID" forbidden publish
 run ctl --json audit --package=p-pkg
-if json_object_has "$RUN_OUT_FILE" "Token \"p-pkg release\"" "$PKG_ID" allowed publish; then
-        pass "audit: the upload to p-pkg made by Token \"p-pkg release\", $PKG_ID"
-else
-        fail "audit: the upload to p-pkg made by Token \"p-pkg release\", $PKG_ID"
-        diag_run
-fi
+audit_has "audit: the upload to p-pkg made by Token \"p-pkg release\", $PKG_ID" \
+        "$RUN_OUT_FILE" "Token \"p-pkg release\"" "$PKG_ID" allowed publish
 run ctl audit --package=p-oa
 like "$RUN_OUT" "alice \\(Token \"alice ci\"\\)" "pkgtokenctl audit (text) shows the token as the actor"
 

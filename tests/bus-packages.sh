@@ -17,6 +17,15 @@ policy() {
         ctl --json package show "$1" | jq -r '.policy'
 }
 
+# maintainer_refused VERB PACKAGE ACCOUNT ERROR CLI-DESC BUS-DESC: `package maintainer VERB
+# PACKAGE ACCOUNT` exits 1, and the same change over the bus fails with ERROR.
+maintainer_refused() {
+        local verb=$1 package=$2 account=$3 error=$4 method=AddMaintainer
+        [ "$verb" = remove ] && method=RemoveMaintainer
+        exits 1 "$5: exit 1" ctl package maintainer "$verb" "$package" "$account"
+        error_is "org.pkgtoken1.Error.$error" "$6: $error" "$method" "'$package'" "'$account'"
+}
+
 ok "account add alice" ctl account add alice
 ok "account add bob" ctl account add bob
 ok "account add carol" ctl account add carol
@@ -96,21 +105,17 @@ error_is org.pkgtoken1.Error.NoSuchPackage "SetPackagePolicy of an unknown packa
 # --- maintainers ---------------------------------------------------------------------------------------
 ok "package maintainer add left-pad bob" ctl package maintainer add left-pad bob
 is "$(maintainers left-pad)" "alice bob" "  ... alice bob"
-exits 1 "package maintainer add left-pad bob again: exit 1" ctl package maintainer add left-pad bob
-error_is org.pkgtoken1.Error.AlreadyMaintainer "AddMaintainer twice: AlreadyMaintainer" \
-        AddMaintainer "'left-pad'" "'bob'"
-exits 1 "package maintainer add of an unknown account: exit 1" ctl package maintainer add left-pad nobody-here
-error_is org.pkgtoken1.Error.NoSuchAccount "AddMaintainer of an unknown account: NoSuchAccount" \
-        AddMaintainer "'left-pad'" "'nobody-here'"
-exits 1 "package maintainer add to an unknown package: exit 1" ctl package maintainer add no-such-pkg bob
-error_is org.pkgtoken1.Error.NoSuchPackage "AddMaintainer to an unknown package: NoSuchPackage" \
-        AddMaintainer "'no-such-pkg'" "'bob'"
+maintainer_refused add left-pad bob AlreadyMaintainer "package maintainer add left-pad bob again" \
+        "AddMaintainer twice"
+maintainer_refused add left-pad nobody-here NoSuchAccount "package maintainer add of an unknown account" \
+        "AddMaintainer of an unknown account"
+maintainer_refused add no-such-pkg bob NoSuchPackage "package maintainer add to an unknown package" \
+        "AddMaintainer to an unknown package"
 
 ok "package maintainer remove left-pad alice" ctl package maintainer remove left-pad alice
 is "$(maintainers left-pad)" "bob" "  ... bob"
-exits 1 "package maintainer remove left-pad carol (not one): exit 1" ctl package maintainer remove left-pad carol
-error_is org.pkgtoken1.Error.NotMaintainer "RemoveMaintainer of a non-maintainer: NotMaintainer" \
-        RemoveMaintainer "'left-pad'" "'carol'"
+maintainer_refused remove left-pad carol NotMaintainer "package maintainer remove left-pad carol (not one)" \
+        "RemoveMaintainer of a non-maintainer"
 ok "AddMaintainer over the bus" mgr AddMaintainer ss left-pad carol
 ok "RemoveMaintainer over the bus" mgr RemoveMaintainer ss left-pad carol
 is "$(maintainers left-pad)" "bob" "  ... back to bob"

@@ -90,12 +90,7 @@ expect_pam() {
         local code=$1 desc=$2
         shift 2
         pam_run "$@"
-        if [ "$RUN_RC" -eq 0 ] && [ "$PAM_RESULT" = "$code" ]; then
-                pass "$desc: $code"
-        else
-                fail "$desc: $code" "     got: '$PAM_RESULT' (pam-driver exit code $RUN_RC)"
-                diag_run
-        fi
+        expect_answer "$code" "$desc" "$RUN_RC" "$PAM_RESULT" "pam-driver exit code $RUN_RC"
 }
 
 # shown DESC [LINE...]: what the last pam_run showed the user, exactly.
@@ -111,12 +106,6 @@ P_OTP="PROMPT_ECHO_OFF: One-time code: "
 
 failed_attempts() {
         mgr_json GetAccount s "$1" | jq -r "$JQ_ASV | .failed_attempts"
-}
-
-# new_account NAME PASSWORD [KIND]
-new_account() {
-        mgr CreateAccount 'sssa{sv}' "$1" "" "${3:-human}" 0 >/dev/null &&
-                { [ -z "$2" ] || mgr SetPassword 'ssa{sv}' "$1" "$2" 0 >/dev/null; }
 }
 
 # --- the module itself -------------------------------------------------------------------------------
@@ -487,7 +476,13 @@ expect_request PAM_SUCCESS     "PyPI GET /simple/P..none (PEP 503: p-none)"   "$
 expect_request PAM_PERM_DENIED "PyPI GET /simple/p-oa/, token for p-none"     "$ONE_SECRET"  "GET /simple/p-oa/"
 expect_request PAM_SUCCESS     "PyPI GET /pypi/p-none/json"                   "$ONE_SECRET"  "GET /pypi/p-none/json"
 expect_request PAM_PERM_DENIED "PyPI GET /simple/ (the index: no package)"    "$ONE_SECRET"  "GET /simple/"
-expect_request PAM_PERM_DENIED "PyPI GET /packages/... (files: no package)"   "$ONE_SECRET"  "GET /packages/ab/cd/p_none-1.0.tar.gz"
+expect_request PAM_SUCCESS     "PyPI GET /packages/.../p_none-1.0.tar.gz (the file names p-none)" "$ONE_SECRET" "GET /packages/ab/cd/p_none-1.0.tar.gz"
+expect_request PAM_PERM_DENIED "PyPI GET /packages/.../p_oa-1.0-py3-none-any.whl, token for p-none" "$ONE_SECRET" "GET /packages/ab/cd/p_oa-1.0-py3-none-any.whl"
+expect_request PAM_PERM_DENIED "PyPI GET /packages/... (not a distribution file: no package)" "$ONE_SECRET" "GET /packages/ab/cd/README"
+expect_request PAM_SUCCESS     "PyPI GET /simple/p-none/p_none-1.0.tar.gz (a file below its page)" "$ONE_SECRET" "GET /simple/p-none/p_none-1.0.tar.gz"
+expect_pam PAM_SUCCESS "PyPI POST /legacy/p-none/ (per-project upload), package token" --answer "$PKG_SECRET" \
+        --env "REQUEST=POST /legacy/p-none/ HTTP/1.1" request __token__ authenticate acct_mgmt
+expect_request PAM_PERM_DENIED "PyPI POST /legacy/p-none/, read-only token"   "$ONE_SECRET"  "POST /legacy/p-none/"
 expect_request PAM_PERM_DENIED "PyPI POST /legacy/ (upload: no package)"      "$PKG_SECRET"  "POST /legacy/"
 expect_pam PAM_SUCCESS "PyPI POST /legacy/ with PKGTOKEN_PACKAGE=p-none, package token" --answer "$PKG_SECRET" \
         --env "REQUEST=POST /legacy/ HTTP/1.1" --env PKGTOKEN_PACKAGE=p-none request __token__ authenticate acct_mgmt

@@ -44,19 +44,6 @@ set_password_error() {
         echo "${name#GDBus.Error:}"
 }
 
-# expect_authn RESULT DESC ACCOUNT PASSWORD [OTP [OPTION-TRIPLES...]]
-expect_authn() {
-        local expected=$1 desc=$2
-        shift 2
-        mgr_authenticate "$1" "$2" "${3:-}" "${@:4}"
-        if [ "$AUTHN_RC" -eq 0 ] && [ "$AUTHN_RESULT" = "$expected" ]; then
-                pass "$desc: $expected"
-        else
-                fail "$desc: $expected" "     got: '$AUTHN_RESULT' ($AUTHN_REASON)"
-                diag_run
-        fi
-}
-
 have_gdbus || skip_all "gdbus not found: the tests check D-Bus error names"
 
 for a in alice bob carol dave nopw; do
@@ -274,12 +261,8 @@ done
 grep -qF "${SESSION_TOKEN:9}" "$RUN_OUT_FILE" && leaks+=("a session token")
 is "${leaks[*]:-}" "" "no password or session token in the audit"
 jq "$JQ_AASV" <"$RUN_OUT_FILE" >"$TMP/audit.json"
-if json_object_has "$TMP/audit.json" login alice "$SESSION_ID" 192.0.2.12; then
-        pass "the audit records alice's login with its session id and remote address"
-else
-        fail "the audit records alice's login with its session id and remote address"
-        diag_file audit "$TMP/audit.json"
-fi
+audit_has "the audit records alice's login with its session id and remote address" \
+        "$TMP/audit.json" login alice "$SESSION_ID" 192.0.2.12
 check_daemon_alive
 
 done_testing

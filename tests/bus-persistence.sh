@@ -59,12 +59,7 @@ must_start_daemon
 is "$(ctl --json package show new-pkg | jq -r '.maintainers | join(" ")')" alice \
         "a package created by a publish right before kill -9 survives"
 run ctl --json audit --package=new-pkg
-if json_object_has "$RUN_OUT_FILE" "$A_ID" allowed; then
-        pass "  ... and so does its audit event"
-else
-        fail "  ... and so does its audit event"
-        diag_file audit "$RUN_OUT_FILE"
-fi
+audit_has "  ... and so does its audit event" "$RUN_OUT_FILE" "$A_ID" allowed
 
 stop_daemon
 is "$STOP_RC" 0 "pkgtokend exits 0 on SIGTERM"
@@ -90,16 +85,14 @@ fold_wal() {
         rm -f "$DB-wal" "$DB-shm"
 }
 
-# refuses CASE: the daemon must exit non-zero, saying what is wrong with the database, and
-# leave tokens.db byte for byte as it was.
-refuses() {
-        local what=$1
-        cp "$DB" "$TMP/before.db" || bail_out "cannot copy $DB"
+# refuses_to_start CASE: the daemon must exit non-zero (not crash, not run on), saying what
+# is wrong with the database.
+refuses_to_start() {
         run_daemon_to_exit
         if [ "$RUN_RC" -ne 0 ] && [ "$RUN_RC" -ne 124 ] && [ "$RUN_RC" -le 125 ]; then
-                pass "$what: pkgtokend refuses to start (exit $RUN_RC)"
+                pass "$1: pkgtokend refuses to start (exit $RUN_RC)"
         else
-                fail "$what: pkgtokend refuses to start" \
+                fail "$1: pkgtokend refuses to start" \
                         "expected a non-zero exit, not a crash or a running daemon (124: still running after ${PKGTOKEN_TEST_TIMEOUT}s)"
                 diag_run
         fi
@@ -109,12 +102,24 @@ refuses() {
                 fail "  ... with a message about the database"
                 diag_run
         fi
+}
+
+# db_as_before: tokens.db is byte for byte the copy made before.
+db_as_before() {
         if cmp -s "$DB" "$TMP/before.db"; then
                 pass "  ... tokens.db left byte for byte as it was"
         else
                 fail "  ... tokens.db left byte for byte as it was"
                 diag "$(cmp "$DB" "$TMP/before.db" 2>&1)"
         fi
+}
+
+# refuses CASE: the daemon must exit non-zero, saying what is wrong with the database, and
+# leave tokens.db byte for byte as it was.
+refuses() {
+        cp "$DB" "$TMP/before.db" || bail_out "cannot copy $DB"
+        refuses_to_start "$1"
+        db_as_before
         if ping_daemon; then
                 fail "  ... and org.pkgtoken1 is not on the bus"
         else
@@ -166,26 +171,10 @@ if is_root; then
 else
         cp "$DB" "$TMP/before.db"
         chmod 000 "$DB"
-        run_daemon_to_exit
-        if [ "$RUN_RC" -ne 0 ] && [ "$RUN_RC" -ne 124 ] && [ "$RUN_RC" -le 125 ]; then
-                pass "an unreadable tokens.db: pkgtokend refuses to start (exit $RUN_RC)"
-        else
-                fail "an unreadable tokens.db: pkgtokend refuses to start"
-                diag_run
-        fi
-        if grep -qiE 'database|tokens\.db' "$RUN_ERR_FILE" "$RUN_OUT_FILE"; then
-                pass "  ... with a message about the database"
-        else
-                fail "  ... with a message about the database"
-                diag_run
-        fi
+        refuses_to_start "an unreadable tokens.db"
         is "$(stat -c %a "$DB")" 0 "  ... its mode left alone"
         chmod 600 "$DB"
-        if cmp -s "$DB" "$TMP/before.db"; then
-                pass "  ... tokens.db left byte for byte as it was"
-        else
-                fail "  ... tokens.db left byte for byte as it was"
-        fi
+        db_as_before
 fi
 
 # --- and the good database still works -------------------------------------------------------------------------

@@ -34,28 +34,6 @@ setup_bus_and_daemon --config="$CONFIG"
 PW='twofa password 1'
 E=org.pkgtoken1.Error
 
-# new_account NAME: a human account with password $PW.
-new_account() {
-        mgr CreateAccount 'sssa{sv}' "$1" "" human 0 >/dev/null &&
-                mgr SetPassword 'ssa{sv}' "$1" "$PW" 0 >/dev/null
-}
-
-# account_field ACCOUNT FIELD: one field of GetAccount.
-account_field() {
-        mgr_json GetAccount s "$1" | jq -r "$JQ_ASV | .$2 | tostring"
-}
-
-# new_token ACCOUNT TYPE [OTP]: CreateToken; sets NEW_ID and NEW_TOKEN (empty on failure).
-new_token() {
-        local opts=(0)
-        [ -n "${3:-}" ] && opts=(1 otp s "$3")
-        NEW_ID='' NEW_TOKEN=''
-        run mgr_json CreateToken 'ssasstasa{sv}' "$1" "$2" 0 "$2 token" 0 0 "${opts[@]}"
-        [ "$RUN_RC" -eq 0 ] || return 1
-        NEW_ID=$(jq -r '.data[0]' <"$RUN_OUT_FILE")
-        NEW_TOKEN=$(jq -r '.data[1]' <"$RUN_OUT_FILE")
-}
-
 # new_session ACCOUNT: a session token from Authenticate (no 2FA yet); sets NEW_ID, NEW_TOKEN.
 new_session() {
         NEW_ID='' NEW_TOKEN=''
@@ -75,39 +53,13 @@ enroll_only() {
         [ -n "${OTP_SECRET[$1]}" ]
 }
 
-# expect_authn RESULT DESC ACCOUNT PASSWORD OTP [OPTION-TRIPLES...]
-expect_authn() {
-        local expected=$1 desc=$2
-        shift 2
-        mgr_authenticate "$@"
-        if [ "$AUTHN_RC" -eq 0 ] && [ "$AUTHN_RESULT" = "$expected" ]; then
-                pass "$desc: $expected"
-        else
-                fail "$desc: $expected" "     got: '$AUTHN_RESULT' ($AUTHN_REASON)"
-                diag_run
-        fi
-}
-
 # expect_authz RESULT DESC TOKEN PACKAGE ACTION [OTP]: Authorize over the bus.
 expect_authz_otp() {
-        local expected=$1 desc=$2 token=$3 package=$4 action=$5 otp=${6-}
-        if [ -n "${6+set}" ]; then
-                mgr_authorize_with "$token" "$package" "$action" otp "$otp"
+        if [ $# -ge 6 ]; then
+                expect_authz_bus "${@:1:5}" otp "$6"
         else
-                mgr_authorize_with "$token" "$package" "$action"
+                expect_authz_bus "$@"
         fi
-        if [ "$MGR_RC" -eq 0 ] && [ "$MGR_RESULT" = "$expected" ]; then
-                pass "$desc: $expected"
-        else
-                fail "$desc: $expected" "     got: '$MGR_RESULT' ($MGR_REASON)"
-                diag_run
-        fi
-}
-
-# gv STRING: STRING as a GVariant text string for gdbus.
-gv() {
-        local s=${1//\\/\\\\}
-        printf "'%s'" "${s//\'/\\\'}"
 }
 
 # wait_for_step N: waits (bounded) until the TOTP step is at least N and the clock is in the
@@ -155,7 +107,7 @@ confirm_edges() {
         local tag=$1 off name code
         for off in m60 m30 p30 p60; do
                 name=cw-$tag-$off
-                if ! new_account "$name" || ! enroll_only "$name"; then
+                if ! new_account "$name" "$PW" || ! enroll_only "$name"; then
                         EDGE_RESULT[$off]="setup failed"
                         continue
                 fi
@@ -201,7 +153,7 @@ is "$(account_field "cw-$tag-m30" twofa)/$(account_field "cw-$tag-m30" twofa_pen
 # =================================================================================================
 # Enrolment: nothing changes until ConfirmTOTP gets a valid code.
 
-new_account pend || bail_out "cannot create account pend"
+new_account pend "$PW" || bail_out "cannot create account pend"
 run mgr_json EnrollTOTP 'sa{sv}' pend 0
 is "$RUN_RC" 0 "EnrollTOTP pend"
 URI=$(jq -r '.data[0]' <"$RUN_OUT_FILE")
@@ -269,7 +221,7 @@ expect_authn bad-otp "the same code again (replay)" pend "$PW" "$OTP"
 like "$AUTHN_REASON" . "  ... with a reason ($AUTHN_REASON)"
 wrong_otp pend
 expect_authn bad-otp "a wrong code" pend "$PW" "$OTP"
-new_account sess || bail_out "cannot create account sess"
+new_account sess "$PW" || bail_out "cannot create account sess"
 enroll_2fa sess || bail_out "cannot enrol sess"
 next_otp sess
 t0=$(now_usec)
@@ -285,7 +237,7 @@ fi
 is "$(mgr_json GetToken s "$(authn_detail session_id)" | jq -r "$JQ_ASV | .type")" session "  ... of type session"
 
 # Two logins at once with one code: exactly one gets in.
-new_account conc || bail_out "cannot create account conc"
+new_account conc "$PW" || bail_out "cannot create account conc"
 enroll_2fa conc || bail_out "cannot enrol conc"
 next_otp conc
 bg_busctl "$TMP/conc1" Authenticate 'sssa{sv}' conc "$PW" "$OTP" 0
@@ -295,7 +247,7 @@ r1=$(jq -r '.data[0]' <"$TMP/conc1" 2>/dev/null)
 r2=$(jq -r '.data[0]' <"$TMP/conc2" 2>/dev/null)
 is "$(printf '%s\n' "$r1" "$r2" | sort | tr '\n' ' ')" "bad-otp ok " "two Authenticate calls at once with one code: one ok, one bad-otp"
 # ... and two publishes at once with one code.
-new_account conc2 || bail_out "cannot create account conc2"
+new_account conc2 "$PW" || bail_out "cannot create account conc2"
 ok "CreatePackage conc-pkg (2fa-only)" mgr CreatePackage ssas conc-pkg 2fa-only 1 conc2
 new_token conc2 publish
 CONC_TOKEN=$NEW_TOKEN
@@ -310,7 +262,7 @@ is "$(printf '%s\n' "$r1" "$r2" | sort | tr '\n' ' ')" "allowed bad-otp " "two p
 
 # One counter per account, whatever the method: a code used at login cannot publish, and the
 # other way round.
-if ! new_account cross1 || ! new_account cross2; then
+if ! new_account cross1 "$PW" || ! new_account cross2 "$PW"; then
         bail_out "cannot create accounts cross1, cross2"
 fi
 ok "CreatePackage cross-pkg (2fa-only)" mgr CreatePackage ssas cross-pkg 2fa-only 2 cross1 cross2
@@ -333,7 +285,7 @@ is "$(dbus_error_name CreateToken cross2 publish '@as []' "'x'" 0 '@as []' "{'ot
 # =================================================================================================
 # Recovery codes.
 
-new_account rec || bail_out "cannot create account rec"
+new_account rec "$PW" || bail_out "cannot create account rec"
 ok "CreatePackage rec-pkg (2fa-only)" mgr CreatePackage ssas rec-pkg 2fa-only 1 rec
 new_token rec publish
 REC_TOKEN=$NEW_TOKEN
@@ -372,14 +324,14 @@ mapfile -t rc4 < <(jq -r '.data[0][]' <"$RUN_OUT_FILE" 2>/dev/null)
 expect_authn bad-otp "  ... the previous codes no longer work" rec "$PW" "${rc3[0]}"
 expect_authn ok "  ... the new ones do" rec "$PW" "${rc4[0]}"
 is "$(dbus_error_name RegenerateRecoveryCodes pend-nobody "''" '{}')" $E.NoSuchAccount "RegenerateRecoveryCodes for an unknown account: NoSuchAccount"
-new_account no2fa || bail_out "cannot create account no2fa"
+new_account no2fa "$PW" || bail_out "cannot create account no2fa"
 is "$(dbus_error_name RegenerateRecoveryCodes no2fa "''" '{"admin_override": <true>}')" $E.TwoFactorNotEnabled \
         "RegenerateRecoveryCodes without 2FA: TwoFactorNotEnabled"
 
 # =================================================================================================
 # SetTwoFactorMode: a code, a recovery code or admin_override.
 
-new_account mode || bail_out "cannot create account mode"
+new_account mode "$PW" || bail_out "cannot create account mode"
 enroll_2fa mode auth-only || bail_out "cannot enrol mode"
 mrc=("${RECOVERY_CODES[@]}")
 is "$(account_field mode twofa)" auth-only "ConfirmTOTP with mode auth-only: twofa auth-only"
@@ -420,7 +372,7 @@ expect_authn ok "  ... Authenticate without a code" mode "$PW" ""
 # =================================================================================================
 # CreateToken for an account with 2FA.
 
-new_account ct || bail_out "cannot create account ct"
+new_account ct "$PW" || bail_out "cannot create account ct"
 enroll_2fa ct || bail_out "cannot enrol ct"
 count_tokens() {
         mgr_json ListTokens ss "$1" '' | jq -r "$JQ_AASV | length"
@@ -460,7 +412,7 @@ for mode in "${MODES[@]}"; do
         for type in "${TYPES[@]}"; do
                 for policy in "${POLICIES[@]}"; do
                         a=dt-${SHORT[$mode]}-${SHORT[$type]}-${SHORT[$policy]}
-                        new_account "$a" || { setup_failed=1; continue; }
+                        new_account "$a" "$PW" || { setup_failed=1; continue; }
                         if [ "$type" = session ]; then
                                 new_session "$a"
                         else
@@ -530,12 +482,12 @@ done
 # =================================================================================================
 # Malformed codes: refused everywhere, never a crash, and they use nothing up.
 
-new_account bad || bail_out "cannot create account bad"
+new_account bad "$PW" || bail_out "cannot create account bad"
 ok "CreatePackage bad-pkg (2fa-only)" mgr CreatePackage ssas bad-pkg 2fa-only 1 bad
 new_token bad publish
 BAD_TOKEN=$NEW_TOKEN
 enroll_2fa bad || bail_out "cannot enrol bad"
-if ! new_account badpend || ! enroll_only badpend; then
+if ! new_account badpend "$PW" || ! enroll_only badpend; then
         bail_out "cannot create account badpend"
 fi
 hundred_digits=$(head -c 100 /dev/zero | tr '\0' '7')
@@ -581,7 +533,7 @@ login_edges_ok() {
 if [ -n "$LOGIN_EDGE_ACCOUNT" ] && mgr SetPassword 'ssa{sv}' "$LOGIN_EDGE_ACCOUNT" "$PW" 0 >/dev/null; then
         if ! login_edges "$LOGIN_EDGE_ACCOUNT" && ! login_edges_ok; then
                 diag "a step boundary passed during the login window checks: once more"
-                if ! new_account edge-again || ! enroll_2fa edge-again; then
+                if ! new_account edge-again "$PW" || ! enroll_2fa edge-again; then
                         bail_out "cannot create account edge-again"
                 fi
                 login_edges edge-again
@@ -607,7 +559,7 @@ expect_authn otp-required "after a restart, 2FA is still on" ct "$PW" ""
 next_otp ct
 expect_authn ok "  ... and a fresh code works" ct "$PW" "$OTP"
 expect_authn bad-otp "  ... once" ct "$PW" "$OTP"
-new_account issuer || bail_out "cannot create account issuer"
+new_account issuer "$PW" || bail_out "cannot create account issuer"
 run mgr_json EnrollTOTP 'sa{sv}' issuer 0
 URI=$(jq -r '.data[0]' <"$RUN_OUT_FILE")
 like "$URI" '^otpauth://totp/Example%20Registry:issuer\?' "TOTPIssuer=Example Registry: the label"

@@ -11,8 +11,10 @@
 #     system or session bus; exports PKGTOKEN_BUS_ADDRESS;
 #   * start_daemon [ARGS...], stop_daemon, kill9_daemon, daemon_alive: the real pkgtokend
 #     with its state in $STATE_DIR (default $TMP/state);
-#   * ctl, busctl_, mgr, mgr_json, dbus_error_name, authz, create_token: drivers for the CLI
-#     and for the bus.
+#   * ctl, busctl_, mgr, mgr_json, dbus_error_name, authz, create_token, new_account,
+#     new_token: drivers for the CLI and for the bus;
+#   * expect_authz, expect_authn, expect_authz_bus, expect_answer, error_is, audit_has: tests
+#     on their answers.
 #
 # Every process a test starts is recorded by PID and stopped by PID on exit (SIGTERM, a
 # bounded wait, then SIGKILL).  Nothing outside $TMP is touched; only unix sockets are used.
@@ -239,6 +241,12 @@ stderr_one_line() {
         fi
 }
 
+# no_tap: for a script that uses only the temp dir, process, bus and daemon helpers and prints
+# no TAP (bench/lib.sh): its exit, early or not, says nothing in TAP.
+no_tap() {
+        _tap_done=1
+}
+
 done_testing() {
         _tap_done=1
         if [ -z "$_tap_planned" ]; then
@@ -258,6 +266,7 @@ done_testing() {
 # Temp dir and cleanup
 
 _pids=()          # every process we started, stopped by PID on exit
+CLEANUP_DIRS=()   # more directories outside $TMP to remove on exit (kept with KEEP_TMP=1)
 BUS_PID=
 DAEMON_PID=
 DAEMON_LOG=
@@ -332,10 +341,10 @@ _cleanup() {
                 [ "$rc" -eq 0 ] && rc=1
         fi
         if [ -n "${KEEP_TMP:-}" ]; then
-                echo "# kept $TMP"
+                echo "# kept $TMP${CLEANUP_DIRS[*]:+ ${CLEANUP_DIRS[*]}}"
         else
                 chmod -R u+rwx "$TMP" 2>/dev/null
-                rm -rf "$TMP"
+                rm -rf "$TMP" "${CLEANUP_DIRS[@]}"
         fi
         exit "$rc"
 }
@@ -658,16 +667,11 @@ expect_authz() {
 # mgr_authorize TOKEN PACKAGE ACTION [REMOTE]: Authorize over the bus; sets MGR_RESULT,
 # MGR_REASON, MGR_ACTOR, MGR_TOKEN_ID (empty on a failed call, MGR_RC non-zero).
 mgr_authorize() {
-        local opts=(0)
-        [ -n "${4:-}" ] && opts=(1 remote s "$4")
-        MGR_RESULT='' MGR_REASON='' MGR_ACTOR='' MGR_TOKEN_ID=''
-        run mgr_json Authorize 'sssa{sv}' "$1" "$2" "$3" "${opts[@]}"
-        MGR_RC=$RUN_RC
-        [ "$RUN_RC" -eq 0 ] || return 0
-        MGR_RESULT=$(jq -r '.data[0]' <"$RUN_OUT_FILE")
-        MGR_REASON=$(jq -r '.data[1]' <"$RUN_OUT_FILE")
-        MGR_ACTOR=$(jq -r '.data[2]' <"$RUN_OUT_FILE")
-        MGR_TOKEN_ID=$(jq -r '.data[3]' <"$RUN_OUT_FILE")
+        if [ -n "${4:-}" ]; then
+                mgr_authorize_with "$1" "$2" "$3" remote "$4"
+        else
+                mgr_authorize_with "$1" "$2" "$3"
+        fi
 }
 
 # json_has_string JSON-FILE STRING: does any string value in the JSON equal STRING?
@@ -683,6 +687,32 @@ json_object_has() {
         jq -e '[.. | objects | [.[]? | strings] as $v
                 | select(all($ARGS.positional[]; . as $s | $v | index($s) != null))]
                | length > 0' --args "$@" <"$file" >/dev/null 2>&1
+}
+
+# audit_has DESC FILE STRING...: a test that the audit in FILE (JSON) holds one event with all
+# STRINGs (json_object_has).
+audit_has() {
+        local desc=$1 file=$2
+        shift 2
+        if json_object_has "$file" "$@"; then
+                pass "$desc"
+        else
+                fail "$desc"
+                diag_file audit "$file"
+        fi
+}
+
+# expect_answer EXPECTED DESC RC GOT WHY: a test on a call made just before (with run): it
+# succeeded (RC 0) and answered EXPECTED, as "DESC: EXPECTED"; else what it answered (GOT,
+# WHY) and the call.
+expect_answer() {
+        local expected=$1 desc=$2 rc=$3 got=$4 why=$5
+        if [ "$rc" -eq 0 ] && [ "$got" = "$expected" ]; then
+                pass "$desc: $expected"
+        else
+                fail "$desc: $expected" "     got: '$got' ($why)"
+                diag_run
+        fi
 }
 
 # now_usec: the realtime clock in microseconds.
@@ -717,6 +747,15 @@ mgr_authenticate() {
         AUTHN_DETAILS=$(jq -c '.data[2] | with_entries(.value |= .data)' <"$RUN_OUT_FILE")
 }
 
+# expect_authn RESULT DESC ACCOUNT PASSWORD [OTP [OPTION-TRIPLES...]]: Authenticate over the
+# bus answers RESULT.
+expect_authn() {
+        local expected=$1 desc=$2
+        shift 2
+        mgr_authenticate "$1" "$2" "${3:-}" "${@:4}"
+        expect_answer "$expected" "$desc" "$AUTHN_RC" "$AUTHN_RESULT" "$AUTHN_REASON"
+}
+
 # authn_detail KEY: a field of AUTHN_DETAILS, "" when absent.
 authn_detail() {
         jq -r --arg k "$1" '.[$k] // "" | tostring' <<<"$AUTHN_DETAILS"
@@ -740,6 +779,44 @@ mgr_authorize_with() {
         MGR_REASON=$(jq -r '.data[1]' <"$RUN_OUT_FILE")
         MGR_ACTOR=$(jq -r '.data[2]' <"$RUN_OUT_FILE")
         MGR_TOKEN_ID=$(jq -r '.data[3]' <"$RUN_OUT_FILE")
+}
+
+# new_account NAME PASSWORD [KIND]: CreateAccount (a human by default) and, unless PASSWORD is
+# empty, SetPassword.
+new_account() {
+        mgr CreateAccount 'sssa{sv}' "$1" "" "${3:-human}" 0 >/dev/null &&
+                { [ -z "$2" ] || mgr SetPassword 'ssa{sv}' "$1" "$2" 0 >/dev/null; }
+}
+
+# account_field ACCOUNT FIELD: one field of GetAccount.
+account_field() {
+        mgr_json GetAccount s "$1" | jq -r "$JQ_ASV | .$2 | tostring"
+}
+
+# new_token ACCOUNT TYPE [OTP]: CreateToken; sets NEW_ID and NEW_TOKEN (empty on failure).
+new_token() {
+        local opts=(0)
+        [ -n "${3:-}" ] && opts=(1 otp s "$3")
+        NEW_ID='' NEW_TOKEN=''
+        run mgr_json CreateToken 'ssasstasa{sv}' "$1" "$2" 0 "$2 token" 0 0 "${opts[@]}"
+        [ "$RUN_RC" -eq 0 ] || return 1
+        NEW_ID=$(jq -r '.data[0]' <"$RUN_OUT_FILE")
+        NEW_TOKEN=$(jq -r '.data[1]' <"$RUN_OUT_FILE")
+}
+
+# gv STRING: STRING as a GVariant text string for gdbus.
+gv() {
+        local s=${1//\\/\\\\}
+        printf "'%s'" "${s//\'/\\\'}"
+}
+
+# expect_authz_bus RESULT DESC TOKEN PACKAGE ACTION [KEY VALUE]...: Authorize over the bus
+# (mgr_authorize_with) answers RESULT.
+expect_authz_bus() {
+        local expected=$1 desc=$2
+        shift 2
+        mgr_authorize_with "$@"
+        expect_answer "$expected" "$desc" "$MGR_RC" "$MGR_RESULT" "$MGR_REASON"
 }
 
 # totp SECRET [UNIX-TIME]: the TOTP code (RFC 6238: SHA1, 6 digits, 30 s steps) at a time

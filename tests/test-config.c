@@ -22,29 +22,44 @@
 /* What the last parse printed on stderr. */
 static char errbuf[8192];
 
-/* Runs config_parse() on n bytes of text (NULs allowed) with stderr captured in errbuf. */
-static int parse_bytes(Config *c, const char *text, size_t n, const char *name) {
-        FILE *f, *err;
-        int saved, r;
+/* stderr goes to a temporary file from stderr_capture_begin() to stderr_capture_end(), which
+ * leaves what was written in errbuf. */
+static FILE *capture_file;
+static int capture_saved_fd = -1;
+
+static void stderr_capture_begin(void) {
+        capture_file = tmpfile();
+        if (!capture_file)
+                abort();
+        fflush(stderr);
+        capture_saved_fd = dup(STDERR_FILENO);
+        if (capture_saved_fd < 0 || dup2(fileno(capture_file), STDERR_FILENO) < 0)
+                abort();
+}
+
+static void stderr_capture_end(void) {
         size_t k;
 
-        f = fmemopen((void *) text, n, "r");
-        err = tmpfile();
-        if (!f || !err)
-                abort();
         fflush(stderr);
-        saved = dup(STDERR_FILENO);
-        if (saved < 0 || dup2(fileno(err), STDERR_FILENO) < 0)
+        if (dup2(capture_saved_fd, STDERR_FILENO) < 0)
                 abort();
-        r = config_parse(c, f, name);
-        fflush(stderr);
-        if (dup2(saved, STDERR_FILENO) < 0)
-                abort();
-        close(saved);
-        rewind(err);
-        k = fread(errbuf, 1, sizeof errbuf - 1, err);
+        close(capture_saved_fd);
+        rewind(capture_file);
+        k = fread(errbuf, 1, sizeof errbuf - 1, capture_file);
         errbuf[k] = '\0';
-        fclose(err);
+        fclose(capture_file);
+}
+
+/* Runs config_parse() on n bytes of text (NULs allowed) with stderr captured in errbuf. */
+static int parse_bytes(Config *c, const char *text, size_t n, const char *name) {
+        FILE *f = fmemopen((void *) text, n, "r");
+        int r;
+
+        if (!f)
+                abort();
+        stderr_capture_begin();
+        r = config_parse(c, f, name);
+        stderr_capture_end();
         fclose(f);
         return r;
 }
@@ -53,27 +68,20 @@ static int parse_text(Config *c, const char *text) {
         return parse_bytes(c, text, strlen(text), "test.conf");
 }
 
+static void write_file(const char *path, const char *text) {
+        FILE *f = fopen(path, "we");
+
+        if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+                abort();
+}
+
 /* config_load() with stderr captured in errbuf. */
 static int load_file(Config *c, const char *path, bool optional) {
-        FILE *err = tmpfile();
-        int saved, r;
-        size_t k;
+        int r;
 
-        if (!err)
-                abort();
-        fflush(stderr);
-        saved = dup(STDERR_FILENO);
-        if (saved < 0 || dup2(fileno(err), STDERR_FILENO) < 0)
-                abort();
+        stderr_capture_begin();
         r = config_load(c, path, optional);
-        fflush(stderr);
-        if (dup2(saved, STDERR_FILENO) < 0)
-                abort();
-        close(saved);
-        rewind(err);
-        k = fread(errbuf, 1, sizeof errbuf - 1, err);
-        errbuf[k] = '\0';
-        fclose(err);
+        stderr_capture_end();
         return r;
 }
 
@@ -432,7 +440,6 @@ static void test_load(void) {
         const char *tmp = getenv("TMPDIR");
         char dir[200], path[256], missing[256];
         Config c;
-        FILE *f;
 
         snprintf(dir, sizeof dir, "%s/test-config.XXXXXX", tmp && *tmp && strlen(tmp) < 150 ? tmp : "/tmp");
         if (!mkdtemp(dir))
@@ -449,11 +456,7 @@ static void test_load(void) {
         CHECK_INT_EQ(load_file(&c, missing, false), -ENOENT, "a missing required file is an error");
         CHECK(strstr(errbuf, "pkgtokend: cannot read ") && strstr(errbuf, missing), "  ... naming the file: %s", errbuf);
 
-        f = fopen(path, "we");
-        if (!f)
-                abort();
-        fputs("# test\n[Manager]\nPasswordCost=1\nLockoutThreshold=3\nLockoutSec=10min\n", f);
-        fclose(f);
+        write_file(path, "# test\n[Manager]\nPasswordCost=1\nLockoutThreshold=3\nLockoutSec=10min\n");
         config_init_defaults(&c);
         CHECK_INT_EQ(load_file(&c, path, false), 0, "a file");
         CHECK_INT_EQ(c.password_cost, 1, "  ... PasswordCost");
@@ -463,11 +466,7 @@ static void test_load(void) {
         CHECK_INT_EQ(load_file(&c, path, true), 0, "the same file, optional");
         CHECK_INT_EQ(c.lockout_threshold, 3, "  ... read all the same");
 
-        f = fopen(path, "we");
-        if (!f)
-                abort();
-        fputs("[Manager]\nPasswordCost=1\nLockoutThreshold=zero\n", f);
-        fclose(f);
+        write_file(path, "[Manager]\nPasswordCost=1\nLockoutThreshold=zero\n");
         config_init_defaults(&c);
         CHECK_INT_EQ(load_file(&c, path, true), -EINVAL, "a bad value in a file (optional or not)");
         char want[400];
@@ -483,11 +482,7 @@ static void test_load(void) {
 
         /* Unreadable: only meaningful when permissions apply to us. */
         if (geteuid() != 0) {
-                f = fopen(path, "we");
-                if (!f)
-                        abort();
-                fputs("[Manager]\n", f);
-                fclose(f);
+                write_file(path, "[Manager]\n");
                 chmod(path, 0);
                 config_init_defaults(&c);
                 CHECK_INT_EQ(load_file(&c, path, true), -EACCES, "an unreadable optional file is an error");

@@ -62,6 +62,13 @@ static const char *printable(const char *s, char *buf, size_t size) {
 }
 #define P(s) printable((s), (char[80]) {}, 80)
 
+/* Each of the n strings in v is valid to is_valid (want) or invalid (!want). */
+static void check_validity(bool (*is_valid)(const char *), const char *what, bool want, const char **v, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                CHECK(is_valid(v[i]) == want, "%s \"%s\" is %s", what, P(v[i]), want ? "valid" : "invalid");
+}
+#define CHECK_VALIDITY(is_valid, what, want, v) check_validity((is_valid), (what), (want), (v), ELEMENTSOF(v))
+
 /* ---------------------------------------------------------------------------------------- */
 
 static void test_account_names(void) {
@@ -73,10 +80,8 @@ static void test_account_names(void) {
                 "a/b", "a\n", "j\xc3\xb6rg", "al\tice", too_long,
         };
 
-        for (size_t i = 0; i < ELEMENTSOF(valid); i++)
-                CHECK(account_name_is_valid(valid[i]), "account name \"%s\" is valid", P(valid[i]));
-        for (size_t i = 0; i < ELEMENTSOF(invalid); i++)
-                CHECK(!account_name_is_valid(invalid[i]), "account name \"%s\" is invalid", P(invalid[i]));
+        CHECK_VALIDITY(account_name_is_valid, "account name", true, valid);
+        CHECK_VALIDITY(account_name_is_valid, "account name", false, invalid);
         CHECK(!account_name_is_valid(NULL), "account name NULL is invalid");
 }
 
@@ -111,10 +116,8 @@ static void test_emails(void) {
         CHECK_INT_EQ(strlen(max_len), 254, "helper: 254-byte address");
         CHECK_INT_EQ(strlen(over_len), 255, "helper: 255-byte address");
 
-        for (size_t i = 0; i < ELEMENTSOF(valid); i++)
-                CHECK(email_is_valid(valid[i]), "e-mail \"%s\" is valid", P(valid[i]));
-        for (size_t i = 0; i < ELEMENTSOF(invalid); i++)
-                CHECK(!email_is_valid(invalid[i]), "e-mail \"%s\" is invalid", P(invalid[i]));
+        CHECK_VALIDITY(email_is_valid, "e-mail", true, valid);
+        CHECK_VALIDITY(email_is_valid, "e-mail", false, invalid);
         CHECK(!email_is_valid(NULL), "e-mail NULL is invalid (\"\" means no e-mail)");
 }
 
@@ -160,10 +163,8 @@ static void test_descriptions(void) {
                 too_long, multibyte_over, huge,
         };
 
-        for (size_t i = 0; i < ELEMENTSOF(valid); i++)
-                CHECK(description_is_valid(valid[i]), "description \"%s\" is valid", P(valid[i]));
-        for (size_t i = 0; i < ELEMENTSOF(invalid); i++)
-                CHECK(!description_is_valid(invalid[i]), "description \"%s\" is invalid", P(invalid[i]));
+        CHECK_VALIDITY(description_is_valid, "description", true, valid);
+        CHECK_VALIDITY(description_is_valid, "description", false, invalid);
         CHECK(!description_is_valid(NULL), "description NULL is invalid");
 }
 
