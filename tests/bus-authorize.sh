@@ -96,8 +96,8 @@ like "$MGR_REASON" '.' "  ... with a reason"
 # --- invalid tokens ------------------------------------------------------------------------------------------
 # Flip the last checksum character, and one character of the random part.
 last=${AUTO_SECRET: -1}
-[ "$last" = A ] && other=B || other=A
-expect_authz invalid "wrong checksum character" "${AUTO_SECRET:0:46}$other" p-none publish
+[ "$last" = A ] && bad_last=B || bad_last=A
+expect_authz invalid "wrong checksum character" "${AUTO_SECRET:0:46}$bad_last" p-none publish
 mid=${AUTO_SECRET:20:1}
 [ "$mid" = x ] && other=y || other=x
 expect_authz invalid "one random character changed" "${AUTO_SECRET:0:20}$other${AUTO_SECRET:21}" p-none publish
@@ -112,7 +112,7 @@ else
         diag_run
 fi
 expect_authz invalid "wrong prefix" "npm_${AUTO_SECRET:5}" p-none publish
-mgr_authorize "${AUTO_SECRET:0:46}$other" p-none publish
+mgr_authorize "${AUTO_SECRET:0:46}$bad_last" p-none publish
 is "$MGR_RESULT" invalid "Authorize over the bus, bad checksum: invalid"
 is "$MGR_ACTOR" "" "  ... names no actor"
 
