@@ -87,10 +87,23 @@ static int parse_utc_date(const char *s, usec_t *ret) {
         return 0;
 }
 
+/* A duration (returns 1, *ret the duration) or a UTC date (returns 0, *ret the date);
+ * -ERANGE for a duration beyond the bounds, -EINVAL for neither. */
+static int parse_duration_or_date(const char *s, usec_t *ret) {
+        int r;
+
+        r = parse_relative(s, ret);
+        if (r >= 0)
+                return 1;
+        if (r == -ERANGE)
+                return r;
+        return parse_utc_date(s, ret);
+}
+
 /* --expires: a duration from now, a UTC date, or "none" (0, the default: long-lived tokens are
  * allowed, revocation is the control). */
 int parse_expires(const char *s, usec_t now, usec_t *ret) {
-        usec_t d;
+        usec_t t;
         int r;
 
         if (streq(s, "none") || streq(s, "never")) {
@@ -98,45 +111,36 @@ int parse_expires(const char *s, usec_t now, usec_t *ret) {
                 return 0;
         }
 
-        r = parse_relative(s, &d);
+        r = parse_duration_or_date(s, &t);
         if (r == -ERANGE)
                 return log_error_errno(r, "Expiry '%s' is too far away (at most %llud).",
                                        s, (unsigned long long) (CTL_DURATION_MAX / USEC_PER_DAY));
-        if (r >= 0) {
-                *ret = now + d;
-                return 0;
-        }
-
-        r = parse_utc_date(s, &d);
         if (r < 0)
                 return log_error_errno(r, "Invalid expiry '%s': use Nd, Nh, Nm, YYYY-MM-DD, "
                                        "YYYY-MM-DDTHH:MM:SSZ (UTC) or none.", s);
-        if (d <= now)
+        if (r > 0)
+                t += now;
+        else if (t <= now)
                 return log_error_errno(EINVAL, "Expiry '%s' is in the past.", s);
 
-        *ret = d;
+        *ret = t;
         return 0;
 }
 
 int parse_since(const char *s, usec_t now, usec_t *ret) {
-        usec_t d;
+        usec_t t;
         int r;
 
-        r = parse_relative(s, &d);
+        r = parse_duration_or_date(s, &t);
         if (r == -ERANGE)
                 return log_error_errno(r, "--since=%s reaches too far back (at most %llud).",
                                        s, (unsigned long long) (CTL_DURATION_MAX / USEC_PER_DAY));
-        if (r >= 0) {
-                *ret = d < now ? now - d : 1;
-                return 0;
-        }
-
-        r = parse_utc_date(s, &d);
         if (r < 0)
                 return log_error_errno(r, "Invalid --since '%s': use Nd, Nh, Nm, YYYY-MM-DD or "
                                        "YYYY-MM-DDTHH:MM:SSZ (UTC).", s);
 
-        /* 1970-01-01 would be 0, which the bus API reads as "no lower bound": the same thing. */
-        *ret = d;
+        /* A date of 1970-01-01 is 0, which the bus API reads as "no lower bound": the same
+         * thing; a duration reaching before 1970 is 1 for the same reason. */
+        *ret = r == 0 ? t : t < now ? now - t : 1;
         return 0;
 }

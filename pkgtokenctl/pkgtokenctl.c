@@ -27,6 +27,7 @@
 #include "ctl-time.h"
 #include "ctl-tokens.h"
 #include "ctl-twofa.h"
+#include "ctl-verbs.h"
 #include "macro.h"
 #include "model.h"
 #include "names.h"
@@ -129,24 +130,16 @@ static const struct option options[] = {
         {}
 };
 
-static const char *option_name(int val) {
+/* The name of the verb option with bit OPT(), for dispatch_verb()'s messages. */
+static const char *option_name(unsigned bit) {
         for (const struct option *o = options; o->name; o++)
-                if (o->val == val)
+                if (o->val == ARG_EMAIL + (int) bit)
                         return o->name;
         return "?";
 }
 
 /* ---------------------------------------------------------------------------------------------
  * Verb table and dispatch (systemd's verbs pattern, with multi-word verbs). */
-
-typedef struct Verb {
-        const char *name;       /* words separated by single spaces */
-        const char *usage;      /* operands, for the wrong-number-of-arguments message */
-        unsigned min_args;
-        unsigned max_args;      /* operands after the verb words */
-        unsigned options;       /* OPT() bits of the verb options accepted */
-        int (*run)(int argc, char *argv[]);
-} Verb;
 
 static const Verb verbs[] = {
         { "status",                    "",                0, 0, 0,                  verb_status },
@@ -173,117 +166,19 @@ static const Verb verbs[] = {
         { "package maintainer remove", "PACKAGE ACCOUNT", 2, 2, 0,
           verb_package_maintainer_remove },
         { "token create",              "ACCOUNT --type=TYPE", 1, 1,
-          OPT(ARG_TYPE)|OPT(ARG_PACKAGE)|OPT(ARG_PACKAGE_OWNED)|OPT(ARG_DESCRIPTION)|OPT(ARG_EXPIRES)|OPT(ARG_CIDR)|OPT(ARG_OTP),
+          OPT(ARG_TYPE)|OPT(ARG_PACKAGE)|OPT(ARG_PACKAGE_OWNED)|OPT(ARG_DESCRIPTION)|
+          OPT(ARG_EXPIRES)|OPT(ARG_CIDR)|OPT(ARG_OTP),
           verb_token_create },
         { "token list",                "",                0, 0, OPT(ARG_ACCOUNT)|OPT(ARG_PACKAGE), verb_token_list },
         { "token show",                "ID",              1, 1, 0,                  verb_token_show },
         { "token revoke",              "ID",              1, 1, 0,                  verb_token_revoke },
         { "authorize",                 "PACKAGE ACTION",  2, 2, OPT(ARG_REMOTE)|OPT(ARG_OTP), verb_authorize },
-        { "login",                     "NAME",            1, 1, OPT(ARG_SESSION)|OPT(ARG_REMOTE)|OPT(ARG_OTP), verb_login },
-        { "audit",                     "",                0, 0, OPT(ARG_PACKAGE)|OPT(ARG_SINCE)|OPT(ARG_LIMIT), verb_audit },
+        { "login",                     "NAME",            1, 1, OPT(ARG_SESSION)|OPT(ARG_REMOTE)|OPT(ARG_OTP),
+          verb_login },
+        { "audit",                     "",                0, 0, OPT(ARG_PACKAGE)|OPT(ARG_SINCE)|OPT(ARG_LIMIT),
+          verb_audit },
         { "help",                      "",                0, UINT_MAX, ~0U,         verb_help },
 };
-
-/* How many leading words of name equal argv[0..]; *complete says whether that was all of it. */
-static unsigned verb_match_words(const char *name, int argc, char *argv[], bool *complete) {
-        unsigned n = 0;
-        const char *p = name;
-
-        for (;;) {
-                size_t len = strcspn(p, " ");
-
-                if ((int) n >= argc || strlen(argv[n]) != len || strncmp(argv[n], p, len) != 0) {
-                        *complete = false;
-                        return n;
-                }
-                n++;
-                if (!p[len]) {
-                        *complete = true;
-                        return n;
-                }
-                p += len + 1;
-        }
-}
-
-/* "package" or "package maintainer" without a known subcommand: list the possible ones. */
-static int log_missing_subcommand(int argc, char *argv[], unsigned depth) {
-        char list[256] = "";
-        const char *prev = NULL;
-        size_t prev_len = 0;
-        char group[128] = "";
-
-        for (unsigned i = 0; i < depth; i++) {
-                if (i > 0)
-                        strncat(group, " ", sizeof group - strlen(group) - 1);
-                strncat(group, argv[i], sizeof group - strlen(group) - 1);
-        }
-
-        for (size_t v = 0; v < ELEMENTSOF(verbs); v++) {
-                const char *word;
-                size_t len;
-                bool complete;
-
-                if (verb_match_words(verbs[v].name, (int) depth, argv, &complete) != depth || complete)
-                        continue;
-
-                word = verbs[v].name;
-                for (unsigned i = 0; i < depth; i++)
-                        word = strchr(word, ' ') + 1;
-                len = strcspn(word, " ");
-                if (prev && prev_len == len && strncmp(prev, word, len) == 0)
-                        continue;       /* "maintainer add" and "maintainer remove" */
-
-                if (*list)
-                        strncat(list, ", ", sizeof list - strlen(list) - 1);
-                strncat(list, word, MIN(len, sizeof list - strlen(list) - 1));
-                prev = word;
-                prev_len = len;
-        }
-
-        if ((unsigned) argc == depth)
-                return log_usage("'%s' needs a subcommand: %s.", group, list);
-        return log_usage("Unknown command '%s %s': '%s' takes %s.", group, argv[depth], group, list);
-}
-
-static int dispatch_verb(int argc, char *argv[]) {
-        const Verb *verb = NULL;
-        unsigned words = 0, best_partial = 0, n_args;
-
-        if (argc <= 0)
-                return log_usage("Missing command. See '%s --help'.", PROGRAM_NAME);
-
-        for (size_t v = 0; v < ELEMENTSOF(verbs); v++) {
-                bool complete;
-                unsigned n = verb_match_words(verbs[v].name, argc, argv, &complete);
-
-                if (complete) {
-                        verb = verbs + v;
-                        words = n;
-                        break;
-                }
-                if (n > best_partial)
-                        best_partial = n;
-        }
-
-        if (!verb) {
-                if (best_partial == 0)
-                        return log_usage("Unknown command '%s'. See '%s --help'.", argv[0], PROGRAM_NAME);
-                return log_missing_subcommand(argc, argv, best_partial);
-        }
-
-        n_args = (unsigned) argc - words;
-        if (n_args < verb->min_args || n_args > verb->max_args)
-                return log_usage("Wrong number of arguments for '%s'. Usage: %s %s%s%s",
-                                 verb->name, PROGRAM_NAME, verb->name,
-                                 isempty(verb->usage) ? "" : " ", verb->usage);
-
-        for (int a = ARG_EMAIL; a < _ARG_END; a++)
-                if ((arg_seen & OPT(a)) && !(verb->options & OPT(a)))
-                        return log_usage("Option --%s cannot be used with '%s'.",
-                                         option_name(a), verb->name);
-
-        return verb->run((int) n_args, argv + words);
-}
 
 /* ---------------------------------------------------------------------------------------------
  * Option values are checked here, before any bus traffic, so that a typo is a usage error
@@ -403,8 +298,27 @@ static int parse_list_option(int c, const char *value) {
         return 0;
 }
 
+/* The verb options without a value. */
+static const struct {
+        int arg;
+        bool *flag;
+} flag_options[] = {
+        { ARG_PACKAGE_OWNED,  &arg_package_owned },
+        { ARG_OTP,            &arg_otp },
+        { ARG_PASSWORD_STDIN, &arg_password_stdin },
+        { ARG_OLD_PASSWORD,   &arg_old_password },
+        { ARG_FORCE,          &arg_force },
+        { ARG_SESSION,        &arg_session },
+};
+
 static int parse_verb_option(int c, const char *value, usec_t now) {
         arg_seen |= OPT(c);
+
+        for (size_t i = 0; i < ELEMENTSOF(flag_options); i++)
+                if (flag_options[i].arg == c) {
+                        *flag_options[i].flag = true;
+                        return 0;
+                }
 
         switch (c) {
         case ARG_MAINTAINER:
@@ -419,24 +333,6 @@ static int parse_verb_option(int c, const char *value, usec_t now) {
                 if (parse_u32(value, &arg_limit) < 0 || arg_limit == 0)
                         return log_error_errno(EINVAL, "Invalid --limit='%s': a number from 1 to "
                                                "%" PRIu32 ".", value, UINT32_MAX);
-                return 0;
-        case ARG_PACKAGE_OWNED:
-                arg_package_owned = true;
-                return 0;
-        case ARG_OTP:
-                arg_otp = true;
-                return 0;
-        case ARG_PASSWORD_STDIN:
-                arg_password_stdin = true;
-                return 0;
-        case ARG_OLD_PASSWORD:
-                arg_old_password = true;
-                return 0;
-        case ARG_FORCE:
-                arg_force = true;
-                return 0;
-        case ARG_SESSION:
-                arg_session = true;
                 return 0;
         default:
                 return parse_string_option(c, value);
@@ -526,7 +422,7 @@ int main(int argc, char *argv[]) {
         }
 
         /* Verbs return a negative errno after logging a failure, or an exit status. */
-        r = dispatch_verb(argc - optind, argv + optind);
+        r = dispatch_verb(verbs, ELEMENTSOF(verbs), arg_seen, option_name, argc - optind, argv + optind);
 
         bus_close();
         args_free();
