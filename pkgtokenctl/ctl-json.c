@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ctl-json.h"
+#include "erase.h"
 #include "log.h"
 #include "strv.h"
 
@@ -257,7 +258,7 @@ static void json_string_erase(json_object *o) {
         /* json-c hands out its own buffer; wiping it in place is the only way to keep the
          * secret out of freed heap memory. */
         if (json_object_is_type(o, json_type_string))
-                explicit_bzero((char *) json_object_get_string(o), (size_t) json_object_get_string_len(o));
+                erase_memory((char *) json_object_get_string(o), (size_t) json_object_get_string_len(o));
 }
 
 void json_erase_strings(json_object *o) {

@@ -49,8 +49,8 @@ static int reply_read_codes(sd_bus_message *reply, const char ***ret) {
         r = sd_bus_message_exit_container(reply);
         if (r < 0)
                 return bus_log_parse_error(r);
-        if (n == 0)
-                return bus_log_parse_error(-EBADMSG);   /* every method that answers with codes makes new ones */
+        if (n == 0)     /* every method that answers with codes makes new ones */
+                return bus_log_parse_error(-EBADMSG);
 
         *ret = codes;
         codes = NULL;

@@ -14,8 +14,8 @@ typedef struct Verb {
         const char *usage;      /* operands, for the wrong-number-of-arguments message */
         unsigned min_args;
         unsigned max_args;      /* operands after the verb words */
-        unsigned options;       /* the verb options accepted, a bit each */
         int (*run)(int argc, char *argv[]);
+        unsigned options;       /* the verb options accepted, a bit each */
 } Verb;
 
 /* seen: the option bits given on the command line; option_name(bit) names one for the
