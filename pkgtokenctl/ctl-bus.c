@@ -14,8 +14,18 @@
 
 static sd_bus *bus = NULL;
 
+/* --bus-address=, else $PKGTOKEN_BUS_ADDRESS; NULL: the system bus. */
+static const char *bus_address(void) {
+        const char *e;
+
+        if (arg_bus_address)
+                return arg_bus_address;
+        e = getenv(PKGTOKEN_BUS_ADDRESS_ENV);
+        return isempty(e) ? NULL : e;
+}
+
 static const char *bus_description(void) {
-        return arg_bus_address ?: "the system bus";
+        return bus_address() ?: "the system bus";
 }
 
 static int bus_open_address(const char *address, sd_bus **ret) {
@@ -46,14 +56,8 @@ static int acquire_bus(void) {
         if (bus)
                 return 0;
 
-        if (!arg_bus_address) {
-                const char *e = getenv(PKGTOKEN_BUS_ADDRESS_ENV);
-                if (!isempty(e))
-                        arg_bus_address = e;
-        }
-
-        if (arg_bus_address) {
-                r = bus_open_address(arg_bus_address, &bus);
+        if (bus_address()) {
+                r = bus_open_address(bus_address(), &bus);
                 if (r < 0)
                         return r;
         } else {

@@ -3,9 +3,12 @@
 /* pkgtokenctl: the admin and maintainer CLI.  A thin D-Bus client of pkgtokend in the style of
  * homectl/busctl: every verb is one method call, the daemon is the authority on names,
  * permissions and policy, and this program only turns command lines into calls and replies
- * into tables or JSON.  This file holds main(), the options and the verb table; the verbs
- * live in ctl-accounts.c, ctl-packages.c, ctl-tokens.c, ctl-twofa.c, ctl-login.c,
- * ctl-authorize.c and ctl-audit.c; exit codes are described in ctl.h. */
+ * into tables or JSON.
+ *
+ * This file: main(), the one option table and the verb table.  The verbs are in
+ * ctl-accounts.c, ctl-packages.c, ctl-tokens.c, ctl-twofa.c, ctl-login.c, ctl-authorize.c and
+ * ctl-audit.c; they call pkgtokend through ctl-bus.c, print through ctl-output.c (replies read
+ * as JSON by ctl-json.c) and read and write secrets through ctl-secret.c.  Exit codes: ctl.h. */
 
 #include <getopt.h>
 #include <inttypes.h>
