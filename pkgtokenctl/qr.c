@@ -22,7 +22,7 @@ static void qr_code_erase_and_freep(QRcode **q) {
         if (!*q)
                 return;
         /* The modules are the secret in another form. */
-        explicit_bzero((*q)->data, (size_t) (*q)->width * (size_t) (*q)->width);
+        erase_memory((*q)->data, (size_t) (*q)->width * (size_t) (*q)->width);
         QRcode_free(*q);
 }
 

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "ctl.h"
+#include "ctl-bus.h"
+#include "ctl-packages.h"
+#include "model.h"
+#include "strv.h"
+#include "validate.h"
+
+static const Field package_columns[] = {
+        { "name",         "NAME",        FIELD_STRING },
+        { "policy",       "POLICY",      FIELD_STRING },
+        { "maintainers",  "MAINTAINERS", FIELD_LIST },
+};
+
+static const Field package_fields[] = {
+        { "name",         "Name",        FIELD_STRING },
+        { "policy",       "Policy",      FIELD_STRING },
+        { "maintainers",  "Maintainers", FIELD_LIST },
+        { "created_at",   "Created",     FIELD_TIMESTAMP },
+};
+
+int verb_package_add(int argc, char *argv[]) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        r = method_new(&m, "CreatePackage", false);
+        if (r < 0)
+                return r;
+
+        /* An empty policy lets the daemon apply its default (2fa-or-automation). */
+        r = sd_bus_message_append(m, "ss", argv[0], arg_policy ?: "");
+        if (r >= 0)
+                r = sd_bus_message_append_strv(m, arg_maintainers);
+        if (r < 0)
+                return bus_log_build_error(m, r);
+
+        return method_call(m, "create package", NULL);
+}
+
+int verb_package_list(int argc, char *argv[]) {
+        return call_and_print("ListPackages", "list packages", json_type_array,
+                              package_columns, ELEMENTSOF(package_columns),
+                              "package", "packages", NULL);
+}
+
+int verb_package_show(int argc, char *argv[]) {
+        return call_and_print("GetPackage", "get package", json_type_object,
+                              package_fields, ELEMENTSOF(package_fields), NULL, NULL,
+                              "s", argv[0]);
+}
+
+int verb_package_policy(int argc, char *argv[]) {
+        if (package_policy_from_string(argv[1]) < 0)
+                return log_usage("Invalid policy '%s': use none, 2fa-or-automation or 2fa-only.",
+                                 argv[1]);
+
+        return method_call_simple("SetPackagePolicy", "set package policy", NULL,
+                                  "ss", argv[0], argv[1]);
+}
+
+int verb_package_maintainer_add(int argc, char *argv[]) {
+        return method_call_simple("AddMaintainer", "add maintainer", NULL, "ss", argv[0], argv[1]);
+}
+
+int verb_package_maintainer_remove(int argc, char *argv[]) {
+        return method_call_simple("RemoveMaintainer", "remove maintainer", NULL,
+                                  "ss", argv[0], argv[1]);
+}
+
+int check_package_filter(const char *verb) {
+        _cleanup_free_ char *canonical = NULL;
+
+        if (strv_length(arg_packages) > 1)
+                return log_usage("--package= may be given only once with '%s'.", verb);
+        if (arg_packages && package_name_canonicalize(arg_packages[0], &canonical) < 0)
+                return log_usage("Invalid package name '%s' (a name, not a pattern, with '%s').",
+                                 arg_packages[0], verb);
+        return 0;
+}

@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <stdio.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "ctl-bus.h"
+#include "ctl-json.h"
+#include "ctl-packages.h"
+#include "ctl-secret.h"
+#include "ctl-tokens.h"
+#include "erase.h"
+#include "names.h"
+#include "strv.h"
+#include "token.h"
+#include "validate.h"
+
+static const Field token_columns[] = {
+        { "id",           "ID",          FIELD_STRING },
+        { "prefix",       "PREFIX",      FIELD_STRING },
+        { "type",         "TYPE",        FIELD_STRING },
+        { "owner",        "OWNER",       FIELD_TOKEN_OWNER },
+        { "scope",        "SCOPE",       FIELD_LIST,      "all maintained" },
+        { "description",  "DESCRIPTION", FIELD_STRING,    NULL, FREE_TEXT_COLUMN_MAX },
+        { "created_by",   "CREATED-BY",  FIELD_STRING },
+        { "created_at",   "CREATED",     FIELD_TIMESTAMP },
+        { "last_used_at", "LAST-USED",   FIELD_TIMESTAMP, "never" },
+        { "expires_at",   "EXPIRES",     FIELD_TIMESTAMP, "never" },
+        { "state",        "STATE",       FIELD_STRING },
+};
+
+static const Field token_fields[] = {
+        { "id",             "ID",             FIELD_STRING },
+        { "prefix",         "Prefix",         FIELD_STRING },
+        { "type",           "Type",           FIELD_STRING },
+        { "owner",          "Owner",          FIELD_STRING },
+        { "account",        "Account",        FIELD_STRING },
+        { "scope",          "Scope",          FIELD_LIST,      "all maintained packages" },
+        { "description",    "Description",    FIELD_STRING },
+        { "created_by",     "Created by",     FIELD_STRING },
+        { "created_at",     "Created",        FIELD_TIMESTAMP },
+        { "expires_at",     "Expires",        FIELD_TIMESTAMP, "never" },
+        { "last_used_at",   "Last used",      FIELD_TIMESTAMP, "never" },
+        { "last_used_from", "Last used from", FIELD_STRING },
+        { "allowed_cidrs",  "Allowed CIDRs",  FIELD_LIST,      "any" },
+        { "revoked_at",     "Revoked",        FIELD_TIMESTAMP },
+        { "state",          "State",          FIELD_STRING },
+};
+
+/* The --json answer of "token create": the secret plus what we asked for, in the key names
+ * of GetToken, so a script can treat it like any other token object. */
+static int token_create_json(const char *id, const char *token, const char *account,
+                             json_object **ret) {
+        _cleanup_json_ json_object *o = NULL;
+        char prefix[TOKEN_DISPLAY_LEN + 1] = "";
+
+        if (strlen(token) >= TOKEN_DISPLAY_LEN)
+                token_display_prefix(token, prefix);
+
+        o = json_object_new_object();
+        if (!o)
+                return -ENOMEM;
+
+        if (json_add_string(o, "id", id) < 0 ||
+            json_add_string(o, "token", token) < 0 ||
+            json_add_string(o, "prefix", prefix) < 0 ||
+            json_add_string(o, "type", arg_type) < 0 ||
+            json_add_string(o, "owner", arg_package_owned ? "package" : "account") < 0 ||
+            json_add_string(o, "account", arg_package_owned ? "" : account) < 0 ||
+            json_add_strv(o, "scope", arg_packages) < 0 ||
+            json_add_string(o, "description", arg_description ?: "") < 0 ||
+            json_add(o, "expires_at", json_new_unsigned(arg_expires)) < 0 ||
+            json_add_strv(o, "allowed_cidrs", arg_cidrs) < 0) {
+                json_erase_strings(o);
+                return -ENOMEM;
+        }
+
+        *ret = o;
+        o = NULL;
+        return 0;
+}
+
+static int token_create_print_json(const char *id, const char *token, const char *account) {
+        _cleanup_json_ json_object *o = NULL;
+        int r;
+
+        r = token_create_json(id, token, account, &o);
+        if (r < 0)
+                return log_oom();
+
+        return print_json_secret(o);
+}
+
+/* A fresh CreateToken call each time: a message that was sent cannot be sent again. */
+static int token_create_message(const char *account, const char *otp, sd_bus_message **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        r = method_new(&m, "CreateToken", otp != NULL);
+        if (r < 0)
+                return r;
+
+        r = sd_bus_message_append(m, "ss", account, arg_type);
+        if (r >= 0)
+                r = sd_bus_message_append_strv(m, arg_packages);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "st", arg_description ?: "", (uint64_t) arg_expires);
+        if (r >= 0)
+                r = sd_bus_message_append_strv(m, arg_cidrs);
+        if (r >= 0 && otp)
+                r = sd_bus_message_append(m, "a{sv}", 2, "package_owned", "b", (int) arg_package_owned,
+                                          "otp", "s", otp);
+        else if (r >= 0)
+                r = sd_bus_message_append(m, "a{sv}", 1, "package_owned", "b", (int) arg_package_owned);
+        if (r < 0)
+                return bus_log_build_error(m, r);
+
+        *ret = m;
+        m = NULL;
+        return 0;
+}
+
+/* CreateToken; when the account has 2FA and no code was given, a person at a terminal is
+ * asked for one and the call is made once more, as npm does. */
+static int token_create_call(const char *account, sd_bus_message **ret_reply) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_erase_ char *otp = NULL;
+        int r;
+
+        if (arg_otp) {
+                r = read_otp(OTP_PROMPT_APP, &otp);
+                if (r < 0)
+                        return r;
+        }
+
+        for (;;) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+
+                r = token_create_message(account, otp, &m);
+                if (r < 0)
+                        return r;
+                r = method_call_quiet(m, &error, ret_reply);
+                if (r >= 0)
+                        return 0;
+
+                if (otp || !isatty(STDIN_FILENO) ||
+                    !sd_bus_error_has_name(&error, PKGTOKEN_ERROR_OTP_REQUIRED))
+                        return log_bus_error("create token", &error, r);
+
+                fprintf(stderr, "Account '%s' uses two-factor authentication.\n", account);
+                r = read_otp(OTP_PROMPT_APP, &otp);
+                if (r < 0)
+                        return r;
+                sd_bus_error_free(&error);
+        }
+}
+
+static char *scope_describe(char * const *scope) {
+        if (strv_length(scope) == 0)
+                return strdup("all maintained packages");
+        return strv_join(scope, ',');
+}
+
+int verb_token_create(int argc, char *argv[]) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *scope = NULL;
+        const char *id, *token;
+        int r;
+
+        /* Checked here rather than by the daemon: a missing option is a usage error. */
+        if (!arg_type)
+                return log_usage("'token create' needs --type=read-only, --type=publish or "
+                                 "--type=automation.");
+        STRV_FOREACH(p, arg_packages)
+                if (!scope_pattern_is_valid(*p))
+                        return log_usage("Invalid package name or pattern '%s' (lowercase names, "
+                                         "\"@scope/*\" or \"prefix*\").", *p);
+
+        make_undumpable();
+
+        r = token_create_call(argv[0], &reply);
+        if (r < 0)
+                return r;
+
+        /* The reply carries the secret: sd-bus wipes sensitive messages when freeing them. */
+        (void) sd_bus_message_sensitive(reply);
+
+        r = sd_bus_message_read(reply, "ss", &id, &token);
+        if (r < 0)
+                return bus_log_parse_error(r);
+
+        scope = scope_describe(arg_packages);
+        if (!scope)
+                return log_oom();
+
+        /* stderr for people, stdout for the secret alone, so "> file" or "grep '^pkgt_'"
+         * captures exactly the token. */
+        fprintf(stderr, "Created token %s (%s, %s).\n", id, arg_type, scope);
+
+        if (arg_json != JSON_OFF)
+                r = token_create_print_json(id, token, argv[0]);
+        else
+                r = write_secret_line(token);
+        if (r < 0)
+                return r;
+
+        fputs("This is the only time the token is shown: copy it now, it cannot be recovered.\n",
+              stderr);
+        return 0;
+}
+
+int verb_token_list(int argc, char *argv[]) {
+        int r;
+
+        r = check_package_filter("token list");
+        if (r != 0)
+                return r;
+
+        return call_and_print("ListTokens", "list tokens", json_type_array,
+                              token_columns, ELEMENTSOF(token_columns), "token", "tokens",
+                              "ss", arg_account ?: "", arg_packages ? arg_packages[0] : "");
+}
+
+int verb_token_show(int argc, char *argv[]) {
+        return call_and_print("GetToken", "get token", json_type_object,
+                              token_fields, ELEMENTSOF(token_fields), NULL, NULL,
+                              "s", argv[0]);
+}
+
+int verb_token_revoke(int argc, char *argv[]) {
+        return method_call_simple("RevokeToken", "revoke token", NULL, "s", argv[0]);
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The state of one pkgtokenctl run: the parsed command line, shared by the verbs and the
+ * output.  Defined and filled in by pkgtokenctl.c (parse_argv()); nothing else writes it.
+ *
+ * Exit codes: 0 success; 1 refused or failed (bus errors, daemon errors, an authorize result
+ * other than "allowed"); 2 usage errors (unknown command or option, wrong number of
+ * arguments, invalid option values), detected before the bus is touched.  Verbs return a
+ * negative errno after logging a failure, or one of these exit codes. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "log.h"
+#include "time-util.h"
+
+#define PROGRAM_NAME "pkgtokenctl"
+
+#define EXIT_USAGE 2
+
+/* Logs a usage problem and evaluates to the exit status for it. */
+#define log_usage(...) (log_error(__VA_ARGS__), EXIT_USAGE)
+
+typedef enum JsonMode {
+        JSON_OFF,
+        JSON_SHORT,
+        JSON_PRETTY,
+} JsonMode;
+
+extern const char *arg_bus_address;
+extern JsonMode arg_json;
+extern bool arg_legend;
+extern const char *arg_email;
+extern const char *arg_kind;
+extern const char *arg_policy;
+extern char **arg_maintainers;
+extern const char *arg_type;
+extern char **arg_packages;
+extern bool arg_package_owned;
+extern const char *arg_description;
+extern usec_t arg_expires;              /* 0 = never */
+extern char **arg_cidrs;
+extern const char *arg_account;
+extern const char *arg_remote;
+extern bool arg_otp;
+extern usec_t arg_since;                /* 0 = from the beginning */
+extern uint32_t arg_limit;
+extern bool arg_password_stdin;
+extern bool arg_old_password;
+extern const char *arg_mode;            /* NULL: the daemon's default 2FA mode */
+extern bool arg_force;
+extern bool arg_session;
