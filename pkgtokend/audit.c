@@ -22,5 +22,5 @@ int audit_admin(Store *s, usec_t now, const char *action, uid_t caller, const ch
         char actor[32];
 
         snprintf(actor, sizeof actor, "uid %u", (unsigned) caller);
-        return audit_record(s, now, action, NULL, "ok", actor, token_id, NULL, reason);
+        return audit_record(s, now, action, NULL, AUDIT_RESULT_OK, actor, token_id, NULL, reason);
 }

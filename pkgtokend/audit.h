@@ -19,6 +19,10 @@
 #define AUDIT_2FA_DISABLE      "2fa-disable"
 #define AUDIT_RECOVERY_CODES   "recovery-codes"
 
+/* Their results (Authorize's are authz_result_to_string()). */
+#define AUDIT_RESULT_OK        "ok"
+#define AUDIT_RESULT_LOCKED    "locked"
+
 /* NULL package, token_id, remote or reason are recorded as "". */
 int audit_record(Store *s, usec_t now, const char *action, const char *package, const char *result,
                  const char *actor, const char *token_id, const char *remote, const char *reason);

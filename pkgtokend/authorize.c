@@ -98,13 +98,13 @@ static int record_publish(const Authorizer *a, const AuthorizeRequest *q, const 
                             actor, v->token_identified ? t->id : NULL, q->remote, v->reason);
 }
 
-int authorize(const Authorizer *a, const AuthorizeRequest *q, usec_t now, AuthorizeAnswer *ret) {
-        _cleanup_transaction_ Transaction tx = {};
-        TokenRecord *t = &ret->token;
-        PackageFacts package = {};
-        TokenFacts token;
-        AuthorizeVerdict v;
-        AuthorizeFacts f = {
+/* The facts of the verdict; t holds the token (when found), package and token the facts
+ * f points to. */
+static int gather_facts(const Authorizer *a, const AuthorizeRequest *q, usec_t now, TokenRecord *t,
+                        TokenFacts *token, PackageFacts *package, AuthorizeFacts *f) {
+        int r;
+
+        *f = (AuthorizeFacts) {
                 .package_name = q->package,
                 .action = q->action,
                 .remote = q->remote,
@@ -112,39 +112,65 @@ int authorize(const Authorizer *a, const AuthorizeRequest *q, usec_t now, Author
                 .otp_given = !isempty(q->otp),
                 .now = now,
         };
-        OtpCheckRequest otp = {
-                .store = a->store,
-                .code = q->otp,
-                .allow_recovery = false,
-                .check_lockout = true,
-                .now = now,
+        r = find_token(a, q, now, f, t);
+        if (r <= 0)
+                return r;
+        r = load_package_facts(a->store, t, q, package);
+        if (r < 0)
+                return r;
+        *token = (TokenFacts) {
+                .type = t->type,
+                .owner = t->owner,
+                .revoked_at = t->revoked_at,
+                .expires_at = t->expires_at,
+                .account_locked = t->account_locked,
+                .account_2fa = t->account_2fa,
+                .scope = t->scope,
+                .cidrs = t->cidrs,
         };
+        f->token_found = true;
+        f->token = token;
+        f->token_account = t->account;
+        f->package = package;
+        return 0;
+}
+
+/* Does what the verdict says; a publish's records are committed in tx. */
+static int carry_out(const Authorizer *a, const AuthorizeRequest *q, const AuthorizeVerdict *v, Transaction *tx,
+                     const TokenRecord *t, const char *actor, usec_t now) {
+        int r;
+
+        if (v->count_account_failure) {
+                r = lockout_note_failure(a->lockout, t->account, q->remote, now);
+                if (r < 0)
+                        return r;
+        }
+        if (v->record) {
+                r = record_publish(a, q, v, t, actor, now);
+                if (r >= 0)
+                        r = store_commit(tx);
+                if (r < 0)
+                        return r;
+        }
+        if (v->note_use)
+                last_used_note(a->last_used, t, now, q->remote);
+        if (v->count_remote_failure)
+                ratelimit_note_failure(a->ratelimit, q->remote, now);
+        return 0;
+}
+
+int authorize(const Authorizer *a, const AuthorizeRequest *q, usec_t now, AuthorizeAnswer *ret) {
+        _cleanup_transaction_ Transaction tx = {};
+        PackageFacts package = {};
+        TokenFacts token = {};
+        AuthorizeFacts f;
+        AuthorizeVerdict v;
         int r;
 
         *ret = (AuthorizeAnswer) {};
-        r = find_token(a, q, now, &f, t);
+        r = gather_facts(a, q, now, &ret->token, &token, &package, &f);
         if (r < 0)
                 return r;
-        if (r > 0) {
-                r = load_package_facts(a->store, t, q, &package);
-                if (r < 0)
-                        return r;
-                token = (TokenFacts) {
-                        .type = t->type,
-                        .owner = t->owner,
-                        .revoked_at = t->revoked_at,
-                        .expires_at = t->expires_at,
-                        .account_locked = t->account_locked,
-                        .account_2fa = t->account_2fa,
-                        .scope = t->scope,
-                        .cidrs = t->cidrs,
-                };
-                f.token_found = true;
-                f.token = &token;
-                f.token_account = t->account;
-                f.package = &package;
-                otp.account = t->account;
-        }
 
         /* A publish is decided and recorded in one write transaction: an OTP's counter moves
          * in it too, so a code works once, even for two concurrent requests. */
@@ -154,33 +180,27 @@ int authorize(const Authorizer *a, const AuthorizeRequest *q, usec_t now, Author
                         return r;
         }
 
-        v = authorize_verdict(&f, second_factor_checker, &otp);
+        v = authorize_verdict(&f, second_factor_checker, &(OtpCheckRequest) {
+                                      .store = a->store,
+                                      .account = ret->token.account,
+                                      .code = q->otp,
+                                      .allow_recovery = false,
+                                      .check_lockout = true,
+                                      .now = now,
+                              });
         if (v.error < 0)
                 return v.error;
 
         if (v.token_identified) {
-                ret->actor = format_actor(t);
+                ret->actor = format_actor(&ret->token);
                 if (!ret->actor)
                         return -ENOMEM;
         } else
-                token_record_done(t);
+                token_record_done(&ret->token);
 
-        if (v.count_account_failure) {
-                r = lockout_note_failure(a->lockout, t->account, q->remote, now);
-                if (r < 0)
-                        return r;
-        }
-        if (v.record) {
-                r = record_publish(a, q, &v, t, ret->actor ?: v.anonymous_actor, now);
-                if (r >= 0)
-                        r = store_commit(&tx);
-                if (r < 0)
-                        return r;
-        }
-        if (v.note_use)
-                last_used_note(a->last_used, t, now, q->remote);
-        if (v.count_remote_failure)
-                ratelimit_note_failure(a->ratelimit, q->remote, now);
+        r = carry_out(a, q, &v, &tx, &ret->token, ret->actor ?: v.anonymous_actor, now);
+        if (r < 0)
+                return r;
 
         ret->result = v.result;
         ret->reason = v.reason;

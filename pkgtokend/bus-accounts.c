@@ -43,6 +43,19 @@ int method_create_account(sd_bus_message *msg, void *userdata, sd_bus_error *err
         return sd_bus_reply_method_return(msg, NULL);
 }
 
+/* The start of the admin methods on one account: its name, the caller, the name's form. */
+static int read_account_name(Manager *m, sd_bus_message *msg, const char **ret_name, sd_bus_error *error) {
+        int r;
+
+        r = sd_bus_message_read(msg, "s", ret_name);
+        if (r < 0)
+                return r;
+        r = bus_verify_admin(m, msg, error, NULL);
+        if (r < 0)
+                return r;
+        return bus_check_account_name(*ret_name, error);
+}
+
 int method_get_account(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(account_record_done) AccountRecord a = {};
@@ -51,13 +64,7 @@ int method_get_account(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         const char *name;
         int r;
 
-        r = sd_bus_message_read(msg, "s", &name);
-        if (r < 0)
-                return r;
-        r = bus_verify_admin(m, msg, error, NULL);
-        if (r < 0)
-                return r;
-        r = bus_check_account_name(name, error);
+        r = read_account_name(m, msg, &name, error);
         if (r < 0)
                 return r;
         r = account_get_details(m->store, m->config.lockout_window, name, now_realtime_usec(), &a, &details);
@@ -96,13 +103,10 @@ int method_set_account_locked(sd_bus_message *msg, void *userdata, sd_bus_error 
         const char *name;
         int locked, r;
 
-        r = sd_bus_message_read(msg, "sb", &name, &locked);
+        r = read_account_name(m, msg, &name, error);
         if (r < 0)
                 return r;
-        r = bus_verify_admin(m, msg, error, NULL);
-        if (r < 0)
-                return r;
-        r = bus_check_account_name(name, error);
+        r = sd_bus_message_read(msg, "b", &locked);
         if (r < 0)
                 return r;
         r = account_set_locked(m->store, name, locked);
@@ -116,13 +120,7 @@ int method_remove_account(sd_bus_message *msg, void *userdata, sd_bus_error *err
         const char *name;
         int r;
 
-        r = sd_bus_message_read(msg, "s", &name);
-        if (r < 0)
-                return r;
-        r = bus_verify_admin(m, msg, error, NULL);
-        if (r < 0)
-                return r;
-        r = bus_check_account_name(name, error);
+        r = read_account_name(m, msg, &name, error);
         if (r < 0)
                 return r;
         r = account_remove(m->store, name);

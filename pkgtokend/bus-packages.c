@@ -12,6 +12,16 @@
 #include "packages.h"
 #include "strv.h"
 
+static int read_name_and_policy(const char *name_arg, const char *policy_arg, bool empty_is_default, char **ret_name,
+                                PackagePolicy *ret_policy, sd_bus_error *error) {
+        int r;
+
+        r = bus_read_package_name(name_arg, ret_name, error);
+        if (r < 0)
+                return r;
+        return bus_read_policy(policy_arg, empty_is_default, ret_policy, error);
+}
+
 int method_create_package(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_strv_free_ char **maintainers = NULL;
         _cleanup_free_ char *name = NULL;
@@ -29,10 +39,7 @@ int method_create_package(sd_bus_message *msg, void *userdata, sd_bus_error *err
         r = bus_verify_admin(m, msg, error, NULL);
         if (r < 0)
                 return r;
-        r = bus_read_package_name(name_arg, &name, error);
-        if (r < 0)
-                return r;
-        r = bus_read_policy(policy_arg, true, &policy, error);
+        r = read_name_and_policy(name_arg, policy_arg, true, &name, &policy, error);
         if (r < 0)
                 return r;
 
@@ -116,10 +123,7 @@ int method_set_package_policy(sd_bus_message *msg, void *userdata, sd_bus_error 
         r = bus_verify_admin(m, msg, error, NULL);
         if (r < 0)
                 return r;
-        r = bus_read_package_name(name_arg, &name, error);
-        if (r < 0)
-                return r;
-        r = bus_read_policy(policy_arg, false, &policy, error);
+        r = read_name_and_policy(name_arg, policy_arg, false, &name, &policy, error);
         if (r < 0)
                 return r;
         r = package_set_policy(m->store, name, policy);

@@ -23,13 +23,13 @@ static int check_cidrs(char * const *cidrs, sd_bus_error *error) {
         return 0;
 }
 
-/* Reads CreateToken's arguments into q; q->scope and q->cidrs are allocated. */
-static int read_create_token(sd_bus_message *msg, TokenCreateRequest *q, usec_t now, sd_bus_error *error) {
-        const char *type_string;
+/* Reads CreateToken's arguments into q (*ret_type to check later); q->scope and q->cidrs are
+ * allocated. */
+static int read_create_token(sd_bus_message *msg, TokenCreateRequest *q, const char **ret_type, sd_bus_error *error) {
         uint64_t expires_at;
-        int type, r;
+        int r;
 
-        r = sd_bus_message_read(msg, "ss", &q->account, &type_string);
+        r = sd_bus_message_read(msg, "ss", &q->account, ret_type);
         if (r < 0)
                 return r;
         r = read_strv_limited(msg, SCOPE_PATTERNS_MAX, &q->scope, error, "package patterns");
@@ -49,16 +49,16 @@ static int read_create_token(sd_bus_message *msg, TokenCreateRequest *q, usec_t 
         if (r < 0)
                 return r;
         q->expires_at = expires_at;
+        return 0;
+}
 
-        type = token_type_from_string(type_string);
+static int check_create_token(TokenCreateRequest *q, const char *type_string, usec_t now, sd_bus_error *error) {
+        int type = token_type_from_string(type_string);
+
         /* Session tokens are what a login hands out (Authenticate), never made to order. */
         if (type < 0 || type == TOKEN_SESSION)
                 return invalid_argument(error, "Invalid token type: use read-only, publish or automation.");
         q->type = type;
-        return 0;
-}
-
-static int check_create_token(TokenCreateRequest *q, usec_t now, sd_bus_error *error) {
         if (token_scope_normalize(q->scope) < 0)
                 return invalid_argument(error, "Invalid package pattern: use a package name, @scope/* or prefix*.");
         if (!description_is_valid(q->description))
@@ -90,16 +90,16 @@ int method_create_token(sd_bus_message *msg, void *userdata, sd_bus_error *error
         _cleanup_free_ char *token_id = NULL;
         TokenCreateRequest q = {};
         char secret[TOKEN_LEN + 1] = {};
-        const char *message = NULL, *package = NULL;
+        const char *type = NULL, *message = NULL, *package = NULL;
         Manager *m = userdata;
         usec_t now = now_realtime_usec();
         int r;
 
-        r = read_create_token(msg, &q, now, error);
+        r = read_create_token(msg, &q, &type, error);
         if (r >= 0)
                 r = bus_verify_admin(m, msg, error, &q.caller);
         if (r >= 0)
-                r = check_create_token(&q, now, error);
+                r = check_create_token(&q, type, now, error);
         if (r >= 0) {
                 r = token_create(&m->lockout, &q, now, &token_id, secret, &message, &package);
                 if (r < 0)

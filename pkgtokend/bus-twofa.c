@@ -164,7 +164,7 @@ int method_regenerate_recovery_codes(sd_bus_message *msg, void *userdata, sd_bus
         r = begin_twofa_change(m, msg, &tx, &a, NULL, error);
         if (r < 0)
                 return r;
-        r = audit_record(m->store, now_realtime_usec(), AUDIT_RECOVERY_CODES, NULL, "ok", a.name, NULL, NULL,
+        r = audit_record(m->store, now_realtime_usec(), AUDIT_RECOVERY_CODES, NULL, AUDIT_RESULT_OK, a.name, NULL, NULL,
                          "regenerated");
         if (r < 0)
                 return bus_error_set_errno_message(error, r, NULL);

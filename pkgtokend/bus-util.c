@@ -119,8 +119,8 @@ int bus_check_remote(const char *remote, sd_bus_error *error) {
         return 0;
 }
 
-int append_entry(sd_bus_message *reply, const char *key, const char *type, ...) {
-        va_list ap;
+/* An {sv} entry is opened with its key and variant type, filled, and closed twice. */
+static int open_entry(sd_bus_message *reply, const char *key, const char *type) {
         int r;
 
         r = sd_bus_message_open_container(reply, 'e', "sv");
@@ -129,7 +129,21 @@ int append_entry(sd_bus_message *reply, const char *key, const char *type, ...) 
         r = sd_bus_message_append(reply, "s", key);
         if (r < 0)
                 return r;
-        r = sd_bus_message_open_container(reply, 'v', type);
+        return sd_bus_message_open_container(reply, 'v', type);
+}
+
+static int close_entry(sd_bus_message *reply) {
+        int r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
+}
+
+int append_entry(sd_bus_message *reply, const char *key, const char *type, ...) {
+        va_list ap;
+        int r;
+
+        r = open_entry(reply, key, type);
         if (r < 0)
                 return r;
         va_start(ap, type);
@@ -137,30 +151,17 @@ int append_entry(sd_bus_message *reply, const char *key, const char *type, ...) 
         va_end(ap);
         if (r < 0)
                 return r;
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_message_close_container(reply);
+        return close_entry(reply);
 }
 
 int append_strv_entry(sd_bus_message *reply, const char *key, char * const *l) {
         int r;
 
-        r = sd_bus_message_open_container(reply, 'e', "sv");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(reply, "s", key);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'v', "as");
+        r = open_entry(reply, key, "as");
         if (r < 0)
                 return r;
         r = sd_bus_message_append_strv(reply, (char **) l);
         if (r < 0)
                 return r;
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_message_close_container(reply);
+        return close_entry(reply);
 }
-

@@ -38,7 +38,7 @@ int lockout_note_failure(const Lockout *l, const char *name, const char *remote,
         r = store_failures_put(l->store, name, &f);
         if (r < 0)
                 return r;
-        r = audit_record(l->store, now, AUDIT_LOCKOUT, NULL, "locked", name, NULL, remote,
+        r = audit_record(l->store, now, AUDIT_LOCKOUT, NULL, AUDIT_RESULT_LOCKED, name, NULL, remote,
                          "too many failed passwords or OTPs");
         return r < 0 ? r : 1;
 }

@@ -98,7 +98,7 @@ static int carry_out(const LoginContext *c, const LoginAttempt *q, const LoginVe
                         return r;
         }
         if (v->audit_login) {
-                r = audit_record(c->store, now, AUDIT_LOGIN, NULL, "ok", a->name, o->session_id, q->remote,
+                r = audit_record(c->store, now, AUDIT_LOGIN, NULL, AUDIT_RESULT_OK, a->name, o->session_id, q->remote,
                                  v->audit_reason);
                 if (r < 0)
                         return r;

@@ -189,7 +189,7 @@ int second_factor_confirm(const Lockout *l, Transaction *tx, const char *account
 
         r = store_account_activate_totp(l->store, a.id, mode, counter);
         if (r >= 0)
-                r = audit_record(l->store, now, AUDIT_2FA_ENABLE, NULL, "ok", a.name, NULL, NULL,
+                r = audit_record(l->store, now, AUDIT_2FA_ENABLE, NULL, AUDIT_RESULT_OK, a.name, NULL, NULL,
                                  twofa_mode_to_string(mode));
         if (r == -ENOENT)
                 return -ERR_NO_SUCH_ACCOUNT;
@@ -225,7 +225,7 @@ int second_factor_set_mode(Store *s, const AccountRecord *a, TwoFactorMode mode,
 
         r = store_account_set_twofa_mode(s, a->id, mode);
         if (r >= 0)
-                r = audit_record(s, now, mode == TWOFA_DISABLED ? AUDIT_2FA_DISABLE : AUDIT_2FA_MODE, NULL, "ok",
+                r = audit_record(s, now, mode == TWOFA_DISABLED ? AUDIT_2FA_DISABLE : AUDIT_2FA_MODE, NULL, AUDIT_RESULT_OK,
                                  a->name, NULL, NULL, twofa_mode_to_string(mode));
         return r == -ENOENT ? -ERR_NO_SUCH_ACCOUNT : r;
 }
