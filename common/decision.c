@@ -163,13 +163,8 @@ TokenState token_state(usec_t revoked_at, usec_t expires_at, usec_t now) {
         return TOKEN_STATE_ACTIVE;
 }
 
-Decision authz_decide(const TokenFacts *token,
-                      const PackageFacts *package,
-                      const char *package_name,
-                      Action action,
-                      const char *remote,
-                      bool otp_verified,
-                      usec_t now) {
+Decision authz_decide(const TokenFacts *token, const PackageFacts *package, const char *package_name,
+                      Action action, const char *remote, bool otp_verified, usec_t now) {
 
         PackagePolicy policy;
         const char *refusal;
