@@ -4,7 +4,7 @@
 #include "strv.h"
 #include "validate.h"
 
-/* The decision table of design §3.  authz_decide() walks the steps in the documented order
+/* The decision table (docs/ARCHITECTURE.md, "Authorize").  authz_decide() walks the steps in the documented order
  * and stops at the first one that says no; every "no" has its own short reason so that logs
  * and audit records explain themselves.  Nothing here may ever echo the token. */
 
@@ -106,7 +106,7 @@ static const char *scope_refusal(const TokenFacts *token, const PackageFacts *pa
                 return "package out of token scope";
 
         /* Only stored maintainers count.  A package that does not exist yet is created with
-         * the publishing account as its maintainer (design §3). */
+         * the publishing account as its maintainer. */
         if (package->exists && !package->account_maintains)
                 return "not a maintainer";
 
@@ -155,13 +155,16 @@ static Decision policy_verdict(const TokenFacts *token, PackagePolicy policy, bo
         return verdict(AUTHZ_OTP_REQUIRED, "OTP required");
 }
 
-Decision authz_decide(const TokenFacts *token,
-                      const PackageFacts *package,
-                      const char *package_name,
-                      Action action,
-                      const char *remote,
-                      bool otp_verified,
-                      usec_t now) {
+TokenState token_state(usec_t revoked_at, usec_t expires_at, usec_t now) {
+        if (revoked_at != 0)
+                return TOKEN_STATE_REVOKED;
+        if (expires_at != 0 && now >= expires_at)
+                return TOKEN_STATE_EXPIRED;
+        return TOKEN_STATE_ACTIVE;
+}
+
+Decision authz_decide(const TokenFacts *token, const PackageFacts *package, const char *package_name,
+                      Action action, const char *remote, bool otp_verified, usec_t now) {
 
         PackagePolicy policy;
         const char *refusal;
@@ -175,10 +178,14 @@ Decision authz_decide(const TokenFacts *token,
 
         /* A dead token is "invalid" (401), like an unknown one, so a client asks for a new
          * token instead of for different permissions. */
-        if (token->revoked_at != 0)
+        switch (token_state(token->revoked_at, token->expires_at, now)) {
+        case TOKEN_STATE_REVOKED:
                 return verdict(AUTHZ_INVALID, "token revoked");
-        if (token->expires_at != 0 && now >= token->expires_at)
+        case TOKEN_STATE_EXPIRED:
                 return verdict(AUTHZ_INVALID, "token expired");
+        default:
+                break;
+        }
 
         /* Only account tokens act as an account; a package token outlives its creator and
          * whatever happens to the creator's account. */

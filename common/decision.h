@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* The publishing decision (design §3), as a pure function of facts the daemon has loaded.
- * This file and decision.c are the one place the decision table lives.
- *
- * The daemon does the steps before it: format and checksum, hash lookup (both give
- * AUTHZ_INVALID when they fail), and the step after it: recording the outcome. */
+/* The token step of the publishing decision, as a pure function of facts the daemon has
+ * loaded: the one place the decision table lives (docs/ARCHITECTURE.md, "Authorize").
+ * common/authorize-verdict.c wraps it into the whole Authorize verdict: the steps before it
+ * (rate limit, format and checksum, lookup, claimed account), the OTP step after it and what
+ * is recorded. */
 
 #include <stdbool.h>
 
@@ -38,9 +38,9 @@ typedef struct Decision {
 } Decision;
 
 /* remote may be NULL or "" (unknown); a token with an allow-list then gets AUTHZ_FORBIDDEN.
- * otp_verified says the caller already checked a valid OTP of the token's account.  The
- * daemon first decides with otp_verified=false; only on AUTHZ_OTP_REQUIRED does it check the
- * OTP it was given (turning a wrong one into AUTHZ_BAD_OTP) and decide again. */
+ * otp_verified says a valid OTP of the token's account was checked already: with it, what
+ * would be AUTHZ_OTP_REQUIRED is AUTHZ_ALLOWED (authorize_verdict() relies on that to check
+ * the OTP only when it decides the answer). */
 Decision authz_decide(const TokenFacts *token,
                       const PackageFacts *package,
                       const char *package_name,
@@ -48,3 +48,21 @@ Decision authz_decide(const TokenFacts *token,
                       const char *remote,
                       bool otp_verified,
                       usec_t now);
+
+/* "revoked" wins over "expired"; expires_at 0 never expires. */
+TokenState token_state(usec_t revoked_at, usec_t expires_at, usec_t now);
+
+/* The outcome of checking a one-time code (a TOTP code, or where allowed a recovery code). */
+typedef enum OtpCheck {
+        OTP_CHECK_VALID,       /* right, and now spent */
+        OTP_CHECK_MALFORMED,   /* not a code at all */
+        OTP_CHECK_WRONG,
+        OTP_CHECK_REPLAYED,    /* right, but used already */
+        OTP_CHECK_LOCKED_OUT,  /* not checked: the account is locked out after failures */
+        _OTP_CHECK_MAX,
+} OtpCheck;
+
+/* Checking a code spends it, so the verdicts below call the checker at most once, and only
+ * when the code decides the answer.  It returns an OtpCheck, or a negative errno when it
+ * could not check (the caller then fails the call; the verdict's error field says so). */
+typedef int (*OtpChecker)(void *userdata);

@@ -90,3 +90,18 @@ static const char * const authn_result_table[_AUTHN_RESULT_MAX] = {
         [AUTHN_RATE_LIMITED]    = "rate-limited",
 };
 DEFINE_STRING_TABLE_LOOKUP(authn_result, AuthnResult);
+
+static const char * const token_state_table[_TOKEN_STATE_MAX] = {
+        [TOKEN_STATE_ACTIVE]  = "active",
+        [TOKEN_STATE_EXPIRED] = "expired",
+        [TOKEN_STATE_REVOKED] = "revoked",
+};
+DEFINE_STRING_TABLE_LOOKUP(token_state, TokenState);
+
+static const char * const account_state_table[_ACCOUNT_STATE_MAX] = {
+        [ACCOUNT_STATE_ACTIVE]     = "active",
+        [ACCOUNT_STATE_UNKNOWN]    = "unknown",
+        [ACCOUNT_STATE_LOCKED]     = "locked",
+        [ACCOUNT_STATE_LOCKED_OUT] = "locked-out",
+};
+DEFINE_STRING_TABLE_LOOKUP(account_state, AccountState);

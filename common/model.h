@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* The words of the model (design §2) and their one spelling on the bus, in the database and
- * on the command line.  from_string() returns a negative errno (-EINVAL) for unknown words. */
+/* The words of the model and their one spelling on the bus, in the database and on the
+ * command line (docs/ARCHITECTURE.md lists where each is used).  from_string() returns a
+ * negative errno (-EINVAL) for unknown words. */
 
 typedef enum AccountKind {
         ACCOUNT_HUMAN,
@@ -67,6 +68,23 @@ typedef enum AuthnResult {
         _AUTHN_RESULT_MAX,
 } AuthnResult;
 
+/* A token's state as GetToken and ListTokens show it (common/decision.c: token_state()). */
+typedef enum TokenState {
+        TOKEN_STATE_ACTIVE,   /* "active" */
+        TOKEN_STATE_EXPIRED,  /* "expired" */
+        TOKEN_STATE_REVOKED,  /* "revoked" */
+        _TOKEN_STATE_MAX,
+} TokenState;
+
+/* CheckAccount's answers: may this account use the registry now (PAM's account management)? */
+typedef enum AccountState {
+        ACCOUNT_STATE_ACTIVE,      /* "active" */
+        ACCOUNT_STATE_UNKNOWN,     /* "unknown": no such account */
+        ACCOUNT_STATE_LOCKED,      /* "locked": by an admin, until unlocked */
+        ACCOUNT_STATE_LOCKED_OUT,  /* "locked-out": too many failures, for a while */
+        _ACCOUNT_STATE_MAX,
+} AccountState;
+
 const char *account_kind_to_string(AccountKind k);
 int account_kind_from_string(const char *s);
 const char *package_policy_to_string(PackagePolicy p);
@@ -83,3 +101,7 @@ const char *twofa_mode_to_string(TwoFactorMode m);
 int twofa_mode_from_string(const char *s);
 const char *authn_result_to_string(AuthnResult r);
 int authn_result_from_string(const char *s);
+const char *token_state_to_string(TokenState s);
+int token_state_from_string(const char *s);
+const char *account_state_to_string(AccountState s);
+int account_state_from_string(const char *s);

@@ -1,32 +1,37 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-/* Helpers for the bus methods: errors, option dictionaries, record dictionaries. */
+/* Helpers for the bus adapters: arguments in, record dictionaries out. */
 
 #include <errno.h>
 #include <stdarg.h>
 
+#include "bus-error.h"
 #include "bus-util.h"
+#include "input-limits.h"
 #include "strv.h"
-#include "names.h"
 #include "validate.h"
 
-/* Store errors become bus errors; -EIO and friends were already logged by the store and are
- * reported without detail, so no SQL or path leaks to callers. */
-int reply_store_error(sd_bus_error *error, int r, const char *not_found_error, const char *what) {
-        switch (r) {
-        case -ENOENT:
-                return sd_bus_error_setf(error, not_found_error, "No such %s.", what);
-        case -ENOMEM:
-                return -ENOMEM;
-        case -ENOSPC:
-                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "The token store is out of disk space.");
-        default:
-                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "The token store failed; see the pkgtokend log.");
-        }
+int invalid_argument(sd_bus_error *error, const char *message) {
+        return bus_error_set_errno_message(error, -ERR_INVALID_ARGUMENT, message);
 }
 
-int invalid_argument(sd_bus_error *error, const char *message) {
-        return sd_bus_error_set(error, PKGTOKEN_ERROR_INVALID_ARGUMENT, message);
+int read_strv_limited(sd_bus_message *msg, size_t max, char ***ret, sd_bus_error *error, const char *what) {
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        r = sd_bus_message_read_strv(msg, &l);
+        if (r < 0)
+                return r;
+        if (!l) {
+                l = calloc(1, sizeof(char *));
+                if (!l)
+                        return -ENOMEM;
+        }
+        if (strv_length(l) > max)
+                return bus_error_set_errnof(error, -ERR_INVALID_ARGUMENT, "Too many %s (at most %zu).", what, max);
+        *ret = l;
+        l = NULL;
+        return 0;
 }
 
 /* Reads an a{sv} of options.  Unknown keys and wrong types are refused: a caller that asks
@@ -48,7 +53,7 @@ int read_options(sd_bus_message *msg, const OptionSpec *specs, size_t n_specs, s
                         if (streq(specs[i].key, key))
                                 spec = &specs[i];
                 if (!spec)
-                        return sd_bus_error_setf(error, PKGTOKEN_ERROR_INVALID_ARGUMENT, "Unknown option '%.64s'.", key);
+                        return bus_error_set_errnof(error, -ERR_INVALID_ARGUMENT, "Unknown option '%.64s'.", key);
 
                 if (spec->type == OPTION_STRING)
                         r = sd_bus_message_read(msg, "v", "s", (const char **) spec->value);
@@ -59,8 +64,8 @@ int read_options(sd_bus_message *msg, const OptionSpec *specs, size_t n_specs, s
                                 *(bool *) spec->value = b;
                 }
                 if (r < 0)
-                        return sd_bus_error_setf(error, PKGTOKEN_ERROR_INVALID_ARGUMENT,
-                                                 "Option '%s' has the wrong type.", spec->key);
+                        return bus_error_set_errnof(error, -ERR_INVALID_ARGUMENT, "Option '%s' has the wrong type.",
+                                                    spec->key);
                 r = sd_bus_message_exit_container(msg);
                 if (r < 0)
                         return r;
@@ -70,15 +75,52 @@ int read_options(sd_bus_message *msg, const OptionSpec *specs, size_t n_specs, s
         return sd_bus_message_exit_container(msg);
 }
 
-int check_account_name(const char *name, sd_bus_error *error) {
+int bus_check_account_name(const char *name, sd_bus_error *error) {
         if (!account_name_is_valid(name))
                 return invalid_argument(error, "Invalid account name: 1-64 characters of a-z, 0-9, '.', '_', '-', "
                                                "starting with a letter or digit.");
         return 0;
 }
 
-int append_entry(sd_bus_message *reply, const char *key, const char *type, ...) {
-        va_list ap;
+int bus_read_package_name(const char *name, char **ret, sd_bus_error *error) {
+        int r = package_name_canonicalize(name, ret);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return invalid_argument(error, "Invalid package name: use an npm name (name or @scope/name) "
+                                               "or a PyPI name.");
+        return 0;
+}
+
+int bus_read_policy(const char *s, bool empty_is_default, PackagePolicy *ret, sd_bus_error *error) {
+        int p = empty_is_default && isempty(s) ? PACKAGE_POLICY_DEFAULT : package_policy_from_string(s);
+        if (p < 0)
+                return invalid_argument(error, "Invalid publishing policy: use none, 2fa-or-automation or 2fa-only.");
+        *ret = p;
+        return 0;
+}
+
+int bus_read_twofa_mode(const char *s, bool empty_is_default, TwoFactorMode *ret, sd_bus_error *error) {
+        int mode = empty_is_default && isempty(s) ? TWOFA_AUTH_AND_WRITES : twofa_mode_from_string(s);
+        if (mode < 0)
+                return invalid_argument(error, "Invalid 2FA mode: use disabled, auth-only or auth-and-writes.");
+        *ret = mode;
+        return 0;
+}
+
+int bus_check_remote(const char *remote, sd_bus_error *error) {
+        uint8_t addr[16];
+        int family;
+
+        /* "" means the registry does not know the address (an allow-list then refuses);
+         * anything else must be an address, so a registry's mistake shows up at once. */
+        if (!isempty(remote) && (strlen(remote) > REMOTE_MAX || address_parse(remote, &family, addr) < 0))
+                return invalid_argument(error, "Invalid remote address: use an IPv4 or IPv6 address.");
+        return 0;
+}
+
+/* An {sv} entry is opened with its key and variant type, filled, and closed twice. */
+static int open_entry(sd_bus_message *reply, const char *key, const char *type) {
         int r;
 
         r = sd_bus_message_open_container(reply, 'e', "sv");
@@ -87,7 +129,21 @@ int append_entry(sd_bus_message *reply, const char *key, const char *type, ...) 
         r = sd_bus_message_append(reply, "s", key);
         if (r < 0)
                 return r;
-        r = sd_bus_message_open_container(reply, 'v', type);
+        return sd_bus_message_open_container(reply, 'v', type);
+}
+
+static int close_entry(sd_bus_message *reply) {
+        int r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
+}
+
+int append_entry(sd_bus_message *reply, const char *key, const char *type, ...) {
+        va_list ap;
+        int r;
+
+        r = open_entry(reply, key, type);
         if (r < 0)
                 return r;
         va_start(ap, type);
@@ -95,30 +151,17 @@ int append_entry(sd_bus_message *reply, const char *key, const char *type, ...) 
         va_end(ap);
         if (r < 0)
                 return r;
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_message_close_container(reply);
+        return close_entry(reply);
 }
 
 int append_strv_entry(sd_bus_message *reply, const char *key, char * const *l) {
         int r;
 
-        r = sd_bus_message_open_container(reply, 'e', "sv");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(reply, "s", key);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'v', "as");
+        r = open_entry(reply, key, "as");
         if (r < 0)
                 return r;
         r = sd_bus_message_append_strv(reply, (char **) l);
         if (r < 0)
                 return r;
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_message_close_container(reply);
+        return close_entry(reply);
 }
-

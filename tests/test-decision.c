@@ -4,7 +4,7 @@
  *
  * 1. Named cases from the issue, each with the reason a person would read.
  * 2. The whole table: every combination of the facts below is decided by authz_decide() and by
- *    an oracle written here from the rules in prose (design §3 and the issue), which never
+ *    an oracle written here from the rules in prose (docs/ARCHITECTURE.md and the issue), which never
  *    calls the code under test for its verdict nor its helpers (scope or CIDR matching): the
  *    test knows by construction whether a scope or an address list should match.  One TAP
  *    line per token type × action × package state, the first mismatches as diagnostics. */
@@ -58,6 +58,13 @@ static void test_model_strings(void) {
         CHECK_ENUM_WORDS(twofa_mode, _TWOFA_MODE_MAX, "disabled", "auth-only", "auth-and-writes");
         CHECK_ENUM_WORDS(authn_result, _AUTHN_RESULT_MAX, "ok", "otp-required", "bad-credentials", "bad-otp",
                          "locked", "rate-limited");
+        CHECK_ENUM_WORDS(token_state, _TOKEN_STATE_MAX, "active", "expired", "revoked");
+        CHECK_ENUM_WORDS(account_state, _ACCOUNT_STATE_MAX, "active", "unknown", "locked", "locked-out");
+
+        /* A token's state: revoked wins over expired; 0 never expires. */
+        CHECK(token_state(0, 0, NOW) == TOKEN_STATE_ACTIVE && token_state(0, NOW + 1, NOW) == TOKEN_STATE_ACTIVE &&
+              token_state(0, NOW, NOW) == TOKEN_STATE_EXPIRED && token_state(1, NOW + 1, NOW) == TOKEN_STATE_REVOKED &&
+              token_state(1, 1, NOW) == TOKEN_STATE_REVOKED, "token_state: active, expired at expires_at, revoked first");
 
         /* Spellings are exact: no case folding, no trimming. */
         CHECK_INT_EQ(token_type_from_string("Publish"), -EINVAL, "\"Publish\" is not a token type");

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "accounts.h"
+#include "errors.h"
+#include "lockout.h"
+#include "login-verdict.h"
+#include "validate.h"
+
+int account_load(Store *s, const char *name, AccountRecord *ret) {
+        int r;
+
+        if (!account_name_is_valid(name))
+                return -ERR_INVALID_ARGUMENT;
+        r = store_account_get(s, name, ret);
+        return r == -ENOENT ? -ERR_NO_SUCH_ACCOUNT : r;
+}
+
+int account_create(Store *s, const char *name, const char *email, AccountKind kind, usec_t now) {
+        int r = store_account_insert(s, name, email, kind, now);
+        return r == -EEXIST ? -ERR_ACCOUNT_EXISTS : r;
+}
+
+int account_set_locked(Store *s, const char *name, bool locked) {
+        int r;
+
+        r = store_account_set_locked(s, name, locked);
+        if (r >= 0 && !locked)
+                r = store_failures_clear(s, name);
+        return r == -ENOENT ? -ERR_NO_SUCH_ACCOUNT : r;
+}
+
+int account_remove(Store *s, const char *name) {
+        int r = store_account_delete(s, name);
+        return r == -ENOENT ? -ERR_NO_SUCH_ACCOUNT : r;
+}
+
+int account_get_details(Store *s, usec_t lockout_window, const char *name, usec_t now, AccountRecord *ret,
+                        AccountDetails *ret_details) {
+        FailureRecord f;
+        int codes, r;
+
+        r = store_account_get(s, name, ret);
+        if (r < 0)
+                return r == -ENOENT ? -ERR_NO_SUCH_ACCOUNT : r;
+        codes = store_recovery_codes_count(s, ret->id);
+        if (codes < 0)
+                return codes;
+        r = store_failures_get(s, ret->name, &f);
+        if (r < 0)
+                return r;
+        *ret_details = (AccountDetails) {
+                .recovery_codes_left = (unsigned) codes,
+                .locked_until = f.locked_until > now ? f.locked_until : 0,
+                .failed_attempts = f.window_start + lockout_window > now ? f.count : 0,
+        };
+        return 0;
+}
+
+int account_check(Store *s, const char *name, usec_t now, const char **ret_reason) {
+        _cleanup_(account_record_done) AccountRecord a = {};
+        bool exists;
+        int r;
+
+        r = account_name_is_valid(name) ? store_account_get(s, name, &a) : -ENOENT;
+        if (r < 0 && r != -ENOENT)
+                return r;
+        exists = r >= 0;
+        return account_check_verdict(exists, exists && a.locked, exists && !a.locked && lockout_active(s, a.name, now, NULL),
+                                     ret_reason);
+}

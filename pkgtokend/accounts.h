@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Accounts: the people and services that hold tokens and maintain packages.  Errors are
+ * negative errnos, ERR_* of errors.h for the ones clients see by name. */
+
+#include "model.h"
+#include "store.h"
+
+/* ERR_INVALID_ARGUMENT for a malformed name, ERR_NO_SUCH_ACCOUNT. */
+int account_load(Store *s, const char *name, AccountRecord *ret);
+
+/* ERR_ACCOUNT_EXISTS. */
+int account_create(Store *s, const char *name, const char *email, AccountKind kind, usec_t now);
+/* Unlocking also ends a lockout after failures: an admin vouched for the user. */
+int account_set_locked(Store *s, const char *name, bool locked);
+/* Its account tokens and maintainerships go with it; package tokens it created stay. */
+int account_remove(Store *s, const char *name);
+
+/* What GetAccount shows beyond the record: it costs extra lookups. */
+typedef struct AccountDetails {
+        unsigned recovery_codes_left;
+        usec_t locked_until;        /* 0 unless a lockout is in force */
+        unsigned failed_attempts;   /* in the current lockout window */
+} AccountDetails;
+int account_get_details(Store *s, usec_t lockout_window, const char *name, usec_t now, AccountRecord *ret,
+                        AccountDetails *ret_details);
+
+/* CheckAccount: may this account use the registry now?  Returns an AccountState. */
+int account_check(Store *s, const char *name, usec_t now, const char **ret_reason);

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <stdio.h>
+
+#include "audit.h"
+
+int audit_record(Store *s, usec_t now, const char *action, const char *package, const char *result,
+                 const char *actor, const char *token_id, const char *remote, const char *reason) {
+        return store_audit_append(s, &(AuditEvent) {
+                .time = now,
+                .action = action,
+                .package = package ?: "",
+                .result = result,
+                .actor = actor,
+                .token_id = token_id ?: "",
+                .remote = remote ?: "",
+                .reason = reason ?: "",
+        });
+}
+
+int audit_admin(Store *s, usec_t now, const char *action, uid_t caller, const char *token_id, const char *reason) {
+        char actor[32];
+
+        snprintf(actor, sizeof actor, "uid %u", (unsigned) caller);
+        return audit_record(s, now, action, NULL, AUDIT_RESULT_OK, actor, token_id, NULL, reason);
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The audit log: who did what, when, with which outcome.  Records are appended inside the
+ * caller's transaction, so an action and its record are written together or not at all. */
+
+#include <sys/types.h>
+
+#include "store.h"
+
+/* The actions recorded besides Authorize's "read"/"publish" (action_to_string()). */
+#define AUDIT_LOCKOUT          "lockout"
+#define AUDIT_LOGIN            "login"
+#define AUDIT_TOKEN_CREATE     "token-create"
+#define AUDIT_TOKEN_REVOKE     "token-revoke"
+#define AUDIT_PASSWORD_CHANGE  "password-change"
+#define AUDIT_2FA_ENABLE       "2fa-enable"
+#define AUDIT_2FA_MODE         "2fa-mode"
+#define AUDIT_2FA_DISABLE      "2fa-disable"
+#define AUDIT_RECOVERY_CODES   "recovery-codes"
+
+/* Their results (Authorize's are authz_result_to_string()). */
+#define AUDIT_RESULT_OK        "ok"
+#define AUDIT_RESULT_LOCKED    "locked"
+
+/* NULL package, token_id, remote or reason are recorded as "". */
+int audit_record(Store *s, usec_t now, const char *action, const char *package, const char *result,
+                 const char *actor, const char *token_id, const char *remote, const char *reason);
+/* An administrative action by the bus caller uid, recorded as "uid N" with result "ok". */
+int audit_admin(Store *s, usec_t now, const char *action, uid_t caller, const char *token_id, const char *reason);

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <stdio.h>
+
+#include "audit.h"
+#include "authorize-verdict.h"
+#include "authorize.h"
+#include "second-factor.h"
+#include "token.h"
+
+void authorize_answer_done(AuthorizeAnswer *a) {
+        free(a->actor);
+        a->actor = NULL;
+        token_record_done(&a->token);
+}
+
+/* The actor as people read it in the audit log and in the registry's UI. */
+static char *format_actor(const TokenRecord *t) {
+        char *s = NULL;
+        int r;
+
+        if (t->owner == TOKEN_OWNER_PACKAGE)
+                r = isempty(t->description) ? asprintf(&s, "Token %s", t->id)
+                                            : asprintf(&s, "Token \"%s\"", t->description);
+        else
+                r = isempty(t->description) ? asprintf(&s, "%s", t->account)
+                                            : asprintf(&s, "%s (Token \"%s\")", t->account, t->description);
+        return r < 0 ? NULL : s;
+}
+
+/* Looks the token up unless an earlier fact already decides: a guesser past its limit, or a
+ * malformed token, costs no lookup.  Returns 1 when found, 0 when not, or a negative errno. */
+static int find_token(const Authorizer *a, const AuthorizeRequest *q, usec_t now, AuthorizeFacts *f,
+                      TokenRecord *ret) {
+        uint8_t hash[TOKEN_HASH_SIZE];
+        int r;
+
+        f->rate_limited = ratelimit_exceeded(a->ratelimit, q->remote, now);
+        if (f->rate_limited)
+                return 0;
+        f->token_format = token_check_format(q->token);
+        if (f->token_format < 0)
+                return 0;
+        token_hash(q->token, hash);
+        r = store_token_get_by_hash(a->store, hash, ret);
+        if (r == -ENOENT)
+                return 0;
+        return r < 0 ? r : 1;
+}
+
+/* What the decision needs about the package.  A read depends only on the token (scope
+ * patterns match names, whether or not the package exists), so reads, the bulk of a
+ * registry's requests, cost no package lookup at all; only publishes by account tokens ask
+ * about maintainers. */
+static int load_package_facts(Store *s, const TokenRecord *t, const AuthorizeRequest *q, PackageFacts *ret) {
+        _cleanup_(package_record_done) PackageRecord p = {};
+        int r;
+
+        *ret = (PackageFacts) {};
+        if (q->action == ACTION_READ)
+                return 0;
+        r = store_package_lookup(s, q->package, &p);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        ret->exists = true;
+        ret->policy = p.policy;
+        if (t->owner == TOKEN_OWNER_ACCOUNT) {
+                r = store_maintainer_check(s, p.id, t->account_id);
+                if (r < 0)
+                        return r;
+                ret->account_maintains = r > 0;
+        }
+        return 0;
+}
+
+/* Every publish decision is on disk before the registry hears it; an allowed publish of a
+ * new package creates it in the same transaction, with the publishing account as maintainer. */
+static int record_publish(const Authorizer *a, const AuthorizeRequest *q, const AuthorizeVerdict *v,
+                          const TokenRecord *t, const char *actor, usec_t now) {
+        int r;
+
+        if (v->result == AUTHZ_ALLOWED && v->creates_package) {
+                int64_t package_id;
+                r = store_package_insert(a->store, q->package, PACKAGE_POLICY_DEFAULT, now, &package_id);
+                if (r >= 0)
+                        r = store_maintainer_add(a->store, package_id, t->account_id, now);
+                if (r < 0)
+                        return r;
+        }
+        if (v->token_identified && v->result == AUTHZ_ALLOWED) {
+                r = store_token_touch(a->store, t->rowid, now, q->remote);
+                if (r < 0)
+                        return r;
+        }
+        return audit_record(a->store, now, action_to_string(q->action), q->package, authz_result_to_string(v->result),
+                            actor, v->token_identified ? t->id : NULL, q->remote, v->reason);
+}
+
+/* The facts of the verdict; t holds the token (when found), package and token the facts
+ * f points to. */
+static int gather_facts(const Authorizer *a, const AuthorizeRequest *q, usec_t now, TokenRecord *t,
+                        TokenFacts *token, PackageFacts *package, AuthorizeFacts *f) {
+        int r;
+
+        *f = (AuthorizeFacts) {
+                .package_name = q->package,
+                .action = q->action,
+                .remote = q->remote,
+                .claimed_account = q->account,
+                .otp_given = !isempty(q->otp),
+                .now = now,
+        };
+        r = find_token(a, q, now, f, t);
+        if (r <= 0)
+                return r;
+        r = load_package_facts(a->store, t, q, package);
+        if (r < 0)
+                return r;
+        *token = (TokenFacts) {
+                .type = t->type,
+                .owner = t->owner,
+                .revoked_at = t->revoked_at,
+                .expires_at = t->expires_at,
+                .account_locked = t->account_locked,
+                .account_2fa = t->account_2fa,
+                .scope = t->scope,
+                .cidrs = t->cidrs,
+        };
+        f->token_found = true;
+        f->token = token;
+        f->token_account = t->account;
+        f->package = package;
+        return 0;
+}
+
+/* Does what the verdict says; a publish's records are committed in tx. */
+static int carry_out(const Authorizer *a, const AuthorizeRequest *q, const AuthorizeVerdict *v, Transaction *tx,
+                     const TokenRecord *t, const char *actor, usec_t now) {
+        int r;
+
+        if (v->count_account_failure) {
+                r = lockout_note_failure(a->lockout, t->account, q->remote, now);
+                if (r < 0)
+                        return r;
+        }
+        if (v->record) {
+                r = record_publish(a, q, v, t, actor, now);
+                if (r >= 0)
+                        r = store_commit(tx);
+                if (r < 0)
+                        return r;
+        }
+        if (v->note_use)
+                last_used_note(a->last_used, t, now, q->remote);
+        if (v->count_remote_failure)
+                ratelimit_note_failure(a->ratelimit, q->remote, now);
+        return 0;
+}
+
+int authorize(const Authorizer *a, const AuthorizeRequest *q, usec_t now, AuthorizeAnswer *ret) {
+        _cleanup_transaction_ Transaction tx = {};
+        PackageFacts package = {};
+        TokenFacts token = {};
+        AuthorizeFacts f;
+        AuthorizeVerdict v;
+        int r;
+
+        *ret = (AuthorizeAnswer) {};
+        r = gather_facts(a, q, now, &ret->token, &token, &package, &f);
+        if (r < 0)
+                return r;
+
+        /* A publish is decided and recorded in one write transaction: an OTP's counter moves
+         * in it too, so a code works once, even for two concurrent requests. */
+        if (q->action == ACTION_PUBLISH) {
+                r = store_begin(a->store, &tx);
+                if (r < 0)
+                        return r;
+        }
+
+        v = authorize_verdict(&f, second_factor_checker, &(OtpCheckRequest) {
+                                      .store = a->store,
+                                      .account = ret->token.account,
+                                      .code = q->otp,
+                                      .allow_recovery = false,
+                                      .check_lockout = true,
+                                      .now = now,
+                              });
+        if (v.error < 0)
+                return v.error;
+
+        if (v.token_identified) {
+                ret->actor = format_actor(&ret->token);
+                if (!ret->actor)
+                        return -ENOMEM;
+        } else
+                token_record_done(&ret->token);
+
+        r = carry_out(a, q, &v, &tx, &ret->token, ret->actor ?: v.anonymous_actor, now);
+        if (r < 0)
+                return r;
+
+        ret->result = v.result;
+        ret->reason = v.reason;
+        ret->announce = v.announce;
+        return 0;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Authorize, the hot path: may this token read or publish this package now?  Gathers the
+ * facts (as few store calls as the answer needs), takes the verdict of
+ * common/authorize-verdict.c once, and carries out what it says. */
+
+#include "last-used.h"
+#include "lockout.h"
+#include "model.h"
+#include "store.h"
+
+typedef struct Authorizer {
+        Store *store;
+        const Lockout *lockout;      /* wrong OTPs count toward the token account's lockout */
+        RateLimit *ratelimit;        /* guessed tokens count against the remote */
+        LastUsed *last_used;
+} Authorizer;
+
+typedef struct AuthorizeRequest {
+        const char *token;           /* the secret */
+        const char *package;         /* canonical */
+        Action action;
+        const char *remote;          /* "" when unknown, else a valid address */
+        const char *otp;             /* "" none */
+        const char *account;         /* "" or "__token__": any; else the token must be this account's */
+} AuthorizeRequest;
+
+typedef struct AuthorizeAnswer {
+        AuthzResult result;
+        const char *reason;          /* static */
+        char *actor;                 /* NULL when the token was not identified */
+        TokenRecord token;           /* token.id NULL when not identified */
+        bool announce;               /* emit PackagePublished */
+} AuthorizeAnswer;
+void authorize_answer_done(AuthorizeAnswer *a);
+
+/* Fills *ret and returns 0, or a negative errno when the store failed (nothing answered). */
+int authorize(const Authorizer *a, const AuthorizeRequest *q, usec_t now, AuthorizeAnswer *ret);

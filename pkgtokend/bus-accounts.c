@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* Accounts on the bus: CreateAccount, GetAccount, ListAccounts, SetAccountLocked,
+ * RemoveAccount, and CheckAccount (PAM's account management). */
+
+#include "accounts.h"
+#include "bus-caller.h"
+#include "bus-error.h"
+#include "bus-methods.h"
+#include "bus-records.h"
+#include "bus-util.h"
+#include "validate.h"
+
+int method_create_account(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *name, *email, *kind_string;
+        int kind, r;
+
+        r = sd_bus_message_read(msg, "sss", &name, &email, &kind_string);
+        if (r < 0)
+                return r;
+        r = read_options(msg, NULL, 0, error);
+        if (r < 0)
+                return r;
+        r = bus_verify_admin(m, msg, error, NULL);
+        if (r < 0)
+                return r;
+
+        r = bus_check_account_name(name, error);
+        if (r < 0)
+                return r;
+        if (!email_is_valid(email))
+                return invalid_argument(error, "Invalid e-mail address.");
+        kind = isempty(kind_string) ? ACCOUNT_HUMAN : account_kind_from_string(kind_string);
+        if (kind < 0)
+                return invalid_argument(error, "Invalid account kind: use human or service.");
+
+        r = account_create(m->store, name, email, kind, now_realtime_usec());
+        if (r == -ERR_ACCOUNT_EXISTS)
+                return bus_error_set_errnof(error, r, "Account '%s' already exists.", name);
+        if (r < 0)
+                return bus_error_set_errno_message(error, r, NULL);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+/* The start of the admin methods on one account: its name, the caller, the name's form. */
+static int read_account_name(Manager *m, sd_bus_message *msg, const char **ret_name, sd_bus_error *error) {
+        int r;
+
+        r = sd_bus_message_read(msg, "s", ret_name);
+        if (r < 0)
+                return r;
+        r = bus_verify_admin(m, msg, error, NULL);
+        if (r < 0)
+                return r;
+        return bus_check_account_name(*ret_name, error);
+}
+
+int method_get_account(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(account_record_done) AccountRecord a = {};
+        Manager *m = userdata;
+        AccountDetails details;
+        const char *name;
+        int r;
+
+        r = read_account_name(m, msg, &name, error);
+        if (r < 0)
+                return r;
+        r = account_get_details(m->store, m->config.lockout_window, name, now_realtime_usec(), &a, &details);
+        if (r < 0)
+                return bus_error_set_errno_message(error, r, NULL);
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = bus_append_account_details(reply, &a, &details);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int list_account_cb(const AccountRecord *a, void *userdata) {
+        return bus_append_account(userdata, a);
+}
+
+static int fill_accounts(Store *s, sd_bus_message *reply, const void *query) {
+        return store_account_foreach(s, list_account_cb, reply);
+}
+
+int method_list_accounts(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        int r;
+
+        r = bus_verify_admin(m, msg, error, NULL);
+        if (r < 0)
+                return r;
+        return bus_reply_list(m->store, msg, fill_accounts, NULL, error);
+}
+
+int method_set_account_locked(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *name;
+        int locked, r;
+
+        r = read_account_name(m, msg, &name, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "b", &locked);
+        if (r < 0)
+                return r;
+        r = account_set_locked(m->store, name, locked);
+        if (r < 0)
+                return bus_error_set_errno_message(error, r, NULL);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+int method_remove_account(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *name;
+        int r;
+
+        r = read_account_name(m, msg, &name, error);
+        if (r < 0)
+                return r;
+        r = account_remove(m->store, name);
+        if (r < 0)
+                return bus_error_set_errno_message(error, r, NULL);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+int method_check_account(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *account, *reason = NULL;
+        int state, r;
+
+        r = bus_verify_verifier(m, msg, error, NULL, NULL);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "s", &account);
+        if (r < 0)
+                return r;
+        r = read_options(msg, NULL, 0, error);
+        if (r < 0)
+                return r;
+
+        state = account_check(m->store, account, now_realtime_usec(), &reason);
+        if (state < 0)
+                return bus_error_set_errno_message(error, state, NULL);
+        return sd_bus_reply_method_return(msg, "ss", account_state_to_string(state), reason);
+}

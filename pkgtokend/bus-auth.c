@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* Passwords on the bus: Authenticate (logins) and SetPassword.
+ *
+ * Password hashing is slow on purpose, so it runs on the worker pool: a handler prepares
+ * (login.c), queues a PasswordJob and returns without replying; the job hashes on a worker
+ * thread, and its done() callback finishes (login.c again) and answers, on the event loop,
+ * where the store may be used. */
+
+#include "bus-caller.h"
+#include "bus-error.h"
+#include "bus-methods.h"
+#include "bus-util.h"
+#include "erase.h"
+#include "input-limits.h"
+#include "login.h"
+#include "password.h"
+
+typedef enum PasswordJobKind {
+        JOB_AUTHENTICATE,
+        JOB_SET_PASSWORD,
+} PasswordJobKind;
+
+typedef struct PasswordJob {
+        PasswordJobKind kind;
+        Manager *manager;
+        sd_bus_message *message;
+        char *account;
+        char *password;          /* secret: erased */
+        char *otp;               /* secret: erased */
+        char *old_password;      /* secret: erased; SetPassword with proof */
+        char *stored_hash;       /* to verify against: the account's, or the dummy */
+        char *remote;
+        bool want_session;
+        uid_t caller;
+        unsigned long cost;      /* SetPassword: yescrypt cost of the new hash */
+
+        /* Results, written by the worker thread. */
+        int verified;            /* 1 match, 0 mismatch, < 0 failure */
+        char *new_hash;
+        int hash_error;
+} PasswordJob;
+
+static LoginContext login_context(Manager *m) {
+        return (LoginContext) {
+                .store = m->store,
+                .lockout = &m->lockout,
+                .dummy_hash = m->dummy_hash,
+                .session_lifetime = m->config.session_lifetime,
+        };
+}
+
+static void password_job_free(PasswordJob *j) {
+        if (!j)
+                return;
+        sd_bus_message_unref(j->message);
+        free(j->account);
+        erase_and_freep(&j->password);
+        erase_and_freep(&j->otp);
+        erase_and_freep(&j->old_password);
+        erase_and_freep(&j->stored_hash);
+        erase_and_freep(&j->new_hash);
+        free(j->remote);
+        free(j);
+}
+
+/* On a worker thread: no bus, no store. */
+static void password_job_run(void *userdata) {
+        PasswordJob *j = userdata;
+
+        if (j->kind == JOB_AUTHENTICATE) {
+                j->verified = password_verify(j->password, j->stored_hash);
+                return;
+        }
+        j->verified = j->old_password ? password_verify(j->old_password, j->stored_hash) : 1;
+        if (j->verified == 1)
+                j->hash_error = password_hash(j->password, j->cost, &j->new_hash);
+}
+
+static void password_job_done(void *userdata);
+
+/* Takes ownership of j, also on failure (-ENOMEM when one of its copies failed, -EBUSY when
+ * the queue is full); on success the job's message is answered by password_job_done(). */
+static int submit_password_job(Manager *m, PasswordJob *j, bool copies_ok) {
+        int r = copies_ok ? worker_pool_submit(m->workers, password_job_run, password_job_done, j) : -ENOMEM;
+        if (r < 0) {
+                j->message = NULL;   /* not referenced yet */
+                password_job_free(j);
+                return r;
+        }
+        sd_bus_message_ref(j->message);
+        return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Authenticate                                                                               */
+
+static int reply_authn(sd_bus_message *msg, AuthnResult result, const char *reason, const LoginOutcome *o,
+                       usec_t locked_until) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        /* The reply may carry a session token: let sd-bus wipe it when freed. */
+        r = sd_bus_message_sensitive(reply);
+        if (r < 0)
+                return r;
+        APPEND(sd_bus_message_append(reply, "ss", authn_result_to_string(result), reason));
+        APPEND(sd_bus_message_open_container(reply, 'a', "{sv}"));
+        if (o && o->session_id) {
+                APPEND(append_entry(reply, "session_id", "s", o->session_id));
+                APPEND(append_entry(reply, "session_token", "s", o->session_token));
+                APPEND(append_entry(reply, "session_expires_at", "t", (uint64_t) o->session_expires_at));
+        }
+        if (locked_until)
+                APPEND(append_entry(reply, "locked_until", "t", (uint64_t) locked_until));
+        APPEND(sd_bus_message_close_container(reply));
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static void authenticate_done(PasswordJob *j) {
+        _cleanup_(login_outcome_done) LoginOutcome o = {};
+        LoginContext c = login_context(j->manager);
+        int r;
+
+        r = login_finish(&c, &(LoginAttempt) {
+                                 .account = j->account,
+                                 .otp = j->otp,
+                                 .remote = j->remote,
+                                 .want_session = j->want_session,
+                                 .verified = j->verified,
+                         }, now_realtime_usec(), &o);
+        if (r < 0)
+                (void) bus_reply_errno(j->message, r, NULL);
+        else
+                (void) reply_authn(j->message, o.result, o.reason, &o, o.locked_until);
+}
+
+int method_authenticate(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        LoginContext c = login_context(m);
+        const char *account, *password, *otp, *remote = "";
+        _cleanup_(erase_and_freep) char *hash = NULL;
+        bool want_session = false;
+        LoginVerdict v;
+        PasswordJob *j;
+        int r;
+
+        r = bus_verify_verifier(m, msg, error, NULL, NULL);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "sss", &account, &password, &otp);
+        if (r < 0)
+                return r;
+        r = read_options(msg, (const OptionSpec[]) {
+                { "remote", OPTION_STRING, &remote },
+                { "session", OPTION_BOOL, &want_session },
+        }, 2, error);
+        if (r < 0)
+                return r;
+        r = bus_check_remote(remote, error);
+        if (r < 0)
+                return r;
+
+        r = login_prepare(&c, account, remote, now_realtime_usec(), &v, &hash);
+        if (r < 0)
+                return bus_error_set_errno_message(error, r, NULL);
+        if (!v.check_password)
+                return reply_authn(msg, v.result, v.reason, NULL, v.locked_until);
+
+        j = calloc(1, sizeof *j);
+        if (!j)
+                return -ENOMEM;
+        *j = (PasswordJob) {
+                .kind = JOB_AUTHENTICATE,
+                .manager = m,
+                .message = msg,
+                .account = strndup(account, ACCOUNT_NAME_MAX + 1),
+                .password = strdup(password),
+                .otp = strndup(otp, OTP_INPUT_MAX),
+                .remote = strndup(remote, REMOTE_MAX),
+                .want_session = want_session,
+                .stored_hash = hash,
+        };
+        hash = NULL;   /* the job's now */
+        r = submit_password_job(m, j, j->account && j->password && j->otp && j->remote && j->stored_hash);
+        if (r == -EBUSY) {
+                v = login_queue_full();
+                return reply_authn(msg, v.result, v.reason, NULL, 0);
+        }
+        if (r < 0)
+                return r;
+        return 1;   /* answered by authenticate_done() */
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* SetPassword                                                                                */
+
+static void set_password_done(PasswordJob *j) {
+        LoginContext c = login_context(j->manager);
+        int r;
+
+        r = password_change_finish(&c, j->account, j->verified, j->hash_error < 0 ? NULL : j->new_hash, j->caller,
+                                   now_realtime_usec());
+        switch (-r) {
+        case 0:
+                (void) sd_bus_reply_method_return(j->message, NULL);
+                break;
+        case ERR_BAD_PASSWORD:
+                (void) bus_reply_errno(j->message, r, "The old password is wrong.");
+                break;
+        case ERR_NO_SUCH_ACCOUNT: {
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                (void) bus_error_set_account(&e, r, j->account);
+                (void) sd_bus_reply_method_error(j->message, &e);
+                break;
+        }
+        default:
+                (void) sd_bus_reply_method_errorf(j->message, SD_BUS_ERROR_FAILED,
+                                                  "Could not set the password; see the pkgtokend log.");
+        }
+}
+
+int method_set_password(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(erase_and_freep) char *hash = NULL;
+        Manager *m = userdata;
+        LoginContext c = login_context(m);
+        const char *account, *password, *old_password = NULL, *otp = "", *message = NULL;
+        bool admin;
+        uid_t caller;
+        PasswordJob *j;
+        int r;
+
+        r = bus_verify_verifier(m, msg, error, &caller, &admin);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "ss", &account, &password);
+        if (r < 0)
+                return r;
+        r = read_options(msg, (const OptionSpec[]) {
+                { "old_password", OPTION_STRING, &old_password },
+                { "otp", OPTION_STRING, &otp },
+        }, 2, error);
+        if (r < 0)
+                return r;
+        /* A registry front end (PAM's chauthtok) changes a password on the user's behalf and
+         * must prove it with the old one; admins may set one outright. */
+        if (!admin && !old_password)
+                return bus_error_set_errno_message(error, -ERR_ACCESS_DENIED, "Give the old password.");
+
+        r = password_change_prepare(&c, &(PasswordChange) {
+                                            .account = account,
+                                            .password = password,
+                                            .old_password = old_password,
+                                            .otp = otp,
+                                            .admin = admin,
+                                            .min_length = m->config.min_password_length,
+                                    }, now_realtime_usec(), &hash, &message);
+        if (r == -ERR_INVALID_ARGUMENT && message)
+                return bus_error_set_errnof(error, r, "Unacceptable password: %s", message);
+        if (r < 0 && !message)
+                return bus_error_set_account(error, r, account);
+        if (r < 0)
+                return bus_error_set_errno_message(error, r, message);
+
+        j = calloc(1, sizeof *j);
+        if (!j)
+                return -ENOMEM;
+        *j = (PasswordJob) {
+                .kind = JOB_SET_PASSWORD,
+                .manager = m,
+                .message = msg,
+                .account = strdup(account),
+                .password = strdup(password),
+                .old_password = old_password ? strdup(old_password) : NULL,
+                .stored_hash = hash,
+                .caller = caller,
+                .cost = m->config.password_cost,
+        };
+        hash = NULL;   /* the job's now */
+        r = submit_password_job(m, j, j->account && j->password && (!old_password || j->old_password) &&
+                                      (!old_password || j->stored_hash));
+        if (r == -EBUSY)
+                return bus_error_set_errno_message(error, -ERR_RATE_LIMITED,
+                                                   "Too many password operations at once; try again.");
+        if (r < 0)
+                return r;
+        return 1;   /* answered by set_password_done() */
+}
+
+static void password_job_done(void *userdata) {
+        PasswordJob *j = userdata;
+
+        if (j->kind == JOB_AUTHENTICATE)
+                authenticate_done(j);
+        else
+                set_password_done(j);
+        password_job_free(j);
+}

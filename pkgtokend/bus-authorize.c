@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* Authorize on the bus: the registry's question for every request. */
+
+#include "authorize.h"
+#include "bus-caller.h"
+#include "bus-error.h"
+#include "bus-methods.h"
+#include "bus-util.h"
+#include "names.h"
+
+typedef struct AuthorizeArguments {
+        AuthorizeRequest request;
+        char *package;          /* canonical; request.package points here */
+} AuthorizeArguments;
+
+static void authorize_arguments_done(AuthorizeArguments *a) {
+        free(a->package);
+}
+
+static int read_authorize_request(sd_bus_message *msg, AuthorizeArguments *a, sd_bus_error *error) {
+        AuthorizeRequest *q = &a->request;
+        const char *package, *action;
+        int r;
+
+        r = sd_bus_message_read(msg, "sss", &q->token, &package, &action);
+        if (r < 0)
+                return r;
+        q->remote = q->otp = q->account = "";
+        r = read_options(msg, (const OptionSpec[]) {
+                { "remote", OPTION_STRING, &q->remote },
+                { "otp", OPTION_STRING, &q->otp },
+                { "account", OPTION_STRING, &q->account },
+        }, 3, error);
+        if (r < 0)
+                return r;
+        r = action_from_string(action);
+        if (r < 0)
+                return invalid_argument(error, "Invalid action: use read or publish.");
+        q->action = r;
+        r = bus_check_remote(q->remote, error);
+        if (r < 0)
+                return r;
+        r = bus_read_package_name(package, &a->package, error);
+        if (r < 0)
+                return r;
+        q->package = a->package;
+        return 0;
+}
+
+int method_authorize(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(authorize_arguments_done) AuthorizeArguments args = {};
+        _cleanup_(authorize_answer_done) AuthorizeAnswer answer = {};
+        Manager *m = userdata;
+        Authorizer authorizer = {
+                .store = m->store,
+                .lockout = &m->lockout,
+                .ratelimit = m->ratelimit,
+                .last_used = &m->last_used,
+        };
+        int r;
+
+        r = bus_verify_verifier(m, msg, error, NULL, NULL);
+        if (r < 0)
+                return r;
+        r = read_authorize_request(msg, &args, error);
+        if (r < 0)
+                return r;
+
+        r = authorize(&authorizer, &args.request, now_realtime_usec(), &answer);
+        if (r < 0)
+                return bus_error_set_errno_message(error, r, NULL);
+
+        r = sd_bus_reply_method_return(msg, "ssss", authz_result_to_string(answer.result), answer.reason,
+                                       answer.actor ?: "", answer.token.id ?: "");
+        if (r < 0)
+                return r;
+        if (answer.announce)
+                (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "PackagePublished",
+                                          "sss", args.request.package, answer.actor, answer.token.id);
+        return 1;   /* replied: 0 would make sd-bus answer again with UnknownMethod */
+}

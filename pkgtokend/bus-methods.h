@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The method handlers of org.pkgtoken1.Manager, for the vtable (bus-vtable.c).  Each lives in
+ * the bus adapter of its area; userdata is the Manager. */
+
+#include <systemd/sd-bus.h>
+
+extern const sd_bus_vtable manager_vtable[];
+
+/* bus-status.c */
+int method_get_status(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_list_audit_events(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+/* bus-accounts.c */
+int method_create_account(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_get_account(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_list_accounts(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_set_account_locked(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_remove_account(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_check_account(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+/* bus-packages.c */
+int method_create_package(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_get_package(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_list_packages(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_set_package_policy(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_add_maintainer(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_remove_maintainer(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+/* bus-tokens.c */
+int method_create_token(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_get_token(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_list_tokens(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_revoke_token(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+/* bus-authorize.c */
+int method_authorize(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+/* bus-auth.c */
+int method_set_password(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_authenticate(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+/* bus-twofa.c */
+int method_enroll_totp(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_confirm_totp(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_set_two_factor_mode(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_regenerate_recovery_codes(sd_bus_message *msg, void *userdata, sd_bus_error *error);

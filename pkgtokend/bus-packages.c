@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* Packages on the bus: CreatePackage, GetPackage, ListPackages, SetPackagePolicy,
+ * AddMaintainer, RemoveMaintainer. */
+
+#include "bus-caller.h"
+#include "bus-error.h"
+#include "bus-methods.h"
+#include "bus-records.h"
+#include "bus-util.h"
+#include "input-limits.h"
+#include "packages.h"
+#include "strv.h"
+
+static int read_name_and_policy(const char *name_arg, const char *policy_arg, bool empty_is_default, char **ret_name,
+                                PackagePolicy *ret_policy, sd_bus_error *error) {
+        int r;
+
+        r = bus_read_package_name(name_arg, ret_name, error);
+        if (r < 0)
+                return r;
+        return bus_read_policy(policy_arg, empty_is_default, ret_policy, error);
+}
+
+int method_create_package(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_strv_free_ char **maintainers = NULL;
+        _cleanup_free_ char *name = NULL;
+        Manager *m = userdata;
+        const char *name_arg, *policy_arg, *account = NULL;
+        PackagePolicy policy = PACKAGE_POLICY_DEFAULT;
+        int r;
+
+        r = sd_bus_message_read(msg, "ss", &name_arg, &policy_arg);
+        if (r < 0)
+                return r;
+        r = read_strv_limited(msg, MAINTAINERS_MAX, &maintainers, error, "maintainers");
+        if (r < 0)
+                return r;
+        r = bus_verify_admin(m, msg, error, NULL);
+        if (r < 0)
+                return r;
+        r = read_name_and_policy(name_arg, policy_arg, true, &name, &policy, error);
+        if (r < 0)
+                return r;
+
+        r = package_create(m->store, name, policy, maintainers, now_realtime_usec(), &account);
+        if (r == -ERR_PACKAGE_EXISTS)
+                return bus_error_set_errnof(error, r, "Package '%s' already exists.", name);
+        if (r < 0 && account)
+                return bus_error_set_account(error, r, account);
+        if (r < 0)
+                return bus_error_set_errno_message(error, r, NULL);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+/* Loads a package named by a caller: canonicalised, and NoSuchPackage names it. */
+static int load_package(Manager *m, const char *name, PackageRecord *ret, sd_bus_error *error) {
+        _cleanup_free_ char *canonical = NULL;
+        int r;
+
+        r = bus_read_package_name(name, &canonical, error);
+        if (r < 0)
+                return r;
+        r = package_load(m->store, canonical, ret);
+        if (r < 0)
+                return bus_error_set_package(error, r, canonical);
+        return 0;
+}
+
+int method_get_package(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(package_record_done) PackageRecord p = {};
+        Manager *m = userdata;
+        const char *name;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &name);
+        if (r < 0)
+                return r;
+        r = bus_verify_admin(m, msg, error, NULL);
+        if (r < 0)
+                return r;
+        r = load_package(m, name, &p, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = bus_append_package(reply, &p);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int list_package_cb(const PackageRecord *p, void *userdata) {
+        return bus_append_package(userdata, p);
+}
+
+static int fill_packages(Store *s, sd_bus_message *reply, const void *query) {
+        return store_package_foreach(s, list_package_cb, reply);
+}
+
+int method_list_packages(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        int r;
+
+        r = bus_verify_admin(m, msg, error, NULL);
+        if (r < 0)
+                return r;
+        return bus_reply_list(m->store, msg, fill_packages, NULL, error);
+}
+
+int method_set_package_policy(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ char *name = NULL;
+        Manager *m = userdata;
+        const char *name_arg, *policy_arg;
+        PackagePolicy policy = PACKAGE_POLICY_DEFAULT;
+        int r;
+
+        r = sd_bus_message_read(msg, "ss", &name_arg, &policy_arg);
+        if (r < 0)
+                return r;
+        r = bus_verify_admin(m, msg, error, NULL);
+        if (r < 0)
+                return r;
+        r = read_name_and_policy(name_arg, policy_arg, false, &name, &policy, error);
+        if (r < 0)
+                return r;
+        r = package_set_policy(m->store, name, policy);
+        if (r < 0)
+                return bus_error_set_errno_message(error, r, NULL);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int change_maintainer(sd_bus_message *msg, Manager *m, bool add, sd_bus_error *error) {
+        _cleanup_free_ char *package = NULL;
+        const char *package_arg, *account;
+        int r;
+
+        r = sd_bus_message_read(msg, "ss", &package_arg, &account);
+        if (r < 0)
+                return r;
+        r = bus_verify_admin(m, msg, error, NULL);
+        if (r < 0)
+                return r;
+        r = bus_read_package_name(package_arg, &package, error);
+        if (r < 0)
+                return r;
+
+        r = add ? maintainer_add(m->store, package, account, now_realtime_usec())
+                : maintainer_remove(m->store, package, account);
+        switch (-r) {
+        case 0:
+                return sd_bus_reply_method_return(msg, NULL);
+        case ERR_NO_SUCH_PACKAGE:
+                return bus_error_set_package(error, r, package);
+        case ERR_ALREADY_MAINTAINER:
+                return bus_error_set_errnof(error, r, "'%s' already maintains '%s'.", account, package);
+        case ERR_LAST_MAINTAINER:
+                return bus_error_set_errnof(error, r, "'%s' is the last maintainer of '%s'; add another first.",
+                                            account, package);
+        case ERR_NOT_MAINTAINER:
+                return bus_error_set_errnof(error, r, "'%s' does not maintain '%s'.", account, package);
+        default:
+                return bus_error_set_account(error, r, account);
+        }
+}
+
+int method_add_maintainer(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return change_maintainer(msg, userdata, true, error);
+}
+
+int method_remove_maintainer(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return change_maintainer(msg, userdata, false, error);
+}

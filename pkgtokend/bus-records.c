@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "bus-error.h"
+#include "bus-records.h"
+#include "bus-util.h"
+#include "decision.h"
+
+static int append_account_fields(sd_bus_message *reply, const AccountRecord *a) {
+        APPEND(append_entry(reply, "name", "s", a->name));
+        APPEND(append_entry(reply, "email", "s", a->email));
+        APPEND(append_entry(reply, "kind", "s", account_kind_to_string(a->kind)));
+        APPEND(append_entry(reply, "locked", "b", (int) a->locked));
+        APPEND(append_entry(reply, "created_at", "t", (uint64_t) a->created_at));
+        APPEND(append_entry(reply, "twofa", "s", twofa_mode_to_string(a->twofa)));
+        APPEND(append_entry(reply, "twofa_pending", "b", (int) a->twofa_pending));
+        APPEND(append_entry(reply, "has_password", "b", (int) a->has_password));
+        return 0;
+}
+
+int bus_append_account(sd_bus_message *reply, const AccountRecord *a) {
+        APPEND(sd_bus_message_open_container(reply, 'a', "{sv}"));
+        APPEND(append_account_fields(reply, a));
+        return sd_bus_message_close_container(reply);
+}
+
+int bus_append_account_details(sd_bus_message *reply, const AccountRecord *a, const AccountDetails *d) {
+        APPEND(sd_bus_message_open_container(reply, 'a', "{sv}"));
+        APPEND(append_account_fields(reply, a));
+        APPEND(append_entry(reply, "recovery_codes_left", "u", (uint32_t) d->recovery_codes_left));
+        APPEND(append_entry(reply, "locked_until", "t", (uint64_t) d->locked_until));
+        APPEND(append_entry(reply, "failed_attempts", "u", (uint32_t) d->failed_attempts));
+        return sd_bus_message_close_container(reply);
+}
+
+int bus_append_package(sd_bus_message *reply, const PackageRecord *p) {
+        APPEND(sd_bus_message_open_container(reply, 'a', "{sv}"));
+        APPEND(append_entry(reply, "name", "s", p->name));
+        APPEND(append_entry(reply, "policy", "s", package_policy_to_string(p->policy)));
+        APPEND(append_strv_entry(reply, "maintainers", p->maintainers));
+        APPEND(append_entry(reply, "created_at", "t", (uint64_t) p->created_at));
+        return sd_bus_message_close_container(reply);
+}
+
+int bus_append_token(sd_bus_message *reply, const TokenRecord *t, usec_t now) {
+        APPEND(sd_bus_message_open_container(reply, 'a', "{sv}"));
+        APPEND(append_entry(reply, "id", "s", t->id));
+        APPEND(append_entry(reply, "prefix", "s", t->prefix));
+        APPEND(append_entry(reply, "type", "s", token_type_to_string(t->type)));
+        APPEND(append_entry(reply, "owner", "s", token_owner_to_string(t->owner)));
+        APPEND(append_entry(reply, "account", "s", t->account));
+        APPEND(append_strv_entry(reply, "scope", t->scope));
+        APPEND(append_entry(reply, "description", "s", t->description));
+        APPEND(append_entry(reply, "created_by", "s", t->created_by));
+        APPEND(append_entry(reply, "created_at", "t", (uint64_t) t->created_at));
+        APPEND(append_entry(reply, "expires_at", "t", (uint64_t) t->expires_at));
+        APPEND(append_entry(reply, "last_used_at", "t", (uint64_t) t->last_used_at));
+        APPEND(append_entry(reply, "last_used_from", "s", t->last_used_from));
+        APPEND(append_strv_entry(reply, "allowed_cidrs", t->cidrs));
+        APPEND(append_entry(reply, "revoked_at", "t", (uint64_t) t->revoked_at));
+        APPEND(append_entry(reply, "state", "s", token_state_to_string(token_state(t->revoked_at, t->expires_at, now))));
+        return sd_bus_message_close_container(reply);
+}
+
+int bus_append_audit_event(sd_bus_message *reply, const AuditEvent *e) {
+        APPEND(sd_bus_message_open_container(reply, 'a', "{sv}"));
+        APPEND(append_entry(reply, "time", "t", (uint64_t) e->time));
+        APPEND(append_entry(reply, "action", "s", e->action));
+        APPEND(append_entry(reply, "package", "s", e->package));
+        APPEND(append_entry(reply, "result", "s", e->result));
+        APPEND(append_entry(reply, "actor", "s", e->actor));
+        APPEND(append_entry(reply, "token_id", "s", e->token_id));
+        APPEND(append_entry(reply, "remote", "s", e->remote));
+        APPEND(append_entry(reply, "reason", "s", e->reason));
+        return sd_bus_message_close_container(reply);
+}
+
+int bus_reply_list(Store *s, sd_bus_message *msg, BusListFill fill, const void *query, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        APPEND(sd_bus_message_open_container(reply, 'a', "a{sv}"));
+        r = fill(s, reply, query);
+        if (r < 0)
+                return bus_error_set_errno_message(error, r, NULL);
+        APPEND(sd_bus_message_close_container(reply));
+        return sd_bus_send(NULL, reply, NULL);
+}

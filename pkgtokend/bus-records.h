@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Records as the bus shows them: one a{sv} each, and the aa{sv} of the List methods. */
+
+#include <systemd/sd-bus.h>
+
+#include "accounts.h"
+#include "store.h"
+
+int bus_append_account(sd_bus_message *reply, const AccountRecord *a);
+/* GetAccount: the record and what costs extra lookups. */
+int bus_append_account_details(sd_bus_message *reply, const AccountRecord *a, const AccountDetails *d);
+int bus_append_package(sd_bus_message *reply, const PackageRecord *p);
+/* Everything about a token except its secret, which is not stored and so cannot leak here. */
+int bus_append_token(sd_bus_message *reply, const TokenRecord *t, usec_t now);
+int bus_append_audit_event(sd_bus_message *reply, const AuditEvent *e);
+
+/* Replies with an aa{sv} that fill() appends records to: the shape of every List method.
+ * fill()'s errors are the store's. */
+typedef int (*BusListFill)(Store *s, sd_bus_message *reply, const void *query);
+int bus_reply_list(Store *s, sd_bus_message *msg, BusListFill fill, const void *query, sd_bus_error *error);

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* Tokens on the bus: CreateToken, GetToken, ListTokens, RevokeToken. */
+
+#include "accounts.h"
+#include "bus-caller.h"
+#include "bus-error.h"
+#include "bus-methods.h"
+#include "bus-records.h"
+#include "bus-util.h"
+#include "input-limits.h"
+#include "names.h"
+#include "packages.h"
+#include "strv.h"
+#include "tokens.h"
+#include "validate.h"
+
+static int check_cidrs(char * const *cidrs, sd_bus_error *error) {
+        STRV_FOREACH(c, cidrs)
+                if (!cidr_is_valid(*c))
+                        return invalid_argument(error, "Invalid CIDR: use an IPv4 or IPv6 address or network "
+                                                       "such as 192.0.2.0/24 or 2001:db8::/32, host bits zero.");
+        return 0;
+}
+
+/* Reads CreateToken's arguments into q (*ret_type to check later); q->scope and q->cidrs are
+ * allocated. */
+static int read_create_token(sd_bus_message *msg, TokenCreateRequest *q, const char **ret_type, sd_bus_error *error) {
+        uint64_t expires_at;
+        int r;
+
+        r = sd_bus_message_read(msg, "ss", &q->account, ret_type);
+        if (r < 0)
+                return r;
+        r = read_strv_limited(msg, SCOPE_PATTERNS_MAX, &q->scope, error, "package patterns");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "st", &q->description, &expires_at);
+        if (r < 0)
+                return r;
+        r = read_strv_limited(msg, CIDRS_MAX, &q->cidrs, error, "CIDRs");
+        if (r < 0)
+                return r;
+        q->otp = "";
+        r = read_options(msg, (const OptionSpec[]) {
+                { "package_owned", OPTION_BOOL, &q->package_owned },
+                { "otp", OPTION_STRING, &q->otp },
+        }, 2, error);
+        if (r < 0)
+                return r;
+        q->expires_at = expires_at;
+        return 0;
+}
+
+static int check_create_token(TokenCreateRequest *q, const char *type_string, usec_t now, sd_bus_error *error) {
+        int type = token_type_from_string(type_string);
+
+        /* Session tokens are what a login hands out (Authenticate), never made to order. */
+        if (type < 0 || type == TOKEN_SESSION)
+                return invalid_argument(error, "Invalid token type: use read-only, publish or automation.");
+        q->type = type;
+        if (token_scope_normalize(q->scope) < 0)
+                return invalid_argument(error, "Invalid package pattern: use a package name, @scope/* or prefix*.");
+        if (!description_is_valid(q->description))
+                return invalid_argument(error, "Invalid description: at most 256 bytes of printable UTF-8.");
+        if (q->expires_at != 0 && q->expires_at <= now)
+                return invalid_argument(error, "The expiry time is in the past.");
+        return check_cidrs(q->cidrs, error);
+}
+
+static int create_token_error(sd_bus_error *error, int r, const TokenCreateRequest *q, const char *message,
+                              const char *package) {
+        switch (-r) {
+        case ERR_ACCESS_DENIED:
+                return bus_error_set_errnof(error, r, "Account '%s' is locked.", q->account);
+        case ERR_NO_SUCH_PACKAGE:
+                return bus_error_set_errnof(error, r, "No such package '%s' (package tokens take exact names).",
+                                            package ?: "");
+        case ERR_NOT_MAINTAINER:
+                return bus_error_set_errnof(error, r, "'%s' does not maintain '%s'.", q->account, package ?: "");
+        default:
+                /* The account's load errors come without a message; the others say why. */
+                if (!message)
+                        return bus_error_set_account(error, r, q->account);
+                return bus_error_set_errno_message(error, r, message);
+        }
+}
+
+int method_create_token(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ char *token_id = NULL;
+        TokenCreateRequest q = {};
+        char secret[TOKEN_LEN + 1] = {};
+        const char *type = NULL, *message = NULL, *package = NULL;
+        Manager *m = userdata;
+        usec_t now = now_realtime_usec();
+        int r;
+
+        r = read_create_token(msg, &q, &type, error);
+        if (r >= 0)
+                r = bus_verify_admin(m, msg, error, &q.caller);
+        if (r >= 0)
+                r = check_create_token(&q, type, now, error);
+        if (r >= 0) {
+                r = token_create(&m->lockout, &q, now, &token_id, secret, &message, &package);
+                if (r < 0)
+                        r = create_token_error(error, r, &q, message, package);
+        }
+        strv_free(q.scope);
+        strv_free(q.cidrs);
+        if (r < 0)
+                return r;
+
+        /* The one and only time the secret leaves the daemon.  The method is marked
+         * SD_BUS_VTABLE_SENSITIVE, so sd-bus keeps it out of its debug output. */
+        r = sd_bus_reply_method_return(msg, "ss", token_id, secret);
+        explicit_bzero(secret, sizeof secret);
+        if (r < 0)
+                return r;
+        (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "TokenCreated",
+                                  "ss", token_id, token_type_to_string(q.type));
+        return 1;   /* replied: 0 would make sd-bus answer again with UnknownMethod */
+}
+
+/* Load errors of a token name its id. */
+static int token_error(sd_bus_error *error, int r, const char *id) {
+        switch (-r) {
+        case ERR_INVALID_ARGUMENT:
+                return invalid_argument(error, "Invalid token id: ids look like tk_ followed by 12 letters and digits.");
+        case ERR_NO_SUCH_TOKEN:
+                return bus_error_set_errnof(error, r, "No such token '%s'.", id);
+        default:
+                return bus_error_set_errno_message(error, r, NULL);
+        }
+}
+
+int method_get_token(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(token_record_done) TokenRecord t = {};
+        Manager *m = userdata;
+        const char *id;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &id);
+        if (r < 0)
+                return r;
+        r = bus_verify_admin(m, msg, error, NULL);
+        if (r < 0)
+                return r;
+        r = token_load(m->store, id, &t);
+        if (r < 0)
+                return token_error(error, r, id);
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = bus_append_token(reply, &t, now_realtime_usec());
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+typedef struct TokenQuery {
+        const char *account, *package;
+        sd_bus_message *reply;
+        usec_t now;
+} TokenQuery;
+
+static int list_token_cb(const TokenRecord *t, void *userdata) {
+        const TokenQuery *q = userdata;
+        return bus_append_token(q->reply, t, q->now);
+}
+
+static int fill_tokens(Store *s, sd_bus_message *reply, const void *query) {
+        TokenQuery q = *(const TokenQuery *) query;
+
+        q.reply = reply;
+        q.now = now_realtime_usec();
+        return store_token_foreach(s, q.account, q.package, list_token_cb, &q);
+}
+
+int method_list_tokens(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ char *package = NULL;
+        Manager *m = userdata;
+        const char *account, *package_arg;
+        int r;
+
+        r = sd_bus_message_read(msg, "ss", &account, &package_arg);
+        if (r < 0)
+                return r;
+        r = bus_verify_admin(m, msg, error, NULL);
+        if (r < 0)
+                return r;
+        if (!isempty(account) && !isempty(package_arg))
+                return invalid_argument(error, "List the tokens of an account or of a package, not both.");
+        /* A filter that names nothing is a typo to report, not an empty list. */
+        if (!isempty(account)) {
+                _cleanup_(account_record_done) AccountRecord a = {};
+                r = account_load(m->store, account, &a);
+                if (r < 0)
+                        return bus_error_set_account(error, r, account);
+        }
+        if (!isempty(package_arg)) {
+                _cleanup_(package_record_done) PackageRecord p = {};
+                r = bus_read_package_name(package_arg, &package, error);
+                if (r < 0)
+                        return r;
+                r = package_load(m->store, package, &p);
+                if (r < 0)
+                        return bus_error_set_package(error, r, package);
+        }
+
+        return bus_reply_list(m->store, msg, fill_tokens,
+                              &(TokenQuery) { .account = isempty(account) ? NULL : account, .package = package },
+                              error);
+}
+
+int method_revoke_token(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *id;
+        uid_t caller;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &id);
+        if (r < 0)
+                return r;
+        r = bus_verify_admin(m, msg, error, &caller);
+        if (r < 0)
+                return r;
+        r = token_revoke(m->store, id, caller, now_realtime_usec());
+        if (r < 0)
+                return token_error(error, r, id);
+        (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "TokenRevoked", "s", id);
+        return sd_bus_reply_method_return(msg, NULL);
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The errno values the domain returns for the errors clients see by name.  Each stands for
+ * exactly one org.pkgtoken1.Error.* name: pkgtokend/bus-error.c holds the map (sd-bus's
+ * SD_BUS_ERROR_MAP) and is the only place that turns them into names.  Any other negative
+ * errno is a failure of the daemon or its store, reported without detail.
+ *
+ * Values were picked among errnos the store and the libraries never return, so that a
+ * failure cannot masquerade as an answer. */
+
+#include <errno.h>
+
+#define ERR_INVALID_ARGUMENT    EDOM
+#define ERR_ACCESS_DENIED       EPERM
+#define ERR_NO_SUCH_ACCOUNT     ESRCH
+#define ERR_NO_SUCH_PACKAGE     ENOPKG
+#define ERR_NO_SUCH_TOKEN       ENODATA
+#define ERR_ACCOUNT_EXISTS      EADDRINUSE
+#define ERR_PACKAGE_EXISTS      ENOTUNIQ
+#define ERR_NOT_MAINTAINER      ENOLINK
+#define ERR_ALREADY_MAINTAINER  EISCONN
+#define ERR_LAST_MAINTAINER     ENOTEMPTY
+#define ERR_BAD_PASSWORD        EKEYREJECTED
+#define ERR_OTP_REQUIRED        ENOKEY
+#define ERR_BAD_OTP             EBADR
+#define ERR_REPLAYED_OTP        ESTALE
+#define ERR_RATE_LIMITED        EUSERS
+#define ERR_2FA_NOT_ENABLED     ENOPROTOOPT
+#define ERR_2FA_ENABLED         EALREADY
+#define ERR_NO_PENDING_2FA      ENOMSG

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "accounts.h"
+#include "errors.h"
+#include "packages.h"
+#include "strv.h"
+
+int package_load(Store *s, const char *name, PackageRecord *ret) {
+        int r = store_package_get(s, name, ret);
+        return r == -ENOENT ? -ERR_NO_SUCH_PACKAGE : r;
+}
+
+int package_create(Store *s, const char *name, PackagePolicy policy, char * const *maintainers, usec_t now,
+                   const char **ret_account) {
+        _cleanup_transaction_ Transaction tx = {};
+        int64_t package_id;
+        int r;
+
+        r = store_begin(s, &tx);
+        if (r < 0)
+                return r;
+        r = store_package_insert(s, name, policy, now, &package_id);
+        if (r == -EEXIST)
+                return -ERR_PACKAGE_EXISTS;
+        if (r < 0)
+                return r;
+        STRV_FOREACH(a, maintainers) {
+                _cleanup_(account_record_done) AccountRecord account = {};
+
+                r = account_load(s, *a, &account);
+                if (r < 0) {
+                        *ret_account = *a;
+                        return r;
+                }
+                r = store_maintainer_add(s, package_id, account.id, now);
+                if (r < 0 && r != -EEXIST)   /* a name given twice is harmless */
+                        return r;
+        }
+        return store_commit(&tx);
+}
+
+int package_set_policy(Store *s, const char *name, PackagePolicy policy) {
+        int r = store_package_set_policy(s, name, policy);
+        return r == -ENOENT ? -ERR_NO_SUCH_PACKAGE : r;
+}
+
+static int maintainer_change(Store *s, const char *package, const char *account, bool add, usec_t now) {
+        _cleanup_(package_record_done) PackageRecord p = {};
+        _cleanup_(account_record_done) AccountRecord a = {};
+        _cleanup_transaction_ Transaction tx = {};
+        int r;
+
+        r = store_begin(s, &tx);
+        if (r < 0)
+                return r;
+        r = package_load(s, package, &p);
+        if (r < 0)
+                return r;
+        r = account_load(s, account, &a);
+        if (r < 0)
+                return r;
+
+        if (add) {
+                r = store_maintainer_add(s, p.id, a.id, now);
+                if (r == -EEXIST)
+                        return -ERR_ALREADY_MAINTAINER;
+        } else {
+                /* As on npm, a package keeps at least one maintainer; an admin removes the
+                 * account instead when its owner leaves. */
+                if (strv_length(p.maintainers) == 1 && strv_contains(p.maintainers, a.name))
+                        return -ERR_LAST_MAINTAINER;
+                r = store_maintainer_remove(s, p.id, a.id);
+                if (r == -ENOENT)
+                        return -ERR_NOT_MAINTAINER;
+        }
+        if (r < 0)
+                return r;
+        return store_commit(&tx);
+}
+
+int maintainer_add(Store *s, const char *package, const char *account, usec_t now) {
+        return maintainer_change(s, package, account, true, now);
+}
+
+int maintainer_remove(Store *s, const char *package, const char *account) {
+        return maintainer_change(s, package, account, false, 0);
+}

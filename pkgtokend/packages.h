@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Packages and their maintainers.  Names are canonical (the bus adapter canonicalises what
+ * callers give).  Errors are negative errnos, ERR_* of errors.h for those clients see. */
+
+#include "model.h"
+#include "store.h"
+
+/* ERR_NO_SUCH_PACKAGE. */
+int package_load(Store *s, const char *name, PackageRecord *ret);
+
+/* In one transaction: the package and its maintainers.  ERR_PACKAGE_EXISTS; for a maintainer
+ * that is malformed (ERR_INVALID_ARGUMENT) or unknown (ERR_NO_SUCH_ACCOUNT), *ret_account
+ * names it. */
+int package_create(Store *s, const char *name, PackagePolicy policy, char * const *maintainers, usec_t now,
+                   const char **ret_account);
+int package_set_policy(Store *s, const char *name, PackagePolicy policy);
+
+/* ERR_NO_SUCH_PACKAGE, ERR_INVALID_ARGUMENT or ERR_NO_SUCH_ACCOUNT for the account,
+ * ERR_ALREADY_MAINTAINER, ERR_NOT_MAINTAINER, ERR_LAST_MAINTAINER. */
+int maintainer_add(Store *s, const char *package, const char *account, usec_t now);
+int maintainer_remove(Store *s, const char *package, const char *account);

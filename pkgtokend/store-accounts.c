@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* Accounts, their secrets (password hash, TOTP, recovery codes) and failure counters. */
+
+#include <errno.h>
+
+#include "store-internal.h"
+#include "strv.h"
+
+/* ------------------------------------------------------------------------------------------ */
+/* Accounts                                                                                   */
+
+void account_record_done(AccountRecord *a) {
+        free(a->name);
+        free(a->email);
+        *a = (AccountRecord) {};
+}
+
+static int read_account(sqlite3_stmt *st, AccountRecord *ret) {
+        int kind = account_kind_from_string((const char *) sqlite3_column_text(st, 3));
+        int twofa = twofa_mode_from_string((const char *) sqlite3_column_text(st, 6));
+        AccountRecord a = {
+                .id = sqlite3_column_int64(st, 0),
+                .name = column_strdup(st, 1),
+                .email = column_strdup(st, 2),
+                .kind = kind < 0 ? ACCOUNT_HUMAN : (AccountKind) kind,
+                .locked = sqlite3_column_int(st, 4) != 0,
+                .created_at = column_usec(st, 5),
+                /* The CHECK constraint keeps unknown words out; the strictest mode if not. */
+                .twofa = twofa < 0 ? TWOFA_AUTH_AND_WRITES : (TwoFactorMode) twofa,
+                .twofa_pending = sqlite3_column_int(st, 7) != 0,
+                .has_password = sqlite3_column_int(st, 8) != 0,
+        };
+        if (!a.name || !a.email) {
+                account_record_done(&a);
+                return -ENOMEM;
+        }
+        *ret = a;
+        return 0;
+}
+
+int store_account_insert(Store *s, const char *name, const char *email, AccountKind kind, usec_t now) {
+        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_ACCOUNT_INSERT);
+        if (!st)
+                return -EIO;
+        bind_text(st, 1, name);
+        bind_text(st, 2, email);
+        bind_text(st, 3, account_kind_to_string(kind));
+        bind_usec(st, 4, now);
+        int r = step_done(s, st);
+        return r < 0 ? r : 0;
+}
+
+int store_account_get(Store *s, const char *name, AccountRecord *ret) {
+        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_ACCOUNT_GET);
+        if (!st)
+                return -EIO;
+        bind_text(st, 1, name);
+        int r = step_one_row(s, st);
+        if (r < 0)
+                return r;
+        return read_account(st, ret);
+}
+
+static int update_by_name(Store *s, StatementId id, const char *name, int64_t value, bool bind_value) {
+        _cleanup_reset_ sqlite3_stmt *st = statement(s, id);
+        if (!st)
+                return -EIO;
+        int i = 1;
+        if (bind_value)
+                sqlite3_bind_int64(st, i++, value);
+        bind_text(st, i, name);
+        int r = step_done(s, st);
+        if (r < 0)
+                return r;
+        return r == 0 ? -ENOENT : 0;
+}
+
+int store_account_set_locked(Store *s, const char *name, bool locked) {
+        return update_by_name(s, STMT_ACCOUNT_SET_LOCKED, name, locked, true);
+}
+
+int store_account_delete(Store *s, const char *name) {
+        return update_by_name(s, STMT_ACCOUNT_DELETE, name, 0, false);
+}
+
+int store_account_foreach(Store *s, AccountCallback cb, void *userdata) {
+        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_ACCOUNT_LIST);
+        int r;
+
+        if (!st)
+                return -EIO;
+        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+                AccountRecord a;
+                int k = read_account(st, &a);
+                if (k < 0)
+                        return k;
+                k = cb(&a, userdata);
+                account_record_done(&a);
+                if (k < 0)
+                        return k;
+        }
+        return r == SQLITE_DONE ? 0 : (sqlite_to_errno(s, r) ?: -EIO);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Secrets                                                                                    */
+
+void account_secrets_done(AccountSecrets *a) {
+        if (a->password_hash) {
+                explicit_bzero(a->password_hash, strlen(a->password_hash));
+                free(a->password_hash);
+        }
+        explicit_bzero(a, sizeof *a);
+}
+
+static size_t column_blob_copy(sqlite3_stmt *st, int i, uint8_t *buf, size_t size) {
+        int n = sqlite3_column_bytes(st, i);
+        const void *p = sqlite3_column_blob(st, i);
+        if (!p || n <= 0 || (size_t) n > size)
+                return 0;   /* absent, or longer than any secret we write: treat as none */
+        memcpy(buf, p, (size_t) n);
+        return (size_t) n;
+}
+
+int store_account_get_secrets(Store *s, const char *name, AccountSecrets *ret) {
+        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_SECRETS_GET);
+        AccountSecrets a = {};
+        int r;
+
+        if (!st)
+                return -EIO;
+        bind_text(st, 1, name);
+        r = step_one_row(s, st);
+        if (r < 0)
+                return r;
+        a.id = sqlite3_column_int64(st, 0);
+        a.password_hash = column_strdup(st, 1);
+        if (!a.password_hash)
+                return -ENOMEM;
+        a.totp_secret_size = column_blob_copy(st, 2, a.totp_secret, sizeof a.totp_secret);
+        a.totp_pending_size = column_blob_copy(st, 3, a.totp_pending, sizeof a.totp_pending);
+        a.totp_last_counter = (uint64_t) sqlite3_column_int64(st, 4);
+        *ret = a;
+        return 0;
+}
+
+static int update_account(Store *s, StatementId id, int64_t account_id, int account_index) {
+        /* Statements bind their values first and the account id at account_index. */
+        _cleanup_reset_ sqlite3_stmt *st = s->stmt[id];
+        sqlite3_bind_int64(st, account_index, account_id);
+        int r = step_done(s, st);
+        return r;
+}
+
+int store_account_set_password(Store *s, int64_t id, const char *hash) {
+        sqlite3_stmt *st = statement(s, STMT_SET_PASSWORD);
+        if (!st)
+                return -EIO;
+        bind_text(st, 1, hash);
+        int r = update_account(s, STMT_SET_PASSWORD, id, 2);
+        return r < 0 ? r : r == 0 ? -ENOENT : 0;
+}
+
+int store_account_set_totp_pending(Store *s, int64_t id, const uint8_t *secret, size_t n) {
+        sqlite3_stmt *st = statement(s, STMT_SET_TOTP_PENDING);
+        if (!st)
+                return -EIO;
+        if (secret)
+                sqlite3_bind_blob(st, 1, secret, (int) n, SQLITE_TRANSIENT);
+        else
+                sqlite3_bind_null(st, 1);
+        int r = update_account(s, STMT_SET_TOTP_PENDING, id, 2);
+        return r < 0 ? r : r == 0 ? -ENOENT : 0;
+}
+
+int store_account_activate_totp(Store *s, int64_t id, TwoFactorMode mode, uint64_t counter) {
+        sqlite3_stmt *st = statement(s, STMT_ACTIVATE_TOTP);
+        if (!st)
+                return -EIO;
+        bind_text(st, 1, twofa_mode_to_string(mode));
+        sqlite3_bind_int64(st, 2, (sqlite3_int64) counter);
+        int r = update_account(s, STMT_ACTIVATE_TOTP, id, 3);
+        return r < 0 ? r : r == 0 ? -ENOENT : 0;
+}
+
+int store_account_set_twofa_mode(Store *s, int64_t id, TwoFactorMode mode) {
+        int r;
+
+        if (mode == TWOFA_DISABLED) {
+                if (!statement(s, STMT_DISABLE_TWOFA))
+                        return -EIO;
+                r = update_account(s, STMT_DISABLE_TWOFA, id, 1);
+                if (r < 0)
+                        return r;
+                return store_recovery_codes_replace(s, id, NULL, 0);
+        }
+        sqlite3_stmt *st = statement(s, STMT_SET_TWOFA_MODE);
+        if (!st)
+                return -EIO;
+        bind_text(st, 1, twofa_mode_to_string(mode));
+        r = update_account(s, STMT_SET_TWOFA_MODE, id, 2);
+        return r < 0 ? r : r == 0 ? -ENOENT : 0;
+}
+
+int store_account_advance_totp_counter(Store *s, int64_t id, uint64_t counter) {
+        sqlite3_stmt *st = statement(s, STMT_ADVANCE_COUNTER);
+        if (!st)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, (sqlite3_int64) counter);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64) counter);
+        int r = update_account(s, STMT_ADVANCE_COUNTER, id, 2);
+        return r < 0 ? r : r > 0;
+}
+
+int store_recovery_codes_replace(Store *s, int64_t id, const uint8_t (*hashes)[RECOVERY_HASH_SIZE], size_t n) {
+        int r;
+
+        if (!statement(s, STMT_RECOVERY_DELETE_ALL))
+                return -EIO;
+        r = update_account(s, STMT_RECOVERY_DELETE_ALL, id, 1);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_RECOVERY_INSERT);
+                if (!st)
+                        return -EIO;
+                sqlite3_bind_int64(st, 1, id);
+                sqlite3_bind_blob(st, 2, hashes[i], RECOVERY_HASH_SIZE, SQLITE_STATIC);
+                r = step_done(s, st);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int store_recovery_code_consume(Store *s, int64_t id, const uint8_t hash[static RECOVERY_HASH_SIZE]) {
+        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_RECOVERY_CONSUME);
+        if (!st)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_blob(st, 2, hash, RECOVERY_HASH_SIZE, SQLITE_STATIC);
+        int r = step_done(s, st);
+        return r < 0 ? r : r > 0;
+}
+
+int store_recovery_codes_count(Store *s, int64_t id) {
+        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_RECOVERY_COUNT);
+        if (!st)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, id);
+        int r = sqlite3_step(st);
+        if (r != SQLITE_ROW)
+                return sqlite_to_errno(s, r) ?: -EIO;
+        return sqlite3_column_int(st, 0);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Failure counters                                                                           */
+
+int store_failures_get(Store *s, const char *name, FailureRecord *ret) {
+        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_FAILURES_GET);
+        if (!st)
+                return -EIO;
+        bind_text(st, 1, name);
+        int r = sqlite3_step(st);
+        if (r == SQLITE_DONE) {
+                *ret = (FailureRecord) {};
+                return 0;
+        }
+        if (r != SQLITE_ROW)
+                return sqlite_to_errno(s, r) ?: -EIO;
+        *ret = (FailureRecord) {
+                .count = (unsigned) sqlite3_column_int(st, 0),
+                .window_start = column_usec(st, 1),
+                .locked_until = column_usec(st, 2),
+        };
+        return 0;
+}
+
+int store_failures_put(Store *s, const char *name, const FailureRecord *f) {
+        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_FAILURES_PUT);
+        if (!st)
+                return -EIO;
+        bind_text(st, 1, name);
+        sqlite3_bind_int64(st, 2, f->count);
+        bind_usec(st, 3, f->window_start);
+        bind_usec(st, 4, f->locked_until);
+        int r = step_done(s, st);
+        return r < 0 ? r : 0;
+}
+
+int store_failures_clear(Store *s, const char *name) {
+        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_FAILURES_CLEAR);
+        if (!st)
+                return -EIO;
+        bind_text(st, 1, name);
+        int r = step_done(s, st);
+        return r < 0 ? r : 0;
+}
+
+int store_failures_prune(Store *s, usec_t before) {
+        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_FAILURES_PRUNE);
+        if (!st)
+                return -EIO;
+        bind_usec(st, 1, before);
+        int r = step_done(s, st);
+        return r < 0 ? r : 0;
+}

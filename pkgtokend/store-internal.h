@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Shared by the store's files only (store.c: statements, opening, transactions; store-*.c:
+ * the records).  Nothing outside pkgtokend/store*.c includes this. */
+
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "store-check.h"
+#include "store.h"
+
+/* Statements are prepared once, on first use, and kept (SQLITE_PREPARE_PERSISTENT): the token
+ * check runs on every registry request and must not pay for parsing SQL. */
+typedef enum StatementId {
+        STMT_BEGIN,
+        STMT_COMMIT,
+        STMT_ROLLBACK,
+        STMT_ACCOUNT_INSERT,
+        STMT_ACCOUNT_GET,
+        STMT_ACCOUNT_LIST,
+        STMT_ACCOUNT_SET_LOCKED,
+        STMT_ACCOUNT_DELETE,
+        STMT_PACKAGE_INSERT,
+        STMT_PACKAGE_GET,
+        STMT_PACKAGE_LIST,
+        STMT_PACKAGE_SET_POLICY,
+        STMT_PACKAGE_MAINTAINERS,
+        STMT_MAINTAINER_ADD,
+        STMT_MAINTAINER_REMOVE,
+        STMT_MAINTAINER_CHECK,
+        STMT_MAINTAINER_COUNT,
+        STMT_TOKEN_INSERT,
+        STMT_TOKEN_BY_HASH,
+        STMT_TOKEN_BY_ID,
+        STMT_TOKEN_LIST_ALL,
+        STMT_TOKEN_LIST_ACCOUNT,
+        STMT_TOKEN_LIST_PACKAGE,
+        STMT_TOKEN_REVOKE,
+        STMT_TOKEN_TOUCH,
+        STMT_AUDIT_INSERT,
+        STMT_AUDIT_LIST,
+        STMT_COUNTS,
+        STMT_SECRETS_GET,
+        STMT_SET_PASSWORD,
+        STMT_SET_TOTP_PENDING,
+        STMT_ACTIVATE_TOTP,
+        STMT_SET_TWOFA_MODE,
+        STMT_DISABLE_TWOFA,
+        STMT_ADVANCE_COUNTER,
+        STMT_RECOVERY_DELETE_ALL,
+        STMT_RECOVERY_INSERT,
+        STMT_RECOVERY_CONSUME,
+        STMT_RECOVERY_COUNT,
+        STMT_FAILURES_GET,
+        STMT_FAILURES_PUT,
+        STMT_FAILURES_CLEAR,
+        STMT_FAILURES_PRUNE,
+        _STMT_MAX,
+} StatementId;
+
+struct Store {
+        sqlite3 *db;
+        char *path;
+        sqlite3_stmt *stmt[_STMT_MAX];
+        /* Set once corruption is known (by the background check's thread, or by SQLite
+         * saying SQLITE_CORRUPT); from then on every call fails with -EUCLEAN. */
+        atomic_bool corrupt;
+        sqlite3_stmt *refusal;          /* what statement() hands out once corrupt */
+        IntegrityCheck *check;          /* the full integrity check of a large store */
+};
+
+void log_store(const Store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Maps an SQLite result to a negative errno, logging what is not an expected outcome. */
+int sqlite_to_errno(Store *s, int r);
+/* Returns the prepared statement, reset and with bindings cleared. */
+sqlite3_stmt *statement(Store *s, StatementId id);
+/* Runs a statement that returns no rows. Returns the number of changed rows or -errno. */
+int step_done(Store *s, sqlite3_stmt *st);
+/* Steps a statement that returns at most one row: 0 with the row, -ENOENT without. */
+int step_one_row(Store *s, sqlite3_stmt *st);
+
+/* Used with _cleanup_: every statement is reset when the function that stepped it returns,
+ * so no read transaction is left open by an early return. */
+static inline void statement_resetp(sqlite3_stmt **st) {
+        if (*st) {
+                sqlite3_reset(*st);
+                sqlite3_clear_bindings(*st);
+        }
+}
+#define _cleanup_reset_ _cleanup_(statement_resetp)
+
+static inline int bind_text(sqlite3_stmt *st, int i, const char *v) {
+        return sqlite3_bind_text(st, i, v ?: "", -1, SQLITE_STATIC);
+}
+
+static inline int bind_usec(sqlite3_stmt *st, int i, usec_t v) {
+        /* Timestamps are far below INT64_MAX; clamp so a hostile value cannot wrap negative. */
+        return sqlite3_bind_int64(st, i, v > INT64_MAX ? INT64_MAX : (sqlite3_int64) v);
+}
+
+static inline char *column_strdup(sqlite3_stmt *st, int i) {
+        const unsigned char *t = sqlite3_column_text(st, i);
+        return strdup(t ? (const char *) t : "");
+}
+
+static inline usec_t column_usec(sqlite3_stmt *st, int i) {
+        sqlite3_int64 v = sqlite3_column_int64(st, i);
+        return v < 0 ? 0 : (usec_t) v;
+}
