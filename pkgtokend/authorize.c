@@ -186,6 +186,12 @@ int authorize(const Authorizer *a, const AuthorizeRequest *q, usec_t now, Author
                                       .code = q->otp,
                                       .allow_recovery = false,
                                       .check_lockout = true,
+                                      .repeat = &(OtpRepeat) {
+                                              .reuse = a->code_reuse,
+                                              .subject = "token",
+                                              .secret = q->token,
+                                              .remote = q->remote,
+                                      },
                                       .now = now,
                               });
         if (v.error < 0)

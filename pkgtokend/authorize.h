@@ -5,6 +5,7 @@
  * facts (as few store calls as the answer needs), takes the verdict of
  * common/authorize-verdict.c once, and carries out what it says. */
 
+#include "code-reuse.h"
 #include "last-used.h"
 #include "lockout.h"
 #include "model.h"
@@ -15,6 +16,7 @@ typedef struct Authorizer {
         const Lockout *lockout;      /* wrong OTPs count toward the token account's lockout */
         RateLimit *ratelimit;        /* guessed tokens count against the remote */
         LastUsed *last_used;
+        CodeReuse *code_reuse;       /* NULL: a code never repeats */
 } Authorizer;
 
 typedef struct AuthorizeRequest {

@@ -47,6 +47,7 @@ static LoginContext login_context(Manager *m) {
                 .lockout = &m->lockout,
                 .dummy_hash = m->dummy_hash,
                 .session_lifetime = m->config.session_lifetime,
+                .code_reuse = m->code_reuse,
         };
 }
 
@@ -128,6 +129,7 @@ static void authenticate_done(PasswordJob *j) {
         r = login_finish(&c, &(LoginAttempt) {
                                  .account = j->account,
                                  .otp = j->otp,
+                                 .password = j->password,
                                  .remote = j->remote,
                                  .want_session = j->want_session,
                                  .verified = j->verified,

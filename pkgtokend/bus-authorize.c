@@ -57,6 +57,7 @@ int method_authorize(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
                 .lockout = &m->lockout,
                 .ratelimit = m->ratelimit,
                 .last_used = &m->last_used,
+                .code_reuse = m->code_reuse,
         };
         int r;
 

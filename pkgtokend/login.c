@@ -109,11 +109,18 @@ static int carry_out(const LoginContext *c, const LoginAttempt *q, const LoginVe
 int login_finish(const LoginContext *c, const LoginAttempt *q, usec_t now, LoginOutcome *o) {
         _cleanup_(account_record_done) AccountRecord a = {};
         _cleanup_transaction_ Transaction tx = {};
+        OtpRepeat repeat = {
+                .reuse = c->code_reuse,
+                .subject = q->account,
+                .secret = q->password,
+                .remote = q->remote,
+        };
         OtpCheckRequest otp = {
                 .store = c->store,
                 .account = q->account,
                 .code = q->otp,
                 .allow_recovery = true,
+                .repeat = q->verified == 1 ? &repeat : NULL,
                 .now = now,
         };
         LoginFacts f = {
@@ -142,6 +149,10 @@ int login_finish(const LoginContext *c, const LoginAttempt *q, usec_t now, Login
         v = login_verdict(&f, second_factor_checker, &otp);
         if (v.error < 0)
                 return v.error;
+        /* The same client sending the same password and code again (pip's second request) is
+         * the login already recorded, not a new one. */
+        if (repeat.repeated)
+                v.audit_login = false;
 
         *o = (LoginOutcome) {
                 .result = v.result,

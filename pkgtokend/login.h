@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include "code-reuse.h"
 #include "lockout.h"
 #include "login-verdict.h"
 #include "store.h"
@@ -18,6 +19,7 @@ typedef struct LoginContext {
         const Lockout *lockout;
         const char *dummy_hash;       /* checked for unknown accounts, so they cost the same */
         usec_t session_lifetime;
+        CodeReuse *code_reuse;        /* NULL: a code never repeats */
 } LoginContext;
 
 /* Before the hash.  When the verdict says check_password, *ret_hash is what to verify the
@@ -30,6 +32,7 @@ LoginVerdict login_queue_full(void);
 typedef struct LoginAttempt {
         const char *account;
         const char *otp;              /* "" none */
+        const char *password;         /* what was verified: binds a repeated code to it */
         const char *remote;
         bool want_session;
         int verified;                 /* password_verify(): 1 match, 0 mismatch, < 0 failure */

@@ -114,6 +114,9 @@ int manager_new(const char *state_dir, const Config *config, Manager **ret) {
                 .wake = wake_flush,
                 .userdata = m,
         };
+        r = code_reuse_new(&m->code_reuse);
+        if (r < 0)
+                return r;
         r = bus_error_add_map();
         if (r < 0)
                 return r;
@@ -145,6 +148,7 @@ Manager *manager_free(Manager *m) {
         if (m->store)
                 (void) last_used_flush_all(&m->last_used);
         ratelimit_free(m->ratelimit);
+        code_reuse_free(m->code_reuse);
         last_used_done(&m->last_used);
         sd_event_source_unref(m->flush_timer);
         creds_cache_free(m->creds);

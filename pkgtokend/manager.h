@@ -13,6 +13,7 @@
 #include "creds.h"
 #include "last-used.h"
 #include "lockout.h"
+#include "code-reuse.h"
 #include "ratelimit.h"
 #include "store.h"
 #include "worker.h"
@@ -31,6 +32,7 @@ typedef struct Manager {
         gid_t registry_gid;          /* config.registry_group resolved; (gid_t) -1 none */
         Lockout lockout;             /* the store, the rate limiter and the lockout settings */
         LastUsed last_used;          /* read checks' last uses, written back by flush_timer */
+        CodeReuse *code_reuse;       /* codes the same client may send again (code-reuse.h) */
         sd_event_source *flush_timer;
 } Manager;
 

@@ -25,12 +25,17 @@ static int otp_check_from_errno(int r) {
         }
 }
 
-static int verify_totp(Store *s, const AccountSecrets *secrets, const char *code, usec_t now) {
+static int verify_totp(Store *s, const AccountSecrets *secrets, const char *code, OtpRepeat *repeat, usec_t now) {
         uint64_t counter;
         int r;
 
         r = totp_verify(secrets->totp_secret, secrets->totp_secret_size, code, (time_t) (now / USEC_PER_SEC),
                         secrets->totp_last_counter, &counter);
+        if (r == -EALREADY && repeat &&
+            code_reuse_matches(repeat->reuse, repeat->subject, repeat->secret, repeat->remote, code, now)) {
+                repeat->repeated = true;
+                return OTP_CHECK_VALID;
+        }
         if (r < 0)
                 return otp_check_from_errno(r);
         /* The counter moves in the same transaction as the check: a second request with the
@@ -38,7 +43,14 @@ static int verify_totp(Store *s, const AccountSecrets *secrets, const char *code
         r = store_account_advance_totp_counter(s, secrets->id, counter);
         if (r < 0)
                 return r;
-        return r == 0 ? OTP_CHECK_REPLAYED : OTP_CHECK_VALID;
+        if (r == 0)
+                return OTP_CHECK_REPLAYED;
+        /* The code is accepted up to TOTP_WINDOW steps after its own: until then the same
+         * client may send it again (code-reuse.h). */
+        if (repeat)
+                code_reuse_remember(repeat->reuse, repeat->subject, repeat->secret, repeat->remote, code,
+                                    (counter + 1 + TOTP_WINDOW) * TOTP_STEP * USEC_PER_SEC, now);
+        return OTP_CHECK_VALID;
 }
 
 static int verify_recovery_code(Store *s, const AccountSecrets *secrets, const char *code) {
@@ -59,11 +71,12 @@ static int verify_recovery_code(Store *s, const AccountSecrets *secrets, const c
         return r > 0 ? OTP_CHECK_VALID : OTP_CHECK_WRONG;
 }
 
-int second_factor_verify(Store *s, const AccountSecrets *secrets, const char *code, bool allow_recovery, usec_t now) {
+int second_factor_verify(Store *s, const AccountSecrets *secrets, const char *code, bool allow_recovery,
+                         OtpRepeat *repeat, usec_t now) {
         if (secrets->totp_secret_size == 0)
                 return OTP_CHECK_WRONG;
         if (otp_code_is_wellformed(code))
-                return verify_totp(s, secrets, code, now);
+                return verify_totp(s, secrets, code, repeat, now);
         if (allow_recovery)
                 return verify_recovery_code(s, secrets, code);
         return OTP_CHECK_MALFORMED;
@@ -79,7 +92,7 @@ int second_factor_checker(void *userdata) {
         r = store_account_get_secrets(q->store, q->account, &secrets);
         if (r < 0)
                 return r;
-        return second_factor_verify(q->store, &secrets, q->code, q->allow_recovery, q->now);
+        return second_factor_verify(q->store, &secrets, q->code, q->allow_recovery, q->repeat, q->now);
 }
 
 int second_factor_refusal(OtpCheck outcome, const char **ret_message) {

@@ -4,14 +4,26 @@
 /* An account's second factor: TOTP codes (each works once: the counter of the last accepted
  * one is stored) and single-use recovery codes; enrolment and the 2FA mode. */
 
+#include "code-reuse.h"
 #include "decision.h"
 #include "lockout.h"
 #include "store.h"
 
+/* Who may send an accepted code again (code-reuse.h): the credentials that proved it and the
+ * client's address.  A NULL reuse table: every code works once, whoever sends it. */
+typedef struct OtpRepeat {
+        CodeReuse *reuse;
+        const char *subject;     /* "login:ACCOUNT" or "token" */
+        const char *secret;      /* the password or the token that came with the code */
+        const char *remote;
+        bool repeated;           /* out: the code was accepted as such a repeat */
+} OtpRepeat;
+
 /* Checks code against the account's active TOTP secret (or, when allowed, its recovery
  * codes) and spends it; call inside a write transaction, so two concurrent requests cannot
  * both use one code.  Returns an OtpCheck or a negative errno. */
-int second_factor_verify(Store *s, const AccountSecrets *secrets, const char *code, bool allow_recovery, usec_t now);
+int second_factor_verify(Store *s, const AccountSecrets *secrets, const char *code, bool allow_recovery,
+                         OtpRepeat *repeat, usec_t now);
 
 /* A code to check lazily for a verdict (an OtpChecker over this). */
 typedef struct OtpCheckRequest {
@@ -20,6 +32,7 @@ typedef struct OtpCheckRequest {
         const char *code;
         bool allow_recovery;
         bool check_lockout;      /* a locked-out account's code is not even checked */
+        OtpRepeat *repeat;       /* NULL: management calls, where a code never repeats */
         usec_t now;
 } OtpCheckRequest;
 int second_factor_checker(void *userdata);
