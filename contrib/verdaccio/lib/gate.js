@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// The check made on every request (Verdaccio's apiJWTmiddleware slot): the bearer token,
+// the package and the action go to pkgtokend's Verify, whose answer either lets the request
+// on to Verdaccio (with req.remote_user = the token's account) or ends it here with the
+// HTTP refusal npm understands.  Exactly one Verify per request; a publish-like request that
+// Verify allowed is reported back with FinishPublish when Verdaccio has answered it.
+
+'use strict';
+
+const crypto = require('node:crypto');
+const { classify, classifyPackumentChange } = require('./classify');
+const { clientAddress } = require('./remote');
+const { sendError, sendVerifyRefusal, sendDaemonFailure } = require('./http');
+
+const TOKEN_RE = /^pkgt_[0-9A-Za-z]{20,80}$/;
+const PUBLISH_LIKE = new Set(['publish', 'unpublish', 'deprecate', 'dist-tag', 'owner']);
+// An unpublish is two requests (PUT the packument without the version, DELETE its
+// tarball) sent with the same one-time code, which the daemon accepts once.  The second
+// is let through when the first was allowed for the same token and package this recently
+// and Verify still knows the token (revocation stays immediate).
+const UNPUBLISH_FOLLOW_UP_MS = 2 * 60 * 1000;
+
+// credentials(req) -> null (none) | {token, account} | {bad: 'why'}
+function credentials(req) {
+  const h = req.headers.authorization;
+  if (!h) return null;
+  const sp = h.indexOf(' ');
+  const scheme = sp > 0 ? h.slice(0, sp).toLowerCase() : '';
+  const value = sp > 0 ? h.slice(sp + 1).trim() : '';
+  if (scheme === 'bearer') {
+    return TOKEN_RE.test(value) ? { token: value, account: '' } : { bad: 'not a pkgtoken token (pkgt_...): log in again with npm login' };
+  }
+  if (scheme === 'basic') {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) return { bad: 'malformed Basic credentials' };
+    const user = decoded.slice(0, colon);
+    const pass = decoded.slice(colon + 1);
+    if (TOKEN_RE.test(pass)) return { token: pass, account: user === '__token__' ? '' : user };
+    return { bad: 'use a token (npm login, or npm token create), not a password' };
+  }
+  return { bad: 'unsupported authorization scheme' };
+}
+
+function tokenKey(token) {
+  return crypto.createHash('sha256').update(token).digest('hex');
+}
+
+function remoteUserFor(helpers, details, grant) {
+  const name = details.account || `token:${details.token_id || 'package'}`;
+  const groups = details.account ? [] : ['pkgtoken-package-token'];
+  const user = helpers.createRemoteUser(name, groups);
+  Object.defineProperty(user, 'pkgtoken', { value: grant, enumerable: false });
+  return user;
+}
+
+function storedPackument(storage, name) {
+  return new Promise((resolve) => {
+    const local = storage && storage.localStorage;
+    if (!local || typeof local.getPackageMetadata !== 'function') return resolve(null);
+    try {
+      local.getPackageMetadata(name, (err, data) => resolve(err ? null : data));
+    } catch {
+      resolve(null);
+    }
+  });
+}
+
+class Gate {
+  // ctx: {daemon, settings, logger, storage (set once the middleware part registered)}
+  constructor(ctx) {
+    this.ctx = ctx;
+    this.recentUnpublish = new Map();    // sha256(token)|pkg -> time
+  }
+
+  middleware(helpers) {
+    return (req, res, next) => {
+      this.handle(helpers, req, res, next).catch((err) => sendDaemonFailure(res, err, this.ctx.logger));
+    };
+  }
+
+  async handle(helpers, req, res, next) {
+    const anonymous = helpers.createAnonymousRemoteUser();
+    req.remote_user = anonymous;
+    res.locals.remote_user = anonymous;
+
+    const what = classify(req.method, req.path);
+    const cred = credentials(req);
+    const remote = clientAddress(req, this.ctx.settings.trustedProxies);
+    const otp = req.pkgtokenOtp || String(req.headers['npm-otp'] || '');
+    req.pkgtoken = { what, cred, remote, otp };
+
+    // Login, ping, the web login page: no token needed.  The account endpoints (whoami,
+    // tokens, profile, logout) take the token as their proof and check it themselves.
+    if (what.kind === 'public' || what.kind === 'self') return next();
+    if (!cred) return next();      // anonymous: Verdaccio's packages: rules decide (401 for writes)
+    if (cred.bad) return sendError(res, 401, cred.bad);
+
+    if (what.needsBody) {
+      const change = classifyPackumentChange(req.body, await storedPackument(this.ctx.storage, what.pkg));
+      Object.assign(what, change);
+    }
+    if (what.action === 'owner') return next();     // the owner route calls ChangeMaintainer
+
+    const options = { remote };
+    if (cred.account) options.account = cred.account;
+    if (what.version) options.version = what.version;
+    // Reads never spend a one-time code (npm sends the same code on the GET before a write).
+    if (otp && PUBLISH_LIKE.has(what.action)) options.otp = otp;
+
+    const answer = await this.ctx.daemon.verify(cred.token, what.pkg || '', what.action, options);
+    const details = answer.details || {};
+    const key = `${tokenKey(cred.token)}|${what.pkg}`;
+
+    if (answer.result !== 'allowed') {
+      if (what.tarballDelete && ['otp-required', 'bad-otp'].includes(answer.result) &&
+          this.followsUnpublish(key)) {
+        const grant = { pkg: what.pkg, action: 'unpublish', tokenId: details.token_id || '' };
+        req.remote_user = remoteUserFor(helpers, details, grant);
+        res.locals.remote_user = req.remote_user;
+        return next();
+      }
+      return sendVerifyRefusal(res, answer);
+    }
+
+    const grant = { pkg: what.pkg, action: what.action, tokenId: details.token_id || '' };
+    req.remote_user = remoteUserFor(helpers, details, grant);
+    res.locals.remote_user = req.remote_user;
+    if (what.action === 'unpublish') this.rememberUnpublish(key);
+    if (details.publish_id) this.finishOnResponse(req, res, details.publish_id);
+    return next();
+  }
+
+  rememberUnpublish(key) {
+    const now = Date.now();
+    for (const [k, t] of this.recentUnpublish) if (now - t > UNPUBLISH_FOLLOW_UP_MS) this.recentUnpublish.delete(k);
+    this.recentUnpublish.set(key, now);
+  }
+
+  followsUnpublish(key) {
+    const t = this.recentUnpublish.get(key);
+    return t !== undefined && Date.now() - t <= UNPUBLISH_FOLLOW_UP_MS;
+  }
+
+  // Two-phase publish: tell the daemon how Verdaccio answered (2xx stored, else failed).
+  finishOnResponse(req, res, publishId) {
+    let reported = false;
+    const report = (succeeded, reason) => {
+      if (reported) return;
+      reported = true;
+      const options = succeeded ? {} : { reason };
+      this.ctx.daemon.finishPublish(publishId, succeeded, options).catch((err) => {
+        if (this.ctx.logger) {
+          this.ctx.logger.error({ err: err.message, id: publishId }, 'pkgtoken: FinishPublish @{id} failed: @{err}');
+        }
+      });
+    };
+    res.on('finish', () => report(res.statusCode < 400, `HTTP ${res.statusCode}`));
+    res.on('close', () => report(false, 'connection closed before the registry answered'));
+  }
+}
+
+module.exports = { Gate, credentials, tokenKey, PUBLISH_LIKE };
