@@ -43,16 +43,17 @@ function contextFor(pluginConfig, options, makeDaemon) {
 // Secrets npm puts in URLs (logout: the token; web login: the done id) and the npm-otp
 // header are taken out of the request before Verdaccio's logger sees it; the handlers read
 // them from the request object instead.
+const SECRET_PATHS = [
+  [/^\/-\/user\/token\/([^/?]+)/, 'pkgtokenLogoutToken'],          // npm logout
+  [/^\/-\/npm\/v1\/tokens\/token\/(pkgt_[^/?]+)/, 'pkgtokenRevokeToken'], // npm token revoke <secret>
+  [/^\/-\/v1\/login\/done\/([^/?]+)/, 'pkgtokenDoneId'],             // web login's doneUrl
+];
+
 function frontLayer(req, _res, next) {
-  let m = /^\/-\/user\/token\/([^/?]+)/.exec(req.url);
-  if (m) {
-    req.pkgtokenLogoutToken = decodeURIComponent(m[1]);
-    req.url = req.url.replace(m[1], 'REDACTED');
-    req.originalUrl = req.url;
-  }
-  m = /^\/-\/v1\/login\/done\/([^/?]+)/.exec(req.url);
-  if (m) {
-    req.pkgtokenDoneId = decodeURIComponent(m[1]);
+  for (const [re, field] of SECRET_PATHS) {
+    const m = re.exec(req.url);
+    if (!m) continue;
+    req[field] = decodeURIComponent(m[1]);
     req.url = req.url.replace(m[1], 'REDACTED');
     req.originalUrl = req.url;
   }

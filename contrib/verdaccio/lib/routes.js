@@ -151,7 +151,7 @@ class Routes {
   async revokeToken(req, res) {
     const proof = this.proof(req, res);
     if (!proof) return;
-    let id = String(req.params.key || '');
+    let id = req.pkgtokenRevokeToken || String(req.params.key || '');
     if (id.startsWith('pkgt_')) {
       // `npm token revoke <token>`: the secret itself; Verify says which id it has.
       const answer = await this.ctx.daemon.verify(id, '', 'identity', { remote: proof.remote });

@@ -89,7 +89,7 @@ async function startVerdaccio(fake, extra = {}) {
     url, dir, logFile,
     close: () => new Promise((resolve) => {
       server.closeAllConnections && server.closeAllConnections();
-      server.close(() => resolve());
+      server.close(() => { fs.rmSync(dir, { recursive: true, force: true }); resolve(); });
       plugin.setDaemonFactory(null);
     }),
   };
