@@ -201,19 +201,24 @@ run npmx "$RC_TMP" publish "$(make_pkg p-oa 1.3.0)"
 if [ "$RUN_RC" -ne 0 ] && grep -q 'E401' "$RUN_ERR_FILE"; then pass "  ... and refused (401) on the next request"; else fail "revoked token refused at once"; diag_run; fi
 
 # --- npm login --auth-type=legacy -----------------------------------------------------------------
+# login_legacy RC USER PASSWORD OTP: npm reads each prompt with a fresh reader, so each
+# answer goes in once its prompt can be there (a pipe written at once feeds only the first).
+login_legacy() {
+        local rc=$1 user=$2 pw=$3 otp=$4
+        { printf '%s\n' "$user"; sleep 3; printf '%s\n' "$pw"; } |
+                npmx "$rc" login --auth-type=legacy --otp="$otp"
+}
 RC_LEGACY=$TMP/legacy.npmrc
 : >"$RC_LEGACY"
 next_otp alice
-printf 'alice\n%s\n' "$PW_ALICE" >"$TMP/login.in"
-RUN_STDIN=$TMP/login.in run npmx "$RC_LEGACY" login --auth-type=legacy --otp="$OTP"
+run login_legacy "$RC_LEGACY" alice "$PW_ALICE" "$OTP"
 if [ "$RUN_RC" -eq 0 ] && grep -q "_authToken=pkgt_" "$RC_LEGACY"; then
         pass "npm login --auth-type=legacy with password + OTP stores a session token"
 else
         fail "npm login --auth-type=legacy with password + OTP stores a session token"
         diag_run
 fi
-printf 'alice\nwrong password\n' >"$TMP/login-bad.in"
-RUN_STDIN=$TMP/login-bad.in run npmx "$TMP/legacy-bad.npmrc" login --auth-type=legacy --otp=000000
+run login_legacy "$TMP/legacy-bad.npmrc" alice "wrong password" 000000
 isnt "$RUN_RC" 0 "  ... a wrong password is refused"
 run npmx "$RC_LEGACY" whoami
 is "$RUN_OUT" alice "npm whoami with the session token: alice"

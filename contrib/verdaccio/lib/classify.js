@@ -103,7 +103,8 @@ function classify(method, path) {
   if (!split) return { kind: 'identity', action: 'identity', pkg: '' };
   const { pkg, rest } = split;
   if (read) {
-    return { kind: 'package', pkg, action: 'read', version: rest[0] === '-' ? versionFromTarball(pkg, rest[1] || '') : (rest[0] || '') };
+    if (rest[0] === '-') return { kind: 'package', pkg, action: 'read', version: versionFromTarball(pkg, rest[1] || '') };
+    return { kind: 'package', pkg, action: 'read', version: rest[0] || '', packument: rest.length === 0 };
   }
   if (m === 'DELETE') {
     if (rest[0] === '-rev') return { kind: 'package', pkg, action: 'unpublish', version: '' };

@@ -67,6 +67,30 @@ function storedPackument(storage, name) {
   });
 }
 
+// The packument's "maintainers" are pkgtokend's (npm owner ls/add/rm read them there);
+// Verdaccio only knows who published which version.
+function showMaintainers(res, pkg, names) {
+  const send = res.send;
+  res.send = function patched(body) {
+    res.send = send;
+    if (typeof body === 'string' && res.statusCode === 200) {
+      try {
+        const doc = JSON.parse(body);
+        if (doc && doc.name === pkg && doc.versions) {
+          const emails = new Map((Array.isArray(doc.maintainers) ? doc.maintainers : [])
+            .filter((m) => m && typeof m === 'object').map((m) => [m.name, m.email]));
+          doc.maintainers = names.map((name) => ({ name, email: emails.get(name) || '' }));
+          body = JSON.stringify(doc, undefined, '  ') + '\n';
+          // Verdaccio's ETag is for the body before this change: a client holding the old
+          // one must not get a 304 for the new maintainers.
+          res.setHeader('ETag', `"${crypto.createHash('md5').update(body).digest('hex')}"`);
+        }
+      } catch { /* not JSON: leave it */ }
+    }
+    return send.call(this, body);
+  };
+}
+
 class Gate {
   // ctx: {daemon, settings, logger, storage (set once the middleware part registered)}
   constructor(ctx) {
@@ -129,6 +153,9 @@ class Gate {
     res.locals.remote_user = req.remote_user;
     if (what.action === 'unpublish') this.rememberUnpublish(key);
     if (details.publish_id) this.finishOnResponse(req, res, details.publish_id);
+    if (what.action === 'read' && what.packument && Array.isArray(details.maintainers)) {
+      showMaintainers(res, what.pkg, details.maintainers);
+    }
     return next();
   }
 
