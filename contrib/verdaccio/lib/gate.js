@@ -55,6 +55,37 @@ function remoteUserFor(helpers, details, grant) {
   return user;
 }
 
+// Verdaccio 6.8 parses JSON bodies only after the auth and middleware plugins (6.10:
+// before).  Writes need theirs here (what a packument PUT changes; the account endpoints):
+// parsed once, marked as parsed (req._body) so that Verdaccio's parser leaves it alone.
+function readJsonBody(req, limit) {
+  if (req._body || req.body !== undefined || req.method === 'GET' || req.method === 'HEAD') return Promise.resolve();
+  if (!/^application\/([a-z.+-]*\+)?json\b/i.test(String(req.headers['content-type'] || ''))) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let size = 0;
+    process.nextTick(() => req.resume());
+    req.on('data', (c) => {
+      size += c.length;
+      if (size > limit) {
+        reject(Object.assign(new Error('request body too large'), { status: 413 }));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      try {
+        req.body = text.length ? JSON.parse(text) : {};
+        req._body = true;
+        resolve();
+      } catch {
+        reject(Object.assign(new Error('malformed JSON body'), { status: 400 }));
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
 function storedPackument(storage, name) {
   return new Promise((resolve) => {
     const local = storage && storage.localStorage;
@@ -100,7 +131,18 @@ class Gate {
 
   middleware(helpers) {
     return (req, res, next) => {
-      this.handle(helpers, req, res, next).catch((err) => sendDaemonFailure(res, err, this.ctx.logger));
+      // Hold the body while Verify runs (Verdaccio's request logger listens to 'data', which
+      // would let it flow away); it flows again, in the same tick, when the request moves
+      // on to the parsers and handlers that read it.
+      req.pause();
+      const go = (err) => {
+        req.resume();
+        next(err);
+      };
+      this.handle(helpers, req, res, go).catch((err) => {
+        if (err && err.status) return sendError(res, err.status, err.message);
+        return sendDaemonFailure(res, err, this.ctx.logger);
+      });
     };
   }
 
@@ -109,6 +151,7 @@ class Gate {
     req.remote_user = anonymous;
     res.locals.remote_user = anonymous;
 
+    await readJsonBody(req, this.ctx.settings.maxBodySize);
     const what = classify(req.method, req.path);
     const cred = credentials(req);
     const remote = clientAddress(req, this.ctx.settings.trustedProxies);

@@ -21,6 +21,16 @@ function parseTimeout(v, fallback) {
   return ms;
 }
 
+// Verdaccio's max_body_size ("10mb", "500kb", bytes) -> bytes.
+function parseSize(v, fallback) {
+  if (v === undefined || v === null || v === '') return fallback;
+  if (typeof v === 'number') return v;
+  const m = /^\s*(\d+)\s*(b|kb|mb|gb)?\s*$/i.exec(String(v));
+  if (!m) return fallback;
+  const mult = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(m[2] || 'b').toLowerCase()];
+  return Number(m[1]) * mult;
+}
+
 function parseSettings(config = {}) {
   const endpoints = {};
   const given = config.endpoints || {};
@@ -42,6 +52,7 @@ function parseSettings(config = {}) {
     endpoints,
     publicUrl,
     webLoginTtlMs: 10 * 60 * 1000,
+    maxBodySize: parseSize(config.max_body_size, 10 * 1024 * 1024),
   };
 }
 

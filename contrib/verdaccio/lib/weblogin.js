@@ -47,6 +47,7 @@ function readForm(req) {
     });
     req.on('end', () => resolve(Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')))));
     req.on('error', reject);
+    req.resume();
   });
 }
 
