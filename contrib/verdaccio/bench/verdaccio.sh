@@ -126,14 +126,20 @@ log: { type: file, path: $d/verdaccio.log, level: warn }
 EOF
         node "$VERDACCIO_BIN" --config "$d/config.yaml" </dev/null >"$d/stdout.log" 2>&1 &
         PIDS+=($!)
-        wait_for 30 curl -fsS -o /dev/null "http://127.0.0.1:$2/-/ping" || die "Verdaccio $1 did not start: $(tail -5 "$d/stdout.log")"
+        wait_for 30 curl -fs -o /dev/null "http://127.0.0.1:$2/-/ping" || die "Verdaccio $1 did not start: $(tail -5 "$d/stdout.log")"
 }
 P_HT=$(free_port)
 P_PT=$(free_port)
+# JWT for the API (not the legacy AES token, which runs bcrypt on every request).
 start_verdaccio htpasswd "$P_HT" "auth:
   htpasswd:
     file: $TMP/htpasswd/htpasswd
-    max_users: 10"
+    max_users: 10
+security:
+  api:
+    jwt:
+      sign:
+        expiresIn: 1d"
 start_verdaccio pkgtoken "$P_PT" "auth:
   pkgtoken:
     bus: '$BUS'
