@@ -76,6 +76,22 @@ function statefulFake() {
     return [];
   });
   fake.on('logout', (token) => { state.revoked.add(token); return []; });
+  state.twofa = 'disabled';
+  fake.on('getProfile', (proof) => { proven(proof); return { name: 'alice', email: 'alice@example.org', twofa: state.twofa, created_at: 1700000000000000, has_password: true }; });
+  fake.on('enrollOwnTOTP', (proof) => {
+    proven(proof);
+    if (proof.password !== PASSWORD) throw new h.DaemonError('org.pkgtoken1.Error.BadCredentials', 'wrong password');
+    if (state.twofa !== 'disabled') throw new h.DaemonError('org.pkgtoken1.Error.TwoFactorAlreadyEnabled', 'already on');
+    return 'otpauth://totp/pkgtoken:alice?secret=JBSWY3DPEHPK3PXP&issuer=pkgtoken';
+  });
+  fake.on('confirmOwnTOTP', (proof, otp, mode) => { proven(proof); state.twofa = mode || 'auth-and-writes'; state.confirmOtp = otp; return ['rc-one', 'rc-two']; });
+  fake.on('setOwnTwoFactorMode', (proof, mode) => {
+    proven(proof);
+    if (proof.password !== PASSWORD) throw new h.DaemonError('org.pkgtoken1.Error.BadCredentials', 'wrong password');
+    if (!proof.otp) throw new h.DaemonError('org.pkgtoken1.Error.OTPRequired', 'a one-time password is required');
+    state.twofa = mode;
+    return [];
+  });
   fake.on('changeMaintainer', (proof, pkg, account, add) => {
     if (proven(proof) === 'automation') throw new h.DaemonError('org.pkgtoken1.Error.Forbidden', 'automation tokens never change owners');
     const list = state.maintainers[pkg];
@@ -100,7 +116,7 @@ function npm(v, rc, args, { input, timeout = 60000 } = {}) {
     const answers = [].concat(input === undefined ? [] : input);
     let prompts = 0;
     child.stdout.on('data', () => {
-      const seen = (stdout.match(/(Username|Password): /g) || []).length;
+      const seen = (stdout.match(/(?:Username|Password|password|authenticator|OTP): /g) || []).length;
       while (prompts < seen && answers.length) {
         prompts += 1;
         child.stdin.write(answers.shift());
@@ -241,6 +257,25 @@ test('npm CLI', { skip: !HAVE_NPM && 'npm not installed' }, async (t) => {
     r = await npm(v, rc, ['unpublish', 'p-oa@1.1.0']);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(fake.calls.some((c) => c.method === 'verify' && c.args[2] === 'unpublish' && c.args[3].version === '1.1.0'));
+  });
+
+  await t.test('npm profile get / enable-2fa / disable-2fa', async () => {
+    fake.state.revoked.delete(SESSION);
+    const rc = rcWith(v, 'session', SESSION);
+    let r = await npm(v, rc, ['profile', 'get', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).name, 'alice');
+    r = await npm(v, rc, ['profile', 'enable-2fa', 'auth-only'], { input: [`${PASSWORD}\n`, '246810\n'] });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /JBSWY3DPEHPK3PXP/);
+    assert.match(r.stdout, /rc-one/);
+    assert.equal(fake.state.twofa, 'auth-only');
+    assert.equal(fake.state.confirmOtp, '246810');
+    r = await npm(v, rc, ['profile', 'get', '--json']);
+    assert.equal(JSON.parse(r.stdout).tfa.mode, 'auth-only');
+    r = await npm(v, rc, ['profile', 'disable-2fa', '--otp=135790'], { input: [`${PASSWORD}\n`] });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.equal(fake.state.twofa, 'disabled');
   });
 
   await t.test('npm logout ends the session', async () => {
