@@ -11,11 +11,12 @@
 # Flows: publish with an automation token; EOTP, then publish with --otp; a replayed code;
 # refusals (scope, CIDR, read-only, 2fa-only); a revocation seen at once; npm login
 # --auth-type=legacy with password + OTP; npm's web login, its page driven as a browser would
-# (curl: GET the page, POST the form); whoami, token list/create/revoke, logout; owner,
+# (headless Chromium, or curl without it); whoami, token list/create/revoke, logout; owner,
 # dist-tag, deprecate, unpublish; the daemon down -> 503 within the timeout, then back; no
 # secret in Verdaccio's or the daemon's logs.
 #
-# Needs: node + npm, contrib/verdaccio/node_modules (`npm ci` there), oathtool, curl.
+# Needs: node + npm, contrib/verdaccio/node_modules (`npm ci` there), oathtool, curl, and
+# chromium for the login page (curl stands in without it, except in CI).
 # Skips as a whole while pkgtokend lacks the registry API (Verify: see contrib/verdaccio).
 # Every process is started and stopped by PID; all traffic is on 127.0.0.1 and unix sockets;
 # npm gets a fresh userconfig and cache in the temp dir and no registry but this one.
@@ -234,15 +235,25 @@ _pids+=("$WEB_NPM")
 wait_for 20 grep -qE 'http://127\.0\.0\.1:[0-9]+/-/pkgtoken/login/' "$TMP/weblogin.out"
 LOGIN_URL=$(grep -oE 'http://127\.0\.0\.1:[0-9]+/-/pkgtoken/login/[A-Za-z0-9_-]+' "$TMP/weblogin.out" | head -n 1)
 like "$LOGIN_URL" '^http://127\.0\.0\.1:[0-9]+/-/pkgtoken/login/' "npm login prints the login page's URL"
-JAR=$TMP/cookies
-curl -sS -c "$JAR" -o "$TMP/page.html" "$LOGIN_URL"
-CSRF=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$TMP/page.html" | head -n 1)
-isnt "$CSRF" "" "  ... the page has a form with its anti-forgery value"
-unlike "$(cat "$TMP/page.html")" '<script|src="http' "  ... and no scripts or external assets"
 next_otp alice
-code=$(curl -sS -b "$JAR" -o "$TMP/after.html" -w '%{http_code}' --data-urlencode "csrf=$CSRF" \
-        --data-urlencode username=alice --data-urlencode "password=$PW_ALICE" --data-urlencode "otp=$OTP" "$LOGIN_URL")
-is "$code" 200 "  ... posting password + code logs in"
+if command -v "${CHROMIUM:-chromium}" >/dev/null 2>&1; then
+        # A real headless browser fills in the form and presses the button.
+        run node "$PLUGIN_SRC/test/browser-login.js" "$LOGIN_URL" alice "$PW_ALICE" "$OTP"
+        is "$RUN_RC" 0 "  ... headless Chromium logs in on the page with password + code"
+        [ "$RUN_RC" -eq 0 ] || diag_run
+else
+        [ "${CI:-}" = true ] && bail_out "chromium not found (CI must install it)"
+        # Without one: curl does what the browser would (GET the page, POST its form).
+        JAR=$TMP/cookies
+        curl -sS -c "$JAR" -o "$TMP/page.html" "$LOGIN_URL"
+        CSRF=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$TMP/page.html" | head -n 1)
+        isnt "$CSRF" "" "  ... the page has a form with its anti-forgery value (curl: no chromium)"
+        code=$(curl -sS -b "$JAR" -o "$TMP/after.html" -w '%{http_code}' --data-urlencode "csrf=$CSRF" \
+                --data-urlencode username=alice --data-urlencode "password=$PW_ALICE" --data-urlencode "otp=$OTP" "$LOGIN_URL")
+        is "$code" 200 "  ... posting password + code logs in"
+fi
+curl -sS -o "$TMP/page.html" "$LOGIN_URL"
+unlike "$(cat "$TMP/page.html")" '<script|src="http' "  ... the page has no scripts or external assets"
 wait_for 20 bash -c "! kill -0 $WEB_NPM 2>/dev/null"
 wait "$WEB_NPM" 2>/dev/null
 WEB_RC=$?
@@ -271,6 +282,44 @@ isnt "$RUN_RC" 0 "an automation token cannot create tokens (governance)"
 ok "npm logout" npmx "$RC_LEGACY" logout
 run npmx "$RC_LEGACY" whoami
 isnt "$RUN_RC" 0 "  ... the session is gone"
+
+# --- npm profile: bob turns two-factor authentication on and off with npm -------------------------
+RC_BOB=$TMP/bob.npmrc
+: >"$RC_BOB"
+run login_legacy "$RC_BOB" bob "$PW_BOB" ""
+like "$(cat "$RC_BOB")" '_authToken=pkgt_' "bob (no 2FA) logs in with his password alone"
+run npmx "$RC_BOB" profile get --json
+is "$(jq -r '.tfa' <"$RUN_OUT_FILE" 2>/dev/null)" false "npm profile get: bob has no 2FA"
+# npm asks for the password, prints the secret, then asks for the first code: each answer
+# goes in when its prompt is there.
+mkfifo "$TMP/2fa.in"
+npmx "$RC_BOB" profile enable-2fa auth-and-writes <"$TMP/2fa.in" >"$TMP/2fa.out" 2>&1 &
+TFA_NPM=$!
+_pids+=("$TFA_NPM")
+exec 7>"$TMP/2fa.in"
+wait_for 20 grep -q 'npm password: ' "$TMP/2fa.out" && printf '%s\n' "$PW_BOB" >&7
+wait_for 20 grep -q 'authenticator: ' "$TMP/2fa.out"
+OTP_SECRET[bob]=$(grep -oE 'Or enter code:? *[A-Z2-7]{16,}' "$TMP/2fa.out" | grep -oE '[A-Z2-7]{16,}$' | head -n 1)
+OTP_LAST[bob]=0
+if [ -n "${OTP_SECRET[bob]}" ] && next_otp bob; then printf '%s\n' "$OTP" >&7; fi
+exec 7>&-
+wait "$TFA_NPM"
+TFA_RC=$?
+_forget_pid "$TFA_NPM"
+if [ "$TFA_RC" -eq 0 ] && grep -q 'recovery codes' "$TMP/2fa.out"; then
+        pass "npm profile enable-2fa: secret shown, first code confirmed, recovery codes printed"
+else
+        fail "npm profile enable-2fa: secret shown, first code confirmed, recovery codes printed"
+        diag_file "npm output" "$TMP/2fa.out"
+fi
+run mgr_json GetAccount s bob
+is "$(jq -r "$JQ_ASV | .twofa" <"$RUN_OUT_FILE" 2>/dev/null)" auth-and-writes "  ... pkgtokend: bob's 2FA is auth-and-writes"
+next_otp bob
+printf '%s\n' "$PW_BOB" >"$TMP/pw-bob.in"
+RUN_STDIN=$TMP/pw-bob.in run npmx "$RC_BOB" profile disable-2fa --otp="$OTP"
+is "$RUN_RC" 0 "npm profile disable-2fa with password + code"
+run mgr_json GetAccount s bob
+is "$(jq -r "$JQ_ASV | .twofa" <"$RUN_OUT_FILE" 2>/dev/null)" disabled "  ... pkgtokend: bob's 2FA is off"
 
 # --- owner, dist-tag, deprecate, unpublish ---------------------------------------------------------
 next_otp alice
