@@ -238,7 +238,7 @@ like "$LOGIN_URL" '^http://127\.0\.0\.1:[0-9]+/-/pkgtoken/login/' "npm login pri
 next_otp alice
 if command -v "${CHROMIUM:-chromium}" >/dev/null 2>&1; then
         # A real headless browser fills in the form and presses the button.
-        run node "$PLUGIN_SRC/test/browser-login.js" "$LOGIN_URL" alice "$PW_ALICE" "$OTP"
+        run node "$PLUGIN_SRC/test-support/browser-login.js" "$LOGIN_URL" alice "$PW_ALICE" "$OTP"
         is "$RUN_RC" 0 "  ... headless Chromium logs in on the page with password + code"
         [ "$RUN_RC" -eq 0 ] || diag_run
 else

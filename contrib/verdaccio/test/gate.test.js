@@ -4,7 +4,7 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const h = require('./helpers');
+const h = require('../test-support/helpers');
 
 const allowed = (over = {}) => ({ result: 'allowed', code: 'ok', message: '', details: h.details(over) });
 const refused = (result, code, message) => ({ result, code, message, details: h.details() });

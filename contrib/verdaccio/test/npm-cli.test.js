@@ -9,17 +9,17 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
-const h = require('./helpers');
+const h = require('../test-support/helpers');
 
 const HAVE_NPM = spawnSync('npm', ['--version']).status === 0;
 const HAVE_CHROMIUM = spawnSync(process.env.CHROMIUM || 'chromium', ['--version']).status === 0;
 
-// The login page filled in and submitted by a real headless Chromium (test/browser-login.js),
+// The login page filled in and submitted by a real headless Chromium (test-support/browser-login.js),
 // or, without one, by fetch() as a browser would: GET the page, POST the form.
 function browserLogin(loginUrl, user, password, otp) {
   if (HAVE_CHROMIUM) {
     return new Promise((resolve) => {
-      const child = spawn(process.execPath, [path.join(__dirname, 'browser-login.js'), loginUrl, user, password, otp], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [path.join(__dirname, '..', 'test-support', 'browser-login.js'), loginUrl, user, password, otp], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       child.stdout.on('data', (d) => { out += d; });
       child.stderr.on('data', (d) => { out += d; });

@@ -5,7 +5,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const h = require('./helpers');
+const h = require('../test-support/helpers');
 
 const SESSION = 'pkgt_' + 'S'.repeat(36) + 'sss111';
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
-// node test/browser-login.js LOGIN-URL USER PASSWORD [OTP]: a real headless Chromium opens
+// node test-support/browser-login.js LOGIN-URL USER PASSWORD [OTP]: a real headless Chromium opens
 // the web login page, types the name, password and code into the form and presses the
 // button, as a person would; exits 0 once the page says "Logged in", 1 with the page's
 // message otherwise.  No dependencies: Chromium is driven over the DevTools protocol on a

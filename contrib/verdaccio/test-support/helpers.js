@@ -11,7 +11,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { DaemonError, DaemonUnavailable } = require('../lib/daemon');
 
-const ROOT = path.resolve(__dirname, '..');
+const ROOT = path.resolve(__dirname, '..');  // the plugin
 const TOKEN = 'pkgt_' + 'A'.repeat(36) + 'abc123';
 const TOKEN2 = 'pkgt_' + 'B'.repeat(36) + 'def456';
 
