@@ -117,6 +117,20 @@ class Daemon {
     this.bus = null;
     this.ready = null;
     this.closed = false;
+    this.timeouts = 0;          // consecutive calls that timed out on the current connection
+  }
+
+  // A connection on which calls keep timing out (a wedged bus, a half-open socket) is
+  // dropped, so that the next call connects anew instead of waiting forever on it.
+  _noteTimeout() {
+    this.timeouts += 1;
+    if (this.timeouts >= 2 && this.bus) {
+      const stream = this.bus.connection && this.bus.connection.stream;
+      this.bus = null;
+      this.ready = null;
+      this.timeouts = 0;
+      try { stream && stream.destroy(); } catch { /* gone */ }
+    }
   }
 
   // A connected bus, made once and again after it broke.
@@ -175,12 +189,14 @@ class Daemon {
         if (bus && serial !== null) delete bus.cookies[serial];
         // A connection whose handshake hangs is given up, so the next call starts anew.
         if (!this.bus) this.ready = null;
+        else this._noteTimeout();
         reject(new DaemonUnavailable(`pkgtokend did not answer ${member} within ${this.timeoutMs} ms`));
       }, this.timeoutMs);
       const finish = (err, values) => {
         if (done) return;
         done = true;
         clearTimeout(timer);
+        if (!(err instanceof DaemonUnavailable)) this.timeouts = 0;
         if (err) reject(err);
         else resolve(values);
       };

@@ -86,12 +86,17 @@ function sendVerifyRefusal(res, answer) {
 function sendDaemonFailure(res, err, logger) {
   if (err instanceof DaemonUnavailable) return sendUnavailable(res, err, logger);
   if (err instanceof DaemonError) {
-    if (err.code === 'AccessDenied' || err.code === 'Unavailable' || /UnknownMethod$/.test(err.dbusName)) {
+    if (/\.AccessDenied$/.test(err.dbusName)) {
+      // The bus or the daemon refuses this registry: a set-up error the admin must see.
+      return sendUnavailable(res, new Error(`${err.message} (is this registry's user in pkgtokend's RegistryGroup=?)`), logger);
+    }
+    if (err.code === 'Unavailable' || /UnknownMethod$/.test(err.dbusName)) {
       return sendUnavailable(res, err, logger);
     }
     const status = ERROR_STATUS[err.code] || 500;
     return sendError(res, status, err.message, { otp: OTP_ERRORS.has(err.code), retryAfter: status === 429 ? 60 : undefined });
   }
+  if (err instanceof URIError) return sendError(res, 400, 'malformed URL');
   if (logger) logger.error({ err: err && err.message }, 'pkgtoken: internal error: @{err}');
   return sendError(res, 500, 'internal error');
 }

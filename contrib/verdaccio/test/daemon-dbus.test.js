@@ -137,6 +137,15 @@ test('D-Bus client against a private dbus-daemon', { skip: !HAVE_DBUS && 'dbus-d
     assert.ok(ms >= 600 && ms < 1500, `${ms} ms`);
   });
 
+  await t.test('after repeated timeouts the connection is made anew, and works', async () => {
+    await assert.rejects(daemon.verify('t', 'p', 'hang', {}), DaemonUnavailable);
+    const before = daemon.bus;
+    await assert.rejects(daemon.verify('t', 'p', 'hang', {}), DaemonUnavailable);
+    const a = await daemon.verify('pkgt_x', 'left-pad', 'read', {});
+    assert.equal(a.result, 'allowed');
+    assert.notEqual(daemon.bus, before, 'a new connection');
+  });
+
   await t.test('no daemon on the bus -> DaemonUnavailable at once', async () => {
     service.close();
     await new Promise((r) => setTimeout(r, 100));

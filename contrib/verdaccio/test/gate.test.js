@@ -116,6 +116,19 @@ test('gate', async (t) => {
     assert.equal(r.status, 503);
   });
 
+  await t.test('the bus refuses this registry (AccessDenied from dbus-daemon) -> 503', async () => {
+    fake.on('verify', () => new h.DaemonError('org.freedesktop.DBus.Error.AccessDenied', 'Rejected send message'));
+    const r = await h.request(v.url, 'GET', '/left-pad', { token: h.TOKEN });
+    assert.equal(r.status, 503);
+  });
+
+  await t.test('a malformed URL -> 400, no daemon call', async () => {
+    const n = fake.count('verify');
+    const r = await h.request(v.url, 'GET', '/%E0%A4%A', { token: h.TOKEN });
+    assert.equal(r.status, 400);
+    assert.equal(fake.count('verify'), n);
+  });
+
   await t.test('a non-pkgtoken bearer token -> 401 without a daemon call', async () => {
     const n = fake.count('verify');
     const r = await h.request(v.url, 'GET', '/left-pad', { headers: { authorization: 'Bearer eyJhbGciOi.fake.jwt' } });
