@@ -251,19 +251,44 @@ class Routes {
     const add = [...wanted].filter((n) => !current.has(n));
     const remove = [...current].filter((n) => !wanted.has(n));
     if (!add.length && !remove.length) return sendJson(res, 200, { ok: 'no change' });
-    for (const name of add) await this.ctx.daemon.changeMaintainer(proof, pkg, name, true);
+    for (const name of add) {
+      try {
+        await this.ctx.daemon.changeMaintainer(proof, pkg, name, true);
+      } catch (err) {
+        if (!(err && err.code === 'AlreadyMaintainer')) throw err;   // already so: nothing to do
+      }
+    }
     for (const name of remove) await this.ctx.daemon.changeMaintainer(proof, pkg, name, false);
     sendJson(res, 200, { ok: 'maintainers updated', maintainers: [...wanted].map((name) => ({ name })) });
   }
 
+  // Who maintains PKG now: pkgtokend's list (Verify's details), or, from a daemon that does
+  // not list them, the maintainers Verdaccio served (what npm computed its change from).
   async currentMaintainers(cred, pkg, remote) {
     const answer = await this.ctx.daemon.verify(cred.token, pkg, 'read', { remote });
-    const list = answer.details && answer.details.maintainers;
     if (answer.result !== 'allowed') {
       throw Object.assign(new Error(answer.message || 'not allowed'), { status: answer.result === 'forbidden' ? 403 : 401 });
     }
-    return new Set(Array.isArray(list) ? list : []);
+    const list = answer.details && answer.details.maintainers;
+    if (Array.isArray(list)) return new Set(list);
+    const stored = await storedMaintainers(this.ctx.storage, pkg);
+    return new Set(stored);
   }
+}
+
+function storedMaintainers(storage, pkg) {
+  return new Promise((resolve) => {
+    const local = storage && storage.localStorage;
+    if (!local || typeof local.getPackageMetadata !== 'function') return resolve([]);
+    try {
+      local.getPackageMetadata(pkg, (err, data) => {
+        const m = !err && data && Array.isArray(data.maintainers) ? data.maintainers : [];
+        resolve(m.map((x) => (x && typeof x === 'object' ? x.name : String(x))).filter(Boolean));
+      });
+    } catch {
+      resolve([]);
+    }
+  });
 }
 
 function npmProfile(p) {
