@@ -12,7 +12,8 @@
 # refusals (scope, CIDR, read-only, 2fa-only); a revocation seen at once; npm login
 # --auth-type=legacy with password + OTP; npm's web login, its page driven as a browser would
 # (headless Chromium, or curl without it); whoami, token list/create/revoke, logout; owner,
-# dist-tag, deprecate, unpublish; the daemon down -> 503 within the timeout, then back; no
+# dist-tag, deprecate, unpublish; npm access (mfa, collaborators); npm profile enable-2fa and
+# disable-2fa; the daemon down -> 503 within the timeout, then back; no
 # secret in Verdaccio's or the daemon's logs.
 #
 # Needs: node + npm, contrib/verdaccio/node_modules (`npm ci` there), oathtool, curl, and
@@ -342,6 +343,22 @@ run ctl --json audit --package=p-oa
 for action in unpublish deprecate dist-tag; do
         like "$(cat "$RUN_OUT_FILE")" "\"$action" "the audit records a $action"
 done
+
+# --- npm access: the package policy (SetOwnPackagePolicy, a later addition to the API) -------------
+if busctl_ introspect org.pkgtoken1 /org/pkgtoken1 org.pkgtoken1.Manager 2>/dev/null | grep -q '^\.SetOwnPackagePolicy '; then
+        next_otp alice
+        ok "npm access set mfa=publish p-oa (session + code)" npmx "$RC_WEB" access set mfa=publish p-oa --otp="$OTP"
+        run mgr_json GetPackage s p-oa
+        is "$(jq -r "$JQ_ASV | .policy" <"$RUN_OUT_FILE" 2>/dev/null)" 2fa-only "  ... pkgtokend: p-oa is 2fa-only"
+        run publish "$RC_AUTO" p-oa 1.7.0
+        isnt "$RUN_RC" 0 "  ... and now refuses the automation token"
+        next_otp alice
+        ok "npm access set mfa=automation p-oa" npmx "$RC_WEB" access set mfa=automation p-oa --otp="$OTP"
+else
+        skip "pkgtokend has no SetOwnPackagePolicy: npm access set mfa" 4
+fi
+run npmx "$RC_AUTO" access list collaborators p-oa --json
+like "$RUN_OUT" '"alice": *"read-write"' "npm access list collaborators p-oa: alice"
 
 # --- daemon down: 503 within the bound, never an allow; then back -----------------------------------
 stop_daemon

@@ -88,6 +88,9 @@ function classify(method, path) {
     return { kind: 'public', endpoint: 'misc' };
   }
 
+  // npm access set mfa=... and npm access list collaborators: the plugin's own routes.
+  if (/^\/-\/package\/[^/]+(\/[^/]+)?\/(access|collaborators)$/.test(path)) return { kind: 'self', endpoint: 'access' };
+
   let match = /^\/-\/package\/([^/]+)(?:\/([^/]+))?\/dist-tags(?:\/([^/]+))?$/.exec(path);
   if (match) {
     const scoped = match[2] !== undefined;

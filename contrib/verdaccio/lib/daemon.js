@@ -314,6 +314,10 @@ class Daemon {
     await this.call('SetOwnTwoFactorMode', 'a{sv}s', [asv(proof), mode]);
   }
 
+  async setOwnPackagePolicy(proof, pkg, policy) {
+    await this.call('SetOwnPackagePolicy', 'a{sv}ss', [asv(proof), pkg, policy]);
+  }
+
   async changeMaintainer(proof, pkg, account, add) {
     await this.call('ChangeMaintainer', 'a{sv}ssb', [asv(proof), pkg, account, add]);
   }

@@ -118,6 +118,10 @@ class Routes {
     if (on.login) app.put(/^\/-\/user\/org\.couchdb\.user:[^/]+(\/-rev\/[^/]+)?$/, this.wrap(this.loginCouch));
     if (on.owner) app.get(/^\/-\/user\/org\.couchdb\.user:[^/]+$/, this.wrap(this.userInfo));
     if (on.owner) app.put(/^\/.+/, this.wrap(this.ownerChange));
+    if (on.access) {
+      app.post(/^\/-\/package\/([^/]+(?:\/[^/]+)?)\/access$/, this.wrap(this.setAccess));
+      app.get(/^\/-\/package\/([^/]+(?:\/[^/]+)?)\/collaborators$/, this.wrap(this.collaborators));
+    }
   }
 
   async whoami(req, res) {
@@ -232,6 +236,34 @@ class Routes {
     const p = req.pkgtoken || {};
     const answer = await this.ctx.daemon.authenticate(name, password, p.otp || '', { remote: p.remote || '', session: true });
     return sendLoginAnswer(res, answer, name);
+  }
+
+  // npm access set mfa=none|publish|automation <pkg>: the package's policy in pkgtokend
+  // (none | 2fa-only | 2fa-or-automation).  Visibility (status=public|private) is not
+  // pkgtoken's: Verdaccio's packages: rules decide who reads.
+  async setAccess(req, res) {
+    const pkg = decodeURIComponent(req.params[0]);
+    const b = req.body || {};
+    if (b.access !== undefined) {
+      return sendError(res, 400, "package visibility is set by the registry's configuration, not by npm access");
+    }
+    let policy;
+    if (b.publish_requires_tfa === false) policy = 'none';
+    else if (b.publish_requires_tfa === true) policy = b.automation_token_overrides_tfa ? '2fa-or-automation' : '2fa-only';
+    else return sendError(res, 400, 'publish_requires_tfa is required');
+    const proof = this.proof(req, res);
+    if (!proof) return;
+    await this.ctx.daemon.setOwnPackagePolicy(proof, pkg, policy);
+    sendJson(res, 200, { ok: `policy of ${pkg} is ${policy}` });
+  }
+
+  // npm access list collaborators <pkg>: its maintainers, who may write.
+  async collaborators(req, res) {
+    const pkg = decodeURIComponent(req.params[0]);
+    const p = req.pkgtoken || {};
+    if (!p.cred || p.cred.bad) return sendError(res, 401, 'log in first (npm login)');
+    const current = await this.currentMaintainers(p.cred, pkg, p.remote || '');
+    sendJson(res, 200, Object.fromEntries([...current].map((name) => [name, 'read-write'])));
   }
 
   async userInfo(req, res) {

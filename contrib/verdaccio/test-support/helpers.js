@@ -55,6 +55,7 @@ class FakeDaemon {
   confirmOwnTOTP(...a) { return this._answer('confirmOwnTOTP', a); }
   setOwnTwoFactorMode(...a) { return this._answer('setOwnTwoFactorMode', a); }
   changeMaintainer(...a) { return this._answer('changeMaintainer', a); }
+  setOwnPackagePolicy(...a) { return this._answer('setOwnPackagePolicy', a); }
 }
 
 // startVerdaccio(fake, {settings}) -> {url, close, dir, logFile}

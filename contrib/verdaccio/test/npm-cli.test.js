@@ -98,6 +98,11 @@ function statefulFake() {
     return [];
   });
   fake.on('logout', (token) => { state.revoked.add(token); return []; });
+  fake.on('setOwnPackagePolicy', (proof, pkg, policy) => {
+    if (proven(proof) === 'automation') throw new h.DaemonError('org.pkgtoken1.Error.Forbidden', 'automation tokens cannot change policies');
+    state.policy = { pkg, policy, otp: proof.otp };
+    return [];
+  });
   state.twofa = 'disabled';
   fake.on('getProfile', (proof) => { proven(proof); return { name: 'alice', email: 'alice@example.org', twofa: state.twofa, created_at: 1700000000000000, has_password: true }; });
   fake.on('enrollOwnTOTP', (proof) => {
@@ -256,6 +261,18 @@ test('npm CLI', { skip: !HAVE_NPM && 'npm not installed' }, async (t) => {
     assert.deepEqual(fake.state.maintainers['p-oa'], ['alice']);
     r = await npm(v, rcWith(v, 'auto', AUTO), ['owner', 'add', 'carol', 'p-oa']);
     assert.notEqual(r.code, 0, 'automation tokens never change owners');
+  });
+
+  await t.test('npm access set mfa=publish / list collaborators', async () => {
+    const rc = rcWith(v, 'session', SESSION);
+    let r = await npm(v, rc, ['access', 'set', 'mfa=publish', 'p-oa', '--otp=777000']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(fake.state.policy, { pkg: 'p-oa', policy: '2fa-only', otp: '777000' });
+    r = await npm(v, rc, ['access', 'list', 'collaborators', 'p-oa', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { alice: 'read-write' });
+    r = await npm(v, rcWith(v, 'auto', AUTO), ['access', 'set', 'mfa=none', 'p-oa']);
+    assert.notEqual(r.code, 0, 'governance');
   });
 
   await t.test('npm dist-tag / deprecate / unpublish (own actions)', async () => {

@@ -192,6 +192,31 @@ test('routes', async (t) => {
     assert.equal(r2.status, 409);
   });
 
+  await t.test('npm access set mfa=... -> SetOwnPackagePolicy; status=... -> 400', async () => {
+    fake.on('setOwnPackagePolicy', []);
+    for (const [body, policy] of [[{ publish_requires_tfa: false }, 'none'],
+      [{ publish_requires_tfa: true, automation_token_overrides_tfa: false }, '2fa-only'],
+      [{ publish_requires_tfa: true, automation_token_overrides_tfa: true }, '2fa-or-automation']]) {
+      const r = await h.request(v.url, 'POST', '/-/package/@acme%2fwidget/access', { token: h.TOKEN, body, headers: { 'npm-otp': '424242' } });
+      assert.equal(r.status, 200, r.text);
+      const a = fake.last('setOwnPackagePolicy').args;
+      assert.deepEqual(a.slice(1), ['@acme/widget', policy]);
+      assert.equal(a[0].otp, '424242');
+    }
+    const r = await h.request(v.url, 'POST', '/-/package/left-pad/access', { token: h.TOKEN, body: { access: 'restricted' } });
+    assert.equal(r.status, 400);
+    fake.on('setOwnPackagePolicy', () => new h.DaemonError('org.pkgtoken1.Error.NotMaintainer', 'bob does not maintain left-pad'));
+    const r2 = await h.request(v.url, 'POST', '/-/package/left-pad/access', { token: h.TOKEN, body: { publish_requires_tfa: false } });
+    assert.equal(r2.status, 403);
+  });
+
+  await t.test('npm access list collaborators -> the maintainers', async () => {
+    fake.on('verify', () => ({ result: 'allowed', code: 'ok', message: '', details: h.details({ maintainers: ['alice', 'bob'] }) }));
+    const r = await h.request(v.url, 'GET', '/-/package/left-pad/collaborators', { token: h.TOKEN });
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.json, { alice: 'read-write', bob: 'read-write' });
+  });
+
   await t.test('user lookup for npm owner -> {name}', async () => {
     const r = await h.request(v.url, 'GET', '/-/user/org.couchdb.user:bob', { token: h.TOKEN });
     assert.equal(r.status, 200);
