@@ -32,12 +32,25 @@ function contextFor(pluginConfig, options, makeDaemon) {
     const make = makeDaemon || daemonFactory;
     const daemon = make ? make(settings) : new Daemon({ address: settings.bus || undefined, timeoutMs: settings.timeoutMs, logger });
     ctx = { settings, logger, daemon, storage: null };
+    checkDaemon(daemon, logger);
     ctx.gate = new Gate(ctx);
     ctx.routes = new Routes(ctx);
     ctx.webLogin = new WebLogin(ctx);
     contexts.set(key, ctx);
   }
   return ctx;
+}
+
+// Say at start-up, once, when pkgtokend is not there or predates the registry API: every
+// request with a token would get 503, and the log should say why before anyone asks.
+function checkDaemon(daemon, logger) {
+  if (!logger || typeof daemon.hasMethod !== 'function') return;
+  daemon.hasMethod('Verify').then((has) => {
+    if (!has) logger.error({}, 'pkgtoken: pkgtokend has no Verify method (too old?): requests with tokens will get 503');
+    else logger.info({}, 'pkgtoken: pkgtokend answers');
+  }, (err) => {
+    logger.warn({ err: err.message }, 'pkgtoken: pkgtokend is not reachable yet (@{err}); requests with tokens get 503 until it is');
+  });
 }
 
 // Secrets npm puts in URLs (logout: the token; web login: the done id) and the npm-otp

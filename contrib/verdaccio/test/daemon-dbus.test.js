@@ -174,3 +174,51 @@ test('D-Bus client against a private dbus-daemon', { skip: !HAVE_DBUS && 'dbus-d
     assert.equal(await daemon.hasMethod('NoSuchMethod'), false);
   });
 });
+
+// The real daemon, when built (PKGTOKEND, or ../../build/pkgtokend/pkgtokend): the client
+// against sd-bus's answers.  Uses only methods every version has, plus Verify when present.
+const PKGTOKEND = process.env.PKGTOKEND || path.resolve(__dirname, '../../../build/pkgtokend/pkgtokend');
+const HAVE_PKGTOKEND = HAVE_DBUS && fs.existsSync(PKGTOKEND);
+
+test('D-Bus client against the real pkgtokend', { skip: !HAVE_PKGTOKEND && `pkgtokend not built (${PKGTOKEND}; set PKGTOKEND)` }, async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pkgtoken-dbus-real-'));
+  const bus = await startBus(dir);
+  fs.mkdirSync(path.join(dir, 'state'), { mode: 0o700 });
+  const child = spawn(PKGTOKEND, [`--state-dir=${path.join(dir, 'state')}`, `--bus-address=${bus.address}`], { stdio: 'ignore' });
+  const daemon = new Daemon({ address: bus.address, timeoutMs: 3000 });
+  t.after(async () => {
+    daemon.close();
+    await stop(child);
+    await stop(bus.child);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  let status;
+  for (let i = 0; i < 100 && !status; i++) {
+    status = await daemon.call('GetStatus', '', []).catch(() => null);
+    if (!status) await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.ok(status, 'pkgtokend answers GetStatus');
+
+  await t.test('GetStatus: an a{sv} of s, u/t', async () => {
+    const { asvToObject } = require('../lib/daemon');
+    const s = asvToObject(status[0]);
+    assert.equal(typeof s.version, 'string');
+    assert.equal(s.accounts, 0);
+  });
+
+  await t.test('Authenticate with {remote, session}: bad-credentials for an unknown account', async () => {
+    const a = await daemon.authenticate('nobody-here', 'a password', '', { remote: '127.0.0.1', session: true });
+    assert.equal(a.result, 'bad-credentials');
+    assert.equal(a.details.session_token, undefined);
+  });
+
+  await t.test('Verify (when the daemon has it): an unknown token is invalid; otherwise 503', async () => {
+    const token = 'pkgt_' + 'x'.repeat(42);
+    if (await daemon.hasMethod('Verify')) {
+      const a = await daemon.verify(token, '', 'identity', { remote: '127.0.0.1' });
+      assert.equal(a.result, 'invalid');
+    } else {
+      await assert.rejects(daemon.verify(token, '', 'identity', {}), (e) => /UnknownMethod$/.test(e.dbusName));
+    }
+  });
+});
