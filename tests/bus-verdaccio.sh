@@ -22,6 +22,7 @@
 # Every process is started and stopped by PID; all traffic is on 127.0.0.1 and unix sockets;
 # npm gets a fresh userconfig and cache in the temp dir and no registry but this one.
 
+# shellcheck disable=SC2317 # helpers are called through run/ok
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 need_binaries
@@ -71,9 +72,10 @@ fi
 PW_ALICE='alice password 1'
 PW_BOB='bob password 1'
 for a in alice bob carol; do
-        mgr CreateAccount 'sssa{sv}' "$a" "$a@example.org" human 0 >/dev/null &&
-                mgr SetPassword 'ssa{sv}' "$a" "$a password 1" 0 >/dev/null ||
+        if ! mgr CreateAccount 'sssa{sv}' "$a" "$a@example.org" human 0 >/dev/null ||
+           ! mgr SetPassword 'ssa{sv}' "$a" "$a password 1" 0 >/dev/null; then
                 bail_out "cannot create account $a"
+        fi
 done
 mgr CreatePackage ssas p-oa 2fa-or-automation 1 alice >/dev/null || bail_out "package p-oa"
 mgr CreatePackage ssas p-strict 2fa-only 1 alice >/dev/null || bail_out "package p-strict"
@@ -204,11 +206,25 @@ if [ "$RUN_RC" -ne 0 ] && grep -q 'E401' "$RUN_ERR_FILE"; then pass "  ... and r
 
 # --- npm login --auth-type=legacy -----------------------------------------------------------------
 # login_legacy RC USER PASSWORD OTP: npm reads each prompt with a fresh reader, so each
-# answer goes in once its prompt can be there (a pipe written at once feeds only the first).
+# answer goes in once its prompt is there (a pipe written at once feeds only the first).
+# npm's output is printed when it is done; the exit code is npm's.
+_login_n=0
 login_legacy() {
-        local rc=$1 user=$2 pw=$3 otp=$4
-        { printf '%s\n' "$user"; sleep 3; printf '%s\n' "$pw"; } |
-                npmx "$rc" login --auth-type=legacy --otp="$otp"
+        local rc=$1 user=$2 pw=$3 otp=$4 out fifo pid status
+        _login_n=$((_login_n + 1))
+        out=$TMP/login.$_login_n.out
+        fifo=$TMP/login.$_login_n.in
+        mkfifo "$fifo"
+        npmx "$rc" login --auth-type=legacy --otp="$otp" <"$fifo" >"$out" 2>&1 &
+        pid=$!
+        exec 8>"$fifo"
+        wait_for 30 grep -q 'Username: ' "$out" && printf '%s\n' "$user" >&8
+        wait_for 30 grep -q 'Password: ' "$out" && printf '%s\n' "$pw" >&8
+        exec 8>&-
+        wait "$pid"
+        status=$?
+        cat "$out"
+        return "$status"
 }
 RC_LEGACY=$TMP/legacy.npmrc
 : >"$RC_LEGACY"
