@@ -133,7 +133,6 @@ function plugin(pluginConfig, options, makeDaemon) {
     register_middlewares(app, _auth, storage) {
       ctx.storage = storage;
       installFrontLayer(app, ctx.logger);
-      ctx.webLogin.settingsEnabled = ctx.settings.endpoints.web_login;
       if (ctx.settings.endpoints.web_login) ctx.webLogin.register(app);
       ctx.routes.register(app);
     },

@@ -8,7 +8,6 @@
 'use strict';
 
 const { sendJson, sendError, sendDaemonFailure } = require('./http');
-const { Gate } = require('./gate');
 
 const USEC_PER_DAY = 86400n * 1000000n;
 
@@ -360,4 +359,4 @@ function sendLoginAnswer(res, answer, name) {
   }
 }
 
-module.exports = { Routes, npmTokenRecord, tokenRequest, npmProfile, sendLoginAnswer, Gate };
+module.exports = { Routes, npmTokenRecord, tokenRequest, npmProfile, sendLoginAnswer };
