@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// The one place that talks D-Bus to pkgtokend (org.pkgtoken1.Manager on /org/pkgtoken1).
+//
+// Every call has a deadline: a daemon that is down, hung or unreachable turns into a
+// DaemonUnavailable error within `timeoutMs`, which the HTTP layer answers with 503, never
+// with an allow.  The connection is made on first use and made again after it broke (the
+// bus restarted, the daemon restarted: the bus name is looked up per call, so a new daemon
+// is found at once).  Secrets are only ever method arguments; nothing here logs them.
+
+'use strict';
+
+const net = require('node:net');
+const dbus = require('@homebridge/dbus-native');
+
+const BUS_NAME = 'org.pkgtoken1';
+const OBJECT_PATH = '/org/pkgtoken1';
+const INTERFACE = 'org.pkgtoken1.Manager';
+const ERROR_PREFIX = 'org.pkgtoken1.Error.';
+
+// D-Bus errors meaning "nobody is there to answer" rather than "the daemon said no".
+const UNAVAILABLE_ERRORS = new Set([
+  'org.freedesktop.DBus.Error.ServiceUnknown',
+  'org.freedesktop.DBus.Error.NameHasNoOwner',
+  'org.freedesktop.DBus.Error.NoReply',
+  'org.freedesktop.DBus.Error.Timeout',
+  'org.freedesktop.DBus.Error.Disconnected',
+  'org.freedesktop.DBus.Error.NoServer',
+  'org.freedesktop.DBus.Error.LimitsExceeded',
+  'org.pkgtoken1.Error.Unavailable',
+]);
+
+class DaemonUnavailable extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'DaemonUnavailable';
+  }
+}
+
+// A refusal or failure the daemon itself answered: `code` is the short name after
+// org.pkgtoken1.Error. (Forbidden, OTPRequired, ...), `dbusName` the full one.
+class DaemonError extends Error {
+  constructor(dbusName, message) {
+    super(message || dbusName);
+    this.name = 'DaemonError';
+    this.dbusName = dbusName;
+    this.code = dbusName.startsWith(ERROR_PREFIX) ? dbusName.slice(ERROR_PREFIX.length) : dbusName;
+  }
+}
+
+// parseAddress('unix:path=/run/x,guid=...') -> '/run/x'.  Only unix:path= (and
+// unix:abstract= is refused: no native module): a registry talks to the system bus or a
+// private bus socket.  Values are %-escaped as the D-Bus specification says.
+function parseAddress(address) {
+  for (const one of String(address).split(';')) {
+    const colon = one.indexOf(':');
+    if (colon < 0) continue;
+    const transport = one.slice(0, colon);
+    if (transport !== 'unix') continue;
+    for (const kv of one.slice(colon + 1).split(',')) {
+      const eq = kv.indexOf('=');
+      if (eq > 0 && kv.slice(0, eq) === 'path') return decodeURIComponent(kv.slice(eq + 1));
+    }
+  }
+  throw new Error(`unsupported D-Bus address "${address}": only unix:path= is supported`);
+}
+
+// Variants in replies come as [[signature tree], [value]]; a{sv} as [[key, variant]...].
+function fromVariant(v) {
+  const [tree, [value]] = v;
+  return fromTyped(tree[0], value);
+}
+
+function fromTyped(type, value) {
+  if (type.type === 'v') return fromVariant(value);
+  if (type.type === 'a' && type.child[0].type === '{') {
+    const out = {};
+    const valueType = type.child[0].child[1];
+    for (const [k, val] of value) out[k] = fromTyped(valueType, val);
+    return out;
+  }
+  if (type.type === 'a') return value.map((x) => fromTyped(type.child[0], x));
+  if (type.type === 'b') return Boolean(value);
+  return value;
+}
+
+// asv({remote: '1.2.3.4', session: true}) -> the body of an a{sv} argument.  Types are
+// chosen by JavaScript type: string s, boolean b, string array as, bigint/time t.
+function asv(obj) {
+  const out = [];
+  for (const [k, v] of Object.entries(obj || {})) {
+    if (v === undefined || v === null) continue;
+    if (typeof v === 'string') out.push([k, ['s', v]]);
+    else if (typeof v === 'boolean') out.push([k, ['b', v]]);
+    else if (Array.isArray(v)) out.push([k, ['as', v.map(String)]]);
+    else if (typeof v === 'number' || typeof v === 'bigint') out.push([k, ['t', v]]);
+    else throw new TypeError(`option ${k}: unsupported type`);
+  }
+  return out;
+}
+
+function asvToObject(arr) {
+  const out = {};
+  for (const [k, v] of arr || []) out[k] = fromVariant(v);
+  return out;
+}
+
+class Daemon {
+  // options: address (D-Bus address, default the system bus), timeoutMs (per call),
+  // logger (Verdaccio's; optional), connect (for tests: () => Duplex stream).
+  constructor(options = {}) {
+    this.address = options.address || process.env.PKGTOKEN_BUS_ADDRESS ||
+      process.env.DBUS_SYSTEM_BUS_ADDRESS || 'unix:path=/run/dbus/system_bus_socket';
+    this.timeoutMs = options.timeoutMs || 5000;
+    this.logger = options.logger;
+    this.connectStream = options.connect || (() => net.createConnection(parseAddress(this.address)));
+    this.bus = null;
+    this.ready = null;
+    this.closed = false;
+    this.timeouts = 0;          // consecutive calls that timed out on the current connection
+  }
+
+  // A connection on which calls keep timing out (a wedged bus, a half-open socket) is
+  // dropped, so that the next call connects anew instead of waiting forever on it.
+  _noteTimeout() {
+    this.timeouts += 1;
+    if (this.timeouts >= 2 && this.bus) {
+      const stream = this.bus.connection && this.bus.connection.stream;
+      this.bus = null;
+      this.ready = null;
+      this.timeouts = 0;
+      try { stream && stream.destroy(); } catch { /* gone */ }
+    }
+  }
+
+  // A connected bus, made once and again after it broke.
+  _connect() {
+    if (this.ready) return this.ready;
+    const attempt = new Promise((resolve, reject) => {
+      let stream;
+      try {
+        stream = this.connectStream();
+      } catch (e) {
+        reject(new DaemonUnavailable(`cannot connect to the bus: ${e.message}`));
+        return;
+      }
+      const bus = dbus.createClient({ stream, authMethods: ['EXTERNAL'] });
+      let dead = false;
+      const broken = (why) => {
+        if (dead) return;
+        dead = true;
+        if (this.bus === bus || this.ready === attempt) {
+          this.bus = null;
+          this.ready = null;
+        }
+        // Calls in flight on this connection fail now rather than at their deadline.
+        const pending = Object.values(bus.cookies);
+        bus.cookies = {};
+        for (const cb of pending) {
+          try { cb(new DaemonUnavailable(`bus connection lost: ${why}`)); } catch { /* ignore */ }
+        }
+        reject(new DaemonUnavailable(`bus connection failed: ${why}`));
+        try { stream.destroy(); } catch { /* ignore */ }
+      };
+      bus.connection.on('error', (e) => broken(e && e.message ? e.message : String(e)));
+      bus.connection.on('end', () => broken('closed by the bus'));
+      // Hello's reply means we were admitted to the bus.
+      bus.invokeDbus({ member: 'GetId' }, (err) => {
+        if (err) return broken(err.message || String(err));
+        this.bus = bus;
+        resolve(bus);
+      });
+    });
+    attempt.catch(() => {});
+    this.ready = attempt;
+    return attempt;
+  }
+
+  // call('Verify', 'sssa{sv}', [token, pkg, action, asv(opts)]) -> the reply's values.
+  call(member, signature, body) {
+    if (this.closed) return Promise.reject(new DaemonUnavailable('closed'));
+    return new Promise((resolve, reject) => {
+      let done = false;
+      let serial = null;
+      let bus = null;
+      const timer = setTimeout(() => {
+        if (done) return;
+        done = true;
+        if (bus && serial !== null) delete bus.cookies[serial];
+        // A connection whose handshake hangs is given up, so the next call starts anew.
+        if (!this.bus) this.ready = null;
+        else this._noteTimeout();
+        reject(new DaemonUnavailable(`pkgtokend did not answer ${member} within ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+      const finish = (err, values) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (!(err instanceof DaemonUnavailable)) this.timeouts = 0;
+        if (err) reject(err);
+        else resolve(values);
+      };
+      this._connect().then((b) => {
+        if (done) return;
+        bus = b;
+        const msg = {
+          destination: BUS_NAME, path: OBJECT_PATH, interface: INTERFACE, member,
+        };
+        if (signature) {
+          msg.signature = signature;
+          msg.body = body;
+        }
+        bus.invoke(msg, (err, ...values) => {
+          if (err instanceof DaemonUnavailable) return finish(err);
+          if (err) {
+            const name = err.name || '';
+            const text = Array.isArray(err.body) && typeof err.body[0] === 'string' ? err.body[0] : err.message;
+            if (UNAVAILABLE_ERRORS.has(name)) return finish(new DaemonUnavailable(`${name}: ${text}`));
+            return finish(new DaemonError(name || 'org.freedesktop.DBus.Error.Failed', text));
+          }
+          finish(null, values);
+        });
+        serial = bus.serial - 1;
+      }, (e) => finish(e));
+    });
+  }
+
+  // Does the running daemon have METHOD?  (Introspection; used by tests and at start-up.)
+  async hasMethod(method) {
+    const [xml] = await new Promise((resolve, reject) => {
+      this._connect().then((bus) => {
+        const timer = setTimeout(() => reject(new DaemonUnavailable('introspection timed out')), this.timeoutMs);
+        bus.invoke({
+          destination: BUS_NAME, path: OBJECT_PATH,
+          interface: 'org.freedesktop.DBus.Introspectable', member: 'Introspect',
+        }, (err, ...v) => {
+          clearTimeout(timer);
+          if (err) reject(new DaemonUnavailable(err.message || String(err)));
+          else resolve(v);
+        });
+      }, reject);
+    });
+    return new RegExp(`<method name="${method}"`).test(xml);
+  }
+
+  close() {
+    this.closed = true;
+    if (this.bus) {
+      try { this.bus.connection.end(); } catch { /* ignore */ }
+      try { this.bus.connection.stream.destroy(); } catch { /* ignore */ }
+    }
+    this.bus = null;
+    this.ready = null;
+  }
+
+  // --- the Manager methods the plugin uses (docs: dbus/org.pkgtoken1.xml) ---------------------
+
+  async verify(token, pkg, action, options) {
+    const [result, code, message, details] =
+      await this.call('Verify', 'sssa{sv}', [token, pkg, action, asv(options)]);
+    return { result, code, message, details: asvToObject(details) };
+  }
+
+  async finishPublish(publishId, succeeded, options) {
+    await this.call('FinishPublish', 'sba{sv}', [publishId, succeeded, asv(options)]);
+  }
+
+  async authenticate(account, password, otp, options) {
+    const [result, reason, details] =
+      await this.call('Authenticate', 'sssa{sv}', [account, password, otp, asv(options)]);
+    return { result, reason, details: asvToObject(details) };
+  }
+
+  async whoAmI(proof) {
+    const [account, details] = await this.call('WhoAmI', 'a{sv}', [asv(proof)]);
+    return { account, details: asvToObject(details) };
+  }
+
+  async getProfile(proof) {
+    const [profile] = await this.call('GetProfile', 'a{sv}', [asv(proof)]);
+    return asvToObject(profile);
+  }
+
+  async listOwnTokens(proof) {
+    const [tokens] = await this.call('ListOwnTokens', 'a{sv}', [asv(proof)]);
+    return tokens.map(asvToObject);
+  }
+
+  async createOwnToken(proof, type, scope, description, expiresAt, cidrs, options) {
+    const [id, token] = await this.call('CreateOwnToken', 'a{sv}sassta{sv}',
+      [asv(proof), type, scope, description, expiresAt, cidrs, asv(options)]);
+    return { id, token };
+  }
+
+  async revokeOwnToken(proof, id, options) {
+    await this.call('RevokeOwnToken', 'a{sv}sa{sv}', [asv(proof), id, asv(options)]);
+  }
+
+  async logout(token) {
+    await this.call('Logout', 's', [token]);
+  }
+
+  async enrollOwnTOTP(proof) {
+    const [uri] = await this.call('EnrollOwnTOTP', 'a{sv}', [asv(proof)]);
+    return uri;
+  }
+
+  async confirmOwnTOTP(proof, otp, mode) {
+    const [codes] = await this.call('ConfirmOwnTOTP', 'a{sv}ss', [asv(proof), otp, mode]);
+    return codes;
+  }
+
+  async setOwnTwoFactorMode(proof, mode) {
+    await this.call('SetOwnTwoFactorMode', 'a{sv}s', [asv(proof), mode]);
+  }
+
+  async setOwnPackagePolicy(proof, pkg, policy) {
+    await this.call('SetOwnPackagePolicy', 'a{sv}ss', [asv(proof), pkg, policy]);
+  }
+
+  async changeMaintainer(proof, pkg, account, add) {
+    await this.call('ChangeMaintainer', 'a{sv}ssb', [asv(proof), pkg, account, add]);
+  }
+}
+
+module.exports = {
+  Daemon, DaemonError, DaemonUnavailable, parseAddress, asv, asvToObject,
+};

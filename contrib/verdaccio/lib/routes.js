@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// npm's account endpoints, answered by pkgtokend for the account the request's token (or
+// password + OTP) proves: npm login --auth-type=legacy, logout, whoami, token list/create/
+// revoke, profile get/enable-2fa/disable-2fa, and owner add/rm (a packument PUT that only
+// changes "maintainers").  Registered before Verdaccio's own routes, which they replace.
+
+'use strict';
+
+const { sendJson, sendError, sendDaemonFailure } = require('./http');
+
+const USEC_PER_DAY = 86400n * 1000000n;
+
+function iso(usec) {
+  const n = Number(usec || 0);
+  return n ? new Date(Math.floor(n / 1000)).toISOString() : null;
+}
+
+// A token record (ListOwnTokens) as npm's GET /-/npm/v1/tokens shows it.  npm's "key" is
+// the handle `npm token revoke` sends back: the daemon's token id.
+function npmTokenRecord(t) {
+  const cidrs = Array.isArray(t.allowed_cidrs) && t.allowed_cidrs.length ? t.allowed_cidrs : null;
+  return {
+    key: t.id,
+    token: t.prefix || '',
+    name: t.description || '',
+    description: t.description || '',
+    type: t.type,
+    owner: t.owner,
+    scope: t.scope || [],
+    readonly: t.type === 'read-only',
+    automation: t.type === 'automation',
+    cidr_whitelist: cidrs,
+    created: iso(t.created_at),
+    updated: iso(t.created_at),
+    expires: iso(t.expires_at),
+    last_used: iso(t.last_used_at),
+    state: t.state || 'active',
+  };
+}
+
+// npm token create's body -> CreateOwnToken's arguments.
+function tokenRequest(body) {
+  const b = body || {};
+  const perm = b.packages_and_scopes_permission;
+  let type = 'publish';
+  if (b.readonly === true || perm === 'read-only') type = 'read-only';
+  else if (b.bypass_2fa === true) type = 'automation';
+  if (perm === 'no-access') throw Object.assign(new Error('no-access tokens are not supported'), { status: 400 });
+  if (Array.isArray(b.orgs) && b.orgs.length) {
+    throw Object.assign(new Error('organisation tokens are not supported; use --scopes'), { status: 400 });
+  }
+  const scope = [];
+  for (const p of [].concat(b.packages || [])) scope.push(String(p));
+  for (const s of [].concat(b.scopes || [])) {
+    const name = String(s).startsWith('@') ? String(s) : `@${s}`;
+    scope.push(name.includes('/') ? name : `${name}/*`);
+  }
+  let expiresAt = 0n;
+  if (b.expires !== undefined && b.expires !== null) {
+    const days = Number(b.expires);
+    if (!Number.isInteger(days) || days < 1 || days > 3650) {
+      throw Object.assign(new Error('expires must be a whole number of days (1-3650)'), { status: 400 });
+    }
+    expiresAt = BigInt(Date.now()) * 1000n + BigInt(days) * USEC_PER_DAY;
+  }
+  const cidrs = [].concat(b.cidr_whitelist || []).map(String);
+  const description = String(b.description || b.name || 'npm token').slice(0, 200);
+  return { type, scope, description, expiresAt, cidrs, password: typeof b.password === 'string' ? b.password : '' };
+}
+
+function pathAfter(req, prefix) {
+  return decodeURIComponent(req.path.slice(prefix.length));
+}
+
+class Routes {
+  constructor(ctx) {
+    this.ctx = ctx;
+    this.pendingMode = new Map();   // token id -> 2FA mode asked for at enrolment
+  }
+
+  // The proof of the account for the account endpoints: the request's token.
+  proof(req, res, extra = {}) {
+    const p = req.pkgtoken || {};
+    const cred = p.cred;
+    if (!cred || cred.bad) {
+      sendError(res, 401, cred && cred.bad ? cred.bad : 'log in first (npm login)');
+      return null;
+    }
+    const proof = { token: cred.token, remote: p.remote || '' };
+    if (p.otp) proof.otp = p.otp;
+    return Object.assign(proof, extra);
+  }
+
+  wrap(fn) {
+    return (req, res, next) => {
+      Promise.resolve(fn.call(this, req, res, next)).catch((err) => {
+        if (err && err.status) return sendError(res, err.status, err.message);
+        return sendDaemonFailure(res, err, this.ctx.logger);
+      });
+    };
+  }
+
+  register(app) {
+    const on = this.ctx.settings.endpoints;
+    if (on.whoami) app.get('/-/whoami', this.wrap(this.whoami));
+    if (on.tokens) {
+      app.get('/-/npm/v1/tokens', this.wrap(this.listTokens));
+      app.post('/-/npm/v1/tokens', this.wrap(this.createToken));
+      app.delete('/-/npm/v1/tokens/token/:key', this.wrap(this.revokeToken));
+    }
+    if (on.profile) {
+      app.get('/-/npm/v1/user', this.wrap(this.getProfile));
+      app.post('/-/npm/v1/user', this.wrap(this.setProfile));
+    }
+    if (on.logout) app.delete(/^\/-\/user\/token\//, this.wrap(this.logout));
+    if (on.login) app.put(/^\/-\/user\/org\.couchdb\.user:[^/]+(\/-rev\/[^/]+)?$/, this.wrap(this.loginCouch));
+    if (on.owner) app.get(/^\/-\/user\/org\.couchdb\.user:[^/]+$/, this.wrap(this.userInfo));
+    if (on.owner) app.put(/^\/.+/, this.wrap(this.ownerChange));
+    if (on.access) {
+      app.post(/^\/-\/package\/([^/]+(?:\/[^/]+)?)\/access$/, this.wrap(this.setAccess));
+      app.get(/^\/-\/package\/([^/]+(?:\/[^/]+)?)\/collaborators$/, this.wrap(this.collaborators));
+    }
+  }
+
+  async whoami(req, res) {
+    const proof = this.proof(req, res);
+    if (!proof) return;
+    const { account, details } = await this.ctx.daemon.whoAmI(proof);
+    sendJson(res, 200, { username: account || details.actor || `token:${details.token_id || ''}` });
+  }
+
+  async listTokens(req, res) {
+    const proof = this.proof(req, res);
+    if (!proof) return;
+    const tokens = await this.ctx.daemon.listOwnTokens(proof);
+    const objects = tokens.filter((t) => (t.state || 'active') === 'active').map(npmTokenRecord);
+    sendJson(res, 200, { objects, total: objects.length, urls: {} });
+  }
+
+  async createToken(req, res) {
+    const r = tokenRequest(req.body);
+    const proof = this.proof(req, res, r.password ? { password: r.password } : {});
+    if (!proof) return;
+    const { id, token } = await this.ctx.daemon.createOwnToken(proof, r.type, r.scope, r.description,
+      r.expiresAt, r.cidrs, {});
+    sendJson(res, 200, {
+      token, key: id, name: r.description, readonly: r.type === 'read-only', automation: r.type === 'automation',
+      cidr_whitelist: r.cidrs.length ? r.cidrs : null, scope: r.scope,
+      created: new Date().toISOString(), expires: r.expiresAt ? iso(r.expiresAt) : null,
+    });
+  }
+
+  async revokeToken(req, res) {
+    const proof = this.proof(req, res);
+    if (!proof) return;
+    let id = req.pkgtokenRevokeToken || String(req.params.key || '');
+    if (id.startsWith('pkgt_')) {
+      // `npm token revoke <token>`: the secret itself; Verify says which id it has.
+      const answer = await this.ctx.daemon.verify(id, '', 'identity', { remote: proof.remote });
+      id = (answer.details && answer.details.token_id) || '';
+      if (!id) return sendError(res, 404, 'no such token');
+    }
+    await this.ctx.daemon.revokeOwnToken(proof, id, {});
+    res.statusCode = 204;
+    res.end();
+  }
+
+  async getProfile(req, res) {
+    const proof = this.proof(req, res);
+    if (!proof) return;
+    const p = await this.ctx.daemon.getProfile(proof);
+    sendJson(res, 200, npmProfile(p));
+  }
+
+  async setProfile(req, res) {
+    const body = req.body || {};
+    const tfa = body.tfa;
+    if (tfa === undefined) {
+      return sendError(res, 400, 'only two-factor settings can be changed here; ask an administrator (pkgtokenctl) for the rest');
+    }
+    const daemon = this.ctx.daemon;
+    if (Array.isArray(tfa)) {
+      // Second step of enable-2fa: the first code from the authenticator.
+      const proof = this.proof(req, res);
+      if (!proof) return;
+      const { details } = await daemon.whoAmI(proof);
+      const mode = this.pendingMode.get(details.token_id) || '';
+      const codes = await daemon.confirmOwnTOTP(proof, String(tfa[0] || ''), mode);
+      this.pendingMode.delete(details.token_id);
+      return sendJson(res, 200, { tfa: codes });
+    }
+    if (!tfa || typeof tfa !== 'object' || typeof tfa.password !== 'string') {
+      return sendError(res, 400, 'tfa needs a password and a mode');
+    }
+    const proof = this.proof(req, res, { password: tfa.password });
+    if (!proof) return;
+    const mode = tfa.mode === 'disable' ? 'disabled' : String(tfa.mode || '');
+    if (mode === 'disabled') {
+      await daemon.setOwnTwoFactorMode(proof, 'disabled');
+      return sendJson(res, 200, { tfa: false });
+    }
+    if (mode !== 'auth-only' && mode !== 'auth-and-writes') return sendError(res, 400, `unknown two-factor mode "${tfa.mode}"`);
+    try {
+      const uri = await daemon.enrollOwnTOTP(proof);
+      const { details } = await daemon.whoAmI({ token: proof.token, remote: proof.remote });
+      if (details.token_id) this.pendingMode.set(details.token_id, mode);
+      return sendJson(res, 200, { tfa: uri });
+    } catch (err) {
+      if (err && err.code === 'TwoFactorAlreadyEnabled') {
+        await daemon.setOwnTwoFactorMode(proof, mode);
+        return sendJson(res, 200, { tfa: { mode, pending: false } });
+      }
+      throw err;
+    }
+  }
+
+  async logout(req, res) {
+    // The gate's front layer kept the token out of the URL that Verdaccio logs.
+    const token = req.pkgtokenLogoutToken || pathAfter(req, '/-/user/token/');
+    if (!token.startsWith('pkgt_')) return sendError(res, 400, 'not a pkgtoken token');
+    await this.ctx.daemon.logout(token);
+    sendJson(res, 200, { ok: 'logged out' });
+  }
+
+  // npm login --auth-type=legacy (npm-profile's loginCouch): PUT the name and password,
+  // the one-time code in npm-otp; answers with a session token.
+  async loginCouch(req, res) {
+    const body = req.body || {};
+    const urlName = decodeURIComponent(req.path.split('/')[3].slice('org.couchdb.user:'.length));
+    const name = typeof body.name === 'string' && body.name ? body.name : urlName;
+    const password = typeof body.password === 'string' ? body.password : '';
+    if (!name || !password) return sendError(res, 400, 'name and password are required');
+    if (name !== urlName) return sendError(res, 400, 'the name in the body and in the URL differ');
+    const p = req.pkgtoken || {};
+    const answer = await this.ctx.daemon.authenticate(name, password, p.otp || '', { remote: p.remote || '', session: true });
+    return sendLoginAnswer(res, answer, name);
+  }
+
+  // npm access set mfa=none|publish|automation <pkg>: the package's policy in pkgtokend
+  // (none | 2fa-only | 2fa-or-automation).  Visibility (status=public|private) is not
+  // pkgtoken's: Verdaccio's packages: rules decide who reads.
+  async setAccess(req, res) {
+    const pkg = decodeURIComponent(req.params[0]);
+    const b = req.body || {};
+    if (b.access !== undefined) {
+      return sendError(res, 400, "package visibility is set by the registry's configuration, not by npm access");
+    }
+    let policy;
+    if (b.publish_requires_tfa === false) policy = 'none';
+    else if (b.publish_requires_tfa === true) policy = b.automation_token_overrides_tfa ? '2fa-or-automation' : '2fa-only';
+    else return sendError(res, 400, 'publish_requires_tfa is required');
+    const proof = this.proof(req, res);
+    if (!proof) return;
+    await this.ctx.daemon.setOwnPackagePolicy(proof, pkg, policy);
+    sendJson(res, 200, { ok: `policy of ${pkg} is ${policy}` });
+  }
+
+  // npm access list collaborators <pkg>: its maintainers, who may write.
+  async collaborators(req, res) {
+    const pkg = decodeURIComponent(req.params[0]);
+    const p = req.pkgtoken || {};
+    if (!p.cred || p.cred.bad) return sendError(res, 401, 'log in first (npm login)');
+    const current = await this.currentMaintainers(p.cred, pkg, p.remote || '');
+    sendJson(res, 200, Object.fromEntries([...current].map((name) => [name, 'read-write'])));
+  }
+
+  async userInfo(req, res) {
+    const name = decodeURIComponent(req.path.slice('/-/user/org.couchdb.user:'.length));
+    sendJson(res, 200, { _id: `org.couchdb.user:${name}`, name, email: '' });
+  }
+
+  // npm owner add|rm: PUT /<package>/-rev/<rev> with {_id, _rev, maintainers} only.
+  async ownerChange(req, res, next) {
+    const p = req.pkgtoken || {};
+    if (!p.what || p.what.action !== 'owner') return next();
+    const proof = this.proof(req, res);
+    if (!proof) return;
+    const pkg = p.what.pkg;
+    const wanted = new Set((p.what.maintainers || []).map((m) => (m && typeof m === 'object' ? m.name : String(m))).filter(Boolean));
+    const current = await this.currentMaintainers(p.cred, pkg, proof.remote);
+    const add = [...wanted].filter((n) => !current.has(n));
+    const remove = [...current].filter((n) => !wanted.has(n));
+    if (!add.length && !remove.length) return sendJson(res, 200, { ok: 'no change' });
+    for (const name of add) {
+      try {
+        await this.ctx.daemon.changeMaintainer(proof, pkg, name, true);
+      } catch (err) {
+        if (!(err && err.code === 'AlreadyMaintainer')) throw err;   // already so: nothing to do
+      }
+    }
+    for (const name of remove) await this.ctx.daemon.changeMaintainer(proof, pkg, name, false);
+    sendJson(res, 200, { ok: 'maintainers updated', maintainers: [...wanted].map((name) => ({ name })) });
+  }
+
+  // Who maintains PKG now: pkgtokend's list (Verify's details), or, from a daemon that does
+  // not list them, the maintainers Verdaccio served (what npm computed its change from).
+  async currentMaintainers(cred, pkg, remote) {
+    const answer = await this.ctx.daemon.verify(cred.token, pkg, 'read', { remote });
+    if (answer.result !== 'allowed') {
+      throw Object.assign(new Error(answer.message || 'not allowed'), { status: answer.result === 'forbidden' ? 403 : 401 });
+    }
+    const list = answer.details && answer.details.maintainers;
+    if (Array.isArray(list)) return new Set(list);
+    const stored = await storedMaintainers(this.ctx.storage, pkg);
+    return new Set(stored);
+  }
+}
+
+function storedMaintainers(storage, pkg) {
+  return new Promise((resolve) => {
+    const local = storage && storage.localStorage;
+    if (!local || typeof local.getPackageMetadata !== 'function') return resolve([]);
+    try {
+      local.getPackageMetadata(pkg, (err, data) => {
+        const m = !err && data && Array.isArray(data.maintainers) ? data.maintainers : [];
+        resolve(m.map((x) => (x && typeof x === 'object' ? x.name : String(x))).filter(Boolean));
+      });
+    } catch {
+      resolve([]);
+    }
+  });
+}
+
+function npmProfile(p) {
+  const twofa = p.twofa || 'disabled';
+  let tfa = false;
+  if (p.twofa_pending) tfa = { pending: true, mode: twofa === 'disabled' ? 'auth-and-writes' : twofa };
+  else if (twofa !== 'disabled') tfa = { pending: false, mode: twofa };
+  return {
+    name: p.name || '',
+    email: p.email || '',
+    email_verified: false,
+    tfa,
+    created: iso(p.created_at),
+    updated: iso(p.created_at),
+    fullname: '',
+  };
+}
+
+// Authenticate's answer -> HTTP (shared by the legacy login and the web login page's API).
+function sendLoginAnswer(res, answer, name) {
+  switch (answer.result) {
+    case 'ok': {
+      const token = answer.details && answer.details.session_token;
+      if (!token) return sendError(res, 500, 'the token service returned no session');
+      return sendJson(res, 201, { ok: `you are authenticated as '${name}'`, token });
+    }
+    case 'otp-required':
+      return sendError(res, 401, 'a one-time password is required', { otp: true });
+    case 'bad-otp':
+      return sendError(res, 401, answer.reason || 'wrong one-time password', { otp: true });
+    case 'rate-limited':
+      return sendError(res, 429, answer.reason || 'too many attempts', { retryAfter: 60 });
+    case 'locked':
+      return sendError(res, 401, answer.reason || 'account locked');
+    default:
+      return sendError(res, 401, 'bad username or password');
+  }
+}
+
+module.exports = { Routes, npmTokenRecord, tokenRequest, npmProfile, sendLoginAnswer };

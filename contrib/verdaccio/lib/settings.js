@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// The plugin's settings, from Verdaccio's config.yaml (auth: pkgtoken: ...), checked once.
+
+'use strict';
+
+const { parseCidr } = require('./remote');
+
+const ENDPOINTS = ['login', 'web_login', 'whoami', 'tokens', 'profile', 'owner', 'logout', 'access'];
+
+// "5s", "1500ms", "2min", 3 (seconds) -> milliseconds.
+function parseTimeout(v, fallback) {
+  if (v === undefined || v === null || v === '') return fallback;
+  if (typeof v === 'number') return v * 1000;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|m|min)?\s*$/.exec(String(v));
+  if (!m) throw new Error(`pkgtoken: bad timeout "${v}" (use e.g. 5s or 1500ms)`);
+  const n = Number(m[1]);
+  const unit = m[2] || 's';
+  const ms = unit === 'ms' ? n : (unit === 'm' || unit === 'min') ? n * 60000 : n * 1000;
+  if (ms < 10 || ms > 120000) throw new Error(`pkgtoken: timeout ${v} out of range (10ms..2min)`);
+  return ms;
+}
+
+// Verdaccio's max_body_size ("10mb", "500kb", bytes) -> bytes.
+function parseSize(v, fallback) {
+  if (v === undefined || v === null || v === '') return fallback;
+  if (typeof v === 'number') return v;
+  const m = /^\s*(\d+)\s*(b|kb|mb|gb)?\s*$/i.exec(String(v));
+  if (!m) return fallback;
+  const mult = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(m[2] || 'b').toLowerCase()];
+  return Number(m[1]) * mult;
+}
+
+function parseSettings(config = {}) {
+  const endpoints = {};
+  const given = config.endpoints || {};
+  for (const e of ENDPOINTS) endpoints[e] = given[e] === undefined ? true : Boolean(given[e]);
+  for (const k of Object.keys(given)) {
+    if (!ENDPOINTS.includes(k)) throw new Error(`pkgtoken: unknown endpoint "${k}" (known: ${ENDPOINTS.join(', ')})`);
+  }
+  const proxies = [].concat(config.trusted_proxies || []).map((c) => {
+    const parsed = parseCidr(String(c));
+    if (!parsed) throw new Error(`pkgtoken: bad trusted_proxies entry "${c}"`);
+    return parsed;
+  });
+  let publicUrl = config.public_url ? String(config.public_url).replace(/\/+$/, '') : '';
+  if (publicUrl && !/^https?:\/\//.test(publicUrl)) throw new Error(`pkgtoken: public_url must start with http(s)://`);
+  return {
+    bus: config.bus || '',
+    timeoutMs: parseTimeout(config.timeout, 5000),
+    trustedProxies: proxies,
+    endpoints,
+    publicUrl,
+    webLoginTtlMs: 10 * 60 * 1000,
+    maxBodySize: parseSize(config.max_body_size, 10 * 1024 * 1024),
+  };
+}
+
+module.exports = { parseSettings, parseTimeout, ENDPOINTS };

@@ -1,0 +1,406 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# The registry server end to end: the real npm CLI -> a real Verdaccio 6 (on 127.0.0.1, a
+# free port, storage in the temp dir) with contrib/verdaccio (verdaccio-pkgtoken) -> the real
+# pkgtokend on a private bus.  As root the bus has the real system-bus policy
+# (tests/bus-policy.conf.in + dbus/org.pkgtoken1.conf) and Verdaccio runs as nobody, admitted
+# by RegistryGroup= (nobody's group), as a registry does in production; as another user the
+# bus is the permissive test bus and Verdaccio shares the daemon's uid.
+#
+# Flows: publish with an automation token; EOTP, then publish with --otp; a replayed code;
+# refusals (scope, CIDR, read-only, 2fa-only); a revocation seen at once; npm login
+# --auth-type=legacy with password + OTP; npm's web login, its page driven as a browser would
+# (headless Chromium, or curl without it); whoami, token list/create/revoke, logout; owner,
+# dist-tag, deprecate, unpublish; npm access (mfa, collaborators); npm profile enable-2fa and
+# disable-2fa; the daemon down -> 503 within the timeout, then back; no
+# secret in Verdaccio's or the daemon's logs.
+#
+# Needs: node + npm, contrib/verdaccio/node_modules (`npm ci` there), oathtool, curl, and
+# chromium for the login page (curl stands in without it, except in CI).
+# Skips as a whole while pkgtokend lacks the registry API (Verify: see contrib/verdaccio).
+# Every process is started and stopped by PID; all traffic is on 127.0.0.1 and unix sockets;
+# npm gets a fresh userconfig and cache in the temp dir and no registry but this one.
+
+# shellcheck disable=SC2317 # helpers are called through run/ok
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+need_binaries
+need node npm oathtool curl timeout
+PLUGIN_SRC=$top_srcdir/contrib/verdaccio
+VERDACCIO_BIN=$PLUGIN_SRC/node_modules/verdaccio/bin/verdaccio
+if [ ! -f "$VERDACCIO_BIN" ] || [ ! -d "$PLUGIN_SRC/node_modules/@homebridge/dbus-native" ]; then
+        [ "${CI:-}" = true ] && bail_out "contrib/verdaccio/node_modules missing (CI must run npm ci there)"
+        skip_all "contrib/verdaccio/node_modules missing: run (cd contrib/verdaccio && npm ci)"
+fi
+
+# --- bus, daemon, who Verdaccio runs as -------------------------------------------------------
+if is_root; then
+        need setpriv
+        RUN_USER=nobody
+        RUN_UID=$(id -u "$RUN_USER") || bail_out "no user $RUN_USER"
+        RUN_GROUP=$(id -gn "$RUN_USER")
+        as_registry() {
+                setpriv --reuid="$RUN_UID" --regid="$RUN_GROUP" --clear-groups --inh-caps=-all \
+                        env HOME="$TMP/vhome" "$@"
+        }
+        start_bus "$top_srcdir/tests/bus-policy.conf.in" || bail_out "the policy bus did not start"
+else
+        as_registry() { env HOME="$TMP/vhome" "$@"; }
+        start_bus || bail_out "the private dbus-daemon did not start"
+fi
+CONFIG=$TMP/pkgtokend.conf
+conf=(PasswordCost=1 LockoutThreshold=50 TokenGuessLimit=1000)
+is_root && conf+=("RegistryGroup=$RUN_GROUP")
+write_config "$CONFIG" "${conf[@]}"
+must_start_daemon --config="$CONFIG"
+
+if ! busctl_ introspect org.pkgtoken1 /org/pkgtoken1 org.pkgtoken1.Manager 2>/dev/null | grep -q '^\.Verify '; then
+        skip_all "pkgtokend has no Verify method yet (the registry API of issue 9)"
+fi
+
+mkdir -p "$TMP/vhome" "$TMP/home" "$TMP/verdaccio/storage" "$TMP/verdaccio/plugins"
+if is_root; then
+        chmod 0711 "$TMP" "$TMP/bus"
+        chmod 0666 "$BUS_SOCKET"
+        chown -R "$RUN_UID:$RUN_GROUP" "$TMP/vhome" "$TMP/verdaccio"
+        as_registry test -r "$PLUGIN_SRC/index.js" -a -x "$PLUGIN_SRC/node_modules" ||
+                bail_out "$RUN_USER cannot read $PLUGIN_SRC: run from a tree it can read"
+fi
+
+# --- accounts, packages, tokens ---------------------------------------------------------------
+PW_ALICE='alice password 1'
+PW_BOB='bob password 1'
+for a in alice bob carol; do
+        if ! mgr CreateAccount 'sssa{sv}' "$a" "$a@example.org" human 0 >/dev/null ||
+           ! mgr SetPassword 'ssa{sv}' "$a" "$a password 1" 0 >/dev/null; then
+                bail_out "cannot create account $a"
+        fi
+done
+mgr CreatePackage ssas p-oa 2fa-or-automation 1 alice >/dev/null || bail_out "package p-oa"
+mgr CreatePackage ssas p-strict 2fa-only 1 alice >/dev/null || bail_out "package p-strict"
+mgr CreatePackage ssas p-other none 1 bob >/dev/null || bail_out "package p-other"
+must_create_token AUTO alice --type=automation --description="alice ci"
+must_create_token PUB alice --type=publish --description="alice laptop"
+must_create_token RO alice --type=read-only --description="alice read"
+must_create_token SCOPED alice --type=automation --package=p-oa --description="p-oa only"
+must_create_token CIDR alice --type=automation --cidr=192.0.2.0/24 --description="elsewhere"
+must_create_token BOBAUTO bob --type=automation --description="bob ci"
+enroll_2fa alice || bail_out "cannot enrol alice in 2FA"
+
+# --- Verdaccio with the plugin ----------------------------------------------------------------
+PORT=$(free_tcp_port) || bail_out "no free port"
+REG=http://127.0.0.1:$PORT
+ln -s "$PLUGIN_SRC" "$TMP/verdaccio/plugins/verdaccio-pkgtoken"
+VCONF=$TMP/verdaccio/config.yaml
+VLOG=$TMP/verdaccio/verdaccio.log
+cat >"$VCONF" <<EOF
+storage: $TMP/verdaccio/storage
+plugins: $TMP/verdaccio/plugins
+listen: 127.0.0.1:$PORT
+auth:
+  pkgtoken:
+    bus: '$PKGTOKEN_BUS_ADDRESS'
+    timeout: 3s
+middlewares:
+  pkgtoken:
+    enabled: true
+packages:
+  '@*/*': { access: \$all, publish: \$authenticated, unpublish: \$authenticated }
+  '**': { access: \$all, publish: \$authenticated, unpublish: \$authenticated }
+web: { enable: false }
+log: { type: stdout, format: pretty, level: http }
+EOF
+is_root && chown "$RUN_UID:$RUN_GROUP" "$VCONF"
+
+VERDACCIO_PID=
+start_verdaccio() {
+        as_registry node "$VERDACCIO_BIN" --config "$VCONF" </dev/null >>"$VLOG" 2>&1 &
+        VERDACCIO_PID=$!
+        _pids+=("$VERDACCIO_PID")
+        wait_for 30 curl -fs -o /dev/null "$REG/-/ping"
+}
+if start_verdaccio; then
+        pass "Verdaccio with verdaccio-pkgtoken answers on $REG"
+else
+        fail "Verdaccio with verdaccio-pkgtoken answers on $REG"
+        diag_file "verdaccio log" "$VLOG"
+        bail_out "Verdaccio did not start"
+fi
+# setpriv and env exec: the PID is node's own.
+is_root && is "$(proc_uid "$VERDACCIO_PID")" "$RUN_UID" "Verdaccio runs as $RUN_USER, not root"
+
+# --- npm, with nothing but this registry --------------------------------------------------------
+export npm_config_cache=$TMP/npm-cache HOME=$TMP/home
+# npmx RC ARGS...: npm with userconfig RC (a file per identity).
+npmx() {
+        local rc=$1
+        shift
+        timeout 60 npm --userconfig="$rc" --registry="$REG/" --no-audit --no-fund \
+                --no-update-notifier --loglevel=warn "$@"
+}
+# rc_with NAME TOKEN: a userconfig holding TOKEN for this registry.
+rc_with() {
+        printf '//127.0.0.1:%s/:_authToken=%s\n' "$PORT" "$2" >"$TMP/$1.npmrc"
+        echo "$TMP/$1.npmrc"
+}
+# make_pkg NAME VERSION: a package directory to publish.
+make_pkg() {
+        local d=$TMP/pkgs/$1-$2
+        mkdir -p "$d"
+        printf '{"name":"%s","version":"%s","description":"test","license":"MIT"}\n' "$1" "$2" >"$d/package.json"
+        echo "module.exports = 1" >"$d/index.js"
+        echo "$d"
+}
+publish() {   # publish RC NAME VERSION [ARGS...]
+        local rc=$1 name=$2 version=$3
+        shift 3
+        (cd "$(make_pkg "$name" "$version")" && npmx "$rc" publish "$@")
+}
+
+RC_AUTO=$(rc_with auto "$AUTO_SECRET")
+RC_PUB=$(rc_with pub "$PUB_SECRET")
+RC_RO=$(rc_with ro "$RO_SECRET")
+RC_SCOPED=$(rc_with scoped "$SCOPED_SECRET")
+RC_CIDR=$(rc_with cidr "$CIDR_SECRET")
+RC_NONE=$TMP/none.npmrc
+: >"$RC_NONE"
+
+# --- publish ------------------------------------------------------------------------------------
+ok "automation token publishes p-oa@1.0.0 without a code" publish "$RC_AUTO" p-oa 1.0.0
+ok "  ... npm view sees it" npmx "$RC_AUTO" view p-oa@1.0.0 version
+ok "anonymous read works (packages: access \$all)" npmx "$RC_NONE" view p-oa version
+run publish "$RC_PUB" p-oa 1.1.0
+if [ "$RUN_RC" -ne 0 ] && grep -q 'EOTP' "$RUN_ERR_FILE"; then pass "publish token without a code: npm says EOTP"; else fail "publish token without a code: npm says EOTP"; diag_run; fi
+next_otp alice
+ok "  ... and publishes with --otp" publish "$RC_PUB" p-oa 1.1.0 --otp="$OTP"
+REPLAYED=$OTP
+run publish "$RC_PUB" p-oa 1.1.1 --otp="$REPLAYED"
+if [ "$RUN_RC" -ne 0 ] && grep -qE 'EOTP|one-time' "$RUN_ERR_FILE"; then pass "a replayed code is refused"; else fail "a replayed code is refused"; diag_run; fi
+
+run publish "$RC_RO" p-oa 1.2.0
+if [ "$RUN_RC" -ne 0 ] && grep -q 'E403' "$RUN_ERR_FILE"; then pass "read-only token: 403"; else fail "read-only token: 403"; diag_run; fi
+run publish "$RC_SCOPED" p-other 1.0.0
+if [ "$RUN_RC" -ne 0 ] && grep -q 'E403' "$RUN_ERR_FILE"; then pass "token scoped to p-oa cannot publish p-other: 403"; else fail "token scoped to p-oa: 403 for p-other"; diag_run; fi
+run publish "$RC_CIDR" p-oa 1.2.0
+if [ "$RUN_RC" -ne 0 ] && grep -q 'E403' "$RUN_ERR_FILE"; then pass "token for 192.0.2.0/24 from 127.0.0.1: 403"; else fail "CIDR refusal"; diag_run; fi
+run publish "$RC_AUTO" p-strict 1.0.0
+if [ "$RUN_RC" -ne 0 ] && grep -q 'E403' "$RUN_ERR_FILE"; then pass "2fa-only package refuses an automation token: 403"; else fail "2fa-only refusal"; diag_run; fi
+ok "a new package: published and created with alice as maintainer" publish "$RC_AUTO" p-new 0.1.0
+run mgr_json GetPackage s p-new
+like "$(jq -c "$JQ_ASV" <"$RUN_OUT_FILE" 2>/dev/null)" '"maintainers":\["alice"\]' "  ... pkgtokend has p-new with maintainer alice"
+# A publish Verdaccio rejects (the same version again) leaves no trace as "published".
+run publish "$RC_AUTO" p-oa 1.0.0
+isnt "$RUN_RC" 0 "republishing p-oa@1.0.0 is rejected by Verdaccio"
+run ctl --json audit --package=p-oa
+is "$(jq '[.. | strings | select(test("published 1\\.0\\.0"))] | length' <"$RUN_OUT_FILE" 2>/dev/null)" 1 \
+        "  ... the audit says \"published 1.0.0\" once, for the first upload only"
+
+# --- revocation seen at once --------------------------------------------------------------------
+must_create_token TMPTOK alice --type=automation --description="short-lived"
+RC_TMP=$(rc_with tmp "$TMPTOK_SECRET")
+ok "a fresh token reads" npmx "$RC_TMP" view p-oa version
+ok "  ... revoked by the admin" ctl token revoke "$TMPTOK_ID"
+run npmx "$RC_TMP" publish "$(make_pkg p-oa 1.3.0)"
+if [ "$RUN_RC" -ne 0 ] && grep -q 'E401' "$RUN_ERR_FILE"; then pass "  ... and refused (401) on the next request"; else fail "revoked token refused at once"; diag_run; fi
+
+# --- npm login --auth-type=legacy -----------------------------------------------------------------
+# login_legacy RC USER PASSWORD OTP: npm reads each prompt with a fresh reader, so each
+# answer goes in once its prompt is there (a pipe written at once feeds only the first).
+# npm's output is printed when it is done; the exit code is npm's.
+_login_n=0
+login_legacy() {
+        local rc=$1 user=$2 pw=$3 otp=$4 out fifo pid status
+        _login_n=$((_login_n + 1))
+        out=$TMP/login.$_login_n.out
+        fifo=$TMP/login.$_login_n.in
+        mkfifo "$fifo"
+        npmx "$rc" login --auth-type=legacy --otp="$otp" <"$fifo" >"$out" 2>&1 &
+        pid=$!
+        exec 8>"$fifo"
+        wait_for 30 grep -q 'Username: ' "$out" && printf '%s\n' "$user" >&8
+        wait_for 30 grep -q 'Password: ' "$out" && printf '%s\n' "$pw" >&8
+        exec 8>&-
+        wait "$pid"
+        status=$?
+        cat "$out"
+        return "$status"
+}
+RC_LEGACY=$TMP/legacy.npmrc
+: >"$RC_LEGACY"
+next_otp alice
+run login_legacy "$RC_LEGACY" alice "$PW_ALICE" "$OTP"
+if [ "$RUN_RC" -eq 0 ] && grep -q "_authToken=pkgt_" "$RC_LEGACY"; then
+        pass "npm login --auth-type=legacy with password + OTP stores a session token"
+else
+        fail "npm login --auth-type=legacy with password + OTP stores a session token"
+        diag_run
+fi
+run login_legacy "$TMP/legacy-bad.npmrc" alice "wrong password" 000000
+isnt "$RUN_RC" 0 "  ... a wrong password is refused"
+run npmx "$RC_LEGACY" whoami
+is "$RUN_OUT" alice "npm whoami with the session token: alice"
+run npmx "$RC_AUTO" whoami
+is "$RUN_OUT" alice "npm whoami with the automation token: alice"
+
+# --- npm's web login, its page driven as a browser would ------------------------------------------
+RC_WEB=$TMP/web.npmrc
+: >"$RC_WEB"
+npmx "$RC_WEB" login </dev/null >"$TMP/weblogin.out" 2>&1 &
+WEB_NPM=$!
+_pids+=("$WEB_NPM")
+wait_for 20 grep -qE 'http://127\.0\.0\.1:[0-9]+/-/pkgtoken/login/' "$TMP/weblogin.out"
+LOGIN_URL=$(grep -oE 'http://127\.0\.0\.1:[0-9]+/-/pkgtoken/login/[A-Za-z0-9_-]+' "$TMP/weblogin.out" | head -n 1)
+like "$LOGIN_URL" '^http://127\.0\.0\.1:[0-9]+/-/pkgtoken/login/' "npm login prints the login page's URL"
+next_otp alice
+if command -v "${CHROMIUM:-chromium}" >/dev/null 2>&1; then
+        # A real headless browser fills in the form and presses the button.
+        run node "$PLUGIN_SRC/test-support/browser-login.js" "$LOGIN_URL" alice "$PW_ALICE" "$OTP"
+        is "$RUN_RC" 0 "  ... headless Chromium logs in on the page with password + code"
+        [ "$RUN_RC" -eq 0 ] || diag_run
+else
+        [ "${CI:-}" = true ] && bail_out "chromium not found (CI must install it)"
+        # Without one: curl does what the browser would (GET the page, POST its form).
+        JAR=$TMP/cookies
+        curl -sS -c "$JAR" -o "$TMP/page.html" "$LOGIN_URL"
+        CSRF=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$TMP/page.html" | head -n 1)
+        isnt "$CSRF" "" "  ... the page has a form with its anti-forgery value (curl: no chromium)"
+        code=$(curl -sS -b "$JAR" -o "$TMP/after.html" -w '%{http_code}' --data-urlencode "csrf=$CSRF" \
+                --data-urlencode username=alice --data-urlencode "password=$PW_ALICE" --data-urlencode "otp=$OTP" "$LOGIN_URL")
+        is "$code" 200 "  ... posting password + code logs in"
+fi
+curl -sS -o "$TMP/page.html" "$LOGIN_URL"
+unlike "$(cat "$TMP/page.html")" '<script|src="http' "  ... the page has no scripts or external assets"
+wait_for 20 bash -c "! kill -0 $WEB_NPM 2>/dev/null"
+wait "$WEB_NPM" 2>/dev/null
+WEB_RC=$?
+_forget_pid "$WEB_NPM"
+is "$WEB_RC" 0 "  ... npm login (web) finishes"
+like "$(cat "$RC_WEB")" '_authToken=pkgt_' "  ... and stores a session token"
+run npmx "$RC_WEB" whoami
+is "$RUN_OUT" alice "  ... whoami: alice"
+
+# --- tokens, logout --------------------------------------------------------------------------------
+next_otp alice
+run npmx "$RC_WEB" token create --password="$PW_ALICE" --otp="$OTP" --bypass-2fa --packages=p-oa --cidr=127.0.0.1/32 --token-description=from-npm
+NEW_TOKEN=$(grep -oE 'pkgt_[0-9A-Za-z]{42}' "$RUN_OUT_FILE" | head -n 1)
+like "$NEW_TOKEN" '^pkgt_' "npm token create (automation, --packages, --cidr) prints a token once"
+RC_NEW=$(rc_with new "$NEW_TOKEN")
+ok "  ... which publishes p-oa without a code" publish "$RC_NEW" p-oa 1.4.0
+run npmx "$RC_WEB" token list --json
+like "$(cat "$RUN_OUT_FILE")" 'from-npm' "npm token list shows it"
+NEW_KEY=$(jq -r '.[] | select(.name == "from-npm") | .key' <"$RUN_OUT_FILE" 2>/dev/null | head -n 1)
+next_otp alice
+ok "npm token revoke <key>" npmx "$RC_WEB" token revoke "$NEW_KEY" --otp="$OTP"
+run publish "$RC_NEW" p-oa 1.5.0
+isnt "$RUN_RC" 0 "  ... the revoked token is refused at once"
+run npmx "$RC_AUTO" token create --password="$PW_ALICE"
+isnt "$RUN_RC" 0 "an automation token cannot create tokens (governance)"
+ok "npm logout" npmx "$RC_LEGACY" logout
+run npmx "$RC_LEGACY" whoami
+isnt "$RUN_RC" 0 "  ... the session is gone"
+
+# --- npm profile: bob turns two-factor authentication on and off with npm -------------------------
+RC_BOB=$TMP/bob.npmrc
+: >"$RC_BOB"
+run login_legacy "$RC_BOB" bob "$PW_BOB" ""
+like "$(cat "$RC_BOB")" '_authToken=pkgt_' "bob (no 2FA) logs in with his password alone"
+run npmx "$RC_BOB" profile get --json
+is "$(jq -r '.tfa' <"$RUN_OUT_FILE" 2>/dev/null)" false "npm profile get: bob has no 2FA"
+# npm asks for the password, prints the secret, then asks for the first code: each answer
+# goes in when its prompt is there.
+mkfifo "$TMP/2fa.in"
+npmx "$RC_BOB" profile enable-2fa auth-and-writes <"$TMP/2fa.in" >"$TMP/2fa.out" 2>&1 &
+TFA_NPM=$!
+_pids+=("$TFA_NPM")
+exec 7>"$TMP/2fa.in"
+wait_for 20 grep -q 'npm password: ' "$TMP/2fa.out" && printf '%s\n' "$PW_BOB" >&7
+wait_for 20 grep -q 'authenticator: ' "$TMP/2fa.out"
+OTP_SECRET[bob]=$(grep -oE 'Or enter code:? *[A-Z2-7]{16,}' "$TMP/2fa.out" | grep -oE '[A-Z2-7]{16,}$' | head -n 1)
+OTP_LAST[bob]=0
+if [ -n "${OTP_SECRET[bob]}" ] && next_otp bob; then printf '%s\n' "$OTP" >&7; fi
+exec 7>&-
+wait "$TFA_NPM"
+TFA_RC=$?
+_forget_pid "$TFA_NPM"
+if [ "$TFA_RC" -eq 0 ] && grep -q 'recovery codes' "$TMP/2fa.out"; then
+        pass "npm profile enable-2fa: secret shown, first code confirmed, recovery codes printed"
+else
+        fail "npm profile enable-2fa: secret shown, first code confirmed, recovery codes printed"
+        diag_file "npm output" "$TMP/2fa.out"
+fi
+run mgr_json GetAccount s bob
+is "$(jq -r "$JQ_ASV | .twofa" <"$RUN_OUT_FILE" 2>/dev/null)" auth-and-writes "  ... pkgtokend: bob's 2FA is auth-and-writes"
+next_otp bob
+printf '%s\n' "$PW_BOB" >"$TMP/pw-bob.in"
+RUN_STDIN=$TMP/pw-bob.in run npmx "$RC_BOB" profile disable-2fa --otp="$OTP"
+is "$RUN_RC" 0 "npm profile disable-2fa with password + code"
+run mgr_json GetAccount s bob
+is "$(jq -r "$JQ_ASV | .twofa" <"$RUN_OUT_FILE" 2>/dev/null)" disabled "  ... pkgtokend: bob's 2FA is off"
+
+# --- owner, dist-tag, deprecate, unpublish ---------------------------------------------------------
+next_otp alice
+ok "npm owner add bob p-oa (with a code)" npmx "$RC_WEB" owner add bob p-oa --otp="$OTP"
+run mgr_json GetPackage s p-oa
+like "$(jq -c "$JQ_ASV" <"$RUN_OUT_FILE" 2>/dev/null)" '"bob"' "  ... bob maintains p-oa in pkgtokend"
+run npmx "$RC_AUTO" owner add carol p-oa
+isnt "$RUN_RC" 0 "an automation token cannot change owners"
+ok "npm dist-tag add p-oa@1.0.0 stable (automation)" npmx "$RC_AUTO" dist-tag add p-oa@1.0.0 stable
+run npmx "$RC_AUTO" dist-tag ls p-oa
+like "$RUN_OUT" 'stable: 1\.0\.0' "  ... dist-tag ls shows it"
+ok "npm deprecate p-oa@1.0.0 (automation)" npmx "$RC_AUTO" deprecate p-oa@1.0.0 "use 1.1"
+run npmx "$RC_AUTO" view p-oa@1.0.0 deprecated
+is "$RUN_OUT" "use 1.1" "  ... npm view shows the deprecation"
+next_otp alice
+ok "npm unpublish p-oa@1.4.0 (session + code)" npmx "$RC_WEB" unpublish p-oa@1.4.0 --otp="$OTP"
+run npmx "$RC_AUTO" view p-oa@1.4.0 version
+is "$RUN_OUT" "" "  ... 1.4.0 is gone"
+run ctl --json audit --package=p-oa
+for action in unpublish deprecate dist-tag; do
+        like "$(cat "$RUN_OUT_FILE")" "\"$action" "the audit records a $action"
+done
+
+# --- npm access: the package policy (SetOwnPackagePolicy, a later addition to the API) -------------
+if busctl_ introspect org.pkgtoken1 /org/pkgtoken1 org.pkgtoken1.Manager 2>/dev/null | grep -q '^\.SetOwnPackagePolicy '; then
+        next_otp alice
+        ok "npm access set mfa=publish p-oa (session + code)" npmx "$RC_WEB" access set mfa=publish p-oa --otp="$OTP"
+        run mgr_json GetPackage s p-oa
+        is "$(jq -r "$JQ_ASV | .policy" <"$RUN_OUT_FILE" 2>/dev/null)" 2fa-only "  ... pkgtokend: p-oa is 2fa-only"
+        run publish "$RC_AUTO" p-oa 1.7.0
+        isnt "$RUN_RC" 0 "  ... and now refuses the automation token"
+        next_otp alice
+        ok "npm access set mfa=automation p-oa" npmx "$RC_WEB" access set mfa=automation p-oa --otp="$OTP"
+else
+        skip "pkgtokend has no SetOwnPackagePolicy: npm access set mfa" 4
+fi
+run npmx "$RC_AUTO" access list collaborators p-oa --json
+like "$RUN_OUT" '"alice": *"read-write"' "npm access list collaborators p-oa: alice"
+
+# --- daemon down: 503 within the bound, never an allow; then back -----------------------------------
+stop_daemon
+start=$(date +%s%N)
+code=$(curl -sS -o "$TMP/down.json" -w '%{http_code}' -m 20 -H "Authorization: Bearer $AUTO_SECRET" "$REG/p-oa")
+ms=$((($(date +%s%N) - start) / 1000000))
+is "$code" 503 "daemon down: 503"
+if [ "$ms" -le 4000 ]; then pass "  ... within the 3 s timeout (+1 s): ${ms} ms"; else fail "  ... within the 3 s timeout (+1 s): ${ms} ms"; fi
+run publish "$RC_AUTO" p-oa 1.6.0
+isnt "$RUN_RC" 0 "  ... and a publish is refused"
+must_start_daemon --config="$CONFIG"
+ok "daemon back: the plugin reconnects by itself" npmx "$RC_AUTO" view p-oa version
+
+# --- no secret in the logs ---------------------------------------------------------------------------
+_stop_pid "$VERDACCIO_PID"
+secrets=("$AUTO_SECRET" "$PUB_SECRET" "$RO_SECRET" "$SCOPED_SECRET" "$CIDR_SECRET" "$NEW_TOKEN" "$PW_ALICE" "$PW_BOB")
+for f in "$TMP"/legacy.npmrc "$TMP"/web.npmrc; do
+        t=$(sed -n 's/.*_authToken=\(pkgt_[0-9A-Za-z]*\).*/\1/p' "$f" 2>/dev/null)
+        [ -n "$t" ] && secrets+=("$t")
+done
+leaks=
+for s in "${secrets[@]}"; do
+        [ -n "$s" ] || continue
+        grep -qF -- "$s" "$VLOG" "$TMP"/pkgtokend.*.log && leaks+="${s:0:9}… "
+done
+is "$leaks" "" "no token or password in Verdaccio's or pkgtokend's logs"
+unlike "$(cat "$VLOG")" 'login/done/[A-Za-z0-9_-]{16}' "no web login done id in Verdaccio's log"
+
+done_testing
