@@ -10,7 +10,8 @@ liboath-dev oathtool libpam0g-dev libcrypt-dev libqrencode-dev
 dbus-daemon dbus-bin systemd libglib2.0-bin
 jq sqlite3 xz-utils libxml2-utils util-linux coreutils
 nginx libnginx-mod-http-auth-pam libpam-oath libpam-wrapper curl
-clang libclang-rt-dev llvm"
+clang libclang-rt-dev llvm
+nodejs chromium"
 
 missing=""
 for p in $packages; do

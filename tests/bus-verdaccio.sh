@@ -30,7 +30,7 @@ need node npm oathtool curl timeout
 PLUGIN_SRC=$top_srcdir/contrib/verdaccio
 VERDACCIO_BIN=$PLUGIN_SRC/node_modules/verdaccio/bin/verdaccio
 if [ ! -f "$VERDACCIO_BIN" ] || [ ! -d "$PLUGIN_SRC/node_modules/@homebridge/dbus-native" ]; then
-        [ "${CI:-}" = true ] && bail_out "contrib/verdaccio/node_modules missing (CI must run npm ci there)"
+        # (.ci/run installs them before the test suite; a tarball build such as distcheck's has none.)
         skip_all "contrib/verdaccio/node_modules missing: run (cd contrib/verdaccio && npm ci)"
 fi
 

@@ -28,7 +28,10 @@ const args = ['--headless', '--disable-gpu', '--no-first-run', '--no-default-bro
   '--no-proxy-server', '--remote-debugging-pipe', `--user-data-dir=${profile}`, 'about:blank'];
 // As root Chromium needs --no-sandbox (it refuses to start otherwise).
 if (process.getuid && process.getuid() === 0) args.unshift('--no-sandbox');
-const browser = spawn(process.env.CHROMIUM || 'chromium', args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
+// Its own process group: chromium forks zygote and renderer processes, and all of them must be
+// gone (stopped through the group of our child's PID) before its profile can be removed.
+const browser = spawn(process.env.CHROMIUM || 'chromium', args,
+  { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'], detached: true });
 let stderr = '';
 browser.stderr.on('data', (d) => { stderr += d; });
 
@@ -77,15 +80,14 @@ async function poll(fn, what) {
 
 function finish(code, message) {
   if (message) (code ? console.error : console.log)(message);
-  try { browser.kill('SIGKILL'); } catch { /* gone */ }   // our own child, by PID
-  browser.once('exit', () => {
-    fs.rmSync(profile, { recursive: true, force: true });
+  try { process.kill(-browser.pid, 'SIGKILL'); } catch { /* gone */ }   // our child's group, by PID
+  const done = () => {
+    // A renderer may still be closing its files for a moment after the group is killed.
+    try { fs.rmSync(profile, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 }); } catch { /* a temp dir left */ }
     process.exit(code);
-  });
-  if (browser.exitCode !== null) {
-    fs.rmSync(profile, { recursive: true, force: true });
-    process.exit(code);
-  }
+  };
+  browser.once('exit', done);
+  if (browser.exitCode !== null || browser.signalCode !== null) done();
 }
 
 browser.on('error', (e) => finish(1, `cannot start chromium: ${e.message}`));
