@@ -172,9 +172,11 @@ Decision authz_decide(const TokenFacts *token, const PackageFacts *package, cons
 
         if (!facts_are_sane(token, package, action))
                 return verdict(AUTHZ_FORBIDDEN, "invalid request");
-        /* A publish must name what it publishes: it may create that package. */
+        /* A publish must name what it publishes: it may create that package.  A registry that
+         * cannot tell the package (an upload to /legacy/) still asks, so that the refusal is
+         * in the audit with who tried. */
         if (action == ACTION_PUBLISH && isempty(package_name))
-                return verdict(AUTHZ_FORBIDDEN, "invalid request");
+                return verdict(AUTHZ_FORBIDDEN, "the request names no package");
 
         /* A dead token is "invalid" (401), like an unknown one, so a client asks for a new
          * token instead of for different permissions. */

@@ -200,7 +200,9 @@ static Outcome token_login(Context *c, const char *secret, const Request *q) {
                 set_message(c, "Tokens are not accepted here; log in with the account's password.");
                 return OUTCOME_FORBIDDEN;
         }
-        if (q->action == ACTION_UNSET || !q->package) {
+        /* A publish whose package we cannot tell still goes to the daemon, which refuses it
+         * and records who tried (every publish refusal is in the audit). */
+        if (q->action == ACTION_UNSET || (!q->package && q->action != ACTION_PUBLISH)) {
                 bool no_action = q->action == ACTION_UNSET;
 
                 pam_syslog(c->pamh, LOG_NOTICE,
@@ -211,7 +213,7 @@ static Outcome token_login(Context *c, const char *secret, const Request *q) {
                 return OUTCOME_FORBIDDEN;
         }
 
-        o = conv_login(c, secret, &(Login) { .credential = CREDENTIAL_TOKEN, .package = q->package, .action = q->action },
+        o = conv_login(c, secret, &(Login) { .credential = CREDENTIAL_TOKEN, .package = q->package ?: "", .action = q->action },
                        &a);
         if (o != OUTCOME_OK)
                 return o;

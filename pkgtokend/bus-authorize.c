@@ -41,6 +41,12 @@ static int read_authorize_request(sd_bus_message *msg, AuthorizeArguments *a, sd
         r = bus_check_remote(q->remote, error);
         if (r < 0)
                 return r;
+        /* "" for a publish: the registry could not tell the package; the answer is a refusal,
+         * recorded. */
+        if (isempty(package) && q->action == ACTION_PUBLISH) {
+                q->package = "";
+                return 0;
+        }
         r = bus_read_package_name(package, &a->package, error);
         if (r < 0)
                 return r;

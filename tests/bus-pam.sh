@@ -483,7 +483,11 @@ expect_request PAM_SUCCESS     "PyPI GET /simple/p-none/p_none-1.0.tar.gz (a fil
 expect_pam PAM_SUCCESS "PyPI POST /legacy/p-none/ (per-project upload), package token" --answer "$PKG_SECRET" \
         --env "REQUEST=POST /legacy/p-none/ HTTP/1.1" request __token__ authenticate acct_mgmt
 expect_request PAM_PERM_DENIED "PyPI POST /legacy/p-none/, read-only token"   "$ONE_SECRET"  "POST /legacy/p-none/"
-expect_request PAM_PERM_DENIED "PyPI POST /legacy/ (upload: no package)"      "$PKG_SECRET"  "POST /legacy/"
+expect_pam PAM_PERM_DENIED "PyPI POST /legacy/ (upload: no package), package token" --answer "$PKG_SECRET" \
+        --env "REQUEST=POST /legacy/ HTTP/1.1" request __token__ authenticate acct_mgmt
+# The daemon refused it, so the refusal is in the audit, with the token that tried.
+mgr_json ListAuditEvents stu "" 0 1000 | jq -c "[.data[0][] | with_entries(.value |= .data)]" >"$TMP/audit.json"
+audit_has "  ... the refused upload is in the audit" "$TMP/audit.json" publish forbidden "the request names no package"
 expect_pam PAM_SUCCESS "PyPI POST /legacy/ with PKGTOKEN_PACKAGE=p-none, package token" --answer "$PKG_SECRET" \
         --env "REQUEST=POST /legacy/ HTTP/1.1" --env PKGTOKEN_PACKAGE=p-none request __token__ authenticate acct_mgmt
 service pypi-files timeout=20 package=p-none

@@ -306,9 +306,9 @@ static void test_named_cases(void) {
         c = base_case();
         c.package_name = NULL;
         c.package.exists = false;
-        expect("publish without a package name", &c, AUTHZ_FORBIDDEN, "invalid request", false);
+        expect("publish without a package name", &c, AUTHZ_FORBIDDEN, "the request names no package", false);
         c.package_name = "";
-        expect("publish with an empty package name", &c, AUTHZ_FORBIDDEN, "invalid request", false);
+        expect("publish with an empty package name", &c, AUTHZ_FORBIDDEN, "the request names no package", false);
 }
 
 /* ---------------------------------------------------------------------------------------- */
