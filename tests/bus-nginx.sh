@@ -38,6 +38,7 @@ for a in alice bob; do
 done
 mgr CreatePackage ssas p-oa 2fa-or-automation 1 alice >/dev/null || bail_out "cannot create package p-oa"
 mgr CreatePackage ssas p-pkg none 1 alice >/dev/null || bail_out "cannot create package p-pkg"
+mgr CreatePackage ssas p-npm none 1 alice >/dev/null || bail_out "cannot create package p-npm"
 must_create_token RO alice --type=read-only --description="alice read"
 must_create_token AUTO alice --type=automation --description="alice ci"
 must_create_token PKG alice --type=automation --package=p-pkg --package-owned --description="p-pkg release"
@@ -49,6 +50,25 @@ enroll_2fa alice || bail_out "cannot enrol alice in 2FA"
 mkdir -p "$NGX/registry/p-oa/-" "$NGX/registry/p-pkg/-"
 echo "p-oa 1.0.0" >"$NGX/registry/p-oa/-/p-oa-1.0.0.tgz"
 echo "p-pkg 1.0.0" >"$NGX/registry/p-pkg/-/p-pkg-1.0.0.tgz"
+# An npm package with its document (NAME/index.json, see contrib) for the npm client; the
+# tarball URL in the document is this server's, once the port is known (write_packument).
+mkdir -p "$TMP/npm-src/package" "$NGX/registry/p-npm/-"
+printf '{"name":"p-npm","version":"1.0.0","description":"a test package of pkgtoken"}\n' \
+        >"$TMP/npm-src/package/package.json"
+printf 'module.exports = 42;\n' >"$TMP/npm-src/package/index.js"
+tar -C "$TMP/npm-src" --owner=0 --group=0 -czf "$NGX/registry/p-npm/-/p-npm-1.0.0.tgz" package
+# write_packument BASE-URL
+write_packument() {
+        local tgz=$NGX/registry/p-npm/-/p-npm-1.0.0.tgz
+        jq -n --arg base "$1" --arg sha1 "$(sha1sum "$tgz" | cut -d' ' -f1)" \
+                --arg integrity "sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)" \
+                '{name: "p-npm", "dist-tags": {latest: "1.0.0"},
+                  versions: {"1.0.0": {name: "p-npm", version: "1.0.0",
+                                       dist: {tarball: ($base + "/p-npm/-/p-npm-1.0.0.tgz"),
+                                              shasum: $sha1, integrity: $integrity}}}}' \
+                >"$NGX/registry/p-npm/index.json"
+        chmod a+r "$NGX/registry/p-npm/index.json"
+}
 chmod -R a+rX "$NGX/registry"
 is_root && chown -R "$WORKER_USER:$WORKER_GROUP" "$NGX/registry"
 
@@ -143,6 +163,54 @@ expect_http 401 "GET, alice + password and a wrong code" -u "alice:$PW_ALICE$OTP
 # dereference the missing header).
 expect_http 400 "HTTP/1.0 without a Host header: 400 (contrib's guard)" --http1.0 -H 'Host:' -u "alice:$RO_SECRET" "$TGZ"
 expect_http 200 "  ... and the worker is still there" -u "alice:$RO_SECRET" "$TGZ"
+# --- the npm client ------------------------------------------------------------------------------------
+# npm 11 sends HTTP Basic from a per-registry _auth only; a top-level _auth is an error.
+# npm_run DESC-unused AUTH-LINE NPM-ARGS...: npm with only this .npmrc, its own cache and home.
+npm_run() {
+        printf 'registry=%s/\n%s\n' "$BASE" "$1" >"$TMP/npm-home/.npmrc"
+        shift
+        run env HOME="$TMP/npm-home" npm_config_userconfig="$TMP/npm-home/.npmrc" \
+                npm_config_cache="$TMP/npm-home/cache" npm_config_update_notifier=false \
+                npm_config_fund=false npm_config_audit=false npm_config_fetch_retries=0 \
+                timeout 120 "$NPM" "$@"
+}
+NPM=$(command -v npm || true)
+if [ -n "$NPM" ] && [ "$("$NPM" --version 2>/dev/null | cut -d. -f1)" -ge 9 ] 2>/dev/null; then
+        write_packument "$BASE"
+        mkdir -p "$TMP/npm-home" "$TMP/npm-project"
+        AUTH_RO=$(printf '%s' "alice:$RO_SECRET" | base64 -w0)
+        npm_run "_auth=$AUTH_RO" view p-npm version
+        if [ "$RUN_RC" -ne 0 ] && [[ "$RUN_OUT$RUN_ERR" == *ERR_INVALID_AUTH* ]]; then
+                pass "npm $("$NPM" --version) refuses a top-level _auth (ERR_INVALID_AUTH)"
+        else
+                fail "npm $("$NPM" --version) refuses a top-level _auth (ERR_INVALID_AUTH)"
+                diag_run
+        fi
+        npm_run "//127.0.0.1:$PORT/:_auth=$AUTH_RO" view p-npm version
+        is "$RUN_OUT" "1.0.0" "npm view p-npm version, //127.0.0.1:$PORT/:_auth = alice + read-only token"
+        like "$(cat "$NGX/access.log")" '"GET /p-npm HTTP/1.1" 200 ' "  ... nginx served the document at /p-npm (try_files NAME/index.json)"
+        npm_run "//127.0.0.1:$PORT/:_auth=$AUTH_RO" install --prefix "$TMP/npm-project" --no-save --no-package-lock p-npm
+        if [ "$RUN_RC" -eq 0 ] && [ -f "$TMP/npm-project/node_modules/p-npm/index.js" ]; then
+                pass "npm install p-npm, alice + read-only token: document and tarball"
+        else
+                fail "npm install p-npm, alice + read-only token: document and tarball"
+                diag_run
+        fi
+        npm_run "//127.0.0.1:$PORT/:_auth=$(printf '%s' "bob:$RO_SECRET" | base64 -w0)" view p-npm version
+        if [ "$RUN_RC" -ne 0 ] && [[ "$RUN_OUT$RUN_ERR" == *E401* ]]; then
+                pass "npm view, bob + alice's token: E401"
+        else
+                fail "npm view, bob + alice's token: E401"
+                diag_run
+        fi
+        like "$(tail -n 5 "$NGX/error.log")" 'PAM: .*request: "GET /p-npm HTTP/1.1"' \
+                "  ... nginx's error log has the module's reason, with the request"
+        expect_http 403 "PUT /p-npm (a document: variant 1 takes tarballs only), alice + automation token" \
+                -u "alice:$AUTO_SECRET" -T "$TMP/p-oa-1.0.1.tgz" /p-npm
+else
+        skip "no npm (9 or later) to test" 6
+fi
+
 no_worker_crashed
 
 # --- the audit ---------------------------------------------------------------------------------------
