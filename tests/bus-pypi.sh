@@ -78,6 +78,7 @@ enroll_2fa tom auth-and-writes || bail_out "cannot enrol tom in 2FA"
 PAM_COUNT=$TMP/pam-count
 : >"$PAM_COUNT.log"
 chmod 0666 "$PAM_COUNT.log"
+# shellcheck disable=SC2016 # ($PAM_TYPE and $PAM_USER are the script's, from pam_exec)
 printf '#!/bin/sh\necho "$PAM_TYPE $PAM_USER" >>%s.log\nexit 0\n' "$PAM_COUNT" >"$PAM_COUNT.sh"
 chmod 0755 "$PAM_COUNT.sh"
 nginx_pam_service pkgtoken-pypi "$CONTRIB/pam.d-pkgtoken-pypi"
@@ -271,7 +272,11 @@ like "$(cat "$TMP/http.body")" 'href="demo_pkg-1.1-py3-none-any.whl"' "  ... a P
 is "$(pam_calls)" 1 "  ... one PAM conversation for the page (try_files, no index redirect)"
 expect_http 200 "GET /simple/demo-pkg/demo_pkg-1.1.tar.gz, __token__ + demo-pkg's token" \
         -u "__token__:$DEMO_SECRET" /simple/demo-pkg/demo_pkg-1.1.tar.gz
-cmp -s "$TMP/http.body" "$DIST/demo-pkg-1.1/demo_pkg-1.1.tar.gz" && pass "  ... the file" || fail "  ... the file"
+if cmp -s "$TMP/http.body" "$DIST/demo-pkg-1.1/demo_pkg-1.1.tar.gz"; then
+        pass "  ... the file"
+else
+        fail "  ... the file"
+fi
 expect_http 401 "GET /simple/demo-pkg/demo_pkg-1.1.tar.gz, __token__ + other-pkg's token" \
         -u "__token__:$OTHER_SECRET" /simple/demo-pkg/demo_pkg-1.1.tar.gz
 expect_http 401 "GET /simple/demo-pkg/, __token__ + other-pkg's token" -u "__token__:$OTHER_SECRET" /simple/demo-pkg/
@@ -287,18 +292,18 @@ expect_http 404 "GET / (nothing else is served)" -u "alice:$RO_SECRET" /
 urlencode() {
         "$PYTHON" -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"
 }
-# pip_download DESC USER PASSWORD REQUIREMENT DIR: pip download of a wheel with credentials in
-# the index URL; sets PIP_RC.
+# pip_download USER PASSWORD REQUIREMENT DIR: pip download of a wheel with credentials in the
+# index URL; sets PIP_RC.
 pip_download() {
-        local desc=$1 url
-        url="http://$(urlencode "$2"):$(urlencode "$3")@127.0.0.1:$PORT/simple/"
-        rm -rf "$5"
+        local url
+        url="http://$(urlencode "$1"):$(urlencode "$2")@127.0.0.1:$PORT/simple/"
+        rm -rf "$4"
         run timeout 120 "$PYTHON" -m pip download --no-deps --no-input --only-binary=:all: \
-                --index-url "$url" -d "$5" "$4"
+                --index-url "$url" -d "$4" "$3"
         PIP_RC=$RUN_RC
 }
 pam_mark
-pip_download "" alice "$RO_SECRET" demo-pkg==1.1 "$TMP/dl-ro"
+pip_download alice "$RO_SECRET" demo-pkg==1.1 "$TMP/dl-ro"
 if [ "$PIP_RC" -eq 0 ] && cmp -s "$TMP/dl-ro/demo_pkg-1.1-py3-none-any.whl" "$DIST/demo-pkg-1.1/demo_pkg-1.1-py3-none-any.whl"; then
         pass "pip download --no-input demo-pkg==1.1, alice + read-only token: the wheel"
 else
@@ -306,7 +311,7 @@ else
         diag_run
 fi
 is "$(pam_calls)" 2 "  ... two requests (page, file), one PAM conversation each"
-pip_download "" __token__ "$OTHER_SECRET" demo-pkg==1.1 "$TMP/dl-other"
+pip_download __token__ "$OTHER_SECRET" demo-pkg==1.1 "$TMP/dl-other"
 if [ "$PIP_RC" -ne 0 ] && [ ! -e "$TMP/dl-other/demo_pkg-1.1-py3-none-any.whl" ]; then
         pass "pip download --no-input demo-pkg, other-pkg's token: fails, nothing fetched"
 else
@@ -350,11 +355,11 @@ code_case_end() {
 next_otp alice || bail_out "no one-time code for alice"
 CODE_ALICE=$OTP
 code_case_start
-pip_download "" alice "$PW_ALICE$CODE_ALICE" demo-pkg==1.1 "$TMP/dl-code"
+pip_download alice "$PW_ALICE$CODE_ALICE" demo-pkg==1.1 "$TMP/dl-code"
 [ "$PIP_RC" -eq 0 ] && [ -f "$TMP/dl-code/demo_pkg-1.1-py3-none-any.whl" ] && ok=0 || ok=1
 code_case_end "pip download --no-input, alice + password and code (page, then file, one code)" "$ok" alice
 wrong_otp alice
-pip_download "" alice "$PW_ALICE$OTP" demo-pkg==1.1 "$TMP/dl-wrong"
+pip_download alice "$PW_ALICE$OTP" demo-pkg==1.1 "$TMP/dl-wrong"
 if [ "$PIP_RC" -ne 0 ] && [ ! -e "$TMP/dl-wrong/demo_pkg-1.1-py3-none-any.whl" ]; then
         pass "pip download, alice + password and a wrong code: fails"
 else
@@ -391,7 +396,7 @@ audit_has "audit: the upload to demo-pkg made by alice (Token \"alice ci\"), $AU
         "$RUN_OUT_FILE" "alice (Token \"alice ci\")" "$AUTO_ID" allowed publish
 audit_has "audit: the refused upload with the read-only token" "$RUN_OUT_FILE" "$RO_ID" forbidden publish
 run ctl --json audit --package=other-pkg
-audit_has "audit: demo-pkg's token refused for other-pkg" "$RUN_OUT_FILE" "$DEMO_ID" publish
+audit_has "audit: demo-pkg's token refused for other-pkg" "$RUN_OUT_FILE" "$DEMO_ID" forbidden publish
 
 # --- no secret in any log -----------------------------------------------------------------------------
 no_secret_in_logs "no password, token or code in the logs of nginx, the gate and the index" \

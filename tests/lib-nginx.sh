@@ -25,11 +25,13 @@
 #
 # Every process is started and stopped by PID; all traffic is on 127.0.0.1.
 
+# shellcheck disable=SC2154 # (top_srcdir and top_builddir come from lib.sh)
 need timeout curl
 : "${PAM_MODULE:=$top_builddir/pam_pkgtoken/.libs/pam_pkgtoken.so}"
 # nginx lives in /usr/sbin, which an ordinary user's PATH may lack.
 : "${NGINX:=$(command -v nginx || echo /usr/sbin/nginx)}"
 : "${NGINX_AUTH_PAM:=/usr/lib/nginx/modules/ngx_http_auth_pam_module.so}"
+# shellcheck disable=SC2034 # (used by the tests that source this file)
 CONTRIB=$top_srcdir/contrib/nginx
 NGX=$TMP/nginx
 PAM_DIR=$TMP/pam.d
@@ -289,7 +291,7 @@ no_worker_crashed() {
 
 # no_secret_in_logs DESC FILE... -- SECRET...: a test that no SECRET is in any FILE.
 no_secret_in_logs() {
-        local desc=$1 files=() leaked= secret
+        local desc=$1 files=() leaked='' secret
         shift
         while [ $# -gt 0 ] && [ "$1" != -- ]; do
                 files+=("$1")
