@@ -112,8 +112,17 @@ GATE_DIR=$TMP/gate
 GATE_SOCK=$GATE_DIR/gate.sock
 mkdir -p "$GATE_DIR/spool"
 chmod 0755 "$GATE_DIR"
-"$UPLOAD_GATE" --listen="unix:$GATE_SOCK" --backend="127.0.0.1:$INDEX_PORT" --spool-dir="$GATE_DIR/spool" \
-        </dev/null >"$TMP/gate.log" 2>&1 &
+# Socket-activated as its systemd unit runs it (systemd-socket-activate passes the socket as
+# fd 3, LISTEN_FDS=1), or with --listen= where that tool is missing.
+if command -v systemd-socket-activate >/dev/null 2>&1; then
+        GATE_HOW=socket-activated
+        systemd-socket-activate -l "$GATE_SOCK" "$UPLOAD_GATE" --backend="127.0.0.1:$INDEX_PORT" \
+                --spool-dir="$GATE_DIR/spool" </dev/null >"$TMP/gate.log" 2>&1 &
+else
+        GATE_HOW="--listen=unix:..."
+        "$UPLOAD_GATE" --listen="unix:$GATE_SOCK" --backend="127.0.0.1:$INDEX_PORT" --spool-dir="$GATE_DIR/spool" \
+                </dev/null >"$TMP/gate.log" 2>&1 &
+fi
 GATE_PID=$!
 _pids+=("$GATE_PID")
 wait_for "$PKGTOKEN_TEST_TIMEOUT" test -S "$GATE_SOCK" || {
@@ -122,6 +131,7 @@ wait_for "$PKGTOKEN_TEST_TIMEOUT" test -S "$GATE_SOCK" || {
 }
 # nginx's workers connect to it (in production: SocketGroup=www-data, mode 0660).
 chmod 0666 "$GATE_SOCK"
+pass "pkgtoken-upload-gate ($GATE_HOW) on $GATE_SOCK, in front of the index fixture on 127.0.0.1:$INDEX_PORT"
 nginx_workers_can_reach "$GATE_SOCK"
 
 # --- nginx: contrib/nginx/pkgtoken-pypi.conf -----------------------------------------------------------
