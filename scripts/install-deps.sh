@@ -10,6 +10,7 @@ liboath-dev oathtool libpam0g-dev libcrypt-dev libqrencode-dev
 dbus-daemon dbus-bin systemd libglib2.0-bin
 jq sqlite3 xz-utils libxml2-utils util-linux coreutils
 nginx libnginx-mod-http-auth-pam libpam-oath libpam-wrapper curl
+python3 python3-pip twine
 clang libclang-rt-dev llvm
 nodejs chromium"
 
