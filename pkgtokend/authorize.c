@@ -7,25 +7,12 @@
 #include "authorize.h"
 #include "second-factor.h"
 #include "token.h"
+#include "tokens.h"
 
 void authorize_answer_done(AuthorizeAnswer *a) {
         free(a->actor);
         a->actor = NULL;
         token_record_done(&a->token);
-}
-
-/* The actor as people read it in the audit log and in the registry's UI. */
-static char *format_actor(const TokenRecord *t) {
-        char *s = NULL;
-        int r;
-
-        if (t->owner == TOKEN_OWNER_PACKAGE)
-                r = isempty(t->description) ? asprintf(&s, "Token %s", t->id)
-                                            : asprintf(&s, "Token \"%s\"", t->description);
-        else
-                r = isempty(t->description) ? asprintf(&s, "%s", t->account)
-                                            : asprintf(&s, "%s (Token \"%s\")", t->account, t->description);
-        return r < 0 ? NULL : s;
 }
 
 /* Looks the token up unless an earlier fact already decides: a guesser past its limit, or a
@@ -198,7 +185,7 @@ int authorize(const Authorizer *a, const AuthorizeRequest *q, usec_t now, Author
                 return v.error;
 
         if (v.token_identified) {
-                ret->actor = format_actor(&ret->token);
+                ret->actor = token_format_actor(&ret->token);
                 if (!ret->actor)
                         return -ENOMEM;
         } else

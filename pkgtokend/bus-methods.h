@@ -32,6 +32,8 @@ int method_list_tokens(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 int method_revoke_token(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 /* bus-authorize.c */
 int method_authorize(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+/* bus-refusal.c */
+int method_report_refusal(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 /* bus-auth.c */
 int method_set_password(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_authenticate(sd_bus_message *msg, void *userdata, sd_bus_error *error);

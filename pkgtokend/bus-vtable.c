@@ -78,6 +78,11 @@ const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_RESULT("s", state, "s", reason),
                                 method_check_account, SD_BUS_VTABLE_UNPRIVILEGED),
 
+        SD_BUS_METHOD_WITH_ARGS("ReportRefusal",
+                                SD_BUS_ARGS("s", token, "s", package, "s", action, "s", reason, "a{sv}", options),
+                                SD_BUS_NO_RESULT, method_report_refusal,
+                                SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+
         SD_BUS_METHOD_WITH_ARGS("ListAuditEvents", SD_BUS_ARGS("s", package, "t", since, "u", limit),
                                 SD_BUS_RESULT("aa{sv}", events), method_list_audit_events,
                                 SD_BUS_VTABLE_UNPRIVILEGED),

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <stdio.h>
 #include <string.h>
 
 #include "accounts.h"
@@ -168,4 +169,18 @@ int token_revoke(Store *s, const char *id, uid_t caller, usec_t now) {
         if (r >= 0)
                 r = store_commit(&tx);
         return r == -ENOENT ? -ERR_NO_SUCH_TOKEN : r;
+}
+
+/* The actor as people read it in the audit log and in the registry's UI. */
+char *token_format_actor(const TokenRecord *t) {
+        char *s = NULL;
+        int r;
+
+        if (t->owner == TOKEN_OWNER_PACKAGE)
+                r = isempty(t->description) ? asprintf(&s, "Token %s", t->id)
+                                            : asprintf(&s, "Token \"%s\"", t->description);
+        else
+                r = isempty(t->description) ? asprintf(&s, "%s", t->account)
+                                            : asprintf(&s, "%s (Token \"%s\")", t->account, t->description);
+        return r < 0 ? NULL : s;
 }

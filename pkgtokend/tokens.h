@@ -38,6 +38,10 @@ int token_load(Store *s, const char *id, TokenRecord *ret);
 /* Revoking twice succeeds and keeps the first revocation time. */
 int token_revoke(Store *s, const char *id, uid_t caller, usec_t now);
 
+/* The actor as people read it in the audit log and in a registry's UI: "alice",
+ * "alice (Token \"ci\")", "Token \"release\"" (newly allocated; NULL on OOM). */
+char *token_format_actor(const TokenRecord *t);
+
 /* Lowercases scope patterns in place and drops duplicates; ERR_INVALID_ARGUMENT for a
  * pattern that is not one. */
 int token_scope_normalize(char **scope);

@@ -117,11 +117,11 @@ chmod 0755 "$GATE_DIR"
 if command -v systemd-socket-activate >/dev/null 2>&1; then
         GATE_HOW=socket-activated
         systemd-socket-activate -l "$GATE_SOCK" "$UPLOAD_GATE" --backend="127.0.0.1:$INDEX_PORT" \
-                --spool-dir="$GATE_DIR/spool" </dev/null >"$TMP/gate.log" 2>&1 &
+                --spool-dir="$GATE_DIR/spool" --bus="$PKGTOKEN_BUS_ADDRESS" </dev/null >"$TMP/gate.log" 2>&1 &
 else
         GATE_HOW="--listen=unix:..."
         "$UPLOAD_GATE" --listen="unix:$GATE_SOCK" --backend="127.0.0.1:$INDEX_PORT" --spool-dir="$GATE_DIR/spool" \
-                </dev/null >"$TMP/gate.log" 2>&1 &
+                --bus="$PKGTOKEN_BUS_ADDRESS" </dev/null >"$TMP/gate.log" 2>&1 &
 fi
 GATE_PID=$!
 _pids+=("$GATE_PID")
@@ -251,6 +251,13 @@ twine_upload "twine upload of other-pkg's sdist to /legacy/demo-pkg/, demo-pkg's
         demo-pkg __token__ "$DEMO_SECRET" "$DIST/other-pkg-1.0/other_pkg-1.0.tar.gz"
 like "$RUN_OUT$RUN_ERR" "403" "  ... 403 Forbidden"
 like "$(cat "$TMP/gate.log")" "refused POST upload for project 'demo-pkg'" "  ... the gate's log says why"
+# PAM allowed the URL's project; the gate's refusal of the body is in the audit too, with the
+# token that tried.
+mgr_json ListAuditEvents stu demo-pkg 0 1000 | jq -c "[.data[0][] | with_entries(.value |= .data)]" >"$TMP/audit-gate.json"
+audit_has "  ... the gate's refusal is in pkgtokend's audit, with the token" "$TMP/audit-gate.json" \
+        refused "Token \"demo-pkg release\"" "$DEMO_ID"
+like "$(jq -r '.[] | select(.result == "refused") | .reason' "$TMP/audit-gate.json")" \
+        "uid [0-9]+: the upload's project is not the one in the URL" "  ... with the gate's reason"
 no_file "$PYPI/simple/other-pkg"
 no_file "$PYPI/simple/demo-pkg/other_pkg-1.0.tar.gz"
 # The same body with curl, straight: a 403 from the gate with its reason.

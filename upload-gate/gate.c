@@ -29,8 +29,10 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include "erase.h"
 #include "log.h"
 #include "macro.h"
+#include "report.h"
 #include "upload.h"
 
 #define HEAD_MAX        (64 * 1024)
@@ -43,11 +45,14 @@ typedef struct Settings {
         const char *prefix;         /* "/legacy/": the project is the next path segment */
         const char *backend_path;   /* NULL: the URL without the project segment */
         const char *spool_dir;
+        const char *bus;            /* where pkgtokend hears of refusals; NULL: not told */
+        bool forward_authorization; /* the index checks credentials itself */
         uint64_t max_body;
 } Settings;
 
 static Settings settings = {
         .prefix = "/legacy/",
+        .bus = "unix:path=/run/dbus/system_bus_socket",
         .max_body = 256ULL << 20,
 };
 static atomic_int connections;
@@ -144,6 +149,7 @@ typedef struct Request {
         char project[UPLOAD_NAME_MAX + 1];
         char content_type[256];
         char remote[64];
+        char *authorization;      /* the header's value (in head), for the refusal report */
         uint64_t content_length;
 } Request;
 
@@ -244,7 +250,11 @@ static int parse_headers(Request *q, const char **why) {
                 return *why = "missing or ambiguous Content-Type", -EBADMSG;
         memcpy(q->content_type, v, n);
         q->content_type[n] = '\0';
-        /* For the log only: nginx's X-Real-IP, when the operator's config sets it. */
+        /* Passed on to pkgtokend with a refusal, so that the audit names who tried. */
+        v = header(q, "Authorization", &n, &dup);
+        if (v && !dup)
+                q->authorization = strndup(v, n);
+        /* For the log and the audit: nginx's X-Real-IP, when the operator's config sets it. */
         v = header(q, "X-Real-IP", &n, &dup);
         if (v && !dup && n < sizeof q->remote) {
                 memcpy(q->remote, v, n);
@@ -317,12 +327,14 @@ static void backend_target(const Request *q, char *buf, size_t size) {
                          *rest ? rest : "/");
 }
 
-static bool hop_by_hop(const char *line, size_t n) {
+/* Headers the index does not get: hop-by-hop ones, and the credentials (the gate reports a
+ * refusal with them; the index behind it does not need the token) unless asked to. */
+static bool dropped_header(const char *line, size_t n) {
         static const char *const names[] = { "Connection:", "Keep-Alive:", "Proxy-Connection:", "TE:", "Upgrade:" };
         for (size_t i = 0; i < ELEMENTSOF(names); i++)
                 if (n >= strlen(names[i]) && strncasecmp(line, names[i], strlen(names[i])) == 0)
                         return true;
-        return false;
+        return !settings.forward_authorization && n >= 14 && strncasecmp(line, "Authorization:", 14) == 0;
 }
 
 static int forward(int client, int spool, const Request *q) {
@@ -349,7 +361,7 @@ static int forward(int client, int spool, const Request *q) {
         r = write_all(b, buf, (size_t) n);
         for (line = strstr(q->head, "\r\n") + 2; r >= 0 && line < end;) {
                 const char *eol = strstr(line, "\r\n");
-                if (!hop_by_hop(line, (size_t) (eol - line)))
+                if (!dropped_header(line, (size_t) (eol - line)))
                         r = write_all(b, line, (size_t) (eol - line) + 2);
                 line = eol + 2;
         }
@@ -386,10 +398,21 @@ static void refuse(int fd, const Request *q, int r, const char *why) {
                     *q->remote ? " from " : "", q->remote, why);
         snprintf(text, sizeof text, "pkgtoken-upload-gate: upload refused: %s.", why);
         respond(fd, status, phrase, text);
+        /* PAM allowed this upload by its URL (and pkgtokend recorded that); that the body was
+         * another project's must be on record too. */
+        if (status == 403 && settings.bus)
+                report_refusal(settings.bus, q->authorization, q->project, why, q->remote);
+}
+
+static void request_freep(Request **q) {
+        if (*q) {
+                erase_and_freep(&(*q)->authorization);
+                free(*q);
+        }
 }
 
 static void serve(int fd) {
-        _cleanup_free_ Request *q = calloc(1, sizeof *q);
+        _cleanup_(request_freep) Request *q = calloc(1, sizeof *q);
         const char *why = NULL;
         int spool = -1, r;
 
@@ -477,11 +500,15 @@ static void help(void) {
                "     --backend-path=PATH  path the index takes uploads on (default: the URL\n"
                "                          without the project segment)\n"
                "     --max-body=MIB       largest upload in MiB (default: 256)\n"
-               "     --spool-dir=DIR      where bodies wait while checked (default: $TMPDIR or /var/tmp)\n");
+               "     --spool-dir=DIR      where bodies wait while checked (default: $TMPDIR or /var/tmp)\n"
+               "     --bus=ADDRESS        tell pkgtokend of refusals on this bus (default: the system\n"
+               "                          bus; \"none\": do not)\n"
+               "     --forward-authorization  pass the Authorization header on to the index\n");
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_LISTEN = 0x100, ARG_BACKEND, ARG_PREFIX, ARG_BACKEND_PATH, ARG_MAX_BODY, ARG_SPOOL_DIR };
+        enum { ARG_LISTEN = 0x100, ARG_BACKEND, ARG_PREFIX, ARG_BACKEND_PATH, ARG_MAX_BODY, ARG_SPOOL_DIR, ARG_BUS,
+               ARG_FORWARD_AUTHORIZATION };
         static const struct option options[] = {
                 { "help",         no_argument,       NULL, 'h'              },
                 { "listen",       required_argument, NULL, ARG_LISTEN       },
@@ -490,6 +517,8 @@ static int parse_argv(int argc, char *argv[]) {
                 { "backend-path", required_argument, NULL, ARG_BACKEND_PATH },
                 { "max-body",     required_argument, NULL, ARG_MAX_BODY     },
                 { "spool-dir",    required_argument, NULL, ARG_SPOOL_DIR    },
+                { "bus",          required_argument, NULL, ARG_BUS          },
+                { "forward-authorization", no_argument, NULL, ARG_FORWARD_AUTHORIZATION },
                 {}
         };
         struct sockaddr_storage sa;
@@ -528,6 +557,12 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case ARG_SPOOL_DIR:
                         settings.spool_dir = optarg;
+                        break;
+                case ARG_FORWARD_AUTHORIZATION:
+                        settings.forward_authorization = true;
+                        break;
+                case ARG_BUS:
+                        settings.bus = streq(optarg, "none") ? NULL : optarg;
                         break;
                 default:
                         return -EINVAL;
