@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
-#include "ctl-accounts.h"
+#include "ctl-commands.h"
 #include "ctl-bus.h"
 #include "ctl-secret.h"
 #include "erase.h"

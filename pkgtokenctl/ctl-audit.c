@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include "ctl.h"
-#include "ctl-audit.h"
+#include "ctl-commands.h"
 #include "ctl-bus.h"
-#include "ctl-packages.h"
 
 static const Field status_fields[] = {
         { "version",         "Version",         FIELD_STRING },

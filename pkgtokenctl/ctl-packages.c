@@ -2,7 +2,7 @@
 
 #include "ctl.h"
 #include "ctl-bus.h"
-#include "ctl-packages.h"
+#include "ctl-commands.h"
 #include "model.h"
 #include "strv.h"
 #include "validate.h"

@@ -19,17 +19,11 @@
 #include <unistd.h>
 
 #include "ctl.h"
-#include "ctl-accounts.h"
-#include "ctl-audit.h"
-#include "ctl-authorize.h"
+#include "ctl-commands.h"
 #include "ctl-bus.h"
 #include "ctl-help.h"
-#include "ctl-login.h"
 #include "ctl-output.h"
-#include "ctl-packages.h"
 #include "ctl-time.h"
-#include "ctl-tokens.h"
-#include "ctl-twofa.h"
 #include "ctl-verbs.h"
 #include "macro.h"
 #include "model.h"

@@ -13,22 +13,12 @@
 #include "authorize-verdict.h"
 #include "macro.h"
 #include "model.h"
+#include "otp-checker.h"
 #include "names.h"
 #include "tap.h"
 
 #define NOW    (1800000000ULL * USEC_PER_SEC)
 #define TARGET "@acme/target"
-
-typedef struct Checker {
-        int outcome;       /* what the checker returns */
-        unsigned calls;
-} Checker;
-
-static int check_otp(void *userdata) {
-        Checker *c = userdata;
-        c->calls++;
-        return c->outcome;
-}
 
 static TokenFacts live_token(void) {
         return (TokenFacts) {
