@@ -273,9 +273,7 @@ static int read_authenticate_details(sd_bus_message *reply, Answer *a) {
                 if (r < 0)
                         return r;
         }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(reply);
+        return r < 0 ? r : sd_bus_message_exit_container(reply);
 }
 
 Outcome bus_authenticate(Context *c, const char *password, const char *otp, Answer *ret) {
