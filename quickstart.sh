@@ -38,6 +38,18 @@ if [ "$(id -u)" -eq 0 ] && [ -S /run/dbus/system_bus_socket ] && [ -d /run/syste
         system_bus=yes
 fi
 
+# A first session with pkgtokenctl, shown once pkgtokend runs (on either bus).
+print_examples() {
+        cat <<'EOF'
+  pkgtokenctl status
+  pkgtokenctl account add alice --email=alice@example.org
+  pkgtokenctl package add left-pad --maintainer=alice
+  pkgtokenctl token create alice --type=automation --package=left-pad --description="CI release"
+  pkgtokenctl token list
+  echo pkgt_... | pkgtokenctl authorize left-pad publish
+EOF
+}
+
 # On the system bus the files go where dbus-daemon and systemd look for them.
 if [ $system_bus = yes ]; then
         set -- --prefix=/usr/local --sysconfdir=/etc --localstatedir=/var \
@@ -65,13 +77,8 @@ if [ $system_bus = yes ]; then
 pkgtokend is running on the system bus (systemctl status pkgtokend; journalctl -u pkgtokend).
 Its database is /var/lib/pkgtoken/tokens.db.  Try:
 
-  pkgtokenctl status
-  pkgtokenctl account add alice --email=alice@example.org
-  pkgtokenctl package add left-pad --maintainer=alice
-  pkgtokenctl token create alice --type=automation --package=left-pad --description="CI release"
-  pkgtokenctl token list
-  echo pkgt_... | pkgtokenctl authorize left-pad publish
 EOF
+        print_examples
         exit 0
 fi
 
@@ -115,10 +122,5 @@ In your shell:
 
   export PKGTOKEN_BUS_ADDRESS='$address'
   export PATH="$build/pkgtokenctl:\$PATH"
-  pkgtokenctl status
-  pkgtokenctl account add alice --email=alice@example.org
-  pkgtokenctl package add left-pad --maintainer=alice
-  pkgtokenctl token create alice --type=automation --package=left-pad --description="CI release"
-  pkgtokenctl token list
-  echo pkgt_... | pkgtokenctl authorize left-pad publish
 EOF
+print_examples

@@ -163,15 +163,21 @@ bool otp_code_is_wellformed(const char *s) {
         return true;
 }
 
-int totp_generate(const uint8_t *secret, size_t n, time_t now, char out[static TOTP_DIGITS + 1]) {
-        int r;
-
+/* What generating and verifying a code both need: a secret of a usable size (-EBADMSG), a
+ * time after the epoch (-ERANGE) and liboath initialised. */
+static int totp_prepare(const uint8_t *secret, size_t n, time_t now) {
         if (!secret_size_ok(secret, n))
                 return -EBADMSG;
         if (now < 0)
                 return -ERANGE;
 
-        r = oath_ensure_init();
+        return oath_ensure_init();
+}
+
+int totp_generate(const uint8_t *secret, size_t n, time_t now, char out[static TOTP_DIGITS + 1]) {
+        int r;
+
+        r = totp_prepare(secret, n, now);
         if (r < 0)
                 return r;
 
@@ -206,12 +212,8 @@ int totp_verify(const uint8_t *secret, size_t n, const char *code, time_t now,
 
         if (!otp_code_is_wellformed(code))
                 return -EINVAL;
-        if (!secret_size_ok(secret, n))
-                return -EBADMSG;
-        if (now < 0)
-                return -ERANGE;
 
-        r = oath_ensure_init();
+        r = totp_prepare(secret, n, now);
         if (r < 0)
                 return r;
 

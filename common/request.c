@@ -7,6 +7,7 @@
 
 #include "macro.h"
 #include "request.h"
+#include "validate.h"
 
 static const char * const request_layout_table[_REQUEST_LAYOUT_MAX] = {
         [REQUEST_LAYOUT_AUTO] = "auto",
@@ -64,12 +65,9 @@ Action request_action_resolve(Action explicit_action, Action configured, Action 
 /* Words                                                                                      */
 
 bool ascii_word_is_valid(const char *s, size_t max) {
-        size_t n;
+        size_t n = string_length_within(s, max);
 
-        if (!s)
-                return false;
-        n = strnlen(s, max + 1);
-        if (n == 0 || n > max)
+        if (n == 0)
                 return false;
         for (size_t i = 0; i < n; i++)
                 if (s[i] <= ' ' || s[i] >= 0x7f)

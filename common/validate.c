@@ -38,13 +38,9 @@ static char ascii_to_lower(char c) {
 /* Account names */
 
 bool account_name_is_valid(const char *s) {
-        size_t n;
+        size_t n = string_length_within(s, ACCOUNT_NAME_MAX);
 
-        if (!s)
-                return false;
-
-        n = strnlen(s, ACCOUNT_NAME_MAX + 1);
-        if (n == 0 || n > ACCOUNT_NAME_MAX)
+        if (n == 0)
                 return false;
 
         /* A leading "-" or "." would look like an option or a hidden file on a command line. */
@@ -184,11 +180,10 @@ static bool npm_name_is_reserved(const char *s) {
 
 /* s is lowercase already.  Valid forms: "name" and "@scope/name". */
 static bool canonical_package_name_is_valid(const char *s) {
+        size_t n = string_length_within(s, PACKAGE_NAME_MAX);
         const char *slash;
-        size_t n;
 
-        n = strnlen(s, PACKAGE_NAME_MAX + 1);
-        if (n == 0 || n > PACKAGE_NAME_MAX)
+        if (n == 0)
                 return false;
 
         if (s[0] != '@')

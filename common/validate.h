@@ -6,8 +6,17 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "input-limits.h"
+
+/* The length of s if it is a non-empty string of at most max bytes, else 0 (NULL too).  Reads
+ * at most max + 1 bytes: a huge input is not walked just to learn that it is too long. */
+static inline size_t string_length_within(const char *s, size_t max) {
+        size_t n = s ? strnlen(s, max + 1) : 0;
+
+        return n <= max ? n : 0;
+}
 
 /* Account names: 1..64 of [a-z0-9._-], starting with [a-z0-9]. */
 bool account_name_is_valid(const char *s);

@@ -263,22 +263,17 @@ static int read_authenticate_details(sd_bus_message *reply, Answer *a) {
         while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
                 const char *key;
 
+                /* Only locked_until is read; details added later are skipped. */
                 r = sd_bus_message_read(reply, "s", &key);
-                if (r < 0)
-                        return r;
-                if (streq(key, "locked_until"))
-                        r = sd_bus_message_read(reply, "v", "t", &a->locked_until);
-                else
-                        r = sd_bus_message_skip(reply, "v");
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(reply);
+                if (r >= 0)
+                        r = streq(key, "locked_until") ? sd_bus_message_read(reply, "v", "t", &a->locked_until)
+                                                       : sd_bus_message_skip(reply, "v");
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
                 if (r < 0)
                         return r;
         }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(reply);
+        return r < 0 ? r : sd_bus_message_exit_container(reply);
 }
 
 Outcome bus_authenticate(Context *c, const char *password, const char *otp, Answer *ret) {

@@ -103,18 +103,11 @@ Outcome outcome_from_authz_result(const char *result) {
 }
 
 Outcome outcome_from_account_state(const char *state) {
-        static const struct {
-                const char *state;
-                Outcome outcome;
-        } table[] = {
-                { "active",     OUTCOME_OK },
-                { "locked",     OUTCOME_ACCOUNT_LOCKED },
-                { "locked-out", OUTCOME_LOCKED },
-                { "unknown",    OUTCOME_UNKNOWN_ACCOUNT },
+        static const Outcome table[_ACCOUNT_STATE_MAX] = {
+                [ACCOUNT_STATE_ACTIVE]     = OUTCOME_OK,
+                [ACCOUNT_STATE_LOCKED]     = OUTCOME_ACCOUNT_LOCKED,
+                [ACCOUNT_STATE_LOCKED_OUT] = OUTCOME_LOCKED,
+                [ACCOUNT_STATE_UNKNOWN]    = OUTCOME_UNKNOWN_ACCOUNT,
         };
-
-        for (size_t i = 0; i < ELEMENTSOF(table); i++)
-                if (streq_ptr(table[i].state, state))
-                        return table[i].outcome;
-        return OUTCOME_SYSTEM_ERROR;
+        return lookup(table, ELEMENTSOF(table), account_state_from_string(state), ACCOUNT_STATE_ACTIVE);
 }

@@ -3,34 +3,12 @@
 #include <unistd.h>
 
 #include "ctl.h"
-#include "ctl-accounts.h"
+#include "ctl-commands.h"
 #include "ctl-bus.h"
+#include "ctl-views.h"
 #include "ctl-secret.h"
 #include "erase.h"
 #include "model.h"
-
-static const Field account_columns[] = {
-        { "name",         "NAME",        FIELD_STRING },
-        { "kind",         "KIND",        FIELD_STRING },
-        { "email",        "EMAIL",       FIELD_STRING },
-        { "twofa",        "2FA",         FIELD_STRING },
-        { "locked",       "LOCKED",      FIELD_BOOL },
-        { "created_at",   "CREATED",     FIELD_TIMESTAMP },
-};
-
-static const Field account_fields[] = {
-        { "name",                "Name",                  FIELD_STRING },
-        { "email",               "E-mail",                FIELD_STRING },
-        { "kind",                "Kind",                  FIELD_STRING },
-        { "has_password",        "Password set",          FIELD_BOOL },
-        { "twofa",               "2FA mode",              FIELD_STRING },
-        { "twofa_pending",       "2FA enrolment pending", FIELD_BOOL },
-        { "recovery_codes_left", "Recovery codes left",   FIELD_NUMBER },
-        { "locked",              "Locked",                FIELD_BOOL },
-        { "locked_until",        "Locked out until",      FIELD_TIMESTAMP },
-        { "failed_attempts",     "Failed attempts",       FIELD_NUMBER },
-        { "created_at",          "Created",               FIELD_TIMESTAMP },
-};
 
 int verb_account_add(int argc, char *argv[]) {
         /* The kind is always sent explicitly, so the default lives in one visible place. */
@@ -40,15 +18,11 @@ int verb_account_add(int argc, char *argv[]) {
 }
 
 int verb_account_list(int argc, char *argv[]) {
-        return call_and_print("ListAccounts", "list accounts", json_type_array,
-                              account_columns, ELEMENTSOF(account_columns),
-                              "account", "accounts", NULL);
+        return call_and_print("ListAccounts", "list accounts", &account_list_view, NULL);
 }
 
 int verb_account_show(int argc, char *argv[]) {
-        return call_and_print("GetAccount", "get account", json_type_object,
-                              account_fields, ELEMENTSOF(account_fields), NULL, NULL,
-                              "s", argv[0]);
+        return call_and_print("GetAccount", "get account", &account_show_view, "s", argv[0]);
 }
 
 int verb_account_lock(int argc, char *argv[]) {

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "ctl.h"
-#include "ctl-authorize.h"
+#include "ctl-commands.h"
 #include "ctl-bus.h"
 #include "ctl-json.h"
 #include "ctl-secret.h"

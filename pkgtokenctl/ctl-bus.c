@@ -192,10 +192,7 @@ int method_call_simple(const char *method, const char *what, sd_bus_message **re
         return r;
 }
 
-int call_and_print(const char *method, const char *what,
-                   json_type expected, const Field *fields, size_t n_fields,
-                   const char *singular, const char *plural,
-                   const char *types, ...) {
+int call_and_print(const char *method, const char *what, const View *view, const char *types, ...) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_json_ json_object *v = NULL;
         va_list ap;
@@ -207,9 +204,9 @@ int call_and_print(const char *method, const char *what,
         if (r < 0)
                 return r;
 
-        r = reply_read_json(reply, expected, &v);
+        r = reply_read_json(reply, view->plural ? json_type_array : json_type_object, &v);
         if (r < 0)
                 return r;
 
-        return print_object(v, fields, n_fields, singular, plural);
+        return print_object(v, view->fields, view->n_fields, view->singular, view->plural);
 }

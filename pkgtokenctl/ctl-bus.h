@@ -12,6 +12,7 @@
 #include <systemd/sd-bus.h>
 
 #include "ctl-output.h"
+#include "ctl-views.h"
 
 /* A new call of the manager's method; sensitive marks it as carrying a secret, which sd-bus
  * wipes when the message is freed. */
@@ -27,12 +28,9 @@ int method_call_quiet(sd_bus_message *m, sd_bus_error *error, sd_bus_message **r
 int method_call_simple(const char *method, const char *what, sd_bus_message **ret_reply,
                        const char *types, ...);
 
-/* Calls a method whose reply is one value of the expected shape, and prints that value as
- * JSON or through the given fields (an array as a table, an object as "Key: value" lines). */
-int call_and_print(const char *method, const char *what,
-                   json_type expected, const Field *fields, size_t n_fields,
-                   const char *singular, const char *plural,
-                   const char *types, ...);
+/* Calls a method whose reply is one value, and prints that value as JSON or through the view:
+ * an array (a view with row words) as a table, an object as "Key: value" lines. */
+int call_and_print(const char *method, const char *what, const View *view, const char *types, ...);
 
 /* Appends the options of a call (a{sv}): the string entries whose value is set, given as key
  * and value pairs ending with NULL. */

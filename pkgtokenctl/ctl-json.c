@@ -79,15 +79,12 @@ static int json_from_bus_dict_entry(sd_bus_message *m, const char *contents, jso
         int r;
 
         r = sd_bus_message_enter_container(m, SD_BUS_TYPE_DICT_ENTRY, contents);
-        if (r < 0)
-                return r;
-        r = json_from_bus_value(m, &key);
-        if (r < 0)
-                return r;
-        r = json_from_bus_value(m, &value);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_exit_container(m);
+        if (r >= 0)
+                r = json_from_bus_value(m, &key);
+        if (r >= 0)
+                r = json_from_bus_value(m, &value);
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
         if (r < 0)
                 return r;
 

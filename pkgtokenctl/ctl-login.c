@@ -9,7 +9,7 @@
 #include "ctl.h"
 #include "ctl-bus.h"
 #include "ctl-json.h"
-#include "ctl-login.h"
+#include "ctl-commands.h"
 #include "ctl-secret.h"
 #include "erase.h"
 #include "model.h"

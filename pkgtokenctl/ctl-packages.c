@@ -2,23 +2,11 @@
 
 #include "ctl.h"
 #include "ctl-bus.h"
-#include "ctl-packages.h"
+#include "ctl-views.h"
+#include "ctl-commands.h"
 #include "model.h"
 #include "strv.h"
 #include "validate.h"
-
-static const Field package_columns[] = {
-        { "name",         "NAME",        FIELD_STRING },
-        { "policy",       "POLICY",      FIELD_STRING },
-        { "maintainers",  "MAINTAINERS", FIELD_LIST },
-};
-
-static const Field package_fields[] = {
-        { "name",         "Name",        FIELD_STRING },
-        { "policy",       "Policy",      FIELD_STRING },
-        { "maintainers",  "Maintainers", FIELD_LIST },
-        { "created_at",   "Created",     FIELD_TIMESTAMP },
-};
 
 int verb_package_add(int argc, char *argv[]) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
@@ -39,15 +27,11 @@ int verb_package_add(int argc, char *argv[]) {
 }
 
 int verb_package_list(int argc, char *argv[]) {
-        return call_and_print("ListPackages", "list packages", json_type_array,
-                              package_columns, ELEMENTSOF(package_columns),
-                              "package", "packages", NULL);
+        return call_and_print("ListPackages", "list packages", &package_list_view, NULL);
 }
 
 int verb_package_show(int argc, char *argv[]) {
-        return call_and_print("GetPackage", "get package", json_type_object,
-                              package_fields, ELEMENTSOF(package_fields), NULL, NULL,
-                              "s", argv[0]);
+        return call_and_print("GetPackage", "get package", &package_show_view, "s", argv[0]);
 }
 
 int verb_package_policy(int argc, char *argv[]) {

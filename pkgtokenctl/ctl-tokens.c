@@ -5,47 +5,15 @@
 
 #include "ctl.h"
 #include "ctl-bus.h"
+#include "ctl-views.h"
 #include "ctl-json.h"
-#include "ctl-packages.h"
+#include "ctl-commands.h"
 #include "ctl-secret.h"
-#include "ctl-tokens.h"
 #include "erase.h"
 #include "names.h"
 #include "strv.h"
 #include "token.h"
 #include "validate.h"
-
-static const Field token_columns[] = {
-        { "id",           "ID",          FIELD_STRING },
-        { "prefix",       "PREFIX",      FIELD_STRING },
-        { "type",         "TYPE",        FIELD_STRING },
-        { "owner",        "OWNER",       FIELD_TOKEN_OWNER },
-        { "scope",        "SCOPE",       FIELD_LIST,      "all maintained" },
-        { "description",  "DESCRIPTION", FIELD_STRING,    NULL, FREE_TEXT_COLUMN_MAX },
-        { "created_by",   "CREATED-BY",  FIELD_STRING },
-        { "created_at",   "CREATED",     FIELD_TIMESTAMP },
-        { "last_used_at", "LAST-USED",   FIELD_TIMESTAMP, "never" },
-        { "expires_at",   "EXPIRES",     FIELD_TIMESTAMP, "never" },
-        { "state",        "STATE",       FIELD_STRING },
-};
-
-static const Field token_fields[] = {
-        { "id",             "ID",             FIELD_STRING },
-        { "prefix",         "Prefix",         FIELD_STRING },
-        { "type",           "Type",           FIELD_STRING },
-        { "owner",          "Owner",          FIELD_STRING },
-        { "account",        "Account",        FIELD_STRING },
-        { "scope",          "Scope",          FIELD_LIST,      "all maintained packages" },
-        { "description",    "Description",    FIELD_STRING },
-        { "created_by",     "Created by",     FIELD_STRING },
-        { "created_at",     "Created",        FIELD_TIMESTAMP },
-        { "expires_at",     "Expires",        FIELD_TIMESTAMP, "never" },
-        { "last_used_at",   "Last used",      FIELD_TIMESTAMP, "never" },
-        { "last_used_from", "Last used from", FIELD_STRING },
-        { "allowed_cidrs",  "Allowed CIDRs",  FIELD_LIST,      "any" },
-        { "revoked_at",     "Revoked",        FIELD_TIMESTAMP },
-        { "state",          "State",          FIELD_STRING },
-};
 
 /* The --json answer of "token create": the secret plus what we asked for, in the key names
  * of GetToken, so a script can treat it like any other token object. */
@@ -216,15 +184,12 @@ int verb_token_list(int argc, char *argv[]) {
         if (r != 0)
                 return r;
 
-        return call_and_print("ListTokens", "list tokens", json_type_array,
-                              token_columns, ELEMENTSOF(token_columns), "token", "tokens",
+        return call_and_print("ListTokens", "list tokens", &token_list_view,
                               "ss", arg_account ?: "", arg_packages ? arg_packages[0] : "");
 }
 
 int verb_token_show(int argc, char *argv[]) {
-        return call_and_print("GetToken", "get token", json_type_object,
-                              token_fields, ELEMENTSOF(token_fields), NULL, NULL,
-                              "s", argv[0]);
+        return call_and_print("GetToken", "get token", &token_show_view, "s", argv[0]);
 }
 
 int verb_token_revoke(int argc, char *argv[]) {

@@ -7,7 +7,7 @@
 #include "ctl-bus.h"
 #include "ctl-json.h"
 #include "ctl-secret.h"
-#include "ctl-twofa.h"
+#include "ctl-commands.h"
 #include "erase.h"
 #include "model.h"
 #include "names.h"

@@ -19,17 +19,11 @@
 #include <unistd.h>
 
 #include "ctl.h"
-#include "ctl-accounts.h"
-#include "ctl-audit.h"
-#include "ctl-authorize.h"
+#include "ctl-commands.h"
 #include "ctl-bus.h"
 #include "ctl-help.h"
-#include "ctl-login.h"
 #include "ctl-output.h"
-#include "ctl-packages.h"
 #include "ctl-time.h"
-#include "ctl-tokens.h"
-#include "ctl-twofa.h"
 #include "ctl-verbs.h"
 #include "macro.h"
 #include "model.h"
@@ -214,90 +208,64 @@ static bool package_argument_is_valid(const char *s) {
         return scope_pattern_is_valid(s) || package_name_canonicalize(s, &canonical) >= 0;
 }
 
-static int parse_string_option(int c, const char *value) {
-        uint8_t addr[16];
-        int family, r;
-
-        switch (c) {
-        case ARG_EMAIL:
-                if (!email_is_valid(value))
-                        return log_error_errno(EINVAL, "Invalid e-mail address '%s'.", value);
-                arg_email = value;
-                return 0;
-        case ARG_KIND:
-                if (account_kind_from_string(value) < 0)
-                        return log_error_errno(EINVAL, "Invalid account kind '%s': use human or "
-                                               "service.", value);
-                arg_kind = value;
-                return 0;
-        case ARG_POLICY:
-                if (package_policy_from_string(value) < 0)
-                        return log_error_errno(EINVAL, "Invalid policy '%s': use none, "
-                                               "2fa-or-automation or 2fa-only.", value);
-                arg_policy = value;
-                return 0;
-        case ARG_TYPE:
-                /* Session tokens exist, but only "login --session" hands them out. */
-                r = token_type_from_string(value);
-                if (r < 0 || r == TOKEN_SESSION)
-                        return log_error_errno(EINVAL, "Invalid token type '%s': use read-only, "
-                                               "publish or automation.", value);
-                arg_type = value;
-                return 0;
-        case ARG_DESCRIPTION:
-                if (!description_is_valid(value))
-                        return log_error_errno(EINVAL, "Invalid description: at most %d bytes "
-                                               "of UTF-8 text without control characters.",
-                                               DESCRIPTION_MAX);
-                arg_description = value;
-                return 0;
-        case ARG_ACCOUNT:
-                if (!account_name_is_valid(value))
-                        return log_error_errno(EINVAL, "Invalid account name '%s'.", value);
-                arg_account = value;
-                return 0;
-        case ARG_REMOTE:
-                if (address_parse(value, &family, addr) < 0)
-                        return log_error_errno(EINVAL, "Invalid remote address '%s'.", value);
-                arg_remote = value;
-                return 0;
-        case ARG_MODE:
-                /* The mode 2FA is turned on in; "disabled" is not one of them. */
-                if (twofa_mode_from_string(value) <= TWOFA_DISABLED)
-                        return log_error_errno(EINVAL, "Invalid --mode='%s': use auth-only or "
-                                               "auth-and-writes.", value);
-                arg_mode = value;
-                return 0;
-        }
-        return log_error_errno(EINVAL, "Unhandled option.");
+static bool account_kind_is_valid(const char *s) {
+        return account_kind_from_string(s) >= 0;
 }
 
-/* The repeatable options, collected into a list each. */
-static int parse_list_option(int c, const char *value) {
-        char ***l;
+static bool package_policy_is_valid(const char *s) {
+        return package_policy_from_string(s) >= 0;
+}
 
-        switch (c) {
-        case ARG_MAINTAINER:
-                if (!account_name_is_valid(value))
-                        return log_error_errno(EINVAL, "Invalid account name '%s'.", value);
-                l = &arg_maintainers;
-                break;
-        case ARG_PACKAGE:
-                if (!package_argument_is_valid(value))
-                        return log_error_errno(EINVAL, "Invalid package name '%s'.", value);
-                l = &arg_packages;
-                break;
-        case ARG_CIDR:
-                if (!cidr_is_valid(value))
-                        return log_error_errno(EINVAL, "Invalid CIDR '%s' (e.g. 192.0.2.0/24, "
-                                               "2001:db8::/32; host bits must be zero).", value);
-                l = &arg_cidrs;
-                break;
-        default:
-                return log_error_errno(EINVAL, "Unhandled option.");
+/* Session tokens exist, but only "login --session" hands them out. */
+static bool token_type_argument_is_valid(const char *s) {
+        int t = token_type_from_string(s);
+
+        return t >= 0 && t != TOKEN_SESSION;
+}
+
+static bool remote_address_is_valid(const char *s) {
+        uint8_t addr[16];
+        int family;
+
+        return address_parse(s, &family, addr) >= 0;
+}
+
+/* The verb options whose value one predicate checks: kept as given, or collected into a list
+ * for the repeatable ones.  A refused value is "Invalid WHAT 'VALUE'HINT.". */
+typedef struct CheckedOption {
+        int arg;
+        const char *what;
+        const char *hint;
+        bool (*is_valid)(const char *s);
+        const char **value;
+        char ***list;
+} CheckedOption;
+
+static const CheckedOption checked_options[] = {
+        { ARG_EMAIL,      "e-mail address", "", email_is_valid,                &arg_email },
+        { ARG_KIND,       "account kind",   ": use human or service",
+          account_kind_is_valid,        &arg_kind },
+        { ARG_POLICY,     "policy",         ": use none, 2fa-or-automation or 2fa-only",
+          package_policy_is_valid,      &arg_policy },
+        { ARG_TYPE,       "token type",     ": use read-only, publish or automation",
+          token_type_argument_is_valid, &arg_type },
+        { ARG_ACCOUNT,    "account name",   "", account_name_is_valid,         &arg_account },
+        { ARG_REMOTE,     "remote address", "", remote_address_is_valid,       &arg_remote },
+        { ARG_MAINTAINER, "account name",   "", account_name_is_valid,         .list = &arg_maintainers },
+        { ARG_PACKAGE,    "package name",   "", package_argument_is_valid,     .list = &arg_packages },
+        { ARG_CIDR,       "CIDR",           " (e.g. 192.0.2.0/24, 2001:db8::/32; host bits must be zero)",
+          cidr_is_valid,                .list = &arg_cidrs },
+};
+
+static int parse_checked_option(const CheckedOption *o, const char *value) {
+        if (!o->is_valid(value))
+                return log_error_errno(EINVAL, "Invalid %s '%s'%s.", o->what, value, o->hint);
+
+        if (!o->list) {
+                *o->value = value;
+                return 0;
         }
-
-        if (strv_extend(l, value) < 0)
+        if (strv_extend(o->list, value) < 0)
                 return log_oom();
         return 0;
 }
@@ -323,12 +291,25 @@ static int parse_verb_option(int c, const char *value, usec_t now) {
                         *flag_options[i].flag = true;
                         return 0;
                 }
+        for (size_t i = 0; i < ELEMENTSOF(checked_options); i++)
+                if (checked_options[i].arg == c)
+                        return parse_checked_option(&checked_options[i], value);
 
         switch (c) {
-        case ARG_MAINTAINER:
-        case ARG_PACKAGE:
-        case ARG_CIDR:
-                return parse_list_option(c, value);
+        case ARG_DESCRIPTION:
+                if (!description_is_valid(value))
+                        return log_error_errno(EINVAL, "Invalid description: at most %d bytes "
+                                               "of UTF-8 text without control characters.",
+                                               DESCRIPTION_MAX);
+                arg_description = value;
+                return 0;
+        case ARG_MODE:
+                /* The mode 2FA is turned on in; "disabled" is not one of them. */
+                if (twofa_mode_from_string(value) <= TWOFA_DISABLED)
+                        return log_error_errno(EINVAL, "Invalid --mode='%s': use auth-only or "
+                                               "auth-and-writes.", value);
+                arg_mode = value;
+                return 0;
         case ARG_EXPIRES:
                 return parse_expires(value, now, &arg_expires);
         case ARG_SINCE:
@@ -339,7 +320,7 @@ static int parse_verb_option(int c, const char *value, usec_t now) {
                                                "%" PRIu32 ".", value, UINT32_MAX);
                 return 0;
         default:
-                return parse_string_option(c, value);
+                return log_error_errno(EINVAL, "Unhandled option.");
         }
 }
 

@@ -322,12 +322,7 @@ stop_daemon
 bad_config() {
         local desc=$1 file=$2 want=$3
         run_daemon_to_exit --config="$file"
-        if [ "$RUN_RC" -ne 0 ] && [ "$RUN_RC" -ne 124 ] && [ "$RUN_RC" -le 125 ]; then
-                pass "$desc: pkgtokend refuses to start (exit code $RUN_RC)"
-        else
-                fail "$desc: pkgtokend refuses to start" "exit code $RUN_RC"
-                diag_run
-        fi
+        expect_refused_start "$desc"
         like "$RUN_ERR" "^pkgtokend: $want\$" "  ... saying: $(head -n 1 "$RUN_ERR_FILE")"
         stderr_one_line "  ... in one line"
         if ping_daemon; then

@@ -231,19 +231,22 @@ shown "  ... decided by pam_pkgtoken" "$P_PASSWORD"
 expect_pam PAM_AUTH_ERR "nullok, known account, wrong password: not ignored" --answer wrong nullok alice authenticate
 shown "  ... refused by pam_pkgtoken" "$P_PASSWORD"
 
-# use_first_pass / try_first_pass, after pam_exec asked for the password
-expect_pam PAM_SUCCESS "use_first_pass, password from an earlier module" --answer "$PW_ALICE" first alice authenticate
-shown "  ... asked once (by pam_exec)" "$P_PASSWORD"
-expect_pam PAM_AUTH_ERR "use_first_pass, wrong password from an earlier module" --answer wrong --answer "$PW_ALICE" \
-        first alice authenticate
-shown "  ... not asked again" "$P_PASSWORD"
+# use_first_pass / try_first_pass, after pam_exec asked for the password.
+# taken_from_earlier_module SERVICE OPTION: both options take that password, and a wrong one
+# is not asked again; without an earlier module they differ.
+taken_from_earlier_module() {
+        local service=$1 option=$2
+
+        expect_pam PAM_SUCCESS "$option, password from an earlier module" --answer "$PW_ALICE" "$service" alice authenticate
+        shown "  ... asked once (by pam_exec)" "$P_PASSWORD"
+        expect_pam PAM_AUTH_ERR "$option, wrong password from an earlier module" --answer wrong --answer "$PW_ALICE" \
+                "$service" alice authenticate
+        shown "  ... not asked again" "$P_PASSWORD"
+}
+taken_from_earlier_module first use_first_pass
 expect_pam PAM_AUTH_ERR "use_first_pass, no earlier module" --answer "$PW_ALICE" first-alone alice authenticate
 shown "  ... and no prompt"
-expect_pam PAM_SUCCESS "try_first_pass, password from an earlier module" --answer "$PW_ALICE" try alice authenticate
-shown "  ... asked once (by pam_exec)" "$P_PASSWORD"
-expect_pam PAM_AUTH_ERR "try_first_pass, wrong password from an earlier module" --answer wrong --answer "$PW_ALICE" \
-        try alice authenticate
-shown "  ... not asked again" "$P_PASSWORD"
+taken_from_earlier_module try try_first_pass
 expect_pam PAM_SUCCESS "try_first_pass, no earlier module: prompts" --answer "$PW_ALICE" try-alone alice authenticate
 shown "  ... the prompt" "$P_PASSWORD"
 expect_pam PAM_SUCCESS "  ... alice after those failures" --answer "$PW_ALICE" basic alice authenticate

@@ -40,13 +40,7 @@ refuses() {
         mkdir -p "$STATE_DIR"
         run timeout --kill-after=2 "$PKGTOKEN_TEST_TIMEOUT" "$@" \
                 "$PKGTOKEND" --state-dir="$STATE_DIR" --bus-address="$PKGTOKEN_BUS_ADDRESS"
-        if [ "$RUN_RC" -ne 0 ] && [ "$RUN_RC" -ne 124 ] && [ "$RUN_RC" -le 125 ]; then
-                pass "$what: pkgtokend refuses to start (exit $RUN_RC)"
-        else
-                fail "$what: pkgtokend refuses to start" \
-                        "expected a non-zero exit, not a crash or a running daemon (124: still running)"
-                diag_run
-        fi
+        expect_refused_start "$what"
         if grep -qE -- "$ere" "$RUN_ERR_FILE"; then
                 pass "  ... saying what is wrong (/$ere/)"
         else
@@ -111,12 +105,7 @@ write_config "$CONFIG" "IntegrityCheckInBackgroundAboveMiB=0"
 cp -p "$TMP/flipped.db" "$DB"
 if start_daemon --config="$CONFIG"; then
         pass "background check: pkgtokend starts on the quick check"
-        if wait_for "$PKGTOKEN_TEST_TIMEOUT" grep -q 'THE DATABASE IS CORRUPT' "$DAEMON_LOG"; then
-                pass "  ... and logs that the database is corrupt"
-        else
-                fail "  ... and logs that the database is corrupt"
-                diag_file "pkgtokend output" "$DAEMON_LOG"
-        fi
+        expect_daemon_log "  ... and logs that the database is corrupt" 'THE DATABASE IS CORRUPT'
         is "$(grep -c 'THE DATABASE IS CORRUPT' "$DAEMON_LOG")" 1 "  ... once"
         not_ok "  ... account show alice fails" ctl account show alice
         not_ok "  ... account show bob fails (no wrong answer from an undamaged row either)" ctl account show bob
@@ -139,12 +128,7 @@ fi
 restore_good
 if start_daemon --config="$CONFIG"; then
         pass "background check of a good database: pkgtokend starts"
-        if wait_for "$PKGTOKEN_TEST_TIMEOUT" grep -q 'integrity check passed' "$DAEMON_LOG"; then
-                pass "  ... the check passes"
-        else
-                fail "  ... the check passes"
-                diag_file "pkgtokend output" "$DAEMON_LOG"
-        fi
+        expect_daemon_log "  ... the check passes" 'integrity check passed'
         ok "  ... account add carol" ctl account add carol
         expect_authz allowed "  ... the token authorizes" "$A_SECRET" pkg publish
         stop_daemon
@@ -163,12 +147,7 @@ if start_daemon; then
         yes 'garbage!' | head -c "$page_size" |
                 dd of="$DB" bs="$page_size" seek=$((root - 1)) count=1 conv=notrunc status=none
         not_ok "  ... account show alice fails once the accounts table is damaged" ctl account show alice
-        if wait_for "$PKGTOKEN_TEST_TIMEOUT" grep -q 'THE DATABASE IS CORRUPT' "$DAEMON_LOG"; then
-                pass "  ... pkgtokend logs that the database is corrupt"
-        else
-                fail "  ... pkgtokend logs that the database is corrupt"
-                diag_file "pkgtokend output" "$DAEMON_LOG"
-        fi
+        expect_daemon_log "  ... pkgtokend logs that the database is corrupt" 'THE DATABASE IS CORRUPT'
         not_ok "  ... the audit fails now (its table is intact)" ctl audit
         authz "$A_SECRET" pkg publish
         if [ "$AUTHZ_RC" -ne 0 ] && [ "$AUTHZ_RESULT" != allowed ]; then

@@ -532,6 +532,30 @@ run_daemon_to_exit() {
                 "$PKGTOKEND" --state-dir="$STATE_DIR" --bus-address="$PKGTOKEN_BUS_ADDRESS" "$@"
 }
 
+# expect_refused_start WHAT: after run_daemon_to_exit (or a run of pkgtokend like it), passes
+# when the daemon refused to start by itself: a non-zero exit, neither a crash (signals give
+# more than 125) nor still running at the time limit (124).
+expect_refused_start() {
+        if [ "$RUN_RC" -ne 0 ] && [ "$RUN_RC" -ne 124 ] && [ "$RUN_RC" -le 125 ]; then
+                pass "$1: pkgtokend refuses to start (exit $RUN_RC)"
+        else
+                fail "$1: pkgtokend refuses to start" \
+                        "expected a non-zero exit, not a crash or a running daemon (124: still running after ${PKGTOKEN_TEST_TIMEOUT}s)"
+                diag_run
+        fi
+}
+
+# expect_daemon_log DESC ERE: passes once the running daemon's log matches ERE (waiting up
+# to the test timeout for it: the daemon may find things in the background).
+expect_daemon_log() {
+        if wait_for "$PKGTOKEN_TEST_TIMEOUT" grep -qE -- "$2" "$DAEMON_LOG"; then
+                pass "$1"
+        else
+                fail "$1"
+                diag_file "pkgtokend output" "$DAEMON_LOG"
+        fi
+}
+
 # ---------------------------------------------------------------------------------------------
 # Drivers
 

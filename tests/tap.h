@@ -15,6 +15,11 @@
 #include <stdio.h>
 #include <string.h>
 
+/* A row of a table of string cases: an input and what it should become. */
+typedef struct StringPair {
+        const char *in, *out;
+} StringPair;
+
 static unsigned tap_tests_run;
 static unsigned tap_tests_failed;
 

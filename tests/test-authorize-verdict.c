@@ -14,21 +14,11 @@
 #include "macro.h"
 #include "model.h"
 #include "names.h"
+#include "otp-checker.h"
 #include "tap.h"
 
 #define NOW    (1800000000ULL * USEC_PER_SEC)
 #define TARGET "@acme/target"
-
-typedef struct Checker {
-        int outcome;       /* what the checker returns */
-        unsigned calls;
-} Checker;
-
-static int check_otp(void *userdata) {
-        Checker *c = userdata;
-        c->calls++;
-        return c->outcome;
-}
 
 static TokenFacts live_token(void) {
         return (TokenFacts) {
@@ -106,22 +96,33 @@ static void test_before_the_token(void) {
         expect("token of alice claimed by bob", &v, AUTHZ_INVALID, "token belongs to another account");
         CHECK(v.count_remote_failure && !v.token_identified, "  ... counted, not identified");
 
-        f.claimed_account = "alice";
-        v = authorize_verdict(&f, check_otp, &c);
-        expect("token of alice claimed by alice", &v, AUTHZ_ALLOWED, "allowed");
-        f.claimed_account = PKGTOKEN_ANY_ACCOUNT;
-        v = authorize_verdict(&f, check_otp, &c);
-        expect("token claimed by __token__", &v, AUTHZ_ALLOWED, "allowed");
-
-        t.owner = TOKEN_OWNER_PACKAGE;
-        t.account_2fa = TWOFA_DISABLED;
-        f.token_account = "";
-        f.claimed_account = "alice";
-        v = authorize_verdict(&f, check_otp, &c);
-        expect("package token claimed by an account", &v, AUTHZ_INVALID, "token belongs to another account");
-        f.claimed_account = PKGTOKEN_ANY_ACCOUNT;
-        v = authorize_verdict(&f, check_otp, &c);
-        expect("package token claimed by __token__", &v, AUTHZ_ALLOWED, "allowed");
+        /* The owner may present an account token, and anybody may as __token__ (PyPI's user
+         * name for tokens); a package token has no owner to claim. */
+        static const struct {
+                TokenOwner owner;
+                const char *claimed, *what;
+                AuthzResult result;
+                const char *reason;
+        } claims[] = {
+                { TOKEN_OWNER_ACCOUNT, "alice",              "token of alice claimed by alice",
+                  AUTHZ_ALLOWED, "allowed" },
+                { TOKEN_OWNER_ACCOUNT, PKGTOKEN_ANY_ACCOUNT, "token claimed by __token__",
+                  AUTHZ_ALLOWED, "allowed" },
+                { TOKEN_OWNER_PACKAGE, "alice",              "package token claimed by an account",
+                  AUTHZ_INVALID, "token belongs to another account" },
+                { TOKEN_OWNER_PACKAGE, PKGTOKEN_ANY_ACCOUNT, "package token claimed by __token__",
+                  AUTHZ_ALLOWED, "allowed" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(claims); i++) {
+                t.owner = claims[i].owner;
+                if (t.owner == TOKEN_OWNER_PACKAGE) {
+                        t.account_2fa = TWOFA_DISABLED;
+                        f.token_account = "";
+                }
+                f.claimed_account = claims[i].claimed;
+                v = authorize_verdict(&f, check_otp, &c);
+                expect(claims[i].what, &v, claims[i].result, claims[i].reason);
+        }
 
         CHECK(c.calls == 0, "no OTP checked before the token's decision");
 }

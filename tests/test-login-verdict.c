@@ -16,18 +16,8 @@
 #include "login-verdict.h"
 #include "macro.h"
 #include "model.h"
+#include "otp-checker.h"
 #include "tap.h"
-
-typedef struct Checker {
-        int outcome;
-        unsigned calls;
-} Checker;
-
-static int check_otp(void *userdata) {
-        Checker *c = userdata;
-        c->calls++;
-        return c->outcome;
-}
 
 static const char *name(AuthnResult r) {
         return authn_result_to_string(r) ?: "(unknown)";

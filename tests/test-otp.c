@@ -294,9 +294,7 @@ static void test_uri(void) {
         free(uri);
         uri = NULL;
 
-        static const struct {
-                const char *account, *encoded;
-        } accounts[] = {
+        static const StringPair accounts[] = {
                 { "alice smith",        "alice%20smith" },
                 { "a:b",                "a%3Ab" },
                 { "jörg",               "j%C3%B6rg" },
@@ -309,15 +307,15 @@ static void test_uri(void) {
         for (size_t i = 0; i < ELEMENTSOF(accounts); i++) {
                 _cleanup_free_ char *expected = NULL, *decoded = NULL;
 
-                CHECK_INT_EQ(totp_uri("pkgtoken", accounts[i].account, rfc_secret, sizeof(rfc_secret), &uri), 0,
+                CHECK_INT_EQ(totp_uri("pkgtoken", accounts[i].in, rfc_secret, sizeof(rfc_secret), &uri), 0,
                              "URI for account #%zu", i);
                 if (asprintf(&expected, "otpauth://totp/pkgtoken:%s?secret=%s&issuer=pkgtoken&algorithm=SHA1&digits=6&period=30",
-                             accounts[i].encoded, RFC_SECRET_BASE32) < 0)
+                             accounts[i].out, RFC_SECRET_BASE32) < 0)
                         abort();
                 CHECK_STR_EQ(uri, expected, "account #%zu percent-encoded", i);
                 CHECK(uri && uri_is_wellformed(uri), "URI for account #%zu is well-formed", i);
                 decoded = uri ? uri_account(uri) : NULL;
-                CHECK_STR_EQ(decoded, accounts[i].account, "account #%zu decodes back", i);
+                CHECK_STR_EQ(decoded, accounts[i].in, "account #%zu decodes back", i);
                 free(uri);
                 uri = NULL;
         }
@@ -472,9 +470,7 @@ static void test_recovery(void) {
         CHECK(all, "all 32 characters are used");
         CHECK(!seen['i'] && !seen['l'] && !seen['o'] && !seen['u'], "i, l, o, u never appear");
 
-        static const struct {
-                const char *in, *out;
-        } good[] = {
+        static const StringPair good[] = {
                 { "abcde-fghjk",        "abcdefghjk" },
                 { "ABCDE-fghjk",        "abcdefghjk" },
                 { "ABCDE-FGHJK",        "abcdefghjk" },

@@ -181,9 +181,7 @@ static void test_boundary(void) {
 }
 
 static void test_normalize(void) {
-        static const struct {
-                const char *in, *out;
-        } v[] = {
+        static const StringPair v[] = {
                 { "Demo_Pkg", "demo-pkg" },
                 { "demo.-_pkg", "demo-pkg" },
                 { "A", "a" },

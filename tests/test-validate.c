@@ -177,9 +177,7 @@ static void test_package_names(void) {
         _cleanup_free_ char *scoped_max = concat("@s/", scoped_body);
         _cleanup_free_ char *scoped_over = concat("@s/n", scoped_body);
 
-        static const struct {
-                const char *input, *canonical;
-        } valid[] = {
+        static const StringPair valid[] = {
                 { "left-pad",           "left-pad" },
                 { "Django",             "django" },
                 { "@Scope/Pkg",         "@scope/pkg" },
@@ -210,14 +208,14 @@ static void test_package_names(void) {
                 _cleanup_free_ char *c = NULL;
                 int r;
 
-                r = package_name_canonicalize(valid[i].input, &c);
-                if (CHECK_INT_EQ(r, 0, "package name \"%s\" is accepted", valid[i].input))
-                        CHECK_STR_EQ(c, valid[i].canonical, "package name \"%s\" canonicalises to \"%s\"",
-                                     valid[i].input, valid[i].canonical);
-                CHECK(package_name_is_valid(valid[i].canonical), "\"%s\" is a canonical package name",
-                      valid[i].canonical);
-                CHECK(package_name_is_valid(valid[i].input) == streq(valid[i].input, valid[i].canonical),
-                      "package_name_is_valid(\"%s\") only when already canonical", valid[i].input);
+                r = package_name_canonicalize(valid[i].in, &c);
+                if (CHECK_INT_EQ(r, 0, "package name \"%s\" is accepted", valid[i].in))
+                        CHECK_STR_EQ(c, valid[i].out, "package name \"%s\" canonicalises to \"%s\"",
+                                     valid[i].in, valid[i].out);
+                CHECK(package_name_is_valid(valid[i].out), "\"%s\" is a canonical package name",
+                      valid[i].out);
+                CHECK(package_name_is_valid(valid[i].in) == streq(valid[i].in, valid[i].out),
+                      "package_name_is_valid(\"%s\") only when already canonical", valid[i].in);
         }
 
         for (size_t i = 0; i < ELEMENTSOF(invalid); i++) {

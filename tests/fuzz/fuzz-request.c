@@ -20,28 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "request.h"
 
-/* check() that NDEBUG does not remove: some checks call the code under test. */
-#define check(x)                                                                        \
-        do {                                                                            \
-                if (!(x)) {                                                             \
-                        fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #x); \
-                        abort();                                                        \
-                }                                                                       \
-        } while (0)
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static char *memdup_str(const uint8_t *p, size_t n) {
-        char *s = malloc(n + 1);
-
-        if (!s)
-                abort();
-        memcpy(s, p, n);
-        s[n] = 0;
-        return s;
-}
 
 static bool streq_null(const char *a, const char *b) {
         return a && b ? strcmp(a, b) == 0 : a == b;
@@ -52,27 +34,27 @@ static void check_package(const char *package, const char *path, RequestLayout l
 
         if (!package)
                 return;
-        check(request_package_is_valid(package));
+        fuzz_assert(request_package_is_valid(package));
 
         while (prefix_len > 0 && prefix[prefix_len - 1] == '/')
                 prefix_len--;
         if (prefix_len > 0)
-                check(strncmp(path, prefix, prefix_len) == 0 && path[prefix_len] == '/');
+                fuzz_assert(strncmp(path, prefix, prefix_len) == 0 && path[prefix_len] == '/');
 
         if (layout == REQUEST_LAYOUT_PYPI) {
                 char *again = NULL;
 
-                check(pep503_normalize(package, &again) == 0);
-                check(strcmp(again, package) == 0);
+                fuzz_assert(pep503_normalize(package, &again) == 0);
+                fuzz_assert(strcmp(again, package) == 0);
                 free(again);
         } else if (layout == REQUEST_LAYOUT_NPM) {
                 const char *slash = strchr(package, '/');
 
                 if (slash) {
-                        check(package[0] == '@' && slash > package + 1 && slash[1] != 0);
-                        check(!strchr(slash + 1, '/'));
+                        fuzz_assert(package[0] == '@' && slash > package + 1 && slash[1] != 0);
+                        fuzz_assert(!strchr(slash + 1, '/'));
                 }
-                check(strstr(path, package));
+                fuzz_assert(strstr(path, package));
         }
 }
 
@@ -88,52 +70,52 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
                 if (n > 0) {
                         layout = (RequestLayout) (data[0] % _REQUEST_LAYOUT_MAX);
-                        prefix = memdup_str(data + 1, n - 1);
+                        prefix = fuzz_strndup(data + 1, n - 1);
                         r = http_method_to_action(prefix);
-                        check(r == -EINVAL || r == ACTION_READ || r == ACTION_PUBLISH);
+                        fuzz_assert(r == -EINVAL || r == ACTION_READ || r == ACTION_PUBLISH);
                         if (!request_prefix_is_valid(prefix)) {
                                 free(prefix);
                                 prefix = NULL;
                         }
                 }
-                line = memdup_str(nl + 1, size - n - 1);
+                line = fuzz_strndup(nl + 1, size - n - 1);
         } else
-                line = memdup_str(data, size);
+                line = fuzz_strndup(data, size);
 
         r = request_parse(line, layout, prefix, &action, &path, &package);
-        check(r == 0 || r == -EINVAL || r == -ENOMEM);
+        fuzz_assert(r == 0 || r == -EINVAL || r == -ENOMEM);
 
         r2 = request_line_parse(line, &action2, &path2);
-        check(r2 == r || r == -ENOMEM || r2 == -ENOMEM);
+        fuzz_assert(r2 == r || r == -ENOMEM || r2 == -ENOMEM);
 
         if (r == 0 && r2 == 0) {
                 size_t method_len = strcspn(line, " ");
-                char *method = memdup_str((const uint8_t *) line, method_len);
+                char *method = fuzz_strndup((const uint8_t *) line, method_len);
 
-                check(action == ACTION_READ || action == ACTION_PUBLISH);
-                check(action == action2);
-                check(http_method_to_action(method) == (int) action);
+                fuzz_assert(action == ACTION_READ || action == ACTION_PUBLISH);
+                fuzz_assert(action == action2);
+                fuzz_assert(http_method_to_action(method) == (int) action);
                 free(method);
 
-                check(path[0] == '/');
-                check(strcmp(path, path2) == 0);
+                fuzz_assert(path[0] == '/');
+                fuzz_assert(strcmp(path, path2) == 0);
                 for (const char *p = path; *p; p++)
-                        check((unsigned char) *p >= ' ' && *p != 0x7f);
+                        fuzz_assert((unsigned char) *p >= ' ' && *p != 0x7f);
 
                 check_package(package, path, layout, prefix);
                 r2 = request_path_package(path, layout, prefix, &package2);
-                check(r2 == (package ? 1 : 0) || r2 == -ENOMEM);
+                fuzz_assert(r2 == (package ? 1 : 0) || r2 == -ENOMEM);
                 if (r2 >= 0)
-                        check(streq_null(package, package2));
+                        fuzz_assert(streq_null(package, package2));
         } else
-                check(!path && !package);
+                fuzz_assert(!path && !package);
 
         /* PEP 503 normalisation is idempotent on anything. */
         {
                 char *once = NULL, *twice = NULL;
 
                 if (pep503_normalize(line, &once) == 0 && pep503_normalize(once, &twice) == 0)
-                        check(strcmp(once, twice) == 0);
+                        fuzz_assert(strcmp(once, twice) == 0);
                 free(once);
                 free(twice);
         }
