@@ -366,7 +366,7 @@ int recovery_code_hash(const char *normalized, uint8_t out[static RECOVERY_CODE_
          * choose; these are 50 uniformly random bits chosen by us, so there is no dictionary to
          * run, and the hash is also the lookup key (no salt, so a code can be found without
          * knowing which of the ten it is).  Whoever can read the hashes can read the TOTP seeds
-         * next to them, which are stored in recoverable form anyway (design §6); the hash only
+         * next to them, which are stored in recoverable form anyway; the hash only
          * has to keep the codes from being readable at a glance, in backups and in logs. */
         SHA256((const unsigned char *) normalized, RECOVERY_CODE_LEN, out);
         return 0;

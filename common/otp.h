@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* One-time codes (design §3): TOTP through liboath and single-use recovery codes.
+/* One-time codes: TOTP through liboath and single-use recovery codes.
  *
  * TOTP is RFC 6238 with the parameters every authenticator app understands: HMAC-SHA1,
  * 6 digits, 30-second steps from the Unix epoch.  A code is accepted for the current step and
@@ -10,7 +10,7 @@
  * Nothing here reads the clock or stores anything: the caller passes `now` (so tests can use
  * the RFC vectors) and the last counter it accepted for the account, and stores the matched
  * counter it gets back in the same transaction as the check.  That is what makes each code
- * usable at most once (design §6). */
+ * usable at most once. */
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Password hashing (design §2, §6) with libxcrypt's yescrypt.
+/* Password hashing with libxcrypt's yescrypt.
  *
  * Hashes are ordinary crypt(5) strings ("$y$j9T$<salt>$<hash>"), so they can be checked
  * with any libxcrypt and moved to or from /etc/shadow.  All functions are thread-safe: each
@@ -44,7 +44,7 @@ int password_hash(const char *pw, unsigned long cost, char **ret);
  *
  * For an unknown account (or one without a password) verify against password_dummy_hash() at
  * the configured cost: it costs the same time as a wrong password, so timing does not tell
- * which accounts exist (design §6).  The comparison itself is constant-time. */
+ * which accounts exist.  The comparison itself is constant-time. */
 int password_verify(const char *pw, const char *hash);
 
 /* A yescrypt hash, at the given cost, of a random password nobody knows; computed once per

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Token format (design §2):
+/* Token format:
  *
  *     pkgt_ <36 base62 random characters> <6 base62 characters of CRC32(random part)>
  *

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# The publishing decision (design §3) end to end over the bus: token types against package
+# The publishing decision end to end over the bus: token types against package
 # policies, scopes and patterns, maintainers, CIDR allow-lists (IPv4 and IPv6), invalid
 # tokens (unknown, revoked, bad checksum, garbage), account tokens dying with their account,
 # package tokens outliving their creator, publishing a new package, locked accounts, audit.

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# Bad input through the CLI and straight over the bus (design §6): empty, huge, invalid
+# Bad input through the CLI and straight over the bus: empty, huge, invalid
 # names, invalid UTF-8, wrong signatures, bad CIDRs, patterns, types and policies.  Each gets
 # a clear error, the daemon stays up, and nothing changes.
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# The API contract (design §4): what pkgtokend introspects for org.pkgtoken1.Manager equals
+# The API contract: what pkgtokend introspects for org.pkgtoken1.Manager equals
 # dbus/org.pkgtoken1.xml, every argument is named, and every method of the API is there.
 
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"

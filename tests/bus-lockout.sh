@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# Guessing is bounded (design §6): LockoutThreshold= failed passwords or OTPs per account name
+# Guessing is bounded: LockoutThreshold= failed passwords or OTPs per account name
 # within LockoutWindowSec= lock that name for LockoutSec=, for unknown names exactly as for
 # real accounts; wrong OTPs at login, at publish and in 2FA management count; guesses that
 # arrive at once get no more tries; the lockout survives a restart; an admin's unlock ends

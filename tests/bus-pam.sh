@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# The PAM module (design §5) for real: pam_pkgtoken.so, loaded by libpam from a private
+# The PAM module for real: pam_pkgtoken.so, loaded by libpam from a private
 # configuration directory (pam_start_confdir, through tests/pam-driver), against the real
 # pkgtokend on a private bus, with scripted conversations.  Each test checks the PAM code
 # and what the user was shown: passwords, prompted and appended one-time codes, tokens as

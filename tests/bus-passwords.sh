@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# Passwords and login sessions over the bus (design §2, §3, §6): SetPassword and
+# Passwords and login sessions over the bus: SetPassword and
 # Authenticate; a wrong password, an unknown account, an account without a password and a
 # service account all get the same answer; password length limits (MinPasswordLength=, 4096
 # bytes) refuse without changing anything; old_password; session tokens (type "session",

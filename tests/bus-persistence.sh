@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# Durability (design §6): state survives a clean restart and kill -9 right after an
+# Durability: state survives a clean restart and kill -9 right after an
 # acknowledged change; a corrupt, foreign, too new or unreadable database stops the daemon
 # with a clear message and is left exactly as it was, never recreated empty.
 

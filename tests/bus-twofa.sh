@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# TOTP two-factor authentication over the bus (design §2, §3, §6), with codes computed by
+# TOTP two-factor authentication over the bus, with codes computed by
 # oathtool, independently of the daemon:
 #   * the window: ±1 step accepted, ±2 refused, at enrolment and at login;
 #   * enrolment: pending until ConfirmTOTP gets a valid code; the otpauth:// URI; TOTPIssuer=;
