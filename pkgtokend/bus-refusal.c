@@ -39,11 +39,9 @@ int method_report_refusal(sd_bus_message *msg, void *userdata, sd_bus_error *err
         r = bus_check_remote(remote, error);
         if (r < 0)
                 return r;
-        if (!isempty(package_arg)) {
-                r = bus_read_package_name(package_arg, &package, error);
-                if (r < 0)
-                        return r;
-        }
+        r = bus_read_optional_package_name(package_arg, &package, error);
+        if (r < 0)
+                return r;
         snprintf(registry, sizeof registry, "uid %u", (unsigned) caller);
 
         r = refusal_record(m->store, &(RefusalReport) {

@@ -66,11 +66,9 @@ int method_list_audit_events(sd_bus_message *msg, void *userdata, sd_bus_error *
         r = bus_verify_admin(m, msg, error, NULL);
         if (r < 0)
                 return r;
-        if (!isempty(package_arg)) {
-                r = bus_read_package_name(package_arg, &package, error);
-                if (r < 0)
-                        return r;
-        }
+        r = bus_read_optional_package_name(package_arg, &package, error);
+        if (r < 0)
+                return r;
         if (limit == 0 || limit > 10000)
                 limit = 10000;
 

@@ -92,6 +92,11 @@ int bus_read_package_name(const char *name, char **ret, sd_bus_error *error) {
         return 0;
 }
 
+int bus_read_optional_package_name(const char *name, char **ret, sd_bus_error *error) {
+        *ret = NULL;
+        return isempty(name) ? 0 : bus_read_package_name(name, ret, error);
+}
+
 int bus_read_policy(const char *s, bool empty_is_default, PackagePolicy *ret, sd_bus_error *error) {
         int p = empty_is_default && isempty(s) ? PACKAGE_POLICY_DEFAULT : package_policy_from_string(s);
         if (p < 0)

@@ -36,6 +36,8 @@ int read_strv_limited(sd_bus_message *msg, size_t max, char ***ret, sd_bus_error
  * what is expected otherwise. */
 int bus_check_account_name(const char *name, sd_bus_error *error);
 int bus_read_package_name(const char *name, char **ret, sd_bus_error *error);
+/* The same, where "" means no package: *ret is then NULL. */
+int bus_read_optional_package_name(const char *name, char **ret, sd_bus_error *error);
 int bus_read_policy(const char *s, bool empty_is_default, PackagePolicy *ret, sd_bus_error *error);
 /* empty_is_default: "" means auth-and-writes. */
 int bus_read_twofa_mode(const char *s, bool empty_is_default, TwoFactorMode *ret, sd_bus_error *error);

@@ -21,12 +21,7 @@ for f in pkgtoken-registry.conf pam.d-pkgtoken; do
 done
 mkdir -p "$NGX/registry"
 
-CONFIG=$TMP/pkgtokend.conf
-conf=(PasswordCost=1 LockoutThreshold=50)
-is_root && conf+=("RegistryGroup=$WORKER_GROUP")
-write_config "$CONFIG" "${conf[@]}"
-setup_bus_and_daemon --config="$CONFIG"
-nginx_bus_reachable
+nginx_daemon
 
 # --- accounts, packages, tokens --------------------------------------------------------------------
 PW_ALICE='alice password 1'

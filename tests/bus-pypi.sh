@@ -47,12 +47,7 @@ mkdir -p "$HOME"
 PYPI=$NGX/pypi                  # the PEP 503 tree: PYPI/simple/NAME/FILE
 mkdir -p "$PYPI/simple"
 
-CONFIG=$TMP/pkgtokend.conf
-conf=(PasswordCost=1 LockoutThreshold=50)
-is_root && conf+=("RegistryGroup=$WORKER_GROUP")
-write_config "$CONFIG" "${conf[@]}"
-setup_bus_and_daemon --config="$CONFIG"
-nginx_bus_reachable
+nginx_daemon
 
 # --- accounts, projects, tokens ----------------------------------------------------------------------
 PW_ALICE='alice password 1'
@@ -319,6 +314,15 @@ pip_download() {
                 --index-url "$url" -d "$4" "$3"
         PIP_RC=$RUN_RC
 }
+# pip_refused DESC DIR: the pip_download just made failed and fetched nothing into DIR.
+pip_refused() {
+        if [ "$PIP_RC" -ne 0 ] && [ ! -e "$2/demo_pkg-1.1-py3-none-any.whl" ]; then
+                pass "$1"
+        else
+                fail "$1"
+                diag_run
+        fi
+}
 pam_mark
 pip_download alice "$RO_SECRET" demo-pkg==1.1 "$TMP/dl-ro"
 if [ "$PIP_RC" -eq 0 ] && cmp -s "$TMP/dl-ro/demo_pkg-1.1-py3-none-any.whl" "$DIST/demo-pkg-1.1/demo_pkg-1.1-py3-none-any.whl"; then
@@ -329,12 +333,7 @@ else
 fi
 is "$(pam_calls)" 2 "  ... two requests (page, file), one PAM conversation each"
 pip_download __token__ "$OTHER_SECRET" demo-pkg==1.1 "$TMP/dl-other"
-if [ "$PIP_RC" -ne 0 ] && [ ! -e "$TMP/dl-other/demo_pkg-1.1-py3-none-any.whl" ]; then
-        pass "pip download --no-input demo-pkg, other-pkg's token: fails, nothing fetched"
-else
-        fail "pip download --no-input demo-pkg, other-pkg's token: fails, nothing fetched"
-        diag_run
-fi
+pip_refused "pip download --no-input demo-pkg, other-pkg's token: fails, nothing fetched" "$TMP/dl-other"
 unlike "$RUN_OUT$RUN_ERR" "Traceback" "  ... an error, no traceback (--no-input)"
 rm -rf "$TMP/site"
 run timeout 120 "$PYTHON" -m pip install --no-deps --no-input --only-binary=:all: --target "$TMP/site" \
@@ -372,12 +371,7 @@ pip_download alice "$PW_ALICE$CODE_ALICE" demo-pkg==1.1 "$TMP/dl-code"
 code_case_end "pip download --no-input, alice + password and code (page, then file, one code)" "$ok" alice
 wrong_otp alice
 pip_download alice "$PW_ALICE$OTP" demo-pkg==1.1 "$TMP/dl-wrong"
-if [ "$PIP_RC" -ne 0 ] && [ ! -e "$TMP/dl-wrong/demo_pkg-1.1-py3-none-any.whl" ]; then
-        pass "pip download, alice + password and a wrong code: fails"
-else
-        fail "pip download, alice + password and a wrong code: fails"
-        diag_run
-fi
+pip_refused "pip download, alice + password and a wrong code: fails" "$TMP/dl-wrong"
 
 # A multi-file upload with a publish token and a code (tom: auth-and-writes; code-pkg: 2fa-only).
 twine_upload "twine upload to /legacy/code-pkg/, tom + publish token without a code: refused" fail \

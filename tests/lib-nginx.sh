@@ -93,6 +93,17 @@ nginx_setup() {
         chmod -R a+rX "$PAM_DIR"
 }
 
+# nginx_daemon: pkgtokend on a private bus, with settings for a test behind nginx (as root
+# the workers' group is RegistryGroup=), reachable by nginx's workers.
+nginx_daemon() {
+        local conf=(PasswordCost=1 LockoutThreshold=50)
+        CONFIG=$TMP/pkgtokend.conf
+        is_root && conf+=("RegistryGroup=$WORKER_GROUP")
+        write_config "$CONFIG" "${conf[@]}"
+        setup_bus_and_daemon --config="$CONFIG"
+        nginx_bus_reachable
+}
+
 # nginx_bus_reachable: as root, the workers (nobody) may connect to the private bus.
 nginx_bus_reachable() {
         if is_root; then
