@@ -21,6 +21,7 @@
 #include "ctl.h"
 #include "ctl-accounts.h"
 #include "ctl-audit.h"
+#include "ctl-backup.h"
 #include "ctl-authorize.h"
 #include "ctl-bus.h"
 #include "ctl-help.h"
@@ -181,6 +182,7 @@ static const Verb verbs[] = {
           OPT(ARG_SESSION) | OPT(ARG_REMOTE) | OPT(ARG_OTP) },
         { "audit",                      "",                0, 0, verb_audit,
           OPT(ARG_PACKAGE) | OPT(ARG_SINCE) | OPT(ARG_LIMIT) },
+        { "backup",                     "PATH",            1, 1, verb_backup },
         { "help",                       "",                0, UINT_MAX, verb_help, ~0U },
 };
 
