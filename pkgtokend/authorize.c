@@ -185,7 +185,8 @@ int authorize(const Authorizer *a, const AuthorizeRequest *q, usec_t now, Author
                                       .account = ret->token.account,
                                       .code = q->otp,
                                       .allow_recovery = false,
-                                      .check_lockout = true,
+                                      .lockout = a->lockout,
+                                      .remote = q->remote,
                                       .now = now,
                               });
         if (v.error < 0)

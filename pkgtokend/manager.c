@@ -106,6 +106,7 @@ int manager_new(const char *state_dir, const Config *config, Manager **ret) {
                 .store = m->store,
                 .ratelimit = m->ratelimit,
                 .threshold = m->config.lockout_threshold,
+                .account_threshold = m->config.lockout_account_threshold,
                 .window = m->config.lockout_window,
                 .duration = m->config.lockout_duration,
         };

@@ -74,7 +74,7 @@ int second_factor_checker(void *userdata) {
         const OtpCheckRequest *q = userdata;
         int r;
 
-        if (q->check_lockout && lockout_active(q->store, q->account, q->now, NULL))
+        if (q->lockout && lockout_active_from(q->lockout, q->account, q->remote, q->now, NULL))
                 return OTP_CHECK_LOCKED_OUT;
         r = store_account_get_secrets(q->store, q->account, &secrets);
         if (r < 0)
@@ -106,7 +106,8 @@ int second_factor_require(const Lockout *l, Transaction *tx, const char *account
                 .account = account,
                 .code = otp,
                 .allow_recovery = allow_recovery,
-                .check_lockout = true,
+                .lockout = l,
+                .remote = "",
                 .now = now,
         };
         int r;

@@ -19,7 +19,8 @@ typedef struct OtpCheckRequest {
         const char *account;
         const char *code;
         bool allow_recovery;
-        bool check_lockout;      /* a locked-out account's code is not even checked */
+        const Lockout *lockout;  /* when set, the code of an account locked out for ... */
+        const char *remote;      /* ... this address is not even checked */
         usec_t now;
 } OtpCheckRequest;
 int second_factor_checker(void *userdata);

@@ -258,11 +258,12 @@ int store_recovery_codes_count(Store *s, int64_t id) {
 /* ------------------------------------------------------------------------------------------ */
 /* Failure counters                                                                           */
 
-int store_failures_get(Store *s, const char *name, FailureRecord *ret) {
+int store_failures_get(Store *s, const char *name, const char *address, FailureRecord *ret) {
         _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_FAILURES_GET);
         if (!st)
                 return -EIO;
         bind_text(st, 1, name);
+        bind_text(st, 2, address);
         int r = sqlite3_step(st);
         if (r == SQLITE_DONE) {
                 *ret = (FailureRecord) {};
@@ -278,23 +279,26 @@ int store_failures_get(Store *s, const char *name, FailureRecord *ret) {
         return 0;
 }
 
-int store_failures_put(Store *s, const char *name, const FailureRecord *f) {
+int store_failures_put(Store *s, const char *name, const char *address, const FailureRecord *f) {
         _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_FAILURES_PUT);
         if (!st)
                 return -EIO;
         bind_text(st, 1, name);
-        sqlite3_bind_int64(st, 2, f->count);
-        bind_usec(st, 3, f->window_start);
-        bind_usec(st, 4, f->locked_until);
+        bind_text(st, 2, address);
+        sqlite3_bind_int64(st, 3, f->count);
+        bind_usec(st, 4, f->window_start);
+        bind_usec(st, 5, f->locked_until);
         int r = step_done(s, st);
         return r < 0 ? r : 0;
 }
 
-int store_failures_clear(Store *s, const char *name) {
+int store_failures_clear(Store *s, const char *name, const char *address) {
         _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_FAILURES_CLEAR);
         if (!st)
                 return -EIO;
         bind_text(st, 1, name);
+        if (address)
+                bind_text(st, 2, address);
         int r = step_done(s, st);
         return r < 0 ? r : 0;
 }

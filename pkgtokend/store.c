@@ -84,10 +84,11 @@ static const char *const statement_sql[_STMT_MAX] = {
         [STMT_RECOVERY_INSERT]     = "INSERT INTO recovery_codes (account_id, hash) VALUES (?, ?)",
         [STMT_RECOVERY_CONSUME]    = "DELETE FROM recovery_codes WHERE account_id = ? AND hash = ?",
         [STMT_RECOVERY_COUNT]      = "SELECT count(*) FROM recovery_codes WHERE account_id = ?",
-        [STMT_FAILURES_GET]        = "SELECT count, window_start, locked_until FROM auth_failures WHERE name = ?",
-        [STMT_FAILURES_PUT]        = "INSERT OR REPLACE INTO auth_failures (name, count, window_start, locked_until) "
-                                     "VALUES (?, ?, ?, ?)",
-        [STMT_FAILURES_CLEAR]      = "DELETE FROM auth_failures WHERE name = ?",
+        [STMT_FAILURES_GET]        = "SELECT count, window_start, locked_until FROM auth_failures "
+                                     "WHERE name = ? AND address = ?",
+        [STMT_FAILURES_PUT]        = "INSERT OR REPLACE INTO auth_failures (name, address, count, window_start, locked_until) "
+                                     "VALUES (?, ?, ?, ?, ?)",
+        [STMT_FAILURES_CLEAR]      = "DELETE FROM auth_failures WHERE name = ?1 AND (?2 IS NULL OR address = ?2)",
         [STMT_FAILURES_PRUNE]      = "DELETE FROM auth_failures WHERE locked_until < ?1 AND window_start < ?1",
 };
 
@@ -166,6 +167,21 @@ static const char *const migrations[] = {
         "  count INTEGER NOT NULL,"
         "  window_start INTEGER NOT NULL,"
         "  locked_until INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;",
+
+        /* 2 → 3: failures per account name and remote address, a name's lockout from all
+         * addresses kept as address '*'; repeated audit records counted in one row. */
+        "CREATE TABLE auth_failures_v3 ("
+        "  name TEXT NOT NULL,"
+        "  address TEXT NOT NULL,"
+        "  count INTEGER NOT NULL,"
+        "  window_start INTEGER NOT NULL,"
+        "  locked_until INTEGER NOT NULL DEFAULT 0,"
+        "  PRIMARY KEY (name, address)) WITHOUT ROWID;"
+        "INSERT INTO auth_failures_v3 SELECT name, '*', count, window_start, locked_until FROM auth_failures;"
+        "DROP TABLE auth_failures;"
+        "ALTER TABLE auth_failures_v3 RENAME TO auth_failures;"
+        "ALTER TABLE audit ADD COLUMN count INTEGER NOT NULL DEFAULT 1;"
+        "CREATE INDEX audit_by_remote ON audit(remote, time);",
 };
 
 _Static_assert(ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");

@@ -19,7 +19,7 @@
 #include "token.h"
 
 #define STORE_DB_FILENAME "tokens.db"
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 typedef struct Store Store;
 
@@ -103,15 +103,19 @@ int store_recovery_code_consume(Store *s, int64_t id, const uint8_t hash[static 
 int store_recovery_codes_count(Store *s, int64_t id);
 
 /* Failed passwords and OTPs by account name, known or not, so that lockouts cannot tell
- * which accounts exist, and survive restarts. */
+ * which accounts exist, and survive restarts; per name and remote address (as the rate
+ * limiter writes it, ratelimit_format_address()), and per name from all addresses under the
+ * address FAILURES_ALL_ADDRESSES. */
+#define FAILURES_ALL_ADDRESSES "*"
 typedef struct FailureRecord {
         unsigned count;          /* failures since window_start */
         usec_t window_start;
         usec_t locked_until;     /* 0 = not locked out */
 } FailureRecord;
-int store_failures_get(Store *s, const char *name, FailureRecord *ret);   /* zeros when none */
-int store_failures_put(Store *s, const char *name, const FailureRecord *f);
-int store_failures_clear(Store *s, const char *name);
+int store_failures_get(Store *s, const char *name, const char *address, FailureRecord *ret);   /* zeros when none */
+int store_failures_put(Store *s, const char *name, const char *address, const FailureRecord *f);
+/* address NULL: every record of the name. */
+int store_failures_clear(Store *s, const char *name, const char *address);
 /* Forgets records whose window and lockout both ended before `before`. */
 int store_failures_prune(Store *s, usec_t before);
 

@@ -15,7 +15,7 @@ need oathtool
 have_gdbus || skip_all "gdbus not found: the tests check D-Bus error names"
 
 CONFIG=$TMP/pkgtokend.conf
-write_config "$CONFIG" PasswordCost=1 LockoutThreshold=3 LockoutSec=600 TokenGuessLimit=5
+write_config "$CONFIG" PasswordCost=1 LockoutThreshold=3 LockoutAccountThreshold=3 LockoutSec=600 TokenGuessLimit=5
 setup_bus_and_daemon --config="$CONFIG"
 
 PW='lockout password 1'
@@ -285,7 +285,7 @@ expect_authz_bus allowed "  ... three wrong codes are three of TokenGuessLimit=5
 
 stop_daemon
 SHORT=$TMP/short.conf
-write_config "$SHORT" PasswordCost=1 LockoutThreshold=3 LockoutSec=2 LockoutWindowSec=1
+write_config "$SHORT" PasswordCost=1 LockoutThreshold=3 LockoutAccountThreshold=3 LockoutSec=2 LockoutWindowSec=1
 must_start_daemon --config="$SHORT"
 new_account jill "$PW" || bail_out "cannot create account jill"
 for i in 1 2 3; do
