@@ -32,6 +32,7 @@ typedef struct Manager {
         Lockout lockout;             /* the store, the rate limiter and the lockout settings */
         LastUsed last_used;          /* read checks' last uses, written back by flush_timer */
         sd_event_source *flush_timer;
+        sd_event_source *prune_timer; /* forgets audit records older than AuditRetentionSec= */
 } Manager;
 
 int manager_new(const char *state_dir, const Config *config, Manager **ret);

@@ -40,6 +40,9 @@ typedef struct Transaction {
         bool open;
         bool relaxed;
 } Transaction;
+/* Below the free-space floor (StoreOptions.min_free_space, on the state directory's file
+ * system), store_begin() fails with -ENOSPC, so that changes stop cleanly before SQLite
+ * meets a full disk; reads (which need no transaction) keep working. */
 int store_begin(Store *s, Transaction *ret);
 /* Like store_begin(), but the commit is not fsync'd (WAL with synchronous=NORMAL): it still
  * survives a crash or kill -9 of the daemon, only an OS crash or power loss may lose it.  For
@@ -184,8 +187,15 @@ typedef struct AuditEvent {
         const char *token_id;
         const char *remote;
         const char *reason;
+        uint64_t count;           /* how many times (repeated refusals share a record); 0 is 1 */
 } AuditEvent;
 int store_audit_append(Store *s, const AuditEvent *e);
+/* Counts e once more in the newest record of the same action, result, reason and actor from
+ * the same remote address, without a token, written since window_start: 1 when there was
+ * one, 0 when there was none (append e then). */
+int store_audit_count_repeat(Store *s, const AuditEvent *e, usec_t window_start);
+/* Deletes at most batch records older than before; returns how many. */
+int store_audit_prune(Store *s, usec_t before, unsigned batch);
 typedef int (*AuditCallback)(const AuditEvent *e, void *userdata);
 int store_audit_foreach(Store *s, const char *package, usec_t since, unsigned limit, AuditCallback cb, void *userdata);
 
@@ -202,6 +212,7 @@ int store_counts(Store *s, usec_t now, StoreCounts *ret);
 #define STORE_BACKGROUND_CHECK_ABOVE_MIB_DEFAULT 16
 typedef struct StoreOptions {
         uint64_t background_check_above;   /* bytes */
+        uint64_t min_free_space;           /* bytes; 0: no floor */
 } StoreOptions;
 #define STORE_OPTIONS_DEFAULT { .background_check_above = STORE_BACKGROUND_CHECK_ABOVE_MIB_DEFAULT * UINT64_C(1024 * 1024) }
 int store_open_with_options(const char *state_dir, const StoreOptions *o, Store **ret);
