@@ -15,6 +15,7 @@
 #include "manager.h"
 #include "names.h"
 #include "password.h"
+#include "seal-setup.h"
 
 /* How long collected last-used times wait before they are written together. */
 #define FLUSH_DELAY (1 * USEC_PER_SEC)
@@ -114,6 +115,10 @@ int manager_new(const char *state_dir, const Config *config, Manager **ret) {
                 .background_check_above = (uint64_t) m->config.integrity_check_background_above_mib << 20,
                 .min_free_space = (uint64_t) m->config.min_free_space_mib << 20,
         }, &m->store);
+        if (r < 0)
+                return r;
+
+        r = seal_setup(m->store, state_dir, m->config.seal_key_file);
         if (r < 0)
                 return r;
 

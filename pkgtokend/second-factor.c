@@ -60,6 +60,8 @@ static int verify_recovery_code(Store *s, const AccountSecrets *secrets, const c
 }
 
 int second_factor_verify(Store *s, const AccountSecrets *secrets, const char *code, bool allow_recovery, usec_t now) {
+        if (secrets->seeds_unavailable)
+                return -ERR_SECRETS_UNAVAILABLE;
         if (secrets->totp_secret_size == 0)
                 return OTP_CHECK_WRONG;
         if (otp_code_is_wellformed(code))
@@ -174,6 +176,8 @@ int second_factor_confirm(const Lockout *l, Transaction *tx, const char *account
                 return -ERR_NO_SUCH_ACCOUNT;
         if (r < 0)
                 return r;
+        if (secrets.seeds_unavailable)
+                return -ERR_SECRETS_UNAVAILABLE;
         if (secrets.totp_pending_size == 0) {
                 *ret_message = "No enrolment waits for a code: enable 2FA first.";
                 return -ERR_NO_PENDING_2FA;

@@ -76,6 +76,8 @@ struct Store {
         uint64_t min_free_space;        /* the floor below which writes are refused */
         usec_t space_checked_at;        /* CLOCK_MONOTONIC */
         bool space_low;
+        SealKey *seal_key;              /* opens and seals TOTP seeds; NULL: none */
+        bool seal_key_missing_logged;
 };
 
 void log_store(const Store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

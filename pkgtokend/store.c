@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "seal.h"
 #include "store-check.h"
 #include "store-internal.h"
 #include "strv.h"
@@ -628,6 +629,9 @@ Store *store_free(Store *s) {
         sqlite3_finalize(s->refusal);
         if (s->db)
                 sqlite3_close_v2(s->db);
+        if (s->seal_key)
+                seal_key_erase(s->seal_key);
+        free(s->seal_key);
         free(s->path);
         free(s->dir);
         free(s);
