@@ -106,8 +106,13 @@ int seal_setup(Store *s, const char *state_dir, const char *key_file) {
                 return r;
 
         r = store_seal_plain_seeds(s);
-        if (r < 0)
-                return log_error_errno(r, "cannot seal the TOTP secrets stored in clear: %m");
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0) {
+                /* They stay usable as they are; the next start tries again. */
+                log_error_errno(r, "cannot seal the TOTP secrets stored in clear: %m");
+                return 0;
+        }
         if (r > 0)
                 log_info("sealed %d TOTP secret(s) stored in clear, with the key %s", r, path);
         return 0;

@@ -10,5 +10,5 @@
 
 #include "store.h"
 
-/* Logs what it found and did; fails only when out of memory or when sealing failed. */
+/* Logs what it found and did; fails only when out of memory. */
 int seal_setup(Store *s, const char *state_dir, const char *key_file);

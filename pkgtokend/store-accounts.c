@@ -495,12 +495,14 @@ int store_seal_plain_seeds(Store *s) {
 
         if (!s->seal_key)
                 return -EKEYREVOKED;
-        r = store_begin(s, &tx);
-        if (r < 0)
-                return r;
+        /* At start-up, before anything else can write: read first, and begin a transaction
+         * only when there is something to seal (so that a full disk does not stop a start). */
         r = query_rows(s, "SELECT id, totp_secret, 0 FROM accounts WHERE totp_secret IS NOT NULL "
                           "UNION ALL SELECT id, totp_pending, 1 FROM accounts WHERE totp_pending IS NOT NULL",
                        collect_plain_cb, &plain);
+        if (r < 0 || plain.n == 0)
+                return r;
+        r = store_begin(s, &tx);
         for (size_t i = 0; r >= 0 && i < plain.n; i++)
                 r = write_sealed(s, &plain.seeds[i]);
         if (r >= 0)
