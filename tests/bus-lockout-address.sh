@@ -18,9 +18,6 @@ setup_bus_and_daemon --config="$CONFIG"
 PW='address lockout password'
 WRONG='not the password'
 
-answer() {
-        printf '%s|%s|%s' "$AUTHN_RESULT" "$AUTHN_REASON" "$(jq -c 'del(.locked_until)' <<<"$AUTHN_DETAILS")"
-}
 check_account() {
         mgr_json CheckAccount 'sa{sv}' "$1" 0 | jq -r '.data[0]'
 }
@@ -34,19 +31,19 @@ VIC_TOKEN=$NEW_TOKEN
 known=() unknown=()
 for i in 1 2 3; do
         mgr_authenticate vic "$WRONG" "" remote s 192.0.2.66
-        known+=("$(answer)")
+        known+=("$(authn_answer)")
         mgr_authenticate ghost "$WRONG" "" remote s 192.0.2.66
-        unknown+=("$(answer)")
+        unknown+=("$(authn_answer)")
 done
 for i in 0 1 2; do
         is "${known[i]}" "bad-credentials|wrong account name or password|{}" "wrong password $((i + 1)) of 3 for vic from 192.0.2.66"
         is "${unknown[i]}" "${known[i]}" "  ... the unknown name ghost gets the same answer"
 done
 expect_authn locked "vic from 192.0.2.66, right password: locked out" vic "$PW" "" remote s 192.0.2.66
-K=$(answer)
+K=$(authn_answer)
 like "$(authn_detail locked_until)" '^[1-9][0-9]*$' "  ... with a locked_until"
 expect_authn locked "ghost from 192.0.2.66: locked out too" ghost "$PW" "" remote s 192.0.2.66
-is "$(answer)" "$K" "  ... the same answer as vic's"
+is "$(authn_answer)" "$K" "  ... the same answer as vic's"
 expect_authn locked "vic from ::ffff:192.0.2.66 (the same address, written as IPv6): locked out" \
         vic "$PW" "" remote s ::ffff:192.0.2.66
 expect_authn ok "vic from 192.0.2.77: logs in (the lockout is for that address only)" vic "$PW" "" remote s 192.0.2.77
