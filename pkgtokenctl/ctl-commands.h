@@ -51,3 +51,6 @@ int verb_audit(int argc, char *argv[]);
 /* --package= as a filter ("token list", "audit"): once, and a name rather than a pattern.
  * Returns 0 or EXIT_USAGE (logged).  (ctl-packages.c) */
 int check_package_filter(const char *verb);
+
+/* "backup PATH": the daemon writes a consistent copy of the store to a new file (ctl-backup.c) */
+int verb_backup(int argc, char *argv[]);

@@ -47,6 +47,8 @@ int help(void) {
                "  login NAME                     Check a password (and one-time code) as a\n"
                "                                 registry would; exits 0 only if ok\n"
                "  audit                          Show audit events (--package=, --since=, --limit=)\n"
+               "  backup PATH                    Write a consistent copy of the token store to\n"
+               "                                 the new file PATH (pkgtokend writes it)\n"
                "  help                           Show this help\n"
                "\n"
                "Options:\n"

@@ -175,6 +175,7 @@ static const Verb verbs[] = {
           OPT(ARG_SESSION) | OPT(ARG_REMOTE) | OPT(ARG_OTP) },
         { "audit",                      "",                0, 0, verb_audit,
           OPT(ARG_PACKAGE) | OPT(ARG_SINCE) | OPT(ARG_LIMIT) },
+        { "backup",                     "PATH",            1, 1, verb_backup },
         { "help",                       "",                0, UINT_MAX, verb_help, ~0U },
 };
 

@@ -25,7 +25,7 @@ int account_set_locked(Store *s, const char *name, bool locked) {
 
         r = store_account_set_locked(s, name, locked);
         if (r >= 0 && !locked)
-                r = store_failures_clear(s, name);
+                r = store_failures_clear(s, name, NULL);
         return r == -ENOENT ? -ERR_NO_SUCH_ACCOUNT : r;
 }
 
@@ -45,7 +45,7 @@ int account_get_details(Store *s, usec_t lockout_window, const char *name, usec_
         codes = store_recovery_codes_count(s, ret->id);
         if (codes < 0)
                 return codes;
-        r = store_failures_get(s, ret->name, &f);
+        r = store_failures_get(s, ret->name, FAILURES_ALL_ADDRESSES, &f);
         if (r < 0)
                 return r;
         *ret_details = (AccountDetails) {

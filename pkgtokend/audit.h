@@ -26,5 +26,16 @@
 /* NULL package, token_id, remote or reason are recorded as "". */
 int audit_record(Store *s, usec_t now, const char *action, const char *package, const char *result,
                  const char *actor, const char *token_id, const char *remote, const char *reason);
+/* A refusal that names no token (an unknown token, a rate-limited address): such refusals
+ * from one address come by the thousand, so the same one (action, result, reason, actor)
+ * from the same address within one AUDIT_REPEAT_WINDOW is one record with a count.  Every
+ * decision about a known token still has a record of its own. */
+#define AUDIT_REPEAT_WINDOW (60 * USEC_PER_SEC)
+int audit_record_repeatable(Store *s, usec_t now, const char *action, const char *package, const char *result,
+                            const char *actor, const char *remote, const char *reason);
+
+/* Deletes, at most batch at a time, records older than now - retention; returns how many. */
+int audit_prune(Store *s, usec_t now, usec_t retention, unsigned batch);
+
 /* An administrative action by the bus caller uid, recorded as "uid N" with result "ok". */
 int audit_admin(Store *s, usec_t now, const char *action, uid_t caller, const char *token_id, const char *reason);

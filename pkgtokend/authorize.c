@@ -81,8 +81,11 @@ static int record_publish(const Authorizer *a, const AuthorizeRequest *q, const 
                 if (r < 0)
                         return r;
         }
+        if (!v->token_identified)
+                return audit_record_repeatable(a->store, now, action_to_string(q->action), q->package,
+                                               authz_result_to_string(v->result), actor, q->remote, v->reason);
         return audit_record(a->store, now, action_to_string(q->action), q->package, authz_result_to_string(v->result),
-                            actor, v->token_identified ? t->id : NULL, q->remote, v->reason);
+                            actor, t->id, q->remote, v->reason);
 }
 
 /* The facts of the verdict; t holds the token (when found), package and token the facts
@@ -172,7 +175,8 @@ int authorize(const Authorizer *a, const AuthorizeRequest *q, usec_t now, Author
                                       .account = ret->token.account,
                                       .code = q->otp,
                                       .allow_recovery = false,
-                                      .check_lockout = true,
+                                      .lockout = a->lockout,
+                                      .remote = q->remote,
                                       .repeat = &(OtpRepeat) {
                                               .reuse = a->code_reuse,
                                               .subject = "token",

@@ -25,6 +25,7 @@ const sd_bus_error_map pkgtoken_error_map[] = {
         SD_BUS_ERROR_MAP(PKGTOKEN_ERROR_2FA_NOT_ENABLED,    ERR_2FA_NOT_ENABLED),
         SD_BUS_ERROR_MAP(PKGTOKEN_ERROR_2FA_ENABLED,        ERR_2FA_ENABLED),
         SD_BUS_ERROR_MAP(PKGTOKEN_ERROR_NO_PENDING_2FA,     ERR_NO_PENDING_2FA),
+        SD_BUS_ERROR_MAP(PKGTOKEN_ERROR_SECRETS_UNAVAILABLE, ERR_SECRETS_UNAVAILABLE),
         SD_BUS_ERROR_MAP_END
 };
 
@@ -48,6 +49,9 @@ static const char *default_message(int r) {
                 return "No such package.";
         case ERR_NO_SUCH_TOKEN:
                 return "No such token.";
+        case ERR_SECRETS_UNAVAILABLE:
+                return "Two-factor authentication is unavailable: pkgtokend cannot open the stored TOTP "
+                       "secrets (its seal key is missing or wrong); see the pkgtokend log.";
         default:
                 return NULL;
         }

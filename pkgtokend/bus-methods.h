@@ -11,6 +11,8 @@ extern const sd_bus_vtable manager_vtable[];
 /* bus-status.c */
 int method_get_status(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_list_audit_events(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+/* bus-backup.c */
+int method_backup(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 /* bus-accounts.c */
 int method_create_account(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_get_account(sd_bus_message *msg, void *userdata, sd_bus_error *error);

@@ -86,6 +86,8 @@ const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("ListAuditEvents", SD_BUS_ARGS("s", package, "t", since, "u", limit),
                                 SD_BUS_RESULT("aa{sv}", events), method_list_audit_events,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Backup", SD_BUS_ARGS("s", path, "a{sv}", options), SD_BUS_NO_RESULT,
+                                method_backup, SD_BUS_VTABLE_UNPRIVILEGED),
 
         SD_BUS_SIGNAL_WITH_ARGS("TokenCreated", SD_BUS_ARGS("s", id, "s", type), 0),
         SD_BUS_SIGNAL_WITH_ARGS("TokenRevoked", SD_BUS_ARGS("s", id), 0),

@@ -21,10 +21,13 @@ void config_init_defaults(Config *c) {
                 .lockout_threshold = 10,
                 .lockout_window = 15 * 60 * USEC_PER_SEC,
                 .lockout_duration = 15 * 60 * USEC_PER_SEC,
+                .lockout_account_threshold = 100,
                 .token_guess_limit = 60,
                 .log_level = LOG_INFO,
                 .token_guess_ipv6_prefixlen = RATELIMIT_IPV6_PREFIX_DEFAULT,
                 .integrity_check_background_above_mib = STORE_BACKGROUND_CHECK_ABOVE_MIB_DEFAULT,
+                .audit_retention = AUDIT_RETENTION_DAYS_DEFAULT * 86400 * USEC_PER_SEC,
+                .min_free_space_mib = MIN_FREE_SPACE_MIB_DEFAULT,
         };
         snprintf(c->totp_issuer, sizeof c->totp_issuer, "%s", TOTP_ISSUER_DEFAULT);
 }
@@ -49,6 +52,7 @@ typedef enum SettingType {
         SETTING_ISSUER,
         SETTING_GROUP,
         SETTING_LOG_LEVEL,
+        SETTING_PATH,
 } SettingType;
 
 typedef struct Setting {
@@ -72,6 +76,10 @@ static const Setting settings[] = {
         { "TokenGuessIPv6PrefixLength", SETTING_UNSIGNED, offsetof(Config, token_guess_ipv6_prefixlen), 16, 128 },
         { "IntegrityCheckInBackgroundAboveMiB", SETTING_UNSIGNED,
           offsetof(Config, integrity_check_background_above_mib), 0, 1024 * 1024 },
+        { "LockoutAccountThreshold", SETTING_UNSIGNED, offsetof(Config, lockout_account_threshold), 1, 1000000 },
+        { "AuditRetentionSec",  SETTING_DURATION, offsetof(Config, audit_retention),     86400, 100UL * 366 * 86400 },
+        { "MinFreeSpaceMiB",    SETTING_UNSIGNED, offsetof(Config, min_free_space_mib),  0, 1024 * 1024 },
+        { "SealKeyFile",        SETTING_PATH,     offsetof(Config, seal_key_file),       0, 0 },
 };
 
 /* The issuer ends up in otpauth:// URIs; let the URI builder decide what it accepts. */
@@ -110,10 +118,18 @@ static int apply_setting(Config *c, const Setting *s, const char *value) {
                 *(usec_t *) field = d;
                 return 0;
         case SETTING_GROUP:
-                /* A group name as useradd takes it; whether it exists is checked at start-up. */
-                if (strlen(value) >= sizeof c->registry_group || !group_name_is_valid(value))
+                /* A group name as useradd takes it; whether it exists is checked at start-up.
+                 * Empty: no group (the default). */
+                if (strlen(value) >= sizeof c->registry_group || (*value && !group_name_is_valid(value)))
                         return -EINVAL;
                 snprintf(field, sizeof c->registry_group, "%s", value);
+                return 0;
+        case SETTING_PATH:
+                /* Absolute, so that it does not depend on the daemon's working directory;
+                 * empty: the default. */
+                if (strlen(value) >= sizeof c->seal_key_file || (*value && *value != '/'))
+                        return -EINVAL;
+                snprintf(field, sizeof c->seal_key_file, "%s", value);
                 return 0;
         case SETTING_LOG_LEVEL: {
                 int level = log_level_from_string(value);

@@ -12,19 +12,28 @@
 
 #define CONFIG_FILE_DEFAULT "/etc/pkgtoken/pkgtokend.conf"
 
+/* Generous: a year of audit and a month to spare, pruned in the background. */
+#define AUDIT_RETENTION_DAYS_DEFAULT 400
+/* Room for SQLite's WAL and a checkpoint after the floor is reached. */
+#define MIN_FREE_SPACE_MIB_DEFAULT 64
+
 typedef struct Config {
         unsigned long password_cost;     /* yescrypt cost, 0 = libxcrypt's default */
         unsigned min_password_length;
         char totp_issuer[65];
         usec_t session_lifetime;
-        unsigned lockout_threshold;      /* failed passwords/OTPs within lockout_window ... */
+        unsigned lockout_threshold;      /* failed passwords/OTPs from one address within lockout_window ... */
         usec_t lockout_window;
-        usec_t lockout_duration;         /* ... lock the account this long */
+        usec_t lockout_duration;         /* ... lock the account for that address this long */
+        unsigned lockout_account_threshold; /* from all addresses: lock the whole account */
         unsigned token_guess_limit;      /* invalid tokens per remote address per minute */
         char registry_group[65];         /* members may verify credentials; "" none */
         int log_level;                   /* LogLevel=: syslog level, LOG_INFO by default */
         unsigned token_guess_ipv6_prefixlen; /* IPv6 addresses are counted by this prefix */
         unsigned integrity_check_background_above_mib; /* larger stores: full check after start-up */
+        usec_t audit_retention;          /* audit records older than this are pruned */
+        unsigned min_free_space_mib;     /* below this much free space, writes are refused; 0 off */
+        char seal_key_file[256];         /* the TOTP seal key outside systemd; "" the default */
 } Config;
 
 void config_init_defaults(Config *c);

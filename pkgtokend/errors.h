@@ -29,3 +29,5 @@
 #define ERR_2FA_NOT_ENABLED     ENOPROTOOPT
 #define ERR_2FA_ENABLED         EALREADY
 #define ERR_NO_PENDING_2FA      ENOMSG
+/* The store returns this one itself: the TOTP seal key is missing or wrong (store.h). */
+#define ERR_SECRETS_UNAVAILABLE EKEYREVOKED

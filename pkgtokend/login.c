@@ -38,7 +38,7 @@ int login_prepare(const LoginContext *c, const char *account, const char *remote
 
         *ret_hash = NULL;
         if (!f.rate_limited && f.name_valid)
-                f.locked_out = lockout_active(c->store, account, now, &f.locked_until);
+                f.locked_out = lockout_active_from(c->lockout, account, remote, now, &f.locked_until);
         *ret = login_verdict(&f, NULL, NULL);
         if (!ret->check_password)
                 return 0;
@@ -88,7 +88,7 @@ static int carry_out(const LoginContext *c, const LoginAttempt *q, const LoginVe
                 ratelimit_note_failure(c->lockout->ratelimit, q->remote, now);
 
         if (v->clear_failures) {
-                r = store_failures_clear(c->store, q->account);
+                r = lockout_clear(c->lockout, q->account, q->remote);
                 if (r < 0)
                         return r;
         }
@@ -138,7 +138,7 @@ int login_finish(const LoginContext *c, const LoginAttempt *q, usec_t now, Login
         if (r < 0)
                 return r;
 
-        f.locked_out = lockout_active(c->store, q->account, now, &f.locked_until);
+        f.locked_out = lockout_active_from(c->lockout, q->account, q->remote, now, &f.locked_until);
         if (!f.locked_out && f.name_valid && store_account_get(c->store, q->account, &a) >= 0) {
                 f.account_known = a.kind == ACCOUNT_HUMAN;
                 f.account_locked = a.locked;
@@ -180,7 +180,7 @@ int password_change_prepare(const LoginContext *c, const PasswordChange *q, usec
         }
         if (password_check_acceptable(q->password, q->min_length, ret_message) < 0)
                 return -ERR_INVALID_ARGUMENT;
-        if (q->old_password && lockout_active(c->store, q->account, now, NULL)) {
+        if (q->old_password && lockout_active_from(c->lockout, q->account, "", now, NULL)) {
                 *ret_message = "Too many failed attempts; the account is locked for a while.";
                 return -ERR_RATE_LIMITED;
         }

@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "bus-error.h"
 #include "bus-methods.h"
 #include "log.h"
 #include "manager.h"
 #include "names.h"
 #include "password.h"
+#include "seal-setup.h"
 
 /* How long collected last-used times wait before they are written together. */
 #define FLUSH_DELAY (1 * USEC_PER_SEC)
@@ -21,6 +23,12 @@
 /* Password checks wait in this queue for a worker; past it, logins are answered
  * "rate-limited" at once instead of piling up. */
 #define PASSWORD_QUEUE_MAX 64
+
+/* Old audit records go a batch per tick, so that token checks never wait behind a long
+ * DELETE; a full batch means there may be more, and the next tick comes at once. */
+#define PRUNE_FIRST_DELAY (1 * USEC_PER_SEC)
+#define PRUNE_INTERVAL    (60 * USEC_PER_SEC)
+#define PRUNE_BATCH       500
 
 /* ------------------------------------------------------------------------------------------ */
 /* Writing back last uses                                                                     */
@@ -48,6 +56,19 @@ static int schedule_flush_in(Manager *m, usec_t delay) {
         if (r < 0)
                 return r;
         return sd_event_source_set_enabled(m->flush_timer, SD_EVENT_ONESHOT);
+}
+
+static int on_prune_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        int r;
+
+        r = audit_prune(m->store, now_realtime_usec(), m->config.audit_retention, PRUNE_BATCH);
+        if (r < 0)
+                log_warning("cannot prune old audit records: %s", strerror(-r));
+        else if (r > 0)
+                log_debug("pruned %d audit records older than AuditRetentionSec=", r);
+        (void) sd_event_source_set_time_relative(s, r == PRUNE_BATCH ? 0 : PRUNE_INTERVAL);
+        return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
 
 /* LastUsed's wake(): the first use is pending. */
@@ -92,7 +113,12 @@ int manager_new(const char *state_dir, const Config *config, Manager **ret) {
                 return r;
         r = store_open_with_options(state_dir, &(StoreOptions) {
                 .background_check_above = (uint64_t) m->config.integrity_check_background_above_mib << 20,
+                .min_free_space = (uint64_t) m->config.min_free_space_mib << 20,
         }, &m->store);
+        if (r < 0)
+                return r;
+
+        r = seal_setup(m->store, state_dir, m->config.seal_key_file);
         if (r < 0)
                 return r;
 
@@ -106,6 +132,7 @@ int manager_new(const char *state_dir, const Config *config, Manager **ret) {
                 .store = m->store,
                 .ratelimit = m->ratelimit,
                 .threshold = m->config.lockout_threshold,
+                .account_threshold = m->config.lockout_account_threshold,
                 .window = m->config.lockout_window,
                 .duration = m->config.lockout_duration,
         };
@@ -115,6 +142,10 @@ int manager_new(const char *state_dir, const Config *config, Manager **ret) {
                 .userdata = m,
         };
         r = code_reuse_new(&m->code_reuse);
+        if (r < 0)
+                return r;
+        r = sd_event_add_time_relative(m->event, &m->prune_timer, CLOCK_MONOTONIC, PRUNE_FIRST_DELAY, 0,
+                                       on_prune_timer, m);
         if (r < 0)
                 return r;
         r = bus_error_add_map();
@@ -151,6 +182,7 @@ Manager *manager_free(Manager *m) {
         code_reuse_free(m->code_reuse);
         last_used_done(&m->last_used);
         sd_event_source_unref(m->flush_timer);
+        sd_event_source_unref(m->prune_timer);
         creds_cache_free(m->creds);
         sd_bus_flush_close_unref(m->bus);
         store_free(m->store);

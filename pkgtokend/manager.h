@@ -34,6 +34,7 @@ typedef struct Manager {
         LastUsed last_used;          /* read checks' last uses, written back by flush_timer */
         CodeReuse *code_reuse;       /* codes the same client may send again (code-reuse.h) */
         sd_event_source *flush_timer;
+        sd_event_source *prune_timer; /* forgets audit records older than AuditRetentionSec= */
 } Manager;
 
 int manager_new(const char *state_dir, const Config *config, Manager **ret);

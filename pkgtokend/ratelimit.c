@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <search.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,6 +85,25 @@ static void key_from_remote(const RateLimit *r, const char *remote, RateKey *ret
         memcpy(ret->addr, addr, bytes);
         if (bits > 0)
                 ret->addr[bytes] = addr[bytes] & (uint8_t) (0xff << (8 - bits));
+}
+
+void ratelimit_format_address(const RateLimit *r, const char *remote, char buf[static RATELIMIT_ADDRESS_MAX]) {
+        char text[INET6_ADDRSTRLEN];
+        RateKey key;
+
+        if (isempty(remote)) {
+                buf[0] = '\0';
+                return;
+        }
+        key_from_remote(r, remote, &key);
+        if (key.family == 0 || !inet_ntop(key.family, key.addr, text, sizeof text)) {
+                snprintf(buf, RATELIMIT_ADDRESS_MAX, "?");
+                return;
+        }
+        if (key.family == AF_INET6 && r->ipv6_prefixlen < 128)
+                snprintf(buf, RATELIMIT_ADDRESS_MAX, "%s/%u", text, r->ipv6_prefixlen);
+        else
+                snprintf(buf, RATELIMIT_ADDRESS_MAX, "%s", text);
 }
 
 static void list_unlink(RateLimit *r, Counter *c) {

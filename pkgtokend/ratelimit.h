@@ -37,5 +37,11 @@ RateLimit *ratelimit_free(RateLimit *r);
 bool ratelimit_exceeded(RateLimit *r, const char *remote, usec_t now);
 void ratelimit_note_failure(RateLimit *r, const char *remote, usec_t now);
 
+/* The address as counted, as text: "192.0.2.9" (also for ::ffff:192.0.2.9), "2001:db8::/64"
+ * (the prefix), "" for "", "?" for what does not parse.  For records that must count an
+ * address the way the limiter does (the lockouts per account and address). */
+#define RATELIMIT_ADDRESS_MAX 64
+void ratelimit_format_address(const RateLimit *r, const char *remote, char buf[static RATELIMIT_ADDRESS_MAX]);
+
 /* How many addresses are counted now. */
 size_t ratelimit_size(const RateLimit *r);

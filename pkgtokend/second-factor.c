@@ -73,6 +73,8 @@ static int verify_recovery_code(Store *s, const AccountSecrets *secrets, const c
 
 int second_factor_verify(Store *s, const AccountSecrets *secrets, const char *code, bool allow_recovery,
                          OtpRepeat *repeat, usec_t now) {
+        if (secrets->seeds_unavailable)
+                return -ERR_SECRETS_UNAVAILABLE;
         if (secrets->totp_secret_size == 0)
                 return OTP_CHECK_WRONG;
         if (otp_code_is_wellformed(code))
@@ -87,7 +89,7 @@ int second_factor_checker(void *userdata) {
         const OtpCheckRequest *q = userdata;
         int r;
 
-        if (q->check_lockout && lockout_active(q->store, q->account, q->now, NULL))
+        if (q->lockout && lockout_active_from(q->lockout, q->account, q->remote, q->now, NULL))
                 return OTP_CHECK_LOCKED_OUT;
         r = store_account_get_secrets(q->store, q->account, &secrets);
         if (r < 0)
@@ -119,7 +121,8 @@ int second_factor_require(const Lockout *l, Transaction *tx, const char *account
                 .account = account,
                 .code = otp,
                 .allow_recovery = allow_recovery,
-                .check_lockout = true,
+                .lockout = l,
+                .remote = "",
                 .now = now,
         };
         int r;
@@ -186,6 +189,8 @@ int second_factor_confirm(const Lockout *l, Transaction *tx, const char *account
                 return -ERR_NO_SUCH_ACCOUNT;
         if (r < 0)
                 return r;
+        if (secrets.seeds_unavailable)
+                return -ERR_SECRETS_UNAVAILABLE;
         if (secrets.totp_pending_size == 0) {
                 *ret_message = "No enrolment waits for a code: enable 2FA first.";
                 return -ERR_NO_PENDING_2FA;

@@ -31,7 +31,8 @@ typedef struct OtpCheckRequest {
         const char *account;
         const char *code;
         bool allow_recovery;
-        bool check_lockout;      /* a locked-out account's code is not even checked */
+        const Lockout *lockout;  /* when set, the code of an account locked out for ... */
+        const char *remote;      /* ... this address is not even checked */
         OtpRepeat *repeat;       /* NULL: management calls, where a code never repeats */
         usec_t now;
 } OtpCheckRequest;

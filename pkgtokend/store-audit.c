@@ -26,6 +26,28 @@ int store_audit_append(Store *s, const AuditEvent *e) {
         return r < 0 ? r : 0;
 }
 
+int store_audit_count_repeat(Store *s, const AuditEvent *e, usec_t window_start) {
+        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_AUDIT_REPEAT);
+        if (!st)
+                return -EIO;
+        bind_text(st, 1, e->remote);
+        bind_usec(st, 2, window_start);
+        bind_text(st, 3, e->action);
+        bind_text(st, 4, e->result);
+        bind_text(st, 5, e->reason);
+        bind_text(st, 6, e->actor);
+        return step_done(s, st);
+}
+
+int store_audit_prune(Store *s, usec_t before, unsigned batch) {
+        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_AUDIT_PRUNE);
+        if (!st)
+                return -EIO;
+        bind_usec(st, 1, before);
+        sqlite3_bind_int64(st, 2, batch);
+        return step_done(s, st);
+}
+
 static const char *column_text(sqlite3_stmt *st, int i) {
         const unsigned char *t = sqlite3_column_text(st, i);
         return t ? (const char *) t : "";
@@ -50,6 +72,7 @@ int store_audit_foreach(Store *s, const char *package, usec_t since, unsigned li
                         .token_id = column_text(st, 5),
                         .remote = column_text(st, 6),
                         .reason = column_text(st, 7),
+                        .count = (uint64_t) sqlite3_column_int64(st, 8),
                 };
                 int k = cb(&e, userdata);
                 if (k < 0)

@@ -42,6 +42,8 @@ typedef enum StatementId {
         STMT_TOKEN_TOUCH,
         STMT_AUDIT_INSERT,
         STMT_AUDIT_LIST,
+        STMT_AUDIT_REPEAT,
+        STMT_AUDIT_PRUNE,
         STMT_COUNTS,
         STMT_SECRETS_GET,
         STMT_SET_PASSWORD,
@@ -70,6 +72,12 @@ struct Store {
         atomic_bool corrupt;
         sqlite3_stmt *refusal;          /* what statement() hands out once corrupt */
         IntegrityCheck *check;          /* the full integrity check of a large store */
+        char *dir;                      /* the state directory, for statvfs() */
+        uint64_t min_free_space;        /* the floor below which writes are refused */
+        usec_t space_checked_at;        /* CLOCK_MONOTONIC */
+        bool space_low;
+        SealKey *seal_key;              /* opens and seals TOTP seeds; NULL: none */
+        bool seal_key_missing_logged;
 };
 
 void log_store(const Store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

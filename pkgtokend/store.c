@@ -10,9 +10,11 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "seal.h"
 #include "store-check.h"
 #include "store-internal.h"
 #include "strv.h"
@@ -64,9 +66,17 @@ static const char *const statement_sql[_STMT_MAX] = {
                                      "WHERE id = ? AND last_used_at < ?",
         [STMT_AUDIT_INSERT]        = "INSERT INTO audit (time, action, package, result, actor, token_id, remote, reason) "
                                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [STMT_AUDIT_LIST]          = "SELECT time, action, package, result, actor, token_id, remote, reason FROM "
+        [STMT_AUDIT_LIST]          = "SELECT time, action, package, result, actor, token_id, remote, reason, count FROM "
                                      "(SELECT * FROM audit WHERE (?1 = '' OR package = ?1) AND time >= ?2 "
                                      " ORDER BY time DESC, id DESC LIMIT ?3) ORDER BY time, id",
+        /* The newest record of the same refusal from the same address since ?2 (the start of
+         * its window), if any, counts one more. */
+        [STMT_AUDIT_REPEAT]        = "UPDATE audit SET count = count + 1 WHERE id = "
+                                     "(SELECT id FROM audit WHERE remote = ?1 AND time >= ?2 AND action = ?3 "
+                                     " AND result = ?4 AND reason = ?5 AND actor = ?6 AND token_id = '' "
+                                     " ORDER BY time DESC LIMIT 1)",
+        [STMT_AUDIT_PRUNE]         = "DELETE FROM audit WHERE id IN "
+                                     "(SELECT id FROM audit WHERE time < ?1 ORDER BY time LIMIT ?2)",
         [STMT_COUNTS]              = "SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM packages), "
                                      "(SELECT count(*) FROM tokens), "
                                      "(SELECT count(*) FROM tokens WHERE revoked_at = 0 AND (expires_at = 0 OR expires_at > ?))",
@@ -84,10 +94,11 @@ static const char *const statement_sql[_STMT_MAX] = {
         [STMT_RECOVERY_INSERT]     = "INSERT INTO recovery_codes (account_id, hash) VALUES (?, ?)",
         [STMT_RECOVERY_CONSUME]    = "DELETE FROM recovery_codes WHERE account_id = ? AND hash = ?",
         [STMT_RECOVERY_COUNT]      = "SELECT count(*) FROM recovery_codes WHERE account_id = ?",
-        [STMT_FAILURES_GET]        = "SELECT count, window_start, locked_until FROM auth_failures WHERE name = ?",
-        [STMT_FAILURES_PUT]        = "INSERT OR REPLACE INTO auth_failures (name, count, window_start, locked_until) "
-                                     "VALUES (?, ?, ?, ?)",
-        [STMT_FAILURES_CLEAR]      = "DELETE FROM auth_failures WHERE name = ?",
+        [STMT_FAILURES_GET]        = "SELECT count, window_start, locked_until FROM auth_failures "
+                                     "WHERE name = ? AND address = ?",
+        [STMT_FAILURES_PUT]        = "INSERT OR REPLACE INTO auth_failures (name, address, count, window_start, locked_until) "
+                                     "VALUES (?, ?, ?, ?, ?)",
+        [STMT_FAILURES_CLEAR]      = "DELETE FROM auth_failures WHERE name = ?1 AND (?2 IS NULL OR address = ?2)",
         [STMT_FAILURES_PRUNE]      = "DELETE FROM auth_failures WHERE locked_until < ?1 AND window_start < ?1",
 };
 
@@ -166,12 +177,28 @@ static const char *const migrations[] = {
         "  count INTEGER NOT NULL,"
         "  window_start INTEGER NOT NULL,"
         "  locked_until INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;",
+
+        /* 2 → 3: failures per account name and remote address, a name's lockout from all
+         * addresses kept as address '*'; repeated audit records counted in one row. */
+        "CREATE TABLE auth_failures_v3 ("
+        "  name TEXT NOT NULL,"
+        "  address TEXT NOT NULL,"
+        "  count INTEGER NOT NULL,"
+        "  window_start INTEGER NOT NULL,"
+        "  locked_until INTEGER NOT NULL DEFAULT 0,"
+        "  PRIMARY KEY (name, address)) WITHOUT ROWID;"
+        "INSERT INTO auth_failures_v3 SELECT name, '*', count, window_start, locked_until FROM auth_failures;"
+        "DROP TABLE auth_failures;"
+        "ALTER TABLE auth_failures_v3 RENAME TO auth_failures;"
+        "ALTER TABLE audit ADD COLUMN count INTEGER NOT NULL DEFAULT 1;"
+        "CREATE INDEX audit_by_remote ON audit(remote, time);",
 };
 
 _Static_assert(ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");
 
 static void store_mark_corrupt(Store *s, const char *what);
 static void background_check_reap(Store *s, bool wait);
+static int check_free_space(Store *s);
 
 void log_store(const Store *s, const char *fmt, ...) {
         char message[1024];
@@ -236,7 +263,16 @@ sqlite3_stmt *statement(Store *s, StatementId id) {
 
 /* Runs a statement that returns no rows. Returns the number of changed rows or -errno. */
 int step_done(Store *s, sqlite3_stmt *st) {
-        int r = sqlite3_step(st);
+        int r;
+
+        /* A change outside a transaction (transactions are checked by store_begin()) meets
+         * the free-space floor here; pruning the audit, which frees space, does not. */
+        if (sqlite3_get_autocommit(s->db) && !sqlite3_stmt_readonly(st) && st != s->stmt[STMT_AUDIT_PRUNE]) {
+                r = check_free_space(s);
+                if (r < 0)
+                        return r;
+        }
+        r = sqlite3_step(st);
         if (r != SQLITE_DONE)
                 return sqlite_to_errno(s, r) ?: -EIO;
         return sqlite3_changes(s->db);
@@ -504,6 +540,10 @@ static int open_store(const char *state_dir, const StoreOptions *o, Store **ret)
                 s->path = NULL;
                 return -ENOMEM;
         }
+        s->dir = strdup(state_dir);
+        if (!s->dir)
+                return -ENOMEM;
+        s->min_free_space = o->min_free_space;
 
         flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
         if (stat(s->path, &st) < 0) {
@@ -589,7 +629,11 @@ Store *store_free(Store *s) {
         sqlite3_finalize(s->refusal);
         if (s->db)
                 sqlite3_close_v2(s->db);
+        if (s->seal_key)
+                seal_key_erase(s->seal_key);
+        free(s->seal_key);
         free(s->path);
+        free(s->dir);
         free(s);
         return NULL;
 }
@@ -609,8 +653,37 @@ static int run_control(Store *s, StatementId id) {
         return r < 0 ? r : 0;
 }
 
+/* statvfs() at most once a second: writes come by the thousand, the disk fills slowly. */
+static int check_free_space(Store *s) {
+        usec_t now = now_monotonic_usec();
+        struct statvfs sv;
+
+        if (s->min_free_space == 0)
+                return 0;
+        if (s->space_checked_at != 0 && now - s->space_checked_at < USEC_PER_SEC)
+                return s->space_low ? -ENOSPC : 0;
+        s->space_checked_at = now;
+        if (statvfs(s->dir, &sv) < 0)
+                return 0;   /* cannot tell: SQLite will say when the disk is full */
+        uint64_t avail = (uint64_t) sv.f_bavail * sv.f_frsize;
+        bool low = avail < s->min_free_space;
+        if (low != s->space_low) {
+                if (low)
+                        log_store(s, "only %" PRIu64 " MiB free in %s, below MinFreeSpaceMiB=%" PRIu64 ": "
+                                  "refusing every change (reads keep working) until space is freed.",
+                                  avail >> 20, s->dir, s->min_free_space >> 20);
+                else
+                        log_info("%s: %" PRIu64 " MiB free again: changes are accepted.", s->path, avail >> 20);
+                s->space_low = low;
+        }
+        return low ? -ENOSPC : 0;
+}
+
 int store_begin(Store *s, Transaction *ret) {
-        int r = run_control(s, STMT_BEGIN);
+        int r = check_free_space(s);
+        if (r < 0)
+                return r;
+        r = run_control(s, STMT_BEGIN);
         if (r < 0)
                 return r;
         *ret = (Transaction) { .store = s, .open = true };

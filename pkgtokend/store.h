@@ -19,7 +19,7 @@
 #include "token.h"
 
 #define STORE_DB_FILENAME "tokens.db"
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 typedef struct Store Store;
 
@@ -40,6 +40,9 @@ typedef struct Transaction {
         bool open;
         bool relaxed;
 } Transaction;
+/* Below the free-space floor (StoreOptions.min_free_space, on the state directory's file
+ * system), store_begin() fails with -ENOSPC, so that changes stop cleanly before SQLite
+ * meets a full disk; reads (which need no transaction) keep working. */
 int store_begin(Store *s, Transaction *ret);
 /* Like store_begin(), but the commit is not fsync'd (WAL with synchronous=NORMAL): it still
  * survives a crash or kill -9 of the daemon, only an OS crash or power loss may lose it.  For
@@ -78,6 +81,11 @@ int store_account_foreach(Store *s, AccountCallback cb, void *userdata);
  * of AccountRecord so that listing accounts never touches it; wiped by the _done(). */
 #define TOTP_SECRET_STORED_MAX 64
 typedef struct AccountSecrets {
+        /* Seeds are stored sealed (seal.h); they are opened here.  When the seal key is
+         * missing or wrong, the password hash is still returned, the seeds are not and this
+         * says so: a 2FA check must then fail with -EKEYREVOKED, never take "no seed" for
+         * "2FA off". */
+        bool seeds_unavailable;
         int64_t id;
         char *password_hash;                       /* "" when none */
         uint8_t totp_secret[TOTP_SECRET_STORED_MAX];
@@ -89,6 +97,7 @@ typedef struct AccountSecrets {
 void account_secrets_done(AccountSecrets *a);
 int store_account_get_secrets(Store *s, const char *name, AccountSecrets *ret);
 int store_account_set_password(Store *s, int64_t id, const char *hash);
+/* Seals secret with the store's seal key: -EKEYREVOKED without one. */
 int store_account_set_totp_pending(Store *s, int64_t id, const uint8_t *secret, size_t n);
 /* Pending secret becomes the active one, with the counter of the confirming code. */
 int store_account_activate_totp(Store *s, int64_t id, TwoFactorMode mode, uint64_t counter);
@@ -103,17 +112,33 @@ int store_recovery_code_consume(Store *s, int64_t id, const uint8_t hash[static 
 int store_recovery_codes_count(Store *s, int64_t id);
 
 /* Failed passwords and OTPs by account name, known or not, so that lockouts cannot tell
- * which accounts exist, and survive restarts. */
+ * which accounts exist, and survive restarts; per name and remote address (as the rate
+ * limiter writes it, ratelimit_format_address()), and per name from all addresses under the
+ * address FAILURES_ALL_ADDRESSES. */
+#define FAILURES_ALL_ADDRESSES "*"
 typedef struct FailureRecord {
         unsigned count;          /* failures since window_start */
         usec_t window_start;
         usec_t locked_until;     /* 0 = not locked out */
 } FailureRecord;
-int store_failures_get(Store *s, const char *name, FailureRecord *ret);   /* zeros when none */
-int store_failures_put(Store *s, const char *name, const FailureRecord *f);
-int store_failures_clear(Store *s, const char *name);
+int store_failures_get(Store *s, const char *name, const char *address, FailureRecord *ret);   /* zeros when none */
+int store_failures_put(Store *s, const char *name, const char *address, const FailureRecord *f);
+/* address NULL: every record of the name. */
+int store_failures_clear(Store *s, const char *name, const char *address);
 /* Forgets records whose window and lockout both ended before `before`. */
 int store_failures_prune(Store *s, usec_t before);
+
+/* TOTP seeds at rest (seal.h): the key the store seals and opens them with (copied; NULL:
+ * none, and then sealed seeds are unavailable and new ones refused with -EKEYREVOKED). */
+typedef struct SealKey SealKey;
+int store_set_seal_key(Store *s, const SealKey *key);
+/* How many accounts hold a sealed seed (active or pending). */
+int store_count_sealed_seeds(Store *s, uint64_t *ret);
+/* Opens one sealed seed with key: 0 when it opens or there is none, -EBADMSG when not. */
+int store_probe_seal_key(Store *s, const SealKey *key);
+/* Seals the seeds stored in clear (before sealing existed), all in one transaction, with
+ * the store's key; returns how many. */
+int store_seal_plain_seeds(Store *s);
 
 /* ---- packages and maintainers ---- */
 typedef struct PackageRecord {
@@ -180,8 +205,15 @@ typedef struct AuditEvent {
         const char *token_id;
         const char *remote;
         const char *reason;
+        uint64_t count;           /* how many times (repeated refusals share a record); 0 is 1 */
 } AuditEvent;
 int store_audit_append(Store *s, const AuditEvent *e);
+/* Counts e once more in the newest record of the same action, result, reason and actor from
+ * the same remote address, without a token, written since window_start: 1 when there was
+ * one, 0 when there was none (append e then). */
+int store_audit_count_repeat(Store *s, const AuditEvent *e, usec_t window_start);
+/* Deletes at most batch records older than before; returns how many. */
+int store_audit_prune(Store *s, usec_t before, unsigned batch);
 typedef int (*AuditCallback)(const AuditEvent *e, void *userdata);
 int store_audit_foreach(Store *s, const char *package, usec_t since, unsigned limit, AuditCallback cb, void *userdata);
 
@@ -198,6 +230,7 @@ int store_counts(Store *s, usec_t now, StoreCounts *ret);
 #define STORE_BACKGROUND_CHECK_ABOVE_MIB_DEFAULT 16
 typedef struct StoreOptions {
         uint64_t background_check_above;   /* bytes */
+        uint64_t min_free_space;           /* bytes; 0: no floor */
 } StoreOptions;
 #define STORE_OPTIONS_DEFAULT { .background_check_above = STORE_BACKGROUND_CHECK_ABOVE_MIB_DEFAULT * UINT64_C(1024 * 1024) }
 int store_open_with_options(const char *state_dir, const StoreOptions *o, Store **ret);

@@ -15,7 +15,7 @@ need oathtool
 have_gdbus || skip_all "gdbus not found: the tests check D-Bus error names"
 
 CONFIG=$TMP/pkgtokend.conf
-write_config "$CONFIG" PasswordCost=1 LockoutThreshold=3 LockoutSec=600 TokenGuessLimit=5
+write_config "$CONFIG" PasswordCost=1 LockoutThreshold=3 LockoutAccountThreshold=3 LockoutSec=600 TokenGuessLimit=5
 setup_bus_and_daemon --config="$CONFIG"
 
 PW='lockout password 1'
@@ -38,12 +38,6 @@ peek_otp() {
         OTP_LAST[$1]=$((${OTP_LAST[$1]} - 1))
 }
 
-# The answer to compare between a real account and an unknown name: result, reason and
-# the details without their times.
-answer() {
-        printf '%s|%s|%s' "$AUTHN_RESULT" "$AUTHN_REASON" "$(jq -c 'del(.locked_until)' <<<"$AUTHN_DETAILS")"
-}
-
 # =================================================================================================
 # Wrong passwords, a real account and an unknown name side by side.
 
@@ -52,10 +46,10 @@ known=() unknown=()
 for i in 1 2 3; do
         [ "$i" = 3 ] && t0=$(now_usec)
         mgr_authenticate alice "$WRONG" ""
-        known+=("$(answer)")
+        known+=("$(authn_answer)")
         [ "$i" = 3 ] && t1=$(now_usec)
         mgr_authenticate ghost "$WRONG" ""
-        unknown+=("$(answer)")
+        unknown+=("$(authn_answer)")
 done
 for i in 0 1 2; do
         is "${known[i]}" "bad-credentials|wrong account name or password|{}" "wrong password $((i + 1)) of 3 for alice: bad-credentials"
@@ -70,10 +64,10 @@ else
                 "locked_until '$locked_until', expected between $((t0 + 600000000)) and $((t1 + 600000000))"
 fi
 expect_authn locked "alice, right password, after 3 failures" alice "$PW" ""
-K=$(answer)
+K=$(authn_answer)
 is "$(authn_detail locked_until)" "$locked_until" "  ... details: locked_until as GetAccount says"
 expect_authn locked "ghost after 3 failures" ghost "$WRONG" ""
-is "$(answer)" "$K" "  ... the same answer as alice's"
+is "$(authn_answer)" "$K" "  ... the same answer as alice's"
 like "$(authn_detail locked_until)" '^[1-9][0-9]*$' "  ... with a locked_until too"
 expect_authn locked "alice, right password and a session asked for" alice "$PW" "" session b true
 is "$(authn_detail session_token)" "" "  ... no session"
@@ -285,7 +279,7 @@ expect_authz_bus allowed "  ... three wrong codes are three of TokenGuessLimit=5
 
 stop_daemon
 SHORT=$TMP/short.conf
-write_config "$SHORT" PasswordCost=1 LockoutThreshold=3 LockoutSec=2 LockoutWindowSec=1
+write_config "$SHORT" PasswordCost=1 LockoutThreshold=3 LockoutAccountThreshold=3 LockoutSec=2 LockoutWindowSec=1
 must_start_daemon --config="$SHORT"
 new_account jill "$PW" || bail_out "cannot create account jill"
 for i in 1 2 3; do

@@ -22,7 +22,7 @@ need oathtool timeout
 PAM_MODULE=$(cd "$(dirname "$PAM_MODULE")" && pwd)/$(basename "$PAM_MODULE")
 
 CONFIG=$TMP/pkgtokend.conf
-write_config "$CONFIG" PasswordCost=1 LockoutThreshold=5 LockoutSec=600
+write_config "$CONFIG" PasswordCost=1 LockoutThreshold=5 LockoutAccountThreshold=5 LockoutSec=600
 setup_bus_and_daemon --config="$CONFIG"
 
 # Linux-PAM's own pam_echo, pam_deny and pam_exec build the stacks around the module.

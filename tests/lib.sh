@@ -780,6 +780,12 @@ expect_authn() {
         expect_answer "$expected" "$desc" "$AUTHN_RC" "$AUTHN_RESULT" "$AUTHN_REASON"
 }
 
+# authn_answer: the answer to compare between a real account and an unknown name: result,
+# reason and the details without their times.
+authn_answer() {
+        printf '%s|%s|%s' "$AUTHN_RESULT" "$AUTHN_REASON" "$(jq -c 'del(.locked_until)' <<<"$AUTHN_DETAILS")"
+}
+
 # authn_detail KEY: a field of AUTHN_DETAILS, "" when absent.
 authn_detail() {
         jq -r --arg k "$1" '.[$k] // "" | tostring' <<<"$AUTHN_DETAILS"

@@ -25,7 +25,7 @@ static void test_map(void) {
                         tap_diag("  %s (%d)", m->name, m->code);
                 }
         }
-        CHECK(n == 18 && bad == 0, "%zu error names, each with its own errno, looked up both ways", n);
+        CHECK(n == 19 && bad == 0, "%zu error names, each with its own errno, looked up both ways", n);
         CHECK(!bus_error_name_from_errno(-EIO) && !bus_error_name_from_errno(-ENOENT) &&
               !bus_error_name_from_errno(-EEXIST) && !bus_error_name_from_errno(-EINVAL),
               "the store's errnos (EIO, ENOENT, EEXIST, EINVAL) are not names");
@@ -39,6 +39,8 @@ static void test_sd_bus_agrees(void) {
         r = sd_bus_error_set(&e, PKGTOKEN_ERROR_REPLAYED_OTP, "x");
         CHECK(r == -ERR_REPLAYED_OTP && sd_bus_error_get_errno(&e) == ERR_REPLAYED_OTP,
               "sd-bus maps ReplayedOTP to its errno");
+        CHECK(streq_ptr(bus_error_name_from_errno(-EKEYREVOKED), PKGTOKEN_ERROR_SECRETS_UNAVAILABLE),
+              "the store's -EKEYREVOKED (no seal key) is SecretsUnavailable");
 }
 
 static void test_set(void) {

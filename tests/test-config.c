@@ -321,6 +321,33 @@ static void test_ranges(void) {
                 { "TokenGuessLimit=1000000",     true },
                 { "TokenGuessLimit=0",           false },
                 { "TokenGuessLimit=1000001",     false },
+                { "TokenGuessIPv6PrefixLength=16",  true },
+                { "TokenGuessIPv6PrefixLength=128", true },
+                { "TokenGuessIPv6PrefixLength=15",  false },
+                { "TokenGuessIPv6PrefixLength=129", false },
+                { "IntegrityCheckInBackgroundAboveMiB=0",       true },
+                { "IntegrityCheckInBackgroundAboveMiB=1048576", true },
+                { "IntegrityCheckInBackgroundAboveMiB=1048577", false },
+                { "IntegrityCheckInBackgroundAboveMiB=-1",      false },
+                { "LockoutAccountThreshold=1",       true },
+                { "LockoutAccountThreshold=1000000", true },
+                { "LockoutAccountThreshold=0",       false },
+                { "LockoutAccountThreshold=1000001", false },
+                { "AuditRetentionSec=1d",        true },
+                { "AuditRetentionSec=36600d",    true },
+                { "AuditRetentionSec=86399",     false },
+                { "AuditRetentionSec=36601d",    false },
+                { "AuditRetentionSec=0",         false },
+                { "MinFreeSpaceMiB=0",           true },
+                { "MinFreeSpaceMiB=1048576",     true },
+                { "MinFreeSpaceMiB=1048577",     false },
+                { "MinFreeSpaceMiB=1G",          false },
+                { "SealKeyFile=",                true },
+                { "SealKeyFile=/etc/pkgtoken/seal.key", true },
+                { "SealKeyFile=seal.key",        false },
+                { "RegistryGroup=",              true },
+                { "RegistryGroup=www-data",      true },
+                { "RegistryGroup=-x",            false },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(v); i++) {
@@ -361,6 +388,79 @@ static void test_ranges(void) {
         config_init_defaults(&c);
         CHECK_INT_EQ(parse_text(&c, text), -EINVAL, "a 65-byte TOTPIssuer is refused");
         CHECK_STR_EQ(c.totp_issuer, "pkgtoken", "  ... and not truncated into place");
+}
+
+static void test_new_settings(void) {
+        Config c;
+
+        config_init_defaults(&c);
+        CHECK_INT_EQ(c.token_guess_ipv6_prefixlen, 64, "default TokenGuessIPv6PrefixLength: 64");
+        CHECK_INT_EQ(c.integrity_check_background_above_mib, 16, "default IntegrityCheckInBackgroundAboveMiB: 16");
+        CHECK_INT_EQ(c.lockout_account_threshold, 100, "default LockoutAccountThreshold: 100");
+        CHECK(c.audit_retention == SEC(400 * 86400), "default AuditRetentionSec: 400 days");
+        CHECK_INT_EQ(c.min_free_space_mib, 64, "default MinFreeSpaceMiB: 64");
+        CHECK_STR_EQ(c.seal_key_file, "", "default SealKeyFile: none");
+        CHECK_STR_EQ(c.registry_group, "", "default RegistryGroup: none");
+
+        CHECK_INT_EQ(parse_text(&c,
+                                "[Manager]\n"
+                                "TokenGuessIPv6PrefixLength=56\n"
+                                "IntegrityCheckInBackgroundAboveMiB=256\n"
+                                "LockoutAccountThreshold=500\n"
+                                "AuditRetentionSec=90d\n"
+                                "MinFreeSpaceMiB=1024\n"
+                                "SealKeyFile=/etc/pkgtoken/totp-seal.key\n"
+                                "RegistryGroup=www-data\n"),
+                     0, "the settings added for the hardening");
+        CHECK_STR_EQ(errbuf, "", "  ... prints nothing");
+        CHECK_INT_EQ(c.token_guess_ipv6_prefixlen, 56, "  ... TokenGuessIPv6PrefixLength");
+        CHECK_INT_EQ(c.integrity_check_background_above_mib, 256, "  ... IntegrityCheckInBackgroundAboveMiB");
+        CHECK_INT_EQ(c.lockout_account_threshold, 500, "  ... LockoutAccountThreshold");
+        CHECK(c.audit_retention == SEC(90 * 86400), "  ... AuditRetentionSec");
+        CHECK_INT_EQ(c.min_free_space_mib, 1024, "  ... MinFreeSpaceMiB");
+        CHECK_STR_EQ(c.seal_key_file, "/etc/pkgtoken/totp-seal.key", "  ... SealKeyFile");
+        CHECK_STR_EQ(c.registry_group, "www-data", "  ... RegistryGroup");
+
+        CHECK_INT_EQ(parse_text(&c, "[Manager]\nRegistryGroup=\nSealKeyFile=\n"), 0,
+                     "empty RegistryGroup= and SealKeyFile=");
+        CHECK_STR_EQ(c.registry_group, "", "  ... RegistryGroup= means none again");
+        CHECK_STR_EQ(c.seal_key_file, "", "  ... SealKeyFile= means the default again");
+}
+
+/* The example in README.md is what people copy: it must parse, and say what the defaults are. */
+static void test_readme_example(void) {
+        _cleanup_free_ char *path = NULL, *text = NULL;
+        const char *top = getenv("top_srcdir");
+        char *start, *end;
+        size_t size = 0;
+        FILE *f;
+        Config c, d;
+
+        if (!top || asprintf(&path, "%s/README.md", top) < 0 || !(f = fopen(path, "re"))) {
+                printf("ok %u # SKIP README.md not found ($top_srcdir unset)\n", ++tap_tests_run);
+                return;
+        }
+        if (getdelim(&text, &size, '\0', f) < 0)
+                abort();
+        fclose(f);
+        start = strstr(text, "```ini\n");
+        CHECK(start != NULL, "README.md has an example pkgtokend.conf");
+        if (!start)
+                return;
+        start += strlen("```ini\n");
+        end = strstr(start, "```");
+        if (end)
+                *end = '\0';
+        config_init_defaults(&c);
+        CHECK_INT_EQ(parse_text(&c, start), 0, "README.md's example pkgtokend.conf parses");
+        CHECK_STR_EQ(errbuf, "", "  ... without a complaint");
+        config_init_defaults(&d);
+        CHECK(config_equal(&c, &d) &&
+              c.lockout_account_threshold == d.lockout_account_threshold &&
+              c.audit_retention == d.audit_retention && c.min_free_space_mib == d.min_free_space_mib &&
+              c.token_guess_ipv6_prefixlen == d.token_guess_ipv6_prefixlen &&
+              c.integrity_check_background_above_mib == d.integrity_check_background_above_mib,
+              "  ... and shows the defaults");
 }
 
 static void test_errors(void) {
@@ -501,6 +601,8 @@ int main(void) {
         test_syntax();
         test_parse_duration();
         test_ranges();
+        test_new_settings();
+        test_readme_example();
         test_errors();
         test_load();
         return tap_finish();

@@ -73,6 +73,35 @@ static void test_spellings(void) {
         ratelimit_free(r);
 }
 
+/* The address as text, as the lockouts per account and address key their records. */
+static void test_format_address(void) {
+        static const struct {
+                unsigned prefixlen;
+                const char *remote, *expected;
+        } v[] = {
+                { 64,  "",                         "" },
+                { 64,  "192.0.2.9",                "192.0.2.9" },
+                { 64,  "::ffff:192.0.2.9",         "192.0.2.9" },
+                { 64,  "::FFFF:c000:209",          "192.0.2.9" },
+                { 64,  "2001:db8::9",              "2001:db8::/64" },
+                { 64,  "2001:DB8:0:0:ffff::1",     "2001:db8::/64" },
+                { 64,  "2001:db8:0:1::9",          "2001:db8:0:1::/64" },
+                { 48,  "2001:db8:1:ffff::1",       "2001:db8:1::/48" },
+                { 128, "2001:0db8:0000::0009",     "2001:db8::9" },
+                { 64,  "not an address",           "?" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(v); i++) {
+                RateLimit *r = ratelimit_new(LIMIT, v[i].prefixlen);
+                char buf[RATELIMIT_ADDRESS_MAX];
+
+                ratelimit_format_address(r, v[i].remote, buf);
+                CHECK_STR_EQ(buf, v[i].expected, "address '%s' (IPv6 by /%u) counted as expected", v[i].remote,
+                             v[i].prefixlen);
+                ratelimit_free(r);
+        }
+}
+
 static double seconds_since(const struct timespec *t0) {
         struct timespec t;
         clock_gettime(CLOCK_MONOTONIC, &t);
@@ -148,6 +177,7 @@ static void test_small_table(void) {
 int main(void) {
         test_basic();
         test_spellings();
+        test_format_address();
         test_small_table();
         test_flood();
         return tap_finish();

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* Backup: a consistent copy of the store, made by the daemon itself (it holds the database
+ * exclusively, so no outside tool can read it while it runs). */
+
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+
+#include "bus-caller.h"
+#include "bus-error.h"
+#include "bus-methods.h"
+#include "bus-util.h"
+#include "errors.h"
+
+int method_backup(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *path;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &path);
+        if (r < 0)
+                return r;
+        r = read_options(msg, NULL, 0, error);
+        if (r < 0)
+                return r;
+        /* The file is written with the daemon's privileges: admins only. */
+        r = bus_verify_admin(m, msg, error, NULL);
+        if (r < 0)
+                return r;
+        if (path[0] != '/' || strlen(path) >= PATH_MAX)
+                return invalid_argument(error, "The backup path must be an absolute file name.");
+
+        r = store_backup(m->store, path);
+        if (r == -EEXIST)
+                return bus_error_set_errnof(error, -ERR_INVALID_ARGUMENT,
+                                            "%s exists; a backup never overwrites a file.", path);
+        if (r == -ENOENT || r == -EACCES || r == -ENOTDIR || r == -ELOOP || r == -EROFS)
+                return bus_error_set_errnof(error, -ERR_INVALID_ARGUMENT, "Cannot create %s: %s.", path,
+                                            strerror(-r));
+        if (r < 0)
+                return bus_error_set_errno_message(error, r, NULL);
+        return sd_bus_reply_method_return(msg, NULL);
+}
