@@ -35,7 +35,7 @@ static int read_authorize_request(sd_bus_message *msg, AuthorizeArguments *a, sd
         if (r < 0)
                 return r;
         r = action_from_string(action);
-        if (r < 0)
+        if (r < 0 || !action_is_basic(r))
                 return invalid_argument(error, "Invalid action: use read or publish.");
         q->action = r;
         r = bus_check_remote(q->remote, error);

@@ -29,3 +29,8 @@
 #define ERR_2FA_NOT_ENABLED     ENOPROTOOPT
 #define ERR_2FA_ENABLED         EALREADY
 #define ERR_NO_PENDING_2FA      ENOMSG
+/* The registry API's (issue 9): */
+#define ERR_FORBIDDEN           EKEYREVOKED   /* governance by a token that publishes without an OTP, wrong proof */
+#define ERR_NO_SUCH_PUBLISH     ENOANO        /* FinishPublish: unknown or expired publish id */
+#define ERR_BAD_CREDENTIALS     EBADE         /* a proof that proves no account (unknown and wrong alike) */
+#define ERR_UNAVAILABLE         EREMCHG       /* the daemon cannot answer now */

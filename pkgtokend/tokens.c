@@ -130,7 +130,9 @@ int token_create(const Lockout *l, const TokenCreateRequest *q, usec_t now, char
         };
         r = token_mint(s, &t, secret);
         if (r >= 0)
-                r = audit_admin(s, now, AUDIT_TOKEN_CREATE, q->caller, t.id, token_type_to_string(q->type));
+                r = q->actor ? audit_record(s, now, AUDIT_TOKEN_CREATE, NULL, AUDIT_RESULT_OK, q->actor, t.id, NULL,
+                                            token_type_to_string(q->type))
+                             : audit_admin(s, now, AUDIT_TOKEN_CREATE, q->caller, t.id, token_type_to_string(q->type));
         if (r >= 0)
                 r = store_commit(&tx);
         if (r < 0) {
@@ -151,7 +153,7 @@ int token_load(Store *s, const char *id, TokenRecord *ret) {
         return r == -ENOENT ? -ERR_NO_SUCH_TOKEN : r;
 }
 
-int token_revoke(Store *s, const char *id, uid_t caller, usec_t now) {
+static int revoke(Store *s, const char *id, uid_t caller, const char *actor, usec_t now) {
         _cleanup_(token_record_done) TokenRecord t = {};
         _cleanup_transaction_ Transaction tx = {};
         int r;
@@ -164,8 +166,17 @@ int token_revoke(Store *s, const char *id, uid_t caller, usec_t now) {
                 return r;
         r = store_token_revoke(s, t.id, now);
         if (r > 0)
-                r = audit_admin(s, now, AUDIT_TOKEN_REVOKE, caller, t.id, "");
+                r = actor ? audit_record(s, now, AUDIT_TOKEN_REVOKE, NULL, AUDIT_RESULT_OK, actor, t.id, NULL, "")
+                          : audit_admin(s, now, AUDIT_TOKEN_REVOKE, caller, t.id, "");
         if (r >= 0)
                 r = store_commit(&tx);
         return r == -ENOENT ? -ERR_NO_SUCH_TOKEN : r;
+}
+
+int token_revoke(Store *s, const char *id, uid_t caller, usec_t now) {
+        return revoke(s, id, caller, NULL, now);
+}
+
+int token_revoke_as(Store *s, const char *id, const char *actor, usec_t now) {
+        return revoke(s, id, 0, actor, now);
 }
