@@ -236,8 +236,8 @@ static void test_otp_table(void) {
                                          action_to_string(action), otp_given ? "given" : "none", outcomes[o],
                                          name(v.result), v.reason ?: "(null)", c.calls);
                 }
-                if (v.error == 0 && (v.record != (action == ACTION_PUBLISH) ||
-                                     v.note_use != (action == ACTION_READ && v.result == AUTHZ_ALLOWED) ||
+                if (v.error == 0 && (v.record != action_is_write(action) ||
+                                     v.note_use != (!action_is_write(action) && v.result == AUTHZ_ALLOWED) ||
                                      v.announce != (action == ACTION_PUBLISH && v.result == AUTHZ_ALLOWED) ||
                                      v.count_remote_failure != (v.result == AUTHZ_INVALID) || !v.token_identified))
                         if (bad++ < 5)
