@@ -7,6 +7,7 @@
  * thread, and its done() callback finishes (login.c again) and answers, on the event loop,
  * where the store may be used. */
 
+#include "bus-auth.h"
 #include "bus-caller.h"
 #include "bus-error.h"
 #include "bus-methods.h"
@@ -19,6 +20,7 @@
 typedef enum PasswordJobKind {
         JOB_AUTHENTICATE,
         JOB_SET_PASSWORD,
+        JOB_PROOF,               /* a registry's password proof (bus_prove_password()) */
 } PasswordJobKind;
 
 typedef struct PasswordJob {
@@ -34,6 +36,8 @@ typedef struct PasswordJob {
         bool want_session;
         uid_t caller;
         unsigned long cost;      /* SetPassword: yescrypt cost of the new hash */
+        PasswordProven proven;   /* JOB_PROOF: what to do for the proven account */
+        const void *proven_userdata;
 
         /* Results, written by the worker thread. */
         int verified;            /* 1 match, 0 mismatch, < 0 failure */
@@ -68,7 +72,7 @@ static void password_job_free(PasswordJob *j) {
 static void password_job_run(void *userdata) {
         PasswordJob *j = userdata;
 
-        if (j->kind == JOB_AUTHENTICATE) {
+        if (j->kind != JOB_SET_PASSWORD) {
                 j->verified = password_verify(j->password, j->stored_hash);
                 return;
         }
@@ -290,11 +294,91 @@ int method_set_password(sd_bus_message *msg, void *userdata, sd_bus_error *error
         return 1;   /* answered by set_password_done() */
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Password proofs of the registry API                                                        */
+
+/* A login's refusal as the error of the registry's call: unknown account and wrong password
+ * alike. */
+static int proof_refusal(AuthnResult result) {
+        switch (result) {
+        case AUTHN_OTP_REQUIRED:
+                return -ERR_OTP_REQUIRED;
+        case AUTHN_BAD_OTP:
+                return -ERR_BAD_OTP;
+        case AUTHN_LOCKED:
+                return -ERR_FORBIDDEN;
+        case AUTHN_RATE_LIMITED:
+                return -ERR_RATE_LIMITED;
+        default:
+                return -ERR_BAD_CREDENTIALS;
+        }
+}
+
+static void proof_done(PasswordJob *j) {
+        _cleanup_(login_outcome_done) LoginOutcome o = {};
+        LoginContext c = login_context(j->manager);
+        int r;
+
+        r = login_finish(&c, &(LoginAttempt) {
+                                 .account = j->account,
+                                 .otp = j->otp,
+                                 .remote = j->remote,
+                                 .verified = j->verified,
+                         }, now_realtime_usec(), &o);
+        if (r < 0)
+                (void) bus_reply_errno(j->message, r, NULL);
+        else if (o.result != AUTHN_OK)
+                (void) bus_reply_errno(j->message, proof_refusal(o.result), o.reason);
+        else
+                j->proven(j->manager, j->message, j->account, j->caller, j->proven_userdata);
+}
+
+int bus_prove_password(Manager *m, sd_bus_message *msg, const PasswordProof *p, uid_t caller,
+                       PasswordProven proven, const void *userdata, sd_bus_error *error) {
+        _cleanup_(erase_and_freep) char *hash = NULL;
+        LoginContext c = login_context(m);
+        LoginVerdict v;
+        PasswordJob *j;
+        int r;
+
+        r = login_prepare(&c, p->account, p->remote, now_realtime_usec(), &v, &hash);
+        if (r < 0)
+                return bus_error_set_errno_message(error, r, NULL);
+        if (!v.check_password)
+                return bus_error_set_errno_message(error, proof_refusal(v.result), v.reason);
+
+        j = calloc(1, sizeof *j);
+        if (!j)
+                return -ENOMEM;
+        *j = (PasswordJob) {
+                .kind = JOB_PROOF,
+                .manager = m,
+                .message = msg,
+                .account = strndup(p->account, ACCOUNT_NAME_MAX + 1),
+                .password = strdup(p->password),
+                .otp = strndup(p->otp, OTP_INPUT_MAX),
+                .remote = strndup(p->remote, REMOTE_MAX),
+                .stored_hash = hash,
+                .caller = caller,
+                .proven = proven,
+                .proven_userdata = userdata,
+        };
+        hash = NULL;   /* the job's now */
+        r = submit_password_job(m, j, j->account && j->password && j->otp && j->remote && j->stored_hash);
+        if (r == -EBUSY)
+                return bus_error_set_errno_message(error, -ERR_RATE_LIMITED, "Too many logins at once; try again.");
+        if (r < 0)
+                return r;
+        return 1;   /* answered by proof_done() and proven() */
+}
+
 static void password_job_done(void *userdata) {
         PasswordJob *j = userdata;
 
         if (j->kind == JOB_AUTHENTICATE)
                 authenticate_done(j);
+        else if (j->kind == JOB_PROOF)
+                proof_done(j);
         else
                 set_password_done(j);
         password_job_free(j);

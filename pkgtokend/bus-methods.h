@@ -50,4 +50,6 @@ int method_create_own_token(sd_bus_message *msg, void *userdata, sd_bus_error *e
 int method_revoke_own_token(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_logout(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_change_maintainer(sd_bus_message *msg, void *userdata, sd_bus_error *error);
-int method_own_twofa_unsupported(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_enroll_own_totp(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_confirm_own_totp(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_set_own_two_factor_mode(sd_bus_message *msg, void *userdata, sd_bus_error *error);

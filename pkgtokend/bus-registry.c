@@ -6,11 +6,13 @@
  * RegistryGroup=. */
 
 #include "accounts.h"
+#include "bus-auth.h"
 #include "bus-caller.h"
 #include "bus-error.h"
 #include "bus-methods.h"
 #include "bus-records.h"
 #include "bus-tokens.h"
+#include "bus-twofa.h"
 #include "bus-util.h"
 #include "names.h"
 #include "packages.h"
@@ -180,17 +182,25 @@ typedef struct Proof {
         const char *remote;
 } Proof;
 
-/* An account proven by a proof: the token that proved it (and the audit's actor). */
+/* An account proven by a proof, as the methods below act on it. */
 typedef struct Proven {
-        AuthorizeAnswer answer;
-        char *actor;              /* "alice (registry uid 998)" */
-        const char *otp;
+        const char *account;           /* "" for a package token */
+        const char *actor;             /* "alice (registry uid 998)" */
+        const char *otp;               /* the proof's code, for changes that need one */
+        bool otp_verified;             /* a password proof checked the code already */
+        const AuthorizeAnswer *token;  /* token proofs: the token; NULL for password proofs */
+        const Proof *proof;            /* token proofs only (password proofs finish later) */
 } Proven;
 
-static void proven_done(Proven *p) {
-        authorize_answer_done(&p->answer);
-        free(p->actor);
-}
+typedef int (*ProvenHandler)(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error);
+
+/* What a method asks of its proof. */
+typedef struct ProofRule {
+        ProvenHandler handler;
+        bool account_needed;    /* not a package token */
+        bool governance;        /* not a token that publishes without an OTP, nor a read-only one */
+        bool password_needed;   /* 2FA changes */
+} ProofRule;
 
 static int read_proof(sd_bus_message *msg, Proof *p, sd_bus_error *error) {
         int r;
@@ -221,87 +231,116 @@ static int proof_error(sd_bus_error *error, int r, const char *message) {
         }
 }
 
-/* Checks the caller and the proof.  Only token proofs are taken here; a password proof needs
- * the worker pool (see bus-auth.c) and is refused as unsupported for now. */
-static int prove(Manager *m, sd_bus_message *msg, const Proof *p, bool account_needed, bool governance,
-                 Proven *ret, sd_bus_error *error) {
+/* After a password proof, on the event loop: the method goes on and answers. */
+static void password_proven(Manager *m, sd_bus_message *msg, const char *account, uid_t caller, const void *userdata) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *actor = registry_actor(account, caller);
+        const ProofRule *rule = userdata;
+        int r;
+
+        if (!actor) {
+                (void) bus_reply_errno(msg, -ENOMEM, NULL);
+                return;
+        }
+        r = rule->handler(m, msg, &(const Proven) {
+                .account = account,
+                .actor = actor,
+                .otp = "",
+                .otp_verified = true,
+        }, &error);
+        if (r >= 0)
+                return;
+        if (sd_bus_error_is_set(&error))
+                (void) sd_bus_reply_method_error(msg, &error);
+        else
+                (void) bus_reply_errno(msg, r, NULL);
+}
+
+/* Reads the proof, checks the caller and it, and hands the proven account to the rule's
+ * handler: at once for a token, after the hash for a password (bus-auth.c). */
+static int dispatch_proof(Manager *m, sd_bus_message *msg, const ProofRule *rule, sd_bus_error *error) {
+        _cleanup_(authorize_answer_done) AuthorizeAnswer token = {};
+        _cleanup_free_ char *actor = NULL;
         Authorizer a = authorizer(m);
         const char *message = NULL;
+        Proof p;
         uid_t uid;
         int r;
 
         r = bus_verify_verifier(m, msg, error, &uid, NULL);
         if (r < 0)
                 return r;
-        if (isempty(p->token)) {
-                if (!isempty(p->account) || !isempty(p->password))
-                        return bus_error_set_errno_message(error, -ERR_UNAVAILABLE,
-                                                           "Password proofs are not supported yet: prove by token.");
-                return invalid_argument(error, "A proof needs a \"token\" (or \"account\" and \"password\").");
-        }
-        r = registry_prove_token(&a, p->token, p->remote, now_realtime_usec(), &ret->answer);
-        if (r < 0)
-                return proof_error(error, r, NULL);
-        if (account_needed && ret->answer.token.owner != TOKEN_OWNER_ACCOUNT)
-                return proof_error(error, -ERR_FORBIDDEN, "A package token stands for no account.");
-        if (governance) {
-                r = registry_check_governance(&ret->answer.token, &message);
-                if (r < 0)
-                        return proof_error(error, r, message);
-        }
-        ret->actor = registry_actor(ret->answer.token.account ?: "", uid);
-        if (!ret->actor)
-                return -ENOMEM;
-        ret->otp = p->otp;
-        return 0;
-}
-
-static int read_and_prove(Manager *m, sd_bus_message *msg, bool account_needed, bool governance, Proven *ret,
-                          sd_bus_error *error) {
-        Proof p;
-        int r;
-
         r = read_proof(msg, &p, error);
         if (r < 0)
                 return r;
-        return prove(m, msg, &p, account_needed, governance, ret, error);
+
+        if (!isempty(p.password) || !isempty(p.account)) {
+                if (isempty(p.account) || isempty(p.password) || !isempty(p.token))
+                        return invalid_argument(error, "A proof is a \"token\", or an \"account\" and its \"password\".");
+                return bus_prove_password(m, msg, &(const PasswordProof) {
+                        .account = p.account,
+                        .password = p.password,
+                        .otp = p.otp,
+                        .remote = p.remote,
+                }, uid, password_proven, rule, error);
+        }
+        if (isempty(p.token))
+                return invalid_argument(error, "A proof needs a \"token\" (or \"account\" and \"password\").");
+        if (rule->password_needed)
+                return proof_error(error, -ERR_FORBIDDEN, "Two-factor changes need a password proof.");
+
+        r = registry_prove_token(&a, p.token, p.remote, now_realtime_usec(), &token);
+        if (r < 0)
+                return proof_error(error, r, NULL);
+        if (rule->account_needed && token.token.owner != TOKEN_OWNER_ACCOUNT)
+                return proof_error(error, -ERR_FORBIDDEN, "A package token stands for no account.");
+        if (rule->governance) {
+                r = registry_check_governance(&token.token, &message);
+                if (r < 0)
+                        return proof_error(error, r, message);
+        }
+        actor = registry_actor(token.token.account ?: "", uid);
+        if (!actor)
+                return -ENOMEM;
+        return rule->handler(m, msg, &(const Proven) {
+                .account = token.token.account ?: "",
+                .actor = actor,
+                .otp = p.otp,
+                .token = &token,
+                .proof = &p,
+        }, error);
 }
 
 /* ---- Acting for a proven account ---- */
 
-int method_who_am_i(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+static int who_am_i(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(proven_done) Proven p = {};
         int r;
 
-        r = read_and_prove(userdata, msg, false, false, &p, error);
-        if (r < 0)
-                return r;
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(reply, "s", p.answer.token.account ?: "");
+        r = sd_bus_message_append(reply, "s", p->account);
         if (r < 0)
                 return r;
-        r = append_token_details(reply, &p.answer);
+        if (p->token)
+                r = append_token_details(reply, p->token);
+        else
+                r = sd_bus_message_append(reply, "a{sv}", 2, "account", "s", p->account, "owner", "s",
+                                          token_owner_to_string(TOKEN_OWNER_ACCOUNT));
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
 }
 
-int method_get_profile(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+static int get_profile(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(account_record_done) AccountRecord a = {};
-        _cleanup_(proven_done) Proven p = {};
-        Manager *m = userdata;
         int r;
 
-        r = read_and_prove(m, msg, true, false, &p, error);
+        r = account_load(m->store, p->account, &a);
         if (r < 0)
-                return r;
-        r = account_load(m->store, p.answer.token.account, &a);
-        if (r < 0)
-                return bus_error_set_account(error, r, p.answer.token.account);
+                return bus_error_set_account(error, r, p->account);
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r < 0)
                 return r;
@@ -334,34 +373,22 @@ static int fill_own_tokens(Store *s, sd_bus_message *reply, const void *query) {
         return registry_foreach_own_token(s, q.account, append_own_token, &q);
 }
 
-int method_list_own_tokens(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        _cleanup_(proven_done) Proven p = {};
-        Manager *m = userdata;
-        int r;
-
-        r = read_and_prove(m, msg, true, false, &p, error);
-        if (r < 0)
-                return r;
-        return bus_reply_list(m->store, msg, fill_own_tokens, &(OwnTokenList) { .account = p.answer.token.account },
-                              error);
+static int list_own_tokens(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
+        return bus_reply_list(m->store, msg, fill_own_tokens, &(OwnTokenList) { .account = p->account }, error);
 }
 
-int method_create_own_token(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        _cleanup_(proven_done) Proven p = {};
-        TokenCreateRequest q = {};
+static int create_own_token(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
+        TokenCreateRequest q = {
+                .account = p->account,
+                .otp = p->otp,
+                .otp_verified = p->otp_verified,
+                .actor = p->actor,
+        };
         const char *type = NULL;
-        Manager *m = userdata;
         int r;
 
-        r = read_and_prove(m, msg, true, true, &p, error);
-        if (r < 0)
-                return r;
-        q.account = p.answer.token.account;
-        q.otp = p.otp;
-        q.actor = p.actor;
         r = bus_read_token_spec(msg, &q, &type, error);
-        /* A package token is made by an admin (or by pkgtokenctl): a registry's user asks
-         * for an account token, as on npm. */
+        /* Package tokens are made by admins: a registry's user asks for account tokens, as on npm. */
         if (r >= 0 && q.package_owned)
                 r = invalid_argument(error, "CreateOwnToken makes account tokens only.");
         if (r >= 0)
@@ -371,16 +398,11 @@ int method_create_own_token(sd_bus_message *msg, void *userdata, sd_bus_error *e
         return r;
 }
 
-int method_revoke_own_token(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        _cleanup_(proven_done) Proven p = {};
+static int revoke_own_token(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
         _cleanup_free_ char *revoked = NULL;
         const char *id, *message = NULL;
-        Manager *m = userdata;
         int r;
 
-        r = read_and_prove(m, msg, true, true, &p, error);
-        if (r < 0)
-                return r;
         r = sd_bus_message_read(msg, "s", &id);
         if (r < 0)
                 return r;
@@ -389,10 +411,11 @@ int method_revoke_own_token(sd_bus_message *msg, void *userdata, sd_bus_error *e
                 return r;
         r = registry_revoke_own_token(&(OwnRevoke) {
                 .lockout = &m->lockout,
-                .account = p.answer.token.account,
+                .account = p->account,
                 .id_or_prefix = id,
-                .otp = p.otp,
-                .actor = p.actor,
+                .otp = p->otp,
+                .otp_verified = p->otp_verified,
+                .actor = p->actor,
         }, now_realtime_usec(), &revoked, &message);
         if (r == -ERR_INVALID_ARGUMENT)
                 return invalid_argument(error, "That prefix names more than one token: use the token id.");
@@ -402,61 +425,19 @@ int method_revoke_own_token(sd_bus_message *msg, void *userdata, sd_bus_error *e
         return sd_bus_reply_method_return(msg, NULL);
 }
 
-int method_logout(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        _cleanup_(proven_done) Proven p = {};
-        Manager *m = userdata;
-        const char *token;
+/* A token proof must be allowed "owner" on the package (Verify's rules: a maintainer, the
+ * OTP where 2FA asks, never automation or package tokens). */
+static int check_owner_by_token(Manager *m, const Proven *p, const char *package, sd_bus_error *error) {
+        _cleanup_(authorize_answer_done) AuthorizeAnswer owner = {};
+        Authorizer a = authorizer(m);
         int r;
 
-        r = sd_bus_message_read(msg, "s", &token);
-        if (r < 0)
-                return r;
-        r = prove(m, msg, &(const Proof) { .token = token, .remote = "" }, true, false, &p, error);
-        if (r < 0)
-                return r;
-        if (p.answer.token.type != TOKEN_SESSION)
-                return invalid_argument(error, "Only a session token logs out; revoke other tokens instead.");
-        r = token_revoke_as(m->store, p.answer.token.id, p.actor, now_realtime_usec());
-        if (r < 0)
-                return bus_error_set_errno_message(error, r, NULL);
-        (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "TokenRevoked", "s",
-                                  p.answer.token.id);
-        return sd_bus_reply_method_return(msg, NULL);
-}
-
-/* The proof's token must be allowed "owner" on the package (Verify's rules: a maintainer,
- * the OTP where 2FA asks, never automation or package tokens). */
-int method_change_maintainer(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        _cleanup_(authorize_answer_done) AuthorizeAnswer owner = {};
-        _cleanup_(proven_done) Proven p = {};
-        _cleanup_free_ char *package = NULL;
-        Manager *m = userdata;
-        Authorizer a = authorizer(m);
-        const char *package_arg, *account;
-        Proof proof;
-        int add, r;
-
-        r = read_proof(msg, &proof, error);
-        if (r < 0)
-                return r;
-        r = prove(m, msg, &proof, true, true, &p, error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(msg, "ssb", &package_arg, &account, &add);
-        if (r < 0)
-                return r;
-        r = bus_read_package_name(package_arg, &package, error);
-        if (r < 0)
-                return r;
-        r = bus_check_account_name(account, error);
-        if (r < 0)
-                return r;
         r = authorize(&a, &(AuthorizeRequest) {
-                .token = proof.token,
+                .token = p->proof->token,
                 .package = package,
                 .action = ACTION_OWNER,
-                .remote = proof.remote,
-                .otp = proof.otp,
+                .remote = p->proof->remote,
+                .otp = p->proof->otp,
                 .account = "",
                 .version = "",
         }, now_realtime_usec(), &owner);
@@ -464,14 +445,17 @@ int method_change_maintainer(sd_bus_message *msg, void *userdata, sd_bus_error *
                 return bus_error_set_errno_message(error, r, NULL);
         switch (owner.code) {
         case REASON_OK:
-                break;
+                return 0;
         case REASON_NO_SUCH_PACKAGE:
                 return bus_error_set_package(error, -ERR_NO_SUCH_PACKAGE, package);
         case REASON_NOT_MAINTAINER:
-                return bus_error_set_errnof(error, -ERR_NOT_MAINTAINER, "'%s' does not maintain '%s'.",
-                                            p.answer.token.account, package);
+                return bus_error_set_errnof(error, -ERR_NOT_MAINTAINER, "'%s' does not maintain '%s'.", p->account,
+                                            package);
         case REASON_OTP_REQUIRED:
-                return bus_error_set_errno_message(error, -ERR_OTP_REQUIRED, owner.reason);
+                /* Asked for (otp-required), or impossible: the account has no 2FA (forbidden). */
+                return bus_error_set_errno_message(error, owner.result == AUTHZ_OTP_REQUIRED ? -ERR_OTP_REQUIRED
+                                                                                             : -ERR_FORBIDDEN,
+                                                   owner.reason);
         case REASON_BAD_OTP:
                 return bus_error_set_errno_message(error, -ERR_BAD_OTP, owner.reason);
         case REASON_REPLAYED_OTP:
@@ -481,7 +465,34 @@ int method_change_maintainer(sd_bus_message *msg, void *userdata, sd_bus_error *
         default:
                 return bus_error_set_errno_message(error, -ERR_FORBIDDEN, owner.reason);
         }
-        r = maintainer_change_as(m->store, package, account, add, p.actor, now_realtime_usec());
+}
+
+static int change_maintainer(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
+        _cleanup_free_ char *package = NULL;
+        const char *package_arg, *account, *message = NULL;
+        int add, r;
+
+        r = sd_bus_message_read(msg, "ssb", &package_arg, &account, &add);
+        if (r < 0)
+                return r;
+        r = bus_read_package_name(package_arg, &package, error);
+        if (r < 0)
+                return r;
+        r = bus_check_account_name(account, error);
+        if (r < 0)
+                return r;
+        if (p->token)
+                r = check_owner_by_token(m, p, package, error);
+        else {
+                r = registry_check_owner_by_password(m->store, p->account, package, &message);
+                if (r == -ERR_NO_SUCH_PACKAGE)
+                        r = bus_error_set_package(error, r, package);
+                else if (r < 0)
+                        r = bus_error_set_errno_message(error, r, message);
+        }
+        if (r < 0)
+                return r;
+        r = maintainer_change_as(m->store, package, account, add, p->actor, now_realtime_usec());
         if (r == -ERR_NO_SUCH_ACCOUNT)
                 return bus_error_set_account(error, r, account);
         if (r < 0)
@@ -489,18 +500,81 @@ int method_change_maintainer(sd_bus_message *msg, void *userdata, sd_bus_error *
         return sd_bus_reply_method_return(msg, NULL);
 }
 
-/* 2FA changes need a password proof, which needs the worker pool; until then they say so. */
-int method_own_twofa_unsupported(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        Proof p;
+static int enroll_own_totp(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
+        return bus_enroll_totp(m, msg, p->account, error);
+}
+
+static int confirm_own_totp(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
+        const char *otp, *mode;
         int r;
 
-        r = bus_verify_verifier(m, msg, error, NULL, NULL);
+        r = sd_bus_message_read(msg, "ss", &otp, &mode);
         if (r < 0)
                 return r;
-        r = read_proof(msg, &p, error);
+        return bus_confirm_totp(m, msg, p->account, otp, mode, error);
+}
+
+/* The password proof checked a current code when 2FA is on (a login asks for one). */
+static int set_own_two_factor_mode(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
+        _cleanup_(account_record_done) AccountRecord a = {};
+        _cleanup_transaction_ Transaction tx = {};
+        const char *mode;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &mode);
         if (r < 0)
                 return r;
-        return bus_error_set_errno_message(error, -ERR_UNAVAILABLE,
-                                           "Two-factor changes by a registry need a password proof, not supported yet.");
+        r = bus_begin_twofa_change(m, &tx, p->account, "", /* proven= */ true, &a, error);
+        if (r < 0)
+                return r;
+        return bus_set_twofa_mode(m, msg, &tx, &a, mode, error);
+}
+
+#define DEFINE_PROOF_METHOD(method, fn, ...)                                                    \
+        int method(sd_bus_message *msg, void *userdata, sd_bus_error *error) {                  \
+                static const ProofRule rule = { .handler = fn, __VA_ARGS__ };                  \
+                return dispatch_proof(userdata, msg, &rule, error);                             \
+        }
+
+DEFINE_PROOF_METHOD(method_who_am_i, who_am_i);
+DEFINE_PROOF_METHOD(method_get_profile, get_profile, .account_needed = true);
+DEFINE_PROOF_METHOD(method_list_own_tokens, list_own_tokens, .account_needed = true);
+DEFINE_PROOF_METHOD(method_create_own_token, create_own_token, .account_needed = true, .governance = true);
+DEFINE_PROOF_METHOD(method_revoke_own_token, revoke_own_token, .account_needed = true, .governance = true);
+DEFINE_PROOF_METHOD(method_change_maintainer, change_maintainer, .account_needed = true, .governance = true);
+DEFINE_PROOF_METHOD(method_enroll_own_totp, enroll_own_totp, .account_needed = true, .password_needed = true);
+DEFINE_PROOF_METHOD(method_confirm_own_totp, confirm_own_totp, .account_needed = true, .password_needed = true);
+DEFINE_PROOF_METHOD(method_set_own_two_factor_mode, set_own_two_factor_mode, .account_needed = true,
+                    .password_needed = true);
+
+/* A session token revokes itself (npm logout). */
+int method_logout(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(authorize_answer_done) AuthorizeAnswer token = {};
+        _cleanup_free_ char *actor = NULL;
+        Manager *m = userdata;
+        Authorizer a = authorizer(m);
+        const char *secret;
+        uid_t uid;
+        int r;
+
+        r = bus_verify_verifier(m, msg, error, &uid, NULL);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "s", &secret);
+        if (r < 0)
+                return r;
+        r = registry_prove_token(&a, secret, "", now_realtime_usec(), &token);
+        if (r < 0)
+                return proof_error(error, r, NULL);
+        if (token.token.type != TOKEN_SESSION)
+                return invalid_argument(error, "Only a session token logs out; revoke other tokens instead.");
+        actor = registry_actor(token.token.account, uid);
+        if (!actor)
+                return -ENOMEM;
+        r = token_revoke_as(m->store, token.token.id, actor, now_realtime_usec());
+        if (r < 0)
+                return bus_error_set_errno_message(error, r, NULL);
+        (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "TokenRevoked", "s",
+                                  token.token.id);
+        return sd_bus_reply_method_return(msg, NULL);
 }

@@ -243,7 +243,7 @@ int registry_revoke_own_token(const OwnRevoke *q, usec_t now, char **ret_id, con
         r = resolve_own_token(s, q->account, q->id_or_prefix, &t);
         if (r < 0)
                 return r;
-        if (a.twofa != TWOFA_DISABLED) {
+        if (a.twofa != TWOFA_DISABLED && !q->otp_verified) {
                 _cleanup_transaction_ Transaction tx = {};
 
                 r = store_begin(s, &tx);
@@ -300,4 +300,25 @@ int registry_foreach_own_token(Store *s, const char *account, OwnTokenCallback c
                 r = store_package_foreach(s, own_package_cb, &o);
         strv_free(o.seen);
         return r;
+}
+
+int registry_check_owner_by_password(Store *s, const char *account, const char *package, const char **ret_message) {
+        _cleanup_(package_record_done) PackageRecord p = {};
+        _cleanup_(account_record_done) AccountRecord a = {};
+        int r;
+
+        r = package_load(s, package, &p);
+        if (r < 0)
+                return r;
+        r = store_account_get(s, account, &a);
+        if (r < 0)
+                return r == -ENOENT ? -ERR_BAD_CREDENTIALS : r;
+        if (!strv_contains(p.maintainers, account))
+                return -ERR_NOT_MAINTAINER;
+        /* As for a publish: a person proves presence with an OTP where the package asks. */
+        if (p.policy != POLICY_NONE && a.twofa == TWOFA_DISABLED) {
+                *ret_message = "OTP required: enable two-factor authentication for the account.";
+                return -ERR_FORBIDDEN;
+        }
+        return 0;
 }

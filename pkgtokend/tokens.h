@@ -23,6 +23,7 @@ typedef struct TokenCreateRequest {
         char **cidrs;              /* validated */
         bool package_owned;
         const char *otp;           /* "" none */
+        bool otp_verified;         /* the caller checked a current code already (a registry's password proof) */
         uid_t caller;              /* for the audit log */
         const char *actor;         /* for the audit log instead of "uid N" (a registry acting for an account) */
 } TokenCreateRequest;

@@ -313,10 +313,64 @@ reg_error_is NoSuchPackage "ChangeMaintainer on a missing package" ChangeMaintai
 reg_ok "ChangeMaintainer(remove bob)" ChangeMaintainer "{'token': <$(gv "$PUB")>}" p-none bob false
 reg_error_is LastMaintainer "ChangeMaintainer(remove the last)" ChangeMaintainer "{'token': <$(gv "$PUB")>}" p-none alice false
 
-# Password proofs are not there yet: a clear error, the same for unknown accounts.
-reg_error_is Unavailable "password proof: Unavailable" WhoAmI "{'account': <'alice'>, 'password': <'x'>}"
-reg_error_is Unavailable "  ... the same for an unknown account" WhoAmI "{'account': <'nobody-here'>, 'password': <'x'>}"
-reg_error_is Unavailable "EnrollOwnTOTP: Unavailable" EnrollOwnTOTP "{'token': <$(gv "$PUB")>}"
+# --- proof by password (+ OTP): the login path ------------------------------------------------------
+run reg_json WhoAmI 'a{sv}' 2 account s alice password s "correct horse battery"
+is "$RUN_RC/$(jq -r '.data[0]' <"$RUN_OUT_FILE")" "0/alice" "WhoAmI(alice's password): alice"
+wrong=$("${AS_REG[@]}" gdbus call --address "$PKGTOKEN_BUS_ADDRESS" --dest org.pkgtoken1 --object-path /org/pkgtoken1 \
+        --method org.pkgtoken1.Manager.WhoAmI "{'account': <'alice'>, 'password': <'wrong password'>}" 2>&1)
+unknown=$("${AS_REG[@]}" gdbus call --address "$PKGTOKEN_BUS_ADDRESS" --dest org.pkgtoken1 --object-path /org/pkgtoken1 \
+        --method org.pkgtoken1.Manager.WhoAmI "{'account': <'nobody-here'>, 'password': <'wrong password'>}" 2>&1)
+like "$wrong" "org.pkgtoken1.Error.BadCredentials" "wrong password: BadCredentials"
+is "$unknown" "$wrong" "  ... an unknown account gets the very same answer"
+reg_error_is InvalidArgument "a password without an account" WhoAmI "{'password': <'x'>}"
+reg_error_is Forbidden "EnrollOwnTOTP with a token proof: needs the password" EnrollOwnTOTP "{'token': <$(gv "$PUB")>}"
+run reg_json GetProfile 'a{sv}' 2 account s alice password s "correct horse battery"
+is "$(jq -r "$JQ_ASV | .name" <"$RUN_OUT_FILE")" alice "GetProfile(password)"
+run reg_json ListOwnTokens 'a{sv}' 2 account s alice password s "correct horse battery"
+is "$(jq -r "$JQ_AASV | map(select(.id == \"$PUB_ID\")) | length" <"$RUN_OUT_FILE")" 1 "ListOwnTokens(password)"
+
+ok "bob's password" mgr SetPassword 'ssa{sv}' bob "bob's long password" 0
+BOBPW="{'account': <'bob'>, 'password': <$(gv "bob's long password")>}"
+run reg_json EnrollOwnTOTP 'a{sv}' 2 account s bob password s "bob's long password"
+is "$RUN_RC" 0 "EnrollOwnTOTP(bob's password)"
+OTP_SECRET[bob]=$(uri_secret "$(jq -r '.data[0]' <"$RUN_OUT_FILE")")
+OTP_LAST[bob]=0
+if command -v oathtool >/dev/null 2>&1 && [ -n "${OTP_SECRET[bob]}" ]; then
+        next_otp bob
+        run reg_json ConfirmOwnTOTP 'a{sv}ss' 2 account s bob password s "bob's long password" "$OTP" auth-only
+        is "$RUN_RC/$(jq -r '.data[0] | length' <"$RUN_OUT_FILE")" "0/10" "ConfirmOwnTOTP: ten recovery codes"
+        is "$(account_field bob twofa)" auth-only "  ... bob has 2FA (auth-only)"
+        reg_error_is OTPRequired "WhoAmI(bob's password, no OTP)" WhoAmI "$BOBPW"
+        wrong_otp bob
+        reg_error_is BadOTP "WhoAmI(bob's password, wrong OTP)" WhoAmI \
+                "{'account': <'bob'>, 'password': <$(gv "bob's long password")>, 'otp': <'$OTP'>}"
+        next_otp bob
+        run reg_json SetOwnTwoFactorMode 'a{sv}s' 3 account s bob password s "bob's long password" otp s "$OTP" \
+                auth-and-writes
+        is "$RUN_RC" 0 "SetOwnTwoFactorMode(password + OTP)"
+        is "$(account_field bob twofa)" auth-and-writes "  ... auth-and-writes"
+        next_otp bob
+        run reg_json CreateOwnToken 'a{sv}sasstasa{sv}' 3 account s bob password s "bob's long password" otp s "$OTP" \
+                publish 0 "made by password" 0 0 0
+        is "$RUN_RC" 0 "CreateOwnToken(password + OTP)"
+        BOB2_ID=$(jq -r '.data[0]' <"$RUN_OUT_FILE")
+        audit_json
+        audit_has "  ... audited as bob via the registry" "$TMP/audit.json" token-create "bob ($REGISTRY)" "$BOB2_ID"
+        next_otp bob
+        run reg_json ChangeMaintainer 'a{sv}ssb' 3 account s bob password s "bob's long password" otp s "$OTP" \
+                bob-pkg alice true
+        is "$RUN_RC" 0 "ChangeMaintainer(password + OTP): bob adds alice to bob-pkg"
+        next_otp bob
+        run reg_json ChangeMaintainer 'a{sv}ssb' 3 account s bob password s "bob's long password" otp s "$OTP" \
+                p-default bob true
+        isnt "$RUN_RC" 0 "  ... but not to a package bob does not maintain"
+        next_otp bob
+        run reg_json RevokeOwnToken 'a{sv}sa{sv}' 3 account s bob password s "bob's long password" otp s "$OTP" \
+                "$BOB2_ID" 0
+        is "$RUN_RC" 0 "RevokeOwnToken(password + OTP)"
+else
+        skip "oathtool or enrolment not available" 13
+fi
 
 # --- an account with 2FA: OTPs for writes and governance ---------------------------------------------------
 if command -v oathtool >/dev/null 2>&1 && enroll_2fa carol auth-and-writes; then
