@@ -124,7 +124,10 @@ static int reply_authn(sd_bus_message *msg, AuthnResult result, const char *reas
         return sd_bus_send(NULL, reply, NULL);
 }
 
-static void authenticate_done(PasswordJob *j) {
+static int proof_refusal(AuthnResult result);
+
+/* After the hash of a login or a registry's password proof: the verdict, then the answer. */
+static void login_done(PasswordJob *j) {
         _cleanup_(login_outcome_done) LoginOutcome o = {};
         LoginContext c = login_context(j->manager);
         int r;
@@ -138,8 +141,31 @@ static void authenticate_done(PasswordJob *j) {
                          }, now_realtime_usec(), &o);
         if (r < 0)
                 (void) bus_reply_errno(j->message, r, NULL);
-        else
+        else if (j->kind == JOB_AUTHENTICATE)
                 (void) reply_authn(j->message, o.result, o.reason, &o, o.locked_until);
+        else if (o.result != AUTHN_OK)
+                (void) bus_reply_errno(j->message, proof_refusal(o.result), o.reason);
+        else
+                j->proven(j->manager, j->message, j->account, j->caller, j->proven_userdata);
+}
+
+/* Queues the hash of a login (or proof) for account, password and otp; takes hash.  Returns 0
+ * when queued, -EBUSY when the queue is full, or a negative errno. */
+static int submit_login_job(Manager *m, sd_bus_message *msg, PasswordJob *template, const char *account,
+                            const char *password, const char *otp, const char *remote, char **hash) {
+        PasswordJob *j = calloc(1, sizeof *j);
+        if (!j)
+                return -ENOMEM;
+        *j = *template;
+        j->manager = m;
+        j->message = msg;
+        j->account = strndup(account, ACCOUNT_NAME_MAX + 1);
+        j->password = strdup(password);
+        j->otp = strndup(otp, OTP_INPUT_MAX);
+        j->remote = strndup(remote, REMOTE_MAX);
+        j->stored_hash = *hash;
+        *hash = NULL;   /* the job's now */
+        return submit_password_job(m, j, j->account && j->password && j->otp && j->remote && j->stored_hash);
 }
 
 int method_authenticate(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -149,7 +175,6 @@ int method_authenticate(sd_bus_message *msg, void *userdata, sd_bus_error *error
         _cleanup_(erase_and_freep) char *hash = NULL;
         bool want_session = false;
         LoginVerdict v;
-        PasswordJob *j;
         int r;
 
         r = bus_verify_verifier(m, msg, error, NULL, NULL);
@@ -174,22 +199,8 @@ int method_authenticate(sd_bus_message *msg, void *userdata, sd_bus_error *error
         if (!v.check_password)
                 return reply_authn(msg, v.result, v.reason, NULL, v.locked_until);
 
-        j = calloc(1, sizeof *j);
-        if (!j)
-                return -ENOMEM;
-        *j = (PasswordJob) {
-                .kind = JOB_AUTHENTICATE,
-                .manager = m,
-                .message = msg,
-                .account = strndup(account, ACCOUNT_NAME_MAX + 1),
-                .password = strdup(password),
-                .otp = strndup(otp, OTP_INPUT_MAX),
-                .remote = strndup(remote, REMOTE_MAX),
-                .want_session = want_session,
-                .stored_hash = hash,
-        };
-        hash = NULL;   /* the job's now */
-        r = submit_password_job(m, j, j->account && j->password && j->otp && j->remote && j->stored_hash);
+        r = submit_login_job(m, msg, &(PasswordJob) { .kind = JOB_AUTHENTICATE, .want_session = want_session },
+                             account, password, otp, remote, &hash);
         if (r == -EBUSY) {
                 v = login_queue_full();
                 return reply_authn(msg, v.result, v.reason, NULL, 0);
@@ -314,31 +325,11 @@ static int proof_refusal(AuthnResult result) {
         }
 }
 
-static void proof_done(PasswordJob *j) {
-        _cleanup_(login_outcome_done) LoginOutcome o = {};
-        LoginContext c = login_context(j->manager);
-        int r;
-
-        r = login_finish(&c, &(LoginAttempt) {
-                                 .account = j->account,
-                                 .otp = j->otp,
-                                 .remote = j->remote,
-                                 .verified = j->verified,
-                         }, now_realtime_usec(), &o);
-        if (r < 0)
-                (void) bus_reply_errno(j->message, r, NULL);
-        else if (o.result != AUTHN_OK)
-                (void) bus_reply_errno(j->message, proof_refusal(o.result), o.reason);
-        else
-                j->proven(j->manager, j->message, j->account, j->caller, j->proven_userdata);
-}
-
 int bus_prove_password(Manager *m, sd_bus_message *msg, const PasswordProof *p, uid_t caller,
                        PasswordProven proven, const void *userdata, sd_bus_error *error) {
         _cleanup_(erase_and_freep) char *hash = NULL;
         LoginContext c = login_context(m);
         LoginVerdict v;
-        PasswordJob *j;
         int r;
 
         r = login_prepare(&c, p->account, p->remote, now_realtime_usec(), &v, &hash);
@@ -347,24 +338,12 @@ int bus_prove_password(Manager *m, sd_bus_message *msg, const PasswordProof *p, 
         if (!v.check_password)
                 return bus_error_set_errno_message(error, proof_refusal(v.result), v.reason);
 
-        j = calloc(1, sizeof *j);
-        if (!j)
-                return -ENOMEM;
-        *j = (PasswordJob) {
-                .kind = JOB_PROOF,
-                .manager = m,
-                .message = msg,
-                .account = strndup(p->account, ACCOUNT_NAME_MAX + 1),
-                .password = strdup(p->password),
-                .otp = strndup(p->otp, OTP_INPUT_MAX),
-                .remote = strndup(p->remote, REMOTE_MAX),
-                .stored_hash = hash,
-                .caller = caller,
-                .proven = proven,
-                .proven_userdata = userdata,
-        };
-        hash = NULL;   /* the job's now */
-        r = submit_password_job(m, j, j->account && j->password && j->otp && j->remote && j->stored_hash);
+        r = submit_login_job(m, msg, &(PasswordJob) {
+                                     .kind = JOB_PROOF,
+                                     .caller = caller,
+                                     .proven = proven,
+                                     .proven_userdata = userdata,
+                             }, p->account, p->password, p->otp, p->remote, &hash);
         if (r == -EBUSY)
                 return bus_error_set_errno_message(error, -ERR_RATE_LIMITED, "Too many logins at once; try again.");
         if (r < 0)
@@ -375,11 +354,9 @@ int bus_prove_password(Manager *m, sd_bus_message *msg, const PasswordProof *p, 
 static void password_job_done(void *userdata) {
         PasswordJob *j = userdata;
 
-        if (j->kind == JOB_AUTHENTICATE)
-                authenticate_done(j);
-        else if (j->kind == JOB_PROOF)
-                proof_done(j);
-        else
+        if (j->kind == JOB_SET_PASSWORD)
                 set_password_done(j);
+        else
+                login_done(j);
         password_job_free(j);
 }

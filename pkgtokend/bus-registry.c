@@ -7,6 +7,7 @@
 
 #include "accounts.h"
 #include "bus-auth.h"
+#include "bus-authorize.h"
 #include "bus-caller.h"
 #include "bus-error.h"
 #include "bus-methods.h"
@@ -32,56 +33,6 @@ static Authorizer authorizer(Manager *m) {
 
 /* ---- Verify ---- */
 
-typedef struct VerifyArguments {
-        AuthorizeRequest request;
-        char *package;          /* canonical; request.package points here */
-} VerifyArguments;
-
-static void verify_arguments_done(VerifyArguments *a) {
-        free(a->package);
-}
-
-static int read_verify_request(sd_bus_message *msg, VerifyArguments *a, sd_bus_error *error) {
-        AuthorizeRequest *q = &a->request;
-        const char *package, *action;
-        int r;
-
-        r = sd_bus_message_read(msg, "sss", &q->token, &package, &action);
-        if (r < 0)
-                return r;
-        q->remote = q->otp = q->account = q->version = "";
-        r = read_options(msg, (const OptionSpec[]) {
-                { "remote", OPTION_STRING, &q->remote },
-                { "otp", OPTION_STRING, &q->otp },
-                { "account", OPTION_STRING, &q->account },
-                { "version", OPTION_STRING, &q->version },
-        }, 4, error);
-        if (r < 0)
-                return r;
-        r = action_from_string(action);
-        if (r < 0)
-                return invalid_argument(error, "Invalid action: use identity, read, publish, unpublish, deprecate, "
-                                               "dist-tag or owner.");
-        q->action = r;
-        q->two_phase = true;
-        if (!description_is_valid(q->version))
-                return invalid_argument(error, "Invalid version: at most 256 bytes of printable UTF-8.");
-        r = bus_check_remote(q->remote, error);
-        if (r < 0)
-                return r;
-        if (q->action == ACTION_IDENTITY) {
-                if (!isempty(package))
-                        return invalid_argument(error, "An identity question names no package.");
-                q->package = "";
-                return 0;
-        }
-        r = bus_read_package_name(package, &a->package, error);
-        if (r < 0)
-                return r;
-        q->package = a->package;
-        return 0;
-}
-
 static int append_token_details(sd_bus_message *reply, const AuthorizeAnswer *a) {
         const TokenRecord *t = &a->token;
 
@@ -106,7 +57,7 @@ static int append_token_details(sd_bus_message *reply, const AuthorizeAnswer *a)
 
 int method_verify(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(verify_arguments_done) VerifyArguments args = {};
+        _cleanup_(authorize_arguments_done) AuthorizeArguments args = {};
         _cleanup_(authorize_answer_done) AuthorizeAnswer answer = {};
         Manager *m = userdata;
         Authorizer a = authorizer(m);
@@ -115,7 +66,7 @@ int method_verify(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         r = bus_verify_verifier(m, msg, error, NULL, NULL);
         if (r < 0)
                 return r;
-        r = read_verify_request(msg, &args, error);
+        r = bus_read_authorize_request(msg, /* verify= */ true, &args, error);
         if (r < 0)
                 return r;
         r = authorize(&a, &args.request, now_realtime_usec(), &answer);

@@ -244,16 +244,8 @@ int registry_revoke_own_token(const OwnRevoke *q, usec_t now, char **ret_id, con
         if (r < 0)
                 return r;
         if (a.twofa != TWOFA_DISABLED && !q->otp_verified) {
-                _cleanup_transaction_ Transaction tx = {};
-
-                r = store_begin(s, &tx);
-                if (r < 0)
-                        return r;
-                r = second_factor_require(q->lockout, &tx, q->account, q->otp, /* allow_recovery= */ false, now,
-                                          ret_message);
-                if (r < 0)
-                        return r;
-                r = store_commit(&tx);
+                r = second_factor_require_now(q->lockout, q->account, q->otp, /* allow_recovery= */ false, now,
+                                              ret_message);
                 if (r < 0)
                         return r;
         }
