@@ -82,15 +82,11 @@ reg_ok() {
 # verify TOKEN PACKAGE ACTION [KEY VALUE]...: Verify with string options; sets V_RESULT,
 # V_CODE, V_MESSAGE, V_DETAILS (flat JSON) and V_RC.
 verify() {
-        local token=$1 package=$2 action=$3 opts
+        local token=$1 package=$2 action=$3
         shift 3
-        opts=($(($# / 2)))
-        while [ $# -ge 2 ]; do
-                opts+=("$1" s "$2")
-                shift 2
-        done
+        string_options "$@"
         V_RESULT='' V_CODE='' V_MESSAGE='' V_DETAILS='{}'
-        run reg_json Verify 'sssa{sv}' "$token" "$package" "$action" "${opts[@]}"
+        run reg_json Verify 'sssa{sv}' "$token" "$package" "$action" "${OPTS[@]}"
         V_RC=$RUN_RC
         [ "$RUN_RC" -eq 0 ] || return 0
         V_RESULT=$(jq -r '.data[0]' <"$RUN_OUT_FILE")
