@@ -29,6 +29,7 @@ write_config "$CONFIG" "${conf[@]}"
 setup_bus_and_daemon --config="$CONFIG"
 restart() {
         stop_daemon
+        is "$STOP_RC" 0 "pkgtokend exits 0 on SIGTERM (pending publishes on disk)"
         must_start_daemon --config="$CONFIG"
         is_root && chmod a+x "$TMP/bus" && chmod a+rw "$BUS_SOCKET"
         return 0
@@ -395,4 +396,6 @@ else
 fi
 
 check_daemon_alive
+stop_daemon
+is "$STOP_RC" 0 "pkgtokend exits 0 on SIGTERM"
 done_testing
