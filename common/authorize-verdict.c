@@ -7,13 +7,14 @@
 
 /* A token that cannot be identified is answered and recorded without a name: its actor and
  * id stay out of the reply, the audit says who was not recognised. */
-static AuthorizeVerdict anonymous(const AuthorizeFacts *f, AuthzResult result, const char *reason,
-                                  const char *actor, bool guess) {
+static AuthorizeVerdict anonymous(const AuthorizeFacts *f, AuthzResult result, ReasonCode code,
+                                  const char *reason, const char *actor, bool guess) {
         return (AuthorizeVerdict) {
                 .result = result,
+                .code = code,
                 .reason = reason,
                 .anonymous_actor = actor,
-                .record = f->action == ACTION_PUBLISH,
+                .record = action_is_write(f->action),
                 .count_remote_failure = guess,
         };
 }
@@ -37,20 +38,25 @@ static void otp_step(const AuthorizeFacts *f, AuthorizeVerdict *v, OtpChecker ch
         case OTP_CHECK_VALID:
                 /* authz_decide() with otp_verified=true says exactly this (see decision.h). */
                 v->result = AUTHZ_ALLOWED;
+                v->code = REASON_OK;
                 v->reason = "allowed";
-                v->creates_package = !f->package->exists;
+                v->creates_package = !f->package->exists && f->action == ACTION_PUBLISH;
                 return;
         case OTP_CHECK_LOCKED_OUT:
                 v->result = AUTHZ_RATE_LIMITED;
+                v->code = REASON_RATE_LIMITED;
                 v->reason = "too many failed attempts; the account is locked for a while";
                 return;
         case OTP_CHECK_REPLAYED:
+                v->code = REASON_REPLAYED_OTP;
                 v->reason = "OTP already used";
                 break;
         case OTP_CHECK_MALFORMED:
+                v->code = REASON_BAD_OTP;
                 v->reason = "malformed OTP";
                 break;
         default:
+                v->code = REASON_BAD_OTP;
                 v->reason = "wrong OTP";
                 break;
         }
@@ -64,25 +70,26 @@ AuthorizeVerdict authorize_verdict(const AuthorizeFacts *f, OtpChecker check_otp
 
         /* A guesser past its limit learns nothing, not even whether the token is well-formed. */
         if (f->rate_limited)
-                return anonymous(f, AUTHZ_RATE_LIMITED, "too many failed attempts from this address",
+                return anonymous(f, AUTHZ_RATE_LIMITED, REASON_RATE_LIMITED, "too many failed attempts from this address",
                                  "unchecked token", false);
 
         /* Format and checksum first: a typo or a random guess costs no lookup. */
         if (f->token_format < 0)
-                return anonymous(f, AUTHZ_INVALID, f->token_format == -EBADMSG ? "token checksum mismatch"
+                return anonymous(f, AUTHZ_INVALID, REASON_UNKNOWN, f->token_format == -EBADMSG ? "token checksum mismatch"
                                                                              : "malformed token",
                                  "unknown token", true);
         if (!f->token_found || !f->token)
-                return anonymous(f, AUTHZ_INVALID, "unknown token", "unknown token", true);
+                return anonymous(f, AUTHZ_INVALID, REASON_UNKNOWN, "unknown token", "unknown token", true);
         /* A front end that knows who claims the token (HTTP Basic, PAM) says so; a token of
          * another account is as good as unknown. */
         if (claimed_by_another(f))
-                return anonymous(f, AUTHZ_INVALID, "token belongs to another account", "unknown token", true);
+                return anonymous(f, AUTHZ_INVALID, REASON_UNKNOWN, "token belongs to another account", "unknown token", true);
 
         d = authz_decide(f->token, f->package ?: &(const PackageFacts) {}, f->package_name, f->action,
                          f->remote, /* otp_verified= */ false, f->now);
         v = (AuthorizeVerdict) {
                 .result = d.result,
+                .code = d.code,
                 .reason = d.reason,
                 .token_identified = true,
                 .creates_package = d.creates_package,
@@ -95,11 +102,11 @@ AuthorizeVerdict authorize_verdict(const AuthorizeFacts *f, OtpChecker check_otp
                         return v;
         }
 
-        v.record = f->action == ACTION_PUBLISH;
-        v.note_use = f->action == ACTION_READ && v.result == AUTHZ_ALLOWED;
+        v.record = action_is_write(f->action);
+        v.note_use = !v.record && v.result == AUTHZ_ALLOWED;
         /* A dead token suggests guessing too; a wrong OTP is counted with the account's
          * lockout (which also counts it against the remote). */
         v.count_remote_failure = v.result == AUTHZ_INVALID;
-        v.announce = f->action == ACTION_PUBLISH && v.result == AUTHZ_ALLOWED;
+        v.announce = f->action == ACTION_PUBLISH && v.result == AUTHZ_ALLOWED && !f->two_phase;
         return v;
 }

@@ -22,20 +22,23 @@ typedef struct AuthorizeFacts {
         Action action;
         const char *remote;           /* "" when unknown */
         bool otp_given;
+        bool two_phase;               /* Verify: an allowed write is pending until FinishPublish */
         usec_t now;
 } AuthorizeFacts;
 
 typedef struct AuthorizeVerdict {
         AuthzResult result;
+        ReasonCode code;                 /* for programs (Verify) */
         const char *reason;              /* static, never contains a secret */
         bool token_identified;           /* the reply and the audit record name the token */
         const char *anonymous_actor;     /* the audit actor otherwise */
-        bool creates_package;            /* an allowed publish of a new package creates it */
-        bool record;                     /* publishes: audit record (and use) on disk before the answer */
+        bool creates_package;            /* an allowed publish of a new package creates it (two-phase:
+                                          * when it finishes) */
+        bool record;                     /* writes: audit record (and use) on disk before the answer */
         bool note_use;                   /* allowed reads: last use written back later */
         bool count_remote_failure;       /* a guess: counts against the remote address */
         bool count_account_failure;      /* a wrong code: counts toward the account's lockout */
-        bool announce;                   /* emit PackagePublished */
+        bool announce;                   /* emit PackagePublished (two-phase: when it finishes) */
         int error;                       /* < 0: the OTP checker failed, fail the call */
 } AuthorizeVerdict;
 

@@ -8,9 +8,10 @@
  * and stops at the first one that says no; every "no" has its own short reason so that logs
  * and audit records explain themselves.  Nothing here may ever echo the token. */
 
-static Decision verdict(AuthzResult result, const char *reason) {
+static Decision verdict(AuthzResult result, ReasonCode code, const char *reason) {
         return (Decision) {
                 .result = result,
+                .code = code,
                 .reason = reason,
         };
 }
@@ -81,36 +82,49 @@ static bool scope_matches(const TokenFacts *token, const char *package_name) {
         return false;
 }
 
-/* The scope step.  Returns NULL when the token may act on the package, or the reason why
- * not. */
-static const char *scope_refusal(const TokenFacts *token, const PackageFacts *package,
-                                 const char *package_name, Action action) {
+#define OUT_OF_SCOPE verdict(AUTHZ_FORBIDDEN, REASON_OUT_OF_SCOPE, "package out of token scope")
+
+/* The scope step.  Returns true when the token may act on the package, or false and the
+ * refusal in *ret. */
+static bool scope_allows(const TokenFacts *token, const PackageFacts *package, const char *package_name,
+                         Action action, Decision *ret) {
         bool scoped = !strv_isempty(token->scope);
 
         /* An unscoped token may read anything the registry serves. */
-        if (action == ACTION_READ)
-                return !scoped || scope_matches(token, package_name) ? NULL : "package out of token scope";
+        if (action == ACTION_READ) {
+                if (!scoped || scope_matches(token, package_name))
+                        return true;
+                *ret = OUT_OF_SCOPE;
+                return false;
+        }
 
         if (token->owner == TOKEN_OWNER_PACKAGE) {
                 /* A package token belongs to its packages: it has no account whose packages an
                  * empty scope could stand for, and no account to become the maintainer of a
                  * new package. */
                 if (!scope_matches(token, package_name))
-                        return "package out of token scope";
-                if (!package->exists)
-                        return "package tokens cannot create packages";
-                return NULL;
+                        *ret = OUT_OF_SCOPE;
+                else if (!package->exists)
+                        *ret = verdict(AUTHZ_FORBIDDEN, REASON_NO_SUCH_PACKAGE,
+                                       action == ACTION_PUBLISH ? "package tokens cannot create packages"
+                                                                : "no such package");
+                else
+                        return true;
+                return false;
         }
 
         if (scoped && !scope_matches(token, package_name))
-                return "package out of token scope";
-
-        /* Only stored maintainers count.  A package that does not exist yet is created with
-         * the publishing account as its maintainer. */
-        if (package->exists && !package->account_maintains)
-                return "not a maintainer";
-
-        return NULL;
+                *ret = OUT_OF_SCOPE;
+        /* Only publishing creates a package (with the publishing account as its maintainer);
+         * the other writes change what exists. */
+        else if (!package->exists && action != ACTION_PUBLISH)
+                *ret = verdict(AUTHZ_FORBIDDEN, REASON_NO_SUCH_PACKAGE, "no such package");
+        /* Only stored maintainers count. */
+        else if (package->exists && !package->account_maintains)
+                *ret = verdict(AUTHZ_FORBIDDEN, REASON_NOT_MAINTAINER, "not a maintainer");
+        else
+                return true;
+        return false;
 }
 
 /* The publishing-policy step, for a token that may publish at all.  Publish and session
@@ -123,36 +137,36 @@ static Decision policy_verdict(const TokenFacts *token, PackagePolicy policy, bo
 
         case POLICY_NONE:
                 if (token->type == TOKEN_AUTOMATION)
-                        return verdict(AUTHZ_ALLOWED, "allowed");
+                        return verdict(AUTHZ_ALLOWED, REASON_OK, "allowed");
                 otp_needed = token->account_2fa == TWOFA_AUTH_AND_WRITES;
                 break;
 
         case POLICY_2FA_OR_AUTOMATION:
                 /* Automation tokens exist precisely so CI can publish without a human. */
                 if (token->type == TOKEN_AUTOMATION)
-                        return verdict(AUTHZ_ALLOWED, "allowed");
+                        return verdict(AUTHZ_ALLOWED, REASON_OK, "allowed");
                 otp_needed = true;
                 break;
 
         case POLICY_2FA_ONLY:
                 if (token->type == TOKEN_AUTOMATION)
-                        return verdict(AUTHZ_FORBIDDEN,
+                        return verdict(AUTHZ_FORBIDDEN, REASON_TOKENS_DISALLOWED,
                                        "automation tokens are not allowed for this package");
                 otp_needed = true;
                 break;
 
         default:
-                return verdict(AUTHZ_FORBIDDEN, "unknown publishing policy");
+                return verdict(AUTHZ_FORBIDDEN, REASON_INVALID_ARGUMENT, "unknown publishing policy");
         }
 
         if (!otp_needed || otp_verified)
-                return verdict(AUTHZ_ALLOWED, "allowed");
+                return verdict(AUTHZ_ALLOWED, REASON_OK, "allowed");
         /* Asking for an OTP that nobody can give would only loop: say what is missing. */
         if (token->account_2fa == TWOFA_DISABLED)
-                return verdict(AUTHZ_FORBIDDEN, token->owner == TOKEN_OWNER_PACKAGE
+                return verdict(AUTHZ_FORBIDDEN, REASON_OTP_REQUIRED, token->owner == TOKEN_OWNER_PACKAGE
                                ? "OTP required: package tokens cannot give one, use an automation token"
                                : "OTP required: enable two-factor authentication for the account");
-        return verdict(AUTHZ_OTP_REQUIRED, "OTP required");
+        return verdict(AUTHZ_OTP_REQUIRED, REASON_OTP_REQUIRED, "OTP required");
 }
 
 TokenState token_state(usec_t revoked_at, usec_t expires_at, usec_t now) {
@@ -167,24 +181,25 @@ Decision authz_decide(const TokenFacts *token, const PackageFacts *package, cons
                       Action action, const char *remote, bool otp_verified, usec_t now) {
 
         PackagePolicy policy;
-        const char *refusal;
         Decision d;
 
         if (!facts_are_sane(token, package, action))
-                return verdict(AUTHZ_FORBIDDEN, "invalid request");
-        /* A publish must name what it publishes: it may create that package.  A registry that
-         * cannot tell the package (an upload to /legacy/) still asks, so that the refusal is
-         * in the audit with who tried. */
-        if (action == ACTION_PUBLISH && isempty(package_name))
-                return verdict(AUTHZ_FORBIDDEN, "the request names no package");
+                return verdict(AUTHZ_FORBIDDEN, REASON_INVALID_ARGUMENT, "invalid request");
+        /* A write must name what it changes (a publish may create it): a registry that cannot
+         * tell the package (an upload to /legacy/) still asks, so that the refusal is in the
+         * audit with who tried.  An identity question is about the token alone. */
+        if (action_is_write(action) && isempty(package_name))
+                return verdict(AUTHZ_FORBIDDEN, REASON_INVALID_ARGUMENT, "the request names no package");
+        if (action == ACTION_IDENTITY && !isempty(package_name))
+                return verdict(AUTHZ_FORBIDDEN, REASON_INVALID_ARGUMENT, "invalid request");
 
         /* A dead token is "invalid" (401), like an unknown one, so a client asks for a new
          * token instead of for different permissions. */
         switch (token_state(token->revoked_at, token->expires_at, now)) {
         case TOKEN_STATE_REVOKED:
-                return verdict(AUTHZ_INVALID, "token revoked");
+                return verdict(AUTHZ_INVALID, REASON_REVOKED, "token revoked");
         case TOKEN_STATE_EXPIRED:
-                return verdict(AUTHZ_INVALID, "token expired");
+                return verdict(AUTHZ_INVALID, REASON_EXPIRED, "token expired");
         default:
                 break;
         }
@@ -192,25 +207,33 @@ Decision authz_decide(const TokenFacts *token, const PackageFacts *package, cons
         /* Only account tokens act as an account; a package token outlives its creator and
          * whatever happens to the creator's account. */
         if (token->owner == TOKEN_OWNER_ACCOUNT && token->account_locked)
-                return verdict(AUTHZ_FORBIDDEN, "account locked");
+                return verdict(AUTHZ_FORBIDDEN, REASON_ACCOUNT_LOCKED, "account locked");
 
         if (!remote_is_allowed(token->cidrs, remote))
-                return verdict(AUTHZ_FORBIDDEN, "address not allowed");
+                return verdict(AUTHZ_FORBIDDEN, REASON_ADDRESS_NOT_ALLOWED, "address not allowed");
 
-        refusal = scope_refusal(token, package, package_name, action);
-        if (refusal)
-                return verdict(AUTHZ_FORBIDDEN, refusal);
+        if (action == ACTION_IDENTITY)
+                return verdict(AUTHZ_ALLOWED, REASON_OK, "allowed");
+
+        if (!scope_allows(token, package, package_name, action, &d))
+                return d;
 
         if (action == ACTION_READ)
-                return verdict(AUTHZ_ALLOWED, "allowed");
+                return verdict(AUTHZ_ALLOWED, REASON_OK, "allowed");
 
         if (token->type == TOKEN_READ_ONLY)
-                return verdict(AUTHZ_FORBIDDEN, "read-only token");
+                return verdict(AUTHZ_FORBIDDEN, REASON_READ_ONLY, "read-only token");
+
+        /* Maintainers are governance: a token that can publish without an OTP (automation,
+         * package tokens) cannot change who may publish. */
+        if (action == ACTION_OWNER && (token->type == TOKEN_AUTOMATION || token->owner == TOKEN_OWNER_PACKAGE))
+                return verdict(AUTHZ_FORBIDDEN, REASON_GOVERNANCE,
+                               "tokens that publish without an OTP cannot change maintainers");
 
         /* A package that does not exist yet will get the default policy, so judge the publish
          * that creates it by that policy. */
         policy = package->exists ? package->policy : PACKAGE_POLICY_DEFAULT;
         d = policy_verdict(token, policy, otp_verified);
-        d.creates_package = d.result == AUTHZ_ALLOWED && !package->exists;
+        d.creates_package = d.result == AUTHZ_ALLOWED && !package->exists && action == ACTION_PUBLISH;
         return d;
 }

@@ -33,11 +33,15 @@ typedef struct PackageFacts {
 
 typedef struct Decision {
         AuthzResult result;
+        ReasonCode code;            /* for programs */
         const char *reason;         /* static, human-readable, never contains a secret */
         bool creates_package;       /* allowed publish of a package that does not exist yet */
 } Decision;
 
-/* remote may be NULL or "" (unknown); a token with an allow-list then gets AUTHZ_FORBIDDEN.
+/* action ACTION_IDENTITY asks only whether the token is alive and usable from remote (no
+ * package, no scope).  Actions other than read and publish need an existing package and follow
+ * publish's rules; "owner" is governance, never allowed to tokens that publish without an OTP.
+ * remote may be NULL or "" (unknown); a token with an allow-list then gets AUTHZ_FORBIDDEN.
  * otp_verified says a valid OTP of the token's account was checked already: with it, what
  * would be AUTHZ_OTP_REQUIRED is AUTHZ_ALLOWED (authorize_verdict() relies on that to check
  * the OTP only when it decides the answer). */

@@ -60,9 +60,39 @@ DEFINE_STRING_TABLE_LOOKUP(token_owner, TokenOwner);
 
 static const char * const action_table[_ACTION_MAX] = {
         [ACTION_READ]    = "read",
-        [ACTION_PUBLISH] = "publish",
+        [ACTION_PUBLISH]   = "publish",
+        [ACTION_UNPUBLISH] = "unpublish",
+        [ACTION_DEPRECATE] = "deprecate",
+        [ACTION_DIST_TAG]  = "dist-tag",
+        [ACTION_OWNER]     = "owner",
+        [ACTION_IDENTITY]  = "identity",
 };
 DEFINE_STRING_TABLE_LOOKUP(action, Action);
+
+static const char * const reason_code_table[_REASON_CODE_MAX] = {
+        [REASON_OK]                  = "ok",
+        [REASON_UNKNOWN]             = "unknown",
+        [REASON_REVOKED]             = "revoked",
+        [REASON_EXPIRED]             = "expired",
+        [REASON_OUT_OF_SCOPE]        = "out-of-scope",
+        [REASON_ADDRESS_NOT_ALLOWED] = "address-not-allowed",
+        [REASON_READ_ONLY]           = "read-only",
+        [REASON_TOKENS_DISALLOWED]   = "tokens-disallowed",
+        [REASON_OTP_REQUIRED]        = "otp-required",
+        [REASON_BAD_OTP]             = "bad-otp",
+        [REASON_REPLAYED_OTP]        = "replayed-otp",
+        [REASON_NOT_MAINTAINER]      = "not-maintainer",
+        [REASON_RATE_LIMITED]        = "rate-limited",
+        [REASON_ACCOUNT_LOCKED]      = "account-locked",
+        [REASON_BAD_CREDENTIALS]     = "bad-credentials",
+        [REASON_GOVERNANCE]          = "governance",
+        [REASON_NO_SUCH_PACKAGE]     = "no-such-package",
+        [REASON_LAST_MAINTAINER]     = "last-maintainer",
+        [REASON_ALREADY_MAINTAINER]  = "already-maintainer",
+        [REASON_INVALID_ARGUMENT]    = "invalid-argument",
+        [REASON_UNAVAILABLE]         = "unavailable",
+};
+DEFINE_STRING_TABLE_LOOKUP(reason_code, ReasonCode);
 
 static const char * const authz_result_table[_AUTHZ_RESULT_MAX] = {
         [AUTHZ_ALLOWED]      = "allowed",

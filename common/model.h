@@ -5,6 +5,8 @@
  * command line (docs/ARCHITECTURE.md lists where each is used).  from_string() returns a
  * negative errno (-EINVAL) for unknown words. */
 
+#include <stdbool.h>
+
 typedef enum AccountKind {
         ACCOUNT_HUMAN,
         ACCOUNT_SERVICE,
@@ -36,8 +38,24 @@ typedef enum TokenOwner {
 typedef enum Action {
         ACTION_READ,
         ACTION_PUBLISH,
+        /* Verify's further actions, with npm's rules (common/decision.c); Authorize, the PAM
+         * module and the HTTP methods know only read and publish. */
+        ACTION_UNPUBLISH,  /* "unpublish" */
+        ACTION_DEPRECATE,  /* "deprecate" */
+        ACTION_DIST_TAG,   /* "dist-tag" */
+        ACTION_OWNER,      /* "owner": maintainer changes */
+        ACTION_IDENTITY,   /* "identity": who is this token (npm whoami); no package */
         _ACTION_MAX,
 } Action;
+
+/* Authorize's actions (and the PAM module's): read and publish. */
+static inline bool action_is_basic(Action a) {
+        return a == ACTION_READ || a == ACTION_PUBLISH;
+}
+/* Actions that change a package: judged by publish's rules and recorded before the answer. */
+static inline bool action_is_write(Action a) {
+        return a != ACTION_READ && a != ACTION_IDENTITY && a < _ACTION_MAX;
+}
 
 typedef enum AuthzResult {
         AUTHZ_ALLOWED,       /* "allowed" */
@@ -68,6 +86,33 @@ typedef enum AuthnResult {
         _AUTHN_RESULT_MAX,
 } AuthnResult;
 
+/* Why Verify answered as it did: a closed, stable set for programs (the "message" beside it
+ * is for people).  dbus/org.pkgtoken1.xml documents each. */
+typedef enum ReasonCode {
+        REASON_OK,                   /* "ok" */
+        REASON_UNKNOWN,              /* "unknown": no such token, malformed, bad checksum */
+        REASON_REVOKED,              /* "revoked" */
+        REASON_EXPIRED,              /* "expired" */
+        REASON_OUT_OF_SCOPE,         /* "out-of-scope" */
+        REASON_ADDRESS_NOT_ALLOWED,  /* "address-not-allowed" */
+        REASON_READ_ONLY,            /* "read-only" */
+        REASON_TOKENS_DISALLOWED,    /* "tokens-disallowed": automation tokens on a 2fa-only package */
+        REASON_OTP_REQUIRED,         /* "otp-required" */
+        REASON_BAD_OTP,              /* "bad-otp" */
+        REASON_REPLAYED_OTP,         /* "replayed-otp" */
+        REASON_NOT_MAINTAINER,       /* "not-maintainer" */
+        REASON_RATE_LIMITED,         /* "rate-limited" */
+        REASON_ACCOUNT_LOCKED,       /* "account-locked" */
+        REASON_BAD_CREDENTIALS,      /* "bad-credentials" */
+        REASON_GOVERNANCE,           /* "governance": a token that publishes without an OTP */
+        REASON_NO_SUCH_PACKAGE,      /* "no-such-package" */
+        REASON_LAST_MAINTAINER,      /* "last-maintainer" */
+        REASON_ALREADY_MAINTAINER,   /* "already-maintainer" */
+        REASON_INVALID_ARGUMENT,     /* "invalid-argument" */
+        REASON_UNAVAILABLE,          /* "unavailable" */
+        _REASON_CODE_MAX,
+} ReasonCode;
+
 /* A token's state as GetToken and ListTokens show it (common/decision.c: token_state()). */
 typedef enum TokenState {
         TOKEN_STATE_ACTIVE,   /* "active" */
@@ -95,6 +140,8 @@ const char *token_owner_to_string(TokenOwner o);
 int token_owner_from_string(const char *s);
 const char *action_to_string(Action a);
 int action_from_string(const char *s);
+const char *reason_code_to_string(ReasonCode c);
+int reason_code_from_string(const char *s);
 const char *authz_result_to_string(AuthzResult r);
 int authz_result_from_string(const char *s);
 const char *twofa_mode_to_string(TwoFactorMode m);

@@ -60,8 +60,8 @@ static int parse_option(const char *a, Options *o) {
                 o->otp = (OtpMode) r;
         } else if (startswith(a, "action=", &v)) {
                 r = action_from_string(v);
-                if (r < 0)
-                        return r;
+                if (r < 0 || !action_is_basic(r))
+                        return -EINVAL;
                 o->action = (Action) r;
         } else if (startswith(a, "package=", &v)) {
                 if (!request_package_is_valid(v))

@@ -91,7 +91,7 @@ static Outcome resolve_request(Context *c, Request *q) {
         env_action = pam_getenv(c->pamh, "PKGTOKEN_ACTION");
         if (!isempty(env_action)) {
                 r = action_from_string(env_action);
-                if (r < 0) {
+                if (r < 0 || !action_is_basic(r)) {
                         pam_syslog(c->pamh, LOG_ERR, "PKGTOKEN_ACTION='%s' is neither read nor publish: refused",
                                    PRINTABLE(env_action));
                         return OUTCOME_FORBIDDEN;

@@ -65,7 +65,8 @@ int verb_authorize(int argc, char *argv[]) {
         _cleanup_json_ json_object *decision = NULL;
         int r;
 
-        if (action_from_string(argv[1]) < 0)
+        r = action_from_string(argv[1]);
+        if (r < 0 || !action_is_basic(r))
                 return log_usage("Invalid action '%s': use read or publish.", argv[1]);
 
         make_undumpable();

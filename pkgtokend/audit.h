@@ -18,10 +18,14 @@
 #define AUDIT_2FA_MODE         "2fa-mode"
 #define AUDIT_2FA_DISABLE      "2fa-disable"
 #define AUDIT_RECOVERY_CODES   "recovery-codes"
+#define AUDIT_MAINTAINER_ADD   "maintainer-add"
+#define AUDIT_MAINTAINER_REMOVE "maintainer-remove"
+#define AUDIT_LOGOUT           "logout"
 
 /* Their results (Authorize's are authz_result_to_string()). */
 #define AUDIT_RESULT_OK        "ok"
 #define AUDIT_RESULT_LOCKED    "locked"
+#define AUDIT_RESULT_FAILED    "failed"
 
 /* NULL package, token_id, remote or reason are recorded as "". */
 int audit_record(Store *s, usec_t now, const char *action, const char *package, const char *result,

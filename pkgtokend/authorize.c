@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "audit.h"
 #include "authorize-verdict.h"
@@ -12,6 +14,8 @@
 void authorize_answer_done(AuthorizeAnswer *a) {
         free(a->actor);
         a->actor = NULL;
+        free(a->publish_id);
+        a->publish_id = NULL;
         token_record_done(&a->token);
 }
 
@@ -44,7 +48,7 @@ static int load_package_facts(Store *s, const TokenRecord *t, const AuthorizeReq
         int r;
 
         *ret = (PackageFacts) {};
-        if (q->action == ACTION_READ)
+        if (!action_is_write(q->action))
                 return 0;
         r = store_package_lookup(s, q->package, &p);
         if (r == -ENOENT)
@@ -62,13 +66,48 @@ static int load_package_facts(Store *s, const TokenRecord *t, const AuthorizeReq
         return 0;
 }
 
-/* Every publish decision is on disk before the registry hears it; an allowed publish of a
- * new package creates it in the same transaction, with the publishing account as maintainer. */
-static int record_publish(const Authorizer *a, const AuthorizeRequest *q, const AuthorizeVerdict *v,
-                          const TokenRecord *t, const char *actor, usec_t now) {
+/* Two-phase: an allowed write waits, on disk, for the registry to say how it ended. */
+static int record_pending(const Authorizer *a, const AuthorizeRequest *q, const AuthorizeVerdict *v,
+                          const TokenRecord *t, const char *actor, usec_t now, AuthorizeAnswer *ret) {
+        char id[TOKEN_ID_LEN + 1];
         int r;
 
-        if (v->result == AUTHZ_ALLOWED && v->creates_package) {
+        r = token_id_generate(id);
+        if (r < 0)
+                return r;
+        /* "tk_..." becomes "pb_...": the same alphabet, a different kind of id. */
+        id[0] = 'p';
+        id[1] = 'b';
+        ret->publish_id = strdup(id);
+        if (!ret->publish_id)
+                return -ENOMEM;
+        return store_pending_insert(a->store, &(PendingPublish) {
+                .id = id,
+                .created_at = now,
+                .action = q->action,
+                .package = (char *) q->package,
+                .version = (char *) q->version,
+                .token_id = t->id,
+                .account_id = v->creates_package ? t->account_id : 0,
+                .actor = (char *) actor,
+                .remote = (char *) q->remote,
+                .new_package = v->creates_package,
+        });
+}
+
+/* Every write decision is on disk before the registry hears it; an allowed publish of a new
+ * package creates it in the same transaction, with the publishing account as maintainer
+ * (two-phase: when FinishPublish says it succeeded, see registry.c). */
+static int record_publish(const Authorizer *a, const AuthorizeRequest *q, const AuthorizeVerdict *v,
+                          const TokenRecord *t, const char *actor, usec_t now, AuthorizeAnswer *ret) {
+        bool pending = q->two_phase && v->result == AUTHZ_ALLOWED;
+        int r;
+
+        if (pending) {
+                r = record_pending(a, q, v, t, actor, now, ret);
+                if (r < 0)
+                        return r;
+        } else if (v->result == AUTHZ_ALLOWED && v->creates_package) {
                 int64_t package_id;
                 r = store_package_insert(a->store, q->package, PACKAGE_POLICY_DEFAULT, now, &package_id);
                 if (r >= 0)
@@ -81,11 +120,22 @@ static int record_publish(const Authorizer *a, const AuthorizeRequest *q, const 
                 if (r < 0)
                         return r;
         }
+        /* Refusals that name no token (unknown tokens, guessers) repeat: one row per address
+         * and minute with a count (audit.h); everything else gets a row of its own. */
         if (!v->token_identified)
                 return audit_record_repeatable(a->store, now, action_to_string(q->action), q->package,
                                                authz_result_to_string(v->result), actor, q->remote, v->reason);
-        return audit_record(a->store, now, action_to_string(q->action), q->package, authz_result_to_string(v->result),
-                            actor, t->id, q->remote, v->reason);
+        return store_audit_append(a->store, &(AuditEvent) {
+                .time = now,
+                .action = action_to_string(q->action),
+                .package = q->package,
+                .result = authz_result_to_string(v->result),
+                .actor = actor,
+                .token_id = v->token_identified ? t->id : NULL,
+                .remote = q->remote,
+                .reason = pending ? "pending" : v->reason,
+                .version = q->version,
+        });
 }
 
 /* The facts of the verdict; t holds the token (when found), package and token the facts
@@ -100,6 +150,7 @@ static int gather_facts(const Authorizer *a, const AuthorizeRequest *q, usec_t n
                 .remote = q->remote,
                 .claimed_account = q->account,
                 .otp_given = !isempty(q->otp),
+                .two_phase = q->two_phase,
                 .now = now,
         };
         r = find_token(a, q, now, f, t);
@@ -127,7 +178,7 @@ static int gather_facts(const Authorizer *a, const AuthorizeRequest *q, usec_t n
 
 /* Does what the verdict says; a publish's records are committed in tx. */
 static int carry_out(const Authorizer *a, const AuthorizeRequest *q, const AuthorizeVerdict *v, Transaction *tx,
-                     const TokenRecord *t, const char *actor, usec_t now) {
+                     const TokenRecord *t, const char *actor, usec_t now, AuthorizeAnswer *ret) {
         int r;
 
         if (v->count_account_failure) {
@@ -136,7 +187,7 @@ static int carry_out(const Authorizer *a, const AuthorizeRequest *q, const Autho
                         return r;
         }
         if (v->record) {
-                r = record_publish(a, q, v, t, actor, now);
+                r = record_publish(a, q, v, t, actor, now, ret);
                 if (r >= 0)
                         r = store_commit(tx);
                 if (r < 0)
@@ -164,7 +215,7 @@ int authorize(const Authorizer *a, const AuthorizeRequest *q, usec_t now, Author
 
         /* A publish is decided and recorded in one write transaction: an OTP's counter moves
          * in it too, so a code works once, even for two concurrent requests. */
-        if (q->action == ACTION_PUBLISH) {
+        if (action_is_write(q->action)) {
                 r = store_begin(a->store, &tx);
                 if (r < 0)
                         return r;
@@ -195,11 +246,13 @@ int authorize(const Authorizer *a, const AuthorizeRequest *q, usec_t now, Author
         } else
                 token_record_done(&ret->token);
 
-        r = carry_out(a, q, &v, &tx, &ret->token, ret->actor ?: v.anonymous_actor, now);
+        r = carry_out(a, q, &v, &tx, &ret->token, ret->actor ?: v.anonymous_actor, now, ret);
         if (r < 0)
                 return r;
 
         ret->result = v.result;
+        ret->code = v.code;
+        ret->new_package = v.creates_package;
         ret->reason = v.reason;
         ret->announce = v.announce;
         return 0;

@@ -7,6 +7,7 @@
  * thread, and its done() callback finishes (login.c again) and answers, on the event loop,
  * where the store may be used. */
 
+#include "bus-auth.h"
 #include "bus-caller.h"
 #include "bus-error.h"
 #include "bus-methods.h"
@@ -19,6 +20,7 @@
 typedef enum PasswordJobKind {
         JOB_AUTHENTICATE,
         JOB_SET_PASSWORD,
+        JOB_PROOF,               /* a registry's password proof (bus_prove_password()) */
 } PasswordJobKind;
 
 typedef struct PasswordJob {
@@ -34,6 +36,8 @@ typedef struct PasswordJob {
         bool want_session;
         uid_t caller;
         unsigned long cost;      /* SetPassword: yescrypt cost of the new hash */
+        PasswordProven proven;   /* JOB_PROOF: what to do for the proven account */
+        const void *proven_userdata;
 
         /* Results, written by the worker thread. */
         int verified;            /* 1 match, 0 mismatch, < 0 failure */
@@ -69,7 +73,7 @@ static void password_job_free(PasswordJob *j) {
 static void password_job_run(void *userdata) {
         PasswordJob *j = userdata;
 
-        if (j->kind == JOB_AUTHENTICATE) {
+        if (j->kind != JOB_SET_PASSWORD) {
                 j->verified = password_verify(j->password, j->stored_hash);
                 return;
         }
@@ -121,7 +125,10 @@ static int reply_authn(sd_bus_message *msg, AuthnResult result, const char *reas
         return sd_bus_send(NULL, reply, NULL);
 }
 
-static void authenticate_done(PasswordJob *j) {
+static int proof_refusal(AuthnResult result);
+
+/* After the hash of a login or a registry's password proof: the verdict, then the answer. */
+static void login_done(PasswordJob *j) {
         _cleanup_(login_outcome_done) LoginOutcome o = {};
         LoginContext c = login_context(j->manager);
         int r;
@@ -136,8 +143,31 @@ static void authenticate_done(PasswordJob *j) {
                          }, now_realtime_usec(), &o);
         if (r < 0)
                 (void) bus_reply_errno(j->message, r, NULL);
-        else
+        else if (j->kind == JOB_AUTHENTICATE)
                 (void) reply_authn(j->message, o.result, o.reason, &o, o.locked_until);
+        else if (o.result != AUTHN_OK)
+                (void) bus_reply_errno(j->message, proof_refusal(o.result), o.reason);
+        else
+                j->proven(j->manager, j->message, j->account, j->caller, j->proven_userdata);
+}
+
+/* Queues the hash of a login (or proof) for account, password and otp; takes hash.  Returns 0
+ * when queued, -EBUSY when the queue is full, or a negative errno. */
+static int submit_login_job(Manager *m, sd_bus_message *msg, PasswordJob *template, const char *account,
+                            const char *password, const char *otp, const char *remote, char **hash) {
+        PasswordJob *j = calloc(1, sizeof *j);
+        if (!j)
+                return -ENOMEM;
+        *j = *template;
+        j->manager = m;
+        j->message = msg;
+        j->account = strndup(account, ACCOUNT_NAME_MAX + 1);
+        j->password = strdup(password);
+        j->otp = strndup(otp, OTP_INPUT_MAX);
+        j->remote = strndup(remote, REMOTE_MAX);
+        j->stored_hash = *hash;
+        *hash = NULL;   /* the job's now */
+        return submit_password_job(m, j, j->account && j->password && j->otp && j->remote && j->stored_hash);
 }
 
 int method_authenticate(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -147,7 +177,6 @@ int method_authenticate(sd_bus_message *msg, void *userdata, sd_bus_error *error
         _cleanup_(erase_and_freep) char *hash = NULL;
         bool want_session = false;
         LoginVerdict v;
-        PasswordJob *j;
         int r;
 
         r = bus_verify_verifier(m, msg, error, NULL, NULL);
@@ -172,22 +201,8 @@ int method_authenticate(sd_bus_message *msg, void *userdata, sd_bus_error *error
         if (!v.check_password)
                 return reply_authn(msg, v.result, v.reason, NULL, v.locked_until);
 
-        j = calloc(1, sizeof *j);
-        if (!j)
-                return -ENOMEM;
-        *j = (PasswordJob) {
-                .kind = JOB_AUTHENTICATE,
-                .manager = m,
-                .message = msg,
-                .account = strndup(account, ACCOUNT_NAME_MAX + 1),
-                .password = strdup(password),
-                .otp = strndup(otp, OTP_INPUT_MAX),
-                .remote = strndup(remote, REMOTE_MAX),
-                .want_session = want_session,
-                .stored_hash = hash,
-        };
-        hash = NULL;   /* the job's now */
-        r = submit_password_job(m, j, j->account && j->password && j->otp && j->remote && j->stored_hash);
+        r = submit_login_job(m, msg, &(PasswordJob) { .kind = JOB_AUTHENTICATE, .want_session = want_session },
+                             account, password, otp, remote, &hash);
         if (r == -EBUSY) {
                 v = login_queue_full();
                 return reply_authn(msg, v.result, v.reason, NULL, 0);
@@ -292,12 +307,58 @@ int method_set_password(sd_bus_message *msg, void *userdata, sd_bus_error *error
         return 1;   /* answered by set_password_done() */
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Password proofs of the registry API                                                        */
+
+/* A login's refusal as the error of the registry's call: unknown account and wrong password
+ * alike. */
+static int proof_refusal(AuthnResult result) {
+        switch (result) {
+        case AUTHN_OTP_REQUIRED:
+                return -ERR_OTP_REQUIRED;
+        case AUTHN_BAD_OTP:
+                return -ERR_BAD_OTP;
+        case AUTHN_LOCKED:
+                return -ERR_FORBIDDEN;
+        case AUTHN_RATE_LIMITED:
+                return -ERR_RATE_LIMITED;
+        default:
+                return -ERR_BAD_CREDENTIALS;
+        }
+}
+
+int bus_prove_password(Manager *m, sd_bus_message *msg, const PasswordProof *p, uid_t caller,
+                       PasswordProven proven, const void *userdata, sd_bus_error *error) {
+        _cleanup_(erase_and_freep) char *hash = NULL;
+        LoginContext c = login_context(m);
+        LoginVerdict v;
+        int r;
+
+        r = login_prepare(&c, p->account, p->remote, now_realtime_usec(), &v, &hash);
+        if (r < 0)
+                return bus_error_set_errno_message(error, r, NULL);
+        if (!v.check_password)
+                return bus_error_set_errno_message(error, proof_refusal(v.result), v.reason);
+
+        r = submit_login_job(m, msg, &(PasswordJob) {
+                                     .kind = JOB_PROOF,
+                                     .caller = caller,
+                                     .proven = proven,
+                                     .proven_userdata = userdata,
+                             }, p->account, p->password, p->otp, p->remote, &hash);
+        if (r == -EBUSY)
+                return bus_error_set_errno_message(error, -ERR_RATE_LIMITED, "Too many logins at once; try again.");
+        if (r < 0)
+                return r;
+        return 1;   /* answered by proof_done() and proven() */
+}
+
 static void password_job_done(void *userdata) {
         PasswordJob *j = userdata;
 
-        if (j->kind == JOB_AUTHENTICATE)
-                authenticate_done(j);
-        else
+        if (j->kind == JOB_SET_PASSWORD)
                 set_password_done(j);
+        else
+                login_done(j);
         password_job_free(j);
 }

@@ -3,22 +3,19 @@
 /* Authorize on the bus: the registry's question for every request. */
 
 #include "authorize.h"
+#include "bus-authorize.h"
 #include "bus-caller.h"
 #include "bus-error.h"
 #include "bus-methods.h"
 #include "bus-util.h"
 #include "names.h"
+#include "validate.h"
 
-typedef struct AuthorizeArguments {
-        AuthorizeRequest request;
-        char *package;          /* canonical; request.package points here */
-} AuthorizeArguments;
-
-static void authorize_arguments_done(AuthorizeArguments *a) {
+void authorize_arguments_done(AuthorizeArguments *a) {
         free(a->package);
 }
 
-static int read_authorize_request(sd_bus_message *msg, AuthorizeArguments *a, sd_bus_error *error) {
+int bus_read_authorize_request(sd_bus_message *msg, bool verify, AuthorizeArguments *a, sd_bus_error *error) {
         AuthorizeRequest *q = &a->request;
         const char *package, *action;
         int r;
@@ -26,24 +23,33 @@ static int read_authorize_request(sd_bus_message *msg, AuthorizeArguments *a, sd
         r = sd_bus_message_read(msg, "sss", &q->token, &package, &action);
         if (r < 0)
                 return r;
-        q->remote = q->otp = q->account = "";
+        q->remote = q->otp = q->account = q->version = "";
+        /* Verify knows "version"; Authorize refuses it as an unknown option. */
         r = read_options(msg, (const OptionSpec[]) {
                 { "remote", OPTION_STRING, &q->remote },
                 { "otp", OPTION_STRING, &q->otp },
                 { "account", OPTION_STRING, &q->account },
-        }, 3, error);
+                { "version", OPTION_STRING, &q->version },
+        }, verify ? 4 : 3, error);
         if (r < 0)
                 return r;
         r = action_from_string(action);
-        if (r < 0)
-                return invalid_argument(error, "Invalid action: use read or publish.");
+        if (r < 0 || (!verify && !action_is_basic(r)))
+                return invalid_argument(error, verify ? "Invalid action: use identity, read, publish, unpublish, "
+                                                        "deprecate, dist-tag or owner."
+                                                      : "Invalid action: use read or publish.");
         q->action = r;
+        q->two_phase = verify;
+        if (!description_is_valid(q->version))
+                return invalid_argument(error, "Invalid version: at most 256 bytes of printable UTF-8.");
         r = bus_check_remote(q->remote, error);
         if (r < 0)
                 return r;
-        /* "" for a publish: the registry could not tell the package; the answer is a refusal,
-         * recorded. */
-        if (isempty(package) && q->action == ACTION_PUBLISH) {
+        /* An identity question names no package; "" for a publish means the registry could not
+         * tell the package: the answer is a refusal, recorded. */
+        if (q->action == ACTION_IDENTITY || (isempty(package) && q->action == ACTION_PUBLISH)) {
+                if (q->action == ACTION_IDENTITY && !isempty(package))
+                        return invalid_argument(error, "An identity question names no package.");
                 q->package = "";
                 return 0;
         }
@@ -70,7 +76,7 @@ int method_authorize(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         r = bus_verify_verifier(m, msg, error, NULL, NULL);
         if (r < 0)
                 return r;
-        r = read_authorize_request(msg, &args, error);
+        r = bus_read_authorize_request(msg, /* verify= */ false, &args, error);
         if (r < 0)
                 return r;
 

@@ -26,6 +26,10 @@ const sd_bus_error_map pkgtoken_error_map[] = {
         SD_BUS_ERROR_MAP(PKGTOKEN_ERROR_2FA_ENABLED,        ERR_2FA_ENABLED),
         SD_BUS_ERROR_MAP(PKGTOKEN_ERROR_NO_PENDING_2FA,     ERR_NO_PENDING_2FA),
         SD_BUS_ERROR_MAP(PKGTOKEN_ERROR_SECRETS_UNAVAILABLE, ERR_SECRETS_UNAVAILABLE),
+        SD_BUS_ERROR_MAP(PKGTOKEN_ERROR_FORBIDDEN,          ERR_FORBIDDEN),
+        SD_BUS_ERROR_MAP(PKGTOKEN_ERROR_NO_SUCH_PUBLISH,    ERR_NO_SUCH_PUBLISH),
+        SD_BUS_ERROR_MAP(PKGTOKEN_ERROR_BAD_CREDENTIALS,    ERR_BAD_CREDENTIALS),
+        SD_BUS_ERROR_MAP(PKGTOKEN_ERROR_UNAVAILABLE,        ERR_UNAVAILABLE),
         SD_BUS_ERROR_MAP_END
 };
 
@@ -52,6 +56,10 @@ static const char *default_message(int r) {
         case ERR_SECRETS_UNAVAILABLE:
                 return "Two-factor authentication is unavailable: pkgtokend cannot open the stored TOTP "
                        "secrets (its seal key is missing or wrong); see the pkgtokend log.";
+        case ERR_NO_SUCH_PUBLISH:
+                return "No such pending publish (unknown, finished or expired).";
+        case ERR_BAD_CREDENTIALS:
+                return "The proof does not prove an account.";
         default:
                 return NULL;
         }

@@ -44,3 +44,16 @@ int method_enroll_totp(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 int method_confirm_totp(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_set_two_factor_mode(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_regenerate_recovery_codes(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+/* bus-registry.c */
+int method_verify(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_finish_publish(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_who_am_i(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_get_profile(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_list_own_tokens(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_create_own_token(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_revoke_own_token(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_logout(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_change_maintainer(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_enroll_own_totp(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_confirm_own_totp(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_set_own_two_factor_mode(sd_bus_message *msg, void *userdata, sd_bus_error *error);

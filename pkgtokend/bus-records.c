@@ -72,6 +72,7 @@ int bus_append_audit_event(sd_bus_message *reply, const AuditEvent *e) {
         APPEND(append_entry(reply, "remote", "s", e->remote));
         APPEND(append_entry(reply, "reason", "s", e->reason));
         APPEND(append_entry(reply, "count", "t", MAX(e->count, UINT64_C(1))));
+        APPEND(append_entry(reply, "version", "s", e->version ?: ""));
         return sd_bus_message_close_container(reply);
 }
 

@@ -7,6 +7,7 @@
 #include "bus-error.h"
 #include "bus-methods.h"
 #include "bus-records.h"
+#include "bus-tokens.h"
 #include "bus-util.h"
 #include "input-limits.h"
 #include "names.h"
@@ -23,13 +24,13 @@ static int check_cidrs(char * const *cidrs, sd_bus_error *error) {
         return 0;
 }
 
-/* Reads CreateToken's arguments into q (*ret_type to check later); q->scope and q->cidrs are
- * allocated. */
-static int read_create_token(sd_bus_message *msg, TokenCreateRequest *q, const char **ret_type, sd_bus_error *error) {
+/* Reads what CreateToken and CreateOwnToken share, from the type on, into q (*ret_type to
+ * check later); q->scope and q->cidrs are allocated. */
+int bus_read_token_spec(sd_bus_message *msg, TokenCreateRequest *q, const char **ret_type, sd_bus_error *error) {
         uint64_t expires_at;
         int r;
 
-        r = sd_bus_message_read(msg, "ss", &q->account, ret_type);
+        r = sd_bus_message_read(msg, "s", ret_type);
         if (r < 0)
                 return r;
         r = read_strv_limited(msg, SCOPE_PATTERNS_MAX, &q->scope, error, "package patterns");
@@ -41,7 +42,7 @@ static int read_create_token(sd_bus_message *msg, TokenCreateRequest *q, const c
         r = read_strv_limited(msg, CIDRS_MAX, &q->cidrs, error, "CIDRs");
         if (r < 0)
                 return r;
-        q->otp = "";
+        q->otp = q->otp ?: "";
         r = read_options(msg, (const OptionSpec[]) {
                 { "package_owned", OPTION_BOOL, &q->package_owned },
                 { "otp", OPTION_STRING, &q->otp },
@@ -86,29 +87,21 @@ static int create_token_error(sd_bus_error *error, int r, const TokenCreateReque
         }
 }
 
-int method_create_token(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+/* Checks q, creates the token and replies with it: CreateToken's and CreateOwnToken's end. */
+int bus_create_token_reply(Manager *m, sd_bus_message *msg, TokenCreateRequest *q, const char *type,
+                           sd_bus_error *error) {
         _cleanup_free_ char *token_id = NULL;
-        TokenCreateRequest q = {};
         char secret[TOKEN_LEN + 1] = {};
-        const char *type = NULL, *message = NULL, *package = NULL;
-        Manager *m = userdata;
+        const char *message = NULL, *package = NULL;
         usec_t now = now_realtime_usec();
         int r;
 
-        r = read_create_token(msg, &q, &type, error);
-        if (r >= 0)
-                r = bus_verify_admin(m, msg, error, &q.caller);
-        if (r >= 0)
-                r = check_create_token(&q, type, now, error);
-        if (r >= 0) {
-                r = token_create(&m->lockout, &q, now, &token_id, secret, &message, &package);
-                if (r < 0)
-                        r = create_token_error(error, r, &q, message, package);
-        }
-        strv_free(q.scope);
-        strv_free(q.cidrs);
+        r = check_create_token(q, type, now, error);
         if (r < 0)
                 return r;
+        r = token_create(&m->lockout, q, now, &token_id, secret, &message, &package);
+        if (r < 0)
+                return create_token_error(error, r, q, message, package);
 
         /* The one and only time the secret leaves the daemon.  The method is marked
          * SD_BUS_VTABLE_SENSITIVE, so sd-bus keeps it out of its debug output. */
@@ -117,12 +110,30 @@ int method_create_token(sd_bus_message *msg, void *userdata, sd_bus_error *error
         if (r < 0)
                 return r;
         (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "TokenCreated",
-                                  "ss", token_id, token_type_to_string(q.type));
+                                  "ss", token_id, token_type_to_string(q->type));
         return 1;   /* replied: 0 would make sd-bus answer again with UnknownMethod */
 }
 
+int method_create_token(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        TokenCreateRequest q = {};
+        const char *type = NULL;
+        Manager *m = userdata;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &q.account);
+        if (r >= 0)
+                r = bus_read_token_spec(msg, &q, &type, error);
+        if (r >= 0)
+                r = bus_verify_admin(m, msg, error, &q.caller);
+        if (r >= 0)
+                r = bus_create_token_reply(m, msg, &q, type, error);
+        strv_free(q.scope);
+        strv_free(q.cidrs);
+        return r;
+}
+
 /* Load errors of a token name its id. */
-static int token_error(sd_bus_error *error, int r, const char *id) {
+int bus_token_error(sd_bus_error *error, int r, const char *id) {
         switch (-r) {
         case ERR_INVALID_ARGUMENT:
                 return invalid_argument(error, "Invalid token id: ids look like tk_ followed by 12 letters and digits.");
@@ -148,7 +159,7 @@ int method_get_token(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
                 return r;
         r = token_load(m->store, id, &t);
         if (r < 0)
-                return token_error(error, r, id);
+                return bus_token_error(error, r, id);
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r < 0)
                 return r;
@@ -227,7 +238,7 @@ int method_revoke_token(sd_bus_message *msg, void *userdata, sd_bus_error *error
                 return r;
         r = token_revoke(m->store, id, caller, now_realtime_usec());
         if (r < 0)
-                return token_error(error, r, id);
+                return bus_token_error(error, r, id);
         (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "TokenRevoked", "s", id);
         return sd_bus_reply_method_return(msg, NULL);
 }

@@ -7,6 +7,7 @@
 #include "bus-caller.h"
 #include "bus-error.h"
 #include "bus-methods.h"
+#include "bus-twofa.h"
 #include "bus-util.h"
 #include "erase.h"
 #include "otp.h"
@@ -20,9 +21,8 @@ static int twofa_error(sd_bus_error *error, int r, const char *account, const ch
 }
 
 int method_enroll_totp(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        _cleanup_(erase_and_freep) char *uri = NULL;
         Manager *m = userdata;
-        const char *account, *message = NULL;
+        const char *account;
         int r;
 
         r = bus_verify_admin(m, msg, error, NULL);
@@ -34,6 +34,14 @@ int method_enroll_totp(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         r = read_options(msg, NULL, 0, error);
         if (r < 0)
                 return r;
+        return bus_enroll_totp(m, msg, account, error);
+}
+
+int bus_enroll_totp(Manager *m, sd_bus_message *msg, const char *account, sd_bus_error *error) {
+        _cleanup_(erase_and_freep) char *uri = NULL;
+        const char *message = NULL;
+        int r;
+
         r = second_factor_enroll(m->store, m->config.totp_issuer, account, &uri, &message);
         if (r < 0)
                 return twofa_error(error, r, account, message);
@@ -64,11 +72,8 @@ static int reply_new_recovery_codes(Manager *m, Transaction *tx, sd_bus_message 
 }
 
 int method_confirm_totp(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        _cleanup_transaction_ Transaction tx = {};
         Manager *m = userdata;
-        const char *account, *otp, *mode_string, *message = NULL;
-        TwoFactorMode mode = TWOFA_AUTH_AND_WRITES;
-        int64_t account_id;
+        const char *account, *otp, *mode_string;
         int r;
 
         r = bus_verify_admin(m, msg, error, NULL);
@@ -80,6 +85,17 @@ int method_confirm_totp(sd_bus_message *msg, void *userdata, sd_bus_error *error
         r = read_options(msg, NULL, 0, error);
         if (r < 0)
                 return r;
+        return bus_confirm_totp(m, msg, account, otp, mode_string, error);
+}
+
+int bus_confirm_totp(Manager *m, sd_bus_message *msg, const char *account, const char *otp, const char *mode_string,
+                     sd_bus_error *error) {
+        _cleanup_transaction_ Transaction tx = {};
+        TwoFactorMode mode = TWOFA_AUTH_AND_WRITES;
+        const char *message = NULL;
+        int64_t account_id;
+        int r;
+
         r = bus_read_twofa_mode(mode_string, true, &mode, error);
         if (r < 0)
                 return r;
@@ -99,7 +115,7 @@ int method_confirm_totp(sd_bus_message *msg, void *userdata, sd_bus_error *error
  * two) and checks the caller's proof: a current code or recovery code, or admin_override. */
 static int begin_twofa_change(Manager *m, sd_bus_message *msg, Transaction *tx, AccountRecord *a,
                               const char **ret_mode, sd_bus_error *error) {
-        const char *account, *otp, *message = NULL;
+        const char *account, *otp;
         bool admin_override = false;
         int r;
 
@@ -120,8 +136,15 @@ static int begin_twofa_change(Manager *m, sd_bus_message *msg, Transaction *tx, 
         if (r < 0)
                 return r;
 
-        r = second_factor_begin_change(&m->lockout, tx, account, otp, admin_override, now_realtime_usec(), a,
-                                       &message);
+        return bus_begin_twofa_change(m, tx, account, otp, admin_override, a, error);
+}
+
+int bus_begin_twofa_change(Manager *m, Transaction *tx, const char *account, const char *otp, bool proven,
+                           AccountRecord *a, sd_bus_error *error) {
+        const char *message = NULL;
+        int r;
+
+        r = second_factor_begin_change(&m->lockout, tx, account, otp, proven, now_realtime_usec(), a, &message);
         if (r < 0)
                 return twofa_error(error, r, account, message);
         return 0;
@@ -132,7 +155,6 @@ int method_set_two_factor_mode(sd_bus_message *msg, void *userdata, sd_bus_error
         _cleanup_transaction_ Transaction tx = {};
         Manager *m = userdata;
         const char *mode_string = NULL;
-        TwoFactorMode mode = TWOFA_AUTH_AND_WRITES;
         int r;
 
         r = bus_verify_admin(m, msg, error, NULL);
@@ -141,12 +163,20 @@ int method_set_two_factor_mode(sd_bus_message *msg, void *userdata, sd_bus_error
         r = begin_twofa_change(m, msg, &tx, &a, &mode_string, error);
         if (r < 0)
                 return r;
+        return bus_set_twofa_mode(m, msg, &tx, &a, mode_string, error);
+}
+
+int bus_set_twofa_mode(Manager *m, sd_bus_message *msg, Transaction *tx, const AccountRecord *a,
+                       const char *mode_string, sd_bus_error *error) {
+        TwoFactorMode mode = TWOFA_AUTH_AND_WRITES;
+        int r;
+
         r = bus_read_twofa_mode(mode_string, false, &mode, error);
         if (r < 0)
                 return r;
-        r = second_factor_set_mode(m->store, &a, mode, now_realtime_usec());
+        r = second_factor_set_mode(m->store, a, mode, now_realtime_usec());
         if (r >= 0)
-                r = store_commit(&tx);
+                r = store_commit(tx);
         if (r < 0)
                 return bus_error_set_errno_message(error, r, NULL);
         return sd_bus_reply_method_return(msg, NULL);

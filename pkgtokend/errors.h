@@ -30,4 +30,9 @@
 #define ERR_2FA_ENABLED         EALREADY
 #define ERR_NO_PENDING_2FA      ENOMSG
 /* The store returns this one itself: the TOTP seal key is missing or wrong (store.h). */
-#define ERR_SECRETS_UNAVAILABLE EKEYREVOKED
+#define ERR_SECRETS_UNAVAILABLE EKEYEXPIRED
+/* The registry API's (issue 9): */
+#define ERR_FORBIDDEN           EKEYREVOKED   /* governance by a token that publishes without an OTP, wrong proof */
+#define ERR_NO_SUCH_PUBLISH     ENOANO        /* FinishPublish: unknown or expired publish id */
+#define ERR_BAD_CREDENTIALS     EBADE         /* a proof that proves no account (unknown and wrong alike) */
+#define ERR_UNAVAILABLE         EREMCHG       /* the daemon cannot answer now */

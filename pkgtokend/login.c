@@ -191,16 +191,7 @@ int password_change_prepare(const LoginContext *c, const PasswordChange *q, usec
         /* On a user's behalf, an account with 2FA proves presence with a code too (the code is
          * spent now, before the slow hash; a wrong old password then still fails the call). */
         if (!q->admin && a.twofa != TWOFA_DISABLED) {
-                _cleanup_transaction_ Transaction tx = {};
-
-                r = store_begin(c->store, &tx);
-                if (r < 0)
-                        return r;
-                r = second_factor_require(c->lockout, &tx, a.name, q->otp, /* allow_recovery= */ true, now,
-                                          ret_message);
-                if (r < 0)
-                        return r;
-                r = store_commit(&tx);
+                r = second_factor_require_now(c->lockout, a.name, q->otp, /* allow_recovery= */ true, now, ret_message);
                 if (r < 0)
                         return r;
         }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include "accounts.h"
+#include "audit.h"
 #include "errors.h"
 #include "packages.h"
 #include "strv.h"
@@ -44,7 +45,8 @@ int package_set_policy(Store *s, const char *name, PackagePolicy policy) {
         return r == -ENOENT ? -ERR_NO_SUCH_PACKAGE : r;
 }
 
-static int maintainer_change(Store *s, const char *package, const char *account, bool add, usec_t now) {
+int maintainer_change_as(Store *s, const char *package, const char *account, bool add, const char *actor,
+                         usec_t now) {
         _cleanup_(package_record_done) PackageRecord p = {};
         _cleanup_(account_record_done) AccountRecord a = {};
         _cleanup_transaction_ Transaction tx = {};
@@ -73,15 +75,18 @@ static int maintainer_change(Store *s, const char *package, const char *account,
                 if (r == -ENOENT)
                         return -ERR_NOT_MAINTAINER;
         }
+        if (r >= 0 && actor)
+                r = audit_record(s, now, add ? AUDIT_MAINTAINER_ADD : AUDIT_MAINTAINER_REMOVE, p.name,
+                                 AUDIT_RESULT_OK, actor, NULL, NULL, a.name);
         if (r < 0)
                 return r;
         return store_commit(&tx);
 }
 
 int maintainer_add(Store *s, const char *package, const char *account, usec_t now) {
-        return maintainer_change(s, package, account, true, now);
+        return maintainer_change_as(s, package, account, true, NULL, now);
 }
 
 int maintainer_remove(Store *s, const char *package, const char *account) {
-        return maintainer_change(s, package, account, false, 0);
+        return maintainer_change_as(s, package, account, false, NULL, 0);
 }

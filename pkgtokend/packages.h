@@ -21,3 +21,6 @@ int package_set_policy(Store *s, const char *name, PackagePolicy policy);
  * ERR_ALREADY_MAINTAINER, ERR_NOT_MAINTAINER, ERR_LAST_MAINTAINER. */
 int maintainer_add(Store *s, const char *package, const char *account, usec_t now);
 int maintainer_remove(Store *s, const char *package, const char *account);
+/* Either, audited as actor (NULL: not audited, as the admin methods). */
+int maintainer_change_as(Store *s, const char *package, const char *account, bool add, const char *actor,
+                         usec_t now);

@@ -265,3 +265,17 @@ int second_factor_new_recovery_codes(Store *s, int64_t account_id, char **codes)
                                                  RECOVERY_CODES_COUNT);
         return r;
 }
+
+int second_factor_require_now(const Lockout *l, const char *account, const char *otp, bool allow_recovery, usec_t now,
+                              const char **ret_message) {
+        _cleanup_transaction_ Transaction tx = {};
+        int r;
+
+        r = store_begin(l->store, &tx);
+        if (r < 0)
+                return r;
+        r = second_factor_require(l, &tx, account, otp, allow_recovery, now, ret_message);
+        if (r < 0)
+                return r;
+        return store_commit(&tx);
+}

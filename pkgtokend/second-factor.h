@@ -48,6 +48,10 @@ int second_factor_refusal(OtpCheck outcome, const char **ret_message);
 int second_factor_require(const Lockout *l, Transaction *tx, const char *account, const char *otp,
                           bool allow_recovery, usec_t now, const char **ret_message);
 
+/* The same in a transaction of its own. */
+int second_factor_require_now(const Lockout *l, const char *account, const char *otp, bool allow_recovery, usec_t now,
+                              const char **ret_message);
+
 /* EnrollTOTP: a new pending secret; *ret_uri is the otpauth:// URI (a secret: erase it). */
 int second_factor_enroll(Store *s, const char *issuer, const char *account, char **ret_uri, const char **ret_message);
 

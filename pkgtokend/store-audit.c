@@ -22,6 +22,7 @@ int store_audit_append(Store *s, const AuditEvent *e) {
         bind_text(st, 6, e->token_id);
         bind_text(st, 7, e->remote);
         bind_text(st, 8, e->reason);
+        bind_text(st, 9, e->version);
         int r = step_done(s, st);
         return r < 0 ? r : 0;
 }
@@ -73,6 +74,7 @@ int store_audit_foreach(Store *s, const char *package, usec_t since, unsigned li
                         .remote = column_text(st, 6),
                         .reason = column_text(st, 7),
                         .count = (uint64_t) sqlite3_column_int64(st, 8),
+                        .version = column_text(st, 9),
                 };
                 int k = cb(&e, userdata);
                 if (k < 0)

@@ -60,6 +60,9 @@ typedef enum StatementId {
         STMT_FAILURES_PUT,
         STMT_FAILURES_CLEAR,
         STMT_FAILURES_PRUNE,
+        STMT_PENDING_INSERT,
+        STMT_PENDING_TAKE,
+        STMT_PENDING_PRUNE,
         _STMT_MAX,
 } StatementId;
 

@@ -64,9 +64,9 @@ static const char *const statement_sql[_STMT_MAX] = {
         [STMT_TOKEN_REVOKE]        = "UPDATE tokens SET revoked_at = ? WHERE public_id = ? AND revoked_at = 0",
         [STMT_TOKEN_TOUCH]         = "UPDATE tokens SET last_used_at = ?, last_used_from = ? "
                                      "WHERE id = ? AND last_used_at < ?",
-        [STMT_AUDIT_INSERT]        = "INSERT INTO audit (time, action, package, result, actor, token_id, remote, reason) "
-                                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [STMT_AUDIT_LIST]          = "SELECT time, action, package, result, actor, token_id, remote, reason, count FROM "
+        [STMT_AUDIT_INSERT]        = "INSERT INTO audit (time, action, package, result, actor, token_id, remote, reason, "
+                                     "version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [STMT_AUDIT_LIST]          = "SELECT time, action, package, result, actor, token_id, remote, reason, count, version FROM "
                                      "(SELECT * FROM audit WHERE (?1 = '' OR package = ?1) AND time >= ?2 "
                                      " ORDER BY time DESC, id DESC LIMIT ?3) ORDER BY time, id",
         /* The newest record of the same refusal from the same address since ?2 (the start of
@@ -100,6 +100,11 @@ static const char *const statement_sql[_STMT_MAX] = {
                                      "VALUES (?, ?, ?, ?, ?)",
         [STMT_FAILURES_CLEAR]      = "DELETE FROM auth_failures WHERE name = ?1 AND (?2 IS NULL OR address = ?2)",
         [STMT_FAILURES_PRUNE]      = "DELETE FROM auth_failures WHERE locked_until < ?1 AND window_start < ?1",
+        [STMT_PENDING_INSERT]      = "INSERT INTO pending_publishes (public_id, created_at, action, package, version, "
+                                     "token_id, account_id, actor, remote, new_package) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [STMT_PENDING_TAKE]        = "DELETE FROM pending_publishes WHERE public_id = ? RETURNING created_at, action, "
+                                     "package, version, token_id, coalesce(account_id, 0), actor, remote, new_package",
+        [STMT_PENDING_PRUNE]       = "DELETE FROM pending_publishes WHERE created_at < ?",
 };
 
 /* Schema migrations: entry N brings user_version N to N+1.  Never edit a released entry;
@@ -192,6 +197,22 @@ static const char *const migrations[] = {
         "ALTER TABLE auth_failures_v3 RENAME TO auth_failures;"
         "ALTER TABLE audit ADD COLUMN count INTEGER NOT NULL DEFAULT 1;"
         "CREATE INDEX audit_by_remote ON audit(remote, time);",
+        /* 3 → 4: Verify's two-phase writes (pending until FinishPublish) and the version a
+         * write names in the audit. */
+        "ALTER TABLE audit ADD COLUMN version TEXT NOT NULL DEFAULT '';"
+        "CREATE TABLE pending_publishes ("
+        "  public_id TEXT PRIMARY KEY,"
+        "  created_at INTEGER NOT NULL,"
+        "  action TEXT NOT NULL,"
+        "  package TEXT NOT NULL,"
+        "  version TEXT NOT NULL DEFAULT '',"
+        "  token_id TEXT NOT NULL DEFAULT '',"
+        /* The first maintainer of a new package; gone with its account. */
+        "  account_id INTEGER REFERENCES accounts(id) ON DELETE CASCADE,"
+        "  actor TEXT NOT NULL,"
+        "  remote TEXT NOT NULL DEFAULT '',"
+        "  new_package INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+        "CREATE INDEX pending_publishes_by_time ON pending_publishes(created_at);",
 };
 
 _Static_assert(ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");

@@ -19,7 +19,7 @@
 #include "token.h"
 
 #define STORE_DB_FILENAME "tokens.db"
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 typedef struct Store Store;
 
@@ -206,6 +206,7 @@ typedef struct AuditEvent {
         const char *remote;
         const char *reason;
         uint64_t count;           /* how many times (repeated refusals share a record); 0 is 1 */
+        const char *version;      /* the version a write named; "" none */
 } AuditEvent;
 int store_audit_append(Store *s, const AuditEvent *e);
 /* Counts e once more in the newest record of the same action, result, reason and actor from
@@ -216,6 +217,25 @@ int store_audit_count_repeat(Store *s, const AuditEvent *e, usec_t window_start)
 int store_audit_prune(Store *s, usec_t before, unsigned batch);
 typedef int (*AuditCallback)(const AuditEvent *e, void *userdata);
 int store_audit_foreach(Store *s, const char *package, usec_t since, unsigned limit, AuditCallback cb, void *userdata);
+
+/* ---- pending writes (Verify's two-phase publish) ---- */
+typedef struct PendingPublish {
+        char *id;                 /* "pb_..." */
+        usec_t created_at;
+        Action action;
+        char *package;
+        char *version;
+        char *token_id;
+        int64_t account_id;       /* the first maintainer of a new package; 0 none */
+        char *actor;
+        char *remote;
+        bool new_package;
+} PendingPublish;
+void pending_publish_done(PendingPublish *p);
+int store_pending_insert(Store *s, const PendingPublish *p);
+/* Removes and returns it: -ENOENT when there is none (or its account is gone). */
+int store_pending_take(Store *s, const char *id, PendingPublish *ret);
+int store_pending_prune(Store *s, usec_t before);
 
 /* ---- status ---- */
 typedef struct StoreCounts {

@@ -107,7 +107,7 @@ int token_create(const Lockout *l, const TokenCreateRequest *q, usec_t now, char
                 return -ERR_ACCESS_DENIED;
         /* As on npm: a token outlives the session that made it, so an account with 2FA
          * proves presence with a current code before one is minted. */
-        if (creator.twofa != TWOFA_DISABLED) {
+        if (creator.twofa != TWOFA_DISABLED && !q->otp_verified) {
                 r = second_factor_require(l, &tx, creator.name, q->otp, /* allow_recovery= */ false, now, ret_message);
                 if (r < 0)
                         return r;
@@ -131,7 +131,9 @@ int token_create(const Lockout *l, const TokenCreateRequest *q, usec_t now, char
         };
         r = token_mint(s, &t, secret);
         if (r >= 0)
-                r = audit_admin(s, now, AUDIT_TOKEN_CREATE, q->caller, t.id, token_type_to_string(q->type));
+                r = q->actor ? audit_record(s, now, AUDIT_TOKEN_CREATE, NULL, AUDIT_RESULT_OK, q->actor, t.id, NULL,
+                                            token_type_to_string(q->type))
+                             : audit_admin(s, now, AUDIT_TOKEN_CREATE, q->caller, t.id, token_type_to_string(q->type));
         if (r >= 0)
                 r = store_commit(&tx);
         if (r < 0) {
@@ -152,7 +154,7 @@ int token_load(Store *s, const char *id, TokenRecord *ret) {
         return r == -ENOENT ? -ERR_NO_SUCH_TOKEN : r;
 }
 
-int token_revoke(Store *s, const char *id, uid_t caller, usec_t now) {
+static int revoke(Store *s, const char *id, uid_t caller, const char *actor, usec_t now) {
         _cleanup_(token_record_done) TokenRecord t = {};
         _cleanup_transaction_ Transaction tx = {};
         int r;
@@ -165,7 +167,8 @@ int token_revoke(Store *s, const char *id, uid_t caller, usec_t now) {
                 return r;
         r = store_token_revoke(s, t.id, now);
         if (r > 0)
-                r = audit_admin(s, now, AUDIT_TOKEN_REVOKE, caller, t.id, "");
+                r = actor ? audit_record(s, now, AUDIT_TOKEN_REVOKE, NULL, AUDIT_RESULT_OK, actor, t.id, NULL, "")
+                          : audit_admin(s, now, AUDIT_TOKEN_REVOKE, caller, t.id, "");
         if (r >= 0)
                 r = store_commit(&tx);
         return r == -ENOENT ? -ERR_NO_SUCH_TOKEN : r;
@@ -183,4 +186,12 @@ char *token_format_actor(const TokenRecord *t) {
                 r = isempty(t->description) ? asprintf(&s, "%s", t->account)
                                             : asprintf(&s, "%s (Token \"%s\")", t->account, t->description);
         return r < 0 ? NULL : s;
+}
+
+int token_revoke(Store *s, const char *id, uid_t caller, usec_t now) {
+        return revoke(s, id, caller, NULL, now);
+}
+
+int token_revoke_as(Store *s, const char *id, const char *actor, usec_t now) {
+        return revoke(s, id, 0, actor, now);
 }

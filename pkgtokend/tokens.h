@@ -23,7 +23,9 @@ typedef struct TokenCreateRequest {
         char **cidrs;              /* validated */
         bool package_owned;
         const char *otp;           /* "" none */
+        bool otp_verified;         /* the caller checked a current code already (a registry's password proof) */
         uid_t caller;              /* for the audit log */
+        const char *actor;         /* for the audit log instead of "uid N" (a registry acting for an account) */
 } TokenCreateRequest;
 
 /* CreateToken, in one transaction.  Besides load errors of the account: ERR_ACCESS_DENIED
@@ -37,6 +39,8 @@ int token_create(const Lockout *l, const TokenCreateRequest *q, usec_t now, char
 int token_load(Store *s, const char *id, TokenRecord *ret);
 /* Revoking twice succeeds and keeps the first revocation time. */
 int token_revoke(Store *s, const char *id, uid_t caller, usec_t now);
+/* The same, audited as actor (a registry acting for an account). */
+int token_revoke_as(Store *s, const char *id, const char *actor, usec_t now);
 
 /* The actor as people read it in the audit log and in a registry's UI: "alice",
  * "alice (Token \"ci\")", "Token \"release\"" (newly allocated; NULL on OOM). */

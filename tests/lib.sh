@@ -791,18 +791,23 @@ authn_detail() {
         jq -r --arg k "$1" '.[$k] // "" | tostring' <<<"$AUTHN_DETAILS"
 }
 
+# string_options [KEY VALUE]...: OPTS, an a{sv} of strings as busctl arguments.
+string_options() {
+        OPTS=($(($# / 2)))
+        while [ $# -ge 2 ]; do
+                OPTS+=("$1" s "$2")
+                shift 2
+        done
+}
+
 # mgr_authorize_with TOKEN PACKAGE ACTION [KEY VALUE]...: Authorize over the bus with string
 # options (otp, remote); sets what mgr_authorize sets.
 mgr_authorize_with() {
-        local token=$1 package=$2 action=$3 opts
+        local token=$1 package=$2 action=$3
         shift 3
-        opts=($(($# / 2)))
-        while [ $# -ge 2 ]; do
-                opts+=("$1" s "$2")
-                shift 2
-        done
+        string_options "$@"
         MGR_RESULT='' MGR_REASON='' MGR_ACTOR='' MGR_TOKEN_ID=''
-        run mgr_json Authorize 'sssa{sv}' "$token" "$package" "$action" "${opts[@]}"
+        run mgr_json Authorize 'sssa{sv}' "$token" "$package" "$action" "${OPTS[@]}"
         MGR_RC=$RUN_RC
         [ "$RUN_RC" -eq 0 ] || return 0
         MGR_RESULT=$(jq -r '.data[0]' <"$RUN_OUT_FILE")

@@ -183,16 +183,19 @@ static bool agrees(const AuthorizeFacts *f, int outcome, const AuthorizeVerdict 
         if (calls != (otp_step ? 1u : 0u))
                 return false;
         if (!otp_step)
-                return v->error == 0 && v->result == first.result && streq_ptr(v->reason, first.reason) &&
-                       v->creates_package == first.creates_package && !v->count_account_failure;
+                return v->error == 0 && v->result == first.result && v->code == first.code &&
+                       streq_ptr(v->reason, first.reason) && v->creates_package == first.creates_package &&
+                       !v->count_account_failure;
         if (outcome < 0)
                 return v->error == outcome;
         if (outcome == OTP_CHECK_VALID)
-                return v->result == second.result && streq_ptr(v->reason, second.reason) &&
+                return v->result == second.result && v->code == second.code && streq_ptr(v->reason, second.reason) &&
                        v->creates_package == second.creates_package && !v->count_account_failure;
         if (outcome == OTP_CHECK_LOCKED_OUT)
-                return v->result == AUTHZ_RATE_LIMITED && !v->count_account_failure && !v->creates_package;
+                return v->result == AUTHZ_RATE_LIMITED && v->code == REASON_RATE_LIMITED && !v->count_account_failure &&
+                       !v->creates_package;
         return v->result == AUTHZ_BAD_OTP && streq_ptr(v->reason, bad_otp_reason(outcome)) &&
+               v->code == (outcome == OTP_CHECK_REPLAYED ? REASON_REPLAYED_OTP : REASON_BAD_OTP) &&
                v->count_account_failure && !v->creates_package && !v->announce;
 }
 
@@ -237,8 +240,8 @@ static void test_otp_table(void) {
                                          action_to_string(action), otp_given ? "given" : "none", outcomes[o],
                                          name(v.result), v.reason ?: "(null)", c.calls);
                 }
-                if (v.error == 0 && (v.record != (action == ACTION_PUBLISH) ||
-                                     v.note_use != (action == ACTION_READ && v.result == AUTHZ_ALLOWED) ||
+                if (v.error == 0 && (v.record != action_is_write(action) ||
+                                     v.note_use != (!action_is_write(action) && v.result == AUTHZ_ALLOWED) ||
                                      v.announce != (action == ACTION_PUBLISH && v.result == AUTHZ_ALLOWED) ||
                                      v.count_remote_failure != (v.result == AUTHZ_INVALID) || !v.token_identified))
                         if (bad++ < 5)
@@ -262,8 +265,73 @@ static void test_no_checker(void) {
         expect("OTP given but no checker", &v, AUTHZ_OTP_REQUIRED, "OTP required");
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* Verify: reason codes of the steps around the token's decision, and two-phase writes */
+
+static void expect_code(const char *what, const AuthorizeVerdict *v, AuthzResult result, ReasonCode code) {
+        if (!CHECK(v->result == result && v->code == code, "Verify: %s → %s/%s", what, name(result),
+                   reason_code_to_string(code)))
+                tap_diag("  got %s/%s (\"%s\")", name(v->result), reason_code_to_string(v->code) ?: "?",
+                         v->reason ?: "(null)");
+}
+
+static void test_verify(void) {
+        TokenFacts t = live_token();
+        PackageFacts p = { .exists = true, .policy = POLICY_NONE, .account_maintains = true };
+        PackageFacts none = {};
+        AuthorizeFacts f = facts(&t, &p, ACTION_PUBLISH);
+        AuthorizeVerdict v;
+
+        f.two_phase = true;
+        f.rate_limited = true;
+        v = authorize_verdict(&f, check_otp, &(Checker) {});
+        expect_code("rate-limited remote", &v, AUTHZ_RATE_LIMITED, REASON_RATE_LIMITED);
+        f.rate_limited = false;
+
+        f.token_format = -EBADMSG;
+        v = authorize_verdict(&f, check_otp, &(Checker) {});
+        expect_code("bad checksum", &v, AUTHZ_INVALID, REASON_UNKNOWN);
+        f.token_format = -EINVAL;
+        v = authorize_verdict(&f, check_otp, &(Checker) {});
+        expect_code("malformed token", &v, AUTHZ_INVALID, REASON_UNKNOWN);
+        f.token_format = 0;
+        f.token_found = false;
+        v = authorize_verdict(&f, check_otp, &(Checker) {});
+        expect_code("unknown token", &v, AUTHZ_INVALID, REASON_UNKNOWN);
+        f.token_found = true;
+        f.claimed_account = "bob";
+        v = authorize_verdict(&f, check_otp, &(Checker) {});
+        expect_code("token of another account", &v, AUTHZ_INVALID, REASON_UNKNOWN);
+        f.claimed_account = "";
+
+        t.type = TOKEN_AUTOMATION;
+        f.package = &none;
+        v = authorize_verdict(&f, check_otp, &(Checker) {});
+        expect_code("two-phase publish of a new package", &v, AUTHZ_ALLOWED, REASON_OK);
+        CHECK(v.record && v.creates_package && !v.announce,
+              "  ... recorded, will create the package, announced only when it finishes");
+
+        for (Action a = ACTION_UNPUBLISH; a <= ACTION_OWNER; a++) {
+                f.action = a;
+                v = authorize_verdict(&f, check_otp, &(Checker) {});
+                expect_code(action_to_string(a), &v, AUTHZ_FORBIDDEN, REASON_NO_SUCH_PACKAGE);
+                CHECK(v.record && !v.creates_package && !v.announce, "  ... recorded, creates nothing");
+        }
+        f.package = &p;
+        v = authorize_verdict(&f, check_otp, &(Checker) {});
+        expect_code("automation token changing owners", &v, AUTHZ_FORBIDDEN, REASON_GOVERNANCE);
+
+        f.action = ACTION_IDENTITY;
+        f.package_name = "";
+        f.package = NULL;
+        v = authorize_verdict(&f, check_otp, &(Checker) {});
+        expect_code("identity", &v, AUTHZ_ALLOWED, REASON_OK);
+        CHECK(!v.record && v.note_use && v.token_identified, "  ... not recorded, use noted");
+}
+
 int main(void) {
         test_before_the_token();
+        test_verify();
         test_recording();
         test_otp_table();
         test_no_checker();

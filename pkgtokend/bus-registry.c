@@ -1,0 +1,531 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* The registry API on the bus (issue 9): Verify and FinishPublish, and what a registry does
+ * for an account that proved itself (WhoAmI, GetProfile, ListOwnTokens, CreateOwnToken,
+ * RevokeOwnToken, Logout, ChangeMaintainer).  Callers: root, the daemon's uid and members of
+ * RegistryGroup=. */
+
+#include "accounts.h"
+#include "bus-auth.h"
+#include "bus-authorize.h"
+#include "bus-caller.h"
+#include "bus-error.h"
+#include "bus-methods.h"
+#include "bus-records.h"
+#include "bus-tokens.h"
+#include "bus-twofa.h"
+#include "bus-util.h"
+#include "names.h"
+#include "packages.h"
+#include "registry.h"
+#include "strv.h"
+#include "tokens.h"
+#include "validate.h"
+
+static Authorizer authorizer(Manager *m) {
+        return (Authorizer) {
+                .store = m->store,
+                .lockout = &m->lockout,
+                .ratelimit = m->ratelimit,
+                .last_used = &m->last_used,
+        };
+}
+
+/* ---- Verify ---- */
+
+static int append_token_details(sd_bus_message *reply, const AuthorizeAnswer *a) {
+        const TokenRecord *t = &a->token;
+
+        APPEND(sd_bus_message_open_container(reply, 'a', "{sv}"));
+        if (t->id) {
+                APPEND(append_entry(reply, "account", "s", t->account ?: ""));
+                APPEND(append_entry(reply, "owner", "s", token_owner_to_string(t->owner)));
+                APPEND(append_entry(reply, "type", "s", token_type_to_string(t->type)));
+                APPEND(append_entry(reply, "token_id", "s", t->id));
+                APPEND(append_strv_entry(reply, "scope", t->scope));
+                APPEND(append_entry(reply, "expires_at", "t", (uint64_t) t->expires_at));
+                APPEND(append_entry(reply, "description", "s", t->description ?: ""));
+                APPEND(append_entry(reply, "actor", "s", a->actor ?: ""));
+                APPEND(append_entry(reply, "bypass_2fa", "b", t->type == TOKEN_AUTOMATION));
+        }
+        if (a->publish_id) {
+                APPEND(append_entry(reply, "publish_id", "s", a->publish_id));
+                APPEND(append_entry(reply, "new_package", "b", a->new_package));
+        }
+        return sd_bus_message_close_container(reply);
+}
+
+int method_verify(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(authorize_arguments_done) AuthorizeArguments args = {};
+        _cleanup_(authorize_answer_done) AuthorizeAnswer answer = {};
+        Manager *m = userdata;
+        Authorizer a = authorizer(m);
+        int r;
+
+        r = bus_verify_verifier(m, msg, error, NULL, NULL);
+        if (r < 0)
+                return r;
+        r = bus_read_authorize_request(msg, /* verify= */ true, &args, error);
+        if (r < 0)
+                return r;
+        r = authorize(&a, &args.request, now_realtime_usec(), &answer);
+        if (r < 0)
+                return bus_error_set_errno_message(error, r, NULL);
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(reply, "sss", authz_result_to_string(answer.result),
+                                  reason_code_to_string(answer.code), answer.reason);
+        if (r < 0)
+                return r;
+        r = append_token_details(reply, &answer);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+/* ---- FinishPublish ---- */
+
+int method_finish_publish(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(pending_publish_done) PendingPublish done = {};
+        Manager *m = userdata;
+        const char *id, *reason = "";
+        int succeeded, r;
+
+        r = bus_verify_verifier(m, msg, error, NULL, NULL);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "sb", &id, &succeeded);
+        if (r < 0)
+                return r;
+        r = read_options(msg, (const OptionSpec[]) {
+                { "reason", OPTION_STRING, &reason },
+        }, 1, error);
+        if (r < 0)
+                return r;
+        if (!description_is_valid(reason))
+                return invalid_argument(error, "Invalid reason: at most 256 bytes of printable UTF-8.");
+
+        r = registry_finish_publish(m->store, id, succeeded, reason, now_realtime_usec(), &done);
+        if (r == -ERR_NOT_MAINTAINER)
+                return bus_error_set_errnof(error, r, "Package '%s' was created meanwhile by another account.",
+                                            done.package ?: "");
+        if (r < 0)
+                return bus_error_set_errno_message(error, r, NULL);
+        r = sd_bus_reply_method_return(msg, NULL);
+        if (r < 0)
+                return r;
+        if (succeeded && done.action == ACTION_PUBLISH)
+                (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "PackagePublished",
+                                          "sss", done.package, done.actor, done.token_id);
+        return 1;
+}
+
+/* ---- Proofs ---- */
+
+typedef struct Proof {
+        const char *token;
+        const char *account;
+        const char *password;
+        const char *otp;
+        const char *remote;
+} Proof;
+
+/* An account proven by a proof, as the methods below act on it. */
+typedef struct Proven {
+        const char *account;           /* "" for a package token */
+        const char *actor;             /* "alice (registry uid 998)" */
+        const char *otp;               /* the proof's code, for changes that need one */
+        bool otp_verified;             /* a password proof checked the code already */
+        const AuthorizeAnswer *token;  /* token proofs: the token; NULL for password proofs */
+        const Proof *proof;            /* token proofs only (password proofs finish later) */
+} Proven;
+
+typedef int (*ProvenHandler)(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error);
+
+/* What a method asks of its proof. */
+typedef struct ProofRule {
+        ProvenHandler handler;
+        bool account_needed;    /* not a package token */
+        bool governance;        /* not a token that publishes without an OTP, nor a read-only one */
+        bool password_needed;   /* 2FA changes */
+} ProofRule;
+
+static int read_proof(sd_bus_message *msg, Proof *p, sd_bus_error *error) {
+        int r;
+
+        *p = (Proof) { .token = "", .account = "", .password = "", .otp = "", .remote = "" };
+        r = read_options(msg, (const OptionSpec[]) {
+                { "token", OPTION_STRING, &p->token },
+                { "account", OPTION_STRING, &p->account },
+                { "password", OPTION_STRING, &p->password },
+                { "otp", OPTION_STRING, &p->otp },
+                { "remote", OPTION_STRING, &p->remote },
+        }, 5, error);
+        if (r < 0)
+                return r;
+        return bus_check_remote(p->remote, error);
+}
+
+static int proof_error(sd_bus_error *error, int r, const char *message) {
+        switch (-r) {
+        case ERR_BAD_CREDENTIALS:
+                return bus_error_set_errno_message(error, r, "The proof does not prove an account.");
+        case ERR_RATE_LIMITED:
+                return bus_error_set_errno_message(error, r, "Too many failed attempts; try again later.");
+        case ERR_FORBIDDEN:
+                return bus_error_set_errno_message(error, r, message ?: "The proof's token may not be used here.");
+        default:
+                return bus_error_set_errno_message(error, r, message);
+        }
+}
+
+/* After a password proof, on the event loop: the method goes on and answers. */
+static void password_proven(Manager *m, sd_bus_message *msg, const char *account, uid_t caller, const void *userdata) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *actor = registry_actor(account, caller);
+        const ProofRule *rule = userdata;
+        int r;
+
+        if (!actor) {
+                (void) bus_reply_errno(msg, -ENOMEM, NULL);
+                return;
+        }
+        r = rule->handler(m, msg, &(const Proven) {
+                .account = account,
+                .actor = actor,
+                .otp = "",
+                .otp_verified = true,
+        }, &error);
+        if (r >= 0)
+                return;
+        if (sd_bus_error_is_set(&error))
+                (void) sd_bus_reply_method_error(msg, &error);
+        else
+                (void) bus_reply_errno(msg, r, NULL);
+}
+
+/* Reads the proof, checks the caller and it, and hands the proven account to the rule's
+ * handler: at once for a token, after the hash for a password (bus-auth.c). */
+static int dispatch_proof(Manager *m, sd_bus_message *msg, const ProofRule *rule, sd_bus_error *error) {
+        _cleanup_(authorize_answer_done) AuthorizeAnswer token = {};
+        _cleanup_free_ char *actor = NULL;
+        Authorizer a = authorizer(m);
+        const char *message = NULL;
+        Proof p;
+        uid_t uid;
+        int r;
+
+        r = bus_verify_verifier(m, msg, error, &uid, NULL);
+        if (r < 0)
+                return r;
+        r = read_proof(msg, &p, error);
+        if (r < 0)
+                return r;
+
+        if (!isempty(p.password) || !isempty(p.account)) {
+                if (isempty(p.account) || isempty(p.password) || !isempty(p.token))
+                        return invalid_argument(error, "A proof is a \"token\", or an \"account\" and its \"password\".");
+                return bus_prove_password(m, msg, &(const PasswordProof) {
+                        .account = p.account,
+                        .password = p.password,
+                        .otp = p.otp,
+                        .remote = p.remote,
+                }, uid, password_proven, rule, error);
+        }
+        if (isempty(p.token))
+                return invalid_argument(error, "A proof needs a \"token\" (or \"account\" and \"password\").");
+        if (rule->password_needed)
+                return proof_error(error, -ERR_FORBIDDEN, "Two-factor changes need a password proof.");
+
+        r = registry_prove_token(&a, p.token, p.remote, now_realtime_usec(), &token);
+        if (r < 0)
+                return proof_error(error, r, NULL);
+        if (rule->account_needed && token.token.owner != TOKEN_OWNER_ACCOUNT)
+                return proof_error(error, -ERR_FORBIDDEN, "A package token stands for no account.");
+        if (rule->governance) {
+                r = registry_check_governance(&token.token, &message);
+                if (r < 0)
+                        return proof_error(error, r, message);
+        }
+        actor = registry_actor(token.token.account ?: "", uid);
+        if (!actor)
+                return -ENOMEM;
+        return rule->handler(m, msg, &(const Proven) {
+                .account = token.token.account ?: "",
+                .actor = actor,
+                .otp = p.otp,
+                .token = &token,
+                .proof = &p,
+        }, error);
+}
+
+/* ---- Acting for a proven account ---- */
+
+static int who_am_i(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(reply, "s", p->account);
+        if (r < 0)
+                return r;
+        if (p->token)
+                r = append_token_details(reply, p->token);
+        else
+                r = sd_bus_message_append(reply, "a{sv}", 2, "account", "s", p->account, "owner", "s",
+                                          token_owner_to_string(TOKEN_OWNER_ACCOUNT));
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int get_profile(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(account_record_done) AccountRecord a = {};
+        int r;
+
+        r = account_load(m->store, p->account, &a);
+        if (r < 0)
+                return bus_error_set_account(error, r, p->account);
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        APPEND(sd_bus_message_open_container(reply, 'a', "{sv}"));
+        APPEND(append_entry(reply, "name", "s", a.name));
+        APPEND(append_entry(reply, "email", "s", a.email));
+        APPEND(append_entry(reply, "twofa", "s", twofa_mode_to_string(a.twofa)));
+        APPEND(append_entry(reply, "created_at", "t", (uint64_t) a.created_at));
+        APPEND(append_entry(reply, "has_password", "b", a.has_password));
+        APPEND(sd_bus_message_close_container(reply));
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+typedef struct OwnTokenList {
+        const char *account;
+        sd_bus_message *reply;
+        usec_t now;
+} OwnTokenList;
+
+static int append_own_token(const TokenRecord *t, void *userdata) {
+        const OwnTokenList *q = userdata;
+        return bus_append_token(q->reply, t, q->now);
+}
+
+static int fill_own_tokens(Store *s, sd_bus_message *reply, const void *query) {
+        OwnTokenList q = *(const OwnTokenList *) query;
+
+        q.reply = reply;
+        q.now = now_realtime_usec();
+        return registry_foreach_own_token(s, q.account, append_own_token, &q);
+}
+
+static int list_own_tokens(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
+        return bus_reply_list(m->store, msg, fill_own_tokens, &(OwnTokenList) { .account = p->account }, error);
+}
+
+static int create_own_token(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
+        TokenCreateRequest q = {
+                .account = p->account,
+                .otp = p->otp,
+                .otp_verified = p->otp_verified,
+                .actor = p->actor,
+        };
+        const char *type = NULL;
+        int r;
+
+        r = bus_read_token_spec(msg, &q, &type, error);
+        /* Package tokens are made by admins: a registry's user asks for account tokens, as on npm. */
+        if (r >= 0 && q.package_owned)
+                r = invalid_argument(error, "CreateOwnToken makes account tokens only.");
+        if (r >= 0)
+                r = bus_create_token_reply(m, msg, &q, type, error);
+        strv_free(q.scope);
+        strv_free(q.cidrs);
+        return r;
+}
+
+static int revoke_own_token(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
+        _cleanup_free_ char *revoked = NULL;
+        const char *id, *message = NULL;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &id);
+        if (r < 0)
+                return r;
+        r = read_options(msg, NULL, 0, error);
+        if (r < 0)
+                return r;
+        r = registry_revoke_own_token(&(OwnRevoke) {
+                .lockout = &m->lockout,
+                .account = p->account,
+                .id_or_prefix = id,
+                .otp = p->otp,
+                .otp_verified = p->otp_verified,
+                .actor = p->actor,
+        }, now_realtime_usec(), &revoked, &message);
+        if (r == -ERR_INVALID_ARGUMENT)
+                return invalid_argument(error, "That prefix names more than one token: use the token id.");
+        if (r < 0)
+                return message ? bus_error_set_errno_message(error, r, message) : bus_token_error(error, r, id);
+        (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "TokenRevoked", "s", revoked);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+/* A token proof must be allowed "owner" on the package (Verify's rules: a maintainer, the
+ * OTP where 2FA asks, never automation or package tokens). */
+static int check_owner_by_token(Manager *m, const Proven *p, const char *package, sd_bus_error *error) {
+        _cleanup_(authorize_answer_done) AuthorizeAnswer owner = {};
+        Authorizer a = authorizer(m);
+        int r;
+
+        r = authorize(&a, &(AuthorizeRequest) {
+                .token = p->proof->token,
+                .package = package,
+                .action = ACTION_OWNER,
+                .remote = p->proof->remote,
+                .otp = p->proof->otp,
+                .account = "",
+                .version = "",
+        }, now_realtime_usec(), &owner);
+        if (r < 0)
+                return bus_error_set_errno_message(error, r, NULL);
+        switch (owner.code) {
+        case REASON_OK:
+                return 0;
+        case REASON_NO_SUCH_PACKAGE:
+                return bus_error_set_package(error, -ERR_NO_SUCH_PACKAGE, package);
+        case REASON_NOT_MAINTAINER:
+                return bus_error_set_errnof(error, -ERR_NOT_MAINTAINER, "'%s' does not maintain '%s'.", p->account,
+                                            package);
+        case REASON_OTP_REQUIRED:
+                /* Asked for (otp-required), or impossible: the account has no 2FA (forbidden). */
+                return bus_error_set_errno_message(error, owner.result == AUTHZ_OTP_REQUIRED ? -ERR_OTP_REQUIRED
+                                                                                             : -ERR_FORBIDDEN,
+                                                   owner.reason);
+        case REASON_BAD_OTP:
+                return bus_error_set_errno_message(error, -ERR_BAD_OTP, owner.reason);
+        case REASON_REPLAYED_OTP:
+                return bus_error_set_errno_message(error, -ERR_REPLAYED_OTP, owner.reason);
+        case REASON_RATE_LIMITED:
+                return bus_error_set_errno_message(error, -ERR_RATE_LIMITED, owner.reason);
+        default:
+                return bus_error_set_errno_message(error, -ERR_FORBIDDEN, owner.reason);
+        }
+}
+
+static int change_maintainer(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
+        _cleanup_free_ char *package = NULL;
+        const char *package_arg, *account, *message = NULL;
+        int add, r;
+
+        r = sd_bus_message_read(msg, "ssb", &package_arg, &account, &add);
+        if (r < 0)
+                return r;
+        r = bus_read_package_name(package_arg, &package, error);
+        if (r < 0)
+                return r;
+        r = bus_check_account_name(account, error);
+        if (r < 0)
+                return r;
+        if (p->token)
+                r = check_owner_by_token(m, p, package, error);
+        else {
+                r = registry_check_owner_by_password(m->store, p->account, package, &message);
+                if (r == -ERR_NO_SUCH_PACKAGE)
+                        r = bus_error_set_package(error, r, package);
+                else if (r < 0)
+                        r = bus_error_set_errno_message(error, r, message);
+        }
+        if (r < 0)
+                return r;
+        r = maintainer_change_as(m->store, package, account, add, p->actor, now_realtime_usec());
+        if (r == -ERR_NO_SUCH_ACCOUNT)
+                return bus_error_set_account(error, r, account);
+        if (r < 0)
+                return bus_error_set_errno_message(error, r, NULL);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int enroll_own_totp(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
+        return bus_enroll_totp(m, msg, p->account, error);
+}
+
+static int confirm_own_totp(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
+        const char *otp, *mode;
+        int r;
+
+        r = sd_bus_message_read(msg, "ss", &otp, &mode);
+        if (r < 0)
+                return r;
+        return bus_confirm_totp(m, msg, p->account, otp, mode, error);
+}
+
+/* The password proof checked a current code when 2FA is on (a login asks for one). */
+static int set_own_two_factor_mode(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
+        _cleanup_(account_record_done) AccountRecord a = {};
+        _cleanup_transaction_ Transaction tx = {};
+        const char *mode;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &mode);
+        if (r < 0)
+                return r;
+        r = bus_begin_twofa_change(m, &tx, p->account, "", /* proven= */ true, &a, error);
+        if (r < 0)
+                return r;
+        return bus_set_twofa_mode(m, msg, &tx, &a, mode, error);
+}
+
+#define DEFINE_PROOF_METHOD(method, fn, ...)                                                    \
+        int method(sd_bus_message *msg, void *userdata, sd_bus_error *error) {                  \
+                static const ProofRule rule = { .handler = fn, __VA_ARGS__ };                  \
+                return dispatch_proof(userdata, msg, &rule, error);                             \
+        }
+
+DEFINE_PROOF_METHOD(method_who_am_i, who_am_i);
+DEFINE_PROOF_METHOD(method_get_profile, get_profile, .account_needed = true);
+DEFINE_PROOF_METHOD(method_list_own_tokens, list_own_tokens, .account_needed = true);
+DEFINE_PROOF_METHOD(method_create_own_token, create_own_token, .account_needed = true, .governance = true);
+DEFINE_PROOF_METHOD(method_revoke_own_token, revoke_own_token, .account_needed = true, .governance = true);
+DEFINE_PROOF_METHOD(method_change_maintainer, change_maintainer, .account_needed = true, .governance = true);
+DEFINE_PROOF_METHOD(method_enroll_own_totp, enroll_own_totp, .account_needed = true, .password_needed = true);
+DEFINE_PROOF_METHOD(method_confirm_own_totp, confirm_own_totp, .account_needed = true, .password_needed = true);
+DEFINE_PROOF_METHOD(method_set_own_two_factor_mode, set_own_two_factor_mode, .account_needed = true,
+                    .password_needed = true);
+
+/* A session token revokes itself (npm logout). */
+int method_logout(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(authorize_answer_done) AuthorizeAnswer token = {};
+        _cleanup_free_ char *actor = NULL;
+        Manager *m = userdata;
+        Authorizer a = authorizer(m);
+        const char *secret;
+        uid_t uid;
+        int r;
+
+        r = bus_verify_verifier(m, msg, error, &uid, NULL);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "s", &secret);
+        if (r < 0)
+                return r;
+        r = registry_prove_token(&a, secret, "", now_realtime_usec(), &token);
+        if (r < 0)
+                return proof_error(error, r, NULL);
+        if (token.token.type != TOKEN_SESSION)
+                return invalid_argument(error, "Only a session token logs out; revoke other tokens instead.");
+        actor = registry_actor(token.token.account, uid);
+        if (!actor)
+                return -ENOMEM;
+        r = token_revoke_as(m->store, token.token.id, actor, now_realtime_usec());
+        if (r < 0)
+                return bus_error_set_errno_message(error, r, NULL);
+        (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "TokenRevoked", "s",
+                                  token.token.id);
+        return sd_bus_reply_method_return(msg, NULL);
+}
