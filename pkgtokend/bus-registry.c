@@ -28,6 +28,7 @@ static Authorizer authorizer(Manager *m) {
                 .lockout = &m->lockout,
                 .ratelimit = m->ratelimit,
                 .last_used = &m->last_used,
+                .code_reuse = m->code_reuse,
         };
 }
 

@@ -127,7 +127,7 @@ static size_t column_blob_copy(sqlite3_stmt *st, int i, uint8_t *buf, size_t siz
 }
 
 /* A seed column: opened with the seal key when sealed, a seed stored in clear as it is.
- * -EKEYREVOKED when it is sealed and the key is missing or does not open it. */
+ * -EKEYEXPIRED when it is sealed and the key is missing or does not open it. */
 static int read_seed(Store *s, sqlite3_stmt *st, int column, int64_t id, uint8_t *out, size_t size, size_t *ret_n) {
         uint8_t blob[TOTP_SECRET_STORED_MAX];
         size_t n = column_blob_copy(st, column, blob, sizeof blob);
@@ -140,14 +140,14 @@ static int read_seed(Store *s, sqlite3_stmt *st, int column, int64_t id, uint8_t
                 memcpy(out, blob, n);
                 *ret_n = n;
         } else if (!s->seal_key)
-                r = -EKEYREVOKED;
+                r = -EKEYEXPIRED;
         else {
                 r = seal_open(s->seal_key, id, blob, n, out, size);
                 if (r >= 0) {
                         *ret_n = (size_t) r;
                         r = 0;
                 } else
-                        r = -EKEYREVOKED;
+                        r = -EKEYEXPIRED;
         }
         explicit_bzero(blob, sizeof blob);
         if (r < 0 && !s->seal_key_missing_logged) {
@@ -205,7 +205,7 @@ int store_account_set_totp_pending(Store *s, int64_t id, const uint8_t *secret, 
         int r;
 
         if (secret && !s->seal_key)
-                return -EKEYREVOKED;
+                return -EKEYEXPIRED;
         sqlite3_stmt *st = statement(s, STMT_SET_TOTP_PENDING);
         if (!st)
                 return -EIO;
@@ -494,7 +494,7 @@ int store_seal_plain_seeds(Store *s) {
         int r;
 
         if (!s->seal_key)
-                return -EKEYREVOKED;
+                return -EKEYEXPIRED;
         /* At start-up, before anything else can write: read first, and begin a transaction
          * only when there is something to seal (so that a full disk does not stop a start). */
         r = query_rows(s, "SELECT id, totp_secret, 0 FROM accounts WHERE totp_secret IS NOT NULL "

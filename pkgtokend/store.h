@@ -83,7 +83,7 @@ int store_account_foreach(Store *s, AccountCallback cb, void *userdata);
 typedef struct AccountSecrets {
         /* Seeds are stored sealed (seal.h); they are opened here.  When the seal key is
          * missing or wrong, the password hash is still returned, the seeds are not and this
-         * says so: a 2FA check must then fail with -EKEYREVOKED, never take "no seed" for
+         * says so: a 2FA check must then fail with -EKEYEXPIRED, never take "no seed" for
          * "2FA off". */
         bool seeds_unavailable;
         int64_t id;
@@ -97,7 +97,7 @@ typedef struct AccountSecrets {
 void account_secrets_done(AccountSecrets *a);
 int store_account_get_secrets(Store *s, const char *name, AccountSecrets *ret);
 int store_account_set_password(Store *s, int64_t id, const char *hash);
-/* Seals secret with the store's seal key: -EKEYREVOKED without one. */
+/* Seals secret with the store's seal key: -EKEYEXPIRED without one. */
 int store_account_set_totp_pending(Store *s, int64_t id, const uint8_t *secret, size_t n);
 /* Pending secret becomes the active one, with the counter of the confirming code. */
 int store_account_activate_totp(Store *s, int64_t id, TwoFactorMode mode, uint64_t counter);
@@ -129,7 +129,7 @@ int store_failures_clear(Store *s, const char *name, const char *address);
 int store_failures_prune(Store *s, usec_t before);
 
 /* TOTP seeds at rest (seal.h): the key the store seals and opens them with (copied; NULL:
- * none, and then sealed seeds are unavailable and new ones refused with -EKEYREVOKED). */
+ * none, and then sealed seeds are unavailable and new ones refused with -EKEYEXPIRED). */
 typedef struct SealKey SealKey;
 int store_set_seal_key(Store *s, const SealKey *key);
 /* How many accounts hold a sealed seed (active or pending). */

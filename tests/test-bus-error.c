@@ -39,8 +39,8 @@ static void test_sd_bus_agrees(void) {
         r = sd_bus_error_set(&e, PKGTOKEN_ERROR_REPLAYED_OTP, "x");
         CHECK(r == -ERR_REPLAYED_OTP && sd_bus_error_get_errno(&e) == ERR_REPLAYED_OTP,
               "sd-bus maps ReplayedOTP to its errno");
-        CHECK(streq_ptr(bus_error_name_from_errno(-EKEYREVOKED), PKGTOKEN_ERROR_SECRETS_UNAVAILABLE),
-              "the store's -EKEYREVOKED (no seal key) is SecretsUnavailable");
+        CHECK(streq_ptr(bus_error_name_from_errno(-EKEYEXPIRED), PKGTOKEN_ERROR_SECRETS_UNAVAILABLE),
+              "the store's -EKEYEXPIRED (no seal key) is SecretsUnavailable");
 }
 
 static void test_set(void) {
