@@ -479,6 +479,22 @@ must_start_daemon() {
         start_daemon "$@" || bail_out "pkgtokend did not start"
 }
 
+# start_store: the private bus and pkgtokend on it, or give up on the whole file.  DB is the
+# daemon's database file, for the tests that read, copy or damage it.
+start_store() {
+        start_bus || bail_out "the private dbus-daemon did not start"
+        must_start_daemon
+        DB=$STATE_DIR/tokens.db
+}
+
+# add_alice_bob_pkg: the accounts alice and bob, and the package pkg (no 2FA policy) that
+# alice maintains: the cast most bus tests start from.
+add_alice_bob_pkg() {
+        ok "account add alice" ctl account add alice
+        ok "account add bob" ctl account add bob
+        ok "package add pkg" ctl package add pkg --policy=none --maintainer=alice
+}
+
 # start_bus_and_daemon: the usual preamble.
 setup_bus_and_daemon() {
         need_binaries
