@@ -802,6 +802,17 @@ authn_answer() {
         printf '%s|%s|%s' "$AUTHN_RESULT" "$AUTHN_REASON" "$(jq -c 'del(.locked_until)' <<<"$AUTHN_DETAILS")"
 }
 
+# check_wrong_guesses WHO: the three answers in known[] (wrong passwords for a real account)
+# are bad-credentials, and each in unknown[] (the same guess for the unknown name ghost) is
+# the same answer, so that an answer never tells which names exist.  WHO ends the messages.
+check_wrong_guesses() {
+        local i
+        for i in 0 1 2; do
+                is "${known[i]}" "bad-credentials|wrong account name or password|{}" "wrong password $((i + 1)) of 3 for $1"
+                is "${unknown[i]}" "${known[i]}" "  ... the unknown name ghost gets the same answer"
+        done
+}
+
 # authn_detail KEY: a field of AUTHN_DETAILS, "" when absent.
 authn_detail() {
         jq -r --arg k "$1" '.[$k] // "" | tostring' <<<"$AUTHN_DETAILS"
