@@ -5,19 +5,14 @@
 #include <systemd/sd-bus.h>
 
 #include "bench-util.h"
+#include "bus-client.h"
 #include "names.h"
 
 sd_bus *bench_bus_connect(const char *address) {
         sd_bus *bus = NULL;
         int r;
 
-        r = sd_bus_new(&bus);
-        if (r >= 0)
-                r = sd_bus_set_address(bus, address);
-        if (r >= 0)
-                r = sd_bus_set_bus_client(bus, true);
-        if (r >= 0)
-                r = sd_bus_start(bus);
+        r = bus_client_open(address, NULL, 0, &bus);
         if (r < 0)
                 die("cannot connect to %s: %s", address, strerror(-r));
         return bus;

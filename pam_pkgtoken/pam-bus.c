@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "bus-client.h"
 #include "input-limits.h"
 #include "names.h"
 #include "pam-bus.h"
@@ -115,21 +116,9 @@ Outcome bus_open(Context *c) {
         if (c->bus)
                 return OUTCOME_OK;
 
-        r = sd_bus_new(&bus);
-        if (r >= 0)
-                r = sd_bus_set_address(bus, c->options.bus_address);
-        if (r >= 0)
-                r = sd_bus_set_bus_client(bus, true);
-        if (r >= 0)
-                r = sd_bus_set_description(bus, "pam_pkgtoken");
-        if (r >= 0)
-                r = sd_bus_set_method_call_timeout(bus, c->options.timeout_usec);
-        if (r >= 0)
-                r = sd_bus_start(bus);
-        if (r < 0) {
-                sd_bus_close_unref(bus);
+        r = bus_client_open(c->options.bus_address, "pam_pkgtoken", c->options.timeout_usec, &bus);
+        if (r < 0)
                 return bus_failure(c, "connect", r, NULL);
-        }
         c->bus = bus;
         return OUTCOME_OK;
 }

@@ -113,27 +113,28 @@ static Outcome get_secret_item(Context *c, const SecretSource *s, const char **r
         return prompt_item(c, s->item, s->prompt, ret);
 }
 
+/* An item that use_first_pass requires from an earlier module, and that is prompted for otherwise. */
+static Outcome get_first_pass_item(Context *c, int item, const char *what, Outcome missing,
+                                   const char *prompt_text, const char **ret) {
+        return get_secret_item(c, &(SecretSource) {
+                        .item = item,
+                        .what = what,
+                        .required_by = c->options.use_first_pass ? "use_first_pass" : NULL,
+                        .missing = missing,
+                        .prompt = prompt_text,
+                }, ret);
+}
+
 Outcome conv_get_secret(Context *c, const char **ret) {
         /* Without use_first_pass or try_first_pass, an earlier module's password is not ours. */
         if (!c->options.use_first_pass && !c->options.try_first_pass)
                 return prompt_item(c, PAM_AUTHTOK, PROMPT_PASSWORD, ret);
-        return get_secret_item(c, &(SecretSource) {
-                        .item = PAM_AUTHTOK,
-                        .what = "a password",
-                        .required_by = c->options.use_first_pass ? "use_first_pass" : NULL,
-                        .missing = OUTCOME_BAD_SECRET,
-                        .prompt = PROMPT_PASSWORD,
-                }, ret);
+        return get_first_pass_item(c, PAM_AUTHTOK, "a password", OUTCOME_BAD_SECRET, PROMPT_PASSWORD, ret);
 }
 
 Outcome conv_get_old_password(Context *c, const char **ret) {
-        return get_secret_item(c, &(SecretSource) {
-                        .item = PAM_OLDAUTHTOK,
-                        .what = "the current password",
-                        .required_by = c->options.use_first_pass ? "use_first_pass" : NULL,
-                        .missing = OUTCOME_OLD_PASSWORD_MISSING,
-                        .prompt = PROMPT_OLD_PASSWORD,
-                }, ret);
+        return get_first_pass_item(c, PAM_OLDAUTHTOK, "the current password", OUTCOME_OLD_PASSWORD_MISSING,
+                                   PROMPT_OLD_PASSWORD, ret);
 }
 
 Outcome conv_get_new_password(Context *c, const char **ret) {

@@ -10,13 +10,9 @@
 
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 need sqlite3
-start_bus || bail_out "the private dbus-daemon did not start"
-must_start_daemon
-DB=$STATE_DIR/tokens.db
+start_store
 
-ok "account add alice" ctl account add alice
-ok "account add bob" ctl account add bob
-ok "package add pkg" ctl package add pkg --policy=none --maintainer=alice
+add_alice_bob_pkg
 ok "package add bobs" ctl package add bobs --policy=none --maintainer=bob
 must_create_token A alice --type=automation
 

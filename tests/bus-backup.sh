@@ -9,9 +9,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 need_binaries
 need dd sqlite3 yes
-start_bus || bail_out "the private dbus-daemon did not start"
-must_start_daemon
-DB=$STATE_DIR/tokens.db
+start_store
 BACKUP=$TMP/backup.db
 
 ok "account add alice" ctl account add alice

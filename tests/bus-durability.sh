@@ -15,9 +15,7 @@
 need_binaries
 need sqlite3 sort comm
 ROUNDS=${PKGTOKEN_DURABILITY_ROUNDS:-24}
-start_bus || bail_out "the private dbus-daemon did not start"
-must_start_daemon
-DB=$STATE_DIR/tokens.db
+start_store
 
 ok "account add alice" ctl account add alice
 ok "package add pkg" ctl package add pkg --policy=none --maintainer=alice

@@ -8,9 +8,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 need_binaries
 need cmp dd od timeout sqlite3
-start_bus || bail_out "the private dbus-daemon did not start"
-must_start_daemon
-DB=$STATE_DIR/tokens.db
+start_store
 
 ok "account add alice" ctl account add alice
 ok "package add pkg" ctl package add pkg --policy=none --maintainer=alice

@@ -11,13 +11,9 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 need_binaries
 need cmp dd od grep timeout truncate sqlite3
-start_bus || bail_out "the private dbus-daemon did not start"
-must_start_daemon
-DB=$STATE_DIR/tokens.db
+start_store
 
-ok "account add alice" ctl account add alice
-ok "account add bob" ctl account add bob
-ok "package add pkg" ctl package add pkg --policy=none --maintainer=alice
+add_alice_bob_pkg
 must_create_token A alice --type=automation
 stop_daemon
 is "$STOP_RC" 0 "pkgtokend exits 0 on SIGTERM"

@@ -479,6 +479,22 @@ must_start_daemon() {
         start_daemon "$@" || bail_out "pkgtokend did not start"
 }
 
+# start_store: the private bus and pkgtokend on it, or give up on the whole file.  DB is the
+# daemon's database file, for the tests that read, copy or damage it.
+start_store() {
+        start_bus || bail_out "the private dbus-daemon did not start"
+        must_start_daemon
+        DB=$STATE_DIR/tokens.db
+}
+
+# add_alice_bob_pkg: the accounts alice and bob, and the package pkg (no 2FA policy) that
+# alice maintains: the cast most bus tests start from.
+add_alice_bob_pkg() {
+        ok "account add alice" ctl account add alice
+        ok "account add bob" ctl account add bob
+        ok "package add pkg" ctl package add pkg --policy=none --maintainer=alice
+}
+
 # start_bus_and_daemon: the usual preamble.
 setup_bus_and_daemon() {
         need_binaries
@@ -784,6 +800,17 @@ expect_authn() {
 # reason and the details without their times.
 authn_answer() {
         printf '%s|%s|%s' "$AUTHN_RESULT" "$AUTHN_REASON" "$(jq -c 'del(.locked_until)' <<<"$AUTHN_DETAILS")"
+}
+
+# check_wrong_guesses WHO: the three answers in known[] (wrong passwords for a real account)
+# are bad-credentials, and each in unknown[] (the same guess for the unknown name ghost) is
+# the same answer, so that an answer never tells which names exist.  WHO ends the messages.
+check_wrong_guesses() {
+        local i
+        for i in 0 1 2; do
+                is "${known[i]}" "bad-credentials|wrong account name or password|{}" "wrong password $((i + 1)) of 3 for $1"
+                is "${unknown[i]}" "${known[i]}" "  ... the unknown name ghost gets the same answer"
+        done
 }
 
 # authn_detail KEY: a field of AUTHN_DETAILS, "" when absent.

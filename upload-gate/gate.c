@@ -30,6 +30,7 @@
 #include <arpa/inet.h>
 
 #include "erase.h"
+#include "io-util.h"
 #include "log.h"
 #include "macro.h"
 #include "report.h"
@@ -111,22 +112,6 @@ static void set_timeouts(int fd) {
 }
 
 /* ---- plain I/O ---------------------------------------------------------------------------- */
-
-static int write_all(int fd, const void *p, size_t n) {
-        const char *c = p;
-
-        while (n > 0) {
-                ssize_t k = write(fd, c, n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                c += k;
-                n -= (size_t) k;
-        }
-        return 0;
-}
 
 static void respond(int fd, int status, const char *reason_phrase, const char *text) {
         char buf[1024];

@@ -5,6 +5,7 @@
 #include <strings.h>
 #include <systemd/sd-bus.h>
 
+#include "bus-client.h"
 #include "erase.h"
 #include "log.h"
 #include "macro.h"
@@ -54,15 +55,7 @@ void report_refusal(const char *bus_address, const char *authorization, const ch
         int r;
 
         token_from_authorization(authorization, token);
-        r = sd_bus_new(&bus);
-        if (r >= 0)
-                r = sd_bus_set_address(bus, bus_address);
-        if (r >= 0)
-                r = sd_bus_set_bus_client(bus, true);
-        if (r >= 0)
-                r = sd_bus_set_method_call_timeout(bus, REPORT_TIMEOUT_USEC);
-        if (r >= 0)
-                r = sd_bus_start(bus);
+        r = bus_client_open(bus_address, NULL, REPORT_TIMEOUT_USEC, &bus);
         if (r >= 0)
                 r = sd_bus_call_method(bus, PKGTOKEN_BUS_NAME, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE,
                                        "ReportRefusal", &error, NULL, "ssssa{sv}", token, project, "publish", reason,

@@ -11,6 +11,7 @@
 const crypto = require('node:crypto');
 const { classify, classifyPackumentChange } = require('./classify');
 const { clientAddress } = require('./remote');
+const { readBody } = require('./body');
 const { sendError, sendVerifyRefusal, sendDaemonFailure } = require('./http');
 
 const TOKEN_RE = /^pkgt_[0-9A-Za-z]{20,80}$/;
@@ -61,28 +62,14 @@ function remoteUserFor(helpers, details, grant) {
 function readJsonBody(req, limit) {
   if (req._body || req.body !== undefined || req.method === 'GET' || req.method === 'HEAD') return Promise.resolve();
   if (!/^application\/([a-z.+-]*\+)?json\b/i.test(String(req.headers['content-type'] || ''))) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    let size = 0;
-    process.nextTick(() => req.resume());
-    req.on('data', (c) => {
-      size += c.length;
-      if (size > limit) {
-        reject(Object.assign(new Error('request body too large'), { status: 413 }));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      try {
-        req.body = text.length ? JSON.parse(text) : {};
-        req._body = true;
-        resolve();
-      } catch {
-        reject(Object.assign(new Error('malformed JSON body'), { status: 400 }));
-      }
-    });
-    req.on('error', reject);
+  process.nextTick(() => req.resume());
+  return readBody(req, limit, 'request body').then((text) => {
+    try {
+      req.body = text.length ? JSON.parse(text) : {};
+      req._body = true;
+    } catch {
+      throw Object.assign(new Error('malformed JSON body'), { status: 400 });
+    }
   });
 }
 

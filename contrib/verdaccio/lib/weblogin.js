@@ -14,6 +14,7 @@
 'use strict';
 
 const crypto = require('node:crypto');
+const { readBody } = require('./body');
 const { sendJson, sendError, sendDaemonFailure } = require('./http');
 
 const MAX_PENDING = 1000;
@@ -34,21 +35,10 @@ function same(a, b) {
 }
 
 function readForm(req) {
-  return new Promise((resolve, reject) => {
-    if (req.body && typeof req.body === 'object' && Object.keys(req.body).length) return resolve(req.body);
-    let size = 0;
-    const chunks = [];
-    req.on('data', (c) => {
-      size += c.length;
-      if (size > MAX_FORM) {
-        reject(Object.assign(new Error('form too large'), { status: 413 }));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')))));
-    req.on('error', reject);
-    req.resume();
-  });
+  if (req.body && typeof req.body === 'object' && Object.keys(req.body).length) return Promise.resolve(req.body);
+  const text = readBody(req, MAX_FORM, 'form');
+  req.resume();
+  return text.then((t) => Object.fromEntries(new URLSearchParams(t)));
 }
 
 const PAGE_HEADERS = {
