@@ -40,15 +40,16 @@ if is_root; then
         RUN_USER=nobody
         RUN_UID=$(id -u "$RUN_USER") || bail_out "no user $RUN_USER"
         RUN_GROUP=$(id -gn "$RUN_USER")
-        as_registry() {
-                setpriv --reuid="$RUN_UID" --regid="$RUN_GROUP" --clear-groups --inh-caps=-all \
-                        env HOME="$TMP/vhome" "$@"
-        }
+        # An array rather than a function alone: started in the background, a function runs
+        # in a subshell of ours (root) whose PID $! would be; setpriv and env exec node.
+        AS_REGISTRY=(setpriv --reuid="$RUN_UID" --regid="$RUN_GROUP" --clear-groups --inh-caps=-all
+                     env HOME="$TMP/vhome")
         start_bus "$top_srcdir/tests/bus-policy.conf.in" || bail_out "the policy bus did not start"
 else
-        as_registry() { env HOME="$TMP/vhome" "$@"; }
+        AS_REGISTRY=(env HOME="$TMP/vhome")
         start_bus || bail_out "the private dbus-daemon did not start"
 fi
+as_registry() { "${AS_REGISTRY[@]}" "$@"; }
 CONFIG=$TMP/pkgtokend.conf
 conf=(PasswordCost=1 LockoutThreshold=50 TokenGuessLimit=1000)
 is_root && conf+=("RegistryGroup=$RUN_GROUP")
@@ -115,7 +116,7 @@ is_root && chown "$RUN_UID:$RUN_GROUP" "$VCONF"
 
 VERDACCIO_PID=
 start_verdaccio() {
-        as_registry node "$VERDACCIO_BIN" --config "$VCONF" </dev/null >>"$VLOG" 2>&1 &
+        "${AS_REGISTRY[@]}" node "$VERDACCIO_BIN" --config "$VCONF" </dev/null >>"$VLOG" 2>&1 &
         VERDACCIO_PID=$!
         _pids+=("$VERDACCIO_PID")
         wait_for 30 curl -fs -o /dev/null "$REG/-/ping"
@@ -193,11 +194,14 @@ like "$(jq -c "$JQ_ASV" <"$RUN_OUT_FILE" 2>/dev/null)" '"maintainers":\["alice"\
 run publish "$RC_AUTO" p-oa 1.0.0
 isnt "$RUN_RC" 0 "republishing p-oa@1.0.0 is rejected by Verdaccio"
 run ctl --json audit --package=p-oa
-is "$(jq '[.. | strings | select(test("published 1\\.0\\.0"))] | length' <"$RUN_OUT_FILE" 2>/dev/null)" 1 \
-        "  ... the audit says \"published 1.0.0\" once, for the first upload only"
+is "$(jq '[.. | strings | select(test("published p-oa@1\\.0\\.0 by "))] | length' <"$RUN_OUT_FILE" 2>/dev/null)" 1 \
+        "  ... the audit says \"published p-oa@1.0.0 by ...\" once, for the first upload only"
 
 # --- revocation seen at once --------------------------------------------------------------------
-must_create_token TMPTOK alice --type=automation --description="short-lived"
+# alice has 2FA by now: a new token needs a current code (--otp reads it from stdin).
+next_otp alice
+printf '%s\n' "$OTP" >"$TMP/otp-tmptok.in"
+RUN_STDIN=$TMP/otp-tmptok.in must_create_token TMPTOK alice --type=automation --description="short-lived" --otp
 RC_TMP=$(rc_with tmp "$TMPTOK_SECRET")
 ok "a fresh token reads" npmx "$RC_TMP" view p-oa version
 ok "  ... revoked by the admin" ctl token revoke "$TMPTOK_ID"

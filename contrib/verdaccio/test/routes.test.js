@@ -77,7 +77,7 @@ test('routes', async (t) => {
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.token, h.TOKEN2);
     const [proof, type, scope, description, expiresAt, cidrs] = fake.last('createOwnToken').args;
-    assert.deepEqual(proof, { token: h.TOKEN, remote: '127.0.0.1', otp: '101010', password: 'pw 1' });
+    assert.deepEqual(proof, { token: h.TOKEN, remote: '127.0.0.1', otp: '101010' }, 'a token proof: never token and password');
     assert.equal(type, 'automation');
     assert.deepEqual(scope, ['left-pad', '@acme/*']);
     assert.equal(description, 'release');
@@ -154,12 +154,15 @@ test('routes', async (t) => {
     let r = await h.request(v.url, 'POST', '/-/npm/v1/user', { token: h.TOKEN, body: { tfa: { mode: 'auth-only', password: 'pw 1' } } });
     assert.equal(r.status, 200, r.text);
     assert.match(r.json.tfa, /^otpauth:\/\//);
-    assert.equal(fake.last('enrollOwnTOTP').args[0].password, 'pw 1');
+    assert.deepEqual(fake.last('enrollOwnTOTP').args[0], { account: 'alice', password: 'pw 1', remote: '127.0.0.1' }, 'a password proof for the token\'s account');
     fake.on('confirmOwnTOTP', () => ['aaaa-bbbb', 'cccc-dddd']);
     r = await h.request(v.url, 'POST', '/-/npm/v1/user', { token: h.TOKEN, body: { tfa: ['123123'] } });
     assert.equal(r.status, 200);
     assert.deepEqual(r.json.tfa, ['aaaa-bbbb', 'cccc-dddd']);
     assert.deepEqual(fake.last('confirmOwnTOTP').args.slice(1), ['123123', 'auth-only']);
+    assert.deepEqual(fake.last('confirmOwnTOTP').args[0], { account: 'alice', password: 'pw 1', remote: '127.0.0.1' }, 'confirmed with the enrolment\'s password');
+    r = await h.request(v.url, 'POST', '/-/npm/v1/user', { token: h.TOKEN, body: { tfa: ['123123'] } });
+    assert.equal(r.status, 409, 'the password is kept for one confirmation only');
   });
 
   await t.test('enable-2fa when on: mode change; disable-2fa', async () => {
