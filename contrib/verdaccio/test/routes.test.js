@@ -165,6 +165,17 @@ test('routes', async (t) => {
     assert.equal(r.status, 409, 'the password is kept for one confirmation only');
   });
 
+  await t.test('enable-2fa with a token that may not change 2FA: 403, no password tried', async () => {
+    const n = fake.count('enrollOwnTOTP');
+    for (const over of [{ type: 'automation', bypass_2fa: true }, { type: 'read-only' }, { account: '', owner: 'package', type: 'automation' }]) {
+      fake.on('whoAmI', () => ({ account: over.account === undefined ? 'alice' : over.account, details: h.details(over) }));
+      const r = await h.request(v.url, 'POST', '/-/npm/v1/user', { token: h.TOKEN, body: { tfa: { mode: 'auth-only', password: 'pw 1' } } });
+      assert.equal(r.status, 403, r.text);
+    }
+    assert.equal(fake.count('enrollOwnTOTP'), n);
+    fake.on('whoAmI', () => ({ account: 'alice', details: h.details({ token_id: 'tk_session0001' }) }));
+  });
+
   await t.test('enable-2fa when on: mode change; disable-2fa', async () => {
     fake.on('enrollOwnTOTP', () => new h.DaemonError('org.pkgtoken1.Error.TwoFactorAlreadyEnabled', 'already'));
     fake.on('setOwnTwoFactorMode', []);
