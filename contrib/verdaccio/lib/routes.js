@@ -313,8 +313,13 @@ class Routes {
     const pkg = decodeURIComponent(req.params[0]);
     const p = req.pkgtoken || {};
     if (!p.cred || p.cred.bad) return sendError(res, 401, 'log in first (npm login)');
-    const current = await this.currentMaintainers(p.cred, pkg, p.remote || '');
-    sendJson(res, 200, Object.fromEntries([...current].map((name) => [name, 'read-write'])));
+    const listed = await this.daemonMaintainers(p.cred, pkg, p.remote || '');
+    if (!listed) {
+      // Verdaccio's packument does not know them (npm sends none on publish): an empty
+      // answer would be wrong, so say where to look instead.
+      return sendError(res, 501, `this registry's pkgtokend does not list a package's maintainers; an administrator can (pkgtokenctl package show ${pkg})`);
+    }
+    sendJson(res, 200, Object.fromEntries(listed.map((name) => [name, 'read-write'])));
   }
 
   async userInfo(req, res) {
@@ -348,14 +353,20 @@ class Routes {
   // Who maintains PKG now: pkgtokend's list (Verify's details), or, from a daemon that does
   // not list them, the maintainers Verdaccio served (what npm computed its change from).
   async currentMaintainers(cred, pkg, remote) {
+    const list = await this.daemonMaintainers(cred, pkg, remote);
+    if (list) return new Set(list);
+    const stored = await storedMaintainers(this.ctx.storage, pkg);
+    return new Set(stored);
+  }
+
+  // pkgtokend's maintainers of PKG (Verify's details), or null when it does not list them.
+  async daemonMaintainers(cred, pkg, remote) {
     const answer = await this.ctx.daemon.verify(cred.token, pkg, 'read', { remote });
     if (answer.result !== 'allowed') {
       throw Object.assign(new Error(answer.message || 'not allowed'), { status: answer.result === 'forbidden' ? 403 : 401 });
     }
     const list = answer.details && answer.details.maintainers;
-    if (Array.isArray(list)) return new Set(list);
-    const stored = await storedMaintainers(this.ctx.storage, pkg);
-    return new Set(stored);
+    return Array.isArray(list) ? list : null;
   }
 }
 

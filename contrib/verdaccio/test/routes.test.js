@@ -231,6 +231,13 @@ test('routes', async (t) => {
     assert.deepEqual(r.json, { alice: 'read-write', bob: 'read-write' });
   });
 
+  await t.test('npm access list collaborators, the daemon lists no maintainers -> 501, never {}', async () => {
+    fake.on('verify', () => ({ result: 'allowed', code: 'ok', message: '', details: h.details() }));
+    const r = await h.request(v.url, 'GET', '/-/package/left-pad/collaborators', { token: h.TOKEN });
+    assert.equal(r.status, 501);
+    assert.match(r.json.error, /does not list a package's maintainers/);
+  });
+
   await t.test('user lookup for npm owner -> {name}', async () => {
     const r = await h.request(v.url, 'GET', '/-/user/org.couchdb.user:bob', { token: h.TOKEN });
     assert.equal(r.status, 200);
