@@ -385,9 +385,9 @@ fi
 # Verdaccio's packument has none either: the plugin says so rather than list nobody.
 run npmx "$RC_AUTO" access list collaborators p-oa --json
 if [ "$RUN_RC" -ne 0 ] && grep -q "does not list a package's maintainers" "$RUN_OUT_FILE" "$RUN_ERR_FILE"; then
-        pass "npm access list collaborators p-oa: refused, the daemon lists no maintainers (E501)"
+        pass "npm access list collaborators p-oa: refused, the daemon lists no maintainers (E403)"
 else
-        fail "npm access list collaborators p-oa: refused, the daemon lists no maintainers (E501)"
+        fail "npm access list collaborators p-oa: refused, the daemon lists no maintainers (E403)"
         diag_run
 fi
 

@@ -301,7 +301,7 @@ class Routes {
     } catch (err) {
       // pkgtokend has no SetOwnPackagePolicy (yet): say so, rather than "unavailable".
       if (err && /UnknownMethod$/.test(err.dbusName || '')) {
-        return sendError(res, 501, "this registry does not let npm change a package's two-factor policy; an administrator sets it (pkgtokenctl)");
+        return sendError(res, 403, "this registry does not let npm change a package's two-factor policy; an administrator sets it (pkgtokenctl)");
       }
       throw err;
     }
@@ -316,8 +316,9 @@ class Routes {
     const listed = await this.daemonMaintainers(p.cred, pkg, p.remote || '');
     if (!listed) {
       // Verdaccio's packument does not know them (npm sends none on publish): an empty
-      // answer would be wrong, so say where to look instead.
-      return sendError(res, 501, `this registry's pkgtokend does not list a package's maintainers; an administrator can (pkgtokenctl package show ${pkg})`);
+      // answer would be wrong, so say where to look instead.  403, not 501: npm retries
+      // any 5xx for a minute.
+      return sendError(res, 403, `this registry's pkgtokend does not list a package's maintainers; an administrator can (pkgtokenctl package show ${pkg})`);
     }
     sendJson(res, 200, Object.fromEntries(listed.map((name) => [name, 'read-write'])));
   }

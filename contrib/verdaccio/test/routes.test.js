@@ -231,10 +231,10 @@ test('routes', async (t) => {
     assert.deepEqual(r.json, { alice: 'read-write', bob: 'read-write' });
   });
 
-  await t.test('npm access list collaborators, the daemon lists no maintainers -> 501, never {}', async () => {
+  await t.test('npm access list collaborators, the daemon lists no maintainers -> 403 saying so, never {}', async () => {
     fake.on('verify', () => ({ result: 'allowed', code: 'ok', message: '', details: h.details() }));
     const r = await h.request(v.url, 'GET', '/-/package/left-pad/collaborators', { token: h.TOKEN });
-    assert.equal(r.status, 501);
+    assert.equal(r.status, 403);
     assert.match(r.json.error, /does not list a package's maintainers/);
   });
 
