@@ -93,10 +93,16 @@ function asv(obj) {
     if (typeof v === 'string') out.push([k, ['s', v]]);
     else if (typeof v === 'boolean') out.push([k, ['b', v]]);
     else if (Array.isArray(v)) out.push([k, ['as', v.map(String)]]);
-    else if (typeof v === 'number' || typeof v === 'bigint') out.push([k, ['t', v]]);
+    else if (typeof v === 'number' || typeof v === 'bigint') out.push([k, ['t', uint64(v)]]);
     else throw new TypeError(`option ${k}: unsupported type`);
   }
   return out;
+}
+
+// A t argument: dbus-native takes a Number (53 bits) or a decimal string, not a BigInt (it
+// would send 0 for one).
+function uint64(v) {
+  return typeof v === 'bigint' ? v.toString() : v;
 }
 
 function asvToObject(arr) {
@@ -210,16 +216,23 @@ class Daemon {
           msg.signature = signature;
           msg.body = body;
         }
-        bus.invoke(msg, (err, ...values) => {
-          if (err instanceof DaemonUnavailable) return finish(err);
-          if (err) {
-            const name = err.name || '';
-            const text = Array.isArray(err.body) && typeof err.body[0] === 'string' ? err.body[0] : err.message;
-            if (UNAVAILABLE_ERRORS.has(name)) return finish(new DaemonUnavailable(`${name}: ${text}`));
-            return finish(new DaemonError(name || 'org.freedesktop.DBus.Error.Failed', text));
-          }
-          finish(null, values);
-        });
+        try {
+          bus.invoke(msg, (err, ...values) => {
+            if (err instanceof DaemonUnavailable) return finish(err);
+            if (err) {
+              const name = err.name || '';
+              const text = Array.isArray(err.body) && typeof err.body[0] === 'string' ? err.body[0] : err.message;
+              if (UNAVAILABLE_ERRORS.has(name)) return finish(new DaemonUnavailable(`${name}: ${text}`));
+              return finish(new DaemonError(name || 'org.freedesktop.DBus.Error.Failed', text));
+            }
+            finish(null, values);
+          });
+        } catch (e) {
+          // A body that does not fit the signature throws here: a refusal of this call, never
+          // an exception that would bring the registry down.
+          finish(new DaemonError('org.freedesktop.DBus.Error.InvalidArgs', e && e.message ? e.message : String(e)));
+          return;
+        }
         serial = bus.serial - 1;
       }, (e) => finish(e));
     });
@@ -287,8 +300,8 @@ class Daemon {
   }
 
   async createOwnToken(proof, type, scope, description, expiresAt, cidrs, options) {
-    const [id, token] = await this.call('CreateOwnToken', 'a{sv}sassta{sv}',
-      [asv(proof), type, scope, description, expiresAt, cidrs, asv(options)]);
+    const [id, token] = await this.call('CreateOwnToken', 'a{sv}sasstasa{sv}',
+      [asv(proof), type, scope, description, uint64(expiresAt), cidrs, asv(options)]);
     return { id, token };
   }
 

@@ -17,10 +17,8 @@ const { sendError, sendVerifyRefusal, sendDaemonFailure } = require('./http');
 const TOKEN_RE = /^pkgt_[0-9A-Za-z]{20,80}$/;
 const PUBLISH_LIKE = new Set(['publish', 'unpublish', 'deprecate', 'dist-tag', 'owner']);
 // An unpublish is two requests (PUT the packument without the version, DELETE its
-// tarball) sent with the same one-time code, which the daemon accepts once.  The second
-// is let through when the first was allowed for the same token and package this recently
-// and Verify still knows the token (revocation stays immediate).
-const UNPUBLISH_FOLLOW_UP_MS = 2 * 60 * 1000;
+// tarball) sent with the same one-time code: pkgtokend takes a code again from the same
+// token and address while it is valid, so each request is Verify's alone to allow.
 
 // credentials(req) -> null (none) | {token, account} | {bad: 'why'}
 function credentials(req) {
@@ -113,7 +111,6 @@ class Gate {
   // ctx: {daemon, settings, logger, storage (set once the middleware part registered)}
   constructor(ctx) {
     this.ctx = ctx;
-    this.recentUnpublish = new Map();    // sha256(token)|pkg -> time
   }
 
   middleware(helpers) {
@@ -165,39 +162,17 @@ class Gate {
 
     const answer = await this.ctx.daemon.verify(cred.token, what.pkg || '', what.action, options);
     const details = answer.details || {};
-    const key = `${tokenKey(cred.token)}|${what.pkg}`;
 
-    if (answer.result !== 'allowed') {
-      if (what.tarballDelete && ['otp-required', 'bad-otp'].includes(answer.result) &&
-          this.followsUnpublish(key)) {
-        const grant = { pkg: what.pkg, action: 'unpublish', tokenId: details.token_id || '' };
-        req.remote_user = remoteUserFor(helpers, details, grant);
-        res.locals.remote_user = req.remote_user;
-        return next();
-      }
-      return sendVerifyRefusal(res, answer);
-    }
+    if (answer.result !== 'allowed') return sendVerifyRefusal(res, answer);
 
     const grant = { pkg: what.pkg, action: what.action, tokenId: details.token_id || '' };
     req.remote_user = remoteUserFor(helpers, details, grant);
     res.locals.remote_user = req.remote_user;
-    if (what.action === 'unpublish') this.rememberUnpublish(key);
     if (details.publish_id) this.finishOnResponse(req, res, details.publish_id);
     if (what.action === 'read' && what.packument && Array.isArray(details.maintainers)) {
       showMaintainers(res, what.pkg, details.maintainers);
     }
     return next();
-  }
-
-  rememberUnpublish(key) {
-    const now = Date.now();
-    for (const [k, t] of this.recentUnpublish) if (now - t > UNPUBLISH_FOLLOW_UP_MS) this.recentUnpublish.delete(k);
-    this.recentUnpublish.set(key, now);
-  }
-
-  followsUnpublish(key) {
-    const t = this.recentUnpublish.get(key);
-    return t !== undefined && Date.now() - t <= UNPUBLISH_FOLLOW_UP_MS;
   }
 
   // Two-phase publish: tell the daemon how Verdaccio answered (2xx stored, else failed).

@@ -10,6 +10,8 @@
 const { sendJson, sendError, sendDaemonFailure } = require('./http');
 
 const USEC_PER_DAY = 86400n * 1000000n;
+// How long enable-2fa's password is kept between npm's two requests (enrol, then confirm).
+const PENDING_ENROLMENT_MS = 10 * 60 * 1000;
 
 function iso(usec) {
   const n = Number(usec || 0);
@@ -66,7 +68,9 @@ function tokenRequest(body) {
   }
   const cidrs = [].concat(b.cidr_whitelist || []).map(String);
   const description = String(b.description || b.name || 'npm token').slice(0, 200);
-  return { type, scope, description, expiresAt, cidrs, password: typeof b.password === 'string' ? b.password : '' };
+  // npm also sends the password; pkgtokend proves the account by the request's token (and a
+  // current code when 2FA is on), and a proof is a token or a password, never both.
+  return { type, scope, description, expiresAt, cidrs };
 }
 
 function pathAfter(req, prefix) {
@@ -76,7 +80,38 @@ function pathAfter(req, prefix) {
 class Routes {
   constructor(ctx) {
     this.ctx = ctx;
-    this.pendingMode = new Map();   // token id -> 2FA mode asked for at enrolment
+    // token id -> {account, password, mode, expires}: enable-2fa's second request (the first
+    // code) carries no password, and ConfirmOwnTOTP needs a password proof.
+    this.pendingEnrolment = new Map();
+  }
+
+  // A password proof for the account the request's token stands for: pkgtokend makes 2FA
+  // changes only on a password proof.  The account is the token's, never one the body names,
+  // and tokens that may not change 2FA (automation, read-only, package tokens) are refused
+  // here as pkgtokend refuses them as proofs.  -> {proof, tokenId} or null (answered).
+  async passwordProof(req, res, password) {
+    const tokenProof = this.proof(req, res);
+    if (!tokenProof) return null;
+    const { account, details } = await this.ctx.daemon.whoAmI({ token: tokenProof.token, remote: tokenProof.remote });
+    if (!account || details.owner === 'package') {
+      sendError(res, 403, 'a package token stands for no account: log in (npm login) to change two-factor settings');
+      return null;
+    }
+    if (details.type === 'automation' || details.type === 'read-only' || details.bypass_2fa) {
+      sendError(res, 403, `a ${details.type || 'token of this type'} token cannot change two-factor settings: log in (npm login)`);
+      return null;
+    }
+    const proof = { account, password, remote: tokenProof.remote };
+    if (tokenProof.otp) proof.otp = tokenProof.otp;
+    return { proof, tokenId: details.token_id || '' };
+  }
+
+  takePendingEnrolment(tokenId) {
+    const now = Date.now();
+    for (const [k, e] of this.pendingEnrolment) if (e.expires < now) this.pendingEnrolment.delete(k);
+    const e = this.pendingEnrolment.get(tokenId);
+    this.pendingEnrolment.delete(tokenId);
+    return e;
   }
 
   // The proof of the account for the account endpoints: the request's token.
@@ -140,7 +175,7 @@ class Routes {
 
   async createToken(req, res) {
     const r = tokenRequest(req.body);
-    const proof = this.proof(req, res, r.password ? { password: r.password } : {});
+    const proof = this.proof(req, res);
     if (!proof) return;
     const { id, token } = await this.ctx.daemon.createOwnToken(proof, r.type, r.scope, r.description,
       r.expiresAt, r.cidrs, {});
@@ -181,30 +216,39 @@ class Routes {
     }
     const daemon = this.ctx.daemon;
     if (Array.isArray(tfa)) {
-      // Second step of enable-2fa: the first code from the authenticator.
-      const proof = this.proof(req, res);
-      if (!proof) return;
-      const { details } = await daemon.whoAmI(proof);
-      const mode = this.pendingMode.get(details.token_id) || '';
-      const codes = await daemon.confirmOwnTOTP(proof, String(tfa[0] || ''), mode);
-      this.pendingMode.delete(details.token_id);
+      // Second step of enable-2fa: the first code from the authenticator, confirmed with the
+      // password the first step gave (kept for this token only, for a few minutes).
+      const tokenProof = this.proof(req, res);
+      if (!tokenProof) return;
+      const { details } = await daemon.whoAmI({ token: tokenProof.token, remote: tokenProof.remote });
+      const pending = this.takePendingEnrolment(details.token_id || '');
+      if (!pending) return sendError(res, 409, 'no two-factor enrolment is pending: run npm profile enable-2fa again');
+      const proof = { account: pending.account, password: pending.password, remote: tokenProof.remote };
+      const codes = await daemon.confirmOwnTOTP(proof, String(tfa[0] || ''), pending.mode);
       return sendJson(res, 200, { tfa: codes });
     }
     if (!tfa || typeof tfa !== 'object' || typeof tfa.password !== 'string') {
       return sendError(res, 400, 'tfa needs a password and a mode');
     }
-    const proof = this.proof(req, res, { password: tfa.password });
-    if (!proof) return;
     const mode = tfa.mode === 'disable' ? 'disabled' : String(tfa.mode || '');
+    if (mode !== 'disabled' && mode !== 'auth-only' && mode !== 'auth-and-writes') {
+      return sendError(res, 400, `unknown two-factor mode "${tfa.mode}"`);
+    }
+    const proven = await this.passwordProof(req, res, tfa.password);
+    if (!proven) return;
+    const { proof, tokenId } = proven;
     if (mode === 'disabled') {
+      this.pendingEnrolment.delete(tokenId);
       await daemon.setOwnTwoFactorMode(proof, 'disabled');
       return sendJson(res, 200, { tfa: false });
     }
-    if (mode !== 'auth-only' && mode !== 'auth-and-writes') return sendError(res, 400, `unknown two-factor mode "${tfa.mode}"`);
     try {
       const uri = await daemon.enrollOwnTOTP(proof);
-      const { details } = await daemon.whoAmI({ token: proof.token, remote: proof.remote });
-      if (details.token_id) this.pendingMode.set(details.token_id, mode);
+      if (tokenId) {
+        this.pendingEnrolment.set(tokenId, {
+          account: proof.account, password: proof.password, mode, expires: Date.now() + PENDING_ENROLMENT_MS,
+        });
+      }
       return sendJson(res, 200, { tfa: uri });
     } catch (err) {
       if (err && err.code === 'TwoFactorAlreadyEnabled') {
@@ -252,7 +296,15 @@ class Routes {
     else return sendError(res, 400, 'publish_requires_tfa is required');
     const proof = this.proof(req, res);
     if (!proof) return;
-    await this.ctx.daemon.setOwnPackagePolicy(proof, pkg, policy);
+    try {
+      await this.ctx.daemon.setOwnPackagePolicy(proof, pkg, policy);
+    } catch (err) {
+      // pkgtokend has no SetOwnPackagePolicy (yet): say so, rather than "unavailable".
+      if (err && /UnknownMethod$/.test(err.dbusName || '')) {
+        return sendError(res, 403, "this registry does not let npm change a package's two-factor policy; an administrator sets it (pkgtokenctl)");
+      }
+      throw err;
+    }
     sendJson(res, 200, { ok: `policy of ${pkg} is ${policy}` });
   }
 
@@ -261,8 +313,14 @@ class Routes {
     const pkg = decodeURIComponent(req.params[0]);
     const p = req.pkgtoken || {};
     if (!p.cred || p.cred.bad) return sendError(res, 401, 'log in first (npm login)');
-    const current = await this.currentMaintainers(p.cred, pkg, p.remote || '');
-    sendJson(res, 200, Object.fromEntries([...current].map((name) => [name, 'read-write'])));
+    const listed = await this.daemonMaintainers(p.cred, pkg, p.remote || '');
+    if (!listed) {
+      // Verdaccio's packument does not know them (npm sends none on publish): an empty
+      // answer would be wrong, so say where to look instead.  403, not 501: npm retries
+      // any 5xx for a minute.
+      return sendError(res, 403, `this registry's pkgtokend does not list a package's maintainers; an administrator can (pkgtokenctl package show ${pkg})`);
+    }
+    sendJson(res, 200, Object.fromEntries(listed.map((name) => [name, 'read-write'])));
   }
 
   async userInfo(req, res) {
@@ -296,14 +354,20 @@ class Routes {
   // Who maintains PKG now: pkgtokend's list (Verify's details), or, from a daemon that does
   // not list them, the maintainers Verdaccio served (what npm computed its change from).
   async currentMaintainers(cred, pkg, remote) {
+    const list = await this.daemonMaintainers(cred, pkg, remote);
+    if (list) return new Set(list);
+    const stored = await storedMaintainers(this.ctx.storage, pkg);
+    return new Set(stored);
+  }
+
+  // pkgtokend's maintainers of PKG (Verify's details), or null when it does not list them.
+  async daemonMaintainers(cred, pkg, remote) {
     const answer = await this.ctx.daemon.verify(cred.token, pkg, 'read', { remote });
     if (answer.result !== 'allowed') {
       throw Object.assign(new Error(answer.message || 'not allowed'), { status: answer.result === 'forbidden' ? 403 : 401 });
     }
     const list = answer.details && answer.details.maintainers;
-    if (Array.isArray(list)) return new Set(list);
-    const stored = await storedMaintainers(this.ctx.storage, pkg);
-    return new Set(stored);
+    return Array.isArray(list) ? list : null;
   }
 }
 

@@ -171,7 +171,7 @@ test('gate', async (t) => {
     assert.equal(fake.last('verify').args[2], 'unpublish');
   });
 
-  await t.test('the second request of an unpublish passes with the first one\'s grant', async () => {
+  await t.test('each request of an unpublish is Verify\'s to allow (the daemon repeats the code)', async () => {
     fake.on('verify', (tok, pkg, action) => (action === 'read' ? allowed() : allowed({ publish_id: 'pub_u' })));
     await h.request(v.url, 'PUT', '/two', { token: h.TOKEN, body: h.publishBody('two', '1.0.0') });
     await h.request(v.url, 'PUT', '/two', { token: h.TOKEN, body: h.publishBody('two', '1.0.1') });
@@ -182,11 +182,13 @@ test('gate', async (t) => {
     assert.equal(fake.last('verify').args[2], 'unpublish');
     assert.equal(fake.last('verify').args[3].version, '1.0.1');
     assert.ok(r.status < 300, r.text);
-    fake.on('verify', () => refused('bad-otp', 'replayed-otp', 'used already'));
     r = await h.request(v.url, 'DELETE', `/two/-/two-1.0.1.tgz/-rev/${pk._rev}`, { token: h.TOKEN, headers: { 'npm-otp': '222222' } });
     assert.ok(r.status < 300, `${r.status} ${r.text}`);
-    r = await h.request(v.url, 'DELETE', `/other/-/other-1.0.0.tgz/-rev/1`, { token: h.TOKEN, headers: { 'npm-otp': '222222' } });
-    assert.equal(r.status, 401, 'no grant for another package');
+    assert.equal(fake.last('verify').args[2], 'unpublish');
+    assert.equal(fake.last('verify').args[3].otp, '222222', 'the tarball DELETE sends its code to Verify');
+    fake.on('verify', () => refused('bad-otp', 'replayed-otp', 'used already'));
+    r = await h.request(v.url, 'DELETE', `/two/-/two-1.0.0.tgz/-rev/${pk._rev}`, { token: h.TOKEN, headers: { 'npm-otp': '222222' } });
+    assert.equal(r.status, 401, 'a DELETE Verify refuses is refused, right after an allowed unpublish too');
   });
 
   await t.test('no secret in Verdaccio\'s log', async () => {

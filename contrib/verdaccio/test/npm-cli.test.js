@@ -75,6 +75,11 @@ function statefulFake() {
     state.sessions.add(SESSION);
     return { result: 'ok', reason: '', details: { session_token: SESSION, session_id: ids[SESSION] } };
   });
+  // 2FA changes: a password proof only, as pkgtokend has it.
+  const passwordProven = (proof) => {
+    if (proof.token !== undefined) throw new h.DaemonError('org.pkgtoken1.Error.Forbidden', 'Two-factor changes need a password proof.');
+    if (proof.account !== 'alice' || proof.password !== PASSWORD) throw new h.DaemonError('org.pkgtoken1.Error.BadCredentials', 'wrong password');
+  };
   const proven = (proof) => {
     if (!types[proof.token] || state.revoked.has(proof.token)) throw new h.DaemonError('org.pkgtoken1.Error.BadCredentials', 'not logged in');
     return types[proof.token];
@@ -86,7 +91,7 @@ function statefulFake() {
   });
   fake.on('createOwnToken', (proof, type, scope, description) => {
     if (proven(proof) === 'automation') throw new h.DaemonError('org.pkgtoken1.Error.Forbidden', 'automation tokens cannot create tokens');
-    if (proof.password !== PASSWORD) throw new h.DaemonError('org.pkgtoken1.Error.BadCredentials', 'wrong password');
+    if (proof.password !== undefined) throw new h.DaemonError('org.pkgtoken1.Error.InvalidArgument', 'a proof is a token or a password');
     state.created = { type, scope, description };
     return { id: ids[MADE], token: MADE };
   });
@@ -106,15 +111,13 @@ function statefulFake() {
   state.twofa = 'disabled';
   fake.on('getProfile', (proof) => { proven(proof); return { name: 'alice', email: 'alice@example.org', twofa: state.twofa, created_at: 1700000000000000, has_password: true }; });
   fake.on('enrollOwnTOTP', (proof) => {
-    proven(proof);
-    if (proof.password !== PASSWORD) throw new h.DaemonError('org.pkgtoken1.Error.BadCredentials', 'wrong password');
+    passwordProven(proof);
     if (state.twofa !== 'disabled') throw new h.DaemonError('org.pkgtoken1.Error.TwoFactorAlreadyEnabled', 'already on');
     return 'otpauth://totp/pkgtoken:alice?secret=JBSWY3DPEHPK3PXP&issuer=pkgtoken';
   });
-  fake.on('confirmOwnTOTP', (proof, otp, mode) => { proven(proof); state.twofa = mode || 'auth-and-writes'; state.confirmOtp = otp; return ['rc-one', 'rc-two']; });
+  fake.on('confirmOwnTOTP', (proof, otp, mode) => { passwordProven(proof); state.twofa = mode || 'auth-and-writes'; state.confirmOtp = otp; return ['rc-one', 'rc-two']; });
   fake.on('setOwnTwoFactorMode', (proof, mode) => {
-    proven(proof);
-    if (proof.password !== PASSWORD) throw new h.DaemonError('org.pkgtoken1.Error.BadCredentials', 'wrong password');
+    passwordProven(proof);
     if (!proof.otp) throw new h.DaemonError('org.pkgtoken1.Error.OTPRequired', 'a one-time password is required');
     state.twofa = mode;
     return [];

@@ -77,7 +77,7 @@ test('routes', async (t) => {
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.token, h.TOKEN2);
     const [proof, type, scope, description, expiresAt, cidrs] = fake.last('createOwnToken').args;
-    assert.deepEqual(proof, { token: h.TOKEN, remote: '127.0.0.1', otp: '101010', password: 'pw 1' });
+    assert.deepEqual(proof, { token: h.TOKEN, remote: '127.0.0.1', otp: '101010' }, 'a token proof: never token and password');
     assert.equal(type, 'automation');
     assert.deepEqual(scope, ['left-pad', '@acme/*']);
     assert.equal(description, 'release');
@@ -154,12 +154,26 @@ test('routes', async (t) => {
     let r = await h.request(v.url, 'POST', '/-/npm/v1/user', { token: h.TOKEN, body: { tfa: { mode: 'auth-only', password: 'pw 1' } } });
     assert.equal(r.status, 200, r.text);
     assert.match(r.json.tfa, /^otpauth:\/\//);
-    assert.equal(fake.last('enrollOwnTOTP').args[0].password, 'pw 1');
+    assert.deepEqual(fake.last('enrollOwnTOTP').args[0], { account: 'alice', password: 'pw 1', remote: '127.0.0.1' }, 'a password proof for the token\'s account');
     fake.on('confirmOwnTOTP', () => ['aaaa-bbbb', 'cccc-dddd']);
     r = await h.request(v.url, 'POST', '/-/npm/v1/user', { token: h.TOKEN, body: { tfa: ['123123'] } });
     assert.equal(r.status, 200);
     assert.deepEqual(r.json.tfa, ['aaaa-bbbb', 'cccc-dddd']);
     assert.deepEqual(fake.last('confirmOwnTOTP').args.slice(1), ['123123', 'auth-only']);
+    assert.deepEqual(fake.last('confirmOwnTOTP').args[0], { account: 'alice', password: 'pw 1', remote: '127.0.0.1' }, 'confirmed with the enrolment\'s password');
+    r = await h.request(v.url, 'POST', '/-/npm/v1/user', { token: h.TOKEN, body: { tfa: ['123123'] } });
+    assert.equal(r.status, 409, 'the password is kept for one confirmation only');
+  });
+
+  await t.test('enable-2fa with a token that may not change 2FA: 403, no password tried', async () => {
+    const n = fake.count('enrollOwnTOTP');
+    for (const over of [{ type: 'automation', bypass_2fa: true }, { type: 'read-only' }, { account: '', owner: 'package', type: 'automation' }]) {
+      fake.on('whoAmI', () => ({ account: over.account === undefined ? 'alice' : over.account, details: h.details(over) }));
+      const r = await h.request(v.url, 'POST', '/-/npm/v1/user', { token: h.TOKEN, body: { tfa: { mode: 'auth-only', password: 'pw 1' } } });
+      assert.equal(r.status, 403, r.text);
+    }
+    assert.equal(fake.count('enrollOwnTOTP'), n);
+    fake.on('whoAmI', () => ({ account: 'alice', details: h.details({ token_id: 'tk_session0001' }) }));
   });
 
   await t.test('enable-2fa when on: mode change; disable-2fa', async () => {
@@ -215,6 +229,13 @@ test('routes', async (t) => {
     const r = await h.request(v.url, 'GET', '/-/package/left-pad/collaborators', { token: h.TOKEN });
     assert.equal(r.status, 200);
     assert.deepEqual(r.json, { alice: 'read-write', bob: 'read-write' });
+  });
+
+  await t.test('npm access list collaborators, the daemon lists no maintainers -> 403 saying so, never {}', async () => {
+    fake.on('verify', () => ({ result: 'allowed', code: 'ok', message: '', details: h.details() }));
+    const r = await h.request(v.url, 'GET', '/-/package/left-pad/collaborators', { token: h.TOKEN });
+    assert.equal(r.status, 403);
+    assert.match(r.json.error, /does not list a package's maintainers/);
   });
 
   await t.test('user lookup for npm owner -> {name}', async () => {

@@ -106,3 +106,9 @@ test('credentials: Bearer and Basic', () => {
   assert.ok(credentials({ headers: { authorization: 'Digest x' } }).bad);
   assert.equal(credentials({ headers: {} }), null);
 });
+
+test('asv: a t option is sent as a decimal string, never a BigInt (dbus-native would send 0)', () => {
+  const { asv } = require('../lib/daemon');
+  assert.deepEqual(asv({ until: 1700000000000000123n }), [['until', ['t', '1700000000000000123']]]);
+  assert.deepEqual(asv({ until: 5 }), [['until', ['t', 5]]]);
+});
