@@ -16,6 +16,7 @@ typedef struct Entry {
 } Entry;
 
 struct CodeReuse {
+        EVP_MAC *hmac;            /* fetched once: the provider lookup is not free */
         uint8_t key[32];
         Entry entries[CODE_REUSE_MAX];
 };
@@ -27,9 +28,10 @@ int code_reuse_new(CodeReuse **ret) {
         if (!c)
                 return -ENOMEM;
         r = random_bytes(c->key, sizeof c->key);
-        if (r < 0) {
+        c->hmac = r < 0 ? NULL : EVP_MAC_fetch(NULL, "HMAC", NULL);
+        if (!c->hmac) {
                 free(c);
-                return r;
+                return r < 0 ? r : -EIO;
         }
         *ret = c;
         return 0;
@@ -37,6 +39,7 @@ int code_reuse_new(CodeReuse **ret) {
 
 CodeReuse *code_reuse_free(CodeReuse *c) {
         if (c) {
+                EVP_MAC_free(c->hmac);
                 erase_memory(c, sizeof *c);
                 free(c);
         }
@@ -51,7 +54,6 @@ static bool digest(const CodeReuse *c, const char *subject, const char *secret, 
         uint8_t addr[16];
         int family;
         bool ok = false;
-        EVP_MAC *mac = NULL;
         EVP_MAC_CTX *ctx = NULL;
         OSSL_PARAM params[] = {
                 OSSL_PARAM_construct_utf8_string("digest", (char *) "SHA256", 0),
@@ -61,8 +63,7 @@ static bool digest(const CodeReuse *c, const char *subject, const char *secret, 
 
         if (isempty(remote) || address_parse(remote, &family, addr) < 0 || isempty(code))
                 return false;
-        mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-        ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+        ctx = EVP_MAC_CTX_new(c->hmac);
         if (ctx && EVP_MAC_init(ctx, c->key, sizeof c->key, params) == 1 &&
             EVP_MAC_update(ctx, (const uint8_t *) subject, strlen(subject) + 1) == 1 &&
             EVP_MAC_update(ctx, (const uint8_t *) (secret ?: ""), strlen(secret ?: "") + 1) == 1 &&
@@ -72,7 +73,6 @@ static bool digest(const CodeReuse *c, const char *subject, const char *secret, 
             EVP_MAC_final(ctx, out, &n, SHA256_DIGEST_LENGTH) == 1)
                 ok = n == SHA256_DIGEST_LENGTH;
         EVP_MAC_CTX_free(ctx);
-        EVP_MAC_free(mac);
         return ok;
 }
 

@@ -28,6 +28,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <systemd/sd-daemon.h>
 
 #include "erase.h"
 #include "io-util.h"
@@ -557,13 +558,13 @@ static int parse_argv(int argc, char *argv[]) {
         return 1;
 }
 
-/* systemd socket activation: one socket, fd 3, for us. */
+/* systemd socket activation: exactly one socket, for us. */
 static int socket_from_systemd(void) {
-        const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+        int n = sd_listen_fds(/* unset_environment= */ true);
 
-        if (!pid || !fds || strtol(pid, NULL, 10) != getpid() || !streq(fds, "1"))
-                return -ENOENT;
-        return 3;
+        if (n != 1)
+                return log_error_errno(n < 0 ? n : EINVAL, "expected one socket from systemd, got %d", n);
+        return SD_LISTEN_FDS_START;
 }
 
 int main(int argc, char *argv[]) {
