@@ -38,6 +38,7 @@ int bus_append_package(sd_bus_message *reply, const PackageRecord *p) {
         APPEND(append_entry(reply, "policy", "s", package_policy_to_string(p->policy)));
         APPEND(append_strv_entry(reply, "maintainers", p->maintainers));
         APPEND(append_entry(reply, "created_at", "t", (uint64_t) p->created_at));
+        APPEND(append_entry(reply, "require_approval", "b", p->requires_approval));
         return sd_bus_message_close_container(reply);
 }
 

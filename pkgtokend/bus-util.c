@@ -170,3 +170,22 @@ int append_strv_entry(sd_bus_message *reply, const char *key, char * const *l) {
                 return r;
         return close_entry(reply);
 }
+
+int bus_read_outcome(sd_bus_message *msg, const char **ret_id, bool *ret_succeeded, const char **ret_reason,
+                     sd_bus_error *error) {
+        int succeeded, r;
+
+        r = sd_bus_message_read(msg, "sb", ret_id, &succeeded);
+        if (r < 0)
+                return r;
+        *ret_succeeded = succeeded;
+        *ret_reason = "";
+        r = read_options(msg, (const OptionSpec[]) {
+                { "reason", OPTION_STRING, ret_reason },
+        }, 1, error);
+        if (r < 0)
+                return r;
+        if (!description_is_valid(*ret_reason))
+                return invalid_argument(error, "Invalid reason: at most 256 bytes of printable UTF-8.");
+        return 0;
+}

@@ -44,6 +44,11 @@ int bus_read_twofa_mode(const char *s, bool empty_is_default, TwoFactorMode *ret
 /* "" (unknown) or an IPv4/IPv6 address of at most REMOTE_MAX characters. */
 int bus_check_remote(const char *remote, sd_bus_error *error);
 
+/* (s id, b succeeded, a{sv} {"reason" s}): how a registry says a write it was allowed ended
+ * (FinishPublish, CompleteStage); the reason at most DESCRIPTION_MAX bytes of printable UTF-8. */
+int bus_read_outcome(sd_bus_message *msg, const char **ret_id, bool *ret_succeeded, const char **ret_reason,
+                     sd_bus_error *error);
+
 /* One {sv} entry of a record dictionary. */
 int append_entry(sd_bus_message *reply, const char *key, const char *type, ...);
 int append_strv_entry(sd_bus_message *reply, const char *key, char * const *l);

@@ -28,6 +28,7 @@ void config_init_defaults(Config *c) {
                 .integrity_check_background_above_mib = STORE_BACKGROUND_CHECK_ABOVE_MIB_DEFAULT,
                 .audit_retention = AUDIT_RETENTION_DAYS_DEFAULT * 86400 * USEC_PER_SEC,
                 .min_free_space_mib = MIN_FREE_SPACE_MIB_DEFAULT,
+                .stage_lifetime = STAGE_LIFETIME_DAYS_DEFAULT * 86400 * USEC_PER_SEC,
         };
         snprintf(c->totp_issuer, sizeof c->totp_issuer, "%s", TOTP_ISSUER_DEFAULT);
 }
@@ -80,6 +81,7 @@ static const Setting settings[] = {
         { "AuditRetentionSec",  SETTING_DURATION, offsetof(Config, audit_retention),     86400, 100UL * 366 * 86400 },
         { "MinFreeSpaceMiB",    SETTING_UNSIGNED, offsetof(Config, min_free_space_mib),  0, 1024 * 1024 },
         { "SealKeyFile",        SETTING_PATH,     offsetof(Config, seal_key_file),       0, 0 },
+        { "StageLifetimeSec",   SETTING_DURATION, offsetof(Config, stage_lifetime),      60, 90 * 86400 },
 };
 
 /* The issuer ends up in otpauth:// URIs; let the URI builder decide what it accepts. */

@@ -45,6 +45,11 @@ int package_set_policy(Store *s, const char *name, PackagePolicy policy) {
         return r == -ENOENT ? -ERR_NO_SUCH_PACKAGE : r;
 }
 
+int package_set_requires_approval(Store *s, const char *name, bool on) {
+        int r = store_package_set_requires_approval(s, name, on);
+        return r == -ENOENT ? -ERR_NO_SUCH_PACKAGE : r;
+}
+
 int maintainer_change_as(Store *s, const char *package, const char *account, bool add, const char *actor,
                          usec_t now) {
         _cleanup_(package_record_done) PackageRecord p = {};

@@ -24,6 +24,7 @@ static int read_package(sqlite3_stmt *st, PackageRecord *ret) {
                 /* The CHECK constraint keeps unknown words out; fail closed if one got in. */
                 .policy = policy < 0 ? POLICY_2FA_ONLY : (PackagePolicy) policy,
                 .created_at = column_usec(st, 3),
+                .requires_approval = sqlite3_column_int(st, 4) != 0,
         };
         if (!p.name)
                 return -ENOMEM;
@@ -93,16 +94,31 @@ int store_package_get(Store *s, const char *name, PackageRecord *ret) {
         return 0;
 }
 
-int store_package_set_policy(Store *s, const char *name, PackagePolicy policy) {
-        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_PACKAGE_SET_POLICY);
+/* Runs the UPDATE id of the package named by ?2, with ?1 the text or (text NULL) the number:
+ * -ENOENT when there is no such package. */
+static int update_package(Store *s, StatementId id, const char *name, const char *text, int number) {
+        _cleanup_reset_ sqlite3_stmt *st = statement(s, id);
+        int r;
+
         if (!st)
                 return -EIO;
-        bind_text(st, 1, package_policy_to_string(policy));
+        if (text)
+                bind_text(st, 1, text);
+        else
+                sqlite3_bind_int(st, 1, number);
         bind_text(st, 2, name);
-        int r = step_done(s, st);
+        r = step_done(s, st);
         if (r < 0)
                 return r;
         return r == 0 ? -ENOENT : 0;
+}
+
+int store_package_set_policy(Store *s, const char *name, PackagePolicy policy) {
+        return update_package(s, STMT_PACKAGE_SET_POLICY, name, package_policy_to_string(policy), 0);
+}
+
+int store_package_set_requires_approval(Store *s, const char *name, bool on) {
+        return update_package(s, STMT_PACKAGE_SET_APPROVAL, name, NULL, on);
 }
 
 int store_package_foreach(Store *s, PackageCallback cb, void *userdata) {

@@ -15,6 +15,7 @@ void pending_publish_done(PendingPublish *p) {
         free(p->token_id);
         free(p->actor);
         free(p->remote);
+        free(p->integrity);
         *p = (PendingPublish) {};
 }
 
@@ -35,6 +36,7 @@ int store_pending_insert(Store *s, const PendingPublish *p) {
         bind_text(st, 8, p->actor);
         bind_text(st, 9, p->remote);
         sqlite3_bind_int(st, 10, p->new_package);
+        bind_text(st, 11, p->integrity);
         int r = step_done(s, st);
         return r < 0 ? r : 0;
 }
@@ -61,12 +63,13 @@ int store_pending_take(Store *s, const char *id, PendingPublish *ret) {
                 .actor = column_strdup(st, 6),
                 .remote = column_strdup(st, 7),
                 .new_package = sqlite3_column_int(st, 8) != 0,
+                .integrity = column_strdup(st, 9),
         };
         /* Finish the DELETE ... RETURNING before the statement is reset. */
         while ((r = sqlite3_step(st)) == SQLITE_ROW)
                 ;
         if (r != SQLITE_DONE || !ret->id || !ret->package || !ret->version || !ret->token_id || !ret->actor ||
-            !ret->remote) {
+            !ret->remote || !ret->integrity) {
                 pending_publish_done(ret);
                 return r != SQLITE_DONE ? (sqlite_to_errno(s, r) ?: -EIO) : -ENOMEM;
         }
