@@ -34,13 +34,25 @@ int verb_package_show(int argc, char *argv[]) {
         return call_and_print("GetPackage", "get package", &package_show_view, "s", argv[0]);
 }
 
+/* POLICY and --require-approval= (versions only through approved stages), either or both. */
 int verb_package_policy(int argc, char *argv[]) {
-        if (package_policy_from_string(argv[1]) < 0)
+        int r;
+
+        if (argc < 2 && arg_require_approval < 0)
+                return log_usage("Give a POLICY, --require-approval=yes|no, or both.");
+        if (argc >= 2 && package_policy_from_string(argv[1]) < 0)
                 return log_usage("Invalid policy '%s': use none, 2fa-or-automation or 2fa-only.",
                                  argv[1]);
 
-        return method_call_simple("SetPackagePolicy", "set package policy", NULL,
-                                  "ss", argv[0], argv[1]);
+        if (argc >= 2) {
+                r = method_call_simple("SetPackagePolicy", "set package policy", NULL, "ss", argv[0], argv[1]);
+                if (r < 0)
+                        return r;
+        }
+        if (arg_require_approval < 0)
+                return 0;
+        return method_call_simple("SetPackageOptions", "set package options", NULL, "sa{sv}", argv[0], 1,
+                                  "require_approval", "b", arg_require_approval);
 }
 
 int verb_package_maintainer_add(int argc, char *argv[]) {

@@ -51,3 +51,6 @@ extern bool arg_old_password;
 extern const char *arg_mode;            /* NULL: the daemon's default 2FA mode */
 extern bool arg_force;
 extern bool arg_session;
+extern const char *arg_state;           /* stage list: staged, approved, published, rejected, expired */
+extern const char *arg_reason;          /* stage approve|reject */
+extern int arg_require_approval;        /* package policy: -1 unchanged, else 0 or 1 */
