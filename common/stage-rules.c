@@ -25,6 +25,8 @@ StageDecisionVerdict stage_decision_verdict(const StageDecisionFacts *f) {
                                                          "tokens) cannot approve or reject staged versions.");
                 if (f->by_token && f->token_type == TOKEN_READ_ONLY)
                         return refuse(REASON_READ_ONLY, "A read-only token cannot approve or reject staged versions.");
+                if (f->by_token && f->out_of_scope)
+                        return refuse(REASON_OUT_OF_SCOPE, "This token's scope does not cover the package.");
                 if (!f->maintainer)
                         return refuse(REASON_NOT_MAINTAINER, "Only a maintainer of the package may approve or reject "
                                                              "its staged versions.");

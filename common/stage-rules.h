@@ -24,6 +24,7 @@ typedef struct StageDecisionFacts {
         bool by_token;               /* STAGE_DECIDER_CODE through a registry: token_type/owner count */
         TokenType token_type;
         TokenOwner token_owner;
+        bool out_of_scope;           /* by_token: the token's scope does not cover the package */
         TwoFactorMode account_2fa;   /* not for ADMIN */
         bool maintainer;             /* not for ADMIN */
         bool otp_given;              /* STAGE_DECIDER_CODE */

@@ -11,6 +11,7 @@
 #include "second-factor.h"
 #include "stages.h"
 #include "strv.h"
+#include "validate.h"
 
 /* Expired stages are marked in batches, so that a backlog never holds the loop for long. */
 #define EXPIRE_BATCH 100
@@ -134,6 +135,16 @@ static int verdict_to_errno(const StageDecisionVerdict *v, TwoFactorMode account
         }
 }
 
+/* An account token's scope: empty for all the account maintains, else patterns. */
+static bool token_scope_covers(const TokenRecord *t, const char *package) {
+        if (strv_length(t->scope) == 0)
+                return true;
+        STRV_FOREACH(p, t->scope)
+                if (scope_pattern_matches(*p, package))
+                        return true;
+        return false;
+}
+
 /* The facts of a decision; the package's maintainers and the account's 2FA come from the
  * store. */
 static int gather_decision_facts(const StageDecision *q, Store *s, const StageRecord *st, StageDecisionFacts *ret) {
@@ -146,6 +157,7 @@ static int gather_decision_facts(const StageDecision *q, Store *s, const StageRe
                 .by_token = q->token != NULL,
                 .token_type = q->token ? q->token->type : TOKEN_SESSION,
                 .token_owner = q->token ? q->token->owner : TOKEN_OWNER_ACCOUNT,
+                .out_of_scope = q->token && !token_scope_covers(q->token, st->package),
                 .otp_given = !isempty(q->otp),
                 .state = st->state,
         };

@@ -82,6 +82,7 @@ token alice automation st-pkg "" 0 package_owned b true && PKGT=$NEW_TOKEN
 token alice automation st-strict "" 0 package_owned b true && PKGT_STRICT=$NEW_TOKEN
 token bob publish "" "" 0 && BOB=$NEW_TOKEN
 token carol publish "" "" 0 && CAROL=$NEW_TOKEN
+token alice publish "other-*" "" 0 && SCOPED_PUB=$NEW_TOKEN
 have_otp=false
 if command -v oathtool >/dev/null 2>&1 && enroll_2fa alice auth-only; then
         have_otp=true
@@ -180,7 +181,8 @@ for c in "Forbidden|an automation token (with a code)|$AUTO" \
          "Forbidden|a package token|$PKGT" \
          "Forbidden|a read-only token|$RO" \
          "NotMaintainer|bob, no maintainer|$BOB" \
-         "Forbidden|carol, a maintainer without 2FA|$CAROL"; do
+         "Forbidden|carol, a maintainer without 2FA|$CAROL" \
+         "Forbidden|alice's token scoped to other packages|$SCOPED_PUB"; do
         IFS='|' read -r want desc tok <<<"$c"
         reg_error_is "$want" "ApproveOwnStage refused: $desc" ApproveOwnStage "$(proof_token "$tok" 123456)" "'$S4'" "{}"
 done

@@ -26,6 +26,8 @@ static ReasonCode oracle(const StageDecisionFacts *f, bool *ret_check, bool *ret
                         return REASON_GOVERNANCE;
                 if (f->by_token && f->token_type == TOKEN_READ_ONLY)
                         return REASON_READ_ONLY;
+                if (f->by_token && f->out_of_scope)
+                        return REASON_OUT_OF_SCOPE;
                 if (!f->maintainer)
                         return REASON_NOT_MAINTAINER;
                 if (f->account_2fa == TWOFA_DISABLED)
@@ -51,9 +53,11 @@ static void test_table(void) {
         for (TwoFactorMode twofa = 0; twofa < _TWOFA_MODE_MAX; twofa++)
         for (int maintainer = 0; maintainer <= 1; maintainer++)
         for (int otp = 0; otp <= 1; otp++)
+        for (int out_of_scope = 0; out_of_scope <= 1; out_of_scope++)
         for (StageState state = 0; state < _STAGE_STATE_MAX; state++) {
                 StageDecisionFacts f = {
                         .decider = d, .by_token = by_token, .token_type = type, .token_owner = owner,
+                        .out_of_scope = out_of_scope,
                         .account_2fa = twofa, .maintainer = maintainer, .otp_given = otp, .state = state,
                 };
                 bool check, not_pending;
