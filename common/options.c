@@ -1,18 +1,23 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <errno.h>
+#include <stdio.h>
 
 #include "log.h"
 #include "macro.h"
 #include "options.h"
 
-int options_parse(int argc, char *argv[], const char *shortopts, const struct option *options, int (*help)(void),
-                  OptionHandler handle, void *userdata) {
+int options_parse(int argc, char *argv[], const char *program, const char *shortopts, const struct option *options,
+                  int (*help)(void), OptionHandler handle, void *userdata) {
         int c, r;
 
         while ((c = getopt_long(argc, argv, shortopts, options, NULL)) >= 0) {
                 if (c == 'h') {
                         (void) help();
+                        return 0;
+                }
+                if (c == OPTION_VERSION_ID) {
+                        printf("%s %s\n", program, PKGTOKEN_VERSION);
                         return 0;
                 }
                 r = handle(c, optarg, userdata);

@@ -70,8 +70,7 @@ static void args_free(void) {
  * than a silently ignored word. */
 
 enum {
-        ARG_VERSION = 0x100,
-        ARG_BUS_ADDRESS,
+        ARG_BUS_ADDRESS = 0x100,
         ARG_JSON,
         ARG_NO_LEGEND,
         ARG_EMAIL,
@@ -100,8 +99,8 @@ enum {
 #define OPT(arg) (1U << ((arg) - ARG_EMAIL))
 
 static const struct option options[] = {
-        { "help",          no_argument,       NULL, 'h'               },
-        { "version",       no_argument,       NULL, ARG_VERSION       },
+        OPTION_HELP,
+        OPTION_VERSION,
         { "bus-address",   required_argument, NULL, ARG_BUS_ADDRESS   },
         { "json",          optional_argument, NULL, ARG_JSON          },
         { "no-legend",     no_argument,       NULL, ARG_NO_LEGEND     },
@@ -353,9 +352,6 @@ static int parse_option(int c, const char *arg, void *userdata) {
         }
 
         switch (c) {
-        case ARG_VERSION:
-                printf("%s %s\n", PROGRAM_NAME, PKGTOKEN_VERSION);
-                return 1;
         case ARG_BUS_ADDRESS:
                 return option_nonempty(arg, "--bus-address= needs an address.", &arg_bus_address);
         case ARG_JSON:
@@ -382,7 +378,7 @@ static int parse_option(int c, const char *arg, void *userdata) {
 static int parse_argv(int argc, char *argv[]) {
         /* Our own messages instead of getopt's, which name argv[0] with its full path. */
         opterr = 0;
-        return options_parse(argc, argv, ":h", options, help, parse_option,
+        return options_parse(argc, argv, PROGRAM_NAME, ":h", options, help, parse_option,
                              &(ParseState) { .now = now_realtime_usec(), .argv = argv });
 }
 

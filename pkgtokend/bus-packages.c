@@ -50,11 +50,16 @@ int method_create_package(sd_bus_message *msg, void *userdata, sd_bus_error *err
         return bus_reply_done(msg, r, error);
 }
 
-/* Loads a package named by a caller: canonicalised, and NoSuchPackage names it. */
-static int load_package(Manager *m, const char *name, PackageRecord *ret, sd_bus_error *error) {
+/* Reads the name of a package (an admin's call) and loads it: canonicalised, and NoSuchPackage
+ * names it. */
+static int read_package(Manager *m, sd_bus_message *msg, PackageRecord *ret, sd_bus_error *error) {
         _cleanup_free_ char *canonical = NULL;
+        const char *name;
         int r;
 
+        r = bus_begin_call(m, msg, &(BusCall) {}, error, "s", &name);
+        if (r < 0)
+                return r;
         r = bus_read_package_name(name, &canonical, error);
         if (r < 0)
                 return r;
@@ -70,14 +75,9 @@ static int append_package(sd_bus_message *reply, const void *p) {
 
 int method_get_package(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_(package_record_done) PackageRecord p = {};
-        Manager *m = userdata;
-        const char *name;
         int r;
 
-        r = bus_begin_call(m, msg, &(BusCall) {}, error, "s", &name);
-        if (r < 0)
-                return r;
-        r = load_package(m, name, &p, error);
+        r = read_package(userdata, msg, &p, error);
         if (r < 0)
                 return r;
         return bus_reply_record(msg, append_package, &p);

@@ -49,15 +49,12 @@ static char *state_dir_from_environment(void) {
         return strndup(e, strcspn(e, ":"));
 }
 
-enum { ARG_VERSION = 0x100, ARG_STATE_DIR, ARG_BUS_ADDRESS, ARG_CONFIG, ARG_LOG_LEVEL };
+enum { ARG_STATE_DIR = 0x100, ARG_BUS_ADDRESS, ARG_CONFIG, ARG_LOG_LEVEL };
 
 static int parse_option(int c, const char *arg, void *userdata) {
         Options *o = userdata;
 
         switch (c) {
-        case ARG_VERSION:
-                printf("pkgtokend %s\n", PKGTOKEN_VERSION);
-                return 1;
         case ARG_STATE_DIR:
                 return option_nonempty(arg, "--state-dir= needs a directory", &o->state_dir);
         case ARG_BUS_ADDRESS:
@@ -78,8 +75,8 @@ static int parse_option(int c, const char *arg, void *userdata) {
 /* Returns 1 to run, 0 to exit successfully, -EINVAL on a usage error. */
 static int parse_argv(int argc, char *argv[], Options *o) {
         static const struct option options[] = {
-                { "help",        no_argument,       NULL, 'h'             },
-                { "version",     no_argument,       NULL, ARG_VERSION     },
+                OPTION_HELP,
+                OPTION_VERSION,
                 { "state-dir",   required_argument, NULL, ARG_STATE_DIR   },
                 { "bus-address", required_argument, NULL, ARG_BUS_ADDRESS },
                 { "config",      required_argument, NULL, ARG_CONFIG      },
@@ -88,7 +85,7 @@ static int parse_argv(int argc, char *argv[], Options *o) {
         };
         int r;
 
-        r = options_parse(argc, argv, "h", options, help, parse_option, o);
+        r = options_parse(argc, argv, "pkgtokend", "h", options, help, parse_option, o);
         if (r <= 0)
                 return r;
         if (optind < argc) {

@@ -49,24 +49,16 @@ reg_error() {
         dbus_error_name "$@"
 }
 
-# reg_error_is EXPECTED DESC METHOD GVARIANT-ARGS...
+# reg_error_is EXPECTED DESC METHOD GVARIANT-ARGS...: error_is, as the registry.
 reg_error_is() {
-        local expected=$1 desc=$2
-        shift 2
-        if ! have_gdbus; then
-                skip "gdbus not found: cannot see D-Bus error names"
-                return 0
-        fi
-        is "$(reg_error "$@")" "org.pkgtoken1.Error.$expected" "$desc"
-}
-reg_ok() {
-        local desc=$1
+        local DBUS_CALLER=("${AS_REG[@]}") expected=$1
         shift
-        if ! have_gdbus; then
-                skip "gdbus not found"
-                return 0
-        fi
-        is "$(reg_error "$@")" ok "$desc"
+        error_is "org.pkgtoken1.Error.$expected" "$@"
+}
+# reg_ok DESC METHOD GVARIANT-ARGS...: the call succeeds, as the registry.
+reg_ok() {
+        local DBUS_CALLER=("${AS_REG[@]}")
+        error_is ok "$@"
 }
 
 # verify TOKEN PACKAGE ACTION [KEY VALUE]...: Verify with string options; sets V_RESULT,

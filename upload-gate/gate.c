@@ -543,7 +543,7 @@ static int parse_option(int c, const char *arg, void *userdata) {
 
 static int parse_argv(int argc, char *argv[]) {
         static const struct option options[] = {
-                { "help",         no_argument,       NULL, 'h'              },
+                OPTION_HELP,
                 { "listen",       required_argument, NULL, ARG_LISTEN       },
                 { "backend",      required_argument, NULL, ARG_BACKEND      },
                 { "prefix",       required_argument, NULL, ARG_PREFIX       },
@@ -556,7 +556,7 @@ static int parse_argv(int argc, char *argv[]) {
         };
         int r;
 
-        r = options_parse(argc, argv, "h", options, help, parse_option, NULL);
+        r = options_parse(argc, argv, "pkgtoken-upload-gate", "h", options, help, parse_option, NULL);
         if (r <= 0)
                 return r;
         if (!settings.backend || (!settings.listen && isempty(getenv("LISTEN_FDS"))))
