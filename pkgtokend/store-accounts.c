@@ -76,7 +76,8 @@ static int visit_account(Store *s, sqlite3_stmt *st, void *userdata) {
 }
 
 int store_account_foreach(Store *s, AccountCallback cb, void *userdata) {
-        return store_foreach_row(s, STMT_ACCOUNT_LIST, visit_account, &(StoreVisit) { .cb.account = cb, .userdata = userdata }, "");
+        return store_foreach_row(s, STMT_ACCOUNT_LIST, visit_account,
+                                 &(StoreVisit) { .cb.account = cb, .userdata = userdata }, "");
 }
 
 /* ------------------------------------------------------------------------------------------ */

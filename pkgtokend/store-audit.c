@@ -48,8 +48,9 @@ static int visit_audit_event(Store *s, sqlite3_stmt *st, void *userdata) {
 }
 
 int store_audit_foreach(Store *s, const char *package, usec_t since, unsigned limit, AuditCallback cb, void *userdata) {
-        return store_foreach_row(s, STMT_AUDIT_LIST, visit_audit_event, &(StoreVisit) { .cb.audit = cb, .userdata = userdata }, "tui", package,
-                                 since, (int64_t) limit);
+        return store_foreach_row(s, STMT_AUDIT_LIST, visit_audit_event,
+                                 &(StoreVisit) { .cb.audit = cb, .userdata = userdata }, "tui", package, since,
+                                 (int64_t) limit);
 }
 
 static int read_counts(Store *s, sqlite3_stmt *st, void *ret) {

@@ -104,6 +104,6 @@ static int visit_token(Store *s, sqlite3_stmt *st, void *userdata) {
 int store_token_foreach(Store *s, const char *account, const char *package, TokenCallback cb, void *userdata) {
         StatementId id = account ? STMT_TOKEN_LIST_ACCOUNT : package ? STMT_TOKEN_LIST_PACKAGE : STMT_TOKEN_LIST_ALL;
 
-        return store_foreach_row(s, id, visit_token, &(StoreVisit) { .cb.token = cb, .userdata = userdata }, account || package ? "t" : "",
-                                 account ?: package);
+        return store_foreach_row(s, id, visit_token, &(StoreVisit) { .cb.token = cb, .userdata = userdata },
+                                 account || package ? "t" : "", account ?: package);
 }
