@@ -52,17 +52,12 @@ static int append_stage(sd_bus_message *reply, const StageRecord *st) {
         return sd_bus_message_close_container(reply);
 }
 
-static int reply_stage(sd_bus_message *msg, const StageRecord *st) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        int r;
+static int append_stage_record(sd_bus_message *reply, const void *st) {
+        return append_stage(reply, st);
+}
 
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r < 0)
-                return r;
-        r = append_stage(reply, st);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+static int reply_stage(sd_bus_message *msg, const StageRecord *st) {
+        return bus_reply_record(msg, append_stage_record, st);
 }
 
 static void emit_stage_decided(Manager *m, const StageRecord *st) {
@@ -135,14 +130,13 @@ int method_list_stages(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         StageFilter f = { .state = -1 };
         int r;
 
-        r = bus_verify_verifier(m, msg, error, NULL, NULL);
-        if (r < 0)
-                return r;
-        r = read_options(msg, (const OptionSpec[]) {
-                { "package", OPTION_STRING, &package_arg },
-                { "state", OPTION_STRING, &state },
-                { "maintainer", OPTION_STRING, &maintainer },
-        }, 3, error);
+        r = bus_begin_call(m, msg, &(BusCall) {
+                .verifier = true,
+                .check_first = true,
+                BUS_OPTIONS({ "package", OPTION_STRING, &package_arg },
+                            { "state", OPTION_STRING, &state },
+                            { "maintainer", OPTION_STRING, &maintainer }),
+        }, error, "");
         if (r < 0)
                 return r;
         r = bus_read_optional_package_name(package_arg, &package, error);
@@ -176,9 +170,7 @@ int method_get_stage(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         const char *id;
         int r;
 
-        r = bus_verify_verifier(m, msg, error, NULL, NULL);
-        if (r >= 0)
-                r = sd_bus_message_read(msg, "s", &id);
+        r = bus_begin_call(m, msg, &(BusCall) { .verifier = true, .check_first = true }, error, "s", &id);
         if (r < 0)
                 return r;
         r = stage_load(m->store, id, now_realtime_usec(), &st);
@@ -204,45 +196,52 @@ static int decide_and_reply(Manager *m, sd_bus_message *msg, const StageDecision
         return 1;
 }
 
-static int read_decision(sd_bus_message *msg, const char **ret_id, const char **ret_reason, const char **ret_account,
-                         const char **ret_otp, sd_bus_error *error) {
+/* (s id, a{sv} options): "reason", and for admins "account" and "otp".  admin_uid NULL: a
+ * registry's caller was checked already; else an admin is, after reading. */
+typedef struct DecisionArguments {
+        const char *id, *reason, *account, *otp;
+} DecisionArguments;
+
+static int read_decision(Manager *m, sd_bus_message *msg, uid_t *admin_uid, DecisionArguments *ret,
+                         sd_bus_error *error) {
         int r;
 
-        r = sd_bus_message_read(msg, "s", ret_id);
+        *ret = (DecisionArguments) { .reason = "", .account = "", .otp = "" };
+        r = bus_begin_call(m, msg, &(BusCall) {
+                .checked = !admin_uid,
+                .ret_uid = admin_uid,
+                .has_options = true,
+                .options = (const OptionSpec[]) {
+                        { "reason", OPTION_STRING, &ret->reason },
+                        { "account", OPTION_STRING, &ret->account },
+                        { "otp", OPTION_STRING, &ret->otp },
+                },
+                .n_options = admin_uid ? 3 : 1,
+        }, error, "s", &ret->id);
         if (r < 0)
                 return r;
-        *ret_reason = "";
-        if (ret_account)
-                *ret_account = *ret_otp = "";
-        r = read_options(msg, (const OptionSpec[]) {
-                { "reason", OPTION_STRING, ret_reason },
-                { "account", OPTION_STRING, ret_account },
-                { "otp", OPTION_STRING, ret_otp },
-        }, ret_account ? 3 : 1, error);
-        if (r < 0)
-                return r;
-        if (!description_is_valid(*ret_reason))
+        if (!description_is_valid(ret->reason))
                 return invalid_argument(error, "Invalid reason: at most 256 bytes of printable UTF-8.");
         return 0;
 }
 
 int bus_decide_stage_for(Manager *m, sd_bus_message *msg, const StageProver *p, bool approve, sd_bus_error *error) {
-        const char *id, *reason;
+        DecisionArguments a;
         int r;
 
-        r = read_decision(msg, &id, &reason, NULL, NULL, error);
+        r = read_decision(m, msg, NULL, &a, error);
         if (r < 0)
                 return r;
         return decide_and_reply(m, msg, &(StageDecision) {
                 .lockout = &m->lockout,
-                .id = id,
+                .id = a.id,
                 .approve = approve,
                 .decider = p->token ? STAGE_DECIDER_CODE : STAGE_DECIDER_PASSWORD,
                 .account = p->account,
                 .token = p->token,
                 .otp = p->otp,
                 .actor = p->actor,
-                .reason = reason,
+                .reason = a.reason,
         }, error);
 }
 
@@ -250,34 +249,31 @@ int bus_decide_stage_for(Manager *m, sd_bus_message *msg, const StageProver *p, 
  * account's current code, audited as that account through the admin's uid. */
 static int admin_decide(sd_bus_message *msg, Manager *m, bool approve, sd_bus_error *error) {
         _cleanup_free_ char *actor = NULL;
-        const char *id, *reason, *account, *otp;
+        DecisionArguments a;
         uid_t uid;
         int r;
 
-        r = read_decision(msg, &id, &reason, &account, &otp, error);
+        r = read_decision(m, msg, &uid, &a, error);
         if (r < 0)
                 return r;
-        r = bus_verify_admin(m, msg, error, &uid);
-        if (r < 0)
-                return r;
-        if (!isempty(account)) {
-                r = bus_check_account_name(account, error);
+        if (!isempty(a.account)) {
+                r = bus_check_account_name(a.account, error);
                 if (r < 0)
                         return r;
-        } else if (!isempty(otp))
+        } else if (!isempty(a.otp))
                 return invalid_argument(error, "An \"otp\" belongs to the \"account\" it is given for.");
-        if (isempty(account) ? asprintf(&actor, "admin (uid %u)", (unsigned) uid) < 0
-                             : asprintf(&actor, "%s (by uid %u)", account, (unsigned) uid) < 0)
+        if (isempty(a.account) ? asprintf(&actor, "admin (uid %u)", (unsigned) uid) < 0
+                               : asprintf(&actor, "%s (by uid %u)", a.account, (unsigned) uid) < 0)
                 return -ENOMEM;
         return decide_and_reply(m, msg, &(StageDecision) {
                 .lockout = &m->lockout,
-                .id = id,
+                .id = a.id,
                 .approve = approve,
-                .decider = isempty(account) ? STAGE_DECIDER_ADMIN : STAGE_DECIDER_CODE,
-                .account = account,
-                .otp = otp,
+                .decider = isempty(a.account) ? STAGE_DECIDER_ADMIN : STAGE_DECIDER_CODE,
+                .account = a.account,
+                .otp = a.otp,
                 .actor = actor,
-                .reason = reason,
+                .reason = a.reason,
         }, error);
 }
 
@@ -291,31 +287,45 @@ int method_reject_stage(sd_bus_message *msg, void *userdata, sd_bus_error *error
 
 /* ---- CompleteStage ---- */
 
+int bus_begin_outcome(Manager *m, sd_bus_message *msg, uid_t *ret_uid, Outcome *ret, sd_bus_error *error) {
+        int succeeded, r;
+
+        *ret = (Outcome) { .reason = "" };
+        r = bus_begin_call(m, msg, &(BusCall) {
+                .verifier = true,
+                .check_first = true,
+                .ret_uid = ret_uid,
+                BUS_OPTIONS({ "reason", OPTION_STRING, &ret->reason }),
+        }, error, "sb", &ret->id, &succeeded);
+        if (r < 0)
+                return r;
+        ret->succeeded = succeeded;
+        if (!description_is_valid(ret->reason))
+                return invalid_argument(error, "Invalid reason: at most 256 bytes of printable UTF-8.");
+        return 0;
+}
+
 int method_complete_stage(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_(stage_record_done) StageRecord st = {};
         _cleanup_free_ char *actor = NULL;
         Manager *m = userdata;
-        const char *id, *reason;
-        bool succeeded;
+        Outcome outcome;
         uid_t uid;
         int r;
 
-        r = bus_read_outcome(msg, &id, &succeeded, &reason, error);
-        if (r < 0)
-                return r;
-        r = bus_verify_verifier(m, msg, error, &uid, NULL);
+        r = bus_begin_outcome(m, msg, &uid, &outcome, error);
         if (r < 0)
                 return r;
         if (asprintf(&actor, "registry uid %u", (unsigned) uid) < 0)
                 return -ENOMEM;
-        r = stage_complete(m->store, id, succeeded, reason, actor, now_realtime_usec(), &st);
+        r = stage_complete(m->store, outcome.id, outcome.succeeded, outcome.reason, actor, now_realtime_usec(), &st);
         if (r < 0)
-                return stage_error(error, r, id, r == -ERR_STAGE_NOT_PENDING ? "The staged version is not approved "
+                return stage_error(error, r, outcome.id, r == -ERR_STAGE_NOT_PENDING ? "The staged version is not approved "
                                                                                "(or was published already)." : NULL);
         r = sd_bus_reply_method_return(msg, NULL);
         if (r < 0)
                 return r;
-        if (succeeded) {
+        if (outcome.succeeded) {
                 emit_stage_decided(m, &st);
                 (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "PackagePublished",
                                           "sss", st.package, st.decided_by, st.token_id);

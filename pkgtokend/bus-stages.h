@@ -17,6 +17,16 @@ typedef struct StageProver {
         const TokenRecord *token;    /* a token proof; NULL for a password proof (its code was checked) */
 } StageProver;
 
+/* (s id, b succeeded, a{sv} {"reason" s}): how a registry says a write it was allowed ended
+ * (FinishPublish, CompleteStage).  Checks the caller (a verifier) first; the reason is at most
+ * DESCRIPTION_MAX bytes of printable UTF-8. */
+typedef struct Outcome {
+        const char *id;
+        bool succeeded;
+        const char *reason;
+} Outcome;
+int bus_begin_outcome(Manager *m, sd_bus_message *msg, uid_t *ret_uid, Outcome *ret, sd_bus_error *error);
+
 /* Reads (s id, a{sv} {"reason"}), decides and replies with the stage. */
 int bus_decide_stage_for(Manager *m, sd_bus_message *msg, const StageProver *p, bool approve, sd_bus_error *error);
 

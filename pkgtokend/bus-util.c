@@ -171,21 +171,21 @@ int append_strv_entry(sd_bus_message *reply, const char *key, char * const *l) {
         return close_entry(reply);
 }
 
-int bus_read_outcome(sd_bus_message *msg, const char **ret_id, bool *ret_succeeded, const char **ret_reason,
-                     sd_bus_error *error) {
-        int succeeded, r;
+int bus_reply_record(sd_bus_message *msg, BusAppend append, const void *userdata) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
 
-        r = sd_bus_message_read(msg, "sb", ret_id, &succeeded);
+        r = sd_bus_message_new_method_return(msg, &reply);
         if (r < 0)
                 return r;
-        *ret_succeeded = succeeded;
-        *ret_reason = "";
-        r = read_options(msg, (const OptionSpec[]) {
-                { "reason", OPTION_STRING, ret_reason },
-        }, 1, error);
+        r = append(reply, userdata);
         if (r < 0)
                 return r;
-        if (!description_is_valid(*ret_reason))
-                return invalid_argument(error, "Invalid reason: at most 256 bytes of printable UTF-8.");
-        return 0;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+int bus_reply_done(sd_bus_message *msg, int r, sd_bus_error *error) {
+        if (r < 0)
+                return bus_error_set_errno_message(error, r, NULL);
+        return sd_bus_reply_method_return(msg, NULL);
 }

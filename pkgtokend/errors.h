@@ -39,3 +39,8 @@
 /* Staged publishing's: */
 #define ERR_NO_SUCH_STAGE       ENOSTR        /* an unknown stage id */
 #define ERR_STAGE_NOT_PENDING   EBADSLT       /* decided already, published or expired */
+
+/* The store says -ENOENT for "no such row"; the domain says which thing a caller named. */
+static inline int not_found_as(int r, int error) {
+        return r == -ENOENT ? error : r;
+}
