@@ -158,6 +158,8 @@ is "$V_RC" 1 "only a stage takes an integrity"
 # --- a package that requires approval -------------------------------------------------------------
 ok "SetPackageOptions require_approval" mgr SetPackageOptions 'sa{sv}' st-gated 1 require_approval b true
 is "$(mgr_json GetPackage s st-gated | jq -r "$JQ_ASV | .require_approval")" true "  ... GetPackage shows it"
+ok "SetPackageOptions without the option" mgr SetPackageOptions 'sa{sv}' st-gated 0
+is "$(mgr_json GetPackage s st-gated | jq -r "$JQ_ASV | .require_approval")" true "  ... leaves it as it was"
 expect_verify forbidden stage-required "a direct publish is refused" "$AUTO" st-gated publish version 1.0.0
 like "$V_MESSAGE" "npm stage publish" "  ... the message says to stage"
 if $have_otp; then
