@@ -60,17 +60,29 @@ int bus_read_authorize_request(sd_bus_message *msg, bool verify, AuthorizeArgume
         return 0;
 }
 
-int method_authorize(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        _cleanup_(authorize_arguments_done) AuthorizeArguments args = {};
-        _cleanup_(authorize_answer_done) AuthorizeAnswer answer = {};
+static void emit_token_revoked(const char *id, void *userdata) {
         Manager *m = userdata;
-        Authorizer authorizer = {
+
+        (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "TokenRevoked", "s", id);
+}
+
+Authorizer bus_authorizer(Manager *m) {
+        return (Authorizer) {
                 .store = m->store,
                 .lockout = &m->lockout,
                 .ratelimit = m->ratelimit,
                 .last_used = &m->last_used,
                 .code_reuse = m->code_reuse,
+                .revoked = emit_token_revoked,
+                .userdata = m,
         };
+}
+
+int method_authorize(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(authorize_arguments_done) AuthorizeArguments args = {};
+        _cleanup_(authorize_answer_done) AuthorizeAnswer answer = {};
+        Manager *m = userdata;
+        Authorizer authorizer = bus_authorizer(m);
         int r;
 
         r = bus_verify_verifier(m, msg, error, NULL, NULL);

@@ -6,6 +6,11 @@
 #include <systemd/sd-bus.h>
 
 #include "authorize.h"
+#include "manager.h"
+
+/* The Authorizer of Authorize, Verify and the registry's token proofs: the manager's parts,
+ * and TokenRevoked for the tokens a reused rotated-out secret takes down with it. */
+Authorizer bus_authorizer(Manager *m);
 
 typedef struct AuthorizeArguments {
         AuthorizeRequest request;

@@ -9,6 +9,7 @@
 #include "bus-records.h"
 #include "bus-util.h"
 #include "input-limits.h"
+#include "lifetime.h"
 #include "packages.h"
 #include "strv.h"
 
@@ -132,18 +133,44 @@ int method_set_package_policy(sd_bus_message *msg, void *userdata, sd_bus_error 
         return sd_bus_reply_method_return(msg, NULL);
 }
 
-static int change_maintainer(sd_bus_message *msg, Manager *m, bool add, sd_bus_error *error) {
-        _cleanup_free_ char *package = NULL;
-        const char *package_arg, *account;
+/* The start of the admin methods on one package: its name (canonical) and an admin caller. */
+static int read_package_as_admin(Manager *m, sd_bus_message *msg, char **ret_name, sd_bus_error *error) {
+        const char *name;
         int r;
 
-        r = sd_bus_message_read(msg, "ss", &package_arg, &account);
+        r = sd_bus_message_read(msg, "s", &name);
+        if (r >= 0)
+                r = bus_verify_admin(m, msg, error, NULL);
+        if (r >= 0)
+                r = bus_read_package_name(name, ret_name, error);
+        return r;
+}
+
+int method_set_package_max_token_lifetime(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ char *name = NULL;
+        Manager *m = userdata;
+        uint64_t lifetime;
+        int r;
+
+        r = read_package_as_admin(m, msg, &name, error);
+        if (r >= 0)
+                r = sd_bus_message_read(msg, "t", &lifetime);
         if (r < 0)
                 return r;
-        r = bus_verify_admin(m, msg, error, NULL);
-        if (r < 0)
-                return r;
-        r = bus_read_package_name(package_arg, &package, error);
+        if (lifetime > TOKEN_LIFETIME_MAX_SEC * USEC_PER_SEC)
+                return invalid_argument(error, "A package's max token lifetime is at most ten years (0: none).");
+        r = package_set_max_token_lifetime(m->store, name, lifetime);
+        return r < 0 ? bus_error_set_package(error, r, name) : sd_bus_reply_method_return(msg, NULL);
+}
+
+static int change_maintainer(sd_bus_message *msg, Manager *m, bool add, sd_bus_error *error) {
+        _cleanup_free_ char *package = NULL;
+        const char *account;
+        int r;
+
+        r = read_package_as_admin(m, msg, &package, error);
+        if (r >= 0)
+                r = sd_bus_message_read(msg, "s", &account);
         if (r < 0)
                 return r;
 

@@ -20,6 +20,8 @@ const sd_bus_vtable manager_vtable[] = {
                                 method_list_accounts, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("SetAccountLocked", SD_BUS_ARGS("s", name, "b", locked), SD_BUS_NO_RESULT,
                                 method_set_account_locked, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("LiftRecoveryHold", SD_BUS_ARGS("s", name), SD_BUS_NO_RESULT,
+                                method_lift_recovery_hold, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("RemoveAccount", SD_BUS_ARGS("s", name), SD_BUS_NO_RESULT,
                                 method_remove_account, SD_BUS_VTABLE_UNPRIVILEGED),
 
@@ -31,6 +33,8 @@ const sd_bus_vtable manager_vtable[] = {
                                 method_list_packages, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("SetPackagePolicy", SD_BUS_ARGS("s", name, "s", policy), SD_BUS_NO_RESULT,
                                 method_set_package_policy, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetPackageMaxTokenLifetime", SD_BUS_ARGS("s", name, "t", max_lifetime),
+                                SD_BUS_NO_RESULT, method_set_package_max_token_lifetime, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("AddMaintainer", SD_BUS_ARGS("s", package, "s", account), SD_BUS_NO_RESULT,
                                 method_add_maintainer, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("RemoveMaintainer", SD_BUS_ARGS("s", package, "s", account), SD_BUS_NO_RESULT,
@@ -47,6 +51,9 @@ const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_RESULT("aa{sv}", tokens), method_list_tokens, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("RevokeToken", SD_BUS_ARGS("s", id), SD_BUS_NO_RESULT,
                                 method_revoke_token, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RotateToken", SD_BUS_ARGS("s", id, "a{sv}", options),
+                                SD_BUS_RESULT("s", id, "s", token),
+                                method_rotate_token, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
 
         SD_BUS_METHOD_WITH_ARGS("Authorize",
                                 SD_BUS_ARGS("s", token, "s", package, "s", action, "a{sv}", options),
@@ -110,6 +117,9 @@ const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("RevokeOwnToken", SD_BUS_ARGS("a{sv}", proof, "s", id, "a{sv}", options),
                                 SD_BUS_NO_RESULT, method_revoke_own_token,
                                 SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+        SD_BUS_METHOD_WITH_ARGS("RotateOwnToken", SD_BUS_ARGS("a{sv}", proof, "s", id, "a{sv}", options),
+                                SD_BUS_RESULT("s", id, "s", token), method_rotate_own_token,
+                                SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
         SD_BUS_METHOD_WITH_ARGS("Logout", SD_BUS_ARGS("s", token), SD_BUS_NO_RESULT,
                                 method_logout, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
         SD_BUS_METHOD_WITH_ARGS("EnrollOwnTOTP", SD_BUS_ARGS("a{sv}", proof), SD_BUS_RESULT("s", uri),
@@ -124,6 +134,7 @@ const sd_bus_vtable manager_vtable[] = {
                                 method_change_maintainer, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
 
         SD_BUS_SIGNAL_WITH_ARGS("TokenCreated", SD_BUS_ARGS("s", id, "s", type), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("TokenExpiring", SD_BUS_ARGS("s", id, "s", account, "t", expires_at), 0),
         SD_BUS_SIGNAL_WITH_ARGS("TokenRevoked", SD_BUS_ARGS("s", id), 0),
         SD_BUS_SIGNAL_WITH_ARGS("PackagePublished", SD_BUS_ARGS("s", package, "s", actor, "s", token_id), 0),
 

@@ -45,6 +45,11 @@ int package_set_policy(Store *s, const char *name, PackagePolicy policy) {
         return r == -ENOENT ? -ERR_NO_SUCH_PACKAGE : r;
 }
 
+int package_set_max_token_lifetime(Store *s, const char *name, usec_t lifetime) {
+        int r = store_package_set_max_token_lifetime(s, name, lifetime);
+        return r == -ENOENT ? -ERR_NO_SUCH_PACKAGE : r;
+}
+
 int maintainer_change_as(Store *s, const char *package, const char *account, bool add, const char *actor,
                          usec_t now) {
         _cleanup_(package_record_done) PackageRecord p = {};

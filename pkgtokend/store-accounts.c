@@ -33,6 +33,7 @@ static int read_account(sqlite3_stmt *st, AccountRecord *ret) {
                 .twofa = twofa < 0 ? TWOFA_AUTH_AND_WRITES : (TwoFactorMode) twofa,
                 .twofa_pending = sqlite3_column_int(st, 7) != 0,
                 .has_password = sqlite3_column_int(st, 8) != 0,
+                .hold_until = column_usec(st, 9),
         };
         if (!a.name || !a.email) {
                 account_record_done(&a);
@@ -81,6 +82,10 @@ static int update_by_name(Store *s, StatementId id, const char *name, int64_t va
 
 int store_account_set_locked(Store *s, const char *name, bool locked) {
         return update_by_name(s, STMT_ACCOUNT_SET_LOCKED, name, locked, true);
+}
+
+int store_account_set_hold(Store *s, const char *name, usec_t until) {
+        return update_by_name(s, STMT_ACCOUNT_SET_HOLD, name, (int64_t) until, true);
 }
 
 int store_account_delete(Store *s, const char *name) {

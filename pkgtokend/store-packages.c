@@ -24,6 +24,7 @@ static int read_package(sqlite3_stmt *st, PackageRecord *ret) {
                 /* The CHECK constraint keeps unknown words out; fail closed if one got in. */
                 .policy = policy < 0 ? POLICY_2FA_ONLY : (PackagePolicy) policy,
                 .created_at = column_usec(st, 3),
+                .max_token_lifetime = column_usec(st, 4),
         };
         if (!p.name)
                 return -ENOMEM;
@@ -93,16 +94,34 @@ int store_package_get(Store *s, const char *name, PackageRecord *ret) {
         return 0;
 }
 
-int store_package_set_policy(Store *s, const char *name, PackagePolicy policy) {
-        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_PACKAGE_SET_POLICY);
+/* UPDATE packages SET <one column> = ? WHERE name = ?, the column bound by bind_value. */
+static int update_package(Store *s, StatementId id, const char *name, int (*bind_value)(sqlite3_stmt *st, const void *v),
+                          const void *value) {
+        _cleanup_reset_ sqlite3_stmt *st = statement(s, id);
         if (!st)
                 return -EIO;
-        bind_text(st, 1, package_policy_to_string(policy));
+        bind_value(st, value);
         bind_text(st, 2, name);
         int r = step_done(s, st);
         if (r < 0)
                 return r;
         return r == 0 ? -ENOENT : 0;
+}
+
+static int bind_policy(sqlite3_stmt *st, const void *v) {
+        return bind_text(st, 1, package_policy_to_string(*(const PackagePolicy *) v));
+}
+
+static int bind_lifetime(sqlite3_stmt *st, const void *v) {
+        return bind_usec(st, 1, *(const usec_t *) v);
+}
+
+int store_package_set_policy(Store *s, const char *name, PackagePolicy policy) {
+        return update_package(s, STMT_PACKAGE_SET_POLICY, name, bind_policy, &policy);
+}
+
+int store_package_set_max_token_lifetime(Store *s, const char *name, usec_t lifetime) {
+        return update_package(s, STMT_PACKAGE_SET_MAX_LIFETIME, name, bind_lifetime, &lifetime);
 }
 
 int store_package_foreach(Store *s, PackageCallback cb, void *userdata) {

@@ -19,6 +19,7 @@ void token_record_done(TokenRecord *t) {
         free(t->created_by);
         free(t->last_used_from);
         strv_free(t->cidrs);
+        free(t->lineage);
         *t = (TokenRecord) {};
 }
 
@@ -54,9 +55,13 @@ static int read_token(sqlite3_stmt *st, TokenRecord *ret) {
                 .cidrs = column_strv(st, 15),
                 .revoked_at = column_usec(st, 16),
                 .account_2fa = owner == TOKEN_OWNER_PACKAGE ? TWOFA_DISABLED : (TwoFactorMode) twofa,
+                .lineage = column_strdup(st, 18),
+                .rotated_until = column_usec(st, 19),
+                .expiry_warned_at = column_usec(st, 20),
+                .account_hold_until = column_usec(st, 21),
         };
         if (!t.id || !t.prefix || !t.account || !t.scope || !t.description || !t.created_by ||
-            !t.last_used_from || !t.cidrs) {
+            !t.last_used_from || !t.cidrs || !t.lineage) {
                 token_record_done(&t);
                 return -ENOMEM;
         }
@@ -93,6 +98,7 @@ int store_token_insert(Store *s, const TokenRecord *t, const uint8_t hash[static
         bind_usec(st, 11, t->expires_at);
         if (bind_strv(st, 12, t->cidrs) < 0)
                 return -ENOMEM;
+        bind_text(st, 13, t->lineage);   /* "" or NULL: the token starts its own lineage */
         int r = step_done(s, st);
         return r < 0 ? r : 0;
 }
@@ -120,13 +126,18 @@ int store_token_get(Store *s, const char *id, TokenRecord *ret) {
         return token_get_one(s, st, ret);
 }
 
-int store_token_revoke(Store *s, const char *id, usec_t now) {
-        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_TOKEN_REVOKE);
+/* UPDATE tokens SET <a time> = ? WHERE public_id = ? ...: 1 changed, 0 not, or -errno. */
+static int set_token_time(Store *s, StatementId which, const char *id, usec_t t) {
+        _cleanup_reset_ sqlite3_stmt *st = statement(s, which);
         if (!st)
                 return -EIO;
-        bind_usec(st, 1, now);
+        bind_usec(st, 1, t);
         bind_text(st, 2, id);
         return step_done(s, st);
+}
+
+int store_token_revoke(Store *s, const char *id, usec_t now) {
+        return set_token_time(s, STMT_TOKEN_REVOKE, id, now);
 }
 
 int store_token_touch(Store *s, int64_t rowid, usec_t now, const char *remote) {
@@ -141,15 +152,10 @@ int store_token_touch(Store *s, int64_t rowid, usec_t now, const char *remote) {
         return r < 0 ? r : 0;
 }
 
-int store_token_foreach(Store *s, const char *account, const char *package, TokenCallback cb, void *userdata) {
-        StatementId id = account ? STMT_TOKEN_LIST_ACCOUNT : package ? STMT_TOKEN_LIST_PACKAGE : STMT_TOKEN_LIST_ALL;
-        _cleanup_reset_ sqlite3_stmt *st = statement(s, id);
+/* Calls cb for each row of st (bound), a token per row. */
+static int foreach_row(Store *s, sqlite3_stmt *st, TokenCallback cb, void *userdata) {
         int r;
 
-        if (!st)
-                return -EIO;
-        if (account || package)
-                bind_text(st, 1, account ?: package);
         while ((r = sqlite3_step(st)) == SQLITE_ROW) {
                 TokenRecord t;
                 int k = read_token(st, &t);
@@ -161,4 +167,41 @@ int store_token_foreach(Store *s, const char *account, const char *package, Toke
                         return k;
         }
         return r == SQLITE_DONE ? 0 : (sqlite_to_errno(s, r) ?: -EIO);
+}
+
+int store_token_foreach(Store *s, const char *account, const char *package, TokenCallback cb, void *userdata) {
+        StatementId id = account ? STMT_TOKEN_LIST_ACCOUNT : package ? STMT_TOKEN_LIST_PACKAGE : STMT_TOKEN_LIST_ALL;
+        _cleanup_reset_ sqlite3_stmt *st = statement(s, id);
+
+        if (!st)
+                return -EIO;
+        if (account || package)
+                bind_text(st, 1, account ?: package);
+        return foreach_row(s, st, cb, userdata);
+}
+
+int store_token_foreach_expiring(Store *s, usec_t from, usec_t to, unsigned limit, TokenCallback cb, void *userdata) {
+        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_TOKEN_EXPIRING);
+
+        if (!st || bind_usec(st, 1, from) != SQLITE_OK || bind_usec(st, 2, to) != SQLITE_OK ||
+            sqlite3_bind_int64(st, 3, limit) != SQLITE_OK)
+                return -EIO;
+        return foreach_row(s, st, cb, userdata);
+}
+
+int store_token_set_rotated(Store *s, const char *id, usec_t until) {
+        return set_token_time(s, STMT_TOKEN_SET_ROTATED, id, until);
+}
+
+int store_token_foreach_in_lineage(Store *s, const char *lineage, TokenCallback cb, void *userdata) {
+        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_TOKEN_LINEAGE);
+
+        if (!st || bind_text(st, 1, lineage) != SQLITE_OK)
+                return -EIO;
+        return foreach_row(s, st, cb, userdata);
+}
+
+int store_token_mark_warned(Store *s, const char *id, usec_t now) {
+        int r = set_token_time(s, STMT_TOKEN_MARK_WARNED, id, now);
+        return r < 0 ? r : 0;
 }
