@@ -8,16 +8,22 @@
 #include "authorize.h"
 #include "manager.h"
 
-/* The Authorizer of Authorize, Verify and the registry's token proofs: the manager's parts,
- * and TokenRevoked for the tokens a reused rotated-out secret takes down with it. */
-Authorizer bus_authorizer(Manager *m);
-
 typedef struct AuthorizeArguments {
         AuthorizeRequest request;
         char *package;          /* canonical; request.package points here */
 } AuthorizeArguments;
 void authorize_arguments_done(AuthorizeArguments *a);
 
-/* verify: Verify's actions (identity with package "", the writes), its "version" option and a
- * two-phase request; else Authorize's read and publish. */
-int bus_read_authorize_request(sd_bus_message *msg, bool verify, AuthorizeArguments *a, sd_bus_error *error);
+/* The manager's parts that authorize() uses, and TokenRevoked for the tokens a reused
+ * rotated-out secret takes down with it. */
+Authorizer bus_authorizer(Manager *m);
+
+/* Authorize's and Verify's start: checks the caller (a verifier), reads the request and takes
+ * the verdict into *answer.  verify: Verify's actions (identity with package "", the writes),
+ * its "version" option and a two-phase request; else Authorize's read and publish. */
+typedef struct AuthorizeCall {
+        AuthorizeArguments args;
+        AuthorizeAnswer answer;
+} AuthorizeCall;
+void authorize_call_done(AuthorizeCall *c);
+int bus_authorize_call(Manager *m, sd_bus_message *msg, bool verify, AuthorizeCall *c, sd_bus_error *error);

@@ -46,35 +46,22 @@ static int append_token_details(sd_bus_message *reply, const AuthorizeAnswer *a)
         return sd_bus_message_close_container(reply);
 }
 
+static int append_verify_answer(sd_bus_message *reply, const void *userdata) {
+        const AuthorizeAnswer *answer = userdata;
+
+        APPEND(sd_bus_message_append(reply, "sss", authz_result_to_string(answer->result),
+                                     reason_code_to_string(answer->code), answer->reason));
+        return append_token_details(reply, answer);
+}
+
 int method_verify(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(authorize_arguments_done) AuthorizeArguments args = {};
-        _cleanup_(authorize_answer_done) AuthorizeAnswer answer = {};
-        Manager *m = userdata;
-        Authorizer a = bus_authorizer(m);
+        _cleanup_(authorize_call_done) AuthorizeCall c = {};
         int r;
 
-        r = bus_verify_verifier(m, msg, error, NULL, NULL);
+        r = bus_authorize_call(userdata, msg, /* verify= */ true, &c, error);
         if (r < 0)
                 return r;
-        r = bus_read_authorize_request(msg, /* verify= */ true, &args, error);
-        if (r < 0)
-                return r;
-        r = authorize(&a, &args.request, now_realtime_usec(), &answer);
-        if (r < 0)
-                return bus_error_set_errno_message(error, r, NULL);
-
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(reply, "sss", authz_result_to_string(answer.result),
-                                  reason_code_to_string(answer.code), answer.reason);
-        if (r < 0)
-                return r;
-        r = append_token_details(reply, &answer);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+        return bus_reply_record(msg, append_verify_answer, &c.answer);
 }
 
 /* ---- FinishPublish ---- */
@@ -85,15 +72,11 @@ int method_finish_publish(sd_bus_message *msg, void *userdata, sd_bus_error *err
         const char *id, *reason = "";
         int succeeded, r;
 
-        r = bus_verify_verifier(m, msg, error, NULL, NULL);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(msg, "sb", &id, &succeeded);
-        if (r < 0)
-                return r;
-        r = read_options(msg, (const OptionSpec[]) {
-                { "reason", OPTION_STRING, &reason },
-        }, 1, error);
+        r = bus_begin_call(m, msg, &(BusCall) {
+                .verifier = true,
+                .check_first = true,
+                BUS_OPTIONS({ "reason", OPTION_STRING, &reason }),
+        }, error, "sb", &id, &succeeded);
         if (r < 0)
                 return r;
         if (!description_is_valid(reason))
@@ -320,27 +303,12 @@ static int get_profile(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_
         return sd_bus_send(NULL, reply, NULL);
 }
 
-typedef struct OwnTokenList {
-        const char *account;
-        sd_bus_message *reply;
-        usec_t now;
-} OwnTokenList;
-
-static int append_own_token(const TokenRecord *t, void *userdata) {
-        const OwnTokenList *q = userdata;
-        return bus_append_token(q->reply, t, q->now);
-}
-
-static int fill_own_tokens(Store *s, sd_bus_message *reply, const void *query) {
-        OwnTokenList q = *(const OwnTokenList *) query;
-
-        q.reply = reply;
-        q.now = now_realtime_usec();
-        return registry_foreach_own_token(s, q.account, append_own_token, &q);
+static int foreach_own_token(Store *s, const char *account, const char *package, TokenCallback cb, void *userdata) {
+        return registry_foreach_own_token(s, account, cb, userdata);
 }
 
 static int list_own_tokens(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
-        return bus_reply_list(m->store, msg, fill_own_tokens, &(OwnTokenList) { .account = p->account }, error);
+        return bus_reply_token_list(m->store, msg, foreach_own_token, p->account, NULL, error);
 }
 
 static int create_own_token(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
@@ -389,10 +357,7 @@ static int revoke_own_token(Manager *m, sd_bus_message *msg, const Proven *p, sd
         const char *id, *message = NULL;
         int r;
 
-        r = sd_bus_message_read(msg, "s", &id);
-        if (r < 0)
-                return r;
-        r = read_options(msg, NULL, 0, error);
+        r = bus_begin_call(m, msg, &(BusCall) { .checked = true, BUS_NO_OPTIONS }, error, "s", &id);
         if (r < 0)
                 return r;
         OwnRevoke q = own_change(m, p, id);
@@ -407,10 +372,14 @@ static int rotate_own_token(Manager *m, sd_bus_message *msg, const Proven *p, sd
         _cleanup_free_ char *new_id = NULL;
         char secret[TOKEN_LEN + 1] = {};
         const char *id, *message = NULL;
-        usec_t grace;
+        uint64_t grace = 0;
         int r;
 
-        if ((r = sd_bus_message_read(msg, "s", &id)) < 0 || (r = bus_read_grace(msg, &grace, error)) < 0)
+        r = bus_begin_call(m, msg, &(BusCall) { .checked = true, BUS_OPTIONS({ "grace", OPTION_UINT64, &grace }) },
+                           error, "s", &id);
+        if (r >= 0)
+                r = bus_check_grace(grace, error);
+        if (r < 0)
                 return r;
         OwnRevoke q = own_change(m, p, id);
         r = registry_rotate_own_token(&q, &m->config.token_lifetimes, grace, now_realtime_usec(), &new_id, secret,
@@ -490,9 +459,7 @@ static int change_maintainer(Manager *m, sd_bus_message *msg, const Proven *p, s
         r = maintainer_change_as(m->store, package, account, add, p->actor, now_realtime_usec());
         if (r == -ERR_NO_SUCH_ACCOUNT)
                 return bus_error_set_account(error, r, account);
-        if (r < 0)
-                return bus_error_set_errno_message(error, r, NULL);
-        return sd_bus_reply_method_return(msg, NULL);
+        return bus_reply_done(msg, r, error);
 }
 
 static int enroll_own_totp(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {

@@ -23,7 +23,11 @@ int bus_reply_new_token(Manager *m, sd_bus_message *msg, const char *id, char se
                         TokenType type);
 /* RotateToken's and RotateOwnToken's end: the reply with the new token (as above). */
 int bus_reply_rotated(Manager *m, sd_bus_message *msg, const char *new_id, char secret[static TOKEN_LEN + 1]);
-/* RotateToken's and RotateOwnToken's options: {"grace": t} (microseconds, bounded). */
-int bus_read_grace(sd_bus_message *msg, usec_t *ret, sd_bus_error *error);
+/* RotateToken's and RotateOwnToken's option "grace" (microseconds): InvalidArgument past the bound. */
+int bus_check_grace(uint64_t grace, sd_bus_error *error);
 /* A token's load errors, naming its id. */
 int bus_token_error(sd_bus_error *error, int r, const char *id);
+/* Replies with the tokens foreach() hands out (ListTokens, ListOwnTokens), as of now. */
+typedef int (*BusTokenForeach)(Store *s, const char *account, const char *package, TokenCallback cb, void *userdata);
+int bus_reply_token_list(Store *s, sd_bus_message *msg, BusTokenForeach foreach, const char *account,
+                         const char *package, sd_bus_error *error);

@@ -198,12 +198,9 @@ int token_apply_lifetime(Store *s, const LifetimeLimits *l, TokenCreateRequest *
 }
 
 int token_load(Store *s, const char *id, TokenRecord *ret) {
-        int r;
-
         if (!token_id_is_valid(id))
                 return -ERR_INVALID_ARGUMENT;
-        r = store_token_get(s, id, ret);
-        return r == -ENOENT ? -ERR_NO_SUCH_TOKEN : r;
+        return not_found_as(store_token_get(s, id, ret), -ERR_NO_SUCH_TOKEN);
 }
 
 static int revoke(Store *s, const char *id, uid_t caller, const char *actor, usec_t now) {
@@ -223,7 +220,7 @@ static int revoke(Store *s, const char *id, uid_t caller, const char *actor, use
                           : audit_admin(s, now, AUDIT_TOKEN_REVOKE, caller, t.id, "");
         if (r >= 0)
                 r = store_commit(&tx);
-        return r == -ENOENT ? -ERR_NO_SUCH_TOKEN : r;
+        return not_found_as(r, -ERR_NO_SUCH_TOKEN);
 }
 
 /* The actor as people read it in the audit log and in the registry's UI. */

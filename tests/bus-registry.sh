@@ -45,19 +45,8 @@ reg_json() {
 
 # reg_error METHOD GVARIANT-ARGS...: the D-Bus error name of a call as the registry, or "ok".
 reg_error() {
-        local method=$1 out name
-        shift
-        if out=$("${AS_REG[@]}" gdbus call --address "$PKGTOKEN_BUS_ADDRESS" --dest org.pkgtoken1 \
-                        --object-path /org/pkgtoken1 --method "org.pkgtoken1.Manager.$method" "$@" 2>&1); then
-                echo ok
-                return
-        fi
-        name=$(printf '%s\n' "$out" | grep -oE 'GDBus\.Error:[A-Za-z0-9_.]+' | head -n 1)
-        if [ -n "$name" ]; then
-                echo "${name#GDBus.Error:}"
-        else
-                echo "error: $(printf '%s' "$out" | head -n 1)"
-        fi
+        local DBUS_CALLER=("${AS_REG[@]}")
+        dbus_error_name "$@"
 }
 
 # reg_error_message METHOD GVARIANT-ARGS...: the error message of a call as the registry.
@@ -68,39 +57,24 @@ reg_error_message() {
                 --object-path /org/pkgtoken1 --method "org.pkgtoken1.Manager.$method" "$@" 2>&1 || :
 }
 
-# reg_error_is EXPECTED DESC METHOD GVARIANT-ARGS...
+# reg_error_is EXPECTED DESC METHOD GVARIANT-ARGS...: error_is, as the registry.
 reg_error_is() {
-        local expected=$1 desc=$2
-        shift 2
-        if ! have_gdbus; then
-                skip "gdbus not found: cannot see D-Bus error names"
-                return 0
-        fi
-        is "$(reg_error "$@")" "org.pkgtoken1.Error.$expected" "$desc"
-}
-reg_ok() {
-        local desc=$1
+        local DBUS_CALLER=("${AS_REG[@]}") expected=$1
         shift
-        if ! have_gdbus; then
-                skip "gdbus not found"
-                return 0
-        fi
-        is "$(reg_error "$@")" ok "$desc"
+        error_is "org.pkgtoken1.Error.$expected" "$@"
+}
+# reg_ok DESC METHOD GVARIANT-ARGS...: the call succeeds, as the registry.
+reg_ok() {
+        local DBUS_CALLER=("${AS_REG[@]}")
+        error_is ok "$@"
 }
 
 # verify TOKEN PACKAGE ACTION [KEY VALUE]...: Verify with string options; sets V_RESULT,
 # V_CODE, V_MESSAGE, V_DETAILS (flat JSON) and V_RC.
 verify() {
-        local token=$1 package=$2 action=$3
-        shift 3
-        string_options "$@"
         V_RESULT='' V_CODE='' V_MESSAGE='' V_DETAILS='{}'
-        run reg_json Verify 'sssa{sv}' "$token" "$package" "$action" "${OPTS[@]}"
-        V_RC=$RUN_RC
-        [ "$RUN_RC" -eq 0 ] || return 0
-        V_RESULT=$(jq -r '.data[0]' <"$RUN_OUT_FILE")
-        V_CODE=$(jq -r '.data[1]' <"$RUN_OUT_FILE")
-        V_MESSAGE=$(jq -r '.data[2]' <"$RUN_OUT_FILE")
+        authz_call V_RC reg_json Verify "$@" || return 0
+        reply_fields V_RESULT V_CODE V_MESSAGE
         V_DETAILS=$(jq -c '.data[3] | with_entries(.value |= .data)' <"$RUN_OUT_FILE")
 }
 detail() {
@@ -127,8 +101,7 @@ token() {
         run mgr_json CreateToken 'ssasstasa{sv}' "$account" "$type" "${s[@]}" "$account $type" "$expires" \
                 "${c[@]}" $(($# / 3)) "$@"
         [ "$RUN_RC" -eq 0 ] || { diag_run; return 1; }
-        NEW_ID=$(jq -r '.data[0]' <"$RUN_OUT_FILE")
-        NEW_TOKEN=$(jq -r '.data[1]' <"$RUN_OUT_FILE")
+        reply_fields NEW_ID NEW_TOKEN
 }
 
 audit_json() {
