@@ -93,6 +93,8 @@ static const char * const reason_code_table[_REASON_CODE_MAX] = {
         [REASON_INVALID_ARGUMENT]    = "invalid-argument",
         [REASON_UNAVAILABLE]         = "unavailable",
         [REASON_STAGE_REQUIRED]      = "stage-required",
+        [REASON_ROTATED_REUSE]       = "rotated-reuse",
+        [REASON_RECOVERY_HOLD]       = "recovery-hold",
 };
 DEFINE_STRING_TABLE_LOOKUP(reason_code, ReasonCode);
 
@@ -127,6 +129,7 @@ static const char * const token_state_table[_TOKEN_STATE_MAX] = {
         [TOKEN_STATE_ACTIVE]  = "active",
         [TOKEN_STATE_EXPIRED] = "expired",
         [TOKEN_STATE_REVOKED] = "revoked",
+        [TOKEN_STATE_ROTATED] = "rotated",
 };
 DEFINE_STRING_TABLE_LOOKUP(token_state, TokenState);
 

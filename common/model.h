@@ -112,6 +112,8 @@ typedef enum ReasonCode {
         REASON_INVALID_ARGUMENT,     /* "invalid-argument" */
         REASON_UNAVAILABLE,          /* "unavailable" */
         REASON_STAGE_REQUIRED,       /* "stage-required": the package requires approval of staged versions */
+        REASON_ROTATED_REUSE,        /* "rotated-reuse": a rotated-out secret used after its grace */
+        REASON_RECOVERY_HOLD,        /* "recovery-hold": reads only, for a while after a recovery */
         _REASON_CODE_MAX,
 } ReasonCode;
 
@@ -120,6 +122,7 @@ typedef enum TokenState {
         TOKEN_STATE_ACTIVE,   /* "active" */
         TOKEN_STATE_EXPIRED,  /* "expired" */
         TOKEN_STATE_REVOKED,  /* "revoked" */
+        TOKEN_STATE_ROTATED,  /* "rotated": replaced by a rotation, its grace over */
         _TOKEN_STATE_MAX,
 } TokenState;
 

@@ -24,6 +24,7 @@ static const Field account_fields[] = {
         { "recovery_codes_left", "Recovery codes left",   FIELD_NUMBER },
         { "locked",              "Locked",                FIELD_BOOL },
         { "locked_until",        "Locked out until",      FIELD_TIMESTAMP },
+        { "hold_until",          "On hold until",         FIELD_TIMESTAMP, NULL, 0, true },
         { "failed_attempts",     "Failed attempts",       FIELD_NUMBER },
         { "created_at",          "Created",               FIELD_TIMESTAMP },
 };
@@ -43,6 +44,7 @@ static const Field package_fields[] = {
         { "policy",       "Policy",      FIELD_STRING },
         { "maintainers",  "Maintainers", FIELD_LIST },
         { "require_approval", "Requires approval", FIELD_BOOL },
+        { "max_token_lifetime", "Max token lifetime", FIELD_DURATION, "none" },
         { "created_at",   "Created",     FIELD_TIMESTAMP },
 };
 

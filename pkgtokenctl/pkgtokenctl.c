@@ -25,6 +25,8 @@
 #include "ctl-output.h"
 #include "ctl-time.h"
 #include "ctl-verbs.h"
+#include "duration.h"
+#include "lifetime.h"
 #include "macro.h"
 #include "model.h"
 #include "names.h"
@@ -58,6 +60,11 @@ bool arg_old_password = false;
 const char *arg_mode = NULL;
 bool arg_force = false;
 bool arg_session = false;
+usec_t arg_max_token_lifetime = 0;
+bool arg_max_token_lifetime_set = false;
+usec_t arg_expiring = 0;
+bool arg_expiring_set = false;
+usec_t arg_grace = 0;
 
 static unsigned arg_seen = 0;           /* OPT() bits of the verb options given */
 
@@ -99,6 +106,9 @@ enum {
         ARG_STATE,
         ARG_REASON,
         ARG_REQUIRE_APPROVAL,
+        ARG_MAX_TOKEN_LIFETIME,
+        ARG_EXPIRING,
+        ARG_GRACE,
         _ARG_END,
 };
 
@@ -133,6 +143,9 @@ static const struct option options[] = {
         { "state",         required_argument, NULL, ARG_STATE         },
         { "reason",        required_argument, NULL, ARG_REASON        },
         { "require-approval", required_argument, NULL, ARG_REQUIRE_APPROVAL },
+        { "max-token-lifetime", required_argument, NULL, ARG_MAX_TOKEN_LIFETIME },
+        { "expiring",      required_argument, NULL, ARG_EXPIRING      },
+        { "grace",         required_argument, NULL, ARG_GRACE         },
         {}
 };
 
@@ -156,6 +169,7 @@ static const Verb verbs[] = {
         { "account lock",               "NAME",            1, 1, verb_account_lock },
         { "account unlock",             "NAME",            1, 1, verb_account_unlock },
         { "account remove",             "NAME",            1, 1, verb_account_remove },
+        { "account lift-hold",          "NAME",            1, 1, verb_account_lift_hold },
         { "account passwd",             "NAME",            1, 1, verb_account_passwd,
           OPT(ARG_PASSWORD_STDIN) | OPT(ARG_OLD_PASSWORD) },
         { "account 2fa enable",         "NAME",            1, 1, verb_account_2fa_enable, OPT(ARG_MODE) },
@@ -169,7 +183,9 @@ static const Verb verbs[] = {
         { "package list",               "",                0, 0, verb_package_list },
         { "package show",               "NAME",            1, 1, verb_package_show },
         { "package policy",             "NAME [POLICY]",   1, 2, verb_package_policy,
-          OPT(ARG_REQUIRE_APPROVAL) },
+          OPT(ARG_REQUIRE_APPROVAL) | OPT(ARG_MAX_TOKEN_LIFETIME) },
+        { "package set-policy",         "NAME [POLICY]",   1, 2, verb_package_policy,
+          OPT(ARG_REQUIRE_APPROVAL) | OPT(ARG_MAX_TOKEN_LIFETIME) },
         { "package maintainer add",     "PACKAGE ACCOUNT", 2, 2, verb_package_maintainer_add },
         { "package maintainer remove",  "PACKAGE ACCOUNT", 2, 2, verb_package_maintainer_remove },
         { "stage list",                 "",                0, 0, verb_stage_list,
@@ -183,9 +199,10 @@ static const Verb verbs[] = {
           OPT(ARG_TYPE) | OPT(ARG_PACKAGE) | OPT(ARG_PACKAGE_OWNED) | OPT(ARG_DESCRIPTION) |
           OPT(ARG_EXPIRES) | OPT(ARG_CIDR) | OPT(ARG_OTP) },
         { "token list",                 "",                0, 0, verb_token_list,
-          OPT(ARG_ACCOUNT) | OPT(ARG_PACKAGE) },
+          OPT(ARG_ACCOUNT) | OPT(ARG_PACKAGE) | OPT(ARG_EXPIRING) },
         { "token show",                 "ID",              1, 1, verb_token_show },
         { "token revoke",               "ID",              1, 1, verb_token_revoke },
+        { "token rotate",               "ID",              1, 1, verb_token_rotate, OPT(ARG_GRACE) },
         { "authorize",                  "PACKAGE ACTION",  2, 2, verb_authorize,
           OPT(ARG_REMOTE) | OPT(ARG_OTP) },
         { "login",                      "NAME",            1, 1, verb_login,
@@ -347,6 +364,23 @@ static int parse_verb_option(int c, const char *value, usec_t now) {
                 return parse_expires(value, now, &arg_expires);
         case ARG_SINCE:
                 return parse_since(value, now, &arg_since);
+        case ARG_GRACE:
+                if (parse_duration_bounded(value, 0, 24 * USEC_PER_HOUR, &arg_grace) < 0)
+                        return log_error_errno(EINVAL, "Invalid --grace='%s': 0 to 24h (30s, 15min, 2h).", value);
+                return 0;
+        case ARG_EXPIRING:
+                arg_expiring_set = true;
+                if (parse_duration_bounded(value, 0, TOKEN_LIFETIME_MAX_SEC * USEC_PER_SEC, &arg_expiring) < 0)
+                        return log_error_errno(EINVAL, "Invalid --expiring='%s': use 7d, 12h, 30m.", value);
+                return 0;
+        case ARG_MAX_TOKEN_LIFETIME:
+                arg_max_token_lifetime_set = true;
+                if (streq(value, "none"))
+                        return 0;
+                if (parse_duration_bounded(value, 0, TOKEN_LIFETIME_MAX_SEC * USEC_PER_SEC, &arg_max_token_lifetime) < 0)
+                        return log_error_errno(EINVAL, "Invalid --max-token-lifetime='%s': use 90d, 12h, 30m "
+                                               "(at most 3660d), 0 or none.", value);
+                return 0;
         case ARG_LIMIT:
                 if (parse_u32(value, &arg_limit) < 0 || arg_limit == 0)
                         return log_error_errno(EINVAL, "Invalid --limit='%s': a number from 1 to "

@@ -7,6 +7,8 @@
 #include "audit.h"
 #include "authorize-verdict.h"
 #include "authorize.h"
+#include "rotation.h"
+#include "strv.h"
 #include "second-factor.h"
 #include "stages.h"
 #include "token.h"
@@ -177,6 +179,8 @@ static int gather_facts(const Authorizer *a, const AuthorizeRequest *q, usec_t n
                 .account_2fa = t->account_2fa,
                 .scope = t->scope,
                 .cidrs = t->cidrs,
+                .rotated_until = t->rotated_until,
+                .account_on_hold = t->account_hold_until > now,
         };
         f->token_found = true;
         f->token = token;
@@ -185,9 +189,11 @@ static int gather_facts(const Authorizer *a, const AuthorizeRequest *q, usec_t n
         return 0;
 }
 
-/* Does what the verdict says; a publish's records are committed in tx. */
+/* Does what the verdict says; a publish's records, and a revoked lineage, are committed in tx
+ * before the answer. */
 static int carry_out(const Authorizer *a, const AuthorizeRequest *q, const AuthorizeVerdict *v, Transaction *tx,
                      const TokenRecord *t, const char *actor, usec_t now, AuthorizeAnswer *ret) {
+        _cleanup_strv_free_ char **revoked = NULL;
         int r;
 
         if (v->count_account_failure) {
@@ -195,13 +201,27 @@ static int carry_out(const Authorizer *a, const AuthorizeRequest *q, const Autho
                 if (r < 0)
                         return r;
         }
-        if (v->record) {
-                r = record_publish(a, q, v, t, actor, now, ret);
+        /* A rotated-out secret came back, even for a read: every rotation goes at once. */
+        if (v->revoke_lineage) {
+                r = tx->open ? 0 : store_begin(a->store, tx);
                 if (r >= 0)
-                        r = store_commit(tx);
+                        r = token_revoke_lineage(a->store, t, actor, q->remote, now, &revoked);
                 if (r < 0)
                         return r;
         }
+        if (v->record) {
+                r = record_publish(a, q, v, t, actor, now, ret);
+                if (r < 0)
+                        return r;
+        }
+        if (tx->open) {
+                r = store_commit(tx);
+                if (r < 0)
+                        return r;
+        }
+        STRV_FOREACH(id, revoked)
+                if (a->revoked)
+                        a->revoked(*id, a->userdata);
         if (v->note_use)
                 last_used_note(a->last_used, t, now, q->remote);
         if (v->count_remote_failure)

@@ -68,6 +68,12 @@ static int read_authorize_request(sd_bus_message *msg, bool verify, AuthorizeArg
         return 0;
 }
 
+static void emit_token_revoked(const char *id, void *userdata) {
+        Manager *m = userdata;
+
+        (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "TokenRevoked", "s", id);
+}
+
 Authorizer bus_authorizer(Manager *m) {
         return (Authorizer) {
                 .store = m->store,
@@ -75,6 +81,8 @@ Authorizer bus_authorizer(Manager *m) {
                 .ratelimit = m->ratelimit,
                 .last_used = &m->last_used,
                 .code_reuse = m->code_reuse,
+                .revoked = emit_token_revoked,
+                .userdata = m,
         };
 }
 

@@ -9,6 +9,7 @@
 #include "bus-records.h"
 #include "bus-util.h"
 #include "input-limits.h"
+#include "lifetime.h"
 #include "packages.h"
 #include "strv.h"
 
@@ -130,6 +131,22 @@ int method_set_package_options(sd_bus_message *msg, void *userdata, sd_bus_error
         if (r < 0)
                 return bus_error_set_package(error, r, p.name);
         return sd_bus_reply_method_return(msg, NULL);
+}
+
+int method_set_package_max_token_lifetime(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ char *name = NULL;
+        const char *name_arg;
+        uint64_t lifetime;
+        int r = bus_begin_call(userdata, msg, &(BusCall) {}, error, "st", &name_arg, &lifetime);
+
+        if (r >= 0)
+                r = bus_read_package_name(name_arg, &name, error);
+        if (r >= 0 && lifetime > TOKEN_LIFETIME_MAX_SEC * USEC_PER_SEC)
+                r = invalid_argument(error, "A package's max token lifetime is at most ten years (0: none).");
+        if (r < 0)
+                return r;
+        r = package_set_max_token_lifetime(((Manager *) userdata)->store, name, lifetime);
+        return r < 0 ? bus_error_set_package(error, r, name) : sd_bus_reply_method_return(msg, NULL);
 }
 
 static int change_maintainer(sd_bus_message *msg, Manager *m, bool add, sd_bus_error *error) {

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include "lifetime.h"
 #include "macro.h"
 #include "time-util.h"
 
@@ -37,6 +38,9 @@ typedef struct Config {
         unsigned min_free_space_mib;     /* below this much free space, writes are refused; 0 off */
         char seal_key_file[256];         /* the TOTP seal key outside systemd; "" the default */
         usec_t stage_lifetime;           /* staged versions not decided by then expire */
+        LifetimeLimits token_lifetimes;  /* {Default,Max}{Write,Read}TokenLifetimeSec=, 0 none */
+        usec_t token_expiry_warning;     /* TokenExpiring this long before a token expires; 0 never */
+        usec_t recovery_hold;            /* RecoveryHoldSec=: reads only, this long after a recovery; 0 off */
 } Config;
 
 void config_init_defaults(Config *c);

@@ -25,6 +25,7 @@ static int read_package(sqlite3_stmt *st, PackageRecord *ret) {
                 .policy = policy < 0 ? POLICY_2FA_ONLY : (PackagePolicy) policy,
                 .created_at = column_usec(st, 3),
                 .requires_approval = sqlite3_column_int(st, 4) != 0,
+                .max_token_lifetime = column_usec(st, 5),
         };
         if (!p.name)
                 return -ENOMEM;
@@ -102,6 +103,10 @@ int store_package_set_policy(Store *s, const char *name, PackagePolicy policy) {
 
 int store_package_set_requires_approval(Store *s, const char *name, bool on) {
         return updated_one(store_exec(s, STMT_PACKAGE_SET_APPROVAL, "bt", (int) on, name));
+}
+
+int store_package_set_max_token_lifetime(Store *s, const char *name, usec_t lifetime) {
+        return updated_one(store_exec(s, STMT_PACKAGE_SET_MAX_LIFETIME, "ut", lifetime, name));
 }
 
 int store_package_foreach(Store *s, PackageCallback cb, void *userdata) {

@@ -9,6 +9,8 @@
 # bus is the permissive test bus and Verdaccio shares the daemon's uid.
 #
 # Flows: publish with an automation token; EOTP, then publish with --otp; a replayed code;
+# governance (issue 10): automation tokens and sessions of accounts without 2FA refused
+# token create and owner add with a message that says what would be accepted;
 # refusals (scope, CIDR, read-only, 2fa-only); a revocation seen at once; npm login
 # --auth-type=legacy with password + OTP; npm's web login, its page driven as a browser would
 # (headless Chromium, or curl without it); whoami, token list/create/revoke, logout; owner,
@@ -160,6 +162,8 @@ run publish "$RC_NEW" p-oa 1.5.0
 isnt "$RUN_RC" 0 "  ... the revoked token is refused at once"
 run npmx "$RC_AUTO" token create --password="$PW_ALICE"
 isnt "$RUN_RC" 0 "an automation token cannot create tokens (governance)"
+like "$(cat "$RUN_OUT_FILE" "$RUN_ERR_FILE")" '403 Forbidden - POST .* - Automation and package tokens .*cannot create, revoke or rotate tokens: log in as a person' \
+        "  ... npm shows a 403 that says why and what would be accepted"
 ok "npm logout" npmx "$RC_LEGACY" logout
 run npmx "$RC_LEGACY" whoami
 isnt "$RUN_RC" 0 "  ... the session is gone"
@@ -169,6 +173,10 @@ RC_BOB=$TMP/bob.npmrc
 : >"$RC_BOB"
 run login_legacy "$RC_BOB" bob "$PW_BOB" ""
 like "$(cat "$RC_BOB")" '_authToken=pkgt_' "bob (no 2FA) logs in with his password alone"
+# Governance (issue 10): bob's session publishes without a code, so it makes no tokens.
+run npmx "$RC_BOB" token create --password="$PW_BOB"
+isnt "$RUN_RC" 0 "bob (no 2FA): npm token create with his session is refused (governance)"
+like "$(cat "$RUN_OUT_FILE" "$RUN_ERR_FILE")" '403 Forbidden - POST .* cannot create, revoke or rotate tokens: enable two-factor authentication' "  ... npm says to enable 2FA first"
 run npmx "$RC_BOB" profile get --json
 is "$(jq -r '.tfa' <"$RUN_OUT_FILE" 2>/dev/null)" false "npm profile get: bob has no 2FA"
 # npm asks for the password, prints the secret, then asks for the first code: each answer
@@ -209,6 +217,9 @@ run mgr_json GetPackage s p-oa
 like "$(jq -c "$JQ_ASV" <"$RUN_OUT_FILE" 2>/dev/null)" '"bob"' "  ... bob maintains p-oa in pkgtokend"
 run npmx "$RC_AUTO" owner add carol p-oa
 isnt "$RUN_RC" 0 "an automation token cannot change owners"
+like "$(cat "$RUN_OUT_FILE" "$RUN_ERR_FILE")" '403 Forbidden - PUT .* - Automation and package tokens .*cannot change maintainers' "  ... npm shows a 403 that says why"
+run mgr_json GetPackage s p-oa
+unlike "$(jq -c "$JQ_ASV" <"$RUN_OUT_FILE" 2>/dev/null)" '"carol"' "  ... carol does not maintain p-oa"
 ok "npm dist-tag add p-oa@1.0.0 stable (automation)" npmx "$RC_AUTO" dist-tag add p-oa@1.0.0 stable
 run npmx "$RC_AUTO" dist-tag ls p-oa
 like "$RUN_OUT" 'stable: 1\.0\.0' "  ... dist-tag ls shows it"

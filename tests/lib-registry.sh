@@ -40,6 +40,14 @@ reg_error() {
         dbus_error_name "$@"
 }
 
+# reg_error_message METHOD GVARIANT-ARGS...: the error message of a call as the registry.
+reg_error_message() {
+        local method=$1
+        shift
+        "${AS_REG[@]}" gdbus call --address "$PKGTOKEN_BUS_ADDRESS" --dest org.pkgtoken1 \
+                --object-path /org/pkgtoken1 --method "org.pkgtoken1.Manager.$method" "$@" 2>&1 || :
+}
+
 # reg_error_is EXPECTED DESC METHOD GVARIANT-ARGS...: error_is, as the registry.
 reg_error_is() {
         local DBUS_CALLER=("${AS_REG[@]}") expected=$1

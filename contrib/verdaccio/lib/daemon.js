@@ -309,6 +309,12 @@ class Daemon {
     await this.call('RevokeOwnToken', 'a{sv}sa{sv}', [asv(proof), id, asv(options)]);
   }
 
+  // RotateOwnToken: a new secret in the token's lineage; grace in microseconds.
+  async rotateOwnToken(proof, id, options) {
+    const [newId, token] = await this.call('RotateOwnToken', 'a{sv}sa{sv}', [asv(proof), id, asv(options)]);
+    return { id: newId, token };
+  }
+
   async logout(token) {
     await this.call('Logout', 's', [token]);
   }

@@ -50,6 +50,7 @@ class FakeDaemon {
   listOwnTokens(...a) { return this._answer('listOwnTokens', a); }
   createOwnToken(...a) { return this._answer('createOwnToken', a); }
   revokeOwnToken(...a) { return this._answer('revokeOwnToken', a); }
+  rotateOwnToken(...a) { return this._answer('rotateOwnToken', a); }
   logout(...a) { return this._answer('logout', a); }
   enrollOwnTOTP(...a) { return this._answer('enrollOwnTOTP', a); }
   confirmOwnTOTP(...a) { return this._answer('confirmOwnTOTP', a); }
