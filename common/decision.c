@@ -170,6 +170,16 @@ static Decision policy_verdict(const TokenFacts *token, PackagePolicy policy, bo
         return verdict(AUTHZ_OTP_REQUIRED, REASON_OTP_REQUIRED, "OTP required");
 }
 
+/* Staging publishes nothing: the person who approves proves presence then, so no OTP is asked
+ * now (CI stages with automation tokens).  A 2fa-only package still wants a person behind
+ * every step, so tokens that publish without one stay out. */
+static Decision stage_verdict(const TokenFacts *token, PackagePolicy policy) {
+        if (policy == POLICY_2FA_ONLY && (token->type == TOKEN_AUTOMATION || token->owner == TOKEN_OWNER_PACKAGE))
+                return verdict(AUTHZ_FORBIDDEN, REASON_TOKENS_DISALLOWED,
+                               "automation and package tokens cannot stage versions of this package");
+        return verdict(AUTHZ_ALLOWED, REASON_OK, "allowed");
+}
+
 static Decision owner_verdict(const TokenFacts *token, bool otp_verified) {
         GovernanceVerdict g = governance_decide(&(const GovernanceFacts) {
                 .proof = PROOF_TOKEN,
@@ -261,9 +271,16 @@ Decision authz_decide(const TokenFacts *token, const PackageFacts *package, cons
         if (action == ACTION_OWNER)
                 return owner_verdict(token, otp_verified);
 
+        /* A package that requires approval takes new versions only through a stage, whatever
+         * the token and however many codes come with it. */
+        if (action == ACTION_PUBLISH && package->exists && package->requires_approval)
+                return verdict(AUTHZ_FORBIDDEN, REASON_STAGE_REQUIRED, STAGE_REQUIRED_MESSAGE);
+
         /* A package that does not exist yet will get the default policy, so judge the publish
          * that creates it by that policy. */
         policy = package->exists ? package->policy : PACKAGE_POLICY_DEFAULT;
+        if (action == ACTION_STAGE)
+                return stage_verdict(token, policy);
         d = policy_verdict(token, policy, otp_verified);
         d.creates_package = d.result == AUTHZ_ALLOWED && !package->exists && action == ACTION_PUBLISH;
         return d;

@@ -31,7 +31,12 @@ typedef struct PackageFacts {
         bool exists;
         PackagePolicy policy;       /* meaningful when exists */
         bool account_maintains;     /* account tokens: the owning account is a maintainer */
+        bool requires_approval;     /* direct publishes refused: versions are staged and approved */
 } PackageFacts;
+
+/* What a refused direct publish of a package that requires approval says. */
+#define STAGE_REQUIRED_MESSAGE \
+        "this package requires approval: stage the version with `npm stage publish` for a maintainer to approve"
 
 typedef struct Decision {
         AuthzResult result;

@@ -31,6 +31,12 @@ int verb_package_policy(int argc, char *argv[]);
 int verb_package_maintainer_add(int argc, char *argv[]);
 int verb_package_maintainer_remove(int argc, char *argv[]);
 
+/* "stage list|show|approve|reject": staged versions waiting for a maintainer (ctl-stages.c) */
+int verb_stage_list(int argc, char *argv[]);
+int verb_stage_show(int argc, char *argv[]);
+int verb_stage_approve(int argc, char *argv[]);
+int verb_stage_reject(int argc, char *argv[]);
+
 /* "token create|list|show|revoke" (ctl-tokens.c) */
 int verb_token_create(int argc, char *argv[]);
 int verb_token_list(int argc, char *argv[]);

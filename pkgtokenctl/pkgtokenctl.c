@@ -50,6 +50,9 @@ char **arg_cidrs = NULL;
 const char *arg_account = NULL;
 const char *arg_remote = NULL;
 bool arg_otp = false;
+const char *arg_state = NULL;
+const char *arg_reason = NULL;
+int arg_require_approval = -1;
 usec_t arg_since = 0;
 uint32_t arg_limit = 100;
 bool arg_password_stdin = false;
@@ -100,6 +103,9 @@ enum {
         ARG_MODE,
         ARG_FORCE,
         ARG_SESSION,
+        ARG_STATE,
+        ARG_REASON,
+        ARG_REQUIRE_APPROVAL,
         ARG_MAX_TOKEN_LIFETIME,
         ARG_EXPIRING,
         ARG_GRACE,
@@ -134,6 +140,9 @@ static const struct option options[] = {
         { "mode",          required_argument, NULL, ARG_MODE          },
         { "force",         no_argument,       NULL, ARG_FORCE         },
         { "session",       no_argument,       NULL, ARG_SESSION       },
+        { "state",         required_argument, NULL, ARG_STATE         },
+        { "reason",        required_argument, NULL, ARG_REASON        },
+        { "require-approval", required_argument, NULL, ARG_REQUIRE_APPROVAL },
         { "max-token-lifetime", required_argument, NULL, ARG_MAX_TOKEN_LIFETIME },
         { "expiring",      required_argument, NULL, ARG_EXPIRING      },
         { "grace",         required_argument, NULL, ARG_GRACE         },
@@ -173,10 +182,19 @@ static const Verb verbs[] = {
           OPT(ARG_POLICY) | OPT(ARG_MAINTAINER) },
         { "package list",               "",                0, 0, verb_package_list },
         { "package show",               "NAME",            1, 1, verb_package_show },
-        { "package policy",             "NAME [POLICY]",   1, 2, verb_package_policy, OPT(ARG_MAX_TOKEN_LIFETIME) },
-        { "package set-policy",         "NAME [POLICY]",   1, 2, verb_package_policy, OPT(ARG_MAX_TOKEN_LIFETIME) },
+        { "package policy",             "NAME [POLICY]",   1, 2, verb_package_policy,
+          OPT(ARG_REQUIRE_APPROVAL) | OPT(ARG_MAX_TOKEN_LIFETIME) },
+        { "package set-policy",         "NAME [POLICY]",   1, 2, verb_package_policy,
+          OPT(ARG_REQUIRE_APPROVAL) | OPT(ARG_MAX_TOKEN_LIFETIME) },
         { "package maintainer add",     "PACKAGE ACCOUNT", 2, 2, verb_package_maintainer_add },
         { "package maintainer remove",  "PACKAGE ACCOUNT", 2, 2, verb_package_maintainer_remove },
+        { "stage list",                 "",                0, 0, verb_stage_list,
+          OPT(ARG_PACKAGE) | OPT(ARG_STATE) },
+        { "stage show",                 "ID",              1, 1, verb_stage_show },
+        { "stage approve",              "ID",              1, 1, verb_stage_approve,
+          OPT(ARG_ACCOUNT) | OPT(ARG_OTP) | OPT(ARG_REASON) },
+        { "stage reject",               "ID",              1, 1, verb_stage_reject,
+          OPT(ARG_ACCOUNT) | OPT(ARG_OTP) | OPT(ARG_REASON) },
         { "token create",               "ACCOUNT --type=TYPE", 1, 1, verb_token_create,
           OPT(ARG_TYPE) | OPT(ARG_PACKAGE) | OPT(ARG_PACKAGE_OWNED) | OPT(ARG_DESCRIPTION) |
           OPT(ARG_EXPIRES) | OPT(ARG_CIDR) | OPT(ARG_OTP) },
@@ -240,6 +258,10 @@ static bool token_type_argument_is_valid(const char *s) {
         return t >= 0 && t != TOKEN_SESSION;
 }
 
+static bool stage_state_is_valid(const char *s) {
+        return stage_state_from_string(s) >= 0;
+}
+
 static bool remote_address_is_valid(const char *s) {
         uint8_t addr[16];
         int family;
@@ -268,6 +290,8 @@ static const CheckedOption checked_options[] = {
           token_type_argument_is_valid, &arg_type },
         { ARG_ACCOUNT,    "account name",   "", account_name_is_valid,         &arg_account },
         { ARG_REMOTE,     "remote address", "", remote_address_is_valid,       &arg_remote },
+        { ARG_STATE,      "state",          ": use staged, approved, published, rejected or expired",
+          stage_state_is_valid,         &arg_state },
         { ARG_MAINTAINER, "account name",   "", account_name_is_valid,         .list = &arg_maintainers },
         { ARG_PACKAGE,    "package name",   "", package_argument_is_valid,     .list = &arg_packages },
         { ARG_CIDR,       "CIDR",           " (e.g. 192.0.2.0/24, 2001:db8::/32; host bits must be zero)",
@@ -313,12 +337,21 @@ static int parse_verb_option(int c, const char *value, usec_t now) {
                         return parse_checked_option(&checked_options[i], value);
 
         switch (c) {
+        case ARG_REQUIRE_APPROVAL:
+                if (!streq(value, "yes") && !streq(value, "no"))
+                        return log_error_errno(EINVAL, "Invalid --require-approval='%s': use yes or no.", value);
+                arg_require_approval = streq(value, "yes");
+                return 0;
+        case ARG_REASON:
         case ARG_DESCRIPTION:
                 if (!description_is_valid(value))
                         return log_error_errno(EINVAL, "Invalid description: at most %d bytes "
                                                "of UTF-8 text without control characters.",
                                                DESCRIPTION_MAX);
-                arg_description = value;
+                if (c == ARG_REASON)
+                        arg_reason = value;
+                else
+                        arg_description = value;
                 return 0;
         case ARG_MODE:
                 /* The mode 2FA is turned on in; "disabled" is not one of them. */

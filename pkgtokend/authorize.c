@@ -10,6 +10,7 @@
 #include "rotation.h"
 #include "strv.h"
 #include "second-factor.h"
+#include "stages.h"
 #include "token.h"
 #include "tokens.h"
 
@@ -59,6 +60,7 @@ static int load_package_facts(Store *s, const TokenRecord *t, const AuthorizeReq
                 return r;
         ret->exists = true;
         ret->policy = p.policy;
+        ret->requires_approval = p.requires_approval;
         if (t->owner == TOKEN_OWNER_ACCOUNT) {
                 r = store_maintainer_check(s, p.id, t->account_id);
                 if (r < 0)
@@ -71,15 +73,21 @@ static int load_package_facts(Store *s, const TokenRecord *t, const AuthorizeReq
 /* Two-phase: an allowed write waits, on disk, for the registry to say how it ended. */
 static int record_pending(const Authorizer *a, const AuthorizeRequest *q, const AuthorizeVerdict *v,
                           const TokenRecord *t, const char *actor, usec_t now, AuthorizeAnswer *ret) {
-        char id[TOKEN_ID_LEN + 1];
+        char id[MAX(TOKEN_ID_LEN, STAGE_ID_LEN) + 1];
         int r;
 
-        r = token_id_generate(id);
+        /* A stage's pending write has the stage's id, a UUID as npm wants it. */
+        if (q->action == ACTION_STAGE)
+                r = stage_id_generate(id);
+        else
+                r = token_id_generate(id);
         if (r < 0)
                 return r;
         /* "tk_..." becomes "pb_...": the same alphabet, a different kind of id. */
-        id[0] = 'p';
-        id[1] = 'b';
+        if (q->action != ACTION_STAGE) {
+                id[0] = 'p';
+                id[1] = 'b';
+        }
         ret->publish_id = strdup(id);
         if (!ret->publish_id)
                 return -ENOMEM;
@@ -94,6 +102,7 @@ static int record_pending(const Authorizer *a, const AuthorizeRequest *q, const 
                 .actor = (char *) actor,
                 .remote = (char *) q->remote,
                 .new_package = v->creates_package,
+                .integrity = (char *) q->integrity,
         });
 }
 

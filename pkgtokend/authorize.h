@@ -33,6 +33,7 @@ typedef struct AuthorizeRequest {
         /* Verify: an allowed write is audited as pending and changes nothing until FinishPublish. */
         bool two_phase;
         const char *version;         /* "" none; recorded in the audit */
+        const char *integrity;       /* "stage": the tarball's "sha512-..." integrity */
 } AuthorizeRequest;
 
 typedef struct AuthorizeAnswer {

@@ -26,6 +26,7 @@ int method_create_package(sd_bus_message *msg, void *userdata, sd_bus_error *err
 int method_get_package(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_list_packages(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_set_package_policy(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_set_package_options(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_set_package_max_token_lifetime(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_add_maintainer(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_remove_maintainer(sd_bus_message *msg, void *userdata, sd_bus_error *error);
@@ -61,3 +62,11 @@ int method_change_maintainer(sd_bus_message *msg, void *userdata, sd_bus_error *
 int method_enroll_own_totp(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_confirm_own_totp(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_set_own_two_factor_mode(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_approve_own_stage(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_reject_own_stage(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+/* bus-stages.c */
+int method_list_stages(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_get_stage(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_approve_stage(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_reject_stage(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_complete_stage(sd_bus_message *msg, void *userdata, sd_bus_error *error);

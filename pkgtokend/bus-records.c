@@ -41,6 +41,7 @@ int bus_append_package(const PackageRecord *p, void *reply) {
         APPEND(append_entry(reply, "max_token_lifetime", "t", (uint64_t) p->max_token_lifetime));
         APPEND(append_strv_entry(reply, "maintainers", p->maintainers));
         APPEND(append_entry(reply, "created_at", "t", (uint64_t) p->created_at));
+        APPEND(append_entry(reply, "require_approval", "b", p->requires_approval));
         return sd_bus_message_close_container(reply);
 }
 

@@ -13,6 +13,7 @@
 #include "bus-error.h"
 #include "bus-methods.h"
 #include "bus-records.h"
+#include "bus-stages.h"
 #include "bus-tokens.h"
 #include "bus-twofa.h"
 #include "bus-util.h"
@@ -70,29 +71,29 @@ int method_verify(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
 int method_finish_publish(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_(pending_publish_done) PendingPublish done = {};
         Manager *m = userdata;
-        const char *id, *reason = "";
-        int succeeded, r;
+        Outcome outcome;
+        int r;
 
-        r = bus_begin_call(m, msg, &(BusCall) {
-                .verifier = true,
-                .check_first = true,
-                BUS_OPTIONS({ "reason", OPTION_STRING, &reason }),
-        }, error, "sb", &id, &succeeded);
+        r = bus_begin_outcome(m, msg, NULL, &outcome, error);
         if (r < 0)
                 return r;
-        if (!description_is_valid(reason))
-                return invalid_argument(error, "Invalid reason: at most 256 bytes of printable UTF-8.");
 
-        r = registry_finish_publish(m->store, id, succeeded, reason, now_realtime_usec(), &done);
+        r = registry_finish_publish(m->store, outcome.id, outcome.succeeded, outcome.reason, m->config.stage_lifetime,
+                                    now_realtime_usec(), &done);
         if (r == -ERR_NOT_MAINTAINER)
                 return bus_error_set_errnof(error, r, "Package '%s' was created meanwhile by another account.",
                                             done.package ?: "");
+        if (r == -ERR_INVALID_ARGUMENT)
+                return bus_error_set_errnof(error, r, "%s@%s is staged already: approve or reject the waiting stage "
+                                            "first.", done.package ?: "", done.version ?: "");
         if (r < 0)
                 return bus_error_set_errno_message(error, r, NULL);
         r = sd_bus_reply_method_return(msg, NULL);
         if (r < 0)
                 return r;
-        if (succeeded && done.action == ACTION_PUBLISH)
+        if (outcome.succeeded && done.action == ACTION_STAGE)
+                bus_emit_stage_created(m, &done);
+        if (outcome.succeeded && done.action == ACTION_PUBLISH)
                 (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "PackagePublished",
                                           "sss", done.package, done.actor, done.token_id);
         return 1;
@@ -493,6 +494,26 @@ static int set_own_two_factor_mode(Manager *m, sd_bus_message *msg, const Proven
         return bus_set_twofa_mode(m, msg, &tx, &a, mode, error);
 }
 
+/* Staged versions: bus-stages.c decides; a token proof gives its code, a password proof
+ * checked it already.  No governance rule here: the stage rules refuse tokens that publish
+ * without an OTP with a message of their own. */
+static int decide_own_stage(Manager *m, sd_bus_message *msg, const Proven *p, bool approve, sd_bus_error *error) {
+        return bus_decide_stage_for(m, msg, &(const StageProver) {
+                .account = p->account,
+                .actor = p->actor,
+                .otp = p->otp,
+                .token = p->token ? &p->token->token : NULL,
+        }, approve, error);
+}
+
+static int approve_own_stage(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
+        return decide_own_stage(m, msg, p, true, error);
+}
+
+static int reject_own_stage(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
+        return decide_own_stage(m, msg, p, false, error);
+}
+
 #define DEFINE_PROOF_METHOD(method, fn, ...)                                                    \
         int method(sd_bus_message *msg, void *userdata, sd_bus_error *error) {                  \
                 static const ProofRule rule = { .handler = fn, __VA_ARGS__ };                  \
@@ -512,6 +533,8 @@ DEFINE_PROOF_METHOD(method_confirm_own_totp, confirm_own_totp, .account_needed =
                     .governance = GOVERN_TWOFA_ENROL);
 DEFINE_PROOF_METHOD(method_set_own_two_factor_mode, set_own_two_factor_mode, .account_needed = true,
                     .governance = GOVERN_TWOFA);
+DEFINE_PROOF_METHOD(method_approve_own_stage, approve_own_stage);
+DEFINE_PROOF_METHOD(method_reject_own_stage, reject_own_stage);
 
 /* A session token revokes itself (npm logout). */
 int method_logout(sd_bus_message *msg, void *userdata, sd_bus_error *error) {

@@ -133,10 +133,32 @@ const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_ARGS("a{sv}", proof, "s", package, "s", account, "b", add), SD_BUS_NO_RESULT,
                                 method_change_maintainer, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
 
+        /* Staged publishing (bus-stages.c; ApproveOwnStage and RejectOwnStage in bus-registry.c). */
+        SD_BUS_METHOD_WITH_ARGS("ListStages", SD_BUS_ARGS("a{sv}", filter), SD_BUS_RESULT("aa{sv}", stages),
+                                method_list_stages, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetStage", SD_BUS_ARGS("s", id), SD_BUS_RESULT("a{sv}", stage),
+                                method_get_stage, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ApproveStage", SD_BUS_ARGS("s", id, "a{sv}", options), SD_BUS_RESULT("a{sv}", stage),
+                                method_approve_stage, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+        SD_BUS_METHOD_WITH_ARGS("RejectStage", SD_BUS_ARGS("s", id, "a{sv}", options), SD_BUS_RESULT("a{sv}", stage),
+                                method_reject_stage, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+        SD_BUS_METHOD_WITH_ARGS("ApproveOwnStage", SD_BUS_ARGS("a{sv}", proof, "s", id, "a{sv}", options),
+                                SD_BUS_RESULT("a{sv}", stage), method_approve_own_stage,
+                                SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+        SD_BUS_METHOD_WITH_ARGS("RejectOwnStage", SD_BUS_ARGS("a{sv}", proof, "s", id, "a{sv}", options),
+                                SD_BUS_RESULT("a{sv}", stage), method_reject_own_stage,
+                                SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+        SD_BUS_METHOD_WITH_ARGS("CompleteStage", SD_BUS_ARGS("s", id, "b", succeeded, "a{sv}", options),
+                                SD_BUS_NO_RESULT, method_complete_stage, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetPackageOptions", SD_BUS_ARGS("s", name, "a{sv}", options), SD_BUS_NO_RESULT,
+                                method_set_package_options, SD_BUS_VTABLE_UNPRIVILEGED),
+
         SD_BUS_SIGNAL_WITH_ARGS("TokenCreated", SD_BUS_ARGS("s", id, "s", type), 0),
         SD_BUS_SIGNAL_WITH_ARGS("TokenExpiring", SD_BUS_ARGS("s", id, "s", account, "t", expires_at), 0),
         SD_BUS_SIGNAL_WITH_ARGS("TokenRevoked", SD_BUS_ARGS("s", id), 0),
         SD_BUS_SIGNAL_WITH_ARGS("PackagePublished", SD_BUS_ARGS("s", package, "s", actor, "s", token_id), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("StageCreated", SD_BUS_ARGS("s", id, "s", package, "s", version, "s", staged_by), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("StageDecided", SD_BUS_ARGS("s", id, "s", state), 0),
 
         SD_BUS_VTABLE_END
 };

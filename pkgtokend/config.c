@@ -28,6 +28,7 @@ void config_init_defaults(Config *c) {
                 .integrity_check_background_above_mib = STORE_BACKGROUND_CHECK_ABOVE_MIB_DEFAULT,
                 .audit_retention = AUDIT_RETENTION_DAYS_DEFAULT * 86400 * USEC_PER_SEC,
                 .min_free_space_mib = MIN_FREE_SPACE_MIB_DEFAULT,
+                .stage_lifetime = STAGE_LIFETIME_DAYS_DEFAULT * 86400 * USEC_PER_SEC,
                 .token_expiry_warning = 7 * 86400 * USEC_PER_SEC,
                 .recovery_hold = 72 * 3600 * USEC_PER_SEC,   /* npm's hold after account recovery */
         };
@@ -82,6 +83,7 @@ static const Setting settings[] = {
         { "AuditRetentionSec",  SETTING_DURATION, offsetof(Config, audit_retention),     86400, 100UL * 366 * 86400 },
         { "MinFreeSpaceMiB",    SETTING_UNSIGNED, offsetof(Config, min_free_space_mib),  0, 1024 * 1024 },
         { "SealKeyFile",        SETTING_PATH,     offsetof(Config, seal_key_file),       0, 0 },
+        { "StageLifetimeSec",   SETTING_DURATION, offsetof(Config, stage_lifetime),      60, 90 * 86400 },
         /* 0 = none: long-lived CI tokens, revocation as the control (npm: 7d default, 90d max). */
         { "DefaultWriteTokenLifetimeSec", SETTING_DURATION, offsetof(Config, token_lifetimes.default_write), 0,
           TOKEN_LIFETIME_MAX_SEC },

@@ -11,6 +11,7 @@
 #include "audit.h"
 #include "bus-error.h"
 #include "bus-methods.h"
+#include "bus-stages.h"
 #include "bus-tokens.h"
 #include "log.h"
 #include "manager.h"
@@ -64,6 +65,9 @@ static int on_prune_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         int r;
 
         bool more;
+
+        /* Stages that ran out of time expire on the same tick (reads already show them so). */
+        bus_stages_expire(m);
 
         r = audit_prune(m->store, now_realtime_usec(), m->config.audit_retention, PRUNE_BATCH);
         if (r < 0)

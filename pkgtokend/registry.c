@@ -10,6 +10,7 @@
 #include "registry.h"
 #include "rotation.h"
 #include "second-factor.h"
+#include "stages.h"
 #include "strv.h"
 #include "tokens.h"
 
@@ -26,6 +27,8 @@ static const char *past_tense(Action a) {
                 return "changed dist-tags of";
         case ACTION_OWNER:
                 return "changed owners of";
+        case ACTION_STAGE:
+                return "staged";
         default:
                 return "changed";
         }
@@ -77,8 +80,8 @@ static int record_finish(Store *s, const PendingPublish *p, bool succeeded, cons
         });
 }
 
-int registry_finish_publish(Store *s, const char *id, bool succeeded, const char *reason, usec_t now,
-                            PendingPublish *ret) {
+int registry_finish_publish(Store *s, const char *id, bool succeeded, const char *reason, usec_t stage_lifetime,
+                            usec_t now, PendingPublish *ret) {
         _cleanup_(pending_publish_done) PendingPublish p = {};
         _cleanup_transaction_ Transaction tx = {};
         int r, outcome = 0;
@@ -106,7 +109,21 @@ int registry_finish_publish(Store *s, const char *id, bool succeeded, const char
                         reason = "the package was created meanwhile by another account";
                 }
         }
-        r = record_finish(s, &p, succeeded, reason, now);
+        if (succeeded && p.action == ACTION_STAGE) {
+                /* A staged version publishes nothing yet: its record waits for a maintainer. */
+                const char *message = NULL;
+                outcome = stage_create(s, &p, stage_lifetime, now, &message);
+                if (outcome < 0 && outcome != -ERR_INVALID_ARGUMENT)
+                        return outcome;
+                if (outcome < 0) {
+                        succeeded = false;
+                        reason = message;
+                }
+        }
+        if (succeeded && p.action == ACTION_STAGE)
+                r = 0;   /* stage_create() audited it */
+        else
+                r = record_finish(s, &p, succeeded, reason, now);
         if (r >= 0)
                 r = store_commit(&tx);
         if (r < 0)

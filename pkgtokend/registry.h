@@ -21,9 +21,11 @@
  * maintainer and records "published VERSION by ACTOR" (or the other writes' words); a failure
  * records "publish failed: REASON" and creates nothing.  *ret is the finished write.
  * ERR_NO_SUCH_PUBLISH for unknown, finished or expired ids; ERR_NOT_MAINTAINER when another
- * publish created the package meanwhile (recorded as a failure). */
-int registry_finish_publish(Store *s, const char *id, bool succeeded, const char *reason, usec_t now,
-                            PendingPublish *ret);
+ * publish created the package meanwhile (recorded as a failure).  A stage (action "stage")
+ * becomes a staged version that expires after stage_lifetime (stages.h); ERR_INVALID_ARGUMENT
+ * (recorded as a failure) when that version is staged already. */
+int registry_finish_publish(Store *s, const char *id, bool succeeded, const char *reason, usec_t stage_lifetime,
+                            usec_t now, PendingPublish *ret);
 
 /* "alice (registry uid 998)": the audit's actor for what a registry does for an account. */
 char *registry_actor(const char *account, uid_t registry_uid);

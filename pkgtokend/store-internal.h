@@ -69,6 +69,12 @@ typedef enum StatementId {
         STMT_PENDING_INSERT,
         STMT_PENDING_TAKE,
         STMT_PENDING_PRUNE,
+        STMT_PACKAGE_SET_APPROVAL,
+        STMT_STAGE_INSERT,
+        STMT_STAGE_GET,
+        STMT_STAGE_LIST,
+        STMT_STAGE_LIST_EXPIRED,
+        STMT_STAGE_SET_STATE,
         _STMT_MAX,
 } StatementId;
 

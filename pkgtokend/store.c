@@ -29,7 +29,9 @@
         "t.expiry_warned_at, coalesce(a.hold_until, 0) "                                \
         "FROM tokens t LEFT JOIN accounts a ON a.id = t.account_id "
 
-#define PACKAGE_COLUMNS "id, name, policy, created_at, max_token_lifetime FROM packages "
+#define PACKAGE_COLUMNS "id, name, policy, created_at, requires_approval, max_token_lifetime FROM packages "
+#define STAGE_COLUMNS "public_id, package, version, integrity, staged_by, token_id, remote, decided_by, reason, " \
+        "state, staged_at, expires_at, decided_at FROM stages "
 #define ACCOUNT_COLUMNS "id, name, email, kind, locked, created_at, twofa_mode, "            \
         "totp_pending IS NOT NULL, password_hash != '', hold_until FROM accounts "
 
@@ -113,10 +115,21 @@ static const char *const statement_sql[_STMT_MAX] = {
         [STMT_FAILURES_CLEAR]      = "DELETE FROM auth_failures WHERE name = ?1 AND (?2 IS NULL OR address = ?2)",
         [STMT_FAILURES_PRUNE]      = "DELETE FROM auth_failures WHERE locked_until < ?1 AND window_start < ?1",
         [STMT_PENDING_INSERT]      = "INSERT INTO pending_publishes (public_id, created_at, action, package, version, "
-                                     "token_id, account_id, actor, remote, new_package) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                     "token_id, account_id, actor, remote, new_package, integrity) "
+                                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [STMT_PENDING_TAKE]        = "DELETE FROM pending_publishes WHERE public_id = ? RETURNING created_at, action, "
-                                     "package, version, token_id, coalesce(account_id, 0), actor, remote, new_package",
+                                     "package, version, token_id, coalesce(account_id, 0), actor, remote, new_package, "
+                                     "integrity",
         [STMT_PENDING_PRUNE]       = "DELETE FROM pending_publishes WHERE created_at < ?",
+        [STMT_PACKAGE_SET_APPROVAL] = "UPDATE packages SET requires_approval = ? WHERE name = ?",
+        [STMT_STAGE_INSERT]        = "INSERT INTO stages (public_id, package, version, integrity, staged_by, token_id, "
+                                     "remote, staged_at, expires_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'staged')",
+        [STMT_STAGE_GET]           = "SELECT " STAGE_COLUMNS "WHERE public_id = ?",
+        [STMT_STAGE_LIST]          = "SELECT " STAGE_COLUMNS "WHERE ?1 = '' OR package = ?1 ORDER BY staged_at, public_id",
+        [STMT_STAGE_LIST_EXPIRED]  = "SELECT " STAGE_COLUMNS "WHERE state = 'staged' AND expires_at <= ?1 "
+                                     "ORDER BY expires_at LIMIT ?2",
+        [STMT_STAGE_SET_STATE]     = "UPDATE stages SET state = ?3, decided_by = ?4, decided_at = ?5, reason = ?6 "
+                                     "WHERE public_id = ?1 AND state = ?2",
 };
 
 /* Schema migrations: entry N brings user_version N to N+1.  Never edit a released entry;
@@ -225,7 +238,29 @@ static const char *const migrations[] = {
         "  remote TEXT NOT NULL DEFAULT '',"
         "  new_package INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
         "CREATE INDEX pending_publishes_by_time ON pending_publishes(created_at);",
-        /* 4 → 5 (issue 10): the longest lifetime a package allows the tokens that can publish
+
+        /* 4 → 5: staged publishing: the staged versions, the package option that requires
+         * them, and the integrity a pending stage names. */
+        "ALTER TABLE packages ADD COLUMN requires_approval INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE pending_publishes ADD COLUMN integrity TEXT NOT NULL DEFAULT '';"
+        "CREATE TABLE stages ("
+        "  public_id TEXT PRIMARY KEY,"
+        "  package TEXT NOT NULL,"
+        "  version TEXT NOT NULL,"
+        "  integrity TEXT NOT NULL,"
+        "  staged_by TEXT NOT NULL,"
+        "  token_id TEXT NOT NULL DEFAULT '',"
+        "  remote TEXT NOT NULL DEFAULT '',"
+        "  staged_at INTEGER NOT NULL,"
+        "  expires_at INTEGER NOT NULL,"
+        "  state TEXT NOT NULL CHECK (state IN ('staged', 'approved', 'published', 'rejected', 'expired')),"
+        "  decided_by TEXT NOT NULL DEFAULT '',"
+        "  decided_at INTEGER NOT NULL DEFAULT 0,"
+        "  reason TEXT NOT NULL DEFAULT '') WITHOUT ROWID;"
+        "CREATE INDEX stages_by_package ON stages(package, staged_at);"
+        "CREATE INDEX stages_by_expiry ON stages(state, expires_at);",
+
+        /* 5 → 6: the longest lifetime a package allows the tokens that can publish
          * it (0 none). */
         "ALTER TABLE packages ADD COLUMN max_token_lifetime INTEGER NOT NULL DEFAULT 0;"
         /* TokenExpiring sent (once per token, across restarts). */

@@ -19,7 +19,7 @@
 #include "token.h"
 
 #define STORE_DB_FILENAME "tokens.db"
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 typedef struct Store Store;
 
@@ -149,6 +149,7 @@ typedef struct PackageRecord {
         PackagePolicy policy;
         usec_t created_at;
         char **maintainers;    /* account names, sorted */
+        bool requires_approval; /* versions come through approved stages only */
         usec_t max_token_lifetime;  /* tokens that can publish it live at most this long; 0 none */
 } PackageRecord;
 void package_record_done(PackageRecord *p);
@@ -158,6 +159,7 @@ int store_package_insert(Store *s, const char *name, PackagePolicy policy, usec_
 int store_package_lookup(Store *s, const char *name, PackageRecord *ret);
 int store_package_get(Store *s, const char *name, PackageRecord *ret);
 int store_package_set_policy(Store *s, const char *name, PackagePolicy policy);
+int store_package_set_requires_approval(Store *s, const char *name, bool on);
 int store_package_set_max_token_lifetime(Store *s, const char *name, usec_t lifetime);
 typedef int (*PackageCallback)(const PackageRecord *p, void *userdata);
 int store_package_foreach(Store *s, PackageCallback cb, void *userdata);
@@ -245,12 +247,42 @@ typedef struct PendingPublish {
         char *actor;
         char *remote;
         bool new_package;
+        char *integrity;          /* a stage's tarball integrity; "" otherwise */
 } PendingPublish;
 void pending_publish_done(PendingPublish *p);
 int store_pending_insert(Store *s, const PendingPublish *p);
 /* Removes and returns it: -ENOENT when there is none (or its account is gone). */
 int store_pending_take(Store *s, const char *id, PendingPublish *ret);
 int store_pending_prune(Store *s, usec_t before);
+
+/* ---- staged versions (stages.h) ---- */
+typedef struct StageRecord {
+        char *id;                 /* a UUID */
+        char *package;
+        char *version;
+        char *integrity;          /* "sha512-..." of the staged tarball */
+        char *staged_by;          /* the actor: alice (Token "ci"), Token "x" */
+        char *token_id;
+        char *remote;
+        usec_t staged_at;
+        usec_t expires_at;
+        StageState state;         /* as stored: stage_state_effective() says whether it expired since */
+        char *decided_by;         /* "" until approved or rejected */
+        usec_t decided_at;
+        char *reason;
+} StageRecord;
+void stage_record_done(StageRecord *r);
+void stage_records_free(StageRecord *l, size_t n);
+int store_stage_insert(Store *s, const StageRecord *r);
+int store_stage_get(Store *s, const char *id, StageRecord *ret);
+/* Moves the stage from state `from` to `to`: 1 when it moved, 0 when it was not in `from`. */
+int store_stage_set_state(Store *s, const char *id, StageState from, StageState to, const char *decided_by,
+                          usec_t decided_at, const char *reason);
+typedef int (*StageCallback)(const StageRecord *r, void *userdata);
+/* package "" or NULL: all, oldest first. */
+int store_stage_foreach(Store *s, const char *package, StageCallback cb, void *userdata);
+/* Collects at most max stages still stored as staged whose expiry passed by now. */
+int store_stage_list_expired(Store *s, usec_t now, unsigned max, StageRecord **ret, size_t *ret_n);
 
 /* ---- status ---- */
 typedef struct StoreCounts {

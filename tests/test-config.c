@@ -359,6 +359,10 @@ static void test_ranges(void) {
                 { "RegistryGroup=",              true },
                 { "RegistryGroup=www-data",      true },
                 { "RegistryGroup=-x",            false },
+                { "StageLifetimeSec=1min",       true },
+                { "StageLifetimeSec=90d",        true },
+                { "StageLifetimeSec=59",         false },
+                { "StageLifetimeSec=91d",        false },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(v); i++) {
@@ -412,6 +416,7 @@ static void test_new_settings(void) {
         CHECK_INT_EQ(c.min_free_space_mib, 64, "default MinFreeSpaceMiB: 64");
         CHECK_STR_EQ(c.seal_key_file, "", "default SealKeyFile: none");
         CHECK_STR_EQ(c.registry_group, "", "default RegistryGroup: none");
+        CHECK(c.stage_lifetime == SEC(7 * 86400), "default StageLifetimeSec: 7 days");
 
         CHECK_INT_EQ(parse_text(&c,
                                 "[Manager]\n"

@@ -55,12 +55,12 @@ static void test_model_strings(void) {
         CHECK_ENUM_WORDS(token_type, _TOKEN_TYPE_MAX, "read-only", "publish", "automation", "session");
         CHECK_ENUM_WORDS(token_owner, _TOKEN_OWNER_MAX, "account", "package");
         CHECK_ENUM_WORDS(action, _ACTION_MAX, "read", "publish", "unpublish", "deprecate", "dist-tag", "owner",
-                         "identity");
+                         "identity", "stage");
         CHECK_ENUM_WORDS(reason_code, _REASON_CODE_MAX, "ok", "unknown", "revoked", "expired", "out-of-scope",
                          "address-not-allowed", "read-only", "tokens-disallowed", "otp-required", "bad-otp",
                          "replayed-otp", "not-maintainer", "rate-limited", "account-locked", "bad-credentials",
                          "governance", "no-such-package", "last-maintainer", "already-maintainer",
-                         "invalid-argument", "unavailable", "rotated-reuse",
+                         "invalid-argument", "unavailable", "stage-required", "rotated-reuse",
                          "recovery-hold");
         CHECK_ENUM_WORDS(authz_result, _AUTHZ_RESULT_MAX, "allowed", "otp-required", "forbidden", "invalid",
                          "bad-otp", "rate-limited");
@@ -429,6 +429,7 @@ typedef struct Combination {
         CidrKind cidr;
         bool otp;
         TwoFactorMode twofa;   /* the owning account's; package tokens always DISABLED */
+        bool approval;         /* the package requires approval of staged versions */
 } Combination;
 
 typedef struct Expected {
@@ -533,12 +534,25 @@ static Expected oracle(const Combination *x) {
                               : want(AUTHZ_OTP_REQUIRED, REASON_OTP_REQUIRED, "OTP required");
         }
 
+        /* A package that requires approval takes versions only through stages. */
+        if (publishing && package_exists && x->approval)
+                return want(AUTHZ_FORBIDDEN, REASON_STAGE_REQUIRED, STAGE_REQUIRED_MESSAGE);
+
         /* The publishing policy; a new package is judged by the default one.  Publish and
          * session tokens need an OTP when the policy is not "none" or the account asks for
          * 2FA on writes; automation tokens never give one. */
         PackageState policy = package_exists ? x->package : PKG_2FA_OR_AUTOMATION;
         bool person = x->type == TOKEN_PUBLISH || x->type == TOKEN_SESSION;
         Expected e;
+
+        /* Staging never asks for a code (the approval does); a 2fa-only package takes stages
+         * only from tokens that stand for a person. */
+        if (x->action == ACTION_STAGE) {
+                if (policy == PKG_2FA_ONLY && (x->type == TOKEN_AUTOMATION || !account_token))
+                        return want(AUTHZ_FORBIDDEN, REASON_TOKENS_DISALLOWED,
+                                    "automation and package tokens cannot stage versions of this package");
+                return want(AUTHZ_ALLOWED, REASON_OK, "allowed");
+        }
 
         if (x->type == TOKEN_AUTOMATION && policy == PKG_2FA_ONLY)
                 e = want(AUTHZ_FORBIDDEN, REASON_TOKENS_DISALLOWED, "automation tokens are not allowed for this package");
@@ -580,6 +594,7 @@ static Decision decide(const Combination *x) {
                 .exists = x->package != PKG_MISSING,
                 .policy = policies[x->package],
                 .account_maintains = x->maintainer,
+                .requires_approval = x->approval,
         };
 
         return authz_decide(&token, &package, x->action == ACTION_IDENTITY ? "" : TARGET, x->action,
@@ -588,11 +603,11 @@ static Decision decide(const Combination *x) {
 
 static void describe(const Combination *x, const Decision *got, const Expected *e) {
         tap_diag("  %s token, %s, package %s, %s token, scope %s, maintainer=%d, expiry %s, revoked=%d, "
-                 "locked=%d, cidr %s, otp=%d, 2fa %s:",
+                 "locked=%d, cidr %s, otp=%d, 2fa %s, approval=%d:",
                  token_type_to_string(x->type), action_to_string(x->action), package_state_names[x->package],
                  token_owner_to_string(x->owner), scope_names[x->scope], x->maintainer,
                  expiry_names[x->expiry], x->revoked, x->locked, cidr_names[x->cidr], x->otp,
-                 twofa_mode_to_string(x->twofa));
+                 twofa_mode_to_string(x->twofa), x->approval);
         tap_diag("    got %s/%s (\"%s\", creates=%d), expected %s/%s (\"%s\", creates=%d)",
                  result_name(got->result), reason_code_to_string(got->code) ?: "?", got->reason ?: "(null)",
                  got->creates_package, result_name(e->result), reason_code_to_string(e->code) ?: "?", e->reason,
@@ -618,14 +633,15 @@ static void test_whole_table(void) {
                 for (int locked = 0; locked <= 1; locked++)
                 for (CidrKind cidr = 0; cidr < _CIDR_MAX; cidr++)
                 for (int otp = 0; otp <= 1; otp++)
-                for (TwoFactorMode twofa = 0; twofa < _TWOFA_MODE_MAX; twofa++) {
+                for (TwoFactorMode twofa = 0; twofa < _TWOFA_MODE_MAX; twofa++)
+                for (int approval = 0; approval <= 1; approval++) {
                         if (owner == TOKEN_OWNER_PACKAGE && twofa != TWOFA_DISABLED)
                                 continue;   /* no person behind a package token */
                         Combination x = {
                                 .type = type, .action = action, .package = pkg, .owner = owner,
                                 .scope = scope, .maintainer = maintainer, .expiry = expiry,
                                 .revoked = revoked, .locked = locked, .cidr = cidr, .otp = otp,
-                                .twofa = twofa,
+                                .twofa = twofa, .approval = approval,
                         };
                         Expected e = oracle(&x);
                         Decision d = decide(&x);
@@ -669,7 +685,7 @@ static void test_whole_table(void) {
         static const ReasonCode decided[] = {
                 REASON_OK, REASON_REVOKED, REASON_EXPIRED, REASON_OUT_OF_SCOPE, REASON_ADDRESS_NOT_ALLOWED,
                 REASON_READ_ONLY, REASON_TOKENS_DISALLOWED, REASON_OTP_REQUIRED, REASON_NOT_MAINTAINER,
-                REASON_ACCOUNT_LOCKED, REASON_GOVERNANCE, REASON_NO_SUCH_PACKAGE,
+                REASON_ACCOUNT_LOCKED, REASON_GOVERNANCE, REASON_NO_SUCH_PACKAGE, REASON_STAGE_REQUIRED,
         };
         size_t missing = 0;
         for (size_t i = 0; i < ELEMENTSOF(decided); i++)

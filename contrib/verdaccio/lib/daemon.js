@@ -337,6 +337,31 @@ class Daemon {
     await this.call('SetOwnPackagePolicy', 'a{sv}ss', [asv(proof), pkg, policy]);
   }
 
+  // Staged publishing.
+  async listStages(filter) {
+    const [stages] = await this.call('ListStages', 'a{sv}', [asv(filter)]);
+    return stages.map(asvToObject);
+  }
+
+  async getStage(id) {
+    const [stage] = await this.call('GetStage', 's', [id]);
+    return asvToObject(stage);
+  }
+
+  async approveOwnStage(proof, id, options) {
+    const [stage] = await this.call('ApproveOwnStage', 'a{sv}sa{sv}', [asv(proof), id, asv(options)]);
+    return asvToObject(stage);
+  }
+
+  async rejectOwnStage(proof, id, options) {
+    const [stage] = await this.call('RejectOwnStage', 'a{sv}sa{sv}', [asv(proof), id, asv(options)]);
+    return asvToObject(stage);
+  }
+
+  async completeStage(id, succeeded, options) {
+    await this.call('CompleteStage', 'sba{sv}', [id, succeeded, asv(options)]);
+  }
+
   async changeMaintainer(proof, pkg, account, add) {
     await this.call('ChangeMaintainer', 'a{sv}ssb', [asv(proof), pkg, account, add]);
   }

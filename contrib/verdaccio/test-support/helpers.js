@@ -57,6 +57,11 @@ class FakeDaemon {
   setOwnTwoFactorMode(...a) { return this._answer('setOwnTwoFactorMode', a); }
   changeMaintainer(...a) { return this._answer('changeMaintainer', a); }
   setOwnPackagePolicy(...a) { return this._answer('setOwnPackagePolicy', a); }
+  listStages(...a) { return this._answer('listStages', a); }
+  getStage(...a) { return this._answer('getStage', a); }
+  approveOwnStage(...a) { return this._answer('approveOwnStage', a); }
+  rejectOwnStage(...a) { return this._answer('rejectOwnStage', a); }
+  completeStage(...a) { return this._answer('completeStage', a); }
 }
 
 // startVerdaccio(fake, {settings}) -> {url, close, dir, logFile}
