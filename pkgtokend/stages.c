@@ -147,7 +147,8 @@ static bool token_scope_covers(const TokenRecord *t, const char *package) {
 
 /* The facts of a decision; the package's maintainers and the account's 2FA come from the
  * store. */
-static int gather_decision_facts(const StageDecision *q, Store *s, const StageRecord *st, StageDecisionFacts *ret) {
+static int gather_decision_facts(const StageDecision *q, Store *s, const StageRecord *st, usec_t now,
+                                 StageDecisionFacts *ret) {
         _cleanup_(package_record_done) PackageRecord p = {};
         _cleanup_(account_record_done) AccountRecord a = {};
         int r;
@@ -173,6 +174,7 @@ static int gather_decision_facts(const StageDecision *q, Store *s, const StageRe
                 return r;
         ret->maintainer = strv_contains(p.maintainers, a.name) && !a.locked;
         ret->account_2fa = a.twofa;
+        ret->on_hold = a.hold_until > now;
         return 0;
 }
 
@@ -191,7 +193,7 @@ int stage_decide(const StageDecision *q, usec_t now, StageRecord *ret, const cha
         r = stage_load(s, q->id, now, &st);
         if (r < 0)
                 return r;
-        r = gather_decision_facts(q, s, &st, &f);
+        r = gather_decision_facts(q, s, &st, now, &f);
         if (r < 0)
                 return r;
         v = stage_decision_verdict(&f);
