@@ -33,8 +33,6 @@ const sd_bus_vtable manager_vtable[] = {
                                 method_list_packages, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("SetPackagePolicy", SD_BUS_ARGS("s", name, "s", policy), SD_BUS_NO_RESULT,
                                 method_set_package_policy, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("SetPackageMaxTokenLifetime", SD_BUS_ARGS("s", name, "t", max_lifetime),
-                                SD_BUS_NO_RESULT, method_set_package_max_token_lifetime, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("AddMaintainer", SD_BUS_ARGS("s", package, "s", account), SD_BUS_NO_RESULT,
                                 method_add_maintainer, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("RemoveMaintainer", SD_BUS_ARGS("s", package, "s", account), SD_BUS_NO_RESULT,
