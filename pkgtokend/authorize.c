@@ -200,10 +200,26 @@ static int carry_out(const Authorizer *a, const AuthorizeRequest *q, const Autho
         return 0;
 }
 
+/* The OTP checker of the verdict, noting whether it was asked: then an allowed answer spent
+ * the code (the registry API's governance asks for one only when this did not). */
+typedef struct NotedOtpCheck {
+        OtpCheckRequest request;
+        bool asked;
+} NotedOtpCheck;
+
+static int noted_otp_checker(void *userdata) {
+        NotedOtpCheck *c = userdata;
+
+        c->asked = true;
+        return second_factor_checker(&c->request);
+}
+
 int authorize(const Authorizer *a, const AuthorizeRequest *q, usec_t now, AuthorizeAnswer *ret) {
         _cleanup_transaction_ Transaction tx = {};
         PackageFacts package = {};
         TokenFacts token = {};
+        NotedOtpCheck otp = {};
+        OtpRepeat repeat;
         AuthorizeFacts f;
         AuthorizeVerdict v;
         int r;
@@ -221,21 +237,23 @@ int authorize(const Authorizer *a, const AuthorizeRequest *q, usec_t now, Author
                         return r;
         }
 
-        v = authorize_verdict(&f, second_factor_checker, &(OtpCheckRequest) {
-                                      .store = a->store,
-                                      .account = ret->token.account,
-                                      .code = q->otp,
-                                      .allow_recovery = false,
-                                      .lockout = a->lockout,
-                                      .remote = q->remote,
-                                      .repeat = &(OtpRepeat) {
-                                              .reuse = a->code_reuse,
-                                              .subject = "token",
-                                              .secret = q->token,
-                                              .remote = q->remote,
-                                      },
-                                      .now = now,
-                              });
+        otp.request = (OtpCheckRequest) {
+                .store = a->store,
+                .account = ret->token.account,
+                .code = q->otp,
+                .allow_recovery = false,
+                .lockout = a->lockout,
+                .remote = q->remote,
+                .repeat = &repeat,
+                .now = now,
+        };
+        repeat = (OtpRepeat) {
+                .reuse = a->code_reuse,
+                .subject = "token",
+                .secret = q->token,
+                .remote = q->remote,
+        };
+        v = authorize_verdict(&f, noted_otp_checker, &otp);
         if (v.error < 0)
                 return v.error;
 
@@ -253,6 +271,7 @@ int authorize(const Authorizer *a, const AuthorizeRequest *q, usec_t now, Author
         ret->result = v.result;
         ret->code = v.code;
         ret->new_package = v.creates_package;
+        ret->otp_verified = otp.asked && v.result == AUTHZ_ALLOWED;
         ret->reason = v.reason;
         ret->announce = v.announce;
         return 0;

@@ -40,6 +40,7 @@ typedef struct AuthorizeAnswer {
         bool announce;               /* emit PackagePublished */
         char *publish_id;            /* two-phase: the pending write of an allowed write */
         bool new_package;            /* an allowed publish of a package that does not exist yet */
+        bool otp_verified;           /* the decision asked for the OTP given, and it was valid (spent) */
 } AuthorizeAnswer;
 void authorize_answer_done(AuthorizeAnswer *a);
 

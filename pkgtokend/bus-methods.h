@@ -57,3 +57,6 @@ int method_change_maintainer(sd_bus_message *msg, void *userdata, sd_bus_error *
 int method_enroll_own_totp(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_confirm_own_totp(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_set_own_two_factor_mode(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+/* bus-registry-packages.c */
+int method_get_package_info(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_set_own_package_policy(sd_bus_message *msg, void *userdata, sd_bus_error *error);

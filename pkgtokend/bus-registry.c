@@ -2,8 +2,8 @@
 
 /* The registry API on the bus (issue 9): Verify and FinishPublish, and what a registry does
  * for an account that proved itself (WhoAmI, GetProfile, ListOwnTokens, CreateOwnToken,
- * RevokeOwnToken, Logout, ChangeMaintainer).  Callers: root, the daemon's uid and members of
- * RegistryGroup=. */
+ * RevokeOwnToken, Logout, ChangeMaintainer; the package methods are in
+ * bus-registry-packages.c).  Callers: root, the daemon's uid and members of RegistryGroup=. */
 
 #include "accounts.h"
 #include "bus-auth.h"
@@ -12,6 +12,7 @@
 #include "bus-error.h"
 #include "bus-methods.h"
 #include "bus-records.h"
+#include "bus-registry.h"
 #include "bus-tokens.h"
 #include "bus-twofa.h"
 #include "bus-util.h"
@@ -126,34 +127,6 @@ int method_finish_publish(sd_bus_message *msg, void *userdata, sd_bus_error *err
 
 /* ---- Proofs ---- */
 
-typedef struct Proof {
-        const char *token;
-        const char *account;
-        const char *password;
-        const char *otp;
-        const char *remote;
-} Proof;
-
-/* An account proven by a proof, as the methods below act on it. */
-typedef struct Proven {
-        const char *account;           /* "" for a package token */
-        const char *actor;             /* "alice (registry uid 998)" */
-        const char *otp;               /* the proof's code, for changes that need one */
-        bool otp_verified;             /* a password proof checked the code already */
-        const AuthorizeAnswer *token;  /* token proofs: the token; NULL for password proofs */
-        const Proof *proof;            /* token proofs only (password proofs finish later) */
-} Proven;
-
-typedef int (*ProvenHandler)(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error);
-
-/* What a method asks of its proof. */
-typedef struct ProofRule {
-        ProvenHandler handler;
-        bool account_needed;    /* not a package token */
-        bool governance;        /* not a token that publishes without an OTP, nor a read-only one */
-        bool password_needed;   /* 2FA changes */
-} ProofRule;
-
 static int read_proof(sd_bus_message *msg, Proof *p, sd_bus_error *error) {
         int r;
 
@@ -208,9 +181,19 @@ static void password_proven(Manager *m, sd_bus_message *msg, const char *account
                 (void) bus_reply_errno(msg, r, NULL);
 }
 
-/* Reads the proof, checks the caller and it, and hands the proven account to the rule's
- * handler: at once for a token, after the hash for a password (bus-auth.c). */
-static int dispatch_proof(Manager *m, sd_bus_message *msg, const ProofRule *rule, sd_bus_error *error) {
+/* A proof with a password goes the way of a login (bus-auth.c); with a token too, the
+ * password must be the token's account's (npm token create sends both). */
+static int prove_password(Manager *m, sd_bus_message *msg, const ProofRule *rule, const Proof *p, const char *account,
+                          uid_t uid, sd_bus_error *error) {
+        return bus_prove_password(m, msg, &(const PasswordProof) {
+                .account = account,
+                .password = p->password,
+                .otp = p->otp,
+                .remote = p->remote,
+        }, uid, password_proven, rule, error);
+}
+
+int bus_dispatch_proof(Manager *m, sd_bus_message *msg, const ProofRule *rule, sd_bus_error *error) {
         _cleanup_(authorize_answer_done) AuthorizeAnswer token = {};
         _cleanup_free_ char *actor = NULL;
         Authorizer a = authorizer(m);
@@ -226,19 +209,15 @@ static int dispatch_proof(Manager *m, sd_bus_message *msg, const ProofRule *rule
         if (r < 0)
                 return r;
 
-        if (!isempty(p.password) || !isempty(p.account)) {
-                if (isempty(p.account) || isempty(p.password) || !isempty(p.token))
-                        return invalid_argument(error, "A proof is a \"token\", or an \"account\" and its \"password\".");
-                return bus_prove_password(m, msg, &(const PasswordProof) {
-                        .account = p.account,
-                        .password = p.password,
-                        .otp = p.otp,
-                        .remote = p.remote,
-                }, uid, password_proven, rule, error);
+        if (isempty(p.token)) {
+                if (isempty(p.account) || isempty(p.password))
+                        return invalid_argument(error, "A proof is a \"token\", or an \"account\" and its "
+                                                       "\"password\", or both.");
+                return prove_password(m, msg, rule, &p, p.account, uid, error);
         }
-        if (isempty(p.token))
-                return invalid_argument(error, "A proof needs a \"token\" (or \"account\" and \"password\").");
-        if (rule->password_needed)
+        if (!isempty(p.account) && isempty(p.password))
+                return invalid_argument(error, "An \"account\" in a proof comes with its \"password\".");
+        if (rule->password_needed && isempty(p.password))
                 return proof_error(error, -ERR_FORBIDDEN, "Two-factor changes need a password proof.");
 
         r = registry_prove_token(&a, p.token, p.remote, now_realtime_usec(), &token);
@@ -250,6 +229,13 @@ static int dispatch_proof(Manager *m, sd_bus_message *msg, const ProofRule *rule
                 r = registry_check_governance(&token.token, &message);
                 if (r < 0)
                         return proof_error(error, r, message);
+        }
+        if (!isempty(p.password)) {
+                /* The token's account is the one to prove; another account's name is as good
+                 * as a wrong password. */
+                if (!isempty(p.account) && !streq_ptr(p.account, token.token.account))
+                        return proof_error(error, -ERR_BAD_CREDENTIALS, NULL);
+                return prove_password(m, msg, rule, &p, token.token.account, uid, error);
         }
         actor = registry_actor(token.token.account ?: "", uid);
         if (!actor)
@@ -377,25 +363,26 @@ static int revoke_own_token(Manager *m, sd_bus_message *msg, const Proven *p, sd
         return sd_bus_reply_method_return(msg, NULL);
 }
 
-/* A token proof must be allowed "owner" on the package (Verify's rules: a maintainer, the
- * OTP where 2FA asks, never automation or package tokens). */
-static int check_owner_by_token(Manager *m, const Proven *p, const char *package, sd_bus_error *error) {
-        _cleanup_(authorize_answer_done) AuthorizeAnswer owner = {};
+/* Verify's rules for a token proof, with the refusal as the error a client sees. */
+int bus_check_token_action(Manager *m, const Proven *p, const char *package, Action action,
+                           bool *ret_otp_verified, sd_bus_error *error) {
+        _cleanup_(authorize_answer_done) AuthorizeAnswer answer = {};
         Authorizer a = authorizer(m);
         int r;
 
         r = authorize(&a, &(AuthorizeRequest) {
                 .token = p->proof->token,
                 .package = package,
-                .action = ACTION_OWNER,
+                .action = action,
                 .remote = p->proof->remote,
                 .otp = p->proof->otp,
                 .account = "",
                 .version = "",
-        }, now_realtime_usec(), &owner);
+        }, now_realtime_usec(), &answer);
         if (r < 0)
                 return bus_error_set_errno_message(error, r, NULL);
-        switch (owner.code) {
+        *ret_otp_verified = answer.otp_verified;
+        switch (answer.code) {
         case REASON_OK:
                 return 0;
         case REASON_NO_SUCH_PACKAGE:
@@ -405,23 +392,23 @@ static int check_owner_by_token(Manager *m, const Proven *p, const char *package
                                             package);
         case REASON_OTP_REQUIRED:
                 /* Asked for (otp-required), or impossible: the account has no 2FA (forbidden). */
-                return bus_error_set_errno_message(error, owner.result == AUTHZ_OTP_REQUIRED ? -ERR_OTP_REQUIRED
+                return bus_error_set_errno_message(error, answer.result == AUTHZ_OTP_REQUIRED ? -ERR_OTP_REQUIRED
                                                                                              : -ERR_FORBIDDEN,
-                                                   owner.reason);
+                                                   answer.reason);
         case REASON_BAD_OTP:
-                return bus_error_set_errno_message(error, -ERR_BAD_OTP, owner.reason);
+                return bus_error_set_errno_message(error, -ERR_BAD_OTP, answer.reason);
         case REASON_REPLAYED_OTP:
-                return bus_error_set_errno_message(error, -ERR_REPLAYED_OTP, owner.reason);
+                return bus_error_set_errno_message(error, -ERR_REPLAYED_OTP, answer.reason);
         case REASON_RATE_LIMITED:
-                return bus_error_set_errno_message(error, -ERR_RATE_LIMITED, owner.reason);
+                return bus_error_set_errno_message(error, -ERR_RATE_LIMITED, answer.reason);
         default:
-                return bus_error_set_errno_message(error, -ERR_FORBIDDEN, owner.reason);
+                return bus_error_set_errno_message(error, -ERR_FORBIDDEN, answer.reason);
         }
 }
 
 static int change_maintainer(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
         _cleanup_free_ char *package = NULL;
-        const char *package_arg, *account, *message = NULL;
+        const char *package_arg, *account;
         int add, r;
 
         r = sd_bus_message_read(msg, "ssb", &package_arg, &account, &add);
@@ -433,22 +420,12 @@ static int change_maintainer(Manager *m, sd_bus_message *msg, const Proven *p, s
         r = bus_check_account_name(account, error);
         if (r < 0)
                 return r;
-        if (p->token)
-                r = check_owner_by_token(m, p, package, error);
-        else {
-                r = registry_check_owner_by_password(m->store, p->account, package, &message);
-                if (r == -ERR_NO_SUCH_PACKAGE)
-                        r = bus_error_set_package(error, r, package);
-                else if (r < 0)
-                        r = bus_error_set_errno_message(error, r, message);
-        }
+        r = bus_check_package_governance(m, p, package, error);
         if (r < 0)
                 return r;
         r = maintainer_change_as(m->store, package, account, add, p->actor, now_realtime_usec());
-        if (r == -ERR_NO_SUCH_ACCOUNT)
-                return bus_error_set_account(error, r, account);
         if (r < 0)
-                return bus_error_set_errno_message(error, r, NULL);
+                return bus_error_set_maintainer(error, r, package, account);
         return sd_bus_reply_method_return(msg, NULL);
 }
 
@@ -481,12 +458,6 @@ static int set_own_two_factor_mode(Manager *m, sd_bus_message *msg, const Proven
                 return r;
         return bus_set_twofa_mode(m, msg, &tx, &a, mode, error);
 }
-
-#define DEFINE_PROOF_METHOD(method, fn, ...)                                                    \
-        int method(sd_bus_message *msg, void *userdata, sd_bus_error *error) {                  \
-                static const ProofRule rule = { .handler = fn, __VA_ARGS__ };                  \
-                return dispatch_proof(userdata, msg, &rule, error);                             \
-        }
 
 DEFINE_PROOF_METHOD(method_who_am_i, who_am_i);
 DEFINE_PROOF_METHOD(method_get_profile, get_profile, .account_needed = true);

@@ -122,6 +122,13 @@ const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("ChangeMaintainer",
                                 SD_BUS_ARGS("a{sv}", proof, "s", package, "s", account, "b", add), SD_BUS_NO_RESULT,
                                 method_change_maintainer, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+        SD_BUS_METHOD_WITH_ARGS("GetPackageInfo", SD_BUS_ARGS("a{sv}", proof, "s", package),
+                                SD_BUS_RESULT("a{sv}", package, "aa{sv}", maintainers),
+                                method_get_package_info, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+        SD_BUS_METHOD_WITH_ARGS("SetOwnPackagePolicy",
+                                SD_BUS_ARGS("a{sv}", proof, "s", package, "s", policy, "a{sv}", options),
+                                SD_BUS_NO_RESULT, method_set_own_package_policy,
+                                SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
 
         SD_BUS_SIGNAL_WITH_ARGS("TokenCreated", SD_BUS_ARGS("s", id, "s", type), 0),
         SD_BUS_SIGNAL_WITH_ARGS("TokenRevoked", SD_BUS_ARGS("s", id), 0),

@@ -7,77 +7,15 @@
 # publish (success, failure, a restart in between, unknown ids); acting for an account proven
 # by its token (WhoAmI, GetProfile, ListOwnTokens, CreateOwnToken, RevokeOwnToken, Logout,
 # ChangeMaintainer), governance refusals, OTPs for accounts with 2FA, and the audit naming
-# the account and the registry.
+# the account and the registry.  (Set-up and drivers: tests/lib-registry.sh.)
 
-. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
-need jq
-
-CONFIG=$TMP/pkgtokend.conf
-conf=(PasswordCost=1 LockoutThreshold=50)
-if is_root; then
-        need setpriv
-        REG_UID=$(id -u nobody)
-        REG_GROUP=$(id -gn nobody)
-        conf+=("RegistryGroup=$REG_GROUP")
-        AS_REG=(setpriv --reuid="$REG_UID" --regid="$REG_GROUP" --clear-groups -- env HOME="$TMP/home")
-        chmod 0711 "$TMP"
-else
-        REG_UID=$(id -u)
-        AS_REG=()
-fi
-write_config "$CONFIG" "${conf[@]}"
-setup_bus_and_daemon --config="$CONFIG"
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib-registry.sh"
 restart() {
         stop_daemon
         is "$STOP_RC" 0 "pkgtokend exits 0 on SIGTERM (pending publishes on disk)"
         must_start_daemon --config="$CONFIG"
         is_root && chmod a+x "$TMP/bus" && chmod a+rw "$BUS_SOCKET"
         return 0
-}
-is_root && chmod a+x "$TMP/bus" && chmod a+rw "$BUS_SOCKET"
-REGISTRY="registry uid $REG_UID"
-
-# reg_json METHOD SIGNATURE ARGS...: a Manager call as the registry, the reply as JSON.
-reg_json() {
-        "${AS_REG[@]}" "$BUSCTL" --address="$PKGTOKEN_BUS_ADDRESS" --json=short call \
-                org.pkgtoken1 /org/pkgtoken1 org.pkgtoken1.Manager "$@"
-}
-
-# reg_error METHOD GVARIANT-ARGS...: the D-Bus error name of a call as the registry, or "ok".
-reg_error() {
-        local method=$1 out name
-        shift
-        if out=$("${AS_REG[@]}" gdbus call --address "$PKGTOKEN_BUS_ADDRESS" --dest org.pkgtoken1 \
-                        --object-path /org/pkgtoken1 --method "org.pkgtoken1.Manager.$method" "$@" 2>&1); then
-                echo ok
-                return
-        fi
-        name=$(printf '%s\n' "$out" | grep -oE 'GDBus\.Error:[A-Za-z0-9_.]+' | head -n 1)
-        if [ -n "$name" ]; then
-                echo "${name#GDBus.Error:}"
-        else
-                echo "error: $(printf '%s' "$out" | head -n 1)"
-        fi
-}
-
-# reg_error_is EXPECTED DESC METHOD GVARIANT-ARGS...
-reg_error_is() {
-        local expected=$1 desc=$2
-        shift 2
-        if ! have_gdbus; then
-                skip "gdbus not found: cannot see D-Bus error names"
-                return 0
-        fi
-        is "$(reg_error "$@")" "org.pkgtoken1.Error.$expected" "$desc"
-}
-reg_ok() {
-        local desc=$1
-        shift
-        if ! have_gdbus; then
-                skip "gdbus not found"
-                return 0
-        fi
-        is "$(reg_error "$@")" ok "$desc"
 }
 
 # verify TOKEN PACKAGE ACTION [KEY VALUE]...: Verify with string options; sets V_RESULT,
@@ -106,25 +44,6 @@ expect_verify() {
         shift 3
         verify "$@"
         expect_answer "$result/$code" "$desc" "$V_RC" "$V_RESULT/$V_CODE" "$V_MESSAGE"
-}
-
-# token ACCOUNT TYPE SCOPE CIDR EXPIRES [OPTION-TRIPLES]: CreateToken as admin; sets NEW_ID,
-# NEW_TOKEN.  SCOPE and CIDR: one entry or "".
-token() {
-        local account=$1 type=$2 scope=$3 cidr=$4 expires=$5 s=(0) c=(0)
-        shift 5
-        [ -n "$scope" ] && s=(1 "$scope")
-        [ -n "$cidr" ] && c=(1 "$cidr")
-        NEW_ID='' NEW_TOKEN=''
-        run mgr_json CreateToken 'ssasstasa{sv}' "$account" "$type" "${s[@]}" "$account $type" "$expires" \
-                "${c[@]}" $(($# / 3)) "$@"
-        [ "$RUN_RC" -eq 0 ] || { diag_run; return 1; }
-        NEW_ID=$(jq -r '.data[0]' <"$RUN_OUT_FILE")
-        NEW_TOKEN=$(jq -r '.data[1]' <"$RUN_OUT_FILE")
-}
-
-audit_json() {
-        mgr_json ListAuditEvents 'stu' "${1:-}" 0 1000 | jq "$JQ_AASV" >"$TMP/audit.json"
 }
 
 # --- set-up ----------------------------------------------------------------------------------------

@@ -604,11 +604,13 @@ JQ_AASV='[.data[0][] | with_entries(.value |= .data)]'
 
 # dbus_error_name METHOD GVARIANT-ARGS...: calls a Manager method through gdbus (which,
 # unlike busctl, prints the D-Bus error name) and prints the error name, or "ok" when the
-# call succeeded.  Needs gdbus (libglib2.0-bin).
+# call succeeded.  Needs gdbus (libglib2.0-bin).  As another user: a `local -a AS_CALLER=(...)`
+# (e.g. setpriv ...) of the caller comes before gdbus.
+AS_CALLER=()
 dbus_error_name() {
         local method=$1 out
         shift
-        if out=$(gdbus call --address "$PKGTOKEN_BUS_ADDRESS" --dest org.pkgtoken1 \
+        if out=$("${AS_CALLER[@]}" gdbus call --address "$PKGTOKEN_BUS_ADDRESS" --dest org.pkgtoken1 \
                         --object-path /org/pkgtoken1 \
                         --method "org.pkgtoken1.Manager.$method" "$@" 2>&1); then
                 echo ok

@@ -56,6 +56,7 @@ class FakeDaemon {
   setOwnTwoFactorMode(...a) { return this._answer('setOwnTwoFactorMode', a); }
   changeMaintainer(...a) { return this._answer('changeMaintainer', a); }
   setOwnPackagePolicy(...a) { return this._answer('setOwnPackagePolicy', a); }
+  getPackageInfo(...a) { return this._answer('getPackageInfo', a); }
 }
 
 // startVerdaccio(fake, {settings}) -> {url, close, dir, logFile}
