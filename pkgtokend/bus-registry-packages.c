@@ -32,11 +32,15 @@ int bus_check_package_governance(Manager *m, const Proven *p, const char *packag
                 return r < 0 ? package_error(error, r, package, message) : 0;
         }
 
+        /* Verify's "owner" asks for a code where the package's policy or an auth-and-writes
+         * account does; governance asks whenever the account has 2FA, as for its tokens.  No
+         * code at all: asked for before Verify's rules record an "owner" decision. */
+        if (p->token->token.account_2fa != TWOFA_DISABLED && isempty(p->otp))
+                return bus_error_set_errno_message(error, -ERR_OTP_REQUIRED,
+                                                   "This change needs a one-time password from your authenticator.");
         r = bus_check_token_action(m, p, package, ACTION_OWNER, &otp_verified, error);
         if (r < 0)
                 return r;
-        /* Verify's "owner" asks for a code where the package's policy or an auth-and-writes
-         * account does; governance asks whenever the account has 2FA, as for its tokens. */
         if (p->token->token.account_2fa == TWOFA_DISABLED || otp_verified)
                 return 0;
         r = second_factor_require_now(&m->lockout, p->account, p->otp, /* allow_recovery= */ false,

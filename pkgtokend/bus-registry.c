@@ -231,9 +231,10 @@ int bus_dispatch_proof(Manager *m, sd_bus_message *msg, const ProofRule *rule, s
                         return proof_error(error, r, message);
         }
         if (!isempty(p.password)) {
-                /* The token's account is the one to prove; another account's name is as good
-                 * as a wrong password. */
-                if (!isempty(p.account) && !streq_ptr(p.account, token.token.account))
+                /* The token's account is the one to prove; another account's name, or a
+                 * package token (no account), is as good as a wrong password. */
+                if (token.token.owner != TOKEN_OWNER_ACCOUNT ||
+                    (!isempty(p.account) && !streq_ptr(p.account, token.token.account)))
                         return proof_error(error, -ERR_BAD_CREDENTIALS, NULL);
                 return prove_password(m, msg, rule, &p, token.token.account, uid, error);
         }

@@ -169,6 +169,8 @@ InvalidArgument|a token and an account without a password|$(proof "$PUB" account
 EOF_TABLE
 run reg_json WhoAmI 'a{sv}' 2 token s "$PUB" password s "alice password 1"
 is "$RUN_RC/$(jq -r '.data[0]' <"$RUN_OUT_FILE")" 0/alice "WhoAmI(token + password): alice"
+reg_error_is BadCredentials "WhoAmI(package token + a password): no account to prove" WhoAmI \
+        "$(proof "$PKG" password "alice password 1")"
 reg_ok "EnrollOwnTOTP(token + password): a password proof for 2FA changes" EnrollOwnTOTP \
         "$(proof "$BOBPUB" password "bob password 1")"
 reg_error_is Forbidden "  ... a token alone is not" EnrollOwnTOTP "$(proof "$BOBPUB")"
