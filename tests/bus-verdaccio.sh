@@ -13,7 +13,7 @@
 # --auth-type=legacy with password + OTP; npm's web login, its page driven as a browser would
 # (headless Chromium, or curl without it); whoami, token list/create/revoke (the password
 # checked too), logout; owner add/ls/rm (the last maintainer stays), dist-tag, deprecate,
-# unpublish; npm access (set mfa, get status, list collaborators); npm profile enable-2fa and
+# unpublish; npm access (set mfa, get/set status, list collaborators); npm profile enable-2fa and
 # disable-2fa; the daemon down -> 503 within the timeout, then back; no
 # secret in Verdaccio's or the daemon's logs.
 #
@@ -398,6 +398,17 @@ run ctl --json audit --package=p-oa
 like "$(cat "$RUN_OUT_FILE")" 'policy 2fa-only -> 2fa-or-automation' "  ... the audit has the policy changes, by alice via the registry"
 run npmx "$RC_AUTO" access get status p-oa --json
 is "$(jq -c . <"$RUN_OUT_FILE" 2>/dev/null)" '{"p-oa":"public"}' "npm access get status p-oa: public (packages: access \$all)"
+ok "a scoped package: @acme/widget published" publish "$RC_AUTO" @acme/widget 1.0.0 --access=public
+run npmx "$RC_WEB" access set status=public @acme/widget --json
+is "$RUN_RC/$(jq -c . <"$RUN_OUT_FILE" 2>/dev/null)" '0/{"@acme/widget":"public"}' \
+        "npm access set status=public @acme/widget: what the configuration says already, so fine"
+run npmx "$RC_WEB" access set status=private @acme/widget
+if [ "$RUN_RC" -ne 0 ] && grep -q "visibility is set by the registry's configuration" "$RUN_ERR_FILE"; then
+        pass "npm access set status=private: refused, visibility is Verdaccio's packages: configuration"
+else
+        fail "npm access set status=private: refused, visibility is Verdaccio's packages: configuration"
+        diag_run
+fi
 run npmx "$RC_AUTO" access list collaborators p-oa --json
 is "$(jq -c . <"$RUN_OUT_FILE" 2>/dev/null)" '{"alice":"read-write","bob":"read-write"}' \
         "npm access list collaborators p-oa: its maintainers, read-write"
