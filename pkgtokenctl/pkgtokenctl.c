@@ -28,6 +28,7 @@
 #include "macro.h"
 #include "model.h"
 #include "names.h"
+#include "options.h"
 #include "strv.h"
 #include "validate.h"
 
@@ -69,8 +70,7 @@ static void args_free(void) {
  * than a silently ignored word. */
 
 enum {
-        ARG_VERSION = 0x100,
-        ARG_BUS_ADDRESS,
+        ARG_BUS_ADDRESS = 0x100,
         ARG_JSON,
         ARG_NO_LEGEND,
         ARG_EMAIL,
@@ -99,8 +99,8 @@ enum {
 #define OPT(arg) (1U << ((arg) - ARG_EMAIL))
 
 static const struct option options[] = {
-        { "help",          no_argument,       NULL, 'h'               },
-        { "version",       no_argument,       NULL, ARG_VERSION       },
+        OPTION_HELP,
+        OPTION_VERSION,
         { "bus-address",   required_argument, NULL, ARG_BUS_ADDRESS   },
         { "json",          optional_argument, NULL, ARG_JSON          },
         { "no-legend",     no_argument,       NULL, ARG_NO_LEGEND     },
@@ -337,57 +337,49 @@ static int parse_json_mode(const char *value) {
         return 0;
 }
 
+typedef struct ParseState {
+        usec_t now;
+        char **argv;
+} ParseState;
+
+static int parse_option(int c, const char *arg, void *userdata) {
+        const ParseState *p = userdata;
+        int r;
+
+        if (c >= ARG_EMAIL && c < _ARG_END) {
+                r = parse_verb_option(c, arg, p->now);
+                return r < 0 ? r : 0;
+        }
+
+        switch (c) {
+        case ARG_BUS_ADDRESS:
+                return option_nonempty(arg, "--bus-address= needs an address.", &arg_bus_address);
+        case ARG_JSON:
+                r = parse_json_mode(arg);
+                return r < 0 ? r : 0;
+        case ARG_NO_LEGEND:
+                arg_legend = false;
+                return 0;
+        case ':':
+                return log_error_errno(EINVAL, "Option '%s' needs a value.", p->argv[optind - 1]);
+        case '?':
+                if (optopt > 0 && optopt < 0x100)
+                        return log_error_errno(EINVAL, "Unknown option '-%c'. See '%s --help'.", optopt,
+                                               PROGRAM_NAME);
+                return log_error_errno(EINVAL, "Unknown or invalid option '%s'. See '%s --help'.",
+                                       p->argv[optind - 1], PROGRAM_NAME);
+        default:
+                return log_error_errno(EINVAL, "Unhandled option.");
+        }
+}
+
 /* Returns 1 to go on with a verb, 0 to exit successfully (--help, --version), or a negative
  * errno for a usage error. */
 static int parse_argv(int argc, char *argv[]) {
-        usec_t now = now_realtime_usec();
-        int c, r;
-
         /* Our own messages instead of getopt's, which name argv[0] with its full path. */
         opterr = 0;
-
-        while ((c = getopt_long(argc, argv, ":h", options, NULL)) >= 0) {
-                if (c >= ARG_EMAIL && c < _ARG_END) {
-                        r = parse_verb_option(c, optarg, now);
-                        if (r < 0)
-                                return r;
-                        continue;
-                }
-
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                case ARG_VERSION:
-                        printf("%s %s\n", PROGRAM_NAME, PKGTOKEN_VERSION);
-                        return 0;
-                case ARG_BUS_ADDRESS:
-                        if (isempty(optarg))
-                                return log_error_errno(EINVAL, "--bus-address= needs an address.");
-                        arg_bus_address = optarg;
-                        break;
-                case ARG_JSON:
-                        r = parse_json_mode(optarg);
-                        if (r < 0)
-                                return r;
-                        break;
-                case ARG_NO_LEGEND:
-                        arg_legend = false;
-                        break;
-                case ':':
-                        return log_error_errno(EINVAL, "Option '%s' needs a value.", argv[optind - 1]);
-                case '?':
-                        if (optopt > 0 && optopt < 0x100)
-                                return log_error_errno(EINVAL, "Unknown option '-%c'. See '%s --help'.",
-                                                       optopt, PROGRAM_NAME);
-                        return log_error_errno(EINVAL, "Unknown or invalid option '%s'. See '%s --help'.",
-                                               argv[optind - 1], PROGRAM_NAME);
-                default:
-                        return log_error_errno(EINVAL, "Unhandled option.");
-                }
-        }
-
-        return 1;
+        return options_parse(argc, argv, PROGRAM_NAME, ":h", options, help, parse_option,
+                             &(ParseState) { .now = now_realtime_usec(), .argv = argv });
 }
 
 int main(int argc, char *argv[]) {

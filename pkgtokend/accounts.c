@@ -7,12 +7,9 @@
 #include "validate.h"
 
 int account_load(Store *s, const char *name, AccountRecord *ret) {
-        int r;
-
         if (!account_name_is_valid(name))
                 return -ERR_INVALID_ARGUMENT;
-        r = store_account_get(s, name, ret);
-        return r == -ENOENT ? -ERR_NO_SUCH_ACCOUNT : r;
+        return not_found_as(store_account_get(s, name, ret), -ERR_NO_SUCH_ACCOUNT);
 }
 
 int account_create(Store *s, const char *name, const char *email, AccountKind kind, usec_t now) {
@@ -26,12 +23,11 @@ int account_set_locked(Store *s, const char *name, bool locked) {
         r = store_account_set_locked(s, name, locked);
         if (r >= 0 && !locked)
                 r = store_failures_clear(s, name, NULL);
-        return r == -ENOENT ? -ERR_NO_SUCH_ACCOUNT : r;
+        return not_found_as(r, -ERR_NO_SUCH_ACCOUNT);
 }
 
 int account_remove(Store *s, const char *name) {
-        int r = store_account_delete(s, name);
-        return r == -ENOENT ? -ERR_NO_SUCH_ACCOUNT : r;
+        return not_found_as(store_account_delete(s, name), -ERR_NO_SUCH_ACCOUNT);
 }
 
 int account_get_details(Store *s, usec_t lockout_window, const char *name, usec_t now, AccountRecord *ret,
@@ -41,7 +37,7 @@ int account_get_details(Store *s, usec_t lockout_window, const char *name, usec_
 
         r = store_account_get(s, name, ret);
         if (r < 0)
-                return r == -ENOENT ? -ERR_NO_SUCH_ACCOUNT : r;
+                return not_found_as(r, -ERR_NO_SUCH_ACCOUNT);
         codes = store_recovery_codes_count(s, ret->id);
         if (codes < 0)
                 return codes;

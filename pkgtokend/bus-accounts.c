@@ -16,16 +16,9 @@ int method_create_account(sd_bus_message *msg, void *userdata, sd_bus_error *err
         const char *name, *email, *kind_string;
         int kind, r;
 
-        r = sd_bus_message_read(msg, "sss", &name, &email, &kind_string);
+        r = bus_begin_call(m, msg, &(BusCall) { BUS_NO_OPTIONS }, error, "sss", &name, &email, &kind_string);
         if (r < 0)
                 return r;
-        r = read_options(msg, NULL, 0, error);
-        if (r < 0)
-                return r;
-        r = bus_verify_admin(m, msg, error, NULL);
-        if (r < 0)
-                return r;
-
         r = bus_check_account_name(name, error);
         if (r < 0)
                 return r;
@@ -38,64 +31,54 @@ int method_create_account(sd_bus_message *msg, void *userdata, sd_bus_error *err
         r = account_create(m->store, name, email, kind, now_realtime_usec());
         if (r == -ERR_ACCOUNT_EXISTS)
                 return bus_error_set_errnof(error, r, "Account '%s' already exists.", name);
-        if (r < 0)
-                return bus_error_set_errno_message(error, r, NULL);
-        return sd_bus_reply_method_return(msg, NULL);
+        return bus_reply_done(msg, r, error);
 }
 
 /* The start of the admin methods on one account: its name, the caller, the name's form. */
 static int read_account_name(Manager *m, sd_bus_message *msg, const char **ret_name, sd_bus_error *error) {
         int r;
 
-        r = sd_bus_message_read(msg, "s", ret_name);
-        if (r < 0)
-                return r;
-        r = bus_verify_admin(m, msg, error, NULL);
+        r = bus_begin_call(m, msg, &(BusCall) {}, error, "s", ret_name);
         if (r < 0)
                 return r;
         return bus_check_account_name(*ret_name, error);
 }
 
-int method_get_account(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(account_record_done) AccountRecord a = {};
-        Manager *m = userdata;
+typedef struct AccountView {
+        AccountRecord record;
         AccountDetails details;
+} AccountView;
+
+static int append_account_view(sd_bus_message *reply, const void *userdata) {
+        const AccountView *v = userdata;
+        return bus_append_account_details(reply, &v->record, &v->details);
+}
+
+int method_get_account(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        AccountView v = {};
         const char *name;
         int r;
 
         r = read_account_name(m, msg, &name, error);
         if (r < 0)
                 return r;
-        r = account_get_details(m->store, m->config.lockout_window, name, now_realtime_usec(), &a, &details);
-        if (r < 0)
-                return bus_error_set_errno_message(error, r, NULL);
-
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r < 0)
-                return r;
-        r = bus_append_account_details(reply, &a, &details);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
-}
-
-static int list_account_cb(const AccountRecord *a, void *userdata) {
-        return bus_append_account(userdata, a);
+        r = account_get_details(m->store, m->config.lockout_window, name, now_realtime_usec(), &v.record,
+                                &v.details);
+        if (r >= 0)
+                r = bus_reply_record(msg, append_account_view, &v);
+        else
+                r = bus_error_set_errno_message(error, r, NULL);
+        account_record_done(&v.record);
+        return r;
 }
 
 static int fill_accounts(Store *s, sd_bus_message *reply, const void *query) {
-        return store_account_foreach(s, list_account_cb, reply);
+        return store_account_foreach(s, bus_append_account, reply);
 }
 
 int method_list_accounts(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        int r;
-
-        r = bus_verify_admin(m, msg, error, NULL);
-        if (r < 0)
-                return r;
-        return bus_reply_list(m->store, msg, fill_accounts, NULL, error);
+        return bus_reply_admin_list(userdata, msg, fill_accounts, NULL, error);
 }
 
 int method_set_account_locked(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -110,9 +93,7 @@ int method_set_account_locked(sd_bus_message *msg, void *userdata, sd_bus_error 
         if (r < 0)
                 return r;
         r = account_set_locked(m->store, name, locked);
-        if (r < 0)
-                return bus_error_set_errno_message(error, r, NULL);
-        return sd_bus_reply_method_return(msg, NULL);
+        return bus_reply_done(msg, r, error);
 }
 
 int method_remove_account(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -124,9 +105,7 @@ int method_remove_account(sd_bus_message *msg, void *userdata, sd_bus_error *err
         if (r < 0)
                 return r;
         r = account_remove(m->store, name);
-        if (r < 0)
-                return bus_error_set_errno_message(error, r, NULL);
-        return sd_bus_reply_method_return(msg, NULL);
+        return bus_reply_done(msg, r, error);
 }
 
 int method_check_account(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -134,13 +113,8 @@ int method_check_account(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         const char *account, *reason = NULL;
         int state, r;
 
-        r = bus_verify_verifier(m, msg, error, NULL, NULL);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(msg, "s", &account);
-        if (r < 0)
-                return r;
-        r = read_options(msg, NULL, 0, error);
+        r = bus_begin_call(m, msg, &(BusCall) { .verifier = true, .check_first = true, BUS_NO_OPTIONS }, error, "s",
+                           &account);
         if (r < 0)
                 return r;
 

@@ -179,16 +179,11 @@ int method_authenticate(sd_bus_message *msg, void *userdata, sd_bus_error *error
         LoginVerdict v;
         int r;
 
-        r = bus_verify_verifier(m, msg, error, NULL, NULL);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(msg, "sss", &account, &password, &otp);
-        if (r < 0)
-                return r;
-        r = read_options(msg, (const OptionSpec[]) {
-                { "remote", OPTION_STRING, &remote },
-                { "session", OPTION_BOOL, &want_session },
-        }, 2, error);
+        r = bus_begin_call(m, msg, &(BusCall) {
+                .verifier = true,
+                .check_first = true,
+                BUS_OPTIONS({ "remote", OPTION_STRING, &remote }, { "session", OPTION_BOOL, &want_session }),
+        }, error, "sss", &account, &password, &otp);
         if (r < 0)
                 return r;
         r = bus_check_remote(remote, error);
@@ -250,16 +245,13 @@ int method_set_password(sd_bus_message *msg, void *userdata, sd_bus_error *error
         PasswordJob *j;
         int r;
 
-        r = bus_verify_verifier(m, msg, error, &caller, &admin);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(msg, "ss", &account, &password);
-        if (r < 0)
-                return r;
-        r = read_options(msg, (const OptionSpec[]) {
-                { "old_password", OPTION_STRING, &old_password },
-                { "otp", OPTION_STRING, &otp },
-        }, 2, error);
+        r = bus_begin_call(m, msg, &(BusCall) {
+                .verifier = true,
+                .check_first = true,
+                .ret_uid = &caller,
+                .ret_admin = &admin,
+                BUS_OPTIONS({ "old_password", OPTION_STRING, &old_password }, { "otp", OPTION_STRING, &otp }),
+        }, error, "ss", &account, &password);
         if (r < 0)
                 return r;
         /* A registry front end (PAM's chauthtok) changes a password on the user's behalf and

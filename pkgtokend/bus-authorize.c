@@ -15,7 +15,7 @@ void authorize_arguments_done(AuthorizeArguments *a) {
         free(a->package);
 }
 
-int bus_read_authorize_request(sd_bus_message *msg, bool verify, AuthorizeArguments *a, sd_bus_error *error) {
+static int read_authorize_request(sd_bus_message *msg, bool verify, AuthorizeArguments *a, sd_bus_error *error) {
         AuthorizeRequest *q = &a->request;
         const char *package, *action;
         int r;
@@ -60,36 +60,53 @@ int bus_read_authorize_request(sd_bus_message *msg, bool verify, AuthorizeArgume
         return 0;
 }
 
-int method_authorize(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        _cleanup_(authorize_arguments_done) AuthorizeArguments args = {};
-        _cleanup_(authorize_answer_done) AuthorizeAnswer answer = {};
-        Manager *m = userdata;
-        Authorizer authorizer = {
+Authorizer bus_authorizer(Manager *m) {
+        return (Authorizer) {
                 .store = m->store,
                 .lockout = &m->lockout,
                 .ratelimit = m->ratelimit,
                 .last_used = &m->last_used,
                 .code_reuse = m->code_reuse,
         };
+}
+
+void authorize_call_done(AuthorizeCall *c) {
+        authorize_arguments_done(&c->args);
+        authorize_answer_done(&c->answer);
+}
+
+int bus_authorize_call(Manager *m, sd_bus_message *msg, bool verify, AuthorizeCall *c, sd_bus_error *error) {
+        Authorizer a = bus_authorizer(m);
         int r;
 
         r = bus_verify_verifier(m, msg, error, NULL, NULL);
         if (r < 0)
                 return r;
-        r = bus_read_authorize_request(msg, /* verify= */ false, &args, error);
+        r = read_authorize_request(msg, verify, &c->args, error);
         if (r < 0)
                 return r;
-
-        r = authorize(&authorizer, &args.request, now_realtime_usec(), &answer);
+        r = authorize(&a, &c->args.request, now_realtime_usec(), &c->answer);
         if (r < 0)
                 return bus_error_set_errno_message(error, r, NULL);
+        return 0;
+}
 
-        r = sd_bus_reply_method_return(msg, "ssss", authz_result_to_string(answer.result), answer.reason,
-                                       answer.actor ?: "", answer.token.id ?: "");
+int method_authorize(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(authorize_call_done) AuthorizeCall c = {};
+        const AuthorizeAnswer *answer = &c.answer;
+        Manager *m = userdata;
+        int r;
+
+        r = bus_authorize_call(m, msg, /* verify= */ false, &c, error);
         if (r < 0)
                 return r;
-        if (answer.announce)
+
+        r = sd_bus_reply_method_return(msg, "ssss", authz_result_to_string(answer->result), answer->reason,
+                                       answer->actor ?: "", answer->token.id ?: "");
+        if (r < 0)
+                return r;
+        if (answer->announce)
                 (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "PackagePublished",
-                                          "sss", args.request.package, answer.actor, answer.token.id);
+                                          "sss", c.args.request.package, answer->actor, answer->token.id);
         return 1;   /* replied: 0 would make sd-bus answer again with UnknownMethod */
 }

@@ -6,6 +6,7 @@
 #include <systemd/sd-bus.h>
 
 #include "authorize.h"
+#include "manager.h"
 
 typedef struct AuthorizeArguments {
         AuthorizeRequest request;
@@ -13,6 +14,15 @@ typedef struct AuthorizeArguments {
 } AuthorizeArguments;
 void authorize_arguments_done(AuthorizeArguments *a);
 
-/* verify: Verify's actions (identity with package "", the writes), its "version" option and a
- * two-phase request; else Authorize's read and publish. */
-int bus_read_authorize_request(sd_bus_message *msg, bool verify, AuthorizeArguments *a, sd_bus_error *error);
+/* The manager's parts that authorize() uses. */
+Authorizer bus_authorizer(Manager *m);
+
+/* Authorize's and Verify's start: checks the caller (a verifier), reads the request and takes
+ * the verdict into *answer.  verify: Verify's actions (identity with package "", the writes),
+ * its "version" option and a two-phase request; else Authorize's read and publish. */
+typedef struct AuthorizeCall {
+        AuthorizeArguments args;
+        AuthorizeAnswer answer;
+} AuthorizeCall;
+void authorize_call_done(AuthorizeCall *c);
+int bus_authorize_call(Manager *m, sd_bus_message *msg, bool verify, AuthorizeCall *c, sd_bus_error *error);

@@ -18,14 +18,8 @@ int method_backup(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         const char *path;
         int r;
 
-        r = sd_bus_message_read(msg, "s", &path);
-        if (r < 0)
-                return r;
-        r = read_options(msg, NULL, 0, error);
-        if (r < 0)
-                return r;
         /* The file is written with the daemon's privileges: admins only. */
-        r = bus_verify_admin(m, msg, error, NULL);
+        r = bus_begin_call(m, msg, &(BusCall) { BUS_NO_OPTIONS }, error, "s", &path);
         if (r < 0)
                 return r;
         if (path[0] != '/' || strlen(path) >= PATH_MAX)
@@ -38,7 +32,5 @@ int method_backup(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         if (r == -ENOENT || r == -EACCES || r == -ENOTDIR || r == -ELOOP || r == -EROFS)
                 return bus_error_set_errnof(error, -ERR_INVALID_ARGUMENT, "Cannot create %s: %s.", path,
                                             strerror(-r));
-        if (r < 0)
-                return bus_error_set_errno_message(error, r, NULL);
-        return sd_bus_reply_method_return(msg, NULL);
+        return bus_reply_done(msg, r, error);
 }

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <stdarg.h>
+
 #include "bus-caller.h"
 #include "bus-error.h"
 
@@ -28,4 +30,36 @@ int bus_verify_admin(Manager *m, sd_bus_message *msg, sd_bus_error *error, uid_t
 
 int bus_verify_verifier(Manager *m, sd_bus_message *msg, sd_bus_error *error, uid_t *ret_uid, bool *ret_admin) {
         return check_caller(m, msg, true, error, ret_uid, ret_admin);
+}
+
+static int check_call_caller(Manager *m, sd_bus_message *msg, const BusCall *call, sd_bus_error *error) {
+        if (call->checked)
+                return 0;
+        return check_caller(m, msg, call->verifier, error, call->ret_uid, call->ret_admin);
+}
+
+int bus_begin_call(Manager *m, sd_bus_message *msg, const BusCall *call, sd_bus_error *error, const char *types, ...) {
+        va_list ap;
+        int r;
+
+        if (call->check_first) {
+                r = check_call_caller(m, msg, call, error);
+                if (r < 0)
+                        return r;
+        }
+        va_start(ap, types);
+        r = isempty(types) ? 0 : sd_bus_message_readv(msg, types, ap);
+        va_end(ap);
+        if (r >= 0 && call->has_options)
+                r = read_options(msg, call->options, call->n_options, error);
+        if (r < 0)
+                return r;
+        return call->check_first ? 0 : check_call_caller(m, msg, call, error);
+}
+
+int bus_reply_admin_list(Manager *m, sd_bus_message *msg, BusListFill fill, const void *query, sd_bus_error *error) {
+        int r = bus_verify_admin(m, msg, error, NULL);
+        if (r < 0)
+                return r;
+        return bus_reply_list(m->store, msg, fill, query, error);
 }

@@ -31,9 +31,8 @@ int method_create_package(sd_bus_message *msg, void *userdata, sd_bus_error *err
         int r;
 
         r = sd_bus_message_read(msg, "ss", &name_arg, &policy_arg);
-        if (r < 0)
-                return r;
-        r = read_strv_limited(msg, MAINTAINERS_MAX, &maintainers, error, "maintainers");
+        if (r >= 0)
+                r = read_strv_limited(msg, MAINTAINERS_MAX, &maintainers, error, "maintainers");
         if (r < 0)
                 return r;
         r = bus_verify_admin(m, msg, error, NULL);
@@ -48,16 +47,19 @@ int method_create_package(sd_bus_message *msg, void *userdata, sd_bus_error *err
                 return bus_error_set_errnof(error, r, "Package '%s' already exists.", name);
         if (r < 0 && account)
                 return bus_error_set_account(error, r, account);
-        if (r < 0)
-                return bus_error_set_errno_message(error, r, NULL);
-        return sd_bus_reply_method_return(msg, NULL);
+        return bus_reply_done(msg, r, error);
 }
 
-/* Loads a package named by a caller: canonicalised, and NoSuchPackage names it. */
-static int load_package(Manager *m, const char *name, PackageRecord *ret, sd_bus_error *error) {
+/* Reads the name of a package (an admin's call) and loads it: canonicalised, and NoSuchPackage
+ * names it. */
+static int read_package(Manager *m, sd_bus_message *msg, PackageRecord *ret, sd_bus_error *error) {
         _cleanup_free_ char *canonical = NULL;
+        const char *name;
         int r;
 
+        r = bus_begin_call(m, msg, &(BusCall) {}, error, "s", &name);
+        if (r < 0)
+                return r;
         r = bus_read_package_name(name, &canonical, error);
         if (r < 0)
                 return r;
@@ -67,47 +69,26 @@ static int load_package(Manager *m, const char *name, PackageRecord *ret, sd_bus
         return 0;
 }
 
-int method_get_package(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(package_record_done) PackageRecord p = {};
-        Manager *m = userdata;
-        const char *name;
-        int r;
-
-        r = sd_bus_message_read(msg, "s", &name);
-        if (r < 0)
-                return r;
-        r = bus_verify_admin(m, msg, error, NULL);
-        if (r < 0)
-                return r;
-        r = load_package(m, name, &p, error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r < 0)
-                return r;
-        r = bus_append_package(reply, &p);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+static int append_package(sd_bus_message *reply, const void *p) {
+        return bus_append_package(p, reply);
 }
 
-static int list_package_cb(const PackageRecord *p, void *userdata) {
-        return bus_append_package(userdata, p);
+int method_get_package(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(package_record_done) PackageRecord p = {};
+        int r;
+
+        r = read_package(userdata, msg, &p, error);
+        if (r < 0)
+                return r;
+        return bus_reply_record(msg, append_package, &p);
 }
 
 static int fill_packages(Store *s, sd_bus_message *reply, const void *query) {
-        return store_package_foreach(s, list_package_cb, reply);
+        return store_package_foreach(s, bus_append_package, reply);
 }
 
 int method_list_packages(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        int r;
-
-        r = bus_verify_admin(m, msg, error, NULL);
-        if (r < 0)
-                return r;
-        return bus_reply_list(m->store, msg, fill_packages, NULL, error);
+        return bus_reply_admin_list(userdata, msg, fill_packages, NULL, error);
 }
 
 int method_set_package_policy(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -117,19 +98,14 @@ int method_set_package_policy(sd_bus_message *msg, void *userdata, sd_bus_error 
         PackagePolicy policy = PACKAGE_POLICY_DEFAULT;
         int r;
 
-        r = sd_bus_message_read(msg, "ss", &name_arg, &policy_arg);
-        if (r < 0)
-                return r;
-        r = bus_verify_admin(m, msg, error, NULL);
+        r = bus_begin_call(m, msg, &(BusCall) {}, error, "ss", &name_arg, &policy_arg);
         if (r < 0)
                 return r;
         r = read_name_and_policy(name_arg, policy_arg, false, &name, &policy, error);
         if (r < 0)
                 return r;
         r = package_set_policy(m->store, name, policy);
-        if (r < 0)
-                return bus_error_set_errno_message(error, r, NULL);
-        return sd_bus_reply_method_return(msg, NULL);
+        return bus_reply_done(msg, r, error);
 }
 
 static int change_maintainer(sd_bus_message *msg, Manager *m, bool add, sd_bus_error *error) {
@@ -137,10 +113,7 @@ static int change_maintainer(sd_bus_message *msg, Manager *m, bool add, sd_bus_e
         const char *package_arg, *account;
         int r;
 
-        r = sd_bus_message_read(msg, "ss", &package_arg, &account);
-        if (r < 0)
-                return r;
-        r = bus_verify_admin(m, msg, error, NULL);
+        r = bus_begin_call(m, msg, &(BusCall) {}, error, "ss", &package_arg, &account);
         if (r < 0)
                 return r;
         r = bus_read_package_name(package_arg, &package, error);

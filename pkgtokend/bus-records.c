@@ -17,7 +17,7 @@ static int append_account_fields(sd_bus_message *reply, const AccountRecord *a) 
         return 0;
 }
 
-int bus_append_account(sd_bus_message *reply, const AccountRecord *a) {
+int bus_append_account(const AccountRecord *a, void *reply) {
         APPEND(sd_bus_message_open_container(reply, 'a', "{sv}"));
         APPEND(append_account_fields(reply, a));
         return sd_bus_message_close_container(reply);
@@ -32,7 +32,7 @@ int bus_append_account_details(sd_bus_message *reply, const AccountRecord *a, co
         return sd_bus_message_close_container(reply);
 }
 
-int bus_append_package(sd_bus_message *reply, const PackageRecord *p) {
+int bus_append_package(const PackageRecord *p, void *reply) {
         APPEND(sd_bus_message_open_container(reply, 'a', "{sv}"));
         APPEND(append_entry(reply, "name", "s", p->name));
         APPEND(append_entry(reply, "policy", "s", package_policy_to_string(p->policy)));
@@ -61,7 +61,7 @@ int bus_append_token(sd_bus_message *reply, const TokenRecord *t, usec_t now) {
         return sd_bus_message_close_container(reply);
 }
 
-int bus_append_audit_event(sd_bus_message *reply, const AuditEvent *e) {
+int bus_append_audit_event(const AuditEvent *e, void *reply) {
         APPEND(sd_bus_message_open_container(reply, 'a', "{sv}"));
         APPEND(append_entry(reply, "time", "t", (uint64_t) e->time));
         APPEND(append_entry(reply, "action", "s", e->action));

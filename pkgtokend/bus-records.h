@@ -8,13 +8,15 @@
 #include "accounts.h"
 #include "store.h"
 
-int bus_append_account(sd_bus_message *reply, const AccountRecord *a);
+/* The appenders of a record alone take the record first, so that they serve as the store's
+ * foreach callbacks (reply: the sd_bus_message *) of the List methods. */
+int bus_append_account(const AccountRecord *a, void *reply);
 /* GetAccount: the record and what costs extra lookups. */
 int bus_append_account_details(sd_bus_message *reply, const AccountRecord *a, const AccountDetails *d);
-int bus_append_package(sd_bus_message *reply, const PackageRecord *p);
+int bus_append_package(const PackageRecord *p, void *reply);
 /* Everything about a token except its secret, which is not stored and so cannot leak here. */
 int bus_append_token(sd_bus_message *reply, const TokenRecord *t, usec_t now);
-int bus_append_audit_event(sd_bus_message *reply, const AuditEvent *e);
+int bus_append_audit_event(const AuditEvent *e, void *reply);
 
 /* Replies with an aa{sv} that fill() appends records to: the shape of every List method.
  * fill()'s errors are the store's. */

@@ -19,15 +19,11 @@ int method_report_refusal(sd_bus_message *msg, void *userdata, sd_bus_error *err
         uid_t caller;
         int a, r;
 
-        r = sd_bus_message_read(msg, "ssss", &token, &package_arg, &action, &reason);
-        if (r < 0)
-                return r;
-        r = read_options(msg, (const OptionSpec[]) {
-                { "remote", OPTION_STRING, &remote },
-        }, 1, error);
-        if (r < 0)
-                return r;
-        r = bus_verify_verifier(m, msg, error, &caller, NULL);
+        r = bus_begin_call(m, msg, &(BusCall) {
+                .verifier = true,
+                .ret_uid = &caller,
+                BUS_OPTIONS({ "remote", OPTION_STRING, &remote }),
+        }, error, "ssss", &token, &package_arg, &action, &reason);
         if (r < 0)
                 return r;
 
@@ -52,7 +48,5 @@ int method_report_refusal(sd_bus_message *msg, void *userdata, sd_bus_error *err
                                    .remote = remote,
                                    .registry = registry,
                            }, now_realtime_usec());
-        if (r < 0)
-                return bus_error_set_errno_message(error, r, NULL);
-        return sd_bus_reply_method_return(msg, NULL);
+        return bus_reply_done(msg, r, error);
 }

@@ -62,7 +62,7 @@ static int reply_package_info(sd_bus_message *msg, const PackageInfo *i) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 
         APPEND(sd_bus_message_new_method_return(msg, &reply));
-        APPEND(bus_append_package(reply, &i->package));
+        APPEND(bus_append_package(&i->package, reply));
         APPEND(sd_bus_message_open_container(reply, 'a', "a{sv}"));
         for (size_t k = 0; k < i->n_maintainers; k++)
                 APPEND(sd_bus_message_append(reply, "a{sv}", 2, "name", "s", i->maintainers[k].name, "email", "s",

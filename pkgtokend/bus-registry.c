@@ -23,16 +23,6 @@
 #include "tokens.h"
 #include "validate.h"
 
-static Authorizer authorizer(Manager *m) {
-        return (Authorizer) {
-                .store = m->store,
-                .lockout = &m->lockout,
-                .ratelimit = m->ratelimit,
-                .last_used = &m->last_used,
-                .code_reuse = m->code_reuse,
-        };
-}
-
 /* ---- Verify ---- */
 
 static int append_token_details(sd_bus_message *reply, const AuthorizeAnswer *a) {
@@ -57,35 +47,22 @@ static int append_token_details(sd_bus_message *reply, const AuthorizeAnswer *a)
         return sd_bus_message_close_container(reply);
 }
 
+static int append_verify_answer(sd_bus_message *reply, const void *userdata) {
+        const AuthorizeAnswer *answer = userdata;
+
+        APPEND(sd_bus_message_append(reply, "sss", authz_result_to_string(answer->result),
+                                     reason_code_to_string(answer->code), answer->reason));
+        return append_token_details(reply, answer);
+}
+
 int method_verify(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(authorize_arguments_done) AuthorizeArguments args = {};
-        _cleanup_(authorize_answer_done) AuthorizeAnswer answer = {};
-        Manager *m = userdata;
-        Authorizer a = authorizer(m);
+        _cleanup_(authorize_call_done) AuthorizeCall c = {};
         int r;
 
-        r = bus_verify_verifier(m, msg, error, NULL, NULL);
+        r = bus_authorize_call(userdata, msg, /* verify= */ true, &c, error);
         if (r < 0)
                 return r;
-        r = bus_read_authorize_request(msg, /* verify= */ true, &args, error);
-        if (r < 0)
-                return r;
-        r = authorize(&a, &args.request, now_realtime_usec(), &answer);
-        if (r < 0)
-                return bus_error_set_errno_message(error, r, NULL);
-
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(reply, "sss", authz_result_to_string(answer.result),
-                                  reason_code_to_string(answer.code), answer.reason);
-        if (r < 0)
-                return r;
-        r = append_token_details(reply, &answer);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+        return bus_reply_record(msg, append_verify_answer, &c.answer);
 }
 
 /* ---- FinishPublish ---- */
@@ -96,15 +73,11 @@ int method_finish_publish(sd_bus_message *msg, void *userdata, sd_bus_error *err
         const char *id, *reason = "";
         int succeeded, r;
 
-        r = bus_verify_verifier(m, msg, error, NULL, NULL);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(msg, "sb", &id, &succeeded);
-        if (r < 0)
-                return r;
-        r = read_options(msg, (const OptionSpec[]) {
-                { "reason", OPTION_STRING, &reason },
-        }, 1, error);
+        r = bus_begin_call(m, msg, &(BusCall) {
+                .verifier = true,
+                .check_first = true,
+                BUS_OPTIONS({ "reason", OPTION_STRING, &reason }),
+        }, error, "sb", &id, &succeeded);
         if (r < 0)
                 return r;
         if (!description_is_valid(reason))
@@ -196,7 +169,7 @@ static int prove_password(Manager *m, sd_bus_message *msg, const ProofRule *rule
 int bus_dispatch_proof(Manager *m, sd_bus_message *msg, const ProofRule *rule, sd_bus_error *error) {
         _cleanup_(authorize_answer_done) AuthorizeAnswer token = {};
         _cleanup_free_ char *actor = NULL;
-        Authorizer a = authorizer(m);
+        Authorizer a = bus_authorizer(m);
         const char *message = NULL;
         Proof p;
         uid_t uid;
@@ -293,27 +266,12 @@ static int get_profile(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_
         return sd_bus_send(NULL, reply, NULL);
 }
 
-typedef struct OwnTokenList {
-        const char *account;
-        sd_bus_message *reply;
-        usec_t now;
-} OwnTokenList;
-
-static int append_own_token(const TokenRecord *t, void *userdata) {
-        const OwnTokenList *q = userdata;
-        return bus_append_token(q->reply, t, q->now);
-}
-
-static int fill_own_tokens(Store *s, sd_bus_message *reply, const void *query) {
-        OwnTokenList q = *(const OwnTokenList *) query;
-
-        q.reply = reply;
-        q.now = now_realtime_usec();
-        return registry_foreach_own_token(s, q.account, append_own_token, &q);
+static int foreach_own_token(Store *s, const char *account, const char *package, TokenCallback cb, void *userdata) {
+        return registry_foreach_own_token(s, account, cb, userdata);
 }
 
 static int list_own_tokens(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
-        return bus_reply_list(m->store, msg, fill_own_tokens, &(OwnTokenList) { .account = p->account }, error);
+        return bus_reply_token_list(m->store, msg, foreach_own_token, p->account, NULL, error);
 }
 
 static int create_own_token(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
@@ -342,10 +300,7 @@ static int revoke_own_token(Manager *m, sd_bus_message *msg, const Proven *p, sd
         const char *id, *message = NULL;
         int r;
 
-        r = sd_bus_message_read(msg, "s", &id);
-        if (r < 0)
-                return r;
-        r = read_options(msg, NULL, 0, error);
+        r = bus_begin_call(m, msg, &(BusCall) { .checked = true, BUS_NO_OPTIONS }, error, "s", &id);
         if (r < 0)
                 return r;
         r = registry_revoke_own_token(&(OwnRevoke) {
@@ -368,7 +323,7 @@ static int revoke_own_token(Manager *m, sd_bus_message *msg, const Proven *p, sd
 int bus_check_token_action(Manager *m, const Proven *p, const char *package, Action action,
                            bool *ret_otp_verified, sd_bus_error *error) {
         _cleanup_(authorize_answer_done) AuthorizeAnswer answer = {};
-        Authorizer a = authorizer(m);
+        Authorizer a = bus_authorizer(m);
         int r;
 
         r = authorize(&a, &(AuthorizeRequest) {
@@ -476,7 +431,7 @@ int method_logout(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_(authorize_answer_done) AuthorizeAnswer token = {};
         _cleanup_free_ char *actor = NULL;
         Manager *m = userdata;
-        Authorizer a = authorizer(m);
+        Authorizer a = bus_authorizer(m);
         const char *secret;
         uid_t uid;
         int r;

@@ -43,13 +43,9 @@ typedef struct AuditQuery {
         unsigned limit;
 } AuditQuery;
 
-static int list_audit_cb(const AuditEvent *e, void *userdata) {
-        return bus_append_audit_event(userdata, e);
-}
-
 static int fill_audit_events(Store *s, sd_bus_message *reply, const void *query) {
         const AuditQuery *q = query;
-        return store_audit_foreach(s, q->package, q->since, q->limit, list_audit_cb, reply);
+        return store_audit_foreach(s, q->package, q->since, q->limit, bus_append_audit_event, reply);
 }
 
 int method_list_audit_events(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -60,10 +56,7 @@ int method_list_audit_events(sd_bus_message *msg, void *userdata, sd_bus_error *
         uint32_t limit;
         int r;
 
-        r = sd_bus_message_read(msg, "stu", &package_arg, &since, &limit);
-        if (r < 0)
-                return r;
-        r = bus_verify_admin(m, msg, error, NULL);
+        r = bus_begin_call(m, msg, &(BusCall) {}, error, "stu", &package_arg, &since, &limit);
         if (r < 0)
                 return r;
         r = bus_read_optional_package_name(package_arg, &package, error);

@@ -144,48 +144,49 @@ int bus_token_error(sd_bus_error *error, int r, const char *id) {
         }
 }
 
+static int append_token_now(sd_bus_message *reply, const void *t) {
+        return bus_append_token(reply, t, now_realtime_usec());
+}
+
 int method_get_token(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(token_record_done) TokenRecord t = {};
         Manager *m = userdata;
         const char *id;
         int r;
 
-        r = sd_bus_message_read(msg, "s", &id);
-        if (r < 0)
-                return r;
-        r = bus_verify_admin(m, msg, error, NULL);
+        r = bus_begin_call(m, msg, &(BusCall) {}, error, "s", &id);
         if (r < 0)
                 return r;
         r = token_load(m->store, id, &t);
         if (r < 0)
                 return bus_token_error(error, r, id);
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r < 0)
-                return r;
-        r = bus_append_token(reply, &t, now_realtime_usec());
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+        return bus_reply_record(msg, append_token_now, &t);
 }
 
-typedef struct TokenQuery {
+typedef struct TokenList {
+        BusTokenForeach foreach;
         const char *account, *package;
         sd_bus_message *reply;
         usec_t now;
-} TokenQuery;
+} TokenList;
 
 static int list_token_cb(const TokenRecord *t, void *userdata) {
-        const TokenQuery *q = userdata;
+        const TokenList *q = userdata;
         return bus_append_token(q->reply, t, q->now);
 }
 
 static int fill_tokens(Store *s, sd_bus_message *reply, const void *query) {
-        TokenQuery q = *(const TokenQuery *) query;
+        TokenList q = *(const TokenList *) query;
 
         q.reply = reply;
         q.now = now_realtime_usec();
-        return store_token_foreach(s, q.account, q.package, list_token_cb, &q);
+        return q.foreach(s, q.account, q.package, list_token_cb, &q);
+}
+
+int bus_reply_token_list(Store *s, sd_bus_message *msg, BusTokenForeach foreach, const char *account,
+                         const char *package, sd_bus_error *error) {
+        return bus_reply_list(s, msg, fill_tokens,
+                              &(TokenList) { .foreach = foreach, .account = account, .package = package }, error);
 }
 
 int method_list_tokens(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -194,10 +195,7 @@ int method_list_tokens(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         const char *account, *package_arg;
         int r;
 
-        r = sd_bus_message_read(msg, "ss", &account, &package_arg);
-        if (r < 0)
-                return r;
-        r = bus_verify_admin(m, msg, error, NULL);
+        r = bus_begin_call(m, msg, &(BusCall) {}, error, "ss", &account, &package_arg);
         if (r < 0)
                 return r;
         if (!isempty(account) && !isempty(package_arg))
@@ -219,9 +217,8 @@ int method_list_tokens(sd_bus_message *msg, void *userdata, sd_bus_error *error)
                         return bus_error_set_package(error, r, package);
         }
 
-        return bus_reply_list(m->store, msg, fill_tokens,
-                              &(TokenQuery) { .account = isempty(account) ? NULL : account, .package = package },
-                              error);
+        return bus_reply_token_list(m->store, msg, store_token_foreach, isempty(account) ? NULL : account, package,
+                                    error);
 }
 
 int method_revoke_token(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -230,10 +227,7 @@ int method_revoke_token(sd_bus_message *msg, void *userdata, sd_bus_error *error
         uid_t caller;
         int r;
 
-        r = sd_bus_message_read(msg, "s", &id);
-        if (r < 0)
-                return r;
-        r = bus_verify_admin(m, msg, error, &caller);
+        r = bus_begin_call(m, msg, &(BusCall) { .ret_uid = &caller }, error, "s", &id);
         if (r < 0)
                 return r;
         r = token_revoke(m->store, id, caller, now_realtime_usec());

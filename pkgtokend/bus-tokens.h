@@ -17,3 +17,7 @@ int bus_create_token_reply(Manager *m, sd_bus_message *msg, TokenCreateRequest *
                            sd_bus_error *error);
 /* A token's load errors, naming its id. */
 int bus_token_error(sd_bus_error *error, int r, const char *id);
+/* Replies with the tokens foreach() hands out (ListTokens, ListOwnTokens), as of now. */
+typedef int (*BusTokenForeach)(Store *s, const char *account, const char *package, TokenCallback cb, void *userdata);
+int bus_reply_token_list(Store *s, sd_bus_message *msg, BusTokenForeach foreach, const char *account,
+                         const char *package, sd_bus_error *error);

@@ -25,13 +25,7 @@ int method_enroll_totp(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         const char *account;
         int r;
 
-        r = bus_verify_admin(m, msg, error, NULL);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(msg, "s", &account);
-        if (r < 0)
-                return r;
-        r = read_options(msg, NULL, 0, error);
+        r = bus_begin_call(m, msg, &(BusCall) { .check_first = true, BUS_NO_OPTIONS }, error, "s", &account);
         if (r < 0)
                 return r;
         return bus_enroll_totp(m, msg, account, error);
@@ -76,13 +70,8 @@ int method_confirm_totp(sd_bus_message *msg, void *userdata, sd_bus_error *error
         const char *account, *otp, *mode_string;
         int r;
 
-        r = bus_verify_admin(m, msg, error, NULL);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(msg, "sss", &account, &otp, &mode_string);
-        if (r < 0)
-                return r;
-        r = read_options(msg, NULL, 0, error);
+        r = bus_begin_call(m, msg, &(BusCall) { .check_first = true, BUS_NO_OPTIONS }, error, "sss", &account, &otp,
+                           &mode_string);
         if (r < 0)
                 return r;
         return bus_confirm_totp(m, msg, account, otp, mode_string, error);
@@ -177,9 +166,7 @@ int bus_set_twofa_mode(Manager *m, sd_bus_message *msg, Transaction *tx, const A
         r = second_factor_set_mode(m->store, a, mode, now_realtime_usec());
         if (r >= 0)
                 r = store_commit(tx);
-        if (r < 0)
-                return bus_error_set_errno_message(error, r, NULL);
-        return sd_bus_reply_method_return(msg, NULL);
+        return bus_reply_done(msg, r, error);
 }
 
 int method_regenerate_recovery_codes(sd_bus_message *msg, void *userdata, sd_bus_error *error) {

@@ -170,3 +170,22 @@ int append_strv_entry(sd_bus_message *reply, const char *key, char * const *l) {
                 return r;
         return close_entry(reply);
 }
+
+int bus_reply_record(sd_bus_message *msg, BusAppend append, const void *userdata) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = append(reply, userdata);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+int bus_reply_done(sd_bus_message *msg, int r, sd_bus_error *error) {
+        if (r < 0)
+                return bus_error_set_errno_message(error, r, NULL);
+        return sd_bus_reply_method_return(msg, NULL);
+}

@@ -44,6 +44,13 @@ int bus_read_twofa_mode(const char *s, bool empty_is_default, TwoFactorMode *ret
 /* "" (unknown) or an IPv4/IPv6 address of at most REMOTE_MAX characters. */
 int bus_check_remote(const char *remote, sd_bus_error *error);
 
+/* The end of a method that answers nothing: replies when r >= 0, else sets error from r. */
+int bus_reply_done(sd_bus_message *msg, int r, sd_bus_error *error);
+
+/* Replies with what append() writes into a new method return: the shape of every Get method. */
+typedef int (*BusAppend)(sd_bus_message *reply, const void *userdata);
+int bus_reply_record(sd_bus_message *msg, BusAppend append, const void *userdata);
+
 /* One {sv} entry of a record dictionary. */
 int append_entry(sd_bus_message *reply, const char *key, const char *type, ...);
 int append_strv_entry(sd_bus_message *reply, const char *key, char * const *l);

@@ -36,3 +36,8 @@
 #define ERR_NO_SUCH_PUBLISH     ENOANO        /* FinishPublish: unknown or expired publish id */
 #define ERR_BAD_CREDENTIALS     EBADE         /* a proof that proves no account (unknown and wrong alike) */
 #define ERR_UNAVAILABLE         EREMCHG       /* the daemon cannot answer now */
+
+/* The store says -ENOENT for "no such row"; the domain says which thing a caller named. */
+static inline int not_found_as(int r, int error) {
+        return r == -ENOENT ? error : r;
+}

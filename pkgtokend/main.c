@@ -12,6 +12,7 @@
 #include "config.h"
 #include "manager.h"
 #include "names.h"
+#include "options.h"
 
 #define DEFAULT_STATE_DIR "/var/lib/pkgtoken"
 
@@ -22,7 +23,7 @@ typedef struct Options {
         int log_level;           /* -1: LogLevel= of the configuration */
 } Options;
 
-static void help(void) {
+static int help(void) {
         printf("Usage: pkgtokend [OPTIONS]\n\n"
                "Owns the pkgtoken database and answers token, account and package requests on D-Bus\n"
                "as %s on %s.\n\n"
@@ -36,6 +37,7 @@ static void help(void) {
                "                          LogLevel= of the configuration, else info)\n",
                PKGTOKEN_BUS_NAME, PKGTOKEN_OBJECT_PATH, DEFAULT_STATE_DIR, PKGTOKEN_BUS_ADDRESS_ENV,
                CONFIG_FILE_DEFAULT);
+        return 0;
 }
 
 /* systemd passes StateDirectory= as $STATE_DIRECTORY, colon-separated when there are several;
@@ -47,59 +49,45 @@ static char *state_dir_from_environment(void) {
         return strndup(e, strcspn(e, ":"));
 }
 
+enum { ARG_STATE_DIR = 0x100, ARG_BUS_ADDRESS, ARG_CONFIG, ARG_LOG_LEVEL };
+
+static int parse_option(int c, const char *arg, void *userdata) {
+        Options *o = userdata;
+
+        switch (c) {
+        case ARG_STATE_DIR:
+                return option_nonempty(arg, "--state-dir= needs a directory", &o->state_dir);
+        case ARG_BUS_ADDRESS:
+                return option_nonempty(arg, "--bus-address= needs an address", &o->bus_address);
+        case ARG_CONFIG:
+                return option_nonempty(arg, "--config= needs a file", &o->config_file);
+        case ARG_LOG_LEVEL:
+                o->log_level = log_level_from_string(arg);
+                if (o->log_level < 0)
+                        return log_error_errno(EINVAL, "--log-level= takes emerg, alert, crit, err, warning, notice, "
+                                                       "info or debug");
+                return 0;
+        default:
+                return -EINVAL;
+        }
+}
+
 /* Returns 1 to run, 0 to exit successfully, -EINVAL on a usage error. */
 static int parse_argv(int argc, char *argv[], Options *o) {
-        enum { ARG_VERSION = 0x100, ARG_STATE_DIR, ARG_BUS_ADDRESS, ARG_CONFIG, ARG_LOG_LEVEL };
         static const struct option options[] = {
-                { "help",        no_argument,       NULL, 'h'             },
-                { "version",     no_argument,       NULL, ARG_VERSION     },
+                OPTION_HELP,
+                OPTION_VERSION,
                 { "state-dir",   required_argument, NULL, ARG_STATE_DIR   },
                 { "bus-address", required_argument, NULL, ARG_BUS_ADDRESS },
                 { "config",      required_argument, NULL, ARG_CONFIG      },
                 { "log-level",   required_argument, NULL, ARG_LOG_LEVEL   },
                 {}
         };
-        int c;
+        int r;
 
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                case ARG_VERSION:
-                        printf("pkgtokend %s\n", PKGTOKEN_VERSION);
-                        return 0;
-                case ARG_STATE_DIR:
-                        if (isempty(optarg)) {
-                                log_error("--state-dir= needs a directory");
-                                return -EINVAL;
-                        }
-                        o->state_dir = optarg;
-                        break;
-                case ARG_BUS_ADDRESS:
-                        if (isempty(optarg)) {
-                                log_error("--bus-address= needs an address");
-                                return -EINVAL;
-                        }
-                        o->bus_address = optarg;
-                        break;
-                case ARG_CONFIG:
-                        if (isempty(optarg)) {
-                                log_error("--config= needs a file");
-                                return -EINVAL;
-                        }
-                        o->config_file = optarg;
-                        break;
-                case ARG_LOG_LEVEL:
-                        o->log_level = log_level_from_string(optarg);
-                        if (o->log_level < 0) {
-                                log_error("--log-level= takes emerg, alert, crit, err, warning, notice, info or debug");
-                                return -EINVAL;
-                        }
-                        break;
-                default:
-                        return -EINVAL;
-                }
+        r = options_parse(argc, argv, "pkgtokend", "h", options, help, parse_option, o);
+        if (r <= 0)
+                return r;
         if (optind < argc) {
                 log_error("unexpected argument '%s'", argv[optind]);
                 return -EINVAL;

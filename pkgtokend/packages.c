@@ -7,8 +7,7 @@
 #include "strv.h"
 
 int package_load(Store *s, const char *name, PackageRecord *ret) {
-        int r = store_package_get(s, name, ret);
-        return r == -ENOENT ? -ERR_NO_SUCH_PACKAGE : r;
+        return not_found_as(store_package_get(s, name, ret), -ERR_NO_SUCH_PACKAGE);
 }
 
 int package_create(Store *s, const char *name, PackagePolicy policy, char * const *maintainers, usec_t now,
@@ -41,8 +40,7 @@ int package_create(Store *s, const char *name, PackagePolicy policy, char * cons
 }
 
 int package_set_policy(Store *s, const char *name, PackagePolicy policy) {
-        int r = store_package_set_policy(s, name, policy);
-        return r == -ENOENT ? -ERR_NO_SUCH_PACKAGE : r;
+        return not_found_as(store_package_set_policy(s, name, policy), -ERR_NO_SUCH_PACKAGE);
 }
 
 int maintainer_change_as(Store *s, const char *package, const char *account, bool add, const char *actor,

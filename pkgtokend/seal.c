@@ -26,9 +26,28 @@ static void owner_aad(int64_t owner, uint8_t aad[static 8]) {
                 aad[i] = (uint8_t) ((uint64_t) owner >> (56 - 8 * i));
 }
 
+/* An AES-256-GCM context for sealing (encrypt) or opening with key and nonce, the owner's
+ * id already fed in as additional data. */
+static int cipher_begin(const SealKey *key, const uint8_t *nonce, int64_t owner, bool encrypt,
+                        EVP_CIPHER_CTX **ret) {
+        _cleanup_(cipher_ctx_freep) EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+        uint8_t aad[8];
+        int len;
+
+        if (!c)
+                return -ENOMEM;
+        owner_aad(owner, aad);
+        if (EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, key->bytes, nonce, encrypt) != 1 ||
+            EVP_CipherUpdate(c, NULL, &len, aad, sizeof aad) != 1)
+                return -EIO;
+        *ret = c;
+        c = NULL;
+        return 0;
+}
+
 int seal_seed(const SealKey *key, int64_t owner, const uint8_t *seed, size_t n, uint8_t *out, size_t out_size) {
         _cleanup_(cipher_ctx_freep) EVP_CIPHER_CTX *c = NULL;
-        uint8_t aad[8], *nonce = out + SEAL_MAGIC_SIZE, *body = nonce + SEAL_NONCE_SIZE;
+        uint8_t *nonce = out + SEAL_MAGIC_SIZE, *body = nonce + SEAL_NONCE_SIZE;
         int len, r;
 
         if (n == 0 || n > INT32_MAX || out_size < n + SEAL_OVERHEAD)
@@ -36,16 +55,11 @@ int seal_seed(const SealKey *key, int64_t owner, const uint8_t *seed, size_t n, 
         memcpy(out, SEAL_MAGIC, SEAL_MAGIC_SIZE);
         /* 96 random bits per seal: a seed is sealed a handful of times in its life. */
         r = random_bytes(nonce, SEAL_NONCE_SIZE);
+        if (r >= 0)
+                r = cipher_begin(key, nonce, owner, /* encrypt= */ true, &c);
         if (r < 0)
                 return r;
-        owner_aad(owner, aad);
-
-        c = EVP_CIPHER_CTX_new();
-        if (!c)
-                return -ENOMEM;
-        if (EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, key->bytes, nonce) != 1 ||
-            EVP_EncryptUpdate(c, NULL, &len, aad, sizeof aad) != 1 ||
-            EVP_EncryptUpdate(c, body, &len, seed, (int) n) != 1 ||
+        if (EVP_EncryptUpdate(c, body, &len, seed, (int) n) != 1 ||
             EVP_EncryptFinal_ex(c, body + len, &len) != 1 ||
             EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, SEAL_TAG_SIZE, body + n) != 1)
                 return -EIO;
@@ -55,23 +69,18 @@ int seal_seed(const SealKey *key, int64_t owner, const uint8_t *seed, size_t n, 
 int seal_open(const SealKey *key, int64_t owner, const uint8_t *blob, size_t n, uint8_t *out, size_t out_size) {
         _cleanup_(cipher_ctx_freep) EVP_CIPHER_CTX *c = NULL;
         const uint8_t *nonce = blob + SEAL_MAGIC_SIZE, *body = nonce + SEAL_NONCE_SIZE;
-        uint8_t aad[8];
         size_t size;
-        int len;
+        int len, r;
 
         if (!seal_is_sealed(blob, n))
                 return -EBADMSG;
         size = n - SEAL_OVERHEAD;
         if (out_size < size || size > INT32_MAX)
                 return -ENOBUFS;
-        owner_aad(owner, aad);
-
-        c = EVP_CIPHER_CTX_new();
-        if (!c)
-                return -ENOMEM;
-        if (EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, key->bytes, nonce) != 1 ||
-            EVP_DecryptUpdate(c, NULL, &len, aad, sizeof aad) != 1 ||
-            EVP_DecryptUpdate(c, out, &len, body, (int) size) != 1 ||
+        r = cipher_begin(key, nonce, owner, /* encrypt= */ false, &c);
+        if (r < 0)
+                return r;
+        if (EVP_DecryptUpdate(c, out, &len, body, (int) size) != 1 ||
             EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, SEAL_TAG_SIZE, (void *) (body + size)) != 1)
                 return -EIO;
         if (EVP_DecryptFinal_ex(c, out + len, &len) != 1) {

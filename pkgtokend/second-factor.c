@@ -245,7 +245,7 @@ int second_factor_set_mode(Store *s, const AccountRecord *a, TwoFactorMode mode,
         if (r >= 0)
                 r = audit_record(s, now, mode == TWOFA_DISABLED ? AUDIT_2FA_DISABLE : AUDIT_2FA_MODE, NULL, AUDIT_RESULT_OK,
                                  a->name, NULL, NULL, twofa_mode_to_string(mode));
-        return r == -ENOENT ? -ERR_NO_SUCH_ACCOUNT : r;
+        return not_found_as(r, -ERR_NO_SUCH_ACCOUNT);
 }
 
 int second_factor_new_recovery_codes(Store *s, int64_t account_id, char **codes) {

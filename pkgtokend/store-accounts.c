@@ -43,67 +43,41 @@ static int read_account(sqlite3_stmt *st, AccountRecord *ret) {
 }
 
 int store_account_insert(Store *s, const char *name, const char *email, AccountKind kind, usec_t now) {
-        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_ACCOUNT_INSERT);
-        if (!st)
-                return -EIO;
-        bind_text(st, 1, name);
-        bind_text(st, 2, email);
-        bind_text(st, 3, account_kind_to_string(kind));
-        bind_usec(st, 4, now);
-        int r = step_done(s, st);
+        int r = store_exec(s, STMT_ACCOUNT_INSERT, "tttu", name, email, account_kind_to_string(kind), now);
         return r < 0 ? r : 0;
 }
 
-int store_account_get(Store *s, const char *name, AccountRecord *ret) {
-        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_ACCOUNT_GET);
-        if (!st)
-                return -EIO;
-        bind_text(st, 1, name);
-        int r = step_one_row(s, st);
-        if (r < 0)
-                return r;
+static int account_row(Store *s, sqlite3_stmt *st, void *ret) {
         return read_account(st, ret);
 }
 
-static int update_by_name(Store *s, StatementId id, const char *name, int64_t value, bool bind_value) {
-        _cleanup_reset_ sqlite3_stmt *st = statement(s, id);
-        if (!st)
-                return -EIO;
-        int i = 1;
-        if (bind_value)
-                sqlite3_bind_int64(st, i++, value);
-        bind_text(st, i, name);
-        int r = step_done(s, st);
-        if (r < 0)
-                return r;
-        return r == 0 ? -ENOENT : 0;
+int store_account_get(Store *s, const char *name, AccountRecord *ret) {
+        return store_get_row(s, STMT_ACCOUNT_GET, account_row, ret, "t", name);
+}
+
+/* A change of one row: -ENOENT when it changed none. */
+static int one_changed(int r) {
+        return r < 0 ? r : r == 0 ? -ENOENT : 0;
 }
 
 int store_account_set_locked(Store *s, const char *name, bool locked) {
-        return update_by_name(s, STMT_ACCOUNT_SET_LOCKED, name, locked, true);
+        return one_changed(store_exec(s, STMT_ACCOUNT_SET_LOCKED, "it", (int64_t) locked, name));
 }
 
 int store_account_delete(Store *s, const char *name) {
-        return update_by_name(s, STMT_ACCOUNT_DELETE, name, 0, false);
+        return one_changed(store_exec(s, STMT_ACCOUNT_DELETE, "t", name));
+}
+
+static int visit_account(Store *s, sqlite3_stmt *st, void *userdata) {
+        const StoreVisit *v = userdata;
+        _cleanup_(account_record_done) AccountRecord a = {};
+        int r = read_account(st, &a);
+        return r < 0 ? r : MIN(v->cb.account(&a, v->userdata), 0);
 }
 
 int store_account_foreach(Store *s, AccountCallback cb, void *userdata) {
-        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_ACCOUNT_LIST);
-        int r;
-
-        if (!st)
-                return -EIO;
-        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-                AccountRecord a;
-                int k = read_account(st, &a);
-                if (k < 0)
-                        return k;
-                k = cb(&a, userdata);
-                account_record_done(&a);
-                if (k < 0)
-                        return k;
-        }
-        return r == SQLITE_DONE ? 0 : (sqlite_to_errno(s, r) ?: -EIO);
+        return store_foreach_row(s, STMT_ACCOUNT_LIST, visit_account,
+                                 &(StoreVisit) { .cb.account = cb, .userdata = userdata }, "");
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -160,17 +134,9 @@ static int read_seed(Store *s, sqlite3_stmt *st, int column, int64_t id, uint8_t
         return r;
 }
 
-int store_account_get_secrets(Store *s, const char *name, AccountSecrets *ret) {
-        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_SECRETS_GET);
+static int read_secrets(Store *s, sqlite3_stmt *st, void *ret) {
         AccountSecrets a = {};
-        int r;
 
-        if (!st)
-                return -EIO;
-        bind_text(st, 1, name);
-        r = step_one_row(s, st);
-        if (r < 0)
-                return r;
         a.id = sqlite3_column_int64(st, 0);
         a.password_hash = column_strdup(st, 1);
         if (!a.password_hash)
@@ -179,25 +145,16 @@ int store_account_get_secrets(Store *s, const char *name, AccountSecrets *ret) {
             read_seed(s, st, 3, a.id, a.totp_pending, sizeof a.totp_pending, &a.totp_pending_size) < 0)
                 a.seeds_unavailable = true;
         a.totp_last_counter = (uint64_t) sqlite3_column_int64(st, 4);
-        *ret = a;
+        *(AccountSecrets *) ret = a;
         return 0;
 }
 
-static int update_account(Store *s, StatementId id, int64_t account_id, int account_index) {
-        /* Statements bind their values first and the account id at account_index. */
-        _cleanup_reset_ sqlite3_stmt *st = s->stmt[id];
-        sqlite3_bind_int64(st, account_index, account_id);
-        int r = step_done(s, st);
-        return r;
+int store_account_get_secrets(Store *s, const char *name, AccountSecrets *ret) {
+        return store_get_row(s, STMT_SECRETS_GET, read_secrets, ret, "t", name);
 }
 
 int store_account_set_password(Store *s, int64_t id, const char *hash) {
-        sqlite3_stmt *st = statement(s, STMT_SET_PASSWORD);
-        if (!st)
-                return -EIO;
-        bind_text(st, 1, hash);
-        int r = update_account(s, STMT_SET_PASSWORD, id, 2);
-        return r < 0 ? r : r == 0 ? -ENOENT : 0;
+        return one_changed(store_exec(s, STMT_SET_PASSWORD, "ti", hash, id));
 }
 
 int store_account_set_totp_pending(Store *s, int64_t id, const uint8_t *secret, size_t n) {
@@ -206,100 +163,54 @@ int store_account_set_totp_pending(Store *s, int64_t id, const uint8_t *secret, 
 
         if (secret && !s->seal_key)
                 return -EKEYEXPIRED;
-        sqlite3_stmt *st = statement(s, STMT_SET_TOTP_PENDING);
-        if (!st)
-                return -EIO;
         if (secret) {
                 r = seal_seed(s->seal_key, id, secret, n, sealed, sizeof sealed);
                 if (r < 0)
                         return r;
-                sqlite3_bind_blob(st, 1, sealed, r, SQLITE_TRANSIENT);
-                explicit_bzero(sealed, sizeof sealed);
-        } else
-                sqlite3_bind_null(st, 1);
-        r = update_account(s, STMT_SET_TOTP_PENDING, id, 2);
-        return r < 0 ? r : r == 0 ? -ENOENT : 0;
+                n = (size_t) r;
+        }
+        r = store_exec(s, STMT_SET_TOTP_PENDING, "Bi", secret ? sealed : NULL, n, id);
+        explicit_bzero(sealed, sizeof sealed);
+        return one_changed(r);
 }
 
 int store_account_activate_totp(Store *s, int64_t id, TwoFactorMode mode, uint64_t counter) {
-        sqlite3_stmt *st = statement(s, STMT_ACTIVATE_TOTP);
-        if (!st)
-                return -EIO;
-        bind_text(st, 1, twofa_mode_to_string(mode));
-        sqlite3_bind_int64(st, 2, (sqlite3_int64) counter);
-        int r = update_account(s, STMT_ACTIVATE_TOTP, id, 3);
-        return r < 0 ? r : r == 0 ? -ENOENT : 0;
+        return one_changed(store_exec(s, STMT_ACTIVATE_TOTP, "tii", twofa_mode_to_string(mode), (int64_t) counter, id));
 }
 
 int store_account_set_twofa_mode(Store *s, int64_t id, TwoFactorMode mode) {
         int r;
 
         if (mode == TWOFA_DISABLED) {
-                if (!statement(s, STMT_DISABLE_TWOFA))
-                        return -EIO;
-                r = update_account(s, STMT_DISABLE_TWOFA, id, 1);
+                r = store_exec(s, STMT_DISABLE_TWOFA, "i", id);
                 if (r < 0)
                         return r;
                 return store_recovery_codes_replace(s, id, NULL, 0);
         }
-        sqlite3_stmt *st = statement(s, STMT_SET_TWOFA_MODE);
-        if (!st)
-                return -EIO;
-        bind_text(st, 1, twofa_mode_to_string(mode));
-        r = update_account(s, STMT_SET_TWOFA_MODE, id, 2);
-        return r < 0 ? r : r == 0 ? -ENOENT : 0;
+        return one_changed(store_exec(s, STMT_SET_TWOFA_MODE, "ti", twofa_mode_to_string(mode), id));
 }
 
 int store_account_advance_totp_counter(Store *s, int64_t id, uint64_t counter) {
-        sqlite3_stmt *st = statement(s, STMT_ADVANCE_COUNTER);
-        if (!st)
-                return -EIO;
-        sqlite3_bind_int64(st, 1, (sqlite3_int64) counter);
-        sqlite3_bind_int64(st, 3, (sqlite3_int64) counter);
-        int r = update_account(s, STMT_ADVANCE_COUNTER, id, 2);
+        int r = store_exec(s, STMT_ADVANCE_COUNTER, "iii", (int64_t) counter, id, (int64_t) counter);
         return r < 0 ? r : r > 0;
 }
 
 int store_recovery_codes_replace(Store *s, int64_t id, const uint8_t (*hashes)[RECOVERY_HASH_SIZE], size_t n) {
         int r;
 
-        if (!statement(s, STMT_RECOVERY_DELETE_ALL))
-                return -EIO;
-        r = update_account(s, STMT_RECOVERY_DELETE_ALL, id, 1);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < n; i++) {
-                _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_RECOVERY_INSERT);
-                if (!st)
-                        return -EIO;
-                sqlite3_bind_int64(st, 1, id);
-                sqlite3_bind_blob(st, 2, hashes[i], RECOVERY_HASH_SIZE, SQLITE_STATIC);
-                r = step_done(s, st);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        r = store_exec(s, STMT_RECOVERY_DELETE_ALL, "i", id);
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = store_exec(s, STMT_RECOVERY_INSERT, "iB", id, hashes[i], (size_t) RECOVERY_HASH_SIZE);
+        return r < 0 ? r : 0;
 }
 
 int store_recovery_code_consume(Store *s, int64_t id, const uint8_t hash[static RECOVERY_HASH_SIZE]) {
-        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_RECOVERY_CONSUME);
-        if (!st)
-                return -EIO;
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_blob(st, 2, hash, RECOVERY_HASH_SIZE, SQLITE_STATIC);
-        int r = step_done(s, st);
+        int r = store_exec(s, STMT_RECOVERY_CONSUME, "iB", id, hash, (size_t) RECOVERY_HASH_SIZE);
         return r < 0 ? r : r > 0;
 }
 
 int store_recovery_codes_count(Store *s, int64_t id) {
-        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_RECOVERY_COUNT);
-        if (!st)
-                return -EIO;
-        sqlite3_bind_int64(st, 1, id);
-        int r = sqlite3_step(st);
-        if (r != SQLITE_ROW)
-                return sqlite_to_errno(s, r) ?: -EIO;
-        return sqlite3_column_int(st, 0);
+        return store_count_row(s, STMT_RECOVERY_COUNT, id);
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -121,3 +121,35 @@ static inline usec_t column_usec(sqlite3_stmt *st, int i) {
         sqlite3_int64 v = sqlite3_column_int64(st, i);
         return v < 0 ? 0 : (usec_t) v;
 }
+
+/* Running a statement with its parameters bound from spec, one character each, in order:
+ *   t  const char *     text ("" for NULL)          T  const char *    text, or NULL for NULL
+ *   u  usec_t           a timestamp                 i  int64_t
+ *   I  int64_t          a row id, NULL when <= 0    b  int             a boolean
+ *   B  const void *, size_t    a blob (NULL for NULL)
+ *   v  char * const *   a string vector, one line each
+ * (store-statement.c).  Each resets the statement before it returns. */
+typedef int (*StoreRowReader)(Store *s, sqlite3_stmt *st, void *userdata);
+typedef enum StoreRows {
+        STORE_NO_ROWS,          /* returns the number of changed rows */
+        STORE_ONE_ROW,          /* returns row()'s result, or -ENOENT without a row */
+        STORE_ALL_ROWS,         /* hands each row to row() until it returns non-zero, which is returned */
+} StoreRows;
+int store_run(Store *s, StatementId id, StoreRows rows, StoreRowReader row, void *userdata, const char *spec, ...);
+#define store_exec(s, id, ...) store_run(s, id, STORE_NO_ROWS, NULL, NULL, __VA_ARGS__)
+#define store_get_row(s, id, row, userdata, ...) store_run(s, id, STORE_ONE_ROW, row, userdata, __VA_ARGS__)
+#define store_foreach_row(s, id, row, userdata, ...) store_run(s, id, STORE_ALL_ROWS, row, userdata, __VA_ARGS__)
+/* The loop of STORE_ALL_ROWS, for a statement prepared elsewhere. */
+int store_step_rows(Store *s, sqlite3_stmt *st, StoreRowReader row, void *userdata);
+/* A statement with one integer parameter that answers one row with a count in its first column. */
+int store_count_row(Store *s, StatementId id, int64_t key);
+
+/* What the foreach functions hand each record to. */
+typedef struct StoreVisit {
+        union {
+                AccountCallback account;
+                TokenCallback token;
+                AuditCallback audit;
+        } cb;
+        void *userdata;
+} StoreVisit;

@@ -31,22 +31,28 @@ static int read_package(sqlite3_stmt *st, PackageRecord *ret) {
         return 0;
 }
 
+/* Collects the text of one column of each row into a string vector. */
+typedef struct ColumnStrv {
+        int column;
+        char **l;
+} ColumnStrv;
+
+static int collect_column(Store *s, sqlite3_stmt *st, void *userdata) {
+        ColumnStrv *c = userdata;
+        return strv_extend(&c->l, (const char *) sqlite3_column_text(st, c->column)) < 0 ? -ENOMEM : 0;
+}
+
 static int load_maintainers(Store *s, PackageRecord *p) {
-        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_PACKAGE_MAINTAINERS);
-        _cleanup_strv_free_ char **l = NULL;
+        _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
         int r;
 
-        if (!st)
-                return -EIO;
-        l = calloc(1, sizeof(char *));
         if (!l)
                 return -ENOMEM;
-        sqlite3_bind_int64(st, 1, p->id);
-        while ((r = sqlite3_step(st)) == SQLITE_ROW)
-                if (strv_extend(&l, (const char *) sqlite3_column_text(st, 0)) < 0)
-                        return -ENOMEM;
-        if (r != SQLITE_DONE)
-                return sqlite_to_errno(s, r) ?: -EIO;
+        ColumnStrv c = { .column = 0, .l = l };
+        r = store_foreach_row(s, STMT_PACKAGE_MAINTAINERS, collect_column, &c, "i", p->id);
+        l = c.l;
+        if (r < 0)
+                return r;
         strv_free(p->maintainers);
         p->maintainers = l;
         l = NULL;
@@ -54,13 +60,7 @@ static int load_maintainers(Store *s, PackageRecord *p) {
 }
 
 int store_package_insert(Store *s, const char *name, PackagePolicy policy, usec_t now, int64_t *ret_id) {
-        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_PACKAGE_INSERT);
-        if (!st)
-                return -EIO;
-        bind_text(st, 1, name);
-        bind_text(st, 2, package_policy_to_string(policy));
-        bind_usec(st, 3, now);
-        int r = step_done(s, st);
+        int r = store_exec(s, STMT_PACKAGE_INSERT, "ttu", name, package_policy_to_string(policy), now);
         if (r < 0)
                 return r;
         if (ret_id)
@@ -68,15 +68,12 @@ int store_package_insert(Store *s, const char *name, PackagePolicy policy, usec_
         return 0;
 }
 
-int store_package_lookup(Store *s, const char *name, PackageRecord *ret) {
-        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_PACKAGE_GET);
-        if (!st)
-                return -EIO;
-        bind_text(st, 1, name);
-        int r = step_one_row(s, st);
-        if (r < 0)
-                return r;
+static int package_row(Store *s, sqlite3_stmt *st, void *ret) {
         return read_package(st, ret);
+}
+
+int store_package_lookup(Store *s, const char *name, PackageRecord *ret) {
+        return store_get_row(s, STMT_PACKAGE_GET, package_row, ret, "t", name);
 }
 
 int store_package_get(Store *s, const char *name, PackageRecord *ret) {
@@ -94,15 +91,8 @@ int store_package_get(Store *s, const char *name, PackageRecord *ret) {
 }
 
 int store_package_set_policy(Store *s, const char *name, PackagePolicy policy) {
-        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_PACKAGE_SET_POLICY);
-        if (!st)
-                return -EIO;
-        bind_text(st, 1, package_policy_to_string(policy));
-        bind_text(st, 2, name);
-        int r = step_done(s, st);
-        if (r < 0)
-                return r;
-        return r == 0 ? -ENOENT : 0;
+        int r = store_exec(s, STMT_PACKAGE_SET_POLICY, "tt", package_policy_to_string(policy), name);
+        return r < 0 ? r : r == 0 ? -ENOENT : 0;
 }
 
 int store_package_foreach(Store *s, PackageCallback cb, void *userdata) {
@@ -111,19 +101,14 @@ int store_package_foreach(Store *s, PackageCallback cb, void *userdata) {
 
         /* Collect the names first: loading maintainers steps another statement, and the list
          * statement must not stay open across callbacks. */
-        {
-                _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_PACKAGE_LIST);
-                if (!st)
-                        return -EIO;
-                names = calloc(1, sizeof(char *));
-                if (!names)
-                        return -ENOMEM;
-                while ((r = sqlite3_step(st)) == SQLITE_ROW)
-                        if (strv_extend(&names, (const char *) sqlite3_column_text(st, 1)) < 0)
-                                return -ENOMEM;
-                if (r != SQLITE_DONE)
-                        return sqlite_to_errno(s, r) ?: -EIO;
-        }
+        names = calloc(1, sizeof(char *));
+        if (!names)
+                return -ENOMEM;
+        ColumnStrv c = { .column = 1, .l = names };
+        r = store_foreach_row(s, STMT_PACKAGE_LIST, collect_column, &c, "");
+        names = c.l;
+        if (r < 0)
+                return r;
 
         STRV_FOREACH(n, names) {
                 PackageRecord p;
@@ -138,50 +123,25 @@ int store_package_foreach(Store *s, PackageCallback cb, void *userdata) {
         return 0;
 }
 
-static int run_pair(Store *s, StatementId id, int64_t a, int64_t b, bool with_time, usec_t now) {
-        _cleanup_reset_ sqlite3_stmt *st = statement(s, id);
-        if (!st)
-                return -EIO;
-        sqlite3_bind_int64(st, 1, a);
-        sqlite3_bind_int64(st, 2, b);
-        if (with_time)
-                bind_usec(st, 3, now);
-        return step_done(s, st);
-}
-
 int store_maintainer_add(Store *s, int64_t package_id, int64_t account_id, usec_t now) {
-        int r = run_pair(s, STMT_MAINTAINER_ADD, package_id, account_id, true, now);
+        int r = store_exec(s, STMT_MAINTAINER_ADD, "iiu", package_id, account_id, now);
         return r < 0 ? r : 0;
 }
 
 int store_maintainer_remove(Store *s, int64_t package_id, int64_t account_id) {
-        int r = run_pair(s, STMT_MAINTAINER_REMOVE, package_id, account_id, false, 0);
-        if (r < 0)
-                return r;
-        return r == 0 ? -ENOENT : 0;
+        int r = store_exec(s, STMT_MAINTAINER_REMOVE, "ii", package_id, account_id);
+        return r < 0 ? r : r == 0 ? -ENOENT : 0;
+}
+
+static int row_found(Store *s, sqlite3_stmt *st, void *userdata) {
+        return 1;
 }
 
 int store_maintainer_check(Store *s, int64_t package_id, int64_t account_id) {
-        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_MAINTAINER_CHECK);
-        if (!st)
-                return -EIO;
-        sqlite3_bind_int64(st, 1, package_id);
-        sqlite3_bind_int64(st, 2, account_id);
-        int r = sqlite3_step(st);
-        if (r == SQLITE_ROW)
-                return 1;
-        if (r == SQLITE_DONE)
-                return 0;
-        return sqlite_to_errno(s, r) ?: -EIO;
+        int r = store_get_row(s, STMT_MAINTAINER_CHECK, row_found, NULL, "ii", package_id, account_id);
+        return r == -ENOENT ? 0 : r;
 }
 
 int store_maintainer_count(Store *s, int64_t package_id) {
-        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_MAINTAINER_COUNT);
-        if (!st)
-                return -EIO;
-        sqlite3_bind_int64(st, 1, package_id);
-        int r = sqlite3_step(st);
-        if (r != SQLITE_ROW)
-                return sqlite_to_errno(s, r) ?: -EIO;
-        return sqlite3_column_int(st, 0);
+        return store_count_row(s, STMT_MAINTAINER_COUNT, package_id);
 }

@@ -19,36 +19,23 @@ void pending_publish_done(PendingPublish *p) {
 }
 
 int store_pending_insert(Store *s, const PendingPublish *p) {
-        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_PENDING_INSERT);
-        if (!st)
-                return -EIO;
-        bind_text(st, 1, p->id);
-        bind_usec(st, 2, p->created_at);
-        bind_text(st, 3, action_to_string(p->action));
-        bind_text(st, 4, p->package);
-        bind_text(st, 5, p->version);
-        bind_text(st, 6, p->token_id);
-        if (p->account_id > 0)
-                sqlite3_bind_int64(st, 7, p->account_id);
-        else
-                sqlite3_bind_null(st, 7);
-        bind_text(st, 8, p->actor);
-        bind_text(st, 9, p->remote);
-        sqlite3_bind_int(st, 10, p->new_package);
-        int r = step_done(s, st);
+        int r = store_exec(s, STMT_PENDING_INSERT, "tuttttIttb", p->id, p->created_at, action_to_string(p->action),
+                           p->package, p->version, p->token_id, p->account_id, p->actor, p->remote,
+                           (int) p->new_package);
         return r < 0 ? r : 0;
 }
 
-int store_pending_take(Store *s, const char *id, PendingPublish *ret) {
-        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_PENDING_TAKE);
+typedef struct PendingTake {
+        const char *id;
+        PendingPublish *ret;
+} PendingTake;
+
+static int read_pending(Store *s, sqlite3_stmt *st, void *userdata) {
+        const PendingTake *t = userdata;
+        PendingPublish *ret = t->ret;
+        const char *id = t->id;
         int r;
 
-        if (!st)
-                return -EIO;
-        bind_text(st, 1, id);
-        r = step_one_row(s, st);
-        if (r < 0)
-                return r;
         r = action_from_string((const char *) sqlite3_column_text(st, 1));
         *ret = (PendingPublish) {
                 .id = strdup(id),
@@ -74,10 +61,10 @@ int store_pending_take(Store *s, const char *id, PendingPublish *ret) {
 }
 
 int store_pending_prune(Store *s, usec_t before) {
-        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_PENDING_PRUNE);
-        if (!st)
-                return -EIO;
-        bind_usec(st, 1, before);
-        int r = step_done(s, st);
+        int r = store_exec(s, STMT_PENDING_PRUNE, "u", before);
         return r < 0 ? r : 0;
+}
+
+int store_pending_take(Store *s, const char *id, PendingPublish *ret) {
+        return store_get_row(s, STMT_PENDING_TAKE, read_pending, &(PendingTake) { id, ret }, "t", id);
 }

@@ -64,101 +64,46 @@ static int read_token(sqlite3_stmt *st, TokenRecord *ret) {
         return 0;
 }
 
-static int bind_strv(sqlite3_stmt *st, int i, char * const *l) {
-        char *joined = strv_join(l, '\n');
-        if (!joined)
-                return -ENOMEM;
-        sqlite3_bind_text(st, i, joined, -1, free);
-        return 0;
-}
-
 int store_token_insert(Store *s, const TokenRecord *t, const uint8_t hash[static TOKEN_HASH_SIZE]) {
-        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_TOKEN_INSERT);
-        if (!st)
-                return -EIO;
-        bind_text(st, 1, t->id);
-        sqlite3_bind_blob(st, 2, hash, TOKEN_HASH_SIZE, SQLITE_STATIC);
-        bind_text(st, 3, t->prefix);
-        bind_text(st, 4, token_type_to_string(t->type));
-        bind_text(st, 5, token_owner_to_string(t->owner));
-        if (t->owner == TOKEN_OWNER_ACCOUNT)
-                sqlite3_bind_int64(st, 6, t->account_id);
-        else
-                sqlite3_bind_null(st, 6);
-        if (bind_strv(st, 7, t->scope) < 0)
-                return -ENOMEM;
-        bind_text(st, 8, t->description);
-        bind_text(st, 9, t->created_by);
-        bind_usec(st, 10, t->created_at);
-        bind_usec(st, 11, t->expires_at);
-        if (bind_strv(st, 12, t->cidrs) < 0)
-                return -ENOMEM;
-        int r = step_done(s, st);
+        int r = store_exec(s, STMT_TOKEN_INSERT, "tBtttIvttuuv", t->id, hash, (size_t) TOKEN_HASH_SIZE, t->prefix,
+                           token_type_to_string(t->type), token_owner_to_string(t->owner),
+                           t->owner == TOKEN_OWNER_ACCOUNT ? t->account_id : (int64_t) 0, t->scope, t->description,
+                           t->created_by, t->created_at, t->expires_at, t->cidrs);
         return r < 0 ? r : 0;
 }
 
-static int token_get_one(Store *s, sqlite3_stmt *st, TokenRecord *ret) {
-        int r = step_one_row(s, st);
-        if (r < 0)
-                return r;
+static int token_row(Store *s, sqlite3_stmt *st, void *ret) {
         return read_token(st, ret);
 }
 
 int store_token_get_by_hash(Store *s, const uint8_t hash[static TOKEN_HASH_SIZE], TokenRecord *ret) {
-        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_TOKEN_BY_HASH);
-        if (!st)
-                return -EIO;
-        sqlite3_bind_blob(st, 1, hash, TOKEN_HASH_SIZE, SQLITE_STATIC);
-        return token_get_one(s, st, ret);
+        return store_get_row(s, STMT_TOKEN_BY_HASH, token_row, ret, "B", hash, (size_t) TOKEN_HASH_SIZE);
 }
 
 int store_token_get(Store *s, const char *id, TokenRecord *ret) {
-        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_TOKEN_BY_ID);
-        if (!st)
-                return -EIO;
-        bind_text(st, 1, id);
-        return token_get_one(s, st, ret);
+        return store_get_row(s, STMT_TOKEN_BY_ID, token_row, ret, "t", id);
 }
 
 int store_token_revoke(Store *s, const char *id, usec_t now) {
-        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_TOKEN_REVOKE);
-        if (!st)
-                return -EIO;
-        bind_usec(st, 1, now);
-        bind_text(st, 2, id);
-        return step_done(s, st);
+        return store_exec(s, STMT_TOKEN_REVOKE, "ut", now, id);
 }
 
 int store_token_touch(Store *s, int64_t rowid, usec_t now, const char *remote) {
-        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_TOKEN_TOUCH);
-        if (!st)
-                return -EIO;
-        bind_usec(st, 1, now);
-        bind_text(st, 2, remote);
-        sqlite3_bind_int64(st, 3, rowid);
-        bind_usec(st, 4, now);   /* never move last_used_at backwards */
-        int r = step_done(s, st);
+        /* now twice: never move last_used_at backwards */
+        int r = store_exec(s, STMT_TOKEN_TOUCH, "utiu", now, remote, rowid, now);
         return r < 0 ? r : 0;
+}
+
+static int visit_token(Store *s, sqlite3_stmt *st, void *userdata) {
+        const StoreVisit *v = userdata;
+        _cleanup_(token_record_done) TokenRecord t = {};
+        int r = read_token(st, &t);
+        return r < 0 ? r : MIN(v->cb.token(&t, v->userdata), 0);
 }
 
 int store_token_foreach(Store *s, const char *account, const char *package, TokenCallback cb, void *userdata) {
         StatementId id = account ? STMT_TOKEN_LIST_ACCOUNT : package ? STMT_TOKEN_LIST_PACKAGE : STMT_TOKEN_LIST_ALL;
-        _cleanup_reset_ sqlite3_stmt *st = statement(s, id);
-        int r;
 
-        if (!st)
-                return -EIO;
-        if (account || package)
-                bind_text(st, 1, account ?: package);
-        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-                TokenRecord t;
-                int k = read_token(st, &t);
-                if (k < 0)
-                        return k;
-                k = cb(&t, userdata);
-                token_record_done(&t);
-                if (k < 0)
-                        return k;
-        }
-        return r == SQLITE_DONE ? 0 : (sqlite_to_errno(s, r) ?: -EIO);
+        return store_foreach_row(s, id, visit_token, &(StoreVisit) { .cb.token = cb, .userdata = userdata },
+                                 account || package ? "t" : "", account ?: package);
 }

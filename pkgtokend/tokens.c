@@ -146,12 +146,9 @@ int token_create(const Lockout *l, const TokenCreateRequest *q, usec_t now, char
 }
 
 int token_load(Store *s, const char *id, TokenRecord *ret) {
-        int r;
-
         if (!token_id_is_valid(id))
                 return -ERR_INVALID_ARGUMENT;
-        r = store_token_get(s, id, ret);
-        return r == -ENOENT ? -ERR_NO_SUCH_TOKEN : r;
+        return not_found_as(store_token_get(s, id, ret), -ERR_NO_SUCH_TOKEN);
 }
 
 static int revoke(Store *s, const char *id, uid_t caller, const char *actor, usec_t now) {
@@ -171,7 +168,7 @@ static int revoke(Store *s, const char *id, uid_t caller, const char *actor, use
                           : audit_admin(s, now, AUDIT_TOKEN_REVOKE, caller, t.id, "");
         if (r >= 0)
                 r = store_commit(&tx);
-        return r == -ENOENT ? -ERR_NO_SUCH_TOKEN : r;
+        return not_found_as(r, -ERR_NO_SUCH_TOKEN);
 }
 
 /* The actor as people read it in the audit log and in the registry's UI. */

@@ -21,16 +21,9 @@ restart() {
 # verify TOKEN PACKAGE ACTION [KEY VALUE]...: Verify with string options; sets V_RESULT,
 # V_CODE, V_MESSAGE, V_DETAILS (flat JSON) and V_RC.
 verify() {
-        local token=$1 package=$2 action=$3
-        shift 3
-        string_options "$@"
         V_RESULT='' V_CODE='' V_MESSAGE='' V_DETAILS='{}'
-        run reg_json Verify 'sssa{sv}' "$token" "$package" "$action" "${OPTS[@]}"
-        V_RC=$RUN_RC
-        [ "$RUN_RC" -eq 0 ] || return 0
-        V_RESULT=$(jq -r '.data[0]' <"$RUN_OUT_FILE")
-        V_CODE=$(jq -r '.data[1]' <"$RUN_OUT_FILE")
-        V_MESSAGE=$(jq -r '.data[2]' <"$RUN_OUT_FILE")
+        authz_call V_RC reg_json Verify "$@" || return 0
+        reply_fields V_RESULT V_CODE V_MESSAGE
         V_DETAILS=$(jq -c '.data[3] | with_entries(.value |= .data)' <"$RUN_OUT_FILE")
 }
 detail() {

@@ -34,21 +34,21 @@ reg_json() {
                 org.pkgtoken1 /org/pkgtoken1 org.pkgtoken1.Manager "$@"
 }
 
-# reg_error METHOD GVARIANT-ARGS...: the D-Bus error name of a call as the registry, or "ok";
-# reg_error_is EXPECTED DESC METHOD GVARIANT-ARGS... and reg_ok DESC METHOD GVARIANT-ARGS...:
-# tests on it (lib.sh's error_is).
+# reg_error METHOD GVARIANT-ARGS...: the D-Bus error name of a call as the registry, or "ok".
 reg_error() {
-        local -a AS_CALLER=("${AS_REG[@]}")
+        local DBUS_CALLER=("${AS_REG[@]}")
         dbus_error_name "$@"
 }
+
+# reg_error_is EXPECTED DESC METHOD GVARIANT-ARGS...: error_is, as the registry.
 reg_error_is() {
-        local -a AS_CALLER=("${AS_REG[@]}")
-        local expected=$1
+        local DBUS_CALLER=("${AS_REG[@]}") expected=$1
         shift
         error_is "org.pkgtoken1.Error.$expected" "$@"
 }
+# reg_ok DESC METHOD GVARIANT-ARGS...: the call succeeds, as the registry.
 reg_ok() {
-        local -a AS_CALLER=("${AS_REG[@]}")
+        local DBUS_CALLER=("${AS_REG[@]}")
         error_is ok "$@"
 }
 
@@ -63,8 +63,7 @@ token() {
         run mgr_json CreateToken 'ssasstasa{sv}' "$account" "$type" "${s[@]}" "$account $type" "$expires" \
                 "${c[@]}" $(($# / 3)) "$@"
         [ "$RUN_RC" -eq 0 ] || { diag_run; return 1; }
-        NEW_ID=$(jq -r '.data[0]' <"$RUN_OUT_FILE")
-        NEW_TOKEN=$(jq -r '.data[1]' <"$RUN_OUT_FILE")
+        reply_fields NEW_ID NEW_TOKEN
 }
 
 audit_json() {

@@ -139,6 +139,16 @@ run() {
         return 0
 }
 
+# reply_fields VAR...: sets each VAR to the reply's value of its position (.data[0], .data[1],
+# ...) in the JSON of the last run (busctl --json).
+reply_fields() {
+        local i=0 v
+        for v in "$@"; do
+                printf -v "$v" '%s' "$(jq -r ".data[$i]" <"$RUN_OUT_FILE")"
+                i=$((i + 1))
+        done
+}
+
 # The command, its exit code, stdout and stderr, as TAP comments.
 diag_run() {
         diag "command: ${RUN_CMD:0:400}" "exit code: $RUN_RC"
@@ -604,13 +614,13 @@ JQ_AASV='[.data[0][] | with_entries(.value |= .data)]'
 
 # dbus_error_name METHOD GVARIANT-ARGS...: calls a Manager method through gdbus (which,
 # unlike busctl, prints the D-Bus error name) and prints the error name, or "ok" when the
-# call succeeded.  Needs gdbus (libglib2.0-bin).  As another user: a `local -a AS_CALLER=(...)`
-# (e.g. setpriv ...) of the caller comes before gdbus.
-AS_CALLER=()
+# call succeeded.  Needs gdbus (libglib2.0-bin).  The call runs through the command in the
+# array DBUS_CALLER when a test sets it (bus-registry.sh: as the registry's user).
+DBUS_CALLER=()
 dbus_error_name() {
         local method=$1 out
         shift
-        if out=$("${AS_CALLER[@]}" gdbus call --address "$PKGTOKEN_BUS_ADDRESS" --dest org.pkgtoken1 \
+        if out=$("${DBUS_CALLER[@]}" gdbus call --address "$PKGTOKEN_BUS_ADDRESS" --dest org.pkgtoken1 \
                         --object-path /org/pkgtoken1 \
                         --method "org.pkgtoken1.Manager.$method" "$@" 2>&1); then
                 echo ok
@@ -784,8 +794,7 @@ mgr_authenticate() {
         run mgr_json Authenticate 'sssa{sv}' "$account" "$password" "$otp" $(($# / 3)) "$@"
         AUTHN_RC=$RUN_RC
         [ "$RUN_RC" -eq 0 ] || return 0
-        AUTHN_RESULT=$(jq -r '.data[0]' <"$RUN_OUT_FILE")
-        AUTHN_REASON=$(jq -r '.data[1]' <"$RUN_OUT_FILE")
+        reply_fields AUTHN_RESULT AUTHN_REASON
         AUTHN_DETAILS=$(jq -c '.data[2] | with_entries(.value |= .data)' <"$RUN_OUT_FILE")
 }
 
@@ -832,17 +841,21 @@ string_options() {
 # mgr_authorize_with TOKEN PACKAGE ACTION [KEY VALUE]...: Authorize over the bus with string
 # options (otp, remote); sets what mgr_authorize sets.
 mgr_authorize_with() {
-        local token=$1 package=$2 action=$3
-        shift 3
-        string_options "$@"
         MGR_RESULT='' MGR_REASON='' MGR_ACTOR='' MGR_TOKEN_ID=''
-        run mgr_json Authorize 'sssa{sv}' "$token" "$package" "$action" "${OPTS[@]}"
-        MGR_RC=$RUN_RC
-        [ "$RUN_RC" -eq 0 ] || return 0
-        MGR_RESULT=$(jq -r '.data[0]' <"$RUN_OUT_FILE")
-        MGR_REASON=$(jq -r '.data[1]' <"$RUN_OUT_FILE")
-        MGR_ACTOR=$(jq -r '.data[2]' <"$RUN_OUT_FILE")
-        MGR_TOKEN_ID=$(jq -r '.data[3]' <"$RUN_OUT_FILE")
+        authz_call MGR_RC mgr_json Authorize "$@" || return 0
+        reply_fields MGR_RESULT MGR_REASON MGR_ACTOR MGR_TOKEN_ID
+}
+
+# authz_call RC-VAR CALL METHOD TOKEN PACKAGE ACTION [KEY VALUE]...: a question of Authorize's
+# shape (Authorize, Verify: token, package, action, string options) through CALL (mgr_json,
+# reg_json); sets RC-VAR and the RUN_* variables, and fails as the call did.
+authz_call() {
+        local rc_var=$1 call=$2 method=$3 token=$4 package=$5 action=$6
+        shift 6
+        string_options "$@"
+        run "$call" "$method" 'sssa{sv}' "$token" "$package" "$action" "${OPTS[@]}"
+        printf -v "$rc_var" '%s' "$RUN_RC"
+        [ "$RUN_RC" -eq 0 ]
 }
 
 # new_account NAME PASSWORD [KIND]: CreateAccount (a human by default) and, unless PASSWORD is
@@ -864,8 +877,7 @@ new_token() {
         NEW_ID='' NEW_TOKEN=''
         run mgr_json CreateToken 'ssasstasa{sv}' "$1" "$2" 0 "$2 token" 0 0 "${opts[@]}"
         [ "$RUN_RC" -eq 0 ] || return 1
-        NEW_ID=$(jq -r '.data[0]' <"$RUN_OUT_FILE")
-        NEW_TOKEN=$(jq -r '.data[1]' <"$RUN_OUT_FILE")
+        reply_fields NEW_ID NEW_TOKEN
 }
 
 # gv STRING: STRING as a GVariant text string for gdbus.

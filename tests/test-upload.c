@@ -54,35 +54,37 @@ static int try_upload(const char *project, const char *action, const char *name,
 }
 
 static void test_uploads(void) {
+        /* Each case differs from an upload of demo-pkg 1.0 (":action" file_upload) in what it names. */
         static const struct {
                 const char *project, *action, *name, *version, *file;
                 int r;
                 const char *what;
         } v[] = {
-                { "demo-pkg", "file_upload", "demo-pkg", "1.0", "demo-pkg-1.0.tar.gz", 0, "an sdist of the project" },
-                { "demo-pkg", "file_upload", "demo-pkg", "1.0", "demo_pkg-1.0.tar.gz", 0, "a PEP 625 sdist name" },
-                { "demo-pkg", "file_upload", "demo-pkg", "1.0", "demo_pkg-1.0-py3-none-any.whl", 0, "a wheel" },
-                { "demo-pkg", "file_upload", "Demo_Pkg", "1.0", "Demo_Pkg-1.0.zip", 0, "names compared PEP 503-normalised" },
-                { "Demo.Pkg", "file_upload", "demo-pkg", "2.0rc1", "demo.pkg-2.0rc1.tar.gz", 0, "the URL's project normalised too" },
-                { "demo-pkg", "file_upload", "demo-pkg", "1!2.0+local.1", "demo_pkg-1!2.0+local.1-py3-none-any.whl", 0, "epochs and local versions" },
-                { "demo-pkg", "file_upload", "other-pkg", "1.0", "other-pkg-1.0.tar.gz", -EPERM, "another project's name" },
-                { "demo-pkg", "file_upload", "demo-pkg", "1.0", "other-pkg-1.0.tar.gz", -EPERM, "another project's file" },
-                { "demo-pkg", "file_upload", "demo-pkg", "1.0", "other_pkg-1.0-py3-none-any.whl", -EPERM, "another project's wheel" },
-                { "demo", "file_upload", "demo", "1.0", "demo-pkg-1.0.tar.gz", -EPERM, "a project whose name extends the URL's" },
-                { "demo-pkg", "file_upload", "demo-pkg", "2-1.0", "demo-pkg-2-1.0.tar.gz", -EPERM, "a version with '-' (demo-pkg-2 1.0?)" },
-                { "demo-pkg", "file_upload", "demo-pkg", "1.0", "demo-pkg-1.1.tar.gz", -EPERM, "a file of another version" },
-                { "demo-pkg", "file_upload", "demo-pkg", "1.0", "demo-pkg-1.0.exe", -EPERM, "an unknown file type" },
-                { "demo-pkg", "file_upload", "demo-pkg", "1.0", "../demo-pkg-1.0.tar.gz", -EPERM, "a path in the file name" },
-                { "demo-pkg", "file_upload", "demo-pkg", "1.0", "demo-pkg.tar.gz", -EPERM, "a file name without a version" },
-                { "demo-pkg", "submit", "demo-pkg", "1.0", "demo-pkg-1.0.tar.gz", -EPERM, "another :action" },
-                { "demo-pkg", "file_upload", "", "1.0", "demo-pkg-1.0.tar.gz", -EPERM, "an empty name" },
-                { "demo-pkg", "file_upload", "demo-pkg", "", "demo-pkg-1.0.tar.gz", -EPERM, "an empty version" },
-                { "demo-pkg", "file_upload", "demo-pkg", "1.0", "demo-pkg-1.0\\\".tar.gz", -EBADMSG, "an escaped quote in a file name" },
+                { .file = "demo-pkg-1.0.tar.gz", .what = "an sdist of the project" },
+                { .file = "demo_pkg-1.0.tar.gz", .what = "a PEP 625 sdist name" },
+                { .file = "demo_pkg-1.0-py3-none-any.whl", .what = "a wheel" },
+                { .name = "Demo_Pkg", .file = "Demo_Pkg-1.0.zip", .what = "names compared PEP 503-normalised" },
+                { .project = "Demo.Pkg", .version = "2.0rc1", .file = "demo.pkg-2.0rc1.tar.gz", .what = "the URL's project normalised too" },
+                { .version = "1!2.0+local.1", .file = "demo_pkg-1!2.0+local.1-py3-none-any.whl", .what = "epochs and local versions" },
+                { .name = "other-pkg", .file = "other-pkg-1.0.tar.gz", .r = -EPERM, .what = "another project's name" },
+                { .file = "other-pkg-1.0.tar.gz", .r = -EPERM, .what = "another project's file" },
+                { .file = "other_pkg-1.0-py3-none-any.whl", .r = -EPERM, .what = "another project's wheel" },
+                { .project = "demo", .name = "demo", .file = "demo-pkg-1.0.tar.gz", .r = -EPERM, .what = "a project whose name extends the URL's" },
+                { .version = "2-1.0", .file = "demo-pkg-2-1.0.tar.gz", .r = -EPERM, .what = "a version with '-' (demo-pkg-2 1.0?)" },
+                { .file = "demo-pkg-1.1.tar.gz", .r = -EPERM, .what = "a file of another version" },
+                { .file = "demo-pkg-1.0.exe", .r = -EPERM, .what = "an unknown file type" },
+                { .file = "../demo-pkg-1.0.tar.gz", .r = -EPERM, .what = "a path in the file name" },
+                { .file = "demo-pkg.tar.gz", .r = -EPERM, .what = "a file name without a version" },
+                { .action = "submit", .file = "demo-pkg-1.0.tar.gz", .r = -EPERM, .what = "another :action" },
+                { .name = "", .file = "demo-pkg-1.0.tar.gz", .r = -EPERM, .what = "an empty name" },
+                { .version = "", .file = "demo-pkg-1.0.tar.gz", .r = -EPERM, .what = "an empty version" },
+                { .file = "demo-pkg-1.0\\\".tar.gz", .r = -EBADMSG, .what = "an escaped quote in a file name" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(v); i++) {
                 const char *reason = NULL;
-                int r = try_upload(v[i].project, v[i].action, v[i].name, v[i].version, v[i].file, &reason);
+                int r = try_upload(v[i].project ?: "demo-pkg", v[i].action ?: "file_upload", v[i].name ?: "demo-pkg",
+                                   v[i].version ?: "1.0", v[i].file, &reason);
                 CHECK_INT_EQ(r, v[i].r, "%s: %s", v[i].r == 0 ? "accepted" : "refused", v[i].what);
                 CHECK(v[i].r == 0 || reason, "  ... with a reason (%s)", reason ?: "none");
         }

@@ -69,6 +69,16 @@ static void check_validity(bool (*is_valid)(const char *), const char *what, boo
 }
 #define CHECK_VALIDITY(is_valid, what, want, v) check_validity((is_valid), (what), (want), (v), ELEMENTSOF(v))
 
+/* A validator's valid examples, its invalid ones, and NULL, which none accepts. */
+static void check_validator(bool (*is_valid)(const char *), const char *what, const char **valid, size_t n_valid,
+                            const char **invalid, size_t n_invalid, const char *null_message) {
+        check_validity(is_valid, what, true, valid, n_valid);
+        check_validity(is_valid, what, false, invalid, n_invalid);
+        CHECK(!is_valid(NULL), "%s", null_message);
+}
+#define CHECK_VALIDATOR(is_valid, what, valid, invalid, null_message) \
+        check_validator((is_valid), (what), (valid), ELEMENTSOF(valid), (invalid), ELEMENTSOF(invalid), (null_message))
+
 /* ---------------------------------------------------------------------------------------- */
 
 static void test_account_names(void) {
@@ -80,9 +90,7 @@ static void test_account_names(void) {
                 "a/b", "a\n", "j\xc3\xb6rg", "al\tice", too_long,
         };
 
-        CHECK_VALIDITY(account_name_is_valid, "account name", true, valid);
-        CHECK_VALIDITY(account_name_is_valid, "account name", false, invalid);
-        CHECK(!account_name_is_valid(NULL), "account name NULL is invalid");
+        CHECK_VALIDATOR(account_name_is_valid, "account name", valid, invalid, "account name NULL is invalid");
 }
 
 static void test_emails(void) {
@@ -116,9 +124,7 @@ static void test_emails(void) {
         CHECK_INT_EQ(strlen(max_len), 254, "helper: 254-byte address");
         CHECK_INT_EQ(strlen(over_len), 255, "helper: 255-byte address");
 
-        CHECK_VALIDITY(email_is_valid, "e-mail", true, valid);
-        CHECK_VALIDITY(email_is_valid, "e-mail", false, invalid);
-        CHECK(!email_is_valid(NULL), "e-mail NULL is invalid (\"\" means no e-mail)");
+        CHECK_VALIDATOR(email_is_valid, "e-mail", valid, invalid, "e-mail NULL is invalid (\"\" means no e-mail)");
 }
 
 static void test_descriptions(void) {
@@ -163,9 +169,7 @@ static void test_descriptions(void) {
                 too_long, multibyte_over, huge,
         };
 
-        CHECK_VALIDITY(description_is_valid, "description", true, valid);
-        CHECK_VALIDITY(description_is_valid, "description", false, invalid);
-        CHECK(!description_is_valid(NULL), "description NULL is invalid");
+        CHECK_VALIDATOR(description_is_valid, "description", valid, invalid, "description NULL is invalid");
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -257,11 +261,7 @@ static void test_scope_patterns(void) {
                 "a/b*", "@a/b/*", over, over_star, long_scope_star, "left-pad?", "left-pad[*]",
         };
 
-        for (size_t i = 0; i < ELEMENTSOF(valid); i++)
-                CHECK(scope_pattern_is_valid(valid[i]), "scope pattern \"%.40s\" is valid", valid[i]);
-        for (size_t i = 0; i < ELEMENTSOF(invalid); i++)
-                CHECK(!scope_pattern_is_valid(invalid[i]), "scope pattern \"%.40s\" is invalid", invalid[i]);
-        CHECK(!scope_pattern_is_valid(NULL), "scope pattern NULL is invalid");
+        CHECK_VALIDATOR(scope_pattern_is_valid, "scope pattern", valid, invalid, "scope pattern NULL is invalid");
 
         static const struct {
                 const char *pattern, *package;

@@ -34,6 +34,7 @@
 #include "io-util.h"
 #include "log.h"
 #include "macro.h"
+#include "options.h"
 #include "report.h"
 #include "upload.h"
 
@@ -475,7 +476,7 @@ static int listen_on(const char *address) {
         return fd;
 }
 
-static void help(void) {
+static int help(void) {
         printf("Usage: pkgtoken-upload-gate --listen=ADDRESS --backend=ADDRESS [OPTIONS]\n\n"
                "Forwards PyPI uploads (POST PREFIX/PROJECT/) to the package index only when the\n"
                "upload's project and file names belong to PROJECT.\n\n"
@@ -490,13 +491,59 @@ static void help(void) {
                "     --bus=ADDRESS        tell pkgtokend of refusals on this bus (default: the system\n"
                "                          bus; \"none\": do not)\n"
                "     --forward-authorization  pass the Authorization header on to the index\n");
+        return 0;
+}
+
+enum { ARG_LISTEN = 0x100, ARG_BACKEND, ARG_PREFIX, ARG_BACKEND_PATH, ARG_MAX_BODY, ARG_SPOOL_DIR, ARG_BUS,
+       ARG_FORWARD_AUTHORIZATION };
+
+static int parse_option(int c, const char *arg, void *userdata) {
+        struct sockaddr_storage sa;
+        socklen_t sl;
+        char *end;
+
+        switch (c) {
+        case ARG_LISTEN:
+                settings.listen = arg;
+                return 0;
+        case ARG_BACKEND:
+                if (parse_address(arg, &sa, &sl) < 0)
+                        return log_error_errno(EINVAL, "--backend=%s: use unix:/path or a loopback HOST:PORT", arg);
+                settings.backend = arg;
+                return 0;
+        case ARG_PREFIX:
+                if (arg[0] != '/' || arg[strlen(arg) - 1] != '/')
+                        return log_error_errno(EINVAL, "--prefix= must start and end with '/'");
+                settings.prefix = arg;
+                return 0;
+        case ARG_BACKEND_PATH:
+                if (arg[0] != '/' || strpbrk(arg, " \r\n"))
+                        return log_error_errno(EINVAL, "--backend-path= must be a path");
+                settings.backend_path = arg;
+                return 0;
+        case ARG_MAX_BODY:
+                errno = 0;
+                settings.max_body = strtoull(arg, &end, 10) << 20;
+                if (errno || *end || settings.max_body == 0 || settings.max_body > (64ULL << 30))
+                        return log_error_errno(EINVAL, "--max-body= takes MiB, 1..65536");
+                return 0;
+        case ARG_SPOOL_DIR:
+                settings.spool_dir = arg;
+                return 0;
+        case ARG_FORWARD_AUTHORIZATION:
+                settings.forward_authorization = true;
+                return 0;
+        case ARG_BUS:
+                settings.bus = streq(arg, "none") ? NULL : arg;
+                return 0;
+        default:
+                return -EINVAL;
+        }
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_LISTEN = 0x100, ARG_BACKEND, ARG_PREFIX, ARG_BACKEND_PATH, ARG_MAX_BODY, ARG_SPOOL_DIR, ARG_BUS,
-               ARG_FORWARD_AUTHORIZATION };
         static const struct option options[] = {
-                { "help",         no_argument,       NULL, 'h'              },
+                OPTION_HELP,
                 { "listen",       required_argument, NULL, ARG_LISTEN       },
                 { "backend",      required_argument, NULL, ARG_BACKEND      },
                 { "prefix",       required_argument, NULL, ARG_PREFIX       },
@@ -507,52 +554,11 @@ static int parse_argv(int argc, char *argv[]) {
                 { "forward-authorization", no_argument, NULL, ARG_FORWARD_AUTHORIZATION },
                 {}
         };
-        struct sockaddr_storage sa;
-        socklen_t sl;
-        char *end;
-        int c;
+        int r;
 
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                case ARG_LISTEN:
-                        settings.listen = optarg;
-                        break;
-                case ARG_BACKEND:
-                        if (parse_address(optarg, &sa, &sl) < 0)
-                                return log_error_errno(EINVAL, "--backend=%s: use unix:/path or a loopback HOST:PORT", optarg);
-                        settings.backend = optarg;
-                        break;
-                case ARG_PREFIX:
-                        if (optarg[0] != '/' || optarg[strlen(optarg) - 1] != '/')
-                                return log_error_errno(EINVAL, "--prefix= must start and end with '/'");
-                        settings.prefix = optarg;
-                        break;
-                case ARG_BACKEND_PATH:
-                        if (optarg[0] != '/' || strpbrk(optarg, " \r\n"))
-                                return log_error_errno(EINVAL, "--backend-path= must be a path");
-                        settings.backend_path = optarg;
-                        break;
-                case ARG_MAX_BODY:
-                        errno = 0;
-                        settings.max_body = strtoull(optarg, &end, 10) << 20;
-                        if (errno || *end || settings.max_body == 0 || settings.max_body > (64ULL << 30))
-                                return log_error_errno(EINVAL, "--max-body= takes MiB, 1..65536");
-                        break;
-                case ARG_SPOOL_DIR:
-                        settings.spool_dir = optarg;
-                        break;
-                case ARG_FORWARD_AUTHORIZATION:
-                        settings.forward_authorization = true;
-                        break;
-                case ARG_BUS:
-                        settings.bus = streq(optarg, "none") ? NULL : optarg;
-                        break;
-                default:
-                        return -EINVAL;
-                }
+        r = options_parse(argc, argv, "pkgtoken-upload-gate", "h", options, help, parse_option, NULL);
+        if (r <= 0)
+                return r;
         if (!settings.backend || (!settings.listen && isempty(getenv("LISTEN_FDS"))))
                 return log_error_errno(EINVAL, "--listen= and --backend= are needed (see --help)");
         return 1;
