@@ -45,6 +45,7 @@ typedef enum Action {
         ACTION_DIST_TAG,   /* "dist-tag" */
         ACTION_OWNER,      /* "owner": maintainer changes */
         ACTION_IDENTITY,   /* "identity": who is this token (npm whoami); no package */
+        ACTION_STAGE,      /* "stage": a version kept unpublished until a maintainer approves it */
         _ACTION_MAX,
 } Action;
 
@@ -110,6 +111,9 @@ typedef enum ReasonCode {
         REASON_ALREADY_MAINTAINER,   /* "already-maintainer" */
         REASON_INVALID_ARGUMENT,     /* "invalid-argument" */
         REASON_UNAVAILABLE,          /* "unavailable" */
+        REASON_STAGE_REQUIRED,       /* "stage-required": the package requires approval of staged versions */
+        REASON_ROTATED_REUSE,        /* "rotated-reuse": a rotated-out secret used after its grace */
+        REASON_RECOVERY_HOLD,        /* "recovery-hold": reads only, for a while after a recovery */
         _REASON_CODE_MAX,
 } ReasonCode;
 
@@ -118,8 +122,20 @@ typedef enum TokenState {
         TOKEN_STATE_ACTIVE,   /* "active" */
         TOKEN_STATE_EXPIRED,  /* "expired" */
         TOKEN_STATE_REVOKED,  /* "revoked" */
+        TOKEN_STATE_ROTATED,  /* "rotated": replaced by a rotation, its grace over */
         _TOKEN_STATE_MAX,
 } TokenState;
+
+/* A staged version (pkgtokend/stages.c): staged until a maintainer approves or rejects it or
+ * it expires; approved until the registry reports it published the approved bytes. */
+typedef enum StageState {
+        STAGE_STAGED,     /* "staged" */
+        STAGE_APPROVED,   /* "approved" */
+        STAGE_PUBLISHED,  /* "published" */
+        STAGE_REJECTED,   /* "rejected" */
+        STAGE_EXPIRED,    /* "expired" */
+        _STAGE_STATE_MAX,
+} StageState;
 
 /* CheckAccount's answers: may this account use the registry now (PAM's account management)? */
 typedef enum AccountState {
@@ -150,5 +166,7 @@ const char *authn_result_to_string(AuthnResult r);
 int authn_result_from_string(const char *s);
 const char *token_state_to_string(TokenState s);
 int token_state_from_string(const char *s);
+const char *stage_state_to_string(StageState s);
+int stage_state_from_string(const char *s);
 const char *account_state_to_string(AccountState s);
 int account_state_from_string(const char *s);

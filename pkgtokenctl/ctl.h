@@ -51,3 +51,11 @@ extern bool arg_old_password;
 extern const char *arg_mode;            /* NULL: the daemon's default 2FA mode */
 extern bool arg_force;
 extern bool arg_session;
+extern const char *arg_state;           /* stage list: staged, approved, published, rejected, expired */
+extern const char *arg_reason;          /* stage approve|reject */
+extern int arg_require_approval;        /* package policy: -1 unchanged, else 0 or 1 */
+extern usec_t arg_max_token_lifetime;   /* 0 = none */
+extern bool arg_max_token_lifetime_set;
+extern usec_t arg_expiring;             /* token list --expiring=: within this long */
+extern bool arg_expiring_set;
+extern usec_t arg_grace;                /* token rotate --grace= */

@@ -7,7 +7,10 @@
 #include "audit.h"
 #include "authorize-verdict.h"
 #include "authorize.h"
+#include "rotation.h"
+#include "strv.h"
 #include "second-factor.h"
+#include "stages.h"
 #include "token.h"
 #include "tokens.h"
 
@@ -57,6 +60,7 @@ static int load_package_facts(Store *s, const TokenRecord *t, const AuthorizeReq
                 return r;
         ret->exists = true;
         ret->policy = p.policy;
+        ret->requires_approval = p.requires_approval;
         if (t->owner == TOKEN_OWNER_ACCOUNT) {
                 r = store_maintainer_check(s, p.id, t->account_id);
                 if (r < 0)
@@ -69,15 +73,21 @@ static int load_package_facts(Store *s, const TokenRecord *t, const AuthorizeReq
 /* Two-phase: an allowed write waits, on disk, for the registry to say how it ended. */
 static int record_pending(const Authorizer *a, const AuthorizeRequest *q, const AuthorizeVerdict *v,
                           const TokenRecord *t, const char *actor, usec_t now, AuthorizeAnswer *ret) {
-        char id[TOKEN_ID_LEN + 1];
+        char id[MAX(TOKEN_ID_LEN, STAGE_ID_LEN) + 1];
         int r;
 
-        r = token_id_generate(id);
+        /* A stage's pending write has the stage's id, a UUID as npm wants it. */
+        if (q->action == ACTION_STAGE)
+                r = stage_id_generate(id);
+        else
+                r = token_id_generate(id);
         if (r < 0)
                 return r;
         /* "tk_..." becomes "pb_...": the same alphabet, a different kind of id. */
-        id[0] = 'p';
-        id[1] = 'b';
+        if (q->action != ACTION_STAGE) {
+                id[0] = 'p';
+                id[1] = 'b';
+        }
         ret->publish_id = strdup(id);
         if (!ret->publish_id)
                 return -ENOMEM;
@@ -92,6 +102,7 @@ static int record_pending(const Authorizer *a, const AuthorizeRequest *q, const 
                 .actor = (char *) actor,
                 .remote = (char *) q->remote,
                 .new_package = v->creates_package,
+                .integrity = (char *) q->integrity,
         });
 }
 
@@ -168,6 +179,8 @@ static int gather_facts(const Authorizer *a, const AuthorizeRequest *q, usec_t n
                 .account_2fa = t->account_2fa,
                 .scope = t->scope,
                 .cidrs = t->cidrs,
+                .rotated_until = t->rotated_until,
+                .account_on_hold = t->account_hold_until > now,
         };
         f->token_found = true;
         f->token = token;
@@ -176,9 +189,11 @@ static int gather_facts(const Authorizer *a, const AuthorizeRequest *q, usec_t n
         return 0;
 }
 
-/* Does what the verdict says; a publish's records are committed in tx. */
+/* Does what the verdict says; a publish's records, and a revoked lineage, are committed in tx
+ * before the answer. */
 static int carry_out(const Authorizer *a, const AuthorizeRequest *q, const AuthorizeVerdict *v, Transaction *tx,
                      const TokenRecord *t, const char *actor, usec_t now, AuthorizeAnswer *ret) {
+        _cleanup_strv_free_ char **revoked = NULL;
         int r;
 
         if (v->count_account_failure) {
@@ -186,13 +201,27 @@ static int carry_out(const Authorizer *a, const AuthorizeRequest *q, const Autho
                 if (r < 0)
                         return r;
         }
-        if (v->record) {
-                r = record_publish(a, q, v, t, actor, now, ret);
+        /* A rotated-out secret came back, even for a read: every rotation goes at once. */
+        if (v->revoke_lineage) {
+                r = tx->open ? 0 : store_begin(a->store, tx);
                 if (r >= 0)
-                        r = store_commit(tx);
+                        r = token_revoke_lineage(a->store, t, actor, q->remote, now, &revoked);
                 if (r < 0)
                         return r;
         }
+        if (v->record) {
+                r = record_publish(a, q, v, t, actor, now, ret);
+                if (r < 0)
+                        return r;
+        }
+        if (tx->open) {
+                r = store_commit(tx);
+                if (r < 0)
+                        return r;
+        }
+        STRV_FOREACH(id, revoked)
+                if (a->revoked)
+                        a->revoked(*id, a->userdata);
         if (v->note_use)
                 last_used_note(a->last_used, t, now, q->remote);
         if (v->count_remote_failure)
@@ -200,26 +229,10 @@ static int carry_out(const Authorizer *a, const AuthorizeRequest *q, const Autho
         return 0;
 }
 
-/* The OTP checker of the verdict, noting whether it was asked: then an allowed answer spent
- * the code (the registry API's governance asks for one only when this did not). */
-typedef struct NotedOtpCheck {
-        OtpCheckRequest request;
-        bool asked;
-} NotedOtpCheck;
-
-static int noted_otp_checker(void *userdata) {
-        NotedOtpCheck *c = userdata;
-
-        c->asked = true;
-        return second_factor_checker(&c->request);
-}
-
 int authorize(const Authorizer *a, const AuthorizeRequest *q, usec_t now, AuthorizeAnswer *ret) {
         _cleanup_transaction_ Transaction tx = {};
         PackageFacts package = {};
         TokenFacts token = {};
-        NotedOtpCheck otp = {};
-        OtpRepeat repeat;
         AuthorizeFacts f;
         AuthorizeVerdict v;
         int r;
@@ -237,23 +250,21 @@ int authorize(const Authorizer *a, const AuthorizeRequest *q, usec_t now, Author
                         return r;
         }
 
-        otp.request = (OtpCheckRequest) {
-                .store = a->store,
-                .account = ret->token.account,
-                .code = q->otp,
-                .allow_recovery = false,
-                .lockout = a->lockout,
-                .remote = q->remote,
-                .repeat = &repeat,
-                .now = now,
-        };
-        repeat = (OtpRepeat) {
-                .reuse = a->code_reuse,
-                .subject = "token",
-                .secret = q->token,
-                .remote = q->remote,
-        };
-        v = authorize_verdict(&f, noted_otp_checker, &otp);
+        v = authorize_verdict(&f, second_factor_checker, &(OtpCheckRequest) {
+                                      .store = a->store,
+                                      .account = ret->token.account,
+                                      .code = q->otp,
+                                      .allow_recovery = false,
+                                      .lockout = a->lockout,
+                                      .remote = q->remote,
+                                      .repeat = &(OtpRepeat) {
+                                              .reuse = a->code_reuse,
+                                              .subject = "token",
+                                              .secret = q->token,
+                                              .remote = q->remote,
+                                      },
+                                      .now = now,
+                              });
         if (v.error < 0)
                 return v.error;
 
@@ -271,7 +282,6 @@ int authorize(const Authorizer *a, const AuthorizeRequest *q, usec_t now, Author
         ret->result = v.result;
         ret->code = v.code;
         ret->new_package = v.creates_package;
-        ret->otp_verified = otp.asked && v.result == AUTHZ_ALLOWED;
         ret->reason = v.reason;
         ret->announce = v.announce;
         return 0;

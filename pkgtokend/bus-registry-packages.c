@@ -12,7 +12,6 @@
 #include "bus-util.h"
 #include "registry-packages.h"
 #include "registry.h"
-#include "second-factor.h"
 
 /* A failure of the package methods: the package's name where it does not exist. */
 static int package_error(sd_bus_error *error, int r, const char *package, const char *message) {
@@ -23,29 +22,14 @@ static int package_error(sd_bus_error *error, int r, const char *package, const 
 
 int bus_check_package_governance(Manager *m, const Proven *p, const char *package, sd_bus_error *error) {
         const char *message = NULL;
-        bool otp_verified = p->otp_verified;
         int r;
 
-        if (!p->token) {
-                /* A password proof: the login checked the code when the account has 2FA. */
-                r = registry_check_owner_by_password(m->store, p->account, package, &message);
-                return r < 0 ? package_error(error, r, package, message) : 0;
-        }
-
-        /* Verify's "owner" asks for a code where the package's policy or an auth-and-writes
-         * account does; governance asks whenever the account has 2FA, as for its tokens.  No
-         * code at all: asked for before Verify's rules record an "owner" decision. */
-        if (p->token->token.account_2fa != TWOFA_DISABLED && isempty(p->otp))
-                return bus_error_set_errno_message(error, -ERR_OTP_REQUIRED,
-                                                   "This change needs a one-time password from your authenticator.");
-        r = bus_check_token_action(m, p, package, ACTION_OWNER, &otp_verified, error);
-        if (r < 0)
-                return r;
-        if (p->token->token.account_2fa == TWOFA_DISABLED || otp_verified)
-                return 0;
-        r = second_factor_require_now(&m->lockout, p->account, p->otp, /* allow_recovery= */ false,
-                                      now_realtime_usec(), &message);
-        return r < 0 ? bus_error_set_errno_message(error, r, message) : 0;
+        if (p->token)
+                /* Verify's "owner": a maintainer, and governance's code checked (decision.c). */
+                return bus_check_token_action(m, p, package, ACTION_OWNER, error);
+        /* A password proof: the login checked the code when the account has 2FA. */
+        r = registry_check_owner_by_password(m->store, p->account, package, &message);
+        return r < 0 ? package_error(error, r, package, message) : 0;
 }
 
 /* The package argument, canonical. */
@@ -75,12 +59,11 @@ static int reply_package_info(sd_bus_message *msg, const PackageInfo *i) {
 static int get_package_info(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
         _cleanup_(package_info_done) PackageInfo info = {};
         _cleanup_free_ char *package = NULL;
-        bool otp_verified;
         int r;
 
         r = read_package(msg, &package, error);
         if (r >= 0 && p->token)
-                r = bus_check_token_action(m, p, package, ACTION_READ, &otp_verified, error);
+                r = bus_check_token_action(m, p, package, ACTION_READ, error);
         if (r < 0)
                 return r;
         r = registry_package_info(m->store, package, &info);
@@ -116,4 +99,4 @@ static int set_own_package_policy(Manager *m, sd_bus_message *msg, const Proven 
 
 DEFINE_PROOF_METHOD(method_get_package_info, get_package_info);
 DEFINE_PROOF_METHOD(method_set_own_package_policy, set_own_package_policy, .account_needed = true,
-                    .governance = true);
+                    .governance = GOVERN_PACKAGE_POLICY);

@@ -2,8 +2,8 @@
 
 /* The registry API on the bus (issue 9): Verify and FinishPublish, and what a registry does
  * for an account that proved itself (WhoAmI, GetProfile, ListOwnTokens, CreateOwnToken,
- * RevokeOwnToken, Logout, ChangeMaintainer; the package methods are in
- * bus-registry-packages.c).  Callers: root, the daemon's uid and members of RegistryGroup=. */
+ * RevokeOwnToken, Logout, ChangeMaintainer).  Callers: root, the daemon's uid and members of
+ * RegistryGroup=. */
 
 #include "accounts.h"
 #include "bus-auth.h"
@@ -13,6 +13,7 @@
 #include "bus-methods.h"
 #include "bus-records.h"
 #include "bus-registry.h"
+#include "bus-stages.h"
 #include "bus-tokens.h"
 #include "bus-twofa.h"
 #include "bus-util.h"
@@ -70,29 +71,29 @@ int method_verify(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
 int method_finish_publish(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_(pending_publish_done) PendingPublish done = {};
         Manager *m = userdata;
-        const char *id, *reason = "";
-        int succeeded, r;
+        Outcome outcome;
+        int r;
 
-        r = bus_begin_call(m, msg, &(BusCall) {
-                .verifier = true,
-                .check_first = true,
-                BUS_OPTIONS({ "reason", OPTION_STRING, &reason }),
-        }, error, "sb", &id, &succeeded);
+        r = bus_begin_outcome(m, msg, NULL, &outcome, error);
         if (r < 0)
                 return r;
-        if (!description_is_valid(reason))
-                return invalid_argument(error, "Invalid reason: at most 256 bytes of printable UTF-8.");
 
-        r = registry_finish_publish(m->store, id, succeeded, reason, now_realtime_usec(), &done);
+        r = registry_finish_publish(m->store, outcome.id, outcome.succeeded, outcome.reason, m->config.stage_lifetime,
+                                    now_realtime_usec(), &done);
         if (r == -ERR_NOT_MAINTAINER)
                 return bus_error_set_errnof(error, r, "Package '%s' was created meanwhile by another account.",
                                             done.package ?: "");
+        if (r == -ERR_INVALID_ARGUMENT)
+                return bus_error_set_errnof(error, r, "%s@%s is staged already: approve or reject the waiting stage "
+                                            "first.", done.package ?: "", done.version ?: "");
         if (r < 0)
                 return bus_error_set_errno_message(error, r, NULL);
         r = sd_bus_reply_method_return(msg, NULL);
         if (r < 0)
                 return r;
-        if (succeeded && done.action == ACTION_PUBLISH)
+        if (outcome.succeeded && done.action == ACTION_STAGE)
+                bus_emit_stage_created(m, &done);
+        if (outcome.succeeded && done.action == ACTION_PUBLISH)
                 (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "PackagePublished",
                                           "sss", done.package, done.actor, done.token_id);
         return 1;
@@ -129,6 +130,30 @@ static int proof_error(sd_bus_error *error, int r, const char *message) {
         }
 }
 
+/* The governance rule for a proof, as a bus error when it refuses (or asks for a code). */
+static int check_governance(Manager *m, const ProofRule *rule, const TokenRecord *token, const char *account,
+                            const char *otp, sd_bus_error *error) {
+        GovernanceVerdict v;
+        int r;
+
+        if (rule->governance == GOVERN_NONE)
+                return 0;
+        r = registry_governance(m->store, token, account, !isempty(otp), rule->governance, now_realtime_usec(), &v);
+        if (r < 0)
+                return proof_error(error, r, NULL);
+        switch (v.result) {
+        case GOVERNANCE_ALLOWED:
+        case GOVERNANCE_CHECK_OTP:
+                return 0;
+        case GOVERNANCE_OTP_REQUIRED:
+                return bus_error_set_errno_message(error, -ERR_OTP_REQUIRED, v.message);
+        default:
+                if (v.code == REASON_INVALID_ARGUMENT)
+                        return invalid_argument(error, v.message);
+                return bus_error_set_errno_message(error, -ERR_FORBIDDEN, v.message);
+        }
+}
+
 /* After a password proof, on the event loop: the method goes on and answers. */
 static void password_proven(Manager *m, sd_bus_message *msg, const char *account, uid_t caller, const void *userdata) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -140,12 +165,14 @@ static void password_proven(Manager *m, sd_bus_message *msg, const char *account
                 (void) bus_reply_errno(msg, -ENOMEM, NULL);
                 return;
         }
-        r = rule->handler(m, msg, &(const Proven) {
-                .account = account,
-                .actor = actor,
-                .otp = "",
-                .otp_verified = true,
-        }, &error);
+        r = check_governance(m, rule, NULL, account, "", &error);
+        if (r >= 0)
+                r = rule->handler(m, msg, &(const Proven) {
+                        .account = account,
+                        .actor = actor,
+                        .otp = "",
+                        .otp_verified = true,
+                }, &error);
         if (r >= 0)
                 return;
         if (sd_bus_error_is_set(&error))
@@ -170,7 +197,6 @@ int bus_dispatch_proof(Manager *m, sd_bus_message *msg, const ProofRule *rule, s
         _cleanup_(authorize_answer_done) AuthorizeAnswer token = {};
         _cleanup_free_ char *actor = NULL;
         Authorizer a = bus_authorizer(m);
-        const char *message = NULL;
         Proof p;
         uid_t uid;
         int r;
@@ -190,22 +216,19 @@ int bus_dispatch_proof(Manager *m, sd_bus_message *msg, const ProofRule *rule, s
         }
         if (!isempty(p.account) && isempty(p.password))
                 return invalid_argument(error, "An \"account\" in a proof comes with its \"password\".");
-        if (rule->password_needed && isempty(p.password))
-                return proof_error(error, -ERR_FORBIDDEN, "Two-factor changes need a password proof.");
 
         r = registry_prove_token(&a, p.token, p.remote, now_realtime_usec(), &token);
         if (r < 0)
                 return proof_error(error, r, NULL);
         if (rule->account_needed && token.token.owner != TOKEN_OWNER_ACCOUNT)
                 return proof_error(error, -ERR_FORBIDDEN, "A package token stands for no account.");
-        if (rule->governance) {
-                r = registry_check_governance(&token.token, &message);
-                if (r < 0)
-                        return proof_error(error, r, message);
-        }
+        r = check_governance(m, rule, &token.token, NULL, p.otp, error);
+        if (r < 0)
+                return r;
         if (!isempty(p.password)) {
-                /* The token's account is the one to prove; another account's name, or a
-                 * package token (no account), is as good as a wrong password. */
+                /* The token's account is the one to prove (its code, when the rule asks for
+                 * one, is the login's to check); another account's name, or a package token
+                 * (no account), is as good as a wrong password. */
                 if (token.token.owner != TOKEN_OWNER_ACCOUNT ||
                     (!isempty(p.account) && !streq_ptr(p.account, token.token.account)))
                         return proof_error(error, -ERR_BAD_CREDENTIALS, NULL);
@@ -295,6 +318,26 @@ static int create_own_token(Manager *m, sd_bus_message *msg, const Proven *p, sd
         return r;
 }
 
+/* What RevokeOwnToken and RotateOwnToken ask of the registry domain for a proven account. */
+static OwnRevoke own_change(Manager *m, const Proven *p, const char *id) {
+        return (OwnRevoke) {
+                .lockout = &m->lockout,
+                .account = p->account,
+                .id_or_prefix = id,
+                .otp = p->otp,
+                .otp_verified = p->otp_verified,
+                .actor = p->actor,
+        };
+}
+
+static int own_token_error(sd_bus_error *error, int r, const char *id, const char *message) {
+        if (message)
+                return bus_error_set_errno_message(error, r, message);
+        if (r == -ERR_INVALID_ARGUMENT)
+                return invalid_argument(error, "That prefix names more than one token: use the token id.");
+        return bus_token_error(error, r, id);
+}
+
 static int revoke_own_token(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
         _cleanup_free_ char *revoked = NULL;
         const char *id, *message = NULL;
@@ -303,26 +346,38 @@ static int revoke_own_token(Manager *m, sd_bus_message *msg, const Proven *p, sd
         r = bus_begin_call(m, msg, &(BusCall) { .checked = true, BUS_NO_OPTIONS }, error, "s", &id);
         if (r < 0)
                 return r;
-        r = registry_revoke_own_token(&(OwnRevoke) {
-                .lockout = &m->lockout,
-                .account = p->account,
-                .id_or_prefix = id,
-                .otp = p->otp,
-                .otp_verified = p->otp_verified,
-                .actor = p->actor,
-        }, now_realtime_usec(), &revoked, &message);
-        if (r == -ERR_INVALID_ARGUMENT)
-                return invalid_argument(error, "That prefix names more than one token: use the token id.");
+        OwnRevoke q = own_change(m, p, id);
+        r = registry_revoke_own_token(&q, now_realtime_usec(), &revoked, &message);
         if (r < 0)
-                return message ? bus_error_set_errno_message(error, r, message) : bus_token_error(error, r, id);
+                return own_token_error(error, r, id, message);
         (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "TokenRevoked", "s", revoked);
         return sd_bus_reply_method_return(msg, NULL);
 }
 
+static int rotate_own_token(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
+        _cleanup_free_ char *new_id = NULL;
+        char secret[TOKEN_LEN + 1] = {};
+        const char *id, *message = NULL;
+        uint64_t grace = 0;
+        int r;
+
+        r = bus_begin_call(m, msg, &(BusCall) { .checked = true, BUS_OPTIONS({ "grace", OPTION_UINT64, &grace }) },
+                           error, "s", &id);
+        if (r >= 0)
+                r = bus_check_grace(grace, error);
+        if (r < 0)
+                return r;
+        OwnRevoke q = own_change(m, p, id);
+        r = registry_rotate_own_token(&q, &m->config.token_lifetimes, grace, now_realtime_usec(), &new_id, secret,
+                                      &message);
+        if (r < 0)
+                return own_token_error(error, r, id, message);
+        return bus_reply_rotated(m, msg, new_id, secret);
+}
+
 /* Verify's rules for a token proof, with the refusal as the error a client sees. */
-int bus_check_token_action(Manager *m, const Proven *p, const char *package, Action action,
-                           bool *ret_otp_verified, sd_bus_error *error) {
-        _cleanup_(authorize_answer_done) AuthorizeAnswer answer = {};
+int bus_check_token_action(Manager *m, const Proven *p, const char *package, Action action, sd_bus_error *error) {
+        _cleanup_(authorize_answer_done) AuthorizeAnswer owner = {};
         Authorizer a = bus_authorizer(m);
         int r;
 
@@ -334,11 +389,10 @@ int bus_check_token_action(Manager *m, const Proven *p, const char *package, Act
                 .otp = p->proof->otp,
                 .account = "",
                 .version = "",
-        }, now_realtime_usec(), &answer);
+        }, now_realtime_usec(), &owner);
         if (r < 0)
                 return bus_error_set_errno_message(error, r, NULL);
-        *ret_otp_verified = answer.otp_verified;
-        switch (answer.code) {
+        switch (owner.code) {
         case REASON_OK:
                 return 0;
         case REASON_NO_SUCH_PACKAGE:
@@ -348,17 +402,17 @@ int bus_check_token_action(Manager *m, const Proven *p, const char *package, Act
                                             package);
         case REASON_OTP_REQUIRED:
                 /* Asked for (otp-required), or impossible: the account has no 2FA (forbidden). */
-                return bus_error_set_errno_message(error, answer.result == AUTHZ_OTP_REQUIRED ? -ERR_OTP_REQUIRED
+                return bus_error_set_errno_message(error, owner.result == AUTHZ_OTP_REQUIRED ? -ERR_OTP_REQUIRED
                                                                                              : -ERR_FORBIDDEN,
-                                                   answer.reason);
+                                                   owner.reason);
         case REASON_BAD_OTP:
-                return bus_error_set_errno_message(error, -ERR_BAD_OTP, answer.reason);
+                return bus_error_set_errno_message(error, -ERR_BAD_OTP, owner.reason);
         case REASON_REPLAYED_OTP:
-                return bus_error_set_errno_message(error, -ERR_REPLAYED_OTP, answer.reason);
+                return bus_error_set_errno_message(error, -ERR_REPLAYED_OTP, owner.reason);
         case REASON_RATE_LIMITED:
-                return bus_error_set_errno_message(error, -ERR_RATE_LIMITED, answer.reason);
+                return bus_error_set_errno_message(error, -ERR_RATE_LIMITED, owner.reason);
         default:
-                return bus_error_set_errno_message(error, -ERR_FORBIDDEN, answer.reason);
+                return bus_error_set_errno_message(error, -ERR_FORBIDDEN, owner.reason);
         }
 }
 
@@ -415,16 +469,41 @@ static int set_own_two_factor_mode(Manager *m, sd_bus_message *msg, const Proven
         return bus_set_twofa_mode(m, msg, &tx, &a, mode, error);
 }
 
+/* Staged versions: bus-stages.c decides; a token proof gives its code, a password proof
+ * checked it already.  No governance rule here: the stage rules refuse tokens that publish
+ * without an OTP with a message of their own. */
+static int decide_own_stage(Manager *m, sd_bus_message *msg, const Proven *p, bool approve, sd_bus_error *error) {
+        return bus_decide_stage_for(m, msg, &(const StageProver) {
+                .account = p->account,
+                .actor = p->actor,
+                .otp = p->otp,
+                .token = p->token ? &p->token->token : NULL,
+        }, approve, error);
+}
+
+static int approve_own_stage(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
+        return decide_own_stage(m, msg, p, true, error);
+}
+
+static int reject_own_stage(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
+        return decide_own_stage(m, msg, p, false, error);
+}
+
 DEFINE_PROOF_METHOD(method_who_am_i, who_am_i);
 DEFINE_PROOF_METHOD(method_get_profile, get_profile, .account_needed = true);
 DEFINE_PROOF_METHOD(method_list_own_tokens, list_own_tokens, .account_needed = true);
-DEFINE_PROOF_METHOD(method_create_own_token, create_own_token, .account_needed = true, .governance = true);
-DEFINE_PROOF_METHOD(method_revoke_own_token, revoke_own_token, .account_needed = true, .governance = true);
-DEFINE_PROOF_METHOD(method_change_maintainer, change_maintainer, .account_needed = true, .governance = true);
-DEFINE_PROOF_METHOD(method_enroll_own_totp, enroll_own_totp, .account_needed = true, .password_needed = true);
-DEFINE_PROOF_METHOD(method_confirm_own_totp, confirm_own_totp, .account_needed = true, .password_needed = true);
+DEFINE_PROOF_METHOD(method_create_own_token, create_own_token, .account_needed = true, .governance = GOVERN_TOKENS);
+DEFINE_PROOF_METHOD(method_revoke_own_token, revoke_own_token, .account_needed = true, .governance = GOVERN_TOKENS);
+DEFINE_PROOF_METHOD(method_rotate_own_token, rotate_own_token, .account_needed = true, .governance = GOVERN_TOKENS);
+DEFINE_PROOF_METHOD(method_change_maintainer, change_maintainer, .account_needed = true,
+                    .governance = GOVERN_MAINTAINERS);
+DEFINE_PROOF_METHOD(method_enroll_own_totp, enroll_own_totp, .account_needed = true, .governance = GOVERN_TWOFA_ENROL);
+DEFINE_PROOF_METHOD(method_confirm_own_totp, confirm_own_totp, .account_needed = true,
+                    .governance = GOVERN_TWOFA_ENROL);
 DEFINE_PROOF_METHOD(method_set_own_two_factor_mode, set_own_two_factor_mode, .account_needed = true,
-                    .password_needed = true);
+                    .governance = GOVERN_TWOFA);
+DEFINE_PROOF_METHOD(method_approve_own_stage, approve_own_stage);
+DEFINE_PROOF_METHOD(method_reject_own_stage, reject_own_stage);
 
 /* A session token revokes itself (npm logout). */
 int method_logout(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -445,8 +524,10 @@ int method_logout(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         r = registry_prove_token(&a, secret, "", now_realtime_usec(), &token);
         if (r < 0)
                 return proof_error(error, r, NULL);
-        if (token.token.type != TOKEN_SESSION)
-                return invalid_argument(error, "Only a session token logs out; revoke other tokens instead.");
+        /* The governance rule's exception: a session ends itself, whatever the account's 2FA. */
+        r = check_governance(m, &(const ProofRule) { .governance = GOVERN_LOGOUT }, &token.token, NULL, "", error);
+        if (r < 0)
+                return r;
         actor = registry_actor(token.token.account, uid);
         if (!actor)
                 return -ENOMEM;

@@ -7,6 +7,7 @@
 #include <systemd/sd-bus.h>
 
 #include "authorize.h"
+#include "governance.h"
 #include "manager.h"
 
 typedef struct Proof {
@@ -17,14 +18,14 @@ typedef struct Proof {
         const char *remote;
 } Proof;
 
-/* An account proven by a proof, as the methods act on it. */
+/* An account proven by a proof, as the methods below act on it. */
 typedef struct Proven {
         const char *account;           /* "" for a package token */
         const char *actor;             /* "alice (registry uid 998)" */
         const char *otp;               /* the proof's code, for changes that need one */
         bool otp_verified;             /* a password proof checked the code already */
-        const AuthorizeAnswer *token;  /* token proofs: the token; NULL for proofs with a password */
-        const Proof *proof;            /* token proofs only (proofs with a password finish later) */
+        const AuthorizeAnswer *token;  /* token proofs: the token; NULL for password proofs */
+        const Proof *proof;            /* token proofs only (password proofs finish later) */
 } Proven;
 
 typedef int (*ProvenHandler)(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error);
@@ -32,9 +33,12 @@ typedef int (*ProvenHandler)(Manager *m, sd_bus_message *msg, const Proven *p, s
 /* What a method asks of its proof. */
 typedef struct ProofRule {
         ProvenHandler handler;
-        bool account_needed;    /* not a package token */
-        bool governance;        /* not a token that publishes without an OTP, nor a read-only one */
-        bool password_needed;   /* 2FA changes */
+        bool account_needed;       /* not a package token */
+        /* Governance (common/governance.h): the proof must come from a person with a current
+         * second factor.  For token proofs of accounts with 2FA the handler checks the code
+         * (GOVERNANCE_CHECK_OTP): token_create(), registry_revoke_own_token(), Verify's
+         * "owner" do. */
+        GovernanceAct governance;
 } ProofRule;
 
 /* Reads the proof, checks the caller and it, and hands the proven account to the rule's
@@ -48,11 +52,10 @@ int bus_dispatch_proof(Manager *m, sd_bus_message *msg, const ProofRule *rule, s
         }
 
 /* A token proof must be allowed action on package by Verify's rules (scope, CIDR; for "owner"
- * a maintainer, the OTP where 2FA asks, never automation or package tokens); the refusal as
- * the error a client sees.  *ret_otp_verified: the proof's OTP was asked for and spent. */
-int bus_check_token_action(Manager *m, const Proven *p, const char *package, Action action,
-                           bool *ret_otp_verified, sd_bus_error *error);
+ * a maintainer and governance: common/governance.h); the refusal as the error a client sees. */
+int bus_check_token_action(Manager *m, const Proven *p, const char *package, Action action, sd_bus_error *error);
 
-/* Who may govern a package (ChangeMaintainer, SetOwnPackagePolicy): a maintainer, by a token
- * allowed "owner" or by a password proof (bus-registry-packages.c). */
+/* Who may govern a package (ChangeMaintainer, SetOwnPackagePolicy), besides the proof's
+ * governance rule: a maintainer, by a token allowed "owner" or by a password proof
+ * (bus-registry-packages.c). */
 int bus_check_package_governance(Manager *m, const Proven *p, const char *package, sd_bus_error *error);

@@ -41,22 +41,25 @@ int registry_package_info(Store *s, const char *name, PackageInfo *ret) {
         return 0;
 }
 
+/* The audit record of a policy change: "policy OLD -> NEW" by actor. */
+static int record_policy_change(Store *s, const PackageRecord *p, PackagePolicy policy, const char *actor,
+                                usec_t now) {
+        _cleanup_free_ char *change = NULL;
+
+        if (asprintf(&change, "policy %s -> %s", package_policy_to_string(p->policy),
+                     package_policy_to_string(policy)) < 0)
+                return -ENOMEM;
+        return audit_record(s, now, AUDIT_PACKAGE_POLICY, p->name, AUDIT_RESULT_OK, actor, NULL, NULL, change);
+}
+
 int registry_set_package_policy(Store *s, const char *name, PackagePolicy policy, const char *actor, usec_t now) {
         _cleanup_(package_record_done) PackageRecord p = {};
         _cleanup_transaction_ Transaction tx = {};
-        _cleanup_free_ char *change = NULL;
-        int r;
+        int r = store_begin(s, &tx);
 
-        r = store_begin(s, &tx);
-        if (r >= 0)
-                r = package_load(s, name, &p);
-        if (r >= 0)
-                r = package_set_policy(s, name, policy);
-        if (r < 0)
-                return r;
-        if (asprintf(&change, "policy %s -> %s", package_policy_to_string(p.policy),
-                     package_policy_to_string(policy)) < 0)
-                return -ENOMEM;
-        r = audit_record(s, now, AUDIT_PACKAGE_POLICY, p.name, AUDIT_RESULT_OK, actor, NULL, NULL, change);
+        /* The old policy is read in the transaction that changes it, for the audit. */
+        r = r < 0 ? r : package_load(s, name, &p);
+        r = r < 0 ? r : package_set_policy(s, name, policy);
+        r = r < 0 ? r : record_policy_change(s, &p, policy, actor, now);
         return r < 0 ? r : store_commit(&tx);
 }

@@ -3,11 +3,10 @@
 #
 # The registry API's package methods over the bus, called as a registry server would
 # (tests/lib-registry.sh): GetPackageInfo (npm owner ls, npm access list collaborators) with
-# its read rules; SetOwnPackagePolicy (npm access set mfa=...) with ChangeMaintainer's
-# governance rules (a maintainer; never automation, package or read-only tokens; the OTP the
-# package's policy asks for, and one whenever the account has 2FA), audited as the account via
-# the registry; and proofs that carry both a token and the account's password (npm token
-# create), both checked.
+# its read rules; SetOwnPackagePolicy (npm access set mfa=...) under the governance rule
+# (common/governance.h: a person with 2FA and a current code) and ChangeMaintainer's check (a
+# maintainer), audited as the account via the registry; and proofs that carry both a token
+# and the account's password (npm token create), both checked.
 
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib-registry.sh"
 
@@ -84,104 +83,77 @@ InvalidArgument|an empty proof|@a{sv} {}|p-none
 EOF_TABLE
 
 # --- SetOwnPackagePolicy: npm access set mfa=... ----------------------------------------------------------
-reg_ok "SetOwnPackagePolicy(publish token, p-none -> 2fa-only)" SetOwnPackagePolicy "$(proof "$PUB")" p-none 2fa-only '{}'
+if ! command -v oathtool >/dev/null 2>&1 || ! enroll_2fa alice auth-only; then
+        bail_out "alice cannot enrol in 2FA (oathtool?)"
+fi
+pass "alice enrols in 2FA (auth-only): only people with a second factor govern"
+reg_error_is OTPRequired "SetOwnPackagePolicy(alice's publish token, no code)" SetOwnPackagePolicy "$(proof "$PUB")" \
+        p-none 2fa-only '{}'
+next_otp alice
+reg_ok "SetOwnPackagePolicy(publish token + code, p-none -> 2fa-only)" SetOwnPackagePolicy \
+        "$(proof "$PUB" otp "$OTP")" p-none 2fa-only '{}'
 is "$(policy_of p-none)" 2fa-only "  ... p-none is 2fa-only"
 audit_json p-none
 audit_has "  ... audited as alice via the registry, with the change" "$TMP/audit.json" package-policy \
         "alice ($REGISTRY)" "policy none -> 2fa-only"
+reg_error_is ReplayedOTP "  ... the same code again" SetOwnPackagePolicy "$(proof "$PUB" otp "$OTP")" p-none none '{}'
+wrong_otp alice
+reg_error_is BadOTP "  ... a wrong code" SetOwnPackagePolicy "$(proof "$PUB" otp "$OTP")" p-none none '{}'
+# Refusals: governance first, then the package, the policy, the options.  (A code that is
+# never reached is not spent.)
 while IFS='|' read -r expected desc proof_text package policy options; do
         [ -n "$options" ] || options='{}'
         reg_error_is "$expected" "SetOwnPackagePolicy: $desc" SetOwnPackagePolicy "$(eval "echo \"$proof_text\"")" \
                 "$package" "$policy" "$options"
 done <<'EOF_TABLE'
-Forbidden|back to none from 2fa-only: needs an OTP alice cannot give|$(proof "$PUB")|p-none|none
-Forbidden|... nor by password (the package asks for 2FA)|{'account': <'alice'>, 'password': <'alice password 1'>}|p-none|none
-Forbidden|automation token (governance)|$(proof "$AUTO")|p-oa|none
-Forbidden|package token (governance)|$(proof "$PKG")|p-none|none
-Forbidden|read-only token|$(proof "$RO")|p-none|none
-NotMaintainer|bob on alice's p-oa|$(proof "$BOBPUB")|p-oa|none
-NoSuchPackage|a package that does not exist|$(proof "$PUB")|no-such|none
-InvalidArgument|an unknown policy|$(proof "$PUB")|bob-pkg|sometimes
-InvalidArgument|an empty policy|$(proof "$PUB")|bob-pkg|
-InvalidArgument|an unknown option|$(proof "$PUB")|bob-pkg|none|{'force': <true>}
-BadCredentials|a wrong password|{'account': <'bob'>, 'password': <'wrong'>}|bob-pkg|none
+Forbidden|automation token (governance)|$(proof "$AUTO" otp 123456)|p-oa|none
+Forbidden|package token (governance)|$(proof "$PKG" otp 123456)|p-none|none
+Forbidden|read-only token|$(proof "$RO" otp 123456)|p-none|none
+Forbidden|a token of bob, who has no 2FA|$(proof "$BOBPUB" otp 123456)|bob-pkg|none
+Forbidden|bob's password, no 2FA|{'account': <'bob'>, 'password': <'bob password 1'>}|bob-pkg|none
+NotMaintainer|alice on bob's bob-pkg|$(proof "$PUB" otp 123456)|bob-pkg|none
+NoSuchPackage|a package that does not exist|$(proof "$PUB" otp 123456)|no-such|none
+InvalidArgument|an unknown policy|$(proof "$PUB" otp 123456)|p-none|sometimes
+InvalidArgument|an empty policy|$(proof "$PUB" otp 123456)|p-none|
+InvalidArgument|an unknown option|$(proof "$PUB" otp 123456)|p-none|none|{'force': <true>}
+BadCredentials|a wrong password|{'account': <'alice'>, 'password': <'wrong'>}|p-none|none
 EOF_TABLE
 is "$(policy_of p-none)/$(policy_of p-oa)/$(policy_of bob-pkg)" "2fa-only/2fa-or-automation/none" "  ... no policy changed"
-ok "p-none back to none (admin)" mgr SetPackagePolicy ss p-none none
-reg_ok "SetOwnPackagePolicy(bob's password, bob-pkg -> 2fa-or-automation)" SetOwnPackagePolicy \
-        "{'account': <'bob'>, 'password': <'bob password 1'>}" bob-pkg 2fa-or-automation '{}'
-is "$(policy_of bob-pkg)" 2fa-or-automation "  ... bob-pkg is 2fa-or-automation"
-audit_json bob-pkg
-audit_has "  ... audited as bob via the registry" "$TMP/audit.json" package-policy "bob ($REGISTRY)" \
-        "policy none -> 2fa-or-automation"
-
-# --- an account with 2FA (auth-only: Verify's "owner" alone would not ask on a policy-none package) ----------
-if command -v oathtool >/dev/null 2>&1 && enroll_2fa carol auth-only; then
-        pass "carol enrols in 2FA (auth-only)"
-        next_otp carol
-        token carol publish "" "" 0 otp s "$OTP" && CPUB=$NEW_TOKEN
-        reg_error_is OTPRequired "SetOwnPackagePolicy(carol, no OTP)" SetOwnPackagePolicy "$(proof "$CPUB")" \
-                c-pkg 2fa-only '{}'
-        reg_error_is OTPRequired "ChangeMaintainer(carol, no OTP): the same rule" ChangeMaintainer \
-                "$(proof "$CPUB")" c-pkg bob true
-        wrong_otp carol
-        reg_error_is BadOTP "SetOwnPackagePolicy(carol, a wrong OTP)" SetOwnPackagePolicy \
-                "$(proof "$CPUB" otp "$OTP")" c-pkg 2fa-only '{}'
-        next_otp carol
-        reg_ok "SetOwnPackagePolicy(carol, an OTP): c-pkg -> 2fa-only" SetOwnPackagePolicy \
-                "$(proof "$CPUB" otp "$OTP")" c-pkg 2fa-only '{}'
-        is "$(policy_of c-pkg)" 2fa-only "  ... c-pkg is 2fa-only"
-        reg_error_is ReplayedOTP "  ... the same code again" SetOwnPackagePolicy \
-                "$(proof "$CPUB" otp "$OTP")" c-pkg none '{}'
-        # Now the policy asks for the code: it is checked once (by Verify's rules), not twice.
-        next_otp carol
-        reg_ok "SetOwnPackagePolicy(carol, a fresh OTP): back to none" SetOwnPackagePolicy \
-                "$(proof "$CPUB" otp "$OTP")" c-pkg none '{}'
-        is "$(policy_of c-pkg)" none "  ... c-pkg is none"
-        reg_error_is OTPRequired "SetOwnPackagePolicy(carol's password, no OTP)" SetOwnPackagePolicy \
-                "{'account': <'carol'>, 'password': <'carol password 1'>}" c-pkg 2fa-only '{}'
-        next_otp carol
-        reg_ok "SetOwnPackagePolicy(carol's password + OTP)" SetOwnPackagePolicy \
-                "{'account': <'carol'>, 'password': <'carol password 1'>, 'otp': <'$OTP'>}" c-pkg 2fa-only '{}'
-else
-        skip "oathtool or enrolment not available" 11
-fi
+next_otp alice
+reg_ok "SetOwnPackagePolicy(alice's password + code, p-none -> 2fa-or-automation)" SetOwnPackagePolicy \
+        "{'account': <'alice'>, 'password': <'alice password 1'>, 'otp': <'$OTP'>}" p-none 2fa-or-automation '{}'
+is "$(policy_of p-none)" 2fa-or-automation "  ... p-none is 2fa-or-automation"
+audit_json p-none
+audit_has "  ... audited" "$TMP/audit.json" package-policy "alice ($REGISTRY)" "policy 2fa-only -> 2fa-or-automation"
 
 # --- proofs with a token and the password (npm token create sends both): both are checked ------------------
 CREATE=(publish "@as []" "npm token create" 0 "@as []" '{}')
-reg_ok "CreateOwnToken(token + the right password)" CreateOwnToken "$(proof "$PUB" password "alice password 1")" "${CREATE[@]}"
+reg_error_is OTPRequired "CreateOwnToken(alice's token + password, no code)" CreateOwnToken \
+        "$(proof "$PUB" password "alice password 1")" "${CREATE[@]}"
+next_otp alice
+reg_ok "CreateOwnToken(token + the right password + code)" CreateOwnToken \
+        "$(proof "$PUB" password "alice password 1" otp "$OTP")" "${CREATE[@]}"
 audit_json
 audit_has "  ... audited as alice via the registry" "$TMP/audit.json" token-create "alice ($REGISTRY)"
-reg_ok "  ... also naming the token's account" CreateOwnToken \
-        "$(proof "$PUB" account alice password "alice password 1")" "${CREATE[@]}"
-wrong=$(reg_error CreateOwnToken "$(proof "$PUB" password "wrong password")" "${CREATE[@]}")
-other=$(reg_error CreateOwnToken "$(proof "$PUB" account bob password "bob password 1")" "${CREATE[@]}")
+next_otp alice
+wrong=$(reg_error CreateOwnToken "$(proof "$PUB" password "wrong password" otp "$OTP")" "${CREATE[@]}")
+other=$(reg_error CreateOwnToken "$(proof "$PUB" account bob password "bob password 1" otp "$OTP")" "${CREATE[@]}")
 is "$wrong" org.pkgtoken1.Error.BadCredentials "CreateOwnToken(token + a wrong password): BadCredentials"
 is "$other" "$wrong" "  ... another account's name and password: the same answer"
 while IFS='|' read -r expected desc proof_text; do
         reg_error_is "$expected" "CreateOwnToken: $desc" CreateOwnToken "$(eval "echo \"$proof_text\"")" "${CREATE[@]}"
 done <<'EOF_TABLE'
 BadCredentials|an unknown token with the right password|$(proof pkgt_nope password "alice password 1")
-Forbidden|an automation token with the right password (governance)|$(proof "$AUTO" password "alice password 1")
+Forbidden|an automation token with the right password (governance)|$(proof "$AUTO" password "alice password 1" otp 123456)
 Forbidden|a package token with a password|$(proof "$PKG" password "alice password 1")
-Forbidden|a read-only token with the right password|$(proof "$RO" password "alice password 1")
+Forbidden|a read-only token with the right password|$(proof "$RO" password "alice password 1" otp 123456)
 InvalidArgument|a token and an account without a password|$(proof "$PUB" account alice)
 EOF_TABLE
-run reg_json WhoAmI 'a{sv}' 2 token s "$PUB" password s "alice password 1"
-is "$RUN_RC/$(jq -r '.data[0]' <"$RUN_OUT_FILE")" 0/alice "WhoAmI(token + password): alice"
+run reg_json WhoAmI 'a{sv}' 2 token s "$BOBPUB" password s "bob password 1"
+is "$RUN_RC/$(jq -r '.data[0]' <"$RUN_OUT_FILE")" 0/bob "WhoAmI(bob's token + password): bob"
+reg_error_is BadCredentials "WhoAmI(bob's token + a wrong password)" WhoAmI "$(proof "$BOBPUB" password wrong)"
 reg_error_is BadCredentials "WhoAmI(package token + a password): no account to prove" WhoAmI \
         "$(proof "$PKG" password "alice password 1")"
-reg_ok "EnrollOwnTOTP(token + password): a password proof for 2FA changes" EnrollOwnTOTP \
-        "$(proof "$BOBPUB" password "bob password 1")"
-reg_error_is Forbidden "  ... a token alone is not" EnrollOwnTOTP "$(proof "$BOBPUB")"
-if [ -n "${CPUB:-}" ]; then
-        reg_error_is OTPRequired "CreateOwnToken(carol's token + password, no OTP)" CreateOwnToken \
-                "$(proof "$CPUB" password "carol password 1")" "${CREATE[@]}"
-        next_otp carol
-        reg_ok "  ... with an OTP" CreateOwnToken "$(proof "$CPUB" password "carol password 1" otp "$OTP")" "${CREATE[@]}"
-else
-        skip "carol has no 2FA" 2
-fi
 
 check_daemon_alive
 stop_daemon

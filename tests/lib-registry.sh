@@ -4,7 +4,7 @@
 # Sourced by the tests of the registry API (bus-registry.sh, bus-registry-packages.sh): a bus
 # and pkgtokend whose registry callers are a RegistryGroup= member when the tests run as root
 # (nobody, with nobody's group as RegistryGroup=), else the daemon's own uid; and drivers for
-# calls as the registry (reg_json, reg_error, reg_error_is, reg_ok), tokens made by
+# calls as the registry (reg_json, reg_error_is, reg_ok, verify, expect_verify), tokens made by
 # the admin (token) and the audit (audit_json).  $REGISTRY is how the audit names the caller.
 
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
@@ -40,6 +40,14 @@ reg_error() {
         dbus_error_name "$@"
 }
 
+# reg_error_message METHOD GVARIANT-ARGS...: the error message of a call as the registry.
+reg_error_message() {
+        local method=$1
+        shift
+        "${AS_REG[@]}" gdbus call --address "$PKGTOKEN_BUS_ADDRESS" --dest org.pkgtoken1 \
+                --object-path /org/pkgtoken1 --method "org.pkgtoken1.Manager.$method" "$@" 2>&1 || :
+}
+
 # reg_error_is EXPECTED DESC METHOD GVARIANT-ARGS...: error_is, as the registry.
 reg_error_is() {
         local DBUS_CALLER=("${AS_REG[@]}") expected=$1
@@ -50,6 +58,27 @@ reg_error_is() {
 reg_ok() {
         local DBUS_CALLER=("${AS_REG[@]}")
         error_is ok "$@"
+}
+
+# verify TOKEN PACKAGE ACTION [KEY VALUE]...: Verify with string options; sets V_RESULT,
+# V_CODE, V_MESSAGE, V_DETAILS (flat JSON) and V_RC.
+verify() {
+        V_RESULT='' V_CODE='' V_MESSAGE='' V_DETAILS='{}'
+        authz_call V_RC reg_json Verify "$@" || return 0
+        reply_fields V_RESULT V_CODE V_MESSAGE
+        V_DETAILS=$(jq -c '.data[3] | with_entries(.value |= .data)' <"$RUN_OUT_FILE")
+}
+detail() {
+        jq -r --arg k "$1" 'if has($k) then .[$k] | (if type == "array" then join(",") else tostring end) else "" end' \
+                <<<"$V_DETAILS"
+}
+
+# expect_verify RESULT CODE DESC TOKEN PACKAGE ACTION [KEY VALUE]...
+expect_verify() {
+        local result=$1 code=$2 desc=$3
+        shift 3
+        verify "$@"
+        expect_answer "$result/$code" "$desc" "$V_RC" "$V_RESULT/$V_CODE" "$V_MESSAGE"
 }
 
 # token ACCOUNT TYPE SCOPE CIDR EXPIRES [OPTION-TRIPLES]: CreateToken as admin; sets NEW_ID,

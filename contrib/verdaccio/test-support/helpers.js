@@ -50,12 +50,18 @@ class FakeDaemon {
   listOwnTokens(...a) { return this._answer('listOwnTokens', a); }
   createOwnToken(...a) { return this._answer('createOwnToken', a); }
   revokeOwnToken(...a) { return this._answer('revokeOwnToken', a); }
+  rotateOwnToken(...a) { return this._answer('rotateOwnToken', a); }
   logout(...a) { return this._answer('logout', a); }
   enrollOwnTOTP(...a) { return this._answer('enrollOwnTOTP', a); }
   confirmOwnTOTP(...a) { return this._answer('confirmOwnTOTP', a); }
   setOwnTwoFactorMode(...a) { return this._answer('setOwnTwoFactorMode', a); }
   changeMaintainer(...a) { return this._answer('changeMaintainer', a); }
   setOwnPackagePolicy(...a) { return this._answer('setOwnPackagePolicy', a); }
+  listStages(...a) { return this._answer('listStages', a); }
+  getStage(...a) { return this._answer('getStage', a); }
+  approveOwnStage(...a) { return this._answer('approveOwnStage', a); }
+  rejectOwnStage(...a) { return this._answer('rejectOwnStage', a); }
+  completeStage(...a) { return this._answer('completeStage', a); }
   getPackageInfo(...a) { return this._answer('getPackageInfo', a); }
 }
 
