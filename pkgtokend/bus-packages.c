@@ -114,30 +114,22 @@ int method_set_package_policy(sd_bus_message *msg, void *userdata, sd_bus_error 
  * stage-required). */
 int method_set_package_options(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_(package_record_done) PackageRecord p = {};
-        _cleanup_free_ char *name = NULL;
         Manager *m = userdata;
-        const char *name_arg;
         bool require_approval;
         int r;
 
-        r = bus_begin_call(m, msg, &(BusCall) {}, error, "s", &name_arg);
+        r = read_package(m, msg, &p, error);
         if (r < 0)
                 return r;
-        r = bus_read_package_name(name_arg, &name, error);
-        if (r < 0)
-                return r;
-        r = package_load(m->store, name, &p);
-        if (r < 0)
-                return bus_error_set_package(error, r, name);
         require_approval = p.requires_approval;
         r = read_options(msg, (const OptionSpec[]) {
                 { "require_approval", OPTION_BOOL, &require_approval },
         }, 1, error);
         if (r < 0)
                 return r;
-        r = package_set_requires_approval(m->store, name, require_approval);
+        r = package_set_requires_approval(m->store, p.name, require_approval);
         if (r < 0)
-                return bus_error_set_package(error, r, name);
+                return bus_error_set_package(error, r, p.name);
         return sd_bus_reply_method_return(msg, NULL);
 }
 

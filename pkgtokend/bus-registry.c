@@ -2,7 +2,8 @@
 
 /* The registry API on the bus (issue 9): Verify and FinishPublish, and what a registry does
  * for an account that proved itself (WhoAmI, GetProfile, ListOwnTokens, CreateOwnToken,
- * RevokeOwnToken, Logout, ChangeMaintainer).  Callers: root, the daemon's uid and members of
+ * RevokeOwnToken, RotateOwnToken, Logout, ChangeMaintainer), under the governance rule of
+ * common/governance.c (issue 10).  Callers: root, the daemon's uid and members of
  * RegistryGroup=. */
 
 #include "accounts.h"

@@ -73,7 +73,7 @@ typedef enum StatementId {
         STMT_STAGE_INSERT,
         STMT_STAGE_GET,
         STMT_STAGE_LIST,
-        STMT_STAGE_LIST_EXPIRED,
+        STMT_STAGE_NEXT_EXPIRED,
         STMT_STAGE_SET_STATE,
         _STMT_MAX,
 } StatementId;
@@ -161,6 +161,7 @@ typedef struct StoreVisit {
         union {
                 AccountCallback account;
                 TokenCallback token;
+                StageCallback stage;
                 AuditCallback audit;
         } cb;
         void *userdata;
