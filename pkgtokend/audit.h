@@ -20,6 +20,7 @@
 #define AUDIT_RECOVERY_CODES   "recovery-codes"
 #define AUDIT_MAINTAINER_ADD   "maintainer-add"
 #define AUDIT_MAINTAINER_REMOVE "maintainer-remove"
+#define AUDIT_PACKAGE_POLICY   "package-policy"
 #define AUDIT_LOGOUT           "logout"
 
 /* Their results (Authorize's are authz_result_to_string()). */

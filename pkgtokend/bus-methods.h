@@ -69,3 +69,6 @@ int method_get_stage(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_approve_stage(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_reject_stage(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_complete_stage(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+/* bus-registry-packages.c */
+int method_get_package_info(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_set_own_package_policy(sd_bus_message *msg, void *userdata, sd_bus_error *error);

@@ -152,21 +152,9 @@ static int change_maintainer(sd_bus_message *msg, Manager *m, bool add, sd_bus_e
 
         r = add ? maintainer_add(m->store, package, account, now_realtime_usec())
                 : maintainer_remove(m->store, package, account);
-        switch (-r) {
-        case 0:
-                return sd_bus_reply_method_return(msg, NULL);
-        case ERR_NO_SUCH_PACKAGE:
-                return bus_error_set_package(error, r, package);
-        case ERR_ALREADY_MAINTAINER:
-                return bus_error_set_errnof(error, r, "'%s' already maintains '%s'.", account, package);
-        case ERR_LAST_MAINTAINER:
-                return bus_error_set_errnof(error, r, "'%s' is the last maintainer of '%s'; add another first.",
-                                            account, package);
-        case ERR_NOT_MAINTAINER:
-                return bus_error_set_errnof(error, r, "'%s' does not maintain '%s'.", account, package);
-        default:
-                return bus_error_set_account(error, r, account);
-        }
+        if (r < 0)
+                return bus_error_set_maintainer(error, r, package, account);
+        return sd_bus_reply_method_return(msg, NULL);
 }
 
 int method_add_maintainer(sd_bus_message *msg, void *userdata, sd_bus_error *error) {

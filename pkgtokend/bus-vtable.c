@@ -130,6 +130,13 @@ const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("ChangeMaintainer",
                                 SD_BUS_ARGS("a{sv}", proof, "s", package, "s", account, "b", add), SD_BUS_NO_RESULT,
                                 method_change_maintainer, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+        SD_BUS_METHOD_WITH_ARGS("GetPackageInfo", SD_BUS_ARGS("a{sv}", proof, "s", package),
+                                SD_BUS_RESULT("a{sv}", package, "aa{sv}", maintainers),
+                                method_get_package_info, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+        SD_BUS_METHOD_WITH_ARGS("SetOwnPackagePolicy",
+                                SD_BUS_ARGS("a{sv}", proof, "s", package, "s", policy, "a{sv}", options),
+                                SD_BUS_NO_RESULT, method_set_own_package_policy,
+                                SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
 
         /* Staged publishing (bus-stages.c; ApproveOwnStage and RejectOwnStage in bus-registry.c). */
         SD_BUS_METHOD_WITH_ARGS("ListStages", SD_BUS_ARGS("a{sv}", filter), SD_BUS_RESULT("aa{sv}", stages),
