@@ -9,6 +9,7 @@
 #include "ctl-secret.h"
 #include "erase.h"
 #include "model.h"
+#include "validate.h"
 
 int verb_account_add(int argc, char *argv[]) {
         /* The kind is always sent explicitly, so the default lives in one visible place. */
@@ -31,6 +32,13 @@ int verb_account_lock(int argc, char *argv[]) {
 
 int verb_account_unlock(int argc, char *argv[]) {
         return method_call_simple("SetAccountLocked", "unlock account", NULL, "sb", argv[0], 0);
+}
+
+/* account set-email NAME EMAIL: where recovery would go; starts the recovery hold. */
+int verb_account_set_email(int argc, char *argv[]) {
+        if (!email_is_valid(argv[1]))
+                return log_usage("Invalid e-mail address '%s'.", argv[1]);
+        return method_call_simple("SetAccountEmail", "set e-mail address", NULL, "ss", argv[0], argv[1]);
 }
 
 int verb_account_lift_hold(int argc, char *argv[]) {

@@ -13,6 +13,7 @@ int verb_account_lock(int argc, char *argv[]);
 int verb_account_unlock(int argc, char *argv[]);
 int verb_account_remove(int argc, char *argv[]);
 int verb_account_lift_hold(int argc, char *argv[]);
+int verb_account_set_email(int argc, char *argv[]);
 int verb_account_passwd(int argc, char *argv[]);
 
 /* "account 2fa enable|confirm|disable|mode|recovery-codes": TOTP with an authenticator app

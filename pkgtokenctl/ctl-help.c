@@ -18,6 +18,7 @@ int help(void) {
                "  account show NAME              Show an account\n"
                "  account lock NAME              Lock an account\n"
                "  account lift-hold NAME         End the read-only hold after a recovery early\n"
+               "  account set-email NAME EMAIL   Change the e-mail address (starts the recovery hold)\n"
                "  account unlock NAME            Unlock an account, also after too many failed\n"
                "                                 logins\n"
                "  account remove NAME            Remove an account\n"

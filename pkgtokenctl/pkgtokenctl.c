@@ -170,6 +170,7 @@ static const Verb verbs[] = {
         { "account unlock",             "NAME",            1, 1, verb_account_unlock },
         { "account remove",             "NAME",            1, 1, verb_account_remove },
         { "account lift-hold",          "NAME",            1, 1, verb_account_lift_hold },
+        { "account set-email",          "NAME EMAIL",      2, 2, verb_account_set_email },
         { "account passwd",             "NAME",            1, 1, verb_account_passwd,
           OPT(ARG_PASSWORD_STDIN) | OPT(ARG_OLD_PASSWORD) },
         { "account 2fa enable",         "NAME",            1, 1, verb_account_2fa_enable, OPT(ARG_MODE) },

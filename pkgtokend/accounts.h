@@ -23,6 +23,10 @@ int account_set_locked(Store *s, const char *name, bool locked);
 int account_start_hold(Store *s, const AccountRecord *a, usec_t hold, usec_t now, const char *why);
 /* An admin ends it early (audited with the caller's uid).  ERR_NO_SUCH_ACCOUNT. */
 int account_lift_hold(Store *s, const char *name, uid_t caller, usec_t now);
+/* A new e-mail address, where account recovery would go: like a recovery, it starts the hold
+ * (hold 0: none), so a taken-over account cannot publish at once.  Audited as the admin's. */
+int account_set_email(Store *s, const char *name, const char *email, usec_t hold, uid_t caller, usec_t now);
+#define AUDIT_ACCOUNT_EMAIL      "account-email"
 #define AUDIT_RECOVERY_HOLD      "recovery-hold"
 #define AUDIT_RECOVERY_HOLD_LIFT "recovery-hold-lift"
 

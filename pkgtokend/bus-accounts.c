@@ -111,6 +111,25 @@ int method_lift_recovery_hold(sd_bus_message *msg, void *userdata, sd_bus_error 
         return r < 0 ? bus_error_set_account(error, r, name) : sd_bus_reply_method_return(msg, NULL);
 }
 
+/* SetAccountEmail(name, email): admins; a change starts the recovery hold (RecoveryHoldSec=). */
+int method_set_account_email(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *name, *email;
+        uid_t caller;
+        int r;
+
+        r = bus_begin_call(m, msg, &(BusCall) { .check_first = true, .ret_uid = &caller }, error, "ss", &name,
+                           &email);
+        if (r >= 0)
+                r = bus_check_account_name(name, error);
+        if (r < 0)
+                return r;
+        if (!email_is_valid(email))
+                return invalid_argument(error, "Invalid e-mail address.");
+        r = account_set_email(m->store, name, email, m->config.recovery_hold, caller, now_realtime_usec());
+        return r < 0 ? bus_error_set_account(error, r, name) : sd_bus_reply_method_return(msg, NULL);
+}
+
 int method_remove_account(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         const char *name;

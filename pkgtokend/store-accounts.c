@@ -69,6 +69,10 @@ int store_account_set_hold(Store *s, const char *name, usec_t until) {
         return one_changed(store_exec(s, STMT_ACCOUNT_SET_HOLD, "ut", until, name));
 }
 
+int store_account_set_email(Store *s, const char *name, const char *email) {
+        return one_changed(store_exec(s, STMT_ACCOUNT_SET_EMAIL, "tt", email, name));
+}
+
 int store_account_delete(Store *s, const char *name) {
         return one_changed(store_exec(s, STMT_ACCOUNT_DELETE, "t", name));
 }

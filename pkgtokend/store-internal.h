@@ -23,6 +23,7 @@ typedef enum StatementId {
         STMT_ACCOUNT_LIST,
         STMT_ACCOUNT_SET_LOCKED,
         STMT_ACCOUNT_SET_HOLD,
+        STMT_ACCOUNT_SET_EMAIL,
         STMT_ACCOUNT_DELETE,
         STMT_PACKAGE_INSERT,
         STMT_PACKAGE_GET,

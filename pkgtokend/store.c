@@ -44,6 +44,7 @@ static const char *const statement_sql[_STMT_MAX] = {
         [STMT_ACCOUNT_LIST]        = "SELECT " ACCOUNT_COLUMNS "ORDER BY name",
         [STMT_ACCOUNT_SET_LOCKED]  = "UPDATE accounts SET locked = ? WHERE name = ?",
         [STMT_ACCOUNT_SET_HOLD]    = "UPDATE accounts SET hold_until = ? WHERE name = ?",
+        [STMT_ACCOUNT_SET_EMAIL]   = "UPDATE accounts SET email = ? WHERE name = ?",
         [STMT_ACCOUNT_DELETE]      = "DELETE FROM accounts WHERE name = ?",
         [STMT_PACKAGE_INSERT]      = "INSERT INTO packages (name, policy, created_at) VALUES (?, ?, ?)",
         [STMT_PACKAGE_GET]         = "SELECT " PACKAGE_COLUMNS "WHERE name = ?",

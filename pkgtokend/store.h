@@ -75,6 +75,7 @@ int store_account_insert(Store *s, const char *name, const char *email, AccountK
 int store_account_get(Store *s, const char *name, AccountRecord *ret);
 int store_account_set_locked(Store *s, const char *name, bool locked);
 int store_account_set_hold(Store *s, const char *name, usec_t until);
+int store_account_set_email(Store *s, const char *name, const char *email);
 int store_account_delete(Store *s, const char *name);
 typedef int (*AccountCallback)(const AccountRecord *a, void *userdata);
 int store_account_foreach(Store *s, AccountCallback cb, void *userdata);

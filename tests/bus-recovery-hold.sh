@@ -4,8 +4,8 @@
 # The recovery hold (issue 10): after a recovery code is used or an admin resets 2FA, the
 # account reads but does not publish or govern for RecoveryHoldSec= (default 72 h): Verify's
 # code "recovery-hold", governance refused; it survives a restart; pkgtokenctl account
-# lift-hold ends it early, audited.  (pkgtoken has no e-mail change yet: the hook is
-# account_start_hold().)
+# lift-hold ends it early, audited.  A new e-mail address (SetAccountEmail, pkgtokenctl
+# account set-email) starts it too.
 
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 need jq oathtool
@@ -82,6 +82,24 @@ is "$(verify publish)" forbidden/recovery-hold "  ... the account publishes noth
 run mgr_json ListAuditEvents stu "" 0 100
 like "$(jq -c "$JQ_AASV | map(select(.action == \"recovery-hold\"))" <"$RUN_OUT_FILE")" \
         'changed by an admin override' "  ... audited as an admin override"
+
+# A new e-mail address is where a recovery would go: it starts the hold too.
+ok "pkgtokenctl account lift-hold alice (again)" ctl account lift-hold alice
+ok "pkgtokenctl account set-email alice alice@new.example" ctl account set-email alice alice@new.example
+is "$(mgr_json GetAccount s alice | jq -r "$JQ_ASV | .email")" alice@new.example "  ... the address changed"
+h=$(hold_until)
+is "$(((h - $(now_usec) + 60000000) / 60000000))" 60 "  ... and started a hold of RecoveryHoldSec=1h"
+is "$(verify publish)" forbidden/recovery-hold "  ... the account publishes nothing meanwhile"
+run mgr_json ListAuditEvents stu "" 0 100
+like "$(jq -c "$JQ_AASV | map(select(.action == \"recovery-hold\" or .action == \"account-email\"))" <"$RUN_OUT_FILE")" \
+        'account-email.*e-mail address changed: reads only until' "  ... audited: the change and the hold"
+ok "pkgtokenctl account lift-hold alice" ctl account lift-hold alice
+ok "  ... the same address again" ctl account set-email alice alice@new.example
+is "$(hold_until)" 0 "  ... changes nothing and starts no hold"
+exits 2 "set-email with an invalid address: usage error" ctl account set-email alice 'not an address'
+error_is org.pkgtoken1.Error.InvalidArgument "  ... SetAccountEmail: InvalidArgument" SetAccountEmail "'alice'" "'x@'"
+error_is org.pkgtoken1.Error.NoSuchAccount "  ... an unknown account: NoSuchAccount" SetAccountEmail \
+        "'nobody-here'" "'a@b.example'"
 
 check_daemon_alive
 stop_daemon
