@@ -14,10 +14,11 @@
 # refusals (scope, CIDR, read-only, 2fa-only); a revocation seen at once; npm login
 # --auth-type=legacy with password + OTP; npm's web login, its page driven as a browser would
 # (headless Chromium, or curl without it); whoami, token list/create/revoke (the password
-# checked too), logout; owner add/ls/rm (the last maintainer stays), dist-tag, deprecate,
-# unpublish; npm access (set mfa, get/set status, list collaborators); npm profile enable-2fa and
-# disable-2fa; the daemon down -> 503 within the timeout, then back; no
-# secret in Verdaccio's or the daemon's logs.
+# checked too), logout; a token rotated through the plugin's rotate endpoint, then its
+# rotated-out secret reused: the whole lineage revoked, an alarm in the audit; owner
+# add/ls/rm (the last maintainer stays), dist-tag, deprecate, unpublish; npm access (set mfa,
+# get/set status, list collaborators); npm profile enable-2fa and disable-2fa; the daemon down
+# -> 503 within the timeout, then back; no secret in Verdaccio's or the daemon's logs.
 #
 # Needs: node + npm, contrib/verdaccio/node_modules (`npm ci` there), oathtool, curl, and
 # chromium for the login page (curl stands in without it, except in CI).
@@ -179,6 +180,34 @@ ok "npm logout" npmx "$RC_LEGACY" logout
 run npmx "$RC_LEGACY" whoami
 isnt "$RUN_RC" 0 "  ... the session is gone"
 
+# --- rotation through the plugin; a rotated-out token reused revokes its lineage (issue 10) ------
+# npm has no rotate verb: the plugin's endpoint (README), with alice's session and a code, as
+# the governance rule for token changes asks.
+WEB_TOKEN=$(sed -n 's/.*_authToken=\(pkgt_[0-9A-Za-z]*\).*/\1/p' "$RC_WEB")
+next_otp alice
+code=$(curl -sS -o "$TMP/rotate.json" -w '%{http_code}' -X POST -H "Authorization: Bearer $WEB_TOKEN" -H "npm-otp: $OTP" \
+        -H 'content-type: application/json' --data '{"grace": 0}' "$REG/-/npm/v1/tokens/token/$PUB2_ID/rotate")
+ROTATED=$(jq -r '.token' <"$TMP/rotate.json" 2>/dev/null)
+ROTATED_ID=$(jq -r '.key' <"$TMP/rotate.json" 2>/dev/null)
+is "$code/$(jq -r '.rotated' <"$TMP/rotate.json" 2>/dev/null)/${ROTATED:0:5}" "200/$PUB2_ID/pkgt_" \
+        "POST /-/npm/v1/tokens/token/<key>/rotate (session + code, grace 0): a new secret for alice desktop"
+RC_ROTATED=$(rc_with rotated "$ROTATED")
+run npmx "$RC_ROTATED" whoami
+is "$RUN_OUT" alice "  ... npm whoami with the new token: alice"
+# whoami_refused RC DESC: npm whoami with RC fails with a 401.
+whoami_refused() {
+        run npmx "$1" whoami
+        if [ "$RUN_RC" -ne 0 ] && grep -q 'E401' "$RUN_ERR_FILE"; then pass "$2"; else fail "$2"; diag_run; fi
+}
+whoami_refused "$RC_PUB2" "  ... the rotated-out token: npm whoami refused (401)"
+whoami_refused "$RC_ROTATED" "  ... after that reuse the new token is refused too (401): the lineage is revoked"
+is "$(ctl --json token show "$PUB2_ID" | jq -r .state)/$(ctl --json token show "$ROTATED_ID" | jq -r .state)" revoked/revoked \
+        "  ... pkgtokenctl token show: both revoked"
+run ctl --json audit
+is "$(jq --arg id "$PUB2_ID" '[.. | objects | select(.action? == "token-reuse" and .result? == "alarm" and .token_id? == $id)] | length' \
+        <"$RUN_OUT_FILE" 2>/dev/null)" 1 "  ... the audit has the token-reuse alarm for the rotated-out token"
+like "$(cat "$RUN_OUT_FILE")" "revoked its lineage $PUB2_ID \\(2 tokens\\)" "  ... naming its lineage"
+
 # --- npm profile: bob turns two-factor authentication on and off with npm -------------------------
 RC_BOB=$TMP/bob.npmrc
 : >"$RC_BOB"
@@ -290,7 +319,6 @@ is "$RUN_OUT" "alice <alice@example.org>" "  ... npm owner ls shows it"
 run npmx "$RC_WEB" owner rm alice p-oa
 if [ "$RUN_RC" -ne 0 ] && grep -q 'Cannot remove all owners' "$RUN_ERR_FILE"; then pass "npm owner rm of the last maintainer: npm refuses (it sees one owner)"; else fail "npm owner rm of the last maintainer: npm refuses (it sees one owner)"; diag_run; fi
 # A client that asks anyway: pkgtokend refuses, the plugin says why.
-WEB_TOKEN=$(sed -n 's/.*_authToken=\(pkgt_[0-9A-Za-z]*\).*/\1/p' "$RC_WEB")
 next_otp alice
 code=$(curl -sS -o "$TMP/lastrm.json" -w '%{http_code}' -X PUT -H "Authorization: Bearer $WEB_TOKEN" -H "npm-otp: $OTP" \
         -H 'content-type: application/json' --data '{"_id":"p-oa","maintainers":[]}' "$REG/p-oa/-rev/1-x")
@@ -311,7 +339,7 @@ ok "daemon back: the plugin reconnects by itself" npmx "$RC_AUTO" view p-oa vers
 
 # --- no secret in the logs ---------------------------------------------------------------------------
 _stop_pid "$VERDACCIO_PID"
-secrets=("$AUTO_SECRET" "$PUB_SECRET" "$PUB2_SECRET" "$RO_SECRET" "$SCOPED_SECRET" "$CIDR_SECRET" "$NEW_TOKEN" "$PW_ALICE" "$PW_BOB")
+secrets=("$AUTO_SECRET" "$PUB_SECRET" "$PUB2_SECRET" "$RO_SECRET" "$SCOPED_SECRET" "$CIDR_SECRET" "$NEW_TOKEN" "$ROTATED" "$PW_ALICE" "$PW_BOB")
 for f in "$TMP"/legacy.npmrc "$TMP"/web.npmrc; do
         t=$(sed -n 's/.*_authToken=\(pkgt_[0-9A-Za-z]*\).*/\1/p' "$f" 2>/dev/null)
         [ -n "$t" ] && secrets+=("$t")
