@@ -104,16 +104,12 @@ int account_lift_hold(Store *s, const char *name, uid_t caller, usec_t now) {
 int account_set_email(Store *s, const char *name, const char *email, usec_t hold, uid_t caller, usec_t now) {
         _cleanup_(account_record_done) AccountRecord a = {};
         _cleanup_transaction_ Transaction tx = {};
-        int r;
+        int r = store_begin(s, &tx);
 
-        r = store_begin(s, &tx);
-        if (r < 0)
-                return r;
-        r = not_found_as(store_account_get(s, name, &a), -ERR_NO_SUCH_ACCOUNT);
-        if (r < 0)
-                return r;
-        if (streq(a.email, email))
-                return 0;   /* nothing changes, nothing to hold */
+        if (r >= 0)
+                r = not_found_as(store_account_get(s, name, &a), -ERR_NO_SUCH_ACCOUNT);
+        if (r < 0 || streq(a.email, email))
+                return MIN(r, 0);   /* the same address: nothing changes, nothing to hold */
         r = store_account_set_email(s, name, email);
         if (r >= 0)
                 r = audit_admin(s, now, AUDIT_ACCOUNT_EMAIL, caller, NULL, name);

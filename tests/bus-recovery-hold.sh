@@ -75,24 +75,27 @@ stop_daemon
 write_config "$CONFIG" PasswordCost=1 RecoveryHoldSec=1h
 must_start_daemon --config="$CONFIG"
 
+# expect_hour_hold DESC JQ-SELECT AUDIT-REGEX AUDIT-DESC: alice is held for RecoveryHoldSec=1h,
+# publishes nothing, and the audit rows JQ-SELECT picks match AUDIT-REGEX.
+expect_hour_hold() {
+        local h
+        h=$(hold_until)
+        is "$(((h - $(now_usec) + 60000000) / 60000000))" 60 "  ... $1"
+        is "$(verify publish)" forbidden/recovery-hold "  ... the account publishes nothing meanwhile"
+        run mgr_json ListAuditEvents stu "" 0 100
+        like "$(jq -c "$JQ_AASV | map(select($2))" <"$RUN_OUT_FILE")" "$3" "  ... $4"
+}
+
 ok "an admin turns alice's 2FA off (--force)" ctl account 2fa disable alice --force
-h=$(hold_until)
-is "$(((h - $(now_usec) + 60000000) / 60000000))" 60 "  ... a hold of RecoveryHoldSec=1h"
-is "$(verify publish)" forbidden/recovery-hold "  ... the account publishes nothing meanwhile"
-run mgr_json ListAuditEvents stu "" 0 100
-like "$(jq -c "$JQ_AASV | map(select(.action == \"recovery-hold\"))" <"$RUN_OUT_FILE")" \
-        'changed by an admin override' "  ... audited as an admin override"
+expect_hour_hold "a hold of RecoveryHoldSec=1h" '.action == "recovery-hold"' 'changed by an admin override' \
+        "audited as an admin override"
 
 # A new e-mail address is where a recovery would go: it starts the hold too.
 ok "pkgtokenctl account lift-hold alice (again)" ctl account lift-hold alice
 ok "pkgtokenctl account set-email alice alice@new.example" ctl account set-email alice alice@new.example
 is "$(mgr_json GetAccount s alice | jq -r "$JQ_ASV | .email")" alice@new.example "  ... the address changed"
-h=$(hold_until)
-is "$(((h - $(now_usec) + 60000000) / 60000000))" 60 "  ... and started a hold of RecoveryHoldSec=1h"
-is "$(verify publish)" forbidden/recovery-hold "  ... the account publishes nothing meanwhile"
-run mgr_json ListAuditEvents stu "" 0 100
-like "$(jq -c "$JQ_AASV | map(select(.action == \"recovery-hold\" or .action == \"account-email\"))" <"$RUN_OUT_FILE")" \
-        'account-email.*e-mail address changed: reads only until' "  ... audited: the change and the hold"
+expect_hour_hold "and started a hold of RecoveryHoldSec=1h" '.action == "recovery-hold" or .action == "account-email"' \
+        'account-email.*e-mail address changed: reads only until' "audited: the change and the hold"
 ok "pkgtokenctl account lift-hold alice" ctl account lift-hold alice
 ok "  ... the same address again" ctl account set-email alice alice@new.example
 is "$(hold_until)" 0 "  ... changes nothing and starts no hold"
