@@ -129,6 +129,16 @@ static char *scope_describe(char * const *scope) {
         return strv_join(scope, ',');
 }
 
+/* The (id, secret) reply of CreateToken and RotateToken.  The reply carries the secret:
+ * sd-bus wipes sensitive messages when freeing them. */
+static int read_new_secret(sd_bus_message *reply, const char **ret_id, const char **ret_token) {
+        int r;
+
+        (void) sd_bus_message_sensitive(reply);
+        r = sd_bus_message_read(reply, "ss", ret_id, ret_token);
+        return r < 0 ? bus_log_parse_error(r) : 0;
+}
+
 int verb_token_create(int argc, char *argv[]) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_json_ json_object *o = NULL;
@@ -150,13 +160,9 @@ int verb_token_create(int argc, char *argv[]) {
         r = token_create_call(argv[0], &reply);
         if (r < 0)
                 return r;
-
-        /* The reply carries the secret: sd-bus wipes sensitive messages when freeing them. */
-        (void) sd_bus_message_sensitive(reply);
-
-        r = sd_bus_message_read(reply, "ss", &id, &token);
+        r = read_new_secret(reply, &id, &token);
         if (r < 0)
-                return bus_log_parse_error(r);
+                return r;
 
         scope = scope_describe(arg_packages);
         if (!scope)
@@ -181,10 +187,9 @@ int verb_token_rotate(int argc, char *argv[]) {
                                (uint64_t) arg_grace);
         if (r < 0)
                 return r;
-        (void) sd_bus_message_sensitive(reply);
-        r = sd_bus_message_read(reply, "ss", &id, &token);
+        r = read_new_secret(reply, &id, &token);
         if (r < 0)
-                return bus_log_parse_error(r);
+                return r;
 
         fprintf(stderr, "Rotated token %s: the new token is %s; the old secret works %s.\n", argv[0], id,
                 arg_grace == 0 ? "no more" : "until the grace ends");
