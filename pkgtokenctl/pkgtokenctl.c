@@ -219,9 +219,7 @@ static bool package_policy_is_valid(const char *s) {
 
 /* Session tokens exist, but only "login --session" hands them out. */
 static bool token_type_argument_is_valid(const char *s) {
-        int t = token_type_from_string(s);
-
-        return t >= 0 && t != TOKEN_SESSION;
+        return token_type_is_made_to_order(token_type_from_string(s));
 }
 
 static bool remote_address_is_valid(const char *s) {

@@ -123,6 +123,21 @@ const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_ARGS("a{sv}", proof, "s", package, "s", account, "b", add), SD_BUS_NO_RESULT,
                                 method_change_maintainer, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
 
+        /* Trusted publishing (bus-trusted.c). */
+        SD_BUS_METHOD_WITH_ARGS("ExchangeIdToken", SD_BUS_ARGS("s", id_token, "s", package, "a{sv}", options),
+                                SD_BUS_RESULT("s", result, "s", code, "s", message, "a{sv}", details),
+                                method_exchange_id_token, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+        SD_BUS_METHOD_WITH_ARGS("AddTrustedPublisher",
+                                SD_BUS_ARGS("s", package, "s", issuer, "a{ss}", claims, "a{sv}", options),
+                                SD_BUS_RESULT("s", id), method_add_trusted_publisher, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListTrustedPublishers", SD_BUS_ARGS("s", package),
+                                SD_BUS_RESULT("aa{sv}", publishers), method_list_trusted_publishers,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RemoveTrustedPublisher", SD_BUS_ARGS("s", id), SD_BUS_NO_RESULT,
+                                method_remove_trusted_publisher, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetTrustedPublishingRequired", SD_BUS_ARGS("s", package, "b", required),
+                                SD_BUS_NO_RESULT, method_set_trusted_publishing_required, SD_BUS_VTABLE_UNPRIVILEGED),
+
         SD_BUS_SIGNAL_WITH_ARGS("TokenCreated", SD_BUS_ARGS("s", id, "s", type), 0),
         SD_BUS_SIGNAL_WITH_ARGS("TokenRevoked", SD_BUS_ARGS("s", id), 0),
         SD_BUS_SIGNAL_WITH_ARGS("PackagePublished", SD_BUS_ARGS("s", package, "s", actor, "s", token_id), 0),

@@ -28,6 +28,8 @@ void config_init_defaults(Config *c) {
                 .integrity_check_background_above_mib = STORE_BACKGROUND_CHECK_ABOVE_MIB_DEFAULT,
                 .audit_retention = AUDIT_RETENTION_DAYS_DEFAULT * 86400 * USEC_PER_SEC,
                 .min_free_space_mib = MIN_FREE_SPACE_MIB_DEFAULT,
+                .trusted_token_lifetime = 15 * 60 * USEC_PER_SEC,
+                .trusted_clock_skew = 60 * USEC_PER_SEC,
         };
         snprintf(c->totp_issuer, sizeof c->totp_issuer, "%s", TOTP_ISSUER_DEFAULT);
 }
@@ -80,6 +82,9 @@ static const Setting settings[] = {
         { "AuditRetentionSec",  SETTING_DURATION, offsetof(Config, audit_retention),     86400, 100UL * 366 * 86400 },
         { "MinFreeSpaceMiB",    SETTING_UNSIGNED, offsetof(Config, min_free_space_mib),  0, 1024 * 1024 },
         { "SealKeyFile",        SETTING_PATH,     offsetof(Config, seal_key_file),       0, 0 },
+        { "IssuersDirectory",   SETTING_PATH,     offsetof(Config, issuers_directory),   0, 0 },
+        { "TrustedPublishingTokenLifetimeSec", SETTING_DURATION, offsetof(Config, trusted_token_lifetime), 60, 86400 },
+        { "TrustedPublishingClockSkewSec", SETTING_DURATION, offsetof(Config, trusted_clock_skew), 0, 600 },
 };
 
 /* The issuer ends up in otpauth:// URIs; let the URI builder decide what it accepts. */

@@ -63,6 +63,14 @@ typedef enum StatementId {
         STMT_PENDING_INSERT,
         STMT_PENDING_TAKE,
         STMT_PENDING_PRUNE,
+        /* trusted publishing (store-trusted.c) */
+        STMT_TRUSTED_INSERT,
+        STMT_TRUSTED_LIST,
+        STMT_TRUSTED_DELETE,
+        STMT_JTI_INSERT,
+        STMT_JTI_PRUNE,
+        STMT_TRUSTED_ONLY_GET,
+        STMT_TRUSTED_ONLY_SET,
         _STMT_MAX,
 } StatementId;
 
@@ -150,6 +158,7 @@ typedef struct StoreVisit {
                 AccountCallback account;
                 TokenCallback token;
                 AuditCallback audit;
+                TrustedPublisherCallback trusted;
         } cb;
         void *userdata;
 } StoreVisit;

@@ -50,7 +50,8 @@ static const char *result_name(AuthzResult r) {
 static void test_model_strings(void) {
         CHECK_ENUM_WORDS(account_kind, _ACCOUNT_KIND_MAX, "human", "service");
         CHECK_ENUM_WORDS(package_policy, _PACKAGE_POLICY_MAX, "none", "2fa-or-automation", "2fa-only");
-        CHECK_ENUM_WORDS(token_type, _TOKEN_TYPE_MAX, "read-only", "publish", "automation", "session");
+        CHECK_ENUM_WORDS(token_type, _TOKEN_TYPE_MAX, "read-only", "publish", "automation", "session",
+                         "trusted-publishing");
         CHECK_ENUM_WORDS(token_owner, _TOKEN_OWNER_MAX, "account", "package");
         CHECK_ENUM_WORDS(action, _ACTION_MAX, "read", "publish", "unpublish", "deprecate", "dist-tag", "owner",
                          "identity");
@@ -58,7 +59,8 @@ static void test_model_strings(void) {
                          "address-not-allowed", "read-only", "tokens-disallowed", "otp-required", "bad-otp",
                          "replayed-otp", "not-maintainer", "rate-limited", "account-locked", "bad-credentials",
                          "governance", "no-such-package", "last-maintainer", "already-maintainer",
-                         "invalid-argument", "unavailable");
+                         "invalid-argument", "unavailable", "unknown-issuer", "bad-signature", "wrong-audience",
+                         "claim-mismatch", "replayed-jti", "no-trusted-publisher", "trusted-publishing-only");
         CHECK_ENUM_WORDS(authz_result, _AUTHZ_RESULT_MAX, "allowed", "otp-required", "forbidden", "invalid",
                          "bad-otp", "rate-limited");
         CHECK_ENUM_WORDS(twofa_mode, _TWOFA_MODE_MAX, "disabled", "auth-only", "auth-and-writes");
@@ -480,6 +482,8 @@ static Expected oracle(const Combination *x) {
 
         if (x->type == TOKEN_READ_ONLY)
                 return want(AUTHZ_FORBIDDEN, REASON_READ_ONLY, "read-only token");
+        if (x->type == TOKEN_TRUSTED_PUBLISHING && !publishing)
+                return want(AUTHZ_FORBIDDEN, REASON_GOVERNANCE, "trusted-publishing tokens only publish");
         if (x->action == ACTION_OWNER && (x->type == TOKEN_AUTOMATION || !account_token))
                 return want(AUTHZ_FORBIDDEN, REASON_GOVERNANCE,
                             "tokens that publish without an OTP cannot change maintainers");
