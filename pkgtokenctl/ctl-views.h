@@ -23,3 +23,4 @@ extern const View token_list_view;
 extern const View token_show_view;
 extern const View status_view;
 extern const View audit_view;
+extern const View trusted_publisher_list_view;

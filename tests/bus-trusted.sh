@@ -186,6 +186,34 @@ else
         skip "not root: cannot call as another user" 3
 fi
 
+# --- pkgtokenctl trust ------------------------------------------------------------------------
+run ctl trust add other --gitlab=acme/other --workflow=.gitlab-ci.yml --issuer="$ISS" --claim=namespace_id=42 \
+        --environment=production
+is "$RUN_RC" 0 "trust add --gitlab= --workflow= --issuer= --claim= --environment="
+CLI_TP=$RUN_OUT
+run ctl --json trust list other
+is "$(jq -r '.[0].claims | fromjson | [.project_path, .ci_config_ref_uri, .namespace_id, .environment] | join(" ")' \
+        <"$RUN_OUT_FILE")" "acme/other */acme/other//.gitlab-ci.yml@* 42 production" "trust list: the GitLab claims"
+is "$(jq -r '.[0].id' <"$RUN_OUT_FILE")" "$CLI_TP" "trust list: the id trust add printed"
+expect_exchange allowed/ok "an ID token of that pipeline in that environment" \
+        "$(id_token "$KEYS" rsa-1 '{"project_path":"acme/other","environment":"production","ci_config_ref_uri":"gitlab.example.com/acme/other//.gitlab-ci.yml@refs/tags/v1"}')" other
+expect_exchange forbidden/claim-mismatch "the same pipeline in another environment" \
+        "$(id_token "$KEYS" rsa-1 '{"project_path":"acme/other","environment":"staging","ci_config_ref_uri":"gitlab.example.com/acme/other//.gitlab-ci.yml@refs/tags/v1"}')" other
+run ctl trust add other --github=acme/other --workflow=release.yml --issuer="$ISS"
+is "$RUN_RC" 0 "trust add --github= --workflow="
+run ctl --json trust list other
+is "$(jq -r '[.[].claims | fromjson | .workflow_ref // empty] | join(" ")' <"$RUN_OUT_FILE")" \
+        "acme/other/.github/workflows/release.yml@*" "trust list: the GitHub workflow claim"
+exits 2 "trust add without whom to trust is a usage error" ctl trust add other
+exits 2 "--github= and --gitlab= together are a usage error" ctl trust add other --github=a/b --gitlab=a/b
+exits 2 "--claim= without = is a usage error" ctl trust add other --issuer="$ISS" --claim=x
+exits 1 "the daemon's refusal of a reserved claim fails" ctl trust add other --issuer="$ISS" --claim=iss=x
+ok "trust require other yes" ctl trust require other yes
+run mgr_json Verify 'sssa{sv}' "$AUTO" other publish 0
+is "$(jq -r '.data[1]' <"$RUN_OUT_FILE")" trusted-publishing-only "then an automation token's publish is refused"
+ok "trust require other no" ctl trust require other no
+ok "trust remove" ctl trust remove "$CLI_TP"
+
 # --- removing ----------------------------------------------------------------------------------
 ok "RemoveTrustedPublisher" mgr RemoveTrustedPublisher s "$APP_TP"
 expect_exchange forbidden/no-trusted-publisher "after the removal nothing is exchanged" "$(id_token "$KEYS" rsa-1 '{}')" app
