@@ -8,6 +8,8 @@
 
 'use strict';
 
+const OIDC_EXCHANGE_PREFIX = '/-/npm/v1/oidc/token/exchange/package/';
+
 function decodePackage(seg1, seg2) {
   // "@scope%2fname" (npm escapes the slash) or "@scope" "/" "name".
   let name = decodeURIComponent(seg1);
@@ -80,6 +82,9 @@ function classify(method, path) {
   if (path === '/-/npm/v1/tokens' || path.startsWith('/-/npm/v1/tokens/')) return { kind: 'self', endpoint: 'tokens' };
   if (path === '/-/npm/v1/user') return { kind: 'self', endpoint: 'profile' };
   if (path.startsWith('/-/user/token/')) return { kind: 'self', endpoint: 'logout' };
+  // npm's trusted publishing: the bearer is the CI's ID token, which the route hands to
+  // ExchangeIdToken (not a pkgtoken token the gate could check).
+  if (path.startsWith(OIDC_EXCHANGE_PREFIX)) return { kind: 'self', endpoint: 'oidc' };
   if (path.startsWith('/-/user/org.couchdb.user:')) return { kind: 'public', endpoint: 'user' };
   if (path === '/-/v1/login' || path.startsWith('/-/v1/login/') || path.startsWith('/-/pkgtoken/')) {
     return { kind: 'public', endpoint: 'web_login' };
@@ -126,4 +131,4 @@ function classify(method, path) {
   return { kind: 'package', pkg, action: 'publish', version: '' };
 }
 
-module.exports = { classify, classifyPackumentChange, splitPackagePath, versionFromTarball };
+module.exports = { classify, classifyPackumentChange, splitPackagePath, versionFromTarball, OIDC_EXCHANGE_PREFIX };

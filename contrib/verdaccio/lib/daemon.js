@@ -274,6 +274,13 @@ class Daemon {
     return { result, code, message, details: asvToObject(details) };
   }
 
+  // Trusted publishing: a CI's OIDC ID token for a short-lived publish token of one package.
+  async exchangeIdToken(idToken, pkg, options) {
+    const [result, code, message, details] =
+      await this.call('ExchangeIdToken', 'ssa{sv}', [idToken, pkg, asv(options)]);
+    return { result, code, message, details: asvToObject(details) };
+  }
+
   async finishPublish(publishId, succeeded, options) {
     await this.call('FinishPublish', 'sba{sv}', [publishId, succeeded, asv(options)]);
   }

@@ -6,7 +6,7 @@
 
 const { parseCidr } = require('./remote');
 
-const ENDPOINTS = ['login', 'web_login', 'whoami', 'tokens', 'profile', 'owner', 'logout', 'access'];
+const ENDPOINTS = ['login', 'web_login', 'whoami', 'tokens', 'profile', 'owner', 'logout', 'access', 'oidc'];
 
 // "5s", "1500ms", "2min", 3 (seconds) -> milliseconds.
 function parseTimeout(v, fallback) {

@@ -56,6 +56,7 @@ class FakeDaemon {
   setOwnTwoFactorMode(...a) { return this._answer('setOwnTwoFactorMode', a); }
   changeMaintainer(...a) { return this._answer('changeMaintainer', a); }
   setOwnPackagePolicy(...a) { return this._answer('setOwnPackagePolicy', a); }
+  exchangeIdToken(...a) { return this._answer('exchangeIdToken', a); }
 }
 
 // startVerdaccio(fake, {settings}) -> {url, close, dir, logFile}
