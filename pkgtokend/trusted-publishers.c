@@ -63,7 +63,7 @@ int trusted_claims_to_json(char * const *pairs, char **ret_json, const char **re
                         r = json_object_object_add(o, pairs[i], json_object_new_string(pairs[i + 1])) < 0 ? -ENOMEM : 0;
         }
         if (r >= 0) {
-                *ret_json = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+                *ret_json = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
                 r = *ret_json ? 0 : -ENOMEM;
         }
         json_object_put(o);

@@ -635,10 +635,48 @@ static void test_whole_table(void) {
         CHECK(missing == 0, "table: every code of the token's decision occurs (%zu kinds)", ELEMENTSOF(decided));
 }
 
+/* A package that requires trusted publishing: publishes by every other type are refused with
+ * trusted-publishing-only; reads are not; a trusted-publishing token publishes under every
+ * policy, 2fa-only included, and does nothing else. */
+static void test_trusted_publishing(void) {
+        for (TokenType type = 0; type < _TOKEN_TYPE_MAX; type++)
+        for (PackagePolicy policy = 0; policy < _PACKAGE_POLICY_MAX; policy++)
+        for (int only = 0; only <= 1; only++) {
+                bool trusted = type == TOKEN_TRUSTED_PUBLISHING;
+                TokenFacts t = {
+                        .type = type,
+                        .owner = trusted ? TOKEN_OWNER_PACKAGE : TOKEN_OWNER_ACCOUNT,
+                        .account_2fa = trusted ? TWOFA_DISABLED : TWOFA_AUTH_AND_WRITES,
+                        .scope = (char *[]) { (char *) "app", NULL },
+                };
+                PackageFacts p = { .exists = true, .policy = policy, .account_maintains = true,
+                                   .trusted_publishing_only = only };
+                Decision publish = authz_decide(&t, &p, "app", ACTION_PUBLISH, "", /* otp_verified= */ true, 1);
+                Decision read = authz_decide(&t, &p, "app", ACTION_READ, "", true, 1);
+                Decision unpublish = authz_decide(&t, &p, "app", ACTION_UNPUBLISH, "", true, 1);
+                bool want_refusal = only && !trusted && type != TOKEN_READ_ONLY;
+
+                CHECK(read.result == AUTHZ_ALLOWED, "%s token, %s, only=%d: reads",
+                      token_type_to_string(type), package_policy_to_string(policy), only);
+                if (want_refusal)
+                        CHECK(publish.result == AUTHZ_FORBIDDEN && publish.code == REASON_TRUSTED_PUBLISHING_ONLY,
+                              "%s token, %s, only=%d: publish refused, trusted-publishing-only",
+                              token_type_to_string(type), package_policy_to_string(policy), only);
+                if (trusted) {
+                        CHECK(publish.result == AUTHZ_ALLOWED, "trusted-publishing token, %s, only=%d: publishes",
+                              package_policy_to_string(policy), only);
+                        CHECK(unpublish.result == AUTHZ_FORBIDDEN && unpublish.code == REASON_GOVERNANCE,
+                              "trusted-publishing token, %s, only=%d: never unpublishes",
+                              package_policy_to_string(policy), only);
+                }
+        }
+}
+
 int main(void) {
         test_model_strings();
         test_named_cases();
         test_whole_table();
+        test_trusted_publishing();
 
         return tap_finish();
 }
