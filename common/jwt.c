@@ -28,22 +28,15 @@ int jwt_alg_from_string(const char *s) {
         return -EINVAL;
 }
 
-static const char *const result_names[_JWT_RESULT_MAX] = {
-        [JWT_OK] = "ok",
-        [JWT_MALFORMED] = "malformed ID token",
-        [JWT_BAD_ALGORITHM] = "signature algorithm not allowed",
-        [JWT_UNKNOWN_KEY] = "no known key for the ID token",
-        [JWT_BAD_SIGNATURE] = "bad signature",
-        [JWT_WRONG_ISSUER] = "wrong issuer",
-        [JWT_WRONG_AUDIENCE] = "wrong audience",
-        [JWT_EXPIRED] = "ID token expired",
-        [JWT_NOT_YET_VALID] = "ID token not yet valid",
-        [JWT_MISSING_CLAIM] = "ID token lacks exp, iat or jti",
-        [JWT_TOO_LONG_LIVED] = "ID token lives too long",
-};
-
 const char *jwt_result_to_string(JwtResult r) {
-        return (unsigned) r < _JWT_RESULT_MAX ? result_names[r] : "invalid";
+        /* In the order of JwtResult (jwt.h). */
+        static const char *const words[] = {
+                "ok", "malformed ID token", "signature algorithm not allowed", "no known key for the ID token",
+                "bad signature", "wrong issuer", "wrong audience", "ID token expired", "ID token not yet valid",
+                "ID token lacks exp, iat or jti", "ID token lives too long",
+        };
+        _Static_assert(ELEMENTSOF(words) == _JWT_RESULT_MAX, "a word for each result");
+        return (unsigned) r < _JWT_RESULT_MAX ? words[r] : "invalid";
 }
 
 /* ---- base64url (RFC 7515: no padding) ---- */

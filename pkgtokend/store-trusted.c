@@ -10,11 +10,10 @@
 #include "store-internal.h"
 
 void trusted_publisher_record_done(TrustedPublisherRecord *t) {
-        free(t->id);
-        free(t->package);
-        free(t->issuer);
-        free(t->claims);
-        free(t->created_by);
+        char **strings[] = { &t->id, &t->package, &t->issuer, &t->claims, &t->created_by };
+
+        for (size_t i = 0; i < ELEMENTSOF(strings); i++)
+                free(*strings[i]);
         *t = (TrustedPublisherRecord) {};
 }
 
