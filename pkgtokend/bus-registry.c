@@ -13,6 +13,7 @@
 #include "bus-methods.h"
 #include "bus-records.h"
 #include "bus-tokens.h"
+#include "bus-trusted.h"
 #include "bus-twofa.h"
 #include "bus-util.h"
 #include "names.h"
@@ -451,6 +452,22 @@ DEFINE_PROOF_METHOD(method_enroll_own_totp, enroll_own_totp, .account_needed = t
 DEFINE_PROOF_METHOD(method_confirm_own_totp, confirm_own_totp, .account_needed = true, .password_needed = true);
 DEFINE_PROOF_METHOD(method_set_own_two_factor_mode, set_own_two_factor_mode, .account_needed = true,
                     .password_needed = true);
+
+/* Trusted publishers, for a maintainer (bus-trusted.c): governance, like maintainers. */
+#define DEFINE_TRUSTED_HANDLER(name, fn)                                                        \
+        static int name(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) { \
+                return fn(m, msg, &(const TrustedGovernor) {                                    \
+                        .account = p->account, .actor = p->actor,                               \
+                        .otp = p->otp, .otp_verified = p->otp_verified,                         \
+                }, error);                                                                      \
+        }
+DEFINE_TRUSTED_HANDLER(add_own_trusted, bus_add_own_trusted_publisher);
+DEFINE_TRUSTED_HANDLER(list_own_trusted, bus_list_own_trusted_publishers);
+DEFINE_TRUSTED_HANDLER(remove_own_trusted, bus_remove_own_trusted_publisher);
+DEFINE_PROOF_METHOD(method_add_own_trusted_publisher, add_own_trusted, .account_needed = true, .governance = true);
+DEFINE_PROOF_METHOD(method_list_own_trusted_publishers, list_own_trusted, .account_needed = true);
+DEFINE_PROOF_METHOD(method_remove_own_trusted_publisher, remove_own_trusted, .account_needed = true,
+                    .governance = true);
 
 /* A session token revokes itself (npm logout). */
 int method_logout(sd_bus_message *msg, void *userdata, sd_bus_error *error) {

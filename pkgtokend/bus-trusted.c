@@ -7,8 +7,10 @@
 #include <stdio.h>
 
 #include "bus-caller.h"
+#include "bus-trusted.h"
 #include "bus-error.h"
 #include "bus-methods.h"
+#include "bus-records.h"
 #include "bus-util.h"
 #include "errors.h"
 #include "names.h"
@@ -109,38 +111,62 @@ static int read_claims(sd_bus_message *msg, char ***ret, sd_bus_error *error) {
         return 0;
 }
 
+/* AddTrustedPublisher's arguments after the caller (or the proof): package, issuer, claims,
+ * options. */
+typedef struct PublisherArgs {
+        char *package;                 /* canonical */
+        const char *issuer;
+        char **claims;
+} PublisherArgs;
+
+static void publisher_args_done(PublisherArgs *a) {
+        free(a->package);
+        strv_free(a->claims);
+}
+
+static int read_publisher_args(sd_bus_message *msg, PublisherArgs *ret, sd_bus_error *error) {
+        const char *package_arg;
+        int r;
+
+        r = sd_bus_message_read(msg, "ss", &package_arg, &ret->issuer);
+        if (r >= 0)
+                r = read_claims(msg, &ret->claims, error);
+        if (r >= 0)
+                r = read_options(msg, NULL, 0, error);
+        if (r >= 0)
+                r = bus_read_package_name(package_arg, &ret->package, error);
+        return r;
+}
+
+static int add_publisher_reply(Manager *m, sd_bus_message *msg, const PublisherArgs *a, const char *actor,
+                               sd_bus_error *error) {
+        _cleanup_free_ char *id = NULL;
+        const char *message = NULL;
+        int r;
+
+        r = trusted_publisher_add(&m->trusted, &(TrustedAdd) { .package = a->package, .issuer = a->issuer, .actor = actor },
+                                  a->claims, now_realtime_usec(), &id, &message);
+        if (r == -ERR_INVALID_ARGUMENT)
+                return invalid_argument(error, message);
+        if (r < 0)
+                return bus_error_set_package(error, r, a->package);
+        return sd_bus_reply_method_return(msg, "s", id);
+}
+
 int method_add_trusted_publisher(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        _cleanup_strv_free_ char **claims = NULL;
-        _cleanup_free_ char *package = NULL, *id = NULL;
-        const char *package_arg, *issuer, *message = NULL;
+        _cleanup_(publisher_args_done) PublisherArgs args = {};
         Manager *m = userdata;
         char actor[32];
         uid_t uid;
         int r;
 
         r = bus_verify_admin(m, msg, error, &uid);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(msg, "ss", &package_arg, &issuer);
         if (r >= 0)
-                r = read_claims(msg, &claims, error);
-        if (r >= 0)
-                r = read_options(msg, NULL, 0, error);
+                r = read_publisher_args(msg, &args, error);
         if (r < 0)
                 return r;
-        r = admin_change(package_arg, uid, &package, actor, error);
-        if (r < 0)
-                return r;
-        r = trusted_publisher_add(&m->trusted, &(TrustedAdd) {
-                .package = package,
-                .issuer = issuer,
-                .actor = actor,
-        }, claims, now_realtime_usec(), &id, &message);
-        if (r == -ERR_INVALID_ARGUMENT)
-                return invalid_argument(error, message);
-        if (r < 0)
-                return bus_error_set_package(error, r, package);
-        return sd_bus_reply_method_return(msg, "s", id);
+        admin_actor(uid, actor);
+        return add_publisher_reply(m, msg, &args, actor, error);
 }
 
 static int append_publisher(const TrustedPublisherRecord *t, void *userdata) {
@@ -160,15 +186,20 @@ static int fill_publishers(Store *s, sd_bus_message *reply, const void *query) {
         return store_trusted_foreach(s, query, append_publisher, reply);
 }
 
-int method_list_trusted_publishers(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        _cleanup_free_ char *package = NULL;
-        const char *package_arg;
-        int r;
+/* A package argument, canonical; optional: "" is none (NULL). */
+static int read_package_arg(sd_bus_message *msg, bool optional, char **ret, sd_bus_error *error) {
+        const char *arg;
+        int r = sd_bus_message_read(msg, "s", &arg);
 
-        r = sd_bus_message_read(msg, "s", &package_arg);
         if (r < 0)
                 return r;
-        r = bus_read_optional_package_name(package_arg, &package, error);
+        return optional ? bus_read_optional_package_name(arg, ret, error) : bus_read_package_name(arg, ret, error);
+}
+
+int method_list_trusted_publishers(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ char *package = NULL;
+        int r = read_package_arg(msg, /* optional= */ true, &package, error);
+
         if (r < 0)
                 return r;
         return bus_reply_admin_list(userdata, msg, fill_publishers, package, error);
@@ -209,4 +240,60 @@ int method_set_trusted_publishing_required(sd_bus_message *msg, void *userdata, 
         if (r < 0)
                 return bus_error_set_package(error, r, package);
         return sd_bus_reply_method_return(msg, NULL);
+}
+
+/* ---- the same for a maintainer, through a registry (proofs: bus-registry.c) ---- */
+
+static int check_governor(Manager *m, const TrustedGovernor *g, const char *package, bool need_otp,
+                          sd_bus_error *error) {
+        const char *message = NULL;
+        int r = trusted_check_governor(&m->lockout, g, package, need_otp, now_realtime_usec(), &message);
+
+        if (r == -ERR_NO_SUCH_PACKAGE || r == -ERR_NOT_MAINTAINER)
+                return bus_error_set_package(error, r, package);
+        return r < 0 ? bus_error_set_errno_message(error, r, message) : 0;
+}
+
+int bus_add_own_trusted_publisher(Manager *m, sd_bus_message *msg, const TrustedGovernor *g, sd_bus_error *error) {
+        _cleanup_(publisher_args_done) PublisherArgs args = {};
+        int r;
+
+        r = read_publisher_args(msg, &args, error);
+        if (r >= 0)
+                r = check_governor(m, g, args.package, /* need_otp= */ true, error);
+        if (r < 0)
+                return r;
+        return add_publisher_reply(m, msg, &args, g->actor, error);
+}
+
+int bus_list_own_trusted_publishers(Manager *m, sd_bus_message *msg, const TrustedGovernor *g, sd_bus_error *error) {
+        _cleanup_free_ char *package = NULL;
+        int r;
+
+        r = read_package_arg(msg, /* optional= */ false, &package, error);
+        if (r >= 0)
+                r = check_governor(m, g, package, /* need_otp= */ false, error);
+        if (r < 0)
+                return r;
+        return bus_reply_list(m->store, msg, fill_publishers, package, error);
+}
+
+int bus_remove_own_trusted_publisher(Manager *m, sd_bus_message *msg, const TrustedGovernor *g,
+                                     sd_bus_error *error) {
+        _cleanup_free_ char *package = NULL;
+        const char *id;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &id);
+        if (r < 0)
+                return r;
+        r = trusted_publisher_package(m->store, id, &package);
+        if (r == -ENOENT)
+                return invalid_argument(error, "No such trusted publisher.");
+        if (r >= 0)
+                r = check_governor(m, g, package, /* need_otp= */ true, error);
+        if (r < 0)
+                return r;
+        r = trusted_publisher_remove(m->store, id, g->actor, now_realtime_usec());
+        return bus_reply_done(msg, r, error);
 }

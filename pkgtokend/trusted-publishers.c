@@ -11,6 +11,7 @@
 #include "erase.h"
 #include "errors.h"
 #include "log.h"
+#include "second-factor.h"
 #include "strv.h"
 #include "tokens.h"
 #include "trusted-publishers.h"
@@ -195,17 +196,26 @@ static int find_publisher(const TrustedPublisherRecord *t, void *userdata) {
         return f->package ? 1 : -ENOMEM;
 }
 
+int trusted_publisher_package(Store *s, const char *id, char **ret) {
+        FindPublisher f = { .id = id };
+        int r = store_trusted_foreach(s, NULL, find_publisher, &f);
+
+        if (r >= 0 && !f.package)
+                r = -ENOENT;
+        if (r < 0)
+                return r;
+        *ret = f.package;
+        return 0;
+}
+
 int trusted_publisher_remove(Store *s, const char *id, const char *actor, usec_t now) {
         _cleanup_transaction_ Transaction tx = {};
         FindPublisher f = { .id = id };
         int r;
 
         r = store_begin(s, &tx);
-        if (r < 0)
-                return r;
-        r = store_trusted_foreach(s, NULL, find_publisher, &f);
-        if (r >= 0 && !f.package)
-                r = -ENOENT;
+        if (r >= 0)
+                r = trusted_publisher_package(s, id, &f.package);
         if (r >= 0)
                 r = store_trusted_delete(s, id);
         if (r >= 0)
@@ -228,6 +238,34 @@ int trusted_set_required(Store *s, const char *package, bool on, const char *act
                 return not_found_as(r, -ERR_NO_SUCH_PACKAGE);
         r = audit_record(s, now, AUDIT_TRUSTED_ONLY, package, AUDIT_RESULT_OK, actor, NULL, NULL, on ? "on" : "off");
         return r < 0 ? r : store_commit(&tx);
+}
+
+int trusted_check_governor(const Lockout *l, const TrustedGovernor *g, const char *package, bool need_otp, usec_t now,
+                           const char **ret_message) {
+        _cleanup_(account_record_done) AccountRecord a = {};
+        _cleanup_(package_record_done) PackageRecord p = {};
+        int r;
+
+        r = store_account_get(l->store, g->account, &a);
+        if (r < 0)
+                return not_found_as(r, -ERR_BAD_CREDENTIALS);
+        r = store_package_lookup(l->store, package, &p);
+        if (r < 0)
+                return not_found_as(r, -ERR_NO_SUCH_PACKAGE);
+        r = store_maintainer_check(l->store, p.id, a.id);
+        if (r <= 0)
+                return r < 0 ? r : -ERR_NOT_MAINTAINER;
+        if (!need_otp)
+                return 0;
+        /* Whoever adds a publisher lets CI publish without anyone's code again: only a person
+         * who proves presence now may. */
+        if (a.twofa == TWOFA_DISABLED) {
+                *ret_message = "Managing trusted publishers needs two-factor authentication on the account.";
+                return -ERR_FORBIDDEN;
+        }
+        if (g->otp_verified)
+                return 0;
+        return second_factor_require_now(l, g->account, g->otp, /* allow_recovery= */ false, now, ret_message);
 }
 
 /* ---- the exchange ---- */

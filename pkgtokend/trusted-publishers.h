@@ -8,6 +8,7 @@
 
 #include "issuers.h"
 #include "jwt.h"
+#include "lockout.h"
 #include "model.h"
 #include "store.h"
 #include "token.h"
@@ -46,6 +47,22 @@ int trusted_publisher_add(const TrustedPublishing *tp, const TrustedAdd *q, char
 /* ERR_NO_SUCH_TOKEN is not it: -ENOENT for an unknown id. */
 int trusted_publisher_remove(Store *s, const char *id, const char *actor, usec_t now);
 int trusted_set_required(Store *s, const char *package, bool on, const char *actor, usec_t now);
+/* The package of a trusted publisher: -ENOENT for an unknown id. */
+int trusted_publisher_package(Store *s, const char *id, char **ret);
+
+/* Managing a package's trusted publishers through a registry is governance: a maintainer of
+ * the package, whose account has two-factor authentication on and who gives a current code
+ * (otp, or otp_verified: a password proof checked it); with need_otp false (listing) a
+ * maintainer.  ERR_NO_SUCH_PACKAGE, ERR_NOT_MAINTAINER, ERR_FORBIDDEN (*ret_message), and the
+ * errors of second_factor_require_now(). */
+typedef struct TrustedGovernor {
+        const char *account;
+        const char *actor;            /* as the audit names it */
+        const char *otp;
+        bool otp_verified;
+} TrustedGovernor;
+int trusted_check_governor(const Lockout *l, const TrustedGovernor *g, const char *package, bool need_otp, usec_t now,
+                           const char **ret_message);
 
 typedef struct TrustedExchange {
         const char *id_token;

@@ -214,6 +214,40 @@ is "$(jq -r '.data[1]' <"$RUN_OUT_FILE")" trusted-publishing-only "then an autom
 ok "trust require other no" ctl trust require other no
 ok "trust remove" ctl trust remove "$CLI_TP"
 
+# --- maintainers manage publishers through a registry (governance) ------------------------------
+ok "account bob" new_account bob ""
+new_token alice publish && ALICE_PUB=$NEW_TOKEN
+new_token bob publish && BOB_PUB=$NEW_TOKEN
+CLAIMS="{'project_path': 'acme/own'}"
+error_is org.pkgtoken1.Error.Forbidden "a maintainer without 2FA may not add a trusted publisher" \
+        AddOwnTrustedPublisher "{'token': <$(gv "$ALICE_PUB")>}" app "$ISS" "$CLAIMS" "{}"
+enroll_2fa alice || bail_out "cannot enrol alice in 2FA"
+error_is org.pkgtoken1.Error.OTPRequired "with 2FA, but without a current code" \
+        AddOwnTrustedPublisher "{'token': <$(gv "$ALICE_PUB")>}" app "$ISS" "$CLAIMS" "{}"
+error_is org.pkgtoken1.Error.Forbidden "never with an automation token" \
+        AddOwnTrustedPublisher "{'token': <$(gv "$AUTO")>}" app "$ISS" "$CLAIMS" "{}"
+error_is org.pkgtoken1.Error.NotMaintainer "never by someone who does not maintain the package" \
+        AddOwnTrustedPublisher "{'token': <$(gv "$BOB_PUB")>}" app "$ISS" "$CLAIMS" "{}"
+error_is org.pkgtoken1.Error.Forbidden "never with the package's own trusted-publishing token" \
+        AddOwnTrustedPublisher "{'token': <$(gv "$TP_TOKEN")>}" app "$ISS" "$CLAIMS" "{}"
+next_otp alice
+run mgr_json AddOwnTrustedPublisher 'a{sv}ssa{ss}a{sv}' 2 token s "$ALICE_PUB" otp s "$OTP" app "$ISS" 1 \
+        project_path acme/own 0
+is "$RUN_RC" 0 "a maintainer with a current code adds one"
+[ "$RUN_RC" -eq 0 ] || diag_run
+reply_fields OWN_TP
+run mgr_json ListOwnTrustedPublishers 'a{sv}s' 1 token s "$ALICE_PUB" app
+ok "  ... ListOwnTrustedPublishers shows it" jq -e --arg id "$OWN_TP" "$JQ_AASV | any(.id == \$id)" "$RUN_OUT_FILE"
+error_is org.pkgtoken1.Error.NotMaintainer "bob may not list app's publishers" \
+        ListOwnTrustedPublishers "{'token': <$(gv "$BOB_PUB")>}" app
+mgr_json ListAuditEvents 'stu' app 0 1000 | jq "$JQ_AASV" >"$TMP/audit.json"
+audit_has "  ... audited as alice through the registry" "$TMP/audit.json" trusted-publisher-add ok \
+        "alice (registry uid $(id -u))"
+error_is org.pkgtoken1.Error.OTPRequired "removing needs a current code too" \
+        RemoveOwnTrustedPublisher "{'token': <$(gv "$ALICE_PUB")>}" "$OWN_TP"
+next_otp alice
+ok "  ... and with one it goes" mgr RemoveOwnTrustedPublisher 'a{sv}s' 2 token s "$ALICE_PUB" otp s "$OTP" "$OWN_TP"
+
 # --- removing ----------------------------------------------------------------------------------
 ok "RemoveTrustedPublisher" mgr RemoveTrustedPublisher s "$APP_TP"
 expect_exchange forbidden/no-trusted-publisher "after the removal nothing is exchanged" "$(id_token "$KEYS" rsa-1 '{}')" app
