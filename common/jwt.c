@@ -335,21 +335,23 @@ const char *jwt_claim(const Jwt *j, const char *name, char buf[static 32]) {
         return NULL;
 }
 
-/* A NumericDate claim in seconds; false when absent or not a number. */
+/* Times beyond the year 9999 are not times: refused, so that sums with the skew cannot overflow. */
+#define NUMERIC_DATE_MAX INT64_C(253402300799)
+
+/* A NumericDate claim in seconds; false when absent, not a number, or out of range. */
 static bool claim_time(const Jwt *j, const char *name, int64_t *ret) {
         struct json_object *v;
         double d;
 
         if (!json_object_object_get_ex(j->claims, name, &v))
                 return false;
-        if (json_object_is_type(v, json_type_int)) {
-                *ret = json_object_get_int64(v);
-                return true;
-        }
-        if (!json_object_is_type(v, json_type_double))
+        if (json_object_is_type(v, json_type_int))
+                d = (double) json_object_get_int64(v);
+        else if (json_object_is_type(v, json_type_double))
+                d = json_object_get_double(v);
+        else
                 return false;
-        d = json_object_get_double(v);
-        if (!(d > -1e15 && d < 1e15))
+        if (!(d >= 0 && d <= (double) NUMERIC_DATE_MAX))
                 return false;
         *ret = (int64_t) d;
         return true;
