@@ -94,6 +94,31 @@ run ci_publish 1.2.0 GITHUB_ACTIONS=true ACTIONS_ID_TOKEN_REQUEST_URL="http://12
         ACTIONS_ID_TOKEN_REQUEST_TOKEN=gh-request-token
 refused "a resurrected repository (another owner id) is refused"
 
+# --- npm trust: a maintainer adds a publisher with a current code ---------------------------------
+enroll_2fa alice || bail_out "cannot enrol alice in 2FA"
+next_otp alice
+new_token alice publish "$OTP" || bail_out "alice's publish token"
+RC_ALICE=$(rc_with alice "$NEW_TOKEN")
+# npm_trust ARGS...: the subcommand first (npm 11.19 miscounts positionals after options).
+npm_trust() {
+        local sub=$1
+        shift
+        timeout 60 npm trust "$sub" "$@" --userconfig="$RC_ALICE" --registry="$REG/" --no-update-notifier --loglevel=warn
+}
+run npm_trust github ci-app --repository=acme/other --file=ci.yml --allow-publish --yes
+isnt "$RUN_RC" 0 "npm trust github without a code is refused"
+next_otp alice
+run npm_trust github ci-app --repository=acme/other --file=ci.yml --allow-publish --yes --otp="$OTP"
+is "$RUN_RC" 0 "npm trust github with --otp adds a trusted publisher"
+[ "$RUN_RC" -eq 0 ] || diag_run
+run npm_trust list ci-app --json
+like "$(cat "$RUN_OUT_FILE")" "acme/other" "npm trust list shows it"
+id_token "$GITHUB" '{"repository":"acme/other","repository_owner_id":"7","run_id":"5","workflow_ref":"acme/other/.github/workflows/ci.yml@refs/heads/main"}' >"$GH_TOKEN_FILE"
+run ci_publish 1.3.0 GITHUB_ACTIONS=true ACTIONS_ID_TOKEN_REQUEST_URL="http://127.0.0.1:$GH_PORT/token" \
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN=gh-request-token
+is "$RUN_RC" 0 "  ... and that workflow now publishes ci-app@1.3.0"
+[ "$RUN_RC" -eq 0 ] || diag_run
+
 # --- provenance ------------------------------------------------------------------------------------
 mgr_json ListAuditEvents 'stu' ci-app 0 1000 | jq "$JQ_AASV" >"$TMP/audit.json"
 audit_has "the GitLab exchange is audited with its provenance" "$TMP/audit.json" token-exchange ok \

@@ -95,6 +95,8 @@ function classify(method, path) {
 
   // npm access set mfa=... and npm access list collaborators: the plugin's own routes.
   if (/^\/-\/package\/[^/]+(\/[^/]+)?\/(access|collaborators)$/.test(path)) return { kind: 'self', endpoint: 'access' };
+  // npm trust: the plugin's own routes too.
+  if (/^\/-\/package\/[^/]+(\/[^/]+)?\/trust(\/[^/]+)?$/.test(path)) return { kind: 'self', endpoint: 'trust' };
 
   let match = /^\/-\/package\/([^/]+)(?:\/([^/]+))?\/dist-tags(?:\/([^/]+))?$/.exec(path);
   if (match) {

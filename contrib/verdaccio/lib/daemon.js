@@ -281,6 +281,21 @@ class Daemon {
     return { result, code, message, details: asvToObject(details) };
   }
 
+  async addOwnTrustedPublisher(proof, pkg, issuer, claims, options) {
+    const [id] = await this.call('AddOwnTrustedPublisher', 'a{sv}ssa{ss}a{sv}',
+      [asv(proof), pkg, issuer, Object.entries(claims), asv(options)]);
+    return id;
+  }
+
+  async listOwnTrustedPublishers(proof, pkg) {
+    const [list] = await this.call('ListOwnTrustedPublishers', 'a{sv}s', [asv(proof), pkg]);
+    return list.map(asvToObject);
+  }
+
+  async removeOwnTrustedPublisher(proof, id) {
+    await this.call('RemoveOwnTrustedPublisher', 'a{sv}s', [asv(proof), id]);
+  }
+
   async finishPublish(publishId, succeeded, options) {
     await this.call('FinishPublish', 'sba{sv}', [publishId, succeeded, asv(options)]);
   }

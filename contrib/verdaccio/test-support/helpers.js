@@ -57,6 +57,9 @@ class FakeDaemon {
   changeMaintainer(...a) { return this._answer('changeMaintainer', a); }
   setOwnPackagePolicy(...a) { return this._answer('setOwnPackagePolicy', a); }
   exchangeIdToken(...a) { return this._answer('exchangeIdToken', a); }
+  addOwnTrustedPublisher(...a) { return this._answer('addOwnTrustedPublisher', a); }
+  listOwnTrustedPublishers(...a) { return this._answer('listOwnTrustedPublishers', a); }
+  removeOwnTrustedPublisher(...a) { return this._answer('removeOwnTrustedPublisher', a); }
 }
 
 // startVerdaccio(fake, {settings}) -> {url, close, dir, logFile}
