@@ -108,5 +108,6 @@ AuthorizeVerdict authorize_verdict(const AuthorizeFacts *f, OtpChecker check_otp
          * lockout (which also counts it against the remote). */
         v.count_remote_failure = v.result == AUTHZ_INVALID;
         v.announce = f->action == ACTION_PUBLISH && v.result == AUTHZ_ALLOWED && !f->two_phase;
+        v.revoke_lineage = v.code == REASON_ROTATED_REUSE;
         return v;
 }

@@ -39,6 +39,7 @@ typedef struct AuthorizeVerdict {
         bool count_remote_failure;       /* a guess: counts against the remote address */
         bool count_account_failure;      /* a wrong code: counts toward the account's lockout */
         bool announce;                   /* emit PackagePublished (two-phase: when it finishes) */
+        bool revoke_lineage;             /* a rotated-out secret reused: revoke all its rotations, alarm */
         int error;                       /* < 0: the OTP checker failed, fail the call */
 } AuthorizeVerdict;
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include "decision.h"
+#include "governance.h"
 #include "strv.h"
 #include "validate.h"
 
@@ -175,6 +176,37 @@ static Decision policy_verdict(const TokenFacts *token, PackagePolicy policy, bo
         return verdict(AUTHZ_OTP_REQUIRED, REASON_OTP_REQUIRED, "OTP required");
 }
 
+/* Staging publishes nothing: the person who approves proves presence then, so no OTP is asked
+ * now (CI stages with automation tokens).  A 2fa-only package still wants a person behind
+ * every step, so tokens that publish without one stay out. */
+static Decision stage_verdict(const TokenFacts *token, PackagePolicy policy) {
+        if (policy == POLICY_2FA_ONLY && (token->type == TOKEN_AUTOMATION || token->owner == TOKEN_OWNER_PACKAGE))
+                return verdict(AUTHZ_FORBIDDEN, REASON_TOKENS_DISALLOWED,
+                               "automation and package tokens cannot stage versions of this package");
+        return verdict(AUTHZ_ALLOWED, REASON_OK, "allowed");
+}
+
+static Decision owner_verdict(const TokenFacts *token, bool otp_verified) {
+        GovernanceVerdict g = governance_decide(&(const GovernanceFacts) {
+                .proof = PROOF_TOKEN,
+                .type = token->type,
+                .owner = token->owner,
+                .account_2fa = token->account_2fa,
+                .otp_given = otp_verified,
+                .on_hold = token->account_on_hold,
+        }, GOVERN_MAINTAINERS);
+
+        switch (g.result) {
+        case GOVERNANCE_ALLOWED:
+        case GOVERNANCE_CHECK_OTP:   /* given means checked here (see decision.h) */
+                return verdict(AUTHZ_ALLOWED, REASON_OK, "allowed");
+        case GOVERNANCE_OTP_REQUIRED:
+                return verdict(AUTHZ_OTP_REQUIRED, REASON_OTP_REQUIRED, "OTP required");
+        default:
+                return verdict(AUTHZ_FORBIDDEN, g.code, g.message);
+        }
+}
+
 TokenState token_state(usec_t revoked_at, usec_t expires_at, usec_t now) {
         if (revoked_at != 0)
                 return TOKEN_STATE_REVOKED;
@@ -201,6 +233,11 @@ Decision authz_decide(const TokenFacts *token, const PackageFacts *package, cons
 
         /* A dead token is "invalid" (401), like an unknown one, so a client asks for a new
          * token instead of for different permissions. */
+        /* A rotated-out secret after its grace, expired or not: a copy is in someone's hands
+         * (GitLab's reuse detection); the caller revokes the whole lineage. */
+        if (token->revoked_at == 0 && token->rotated_until != 0 && now >= token->rotated_until)
+                return verdict(AUTHZ_INVALID, REASON_ROTATED_REUSE,
+                               "rotated-out token used again: all its rotations are revoked");
         switch (token_state(token->revoked_at, token->expires_at, now)) {
         case TOKEN_STATE_REVOKED:
                 return verdict(AUTHZ_INVALID, REASON_REVOKED, "token revoked");
@@ -214,6 +251,11 @@ Decision authz_decide(const TokenFacts *token, const PackageFacts *package, cons
          * whatever happens to the creator's account. */
         if (token->owner == TOKEN_OWNER_ACCOUNT && token->account_locked)
                 return verdict(AUTHZ_FORBIDDEN, REASON_ACCOUNT_LOCKED, "account locked");
+
+        /* After a recovery the account reads but writes nothing until the hold ends. */
+        if (token->owner == TOKEN_OWNER_ACCOUNT && token->account_on_hold && action_is_write(action))
+                return verdict(AUTHZ_FORBIDDEN, REASON_RECOVERY_HOLD,
+                               "account on hold after a recovery: reads only until the hold ends");
 
         if (!remote_is_allowed(token->cidrs, remote))
                 return verdict(AUTHZ_FORBIDDEN, REASON_ADDRESS_NOT_ALLOWED, "address not allowed");
@@ -237,15 +279,21 @@ Decision authz_decide(const TokenFacts *token, const PackageFacts *package, cons
                 return verdict(AUTHZ_FORBIDDEN, REASON_TRUSTED_PUBLISHING_ONLY,
                                "this package takes publishes through trusted publishing only");
 
-        /* Maintainers are governance: a token that can publish without an OTP (automation,
-         * package tokens) cannot change who may publish. */
-        if (action == ACTION_OWNER && (token->type == TOKEN_AUTOMATION || token->owner == TOKEN_OWNER_PACKAGE))
-                return verdict(AUTHZ_FORBIDDEN, REASON_GOVERNANCE,
-                               "tokens that publish without an OTP cannot change maintainers");
+        /* Maintainers are governance (common/governance.c): only a person with a current
+         * second factor changes who may publish, whatever the package's policy. */
+        if (action == ACTION_OWNER)
+                return owner_verdict(token, otp_verified);
+
+        /* A package that requires approval takes new versions only through a stage, whatever
+         * the token and however many codes come with it. */
+        if (action == ACTION_PUBLISH && package->exists && package->requires_approval)
+                return verdict(AUTHZ_FORBIDDEN, REASON_STAGE_REQUIRED, STAGE_REQUIRED_MESSAGE);
 
         /* A package that does not exist yet will get the default policy, so judge the publish
          * that creates it by that policy. */
         policy = package->exists ? package->policy : PACKAGE_POLICY_DEFAULT;
+        if (action == ACTION_STAGE)
+                return stage_verdict(token, policy);
         d = policy_verdict(token, policy, otp_verified);
         d.creates_package = d.result == AUTHZ_ALLOWED && !package->exists && action == ACTION_PUBLISH;
         return d;

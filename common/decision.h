@@ -23,6 +23,8 @@ typedef struct TokenFacts {
                                     * package tokens have no person behind them: DISABLED */
         char * const *scope;      /* NULL or empty: all packages the owning account maintains */
         char * const *cidrs;      /* NULL or empty: any remote address */
+        usec_t rotated_until;     /* rotated out: its secret works until then (0: not rotated) */
+        bool account_on_hold;     /* account tokens: the account is in its recovery hold (reads only) */
 } TokenFacts;
 
 typedef struct PackageFacts {
@@ -30,7 +32,12 @@ typedef struct PackageFacts {
         PackagePolicy policy;       /* meaningful when exists */
         bool account_maintains;     /* account tokens: the owning account is a maintainer */
         bool trusted_publishing_only; /* publishes only with trusted-publishing tokens (publish only) */
+        bool requires_approval;     /* direct publishes refused: versions are staged and approved */
 } PackageFacts;
+
+/* What a refused direct publish of a package that requires approval says. */
+#define STAGE_REQUIRED_MESSAGE \
+        "this package requires approval: stage the version with `npm stage publish` for a maintainer to approve"
 
 typedef struct Decision {
         AuthzResult result;
@@ -41,7 +48,8 @@ typedef struct Decision {
 
 /* action ACTION_IDENTITY asks only whether the token is alive and usable from remote (no
  * package, no scope).  Actions other than read and publish need an existing package and follow
- * publish's rules; "owner" is governance, never allowed to tokens that publish without an OTP.
+ * publish's rules; "owner" is governance (common/governance.h): only for publish and session
+ * tokens of an account with 2FA, with a current OTP, whatever the package's policy.
  * remote may be NULL or "" (unknown); a token with an allow-list then gets AUTHZ_FORBIDDEN.
  * otp_verified says a valid OTP of the token's account was checked already: with it, what
  * would be AUTHZ_OTP_REQUIRED is AUTHZ_ALLOWED (authorize_verdict() relies on that to check

@@ -67,6 +67,7 @@ static const char * const action_table[_ACTION_MAX] = {
         [ACTION_DIST_TAG]  = "dist-tag",
         [ACTION_OWNER]     = "owner",
         [ACTION_IDENTITY]  = "identity",
+        [ACTION_STAGE]     = "stage",
 };
 DEFINE_STRING_TABLE_LOOKUP(action, Action);
 
@@ -99,6 +100,9 @@ static const char * const reason_code_table[_REASON_CODE_MAX] = {
         [REASON_REPLAYED_JTI]        = "replayed-jti",
         [REASON_NO_TRUSTED_PUBLISHER] = "no-trusted-publisher",
         [REASON_TRUSTED_PUBLISHING_ONLY] = "trusted-publishing-only",
+        [REASON_STAGE_REQUIRED]      = "stage-required",
+        [REASON_ROTATED_REUSE]       = "rotated-reuse",
+        [REASON_RECOVERY_HOLD]       = "recovery-hold",
 };
 DEFINE_STRING_TABLE_LOOKUP(reason_code, ReasonCode);
 
@@ -133,8 +137,18 @@ static const char * const token_state_table[_TOKEN_STATE_MAX] = {
         [TOKEN_STATE_ACTIVE]  = "active",
         [TOKEN_STATE_EXPIRED] = "expired",
         [TOKEN_STATE_REVOKED] = "revoked",
+        [TOKEN_STATE_ROTATED] = "rotated",
 };
 DEFINE_STRING_TABLE_LOOKUP(token_state, TokenState);
+
+static const char * const stage_state_table[_STAGE_STATE_MAX] = {
+        [STAGE_STAGED]    = "staged",
+        [STAGE_APPROVED]  = "approved",
+        [STAGE_PUBLISHED] = "published",
+        [STAGE_REJECTED]  = "rejected",
+        [STAGE_EXPIRED]   = "expired",
+};
+DEFINE_STRING_TABLE_LOOKUP(stage_state, StageState);
 
 static const char * const account_state_table[_ACCOUNT_STATE_MAX] = {
         [ACCOUNT_STATE_ACTIVE]     = "active",

@@ -47,6 +47,7 @@ typedef enum Action {
         ACTION_DIST_TAG,   /* "dist-tag" */
         ACTION_OWNER,      /* "owner": maintainer changes */
         ACTION_IDENTITY,   /* "identity": who is this token (npm whoami); no package */
+        ACTION_STAGE,      /* "stage": a version kept unpublished until a maintainer approves it */
         _ACTION_MAX,
 } Action;
 
@@ -126,6 +127,9 @@ typedef enum ReasonCode {
         REASON_REPLAYED_JTI,         /* "replayed-jti": the ID token was exchanged already */
         REASON_NO_TRUSTED_PUBLISHER, /* "no-trusted-publisher": the package trusts no publisher of the issuer */
         REASON_TRUSTED_PUBLISHING_ONLY, /* "trusted-publishing-only": the package takes no other publishes */
+        REASON_STAGE_REQUIRED,       /* "stage-required": the package requires approval of staged versions */
+        REASON_ROTATED_REUSE,        /* "rotated-reuse": a rotated-out secret used after its grace */
+        REASON_RECOVERY_HOLD,        /* "recovery-hold": reads only, for a while after a recovery */
         _REASON_CODE_MAX,
 } ReasonCode;
 
@@ -134,8 +138,20 @@ typedef enum TokenState {
         TOKEN_STATE_ACTIVE,   /* "active" */
         TOKEN_STATE_EXPIRED,  /* "expired" */
         TOKEN_STATE_REVOKED,  /* "revoked" */
+        TOKEN_STATE_ROTATED,  /* "rotated": replaced by a rotation, its grace over */
         _TOKEN_STATE_MAX,
 } TokenState;
+
+/* A staged version (pkgtokend/stages.c): staged until a maintainer approves or rejects it or
+ * it expires; approved until the registry reports it published the approved bytes. */
+typedef enum StageState {
+        STAGE_STAGED,     /* "staged" */
+        STAGE_APPROVED,   /* "approved" */
+        STAGE_PUBLISHED,  /* "published" */
+        STAGE_REJECTED,   /* "rejected" */
+        STAGE_EXPIRED,    /* "expired" */
+        _STAGE_STATE_MAX,
+} StageState;
 
 /* CheckAccount's answers: may this account use the registry now (PAM's account management)? */
 typedef enum AccountState {
@@ -166,5 +182,7 @@ const char *authn_result_to_string(AuthnResult r);
 int authn_result_from_string(const char *s);
 const char *token_state_to_string(TokenState s);
 int token_state_from_string(const char *s);
+const char *stage_state_to_string(StageState s);
+int stage_state_from_string(const char *s);
 const char *account_state_to_string(AccountState s);
 int account_state_from_string(const char *s);

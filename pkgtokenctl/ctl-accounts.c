@@ -33,6 +33,10 @@ int verb_account_unlock(int argc, char *argv[]) {
         return method_call_simple("SetAccountLocked", "unlock account", NULL, "sb", argv[0], 0);
 }
 
+int verb_account_lift_hold(int argc, char *argv[]) {
+        return method_call_simple("LiftRecoveryHold", "lift the recovery hold", NULL, "s", argv[0]);
+}
+
 int verb_account_remove(int argc, char *argv[]) {
         return method_call_simple("RemoveAccount", "remove account", NULL, "s", argv[0]);
 }

@@ -192,21 +192,53 @@ int method_call_simple(const char *method, const char *what, sd_bus_message **re
         return r;
 }
 
-int call_and_print(const char *method, const char *what, const View *view, const char *types, ...) {
+/* The elements of array v that keep() keeps, as a new array. */
+static json_object *json_array_filter(json_object *v, JsonFilter keep, const void *userdata) {
+        json_object *kept = json_object_new_array();
+        size_t n = json_object_array_length(v);
+
+        for (size_t i = 0; kept && i < n; i++) {
+                json_object *e = json_object_array_get_idx(v, i);
+                if (keep(e, userdata) && json_object_array_add(kept, json_object_get(e)) < 0) {
+                        json_object_put(e);
+                        json_object_put(kept);
+                        return NULL;
+                }
+        }
+        return kept;
+}
+
+static int call_and_printv(JsonFilter keep, const void *userdata, const char *method, const char *what,
+                           const View *view, const char *types, va_list ap) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_json_ json_object *v = NULL;
-        va_list ap;
         int r;
 
-        va_start(ap, types);
         r = method_callv(method, what, &reply, types, ap);
-        va_end(ap);
         if (r < 0)
                 return r;
 
         r = reply_read_json(reply, view->plural ? json_type_array : json_type_object, &v);
         if (r < 0)
                 return r;
+        if (keep && view->plural) {
+                json_object *kept = json_array_filter(v, keep, userdata);
+                if (!kept)
+                        return log_oom();
+                json_object_put(v);
+                v = kept;
+        }
 
         return print_object(v, view->fields, view->n_fields, view->singular, view->plural);
+}
+
+int call_and_print_where(JsonFilter keep, const void *userdata, const char *method, const char *what,
+                         const View *view, const char *types, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, types);
+        r = call_and_printv(keep, userdata, method, what, view, types, ap);
+        va_end(ap);
+        return r;
 }

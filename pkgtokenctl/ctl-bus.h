@@ -30,7 +30,11 @@ int method_call_simple(const char *method, const char *what, sd_bus_message **re
 
 /* Calls a method whose reply is one value, and prints that value as JSON or through the view:
  * an array (a view with row words) as a table, an object as "Key: value" lines. */
-int call_and_print(const char *method, const char *what, const View *view, const char *types, ...);
+/* The same for a list, printing only the elements keep() keeps (NULL: all). */
+typedef bool (*JsonFilter)(json_object *o, const void *userdata);
+int call_and_print_where(JsonFilter keep, const void *userdata, const char *method, const char *what,
+                         const View *view, const char *types, ...);
+#define call_and_print(method, what, view, ...) call_and_print_where(NULL, NULL, method, what, view, __VA_ARGS__)
 
 /* Appends the options of a call (a{sv}): the string entries whose value is set, given as key
  * and value pairs ending with NULL. */

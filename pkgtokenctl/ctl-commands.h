@@ -12,6 +12,7 @@ int verb_account_show(int argc, char *argv[]);
 int verb_account_lock(int argc, char *argv[]);
 int verb_account_unlock(int argc, char *argv[]);
 int verb_account_remove(int argc, char *argv[]);
+int verb_account_lift_hold(int argc, char *argv[]);
 int verb_account_passwd(int argc, char *argv[]);
 
 /* "account 2fa enable|confirm|disable|mode|recovery-codes": TOTP with an authenticator app
@@ -30,9 +31,16 @@ int verb_package_policy(int argc, char *argv[]);
 int verb_package_maintainer_add(int argc, char *argv[]);
 int verb_package_maintainer_remove(int argc, char *argv[]);
 
+/* "stage list|show|approve|reject": staged versions waiting for a maintainer (ctl-stages.c) */
+int verb_stage_list(int argc, char *argv[]);
+int verb_stage_show(int argc, char *argv[]);
+int verb_stage_approve(int argc, char *argv[]);
+int verb_stage_reject(int argc, char *argv[]);
+
 /* "token create|list|show|revoke" (ctl-tokens.c) */
 int verb_token_create(int argc, char *argv[]);
 int verb_token_list(int argc, char *argv[]);
+int verb_token_rotate(int argc, char *argv[]);
 int verb_token_show(int argc, char *argv[]);
 int verb_token_revoke(int argc, char *argv[]);
 

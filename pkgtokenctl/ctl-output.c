@@ -174,6 +174,25 @@ static char *number_text(json_object *o, const char *key, bool timestamp) {
         return strdup(buf);
 }
 
+/* The largest unit that divides it, as the duration grammar (common/duration.h) reads it back. */
+static char *duration_text(json_object *o, const char *key) {
+        static const struct { uint64_t sec; const char *unit; } units[] = {
+                { 86400, "d" }, { 3600, "h" }, { 60, "min" }, { 1, "s" },
+        };
+        char buf[64];
+        uint64_t u;
+
+        if (!json_get_unsigned(o, key, &u) || u / USEC_PER_SEC == 0)
+                return NULL;
+        u /= USEC_PER_SEC;
+        for (size_t i = 0; i < ELEMENTSOF(units); i++)
+                if (u % units[i].sec == 0) {
+                        snprintf(buf, sizeof buf, "%" PRIu64 "%s", u / units[i].sec, units[i].unit);
+                        break;
+                }
+        return strdup(buf);
+}
+
 /* Account names cannot contain parentheses, so "(package)" is unambiguous. */
 static char *token_owner_text(json_object *o) {
         const char *owner = json_get_string(o, "owner"), *account;
@@ -205,6 +224,9 @@ static char *field_text(json_object *o, const Field *f, bool table) {
         case FIELD_NUMBER:
         case FIELD_TIMESTAMP:
                 return number_text(o, f->key, f->format == FIELD_TIMESTAMP);
+
+        case FIELD_DURATION:
+                return duration_text(o, f->key);
 
         case FIELD_LIST:
                 return list_text(v, table ? "," : ", ");

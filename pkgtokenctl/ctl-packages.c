@@ -34,13 +34,32 @@ int verb_package_show(int argc, char *argv[]) {
         return call_and_print("GetPackage", "get package", &package_show_view, "s", argv[0]);
 }
 
+/* POLICY, --require-approval= (versions only through approved stages) and
+ * --max-token-lifetime=, any of them. */
 int verb_package_policy(int argc, char *argv[]) {
-        if (package_policy_from_string(argv[1]) < 0)
+        int r;
+
+        if (argc < 2 && arg_require_approval < 0 && !arg_max_token_lifetime_set)
+                return log_usage("Give a POLICY, --require-approval=yes|no, --max-token-lifetime=, or several.");
+        if (argc >= 2 && package_policy_from_string(argv[1]) < 0)
                 return log_usage("Invalid policy '%s': use none, 2fa-or-automation or 2fa-only.",
                                  argv[1]);
 
-        return method_call_simple("SetPackagePolicy", "set package policy", NULL,
-                                  "ss", argv[0], argv[1]);
+        if (argc >= 2) {
+                r = method_call_simple("SetPackagePolicy", "set package policy", NULL, "ss", argv[0], argv[1]);
+                if (r < 0)
+                        return r;
+        }
+        if (arg_require_approval >= 0) {
+                r = method_call_simple("SetPackageOptions", "set package options", NULL, "sa{sv}", argv[0], 1,
+                                       "require_approval", "b", arg_require_approval);
+                if (r < 0)
+                        return r;
+        }
+        if (!arg_max_token_lifetime_set)
+                return 0;
+        return method_call_simple("SetPackageMaxTokenLifetime", "set max token lifetime", NULL, "st", argv[0],
+                                  (uint64_t) arg_max_token_lifetime);
 }
 
 int verb_package_maintainer_add(int argc, char *argv[]) {

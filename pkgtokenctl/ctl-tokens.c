@@ -48,15 +48,15 @@ static int token_create_json(const char *id, const char *token, const char *acco
         return 0;
 }
 
-static int token_create_print_json(const char *id, const char *token, const char *account) {
-        _cleanup_json_ json_object *o = NULL;
-        int r;
+/* stdout gets the secret alone (or the JSON o, with --json), so "> file" or "grep '^pkgt_'"
+ * captures exactly the token; then the warning that it is shown once. */
+static int show_new_secret(const char *token, json_object *o) {
+        int r = arg_json != JSON_OFF ? print_json_secret(o) : write_secret_line(token);
 
-        r = token_create_json(id, token, account, &o);
         if (r < 0)
-                return log_oom();
-
-        return print_json_secret(o);
+                return r;
+        fputs("This is the only time the token is shown: copy it now, it cannot be recovered.\n", stderr);
+        return 0;
 }
 
 /* A fresh CreateToken call each time: a message that was sent cannot be sent again. */
@@ -131,6 +131,7 @@ static char *scope_describe(char * const *scope) {
 
 int verb_token_create(int argc, char *argv[]) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_json_ json_object *o = NULL;
         _cleanup_free_ char *scope = NULL;
         const char *id, *token;
         int r;
@@ -161,20 +162,50 @@ int verb_token_create(int argc, char *argv[]) {
         if (!scope)
                 return log_oom();
 
-        /* stderr for people, stdout for the secret alone, so "> file" or "grep '^pkgt_'"
-         * captures exactly the token. */
         fprintf(stderr, "Created token %s (%s, %s).\n", id, arg_type, scope);
+        if (arg_json != JSON_OFF && token_create_json(id, token, argv[0], &o) < 0)
+                return log_oom();
+        return show_new_secret(token, o);
+}
 
-        if (arg_json != JSON_OFF)
-                r = token_create_print_json(id, token, argv[0]);
-        else
-                r = write_secret_line(token);
+/* token rotate ID [--grace=]: a new secret for the token's lineage, printed once as by
+ * "token create"; the old secret stops working after the grace. */
+int verb_token_rotate(int argc, char *argv[]) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_json_ json_object *o = NULL;
+        const char *id, *token;
+        int r;
+
+        make_undumpable();
+        r = method_call_simple("RotateToken", "rotate token", &reply, "sa{sv}", argv[0], 1, "grace", "t",
+                               (uint64_t) arg_grace);
         if (r < 0)
                 return r;
+        (void) sd_bus_message_sensitive(reply);
+        r = sd_bus_message_read(reply, "ss", &id, &token);
+        if (r < 0)
+                return bus_log_parse_error(r);
 
-        fputs("This is the only time the token is shown: copy it now, it cannot be recovered.\n",
-              stderr);
-        return 0;
+        fprintf(stderr, "Rotated token %s: the new token is %s; the old secret works %s.\n", argv[0], id,
+                arg_grace == 0 ? "no more" : "until the grace ends");
+        if (arg_json != JSON_OFF) {
+                o = json_object_new_object();
+                if (!o || json_add_string(o, "id", id) < 0 || json_add_string(o, "token", token) < 0 ||
+                    json_add_string(o, "rotated", argv[0]) < 0) {
+                        if (o)
+                                json_erase_strings(o);
+                        return log_oom();
+                }
+        }
+        return show_new_secret(token, o);
+}
+
+/* --expiring=: active tokens that expire before *userdata. */
+static bool expiring_soon(json_object *o, const void *userdata) {
+        uint64_t expires_at;
+
+        return streq_ptr(json_get_string(o, "state"), "active") && json_get_unsigned(o, "expires_at", &expires_at) &&
+               expires_at != 0 && expires_at <= *(const usec_t *) userdata;
 }
 
 int verb_token_list(int argc, char *argv[]) {
@@ -184,6 +215,10 @@ int verb_token_list(int argc, char *argv[]) {
         if (r != 0)
                 return r;
 
+        if (arg_expiring_set)
+                return call_and_print_where(expiring_soon, &(usec_t) { now_realtime_usec() + arg_expiring },
+                                            "ListTokens", "list tokens", &token_list_view,
+                                            "ss", arg_account ?: "", arg_packages ? arg_packages[0] : "");
         return call_and_print("ListTokens", "list tokens", &token_list_view,
                               "ss", arg_account ?: "", arg_packages ? arg_packages[0] : "");
 }

@@ -24,6 +24,7 @@ static const Field account_fields[] = {
         { "recovery_codes_left", "Recovery codes left",   FIELD_NUMBER },
         { "locked",              "Locked",                FIELD_BOOL },
         { "locked_until",        "Locked out until",      FIELD_TIMESTAMP },
+        { "hold_until",          "On hold until",         FIELD_TIMESTAMP, NULL, 0, true },
         { "failed_attempts",     "Failed attempts",       FIELD_NUMBER },
         { "created_at",          "Created",               FIELD_TIMESTAMP },
 };
@@ -42,6 +43,8 @@ static const Field package_fields[] = {
         { "name",         "Name",        FIELD_STRING },
         { "policy",       "Policy",      FIELD_STRING },
         { "maintainers",  "Maintainers", FIELD_LIST },
+        { "require_approval", "Requires approval", FIELD_BOOL },
+        { "max_token_lifetime", "Max token lifetime", FIELD_DURATION, "none" },
         { "created_at",   "Created",     FIELD_TIMESTAMP },
 };
 
@@ -119,3 +122,31 @@ static const Field trusted_publisher_columns[] = {
 
 const View trusted_publisher_list_view = { trusted_publisher_columns, ELEMENTSOF(trusted_publisher_columns),
                                            "trusted publisher", "trusted publishers" };
+static const Field stage_columns[] = {
+        { "id",           "ID",          FIELD_STRING },
+        { "package",      "PACKAGE",     FIELD_STRING },
+        { "version",      "VERSION",     FIELD_STRING },
+        { "state",        "STATE",       FIELD_STRING },
+        { "staged_by",    "STAGED-BY",   FIELD_STRING,    NULL, FREE_TEXT_COLUMN_MAX },
+        { "staged_at",    "STAGED",      FIELD_TIMESTAMP },
+        { "expires_at",   "EXPIRES",     FIELD_TIMESTAMP },
+};
+
+const View stage_list_view = { stage_columns, ELEMENTSOF(stage_columns), "staged version", "staged versions" };
+
+static const Field stage_fields[] = {
+        { "id",           "ID",          FIELD_STRING },
+        { "package",      "Package",     FIELD_STRING },
+        { "version",      "Version",     FIELD_STRING },
+        { "integrity",    "Integrity",   FIELD_STRING },
+        { "state",        "State",       FIELD_STRING },
+        { "staged_by",    "Staged by",   FIELD_STRING },
+        { "token_id",     "Token",       FIELD_STRING },
+        { "staged_at",    "Staged",      FIELD_TIMESTAMP },
+        { "expires_at",   "Expires",     FIELD_TIMESTAMP },
+        { "decided_by",   "Decided by",  FIELD_STRING },
+        { "decided_at",   "Decided",     FIELD_TIMESTAMP },
+        { "reason",       "Reason",      FIELD_STRING },
+};
+
+const View stage_show_view = { stage_fields, ELEMENTSOF(stage_fields) };

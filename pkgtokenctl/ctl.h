@@ -58,3 +58,11 @@ extern const char *arg_github;          /* OWNER/REPO */
 extern const char *arg_gitlab;          /* GROUP/PROJECT */
 extern const char *arg_workflow;        /* the workflow or pipeline file */
 extern const char *arg_environment;
+extern const char *arg_state;           /* stage list: staged, approved, published, rejected, expired */
+extern const char *arg_reason;          /* stage approve|reject */
+extern int arg_require_approval;        /* package policy: -1 unchanged, else 0 or 1 */
+extern usec_t arg_max_token_lifetime;   /* 0 = none */
+extern bool arg_max_token_lifetime_set;
+extern usec_t arg_expiring;             /* token list --expiring=: within this long */
+extern bool arg_expiring_set;
+extern usec_t arg_grace;                /* token rotate --grace= */

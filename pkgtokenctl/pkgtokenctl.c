@@ -25,6 +25,8 @@
 #include "ctl-output.h"
 #include "ctl-time.h"
 #include "ctl-verbs.h"
+#include "duration.h"
+#include "lifetime.h"
 #include "macro.h"
 #include "model.h"
 #include "names.h"
@@ -48,6 +50,9 @@ char **arg_cidrs = NULL;
 const char *arg_account = NULL;
 const char *arg_remote = NULL;
 bool arg_otp = false;
+const char *arg_state = NULL;
+const char *arg_reason = NULL;
+int arg_require_approval = -1;
 usec_t arg_since = 0;
 uint32_t arg_limit = 100;
 bool arg_password_stdin = false;
@@ -61,6 +66,11 @@ const char *arg_github = NULL;
 const char *arg_gitlab = NULL;
 const char *arg_workflow = NULL;
 const char *arg_environment = NULL;
+usec_t arg_max_token_lifetime = 0;
+bool arg_max_token_lifetime_set = false;
+usec_t arg_expiring = 0;
+bool arg_expiring_set = false;
+usec_t arg_grace = 0;
 
 static unsigned arg_seen = 0;           /* OPT() bits of the verb options given */
 
@@ -106,6 +116,12 @@ enum {
         ARG_GITLAB,
         ARG_WORKFLOW,
         ARG_ENVIRONMENT,
+        ARG_STATE,
+        ARG_REASON,
+        ARG_REQUIRE_APPROVAL,
+        ARG_MAX_TOKEN_LIFETIME,
+        ARG_EXPIRING,
+        ARG_GRACE,
         _ARG_END,
 };
 
@@ -144,6 +160,12 @@ static const struct option options[] = {
         { "gitlab",        required_argument, NULL, ARG_GITLAB        },
         { "workflow",      required_argument, NULL, ARG_WORKFLOW      },
         { "environment",   required_argument, NULL, ARG_ENVIRONMENT   },
+        { "state",         required_argument, NULL, ARG_STATE         },
+        { "reason",        required_argument, NULL, ARG_REASON        },
+        { "require-approval", required_argument, NULL, ARG_REQUIRE_APPROVAL },
+        { "max-token-lifetime", required_argument, NULL, ARG_MAX_TOKEN_LIFETIME },
+        { "expiring",      required_argument, NULL, ARG_EXPIRING      },
+        { "grace",         required_argument, NULL, ARG_GRACE         },
         {}
 };
 
@@ -167,6 +189,7 @@ static const Verb verbs[] = {
         { "account lock",               "NAME",            1, 1, verb_account_lock },
         { "account unlock",             "NAME",            1, 1, verb_account_unlock },
         { "account remove",             "NAME",            1, 1, verb_account_remove },
+        { "account lift-hold",          "NAME",            1, 1, verb_account_lift_hold },
         { "account passwd",             "NAME",            1, 1, verb_account_passwd,
           OPT(ARG_PASSWORD_STDIN) | OPT(ARG_OLD_PASSWORD) },
         { "account 2fa enable",         "NAME",            1, 1, verb_account_2fa_enable, OPT(ARG_MODE) },
@@ -179,16 +202,27 @@ static const Verb verbs[] = {
           OPT(ARG_POLICY) | OPT(ARG_MAINTAINER) },
         { "package list",               "",                0, 0, verb_package_list },
         { "package show",               "NAME",            1, 1, verb_package_show },
-        { "package policy",             "NAME POLICY",     2, 2, verb_package_policy },
+        { "package policy",             "NAME [POLICY]",   1, 2, verb_package_policy,
+          OPT(ARG_REQUIRE_APPROVAL) | OPT(ARG_MAX_TOKEN_LIFETIME) },
+        { "package set-policy",         "NAME [POLICY]",   1, 2, verb_package_policy,
+          OPT(ARG_REQUIRE_APPROVAL) | OPT(ARG_MAX_TOKEN_LIFETIME) },
         { "package maintainer add",     "PACKAGE ACCOUNT", 2, 2, verb_package_maintainer_add },
         { "package maintainer remove",  "PACKAGE ACCOUNT", 2, 2, verb_package_maintainer_remove },
+        { "stage list",                 "",                0, 0, verb_stage_list,
+          OPT(ARG_PACKAGE) | OPT(ARG_STATE) },
+        { "stage show",                 "ID",              1, 1, verb_stage_show },
+        { "stage approve",              "ID",              1, 1, verb_stage_approve,
+          OPT(ARG_ACCOUNT) | OPT(ARG_OTP) | OPT(ARG_REASON) },
+        { "stage reject",               "ID",              1, 1, verb_stage_reject,
+          OPT(ARG_ACCOUNT) | OPT(ARG_OTP) | OPT(ARG_REASON) },
         { "token create",               "ACCOUNT --type=TYPE", 1, 1, verb_token_create,
           OPT(ARG_TYPE) | OPT(ARG_PACKAGE) | OPT(ARG_PACKAGE_OWNED) | OPT(ARG_DESCRIPTION) |
           OPT(ARG_EXPIRES) | OPT(ARG_CIDR) | OPT(ARG_OTP) },
         { "token list",                 "",                0, 0, verb_token_list,
-          OPT(ARG_ACCOUNT) | OPT(ARG_PACKAGE) },
+          OPT(ARG_ACCOUNT) | OPT(ARG_PACKAGE) | OPT(ARG_EXPIRING) },
         { "token show",                 "ID",              1, 1, verb_token_show },
         { "token revoke",               "ID",              1, 1, verb_token_revoke },
+        { "token rotate",               "ID",              1, 1, verb_token_rotate, OPT(ARG_GRACE) },
         { "authorize",                  "PACKAGE ACTION",  2, 2, verb_authorize,
           OPT(ARG_REMOTE) | OPT(ARG_OTP) },
         { "login",                      "NAME",            1, 1, verb_login,
@@ -260,6 +294,10 @@ static bool trust_word_is_valid(const char *s) {
         return true;
 }
 
+static bool stage_state_is_valid(const char *s) {
+        return stage_state_from_string(s) >= 0;
+}
+
 static bool remote_address_is_valid(const char *s) {
         uint8_t addr[16];
         int family;
@@ -288,6 +326,8 @@ static const CheckedOption checked_options[] = {
           token_type_argument_is_valid, &arg_type },
         { ARG_ACCOUNT,    "account name",   "", account_name_is_valid,         &arg_account },
         { ARG_REMOTE,     "remote address", "", remote_address_is_valid,       &arg_remote },
+        { ARG_STATE,      "state",          ": use staged, approved, published, rejected or expired",
+          stage_state_is_valid,         &arg_state },
         { ARG_MAINTAINER, "account name",   "", account_name_is_valid,         .list = &arg_maintainers },
         { ARG_PACKAGE,    "package name",   "", package_argument_is_valid,     .list = &arg_packages },
         { ARG_CIDR,       "CIDR",           " (e.g. 192.0.2.0/24, 2001:db8::/32; host bits must be zero)",
@@ -339,12 +379,21 @@ static int parse_verb_option(int c, const char *value, usec_t now) {
                         return parse_checked_option(&checked_options[i], value);
 
         switch (c) {
+        case ARG_REQUIRE_APPROVAL:
+                if (!streq(value, "yes") && !streq(value, "no"))
+                        return log_error_errno(EINVAL, "Invalid --require-approval='%s': use yes or no.", value);
+                arg_require_approval = streq(value, "yes");
+                return 0;
+        case ARG_REASON:
         case ARG_DESCRIPTION:
                 if (!description_is_valid(value))
                         return log_error_errno(EINVAL, "Invalid description: at most %d bytes "
                                                "of UTF-8 text without control characters.",
                                                DESCRIPTION_MAX);
-                arg_description = value;
+                if (c == ARG_REASON)
+                        arg_reason = value;
+                else
+                        arg_description = value;
                 return 0;
         case ARG_MODE:
                 /* The mode 2FA is turned on in; "disabled" is not one of them. */
@@ -357,6 +406,23 @@ static int parse_verb_option(int c, const char *value, usec_t now) {
                 return parse_expires(value, now, &arg_expires);
         case ARG_SINCE:
                 return parse_since(value, now, &arg_since);
+        case ARG_GRACE:
+                if (parse_duration_bounded(value, 0, 24 * USEC_PER_HOUR, &arg_grace) < 0)
+                        return log_error_errno(EINVAL, "Invalid --grace='%s': 0 to 24h (30s, 15min, 2h).", value);
+                return 0;
+        case ARG_EXPIRING:
+                arg_expiring_set = true;
+                if (parse_duration_bounded(value, 0, TOKEN_LIFETIME_MAX_SEC * USEC_PER_SEC, &arg_expiring) < 0)
+                        return log_error_errno(EINVAL, "Invalid --expiring='%s': use 7d, 12h, 30m.", value);
+                return 0;
+        case ARG_MAX_TOKEN_LIFETIME:
+                arg_max_token_lifetime_set = true;
+                if (streq(value, "none"))
+                        return 0;
+                if (parse_duration_bounded(value, 0, TOKEN_LIFETIME_MAX_SEC * USEC_PER_SEC, &arg_max_token_lifetime) < 0)
+                        return log_error_errno(EINVAL, "Invalid --max-token-lifetime='%s': use 90d, 12h, 30m "
+                                               "(at most 3660d), 0 or none.", value);
+                return 0;
         case ARG_LIMIT:
                 if (parse_u32(value, &arg_limit) < 0 || arg_limit == 0)
                         return log_error_errno(EINVAL, "Invalid --limit='%s': a number from 1 to "

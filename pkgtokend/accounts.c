@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <stdio.h>
+
 #include "accounts.h"
+#include "audit.h"
 #include "errors.h"
 #include "lockout.h"
 #include "login-verdict.h"
@@ -63,4 +66,37 @@ int account_check(Store *s, const char *name, usec_t now, const char **ret_reaso
         exists = r >= 0;
         return account_check_verdict(exists, exists && a.locked, exists && !a.locked && lockout_active(s, a.name, now, NULL),
                                      ret_reason);
+}
+
+int account_start_hold(Store *s, const AccountRecord *a, usec_t hold, usec_t now, const char *why) {
+        char until[64];
+        char reason[256];
+        int r;
+
+        if (hold == 0 || a->hold_until >= now + hold)
+                return 0;
+        r = store_account_set_hold(s, a->name, now + hold);
+        if (r < 0)
+                return r;
+        if (format_timestamp_utc(now + hold, until, sizeof until) < 0)
+                snprintf(until, sizeof until, "@%llu", (unsigned long long) ((now + hold) / USEC_PER_SEC));
+        snprintf(reason, sizeof reason, "%s: reads only until %s", why, until);
+        return audit_record(s, now, AUDIT_RECOVERY_HOLD, NULL, AUDIT_RESULT_OK, a->name, NULL, NULL, reason);
+}
+
+int account_lift_hold(Store *s, const char *name, uid_t caller, usec_t now) {
+        _cleanup_transaction_ Transaction tx = {};
+        int r;
+
+        r = store_begin(s, &tx);
+        if (r < 0)
+                return r;
+        r = store_account_set_hold(s, name, 0);
+        if (r == -ENOENT)
+                return -ERR_NO_SUCH_ACCOUNT;
+        if (r >= 0)
+                r = audit_admin(s, now, AUDIT_RECOVERY_HOLD_LIFT, caller, NULL, name);
+        if (r >= 0)
+                r = store_commit(&tx);
+        return r;
 }

@@ -4,6 +4,8 @@
 /* Accounts: the people and services that hold tokens and maintain packages.  Errors are
  * negative errnos, ERR_* of errors.h for the ones clients see by name. */
 
+#include <sys/types.h>
+
 #include "model.h"
 #include "store.h"
 
@@ -14,6 +16,16 @@ int account_load(Store *s, const char *name, AccountRecord *ret);
 int account_create(Store *s, const char *name, const char *email, AccountKind kind, usec_t now);
 /* Unlocking also ends a lockout after failures: an admin vouched for the user. */
 int account_set_locked(Store *s, const char *name, bool locked);
+/* The recovery hold (issue 10): after a recovery code is used or an admin resets 2FA, the
+ * account reads but does not publish or govern for RecoveryHoldSec= (common/decision.c,
+ * common/governance.c).  In the caller's transaction, audited as "recovery-hold" with why;
+ * a hold already longer is kept.  hold 0: nothing. */
+int account_start_hold(Store *s, const AccountRecord *a, usec_t hold, usec_t now, const char *why);
+/* An admin ends it early (audited with the caller's uid).  ERR_NO_SUCH_ACCOUNT. */
+int account_lift_hold(Store *s, const char *name, uid_t caller, usec_t now);
+#define AUDIT_RECOVERY_HOLD      "recovery-hold"
+#define AUDIT_RECOVERY_HOLD_LIFT "recovery-hold-lift"
+
 /* Its account tokens and maintainerships go with it; package tokens it created stay. */
 int account_remove(Store *s, const char *name);
 

@@ -7,7 +7,10 @@
 #include "audit.h"
 #include "authorize-verdict.h"
 #include "authorize.h"
+#include "rotation.h"
+#include "strv.h"
 #include "second-factor.h"
+#include "stages.h"
 #include "token.h"
 #include "tokens.h"
 
@@ -64,6 +67,7 @@ static int load_package_facts(Store *s, const TokenRecord *t, const AuthorizeReq
                         return r;
                 ret->trusted_publishing_only = r > 0;
         }
+        ret->requires_approval = p.requires_approval;
         if (t->owner == TOKEN_OWNER_ACCOUNT) {
                 r = store_maintainer_check(s, p.id, t->account_id);
                 if (r < 0)
@@ -76,15 +80,21 @@ static int load_package_facts(Store *s, const TokenRecord *t, const AuthorizeReq
 /* Two-phase: an allowed write waits, on disk, for the registry to say how it ended. */
 static int record_pending(const Authorizer *a, const AuthorizeRequest *q, const AuthorizeVerdict *v,
                           const TokenRecord *t, const char *actor, usec_t now, AuthorizeAnswer *ret) {
-        char id[TOKEN_ID_LEN + 1];
+        char id[MAX(TOKEN_ID_LEN, STAGE_ID_LEN) + 1];
         int r;
 
-        r = token_id_generate(id);
+        /* A stage's pending write has the stage's id, a UUID as npm wants it. */
+        if (q->action == ACTION_STAGE)
+                r = stage_id_generate(id);
+        else
+                r = token_id_generate(id);
         if (r < 0)
                 return r;
         /* "tk_..." becomes "pb_...": the same alphabet, a different kind of id. */
-        id[0] = 'p';
-        id[1] = 'b';
+        if (q->action != ACTION_STAGE) {
+                id[0] = 'p';
+                id[1] = 'b';
+        }
         ret->publish_id = strdup(id);
         if (!ret->publish_id)
                 return -ENOMEM;
@@ -99,6 +109,7 @@ static int record_pending(const Authorizer *a, const AuthorizeRequest *q, const 
                 .actor = (char *) actor,
                 .remote = (char *) q->remote,
                 .new_package = v->creates_package,
+                .integrity = (char *) q->integrity,
         });
 }
 
@@ -175,6 +186,8 @@ static int gather_facts(const Authorizer *a, const AuthorizeRequest *q, usec_t n
                 .account_2fa = t->account_2fa,
                 .scope = t->scope,
                 .cidrs = t->cidrs,
+                .rotated_until = t->rotated_until,
+                .account_on_hold = t->account_hold_until > now,
         };
         f->token_found = true;
         f->token = token;
@@ -183,9 +196,11 @@ static int gather_facts(const Authorizer *a, const AuthorizeRequest *q, usec_t n
         return 0;
 }
 
-/* Does what the verdict says; a publish's records are committed in tx. */
+/* Does what the verdict says; a publish's records, and a revoked lineage, are committed in tx
+ * before the answer. */
 static int carry_out(const Authorizer *a, const AuthorizeRequest *q, const AuthorizeVerdict *v, Transaction *tx,
                      const TokenRecord *t, const char *actor, usec_t now, AuthorizeAnswer *ret) {
+        _cleanup_strv_free_ char **revoked = NULL;
         int r;
 
         if (v->count_account_failure) {
@@ -193,13 +208,27 @@ static int carry_out(const Authorizer *a, const AuthorizeRequest *q, const Autho
                 if (r < 0)
                         return r;
         }
-        if (v->record) {
-                r = record_publish(a, q, v, t, actor, now, ret);
+        /* A rotated-out secret came back, even for a read: every rotation goes at once. */
+        if (v->revoke_lineage) {
+                r = tx->open ? 0 : store_begin(a->store, tx);
                 if (r >= 0)
-                        r = store_commit(tx);
+                        r = token_revoke_lineage(a->store, t, actor, q->remote, now, &revoked);
                 if (r < 0)
                         return r;
         }
+        if (v->record) {
+                r = record_publish(a, q, v, t, actor, now, ret);
+                if (r < 0)
+                        return r;
+        }
+        if (tx->open) {
+                r = store_commit(tx);
+                if (r < 0)
+                        return r;
+        }
+        STRV_FOREACH(id, revoked)
+                if (a->revoked)
+                        a->revoked(*id, a->userdata);
         if (v->note_use)
                 last_used_note(a->last_used, t, now, q->remote);
         if (v->count_remote_failure)

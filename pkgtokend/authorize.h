@@ -17,6 +17,10 @@ typedef struct Authorizer {
         RateLimit *ratelimit;        /* guessed tokens count against the remote */
         LastUsed *last_used;
         CodeReuse *code_reuse;       /* NULL: a code never repeats */
+        /* Told of each token revoked because a rotated-out secret came back (rotation.h),
+         * after the commit; NULL: nobody to tell. */
+        void (*revoked)(const char *id, void *userdata);
+        void *userdata;
 } Authorizer;
 
 typedef struct AuthorizeRequest {
@@ -29,6 +33,7 @@ typedef struct AuthorizeRequest {
         /* Verify: an allowed write is audited as pending and changes nothing until FinishPublish. */
         bool two_phase;
         const char *version;         /* "" none; recorded in the audit */
+        const char *integrity;       /* "stage": the tarball's "sha512-..." integrity */
 } AuthorizeRequest;
 
 typedef struct AuthorizeAnswer {

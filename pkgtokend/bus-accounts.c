@@ -96,6 +96,21 @@ int method_set_account_locked(sd_bus_message *msg, void *userdata, sd_bus_error 
         return bus_reply_done(msg, r, error);
 }
 
+int method_lift_recovery_hold(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *name;
+        uid_t caller;
+        int r;
+
+        r = bus_begin_call(m, msg, &(BusCall) { .check_first = true, .ret_uid = &caller }, error, "s", &name);
+        if (r >= 0)
+                r = bus_check_account_name(name, error);
+        if (r < 0)
+                return r;
+        r = account_lift_hold(m->store, name, caller, now_realtime_usec());
+        return r < 0 ? bus_error_set_account(error, r, name) : sd_bus_reply_method_return(msg, NULL);
+}
+
 int method_remove_account(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         const char *name;

@@ -9,6 +9,7 @@
 #include "bus-methods.h"
 #include "bus-util.h"
 #include "names.h"
+#include "stage-rules.h"
 #include "validate.h"
 
 void authorize_arguments_done(AuthorizeArguments *a) {
@@ -23,25 +24,32 @@ static int read_authorize_request(sd_bus_message *msg, bool verify, AuthorizeArg
         r = sd_bus_message_read(msg, "sss", &q->token, &package, &action);
         if (r < 0)
                 return r;
-        q->remote = q->otp = q->account = q->version = "";
-        /* Verify knows "version"; Authorize refuses it as an unknown option. */
+        q->remote = q->otp = q->account = q->version = q->integrity = "";
+        /* Verify knows "version" and "integrity"; Authorize refuses them as unknown options. */
         r = read_options(msg, (const OptionSpec[]) {
                 { "remote", OPTION_STRING, &q->remote },
                 { "otp", OPTION_STRING, &q->otp },
                 { "account", OPTION_STRING, &q->account },
                 { "version", OPTION_STRING, &q->version },
-        }, verify ? 4 : 3, error);
+                { "integrity", OPTION_STRING, &q->integrity },
+        }, verify ? 5 : 3, error);
         if (r < 0)
                 return r;
         r = action_from_string(action);
         if (r < 0 || (!verify && !action_is_basic(r)))
                 return invalid_argument(error, verify ? "Invalid action: use identity, read, publish, unpublish, "
-                                                        "deprecate, dist-tag or owner."
+                                                        "deprecate, dist-tag, owner or stage."
                                                       : "Invalid action: use read or publish.");
         q->action = r;
         q->two_phase = verify;
         if (!description_is_valid(q->version))
                 return invalid_argument(error, "Invalid version: at most 256 bytes of printable UTF-8.");
+        /* A stage records what a maintainer will approve: the version and its bytes' digest. */
+        if (q->action == ACTION_STAGE && (isempty(q->version) || !stage_integrity_is_valid(q->integrity)))
+                return invalid_argument(error, "A stage needs its \"version\" and the tarball's \"integrity\" "
+                                               "(sha512-BASE64).");
+        if (q->action != ACTION_STAGE && !isempty(q->integrity))
+                return invalid_argument(error, "Only a stage takes an \"integrity\".");
         r = bus_check_remote(q->remote, error);
         if (r < 0)
                 return r;
@@ -60,6 +68,12 @@ static int read_authorize_request(sd_bus_message *msg, bool verify, AuthorizeArg
         return 0;
 }
 
+static void emit_token_revoked(const char *id, void *userdata) {
+        Manager *m = userdata;
+
+        (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "TokenRevoked", "s", id);
+}
+
 Authorizer bus_authorizer(Manager *m) {
         return (Authorizer) {
                 .store = m->store,
@@ -67,6 +81,8 @@ Authorizer bus_authorizer(Manager *m) {
                 .ratelimit = m->ratelimit,
                 .last_used = &m->last_used,
                 .code_reuse = m->code_reuse,
+                .revoked = emit_token_revoked,
+                .userdata = m,
         };
 }
 

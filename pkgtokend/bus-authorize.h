@@ -14,7 +14,8 @@ typedef struct AuthorizeArguments {
 } AuthorizeArguments;
 void authorize_arguments_done(AuthorizeArguments *a);
 
-/* The manager's parts that authorize() uses. */
+/* The manager's parts that authorize() uses, and TokenRevoked for the tokens a reused
+ * rotated-out secret takes down with it. */
 Authorizer bus_authorizer(Manager *m);
 
 /* Authorize's and Verify's start: checks the caller (a verifier), reads the request and takes

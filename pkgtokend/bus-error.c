@@ -30,6 +30,8 @@ const sd_bus_error_map pkgtoken_error_map[] = {
         SD_BUS_ERROR_MAP(PKGTOKEN_ERROR_NO_SUCH_PUBLISH,    ERR_NO_SUCH_PUBLISH),
         SD_BUS_ERROR_MAP(PKGTOKEN_ERROR_BAD_CREDENTIALS,    ERR_BAD_CREDENTIALS),
         SD_BUS_ERROR_MAP(PKGTOKEN_ERROR_UNAVAILABLE,        ERR_UNAVAILABLE),
+        SD_BUS_ERROR_MAP(PKGTOKEN_ERROR_NO_SUCH_STAGE,      ERR_NO_SUCH_STAGE),
+        SD_BUS_ERROR_MAP(PKGTOKEN_ERROR_STAGE_NOT_PENDING,  ERR_STAGE_NOT_PENDING),
         SD_BUS_ERROR_MAP_END
 };
 
@@ -60,6 +62,10 @@ static const char *default_message(int r) {
                 return "No such pending publish (unknown, finished or expired).";
         case ERR_BAD_CREDENTIALS:
                 return "The proof does not prove an account.";
+        case ERR_NO_SUCH_STAGE:
+                return "No such staged version.";
+        case ERR_STAGE_NOT_PENDING:
+                return "The staged version was decided already, was published or expired.";
         default:
                 return NULL;
         }

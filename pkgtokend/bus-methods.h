@@ -18,6 +18,7 @@ int method_create_account(sd_bus_message *msg, void *userdata, sd_bus_error *err
 int method_get_account(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_list_accounts(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_set_account_locked(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_lift_recovery_hold(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_remove_account(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_check_account(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 /* bus-packages.c */
@@ -25,6 +26,8 @@ int method_create_package(sd_bus_message *msg, void *userdata, sd_bus_error *err
 int method_get_package(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_list_packages(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_set_package_policy(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_set_package_options(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_set_package_max_token_lifetime(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_add_maintainer(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_remove_maintainer(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 /* bus-tokens.c */
@@ -32,6 +35,8 @@ int method_create_token(sd_bus_message *msg, void *userdata, sd_bus_error *error
 int method_get_token(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_list_tokens(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_revoke_token(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_rotate_token(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_rotate_own_token(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 /* bus-authorize.c */
 int method_authorize(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 /* bus-refusal.c */
@@ -67,3 +72,11 @@ int method_set_trusted_publishing_required(sd_bus_message *msg, void *userdata, 
 int method_add_own_trusted_publisher(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_list_own_trusted_publishers(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_remove_own_trusted_publisher(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_approve_own_stage(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_reject_own_stage(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+/* bus-stages.c */
+int method_list_stages(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_get_stage(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_approve_stage(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_reject_stage(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_complete_stage(sd_bus_message *msg, void *userdata, sd_bus_error *error);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-/* Packages on the bus: CreatePackage, GetPackage, ListPackages, SetPackagePolicy,
+/* Packages on the bus: CreatePackage, GetPackage, ListPackages, SetPackagePolicy, SetPackageOptions,
  * AddMaintainer, RemoveMaintainer. */
 
 #include "bus-caller.h"
@@ -9,6 +9,7 @@
 #include "bus-records.h"
 #include "bus-util.h"
 #include "input-limits.h"
+#include "lifetime.h"
 #include "packages.h"
 #include "strv.h"
 
@@ -106,6 +107,54 @@ int method_set_package_policy(sd_bus_message *msg, void *userdata, sd_bus_error 
                 return r;
         r = package_set_policy(m->store, name, policy);
         return bus_reply_done(msg, r, error);
+}
+
+/* Package options besides the policy, each left as it is unless given: "require_approval" b
+ * (versions come through approved stages only; direct publishes are refused with code
+ * stage-required). */
+int method_set_package_options(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(package_record_done) PackageRecord p = {};
+        _cleanup_free_ char *name = NULL;
+        Manager *m = userdata;
+        const char *name_arg;
+        bool require_approval;
+        int r;
+
+        r = bus_begin_call(m, msg, &(BusCall) {}, error, "s", &name_arg);
+        if (r < 0)
+                return r;
+        r = bus_read_package_name(name_arg, &name, error);
+        if (r < 0)
+                return r;
+        r = package_load(m->store, name, &p);
+        if (r < 0)
+                return bus_error_set_package(error, r, name);
+        require_approval = p.requires_approval;
+        r = read_options(msg, (const OptionSpec[]) {
+                { "require_approval", OPTION_BOOL, &require_approval },
+        }, 1, error);
+        if (r < 0)
+                return r;
+        r = package_set_requires_approval(m->store, name, require_approval);
+        if (r < 0)
+                return bus_error_set_package(error, r, name);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+int method_set_package_max_token_lifetime(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ char *name = NULL;
+        const char *name_arg;
+        uint64_t lifetime;
+        int r = bus_begin_call(userdata, msg, &(BusCall) {}, error, "st", &name_arg, &lifetime);
+
+        if (r >= 0)
+                r = bus_read_package_name(name_arg, &name, error);
+        if (r >= 0 && lifetime > TOKEN_LIFETIME_MAX_SEC * USEC_PER_SEC)
+                r = invalid_argument(error, "A package's max token lifetime is at most ten years (0: none).");
+        if (r < 0)
+                return r;
+        r = package_set_max_token_lifetime(((Manager *) userdata)->store, name, lifetime);
+        return r < 0 ? bus_error_set_package(error, r, name) : sd_bus_reply_method_return(msg, NULL);
 }
 
 static int change_maintainer(sd_bus_message *msg, Manager *m, bool add, sd_bus_error *error) {

@@ -14,6 +14,8 @@ static int append_account_fields(sd_bus_message *reply, const AccountRecord *a) 
         APPEND(append_entry(reply, "twofa", "s", twofa_mode_to_string(a->twofa)));
         APPEND(append_entry(reply, "twofa_pending", "b", (int) a->twofa_pending));
         APPEND(append_entry(reply, "has_password", "b", (int) a->has_password));
+        /* A hold that has ended is no hold. */
+        APPEND(append_entry(reply, "hold_until", "t", (uint64_t) (a->hold_until > now_realtime_usec() ? a->hold_until : 0)));
         return 0;
 }
 
@@ -36,9 +38,20 @@ int bus_append_package(const PackageRecord *p, void *reply) {
         APPEND(sd_bus_message_open_container(reply, 'a', "{sv}"));
         APPEND(append_entry(reply, "name", "s", p->name));
         APPEND(append_entry(reply, "policy", "s", package_policy_to_string(p->policy)));
+        APPEND(append_entry(reply, "max_token_lifetime", "t", (uint64_t) p->max_token_lifetime));
         APPEND(append_strv_entry(reply, "maintainers", p->maintainers));
         APPEND(append_entry(reply, "created_at", "t", (uint64_t) p->created_at));
+        APPEND(append_entry(reply, "require_approval", "b", p->requires_approval));
         return sd_bus_message_close_container(reply);
+}
+
+/* A rotated-out token whose grace is over is neither active nor revoked (yet). */
+static TokenState shown_state(const TokenRecord *t, usec_t now) {
+        TokenState s = token_state(t->revoked_at, t->expires_at, now);
+
+        if (s == TOKEN_STATE_ACTIVE && t->rotated_until != 0 && now >= t->rotated_until)
+                return TOKEN_STATE_ROTATED;
+        return s;
 }
 
 int bus_append_token(sd_bus_message *reply, const TokenRecord *t, usec_t now) {
@@ -57,7 +70,9 @@ int bus_append_token(sd_bus_message *reply, const TokenRecord *t, usec_t now) {
         APPEND(append_entry(reply, "last_used_from", "s", t->last_used_from));
         APPEND(append_strv_entry(reply, "allowed_cidrs", t->cidrs));
         APPEND(append_entry(reply, "revoked_at", "t", (uint64_t) t->revoked_at));
-        APPEND(append_entry(reply, "state", "s", token_state_to_string(token_state(t->revoked_at, t->expires_at, now))));
+        APPEND(append_entry(reply, "lineage", "s", t->lineage));
+        APPEND(append_entry(reply, "rotated_until", "t", (uint64_t) t->rotated_until));
+        APPEND(append_entry(reply, "state", "s", token_state_to_string(shown_state(t, now))));
         return sd_bus_message_close_container(reply);
 }
 

@@ -12,6 +12,7 @@
 #include "bus-error.h"
 #include "bus-methods.h"
 #include "bus-records.h"
+#include "bus-stages.h"
 #include "bus-tokens.h"
 #include "bus-trusted.h"
 #include "bus-twofa.h"
@@ -70,29 +71,29 @@ int method_verify(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
 int method_finish_publish(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_(pending_publish_done) PendingPublish done = {};
         Manager *m = userdata;
-        const char *id, *reason = "";
-        int succeeded, r;
+        Outcome outcome;
+        int r;
 
-        r = bus_begin_call(m, msg, &(BusCall) {
-                .verifier = true,
-                .check_first = true,
-                BUS_OPTIONS({ "reason", OPTION_STRING, &reason }),
-        }, error, "sb", &id, &succeeded);
+        r = bus_begin_outcome(m, msg, NULL, &outcome, error);
         if (r < 0)
                 return r;
-        if (!description_is_valid(reason))
-                return invalid_argument(error, "Invalid reason: at most 256 bytes of printable UTF-8.");
 
-        r = registry_finish_publish(m->store, id, succeeded, reason, now_realtime_usec(), &done);
+        r = registry_finish_publish(m->store, outcome.id, outcome.succeeded, outcome.reason, m->config.stage_lifetime,
+                                    now_realtime_usec(), &done);
         if (r == -ERR_NOT_MAINTAINER)
                 return bus_error_set_errnof(error, r, "Package '%s' was created meanwhile by another account.",
                                             done.package ?: "");
+        if (r == -ERR_INVALID_ARGUMENT)
+                return bus_error_set_errnof(error, r, "%s@%s is staged already: approve or reject the waiting stage "
+                                            "first.", done.package ?: "", done.version ?: "");
         if (r < 0)
                 return bus_error_set_errno_message(error, r, NULL);
         r = sd_bus_reply_method_return(msg, NULL);
         if (r < 0)
                 return r;
-        if (succeeded && done.action == ACTION_PUBLISH)
+        if (outcome.succeeded && done.action == ACTION_STAGE)
+                bus_emit_stage_created(m, &done);
+        if (outcome.succeeded && done.action == ACTION_PUBLISH)
                 (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "PackagePublished",
                                           "sss", done.package, done.actor, done.token_id);
         return 1;
@@ -123,9 +124,12 @@ typedef int (*ProvenHandler)(Manager *m, sd_bus_message *msg, const Proven *p, s
 /* What a method asks of its proof. */
 typedef struct ProofRule {
         ProvenHandler handler;
-        bool account_needed;    /* not a package token */
-        bool governance;        /* not a token that publishes without an OTP, nor a read-only one */
-        bool password_needed;   /* 2FA changes */
+        bool account_needed;       /* not a package token */
+        /* Governance (common/governance.h): the proof must come from a person with a current
+         * second factor.  For token proofs of accounts with 2FA the handler checks the code
+         * (GOVERNANCE_CHECK_OTP): token_create(), registry_revoke_own_token(), Verify's
+         * "owner" do. */
+        GovernanceAct governance;
 } ProofRule;
 
 static int read_proof(sd_bus_message *msg, Proof *p, sd_bus_error *error) {
@@ -157,6 +161,30 @@ static int proof_error(sd_bus_error *error, int r, const char *message) {
         }
 }
 
+/* The governance rule for a proof, as a bus error when it refuses (or asks for a code). */
+static int check_governance(Manager *m, const ProofRule *rule, const TokenRecord *token, const char *account,
+                            const char *otp, sd_bus_error *error) {
+        GovernanceVerdict v;
+        int r;
+
+        if (rule->governance == GOVERN_NONE)
+                return 0;
+        r = registry_governance(m->store, token, account, !isempty(otp), rule->governance, now_realtime_usec(), &v);
+        if (r < 0)
+                return proof_error(error, r, NULL);
+        switch (v.result) {
+        case GOVERNANCE_ALLOWED:
+        case GOVERNANCE_CHECK_OTP:
+                return 0;
+        case GOVERNANCE_OTP_REQUIRED:
+                return bus_error_set_errno_message(error, -ERR_OTP_REQUIRED, v.message);
+        default:
+                if (v.code == REASON_INVALID_ARGUMENT)
+                        return invalid_argument(error, v.message);
+                return bus_error_set_errno_message(error, -ERR_FORBIDDEN, v.message);
+        }
+}
+
 /* After a password proof, on the event loop: the method goes on and answers. */
 static void password_proven(Manager *m, sd_bus_message *msg, const char *account, uid_t caller, const void *userdata) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -168,12 +196,14 @@ static void password_proven(Manager *m, sd_bus_message *msg, const char *account
                 (void) bus_reply_errno(msg, -ENOMEM, NULL);
                 return;
         }
-        r = rule->handler(m, msg, &(const Proven) {
-                .account = account,
-                .actor = actor,
-                .otp = "",
-                .otp_verified = true,
-        }, &error);
+        r = check_governance(m, rule, NULL, account, "", &error);
+        if (r >= 0)
+                r = rule->handler(m, msg, &(const Proven) {
+                        .account = account,
+                        .actor = actor,
+                        .otp = "",
+                        .otp_verified = true,
+                }, &error);
         if (r >= 0)
                 return;
         if (sd_bus_error_is_set(&error))
@@ -188,7 +218,6 @@ static int dispatch_proof(Manager *m, sd_bus_message *msg, const ProofRule *rule
         _cleanup_(authorize_answer_done) AuthorizeAnswer token = {};
         _cleanup_free_ char *actor = NULL;
         Authorizer a = bus_authorizer(m);
-        const char *message = NULL;
         Proof p;
         uid_t uid;
         int r;
@@ -212,19 +241,15 @@ static int dispatch_proof(Manager *m, sd_bus_message *msg, const ProofRule *rule
         }
         if (isempty(p.token))
                 return invalid_argument(error, "A proof needs a \"token\" (or \"account\" and \"password\").");
-        if (rule->password_needed)
-                return proof_error(error, -ERR_FORBIDDEN, "Two-factor changes need a password proof.");
 
         r = registry_prove_token(&a, p.token, p.remote, now_realtime_usec(), &token);
         if (r < 0)
                 return proof_error(error, r, NULL);
         if (rule->account_needed && token.token.owner != TOKEN_OWNER_ACCOUNT)
                 return proof_error(error, -ERR_FORBIDDEN, "A package token stands for no account.");
-        if (rule->governance) {
-                r = registry_check_governance(&token.token, &message);
-                if (r < 0)
-                        return proof_error(error, r, message);
-        }
+        r = check_governance(m, rule, &token.token, NULL, p.otp, error);
+        if (r < 0)
+                return r;
         actor = registry_actor(token.token.account ?: "", uid);
         if (!actor)
                 return -ENOMEM;
@@ -309,6 +334,26 @@ static int create_own_token(Manager *m, sd_bus_message *msg, const Proven *p, sd
         return r;
 }
 
+/* What RevokeOwnToken and RotateOwnToken ask of the registry domain for a proven account. */
+static OwnRevoke own_change(Manager *m, const Proven *p, const char *id) {
+        return (OwnRevoke) {
+                .lockout = &m->lockout,
+                .account = p->account,
+                .id_or_prefix = id,
+                .otp = p->otp,
+                .otp_verified = p->otp_verified,
+                .actor = p->actor,
+        };
+}
+
+static int own_token_error(sd_bus_error *error, int r, const char *id, const char *message) {
+        if (message)
+                return bus_error_set_errno_message(error, r, message);
+        if (r == -ERR_INVALID_ARGUMENT)
+                return invalid_argument(error, "That prefix names more than one token: use the token id.");
+        return bus_token_error(error, r, id);
+}
+
 static int revoke_own_token(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
         _cleanup_free_ char *revoked = NULL;
         const char *id, *message = NULL;
@@ -317,20 +362,33 @@ static int revoke_own_token(Manager *m, sd_bus_message *msg, const Proven *p, sd
         r = bus_begin_call(m, msg, &(BusCall) { .checked = true, BUS_NO_OPTIONS }, error, "s", &id);
         if (r < 0)
                 return r;
-        r = registry_revoke_own_token(&(OwnRevoke) {
-                .lockout = &m->lockout,
-                .account = p->account,
-                .id_or_prefix = id,
-                .otp = p->otp,
-                .otp_verified = p->otp_verified,
-                .actor = p->actor,
-        }, now_realtime_usec(), &revoked, &message);
-        if (r == -ERR_INVALID_ARGUMENT)
-                return invalid_argument(error, "That prefix names more than one token: use the token id.");
+        OwnRevoke q = own_change(m, p, id);
+        r = registry_revoke_own_token(&q, now_realtime_usec(), &revoked, &message);
         if (r < 0)
-                return message ? bus_error_set_errno_message(error, r, message) : bus_token_error(error, r, id);
+                return own_token_error(error, r, id, message);
         (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "TokenRevoked", "s", revoked);
         return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int rotate_own_token(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
+        _cleanup_free_ char *new_id = NULL;
+        char secret[TOKEN_LEN + 1] = {};
+        const char *id, *message = NULL;
+        uint64_t grace = 0;
+        int r;
+
+        r = bus_begin_call(m, msg, &(BusCall) { .checked = true, BUS_OPTIONS({ "grace", OPTION_UINT64, &grace }) },
+                           error, "s", &id);
+        if (r >= 0)
+                r = bus_check_grace(grace, error);
+        if (r < 0)
+                return r;
+        OwnRevoke q = own_change(m, p, id);
+        r = registry_rotate_own_token(&q, &m->config.token_lifetimes, grace, now_realtime_usec(), &new_id, secret,
+                                      &message);
+        if (r < 0)
+                return own_token_error(error, r, id, message);
+        return bus_reply_rotated(m, msg, new_id, secret);
 }
 
 /* A token proof must be allowed "owner" on the package (Verify's rules: a maintainer, the
@@ -436,6 +494,26 @@ static int set_own_two_factor_mode(Manager *m, sd_bus_message *msg, const Proven
         return bus_set_twofa_mode(m, msg, &tx, &a, mode, error);
 }
 
+/* Staged versions: bus-stages.c decides; a token proof gives its code, a password proof
+ * checked it already.  No governance rule here: the stage rules refuse tokens that publish
+ * without an OTP with a message of their own. */
+static int decide_own_stage(Manager *m, sd_bus_message *msg, const Proven *p, bool approve, sd_bus_error *error) {
+        return bus_decide_stage_for(m, msg, &(const StageProver) {
+                .account = p->account,
+                .actor = p->actor,
+                .otp = p->otp,
+                .token = p->token ? &p->token->token : NULL,
+        }, approve, error);
+}
+
+static int approve_own_stage(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
+        return decide_own_stage(m, msg, p, true, error);
+}
+
+static int reject_own_stage(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
+        return decide_own_stage(m, msg, p, false, error);
+}
+
 #define DEFINE_PROOF_METHOD(method, fn, ...)                                                    \
         int method(sd_bus_message *msg, void *userdata, sd_bus_error *error) {                  \
                 static const ProofRule rule = { .handler = fn, __VA_ARGS__ };                  \
@@ -445,13 +523,18 @@ static int set_own_two_factor_mode(Manager *m, sd_bus_message *msg, const Proven
 DEFINE_PROOF_METHOD(method_who_am_i, who_am_i);
 DEFINE_PROOF_METHOD(method_get_profile, get_profile, .account_needed = true);
 DEFINE_PROOF_METHOD(method_list_own_tokens, list_own_tokens, .account_needed = true);
-DEFINE_PROOF_METHOD(method_create_own_token, create_own_token, .account_needed = true, .governance = true);
-DEFINE_PROOF_METHOD(method_revoke_own_token, revoke_own_token, .account_needed = true, .governance = true);
-DEFINE_PROOF_METHOD(method_change_maintainer, change_maintainer, .account_needed = true, .governance = true);
-DEFINE_PROOF_METHOD(method_enroll_own_totp, enroll_own_totp, .account_needed = true, .password_needed = true);
-DEFINE_PROOF_METHOD(method_confirm_own_totp, confirm_own_totp, .account_needed = true, .password_needed = true);
+DEFINE_PROOF_METHOD(method_create_own_token, create_own_token, .account_needed = true, .governance = GOVERN_TOKENS);
+DEFINE_PROOF_METHOD(method_revoke_own_token, revoke_own_token, .account_needed = true, .governance = GOVERN_TOKENS);
+DEFINE_PROOF_METHOD(method_rotate_own_token, rotate_own_token, .account_needed = true, .governance = GOVERN_TOKENS);
+DEFINE_PROOF_METHOD(method_change_maintainer, change_maintainer, .account_needed = true,
+                    .governance = GOVERN_MAINTAINERS);
+DEFINE_PROOF_METHOD(method_enroll_own_totp, enroll_own_totp, .account_needed = true, .governance = GOVERN_TWOFA_ENROL);
+DEFINE_PROOF_METHOD(method_confirm_own_totp, confirm_own_totp, .account_needed = true,
+                    .governance = GOVERN_TWOFA_ENROL);
 DEFINE_PROOF_METHOD(method_set_own_two_factor_mode, set_own_two_factor_mode, .account_needed = true,
-                    .password_needed = true);
+                    .governance = GOVERN_TWOFA);
+DEFINE_PROOF_METHOD(method_approve_own_stage, approve_own_stage);
+DEFINE_PROOF_METHOD(method_reject_own_stage, reject_own_stage);
 
 /* Trusted publishers, for a maintainer (bus-trusted.c): governance, like maintainers. */
 #define DEFINE_TRUSTED_HANDLER(name, fn)                                                        \
@@ -488,8 +571,10 @@ int method_logout(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         r = registry_prove_token(&a, secret, "", now_realtime_usec(), &token);
         if (r < 0)
                 return proof_error(error, r, NULL);
-        if (token.token.type != TOKEN_SESSION)
-                return invalid_argument(error, "Only a session token logs out; revoke other tokens instead.");
+        /* The governance rule's exception: a session ends itself, whatever the account's 2FA. */
+        r = check_governance(m, &(const ProofRule) { .governance = GOVERN_LOGOUT }, &token.token, NULL, "", error);
+        if (r < 0)
+                return r;
         actor = registry_actor(token.token.account, uid);
         if (!actor)
                 return -ENOMEM;

@@ -2,7 +2,11 @@
 
 /* Tokens on the bus: CreateToken, GetToken, ListTokens, RevokeToken. */
 
+#include <inttypes.h>
+
 #include "accounts.h"
+#include "expiry.h"
+#include "log.h"
 #include "bus-caller.h"
 #include "bus-error.h"
 #include "bus-methods.h"
@@ -11,6 +15,7 @@
 #include "bus-util.h"
 #include "input-limits.h"
 #include "names.h"
+#include "rotation.h"
 #include "packages.h"
 #include "strv.h"
 #include "tokens.h"
@@ -86,6 +91,24 @@ static int create_token_error(sd_bus_error *error, int r, const TokenCreateReque
         }
 }
 
+/* The lifetime rules (common/lifetime.h): q->expires_at becomes the expiry the token gets. */
+static int apply_lifetime(Manager *m, TokenCreateRequest *q, usec_t now, sd_bus_error *error) {
+        LifetimeAnswer a;
+        uint64_t max_sec;
+        int r;
+
+        r = token_apply_lifetime(m->store, &m->config.token_lifetimes, q, now, &a);
+        if (r != -ERR_INVALID_ARGUMENT)
+                return r < 0 ? bus_error_set_errno_message(error, r, NULL) : 0;
+        max_sec = a.max / USEC_PER_SEC;
+        if (max_sec % 86400 == 0)
+                return bus_error_set_errnof(error, r, "Such a token may live at most %" PRIu64 " days (%s): "
+                                            "ask for an earlier expiry, or none for the default.",
+                                            max_sec / 86400, a.max_from);
+        return bus_error_set_errnof(error, r, "Such a token may live at most %" PRIu64 " seconds (%s): "
+                                    "ask for an earlier expiry, or none for the default.", max_sec, a.max_from);
+}
+
 /* Checks q, creates the token and replies with it: CreateToken's and CreateOwnToken's end. */
 int bus_create_token_reply(Manager *m, sd_bus_message *msg, TokenCreateRequest *q, const char *type,
                            sd_bus_error *error) {
@@ -96,21 +119,69 @@ int bus_create_token_reply(Manager *m, sd_bus_message *msg, TokenCreateRequest *
         int r;
 
         r = check_create_token(q, type, now, error);
+        if (r >= 0)
+                r = apply_lifetime(m, q, now, error);
         if (r < 0)
                 return r;
         r = token_create(&m->lockout, q, now, &token_id, secret, &message, &package);
         if (r < 0)
                 return create_token_error(error, r, q, message, package);
+        return bus_reply_new_token(m, msg, token_id, secret, q->type);
+}
+
+int bus_reply_new_token(Manager *m, sd_bus_message *msg, const char *id, char secret[static TOKEN_LEN + 1],
+                        TokenType type) {
+        int r;
 
         /* The one and only time the secret leaves the daemon.  The method is marked
          * SD_BUS_VTABLE_SENSITIVE, so sd-bus keeps it out of its debug output. */
-        r = sd_bus_reply_method_return(msg, "ss", token_id, secret);
-        explicit_bzero(secret, sizeof secret);
+        r = sd_bus_reply_method_return(msg, "ss", id, secret);
+        explicit_bzero(secret, TOKEN_LEN + 1);
         if (r < 0)
                 return r;
         (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "TokenCreated",
-                                  "ss", token_id, token_type_to_string(q->type));
+                                  "ss", id, token_type_to_string(type));
         return 1;   /* replied: 0 would make sd-bus answer again with UnknownMethod */
+}
+
+int bus_check_grace(uint64_t grace, sd_bus_error *error) {
+        if (grace > TOKEN_ROTATION_GRACE_MAX_USEC)
+                return invalid_argument(error, "The grace of a rotated-out token is at most 24 hours.");
+        return 0;
+}
+
+int bus_reply_rotated(Manager *m, sd_bus_message *msg, const char *new_id, char secret[static TOKEN_LEN + 1]) {
+        _cleanup_(token_record_done) TokenRecord t = {};
+        int r;
+
+        r = token_load(m->store, new_id, &t);   /* its type, for TokenCreated */
+        if (r >= 0)
+                return bus_reply_new_token(m, msg, new_id, secret, t.type);
+        explicit_bzero(secret, TOKEN_LEN + 1);
+        return r;
+}
+
+int method_rotate_token(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ char *new_id = NULL;
+        char secret[TOKEN_LEN + 1] = {};
+        TokenRotation q = {};
+        const char *message = NULL;
+        Manager *m = userdata;
+        int r;
+
+        r = bus_begin_call(m, msg, &(BusCall) {
+                .check_first = true,
+                .ret_uid = &q.caller,
+                BUS_OPTIONS({ "grace", OPTION_UINT64, &q.grace }),
+        }, error, "s", &q.id);
+        if (r >= 0)
+                r = bus_check_grace(q.grace, error);
+        if (r < 0)
+                return r;
+        r = token_rotate(m->store, &m->config.token_lifetimes, &q, now_realtime_usec(), &new_id, secret, &message);
+        if (r < 0)
+                return message ? bus_error_set_errno_message(error, r, message) : bus_token_error(error, r, q.id);
+        return bus_reply_rotated(m, msg, new_id, secret);
 }
 
 int method_create_token(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -129,6 +200,32 @@ int method_create_token(sd_bus_message *msg, void *userdata, sd_bus_error *error
         strv_free(q.scope);
         strv_free(q.cidrs);
         return r;
+}
+
+bool bus_warn_expiring_tokens(Manager *m, usec_t now) {
+        ExpiringToken *due = NULL;
+        size_t n = 0;
+        int r;
+
+        if (m->config.token_expiry_warning == 0)
+                return false;
+        r = expiry_take_due(m->store, now, m->config.token_expiry_warning, &due, &n);
+        if (r < 0) {
+                log_warning("cannot look for expiring tokens: %s", strerror(-r));
+                return false;
+        }
+        for (size_t i = 0; i < n; i++) {
+                char when[64];
+
+                if (format_timestamp_utc(due[i].expires_at, when, sizeof when) < 0)
+                        snprintf(when, sizeof when, "@%llu", (unsigned long long) (due[i].expires_at / USEC_PER_SEC));
+                log_info("token %s of %s expires at %s", due[i].id,
+                         isempty(due[i].account) ? "(package)" : due[i].account, when);
+                (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "TokenExpiring",
+                                          "sst", due[i].id, due[i].account, (uint64_t) due[i].expires_at);
+        }
+        expiring_tokens_free(due, n);
+        return n == EXPIRY_WARN_BATCH;
 }
 
 /* Load errors of a token name its id. */

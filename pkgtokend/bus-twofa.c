@@ -3,6 +3,7 @@
 /* Two-factor authentication on the bus: EnrollTOTP, ConfirmTOTP, SetTwoFactorMode,
  * RegenerateRecoveryCodes. */
 
+#include "accounts.h"
 #include "audit.h"
 #include "bus-caller.h"
 #include "bus-error.h"
@@ -125,7 +126,14 @@ static int begin_twofa_change(Manager *m, sd_bus_message *msg, Transaction *tx, 
         if (r < 0)
                 return r;
 
-        return bus_begin_twofa_change(m, tx, account, otp, admin_override, a, error);
+        r = bus_begin_twofa_change(m, tx, account, otp, admin_override, a, error);
+        if (r < 0 || !admin_override)
+                return r;
+        /* An admin resetting 2FA may have been talked into it by whoever took the account
+         * over: reads only for a while (RecoveryHoldSec=), in the same transaction. */
+        r = account_start_hold(m->store, a, m->lockout.recovery_hold, now_realtime_usec(),
+                               "two-factor authentication changed by an admin override");
+        return r < 0 ? bus_error_set_errno_message(error, r, NULL) : 0;
 }
 
 int bus_begin_twofa_change(Manager *m, Transaction *tx, const char *account, const char *otp, bool proven,

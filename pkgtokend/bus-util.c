@@ -57,6 +57,8 @@ int read_options(sd_bus_message *msg, const OptionSpec *specs, size_t n_specs, s
 
                 if (spec->type == OPTION_STRING)
                         r = sd_bus_message_read(msg, "v", "s", (const char **) spec->value);
+                else if (spec->type == OPTION_UINT64)
+                        r = sd_bus_message_read(msg, "v", "t", (uint64_t *) spec->value);
                 else {
                         int b;
                         r = sd_bus_message_read(msg, "v", "b", &b);

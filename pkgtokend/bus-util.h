@@ -16,12 +16,13 @@ int invalid_argument(sd_bus_error *error, const char *message);
 typedef enum OptionType {
         OPTION_STRING,
         OPTION_BOOL,
+        OPTION_UINT64,   /* "t" */
 } OptionType;
 
 typedef struct OptionSpec {
         const char *key;
         OptionType type;
-        void *value;     /* const char ** or bool * */
+        void *value;     /* const char **, bool * or uint64_t * */
 } OptionSpec;
 
 /* Reads an a{sv} of options.  Unknown keys and wrong types are refused: a caller that asks

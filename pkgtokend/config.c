@@ -30,6 +30,9 @@ void config_init_defaults(Config *c) {
                 .min_free_space_mib = MIN_FREE_SPACE_MIB_DEFAULT,
                 .trusted_token_lifetime = 15 * 60 * USEC_PER_SEC,
                 .trusted_clock_skew = 60 * USEC_PER_SEC,
+                .stage_lifetime = STAGE_LIFETIME_DAYS_DEFAULT * 86400 * USEC_PER_SEC,
+                .token_expiry_warning = 7 * 86400 * USEC_PER_SEC,
+                .recovery_hold = 72 * 3600 * USEC_PER_SEC,   /* npm's hold after account recovery */
         };
         snprintf(c->totp_issuer, sizeof c->totp_issuer, "%s", TOTP_ISSUER_DEFAULT);
 }
@@ -85,6 +88,18 @@ static const Setting settings[] = {
         { "IssuersDirectory",   SETTING_PATH,     offsetof(Config, issuers_directory),   0, 0 },
         { "TrustedPublishingTokenLifetimeSec", SETTING_DURATION, offsetof(Config, trusted_token_lifetime), 60, 86400 },
         { "TrustedPublishingClockSkewSec", SETTING_DURATION, offsetof(Config, trusted_clock_skew), 0, 600 },
+        { "StageLifetimeSec",   SETTING_DURATION, offsetof(Config, stage_lifetime),      60, 90 * 86400 },
+        /* 0 = none: long-lived CI tokens, revocation as the control (npm: 7d default, 90d max). */
+        { "DefaultWriteTokenLifetimeSec", SETTING_DURATION, offsetof(Config, token_lifetimes.default_write), 0,
+          TOKEN_LIFETIME_MAX_SEC },
+        { "MaxWriteTokenLifetimeSec", SETTING_DURATION, offsetof(Config, token_lifetimes.max_write), 0,
+          TOKEN_LIFETIME_MAX_SEC },
+        { "DefaultReadTokenLifetimeSec", SETTING_DURATION, offsetof(Config, token_lifetimes.default_read), 0,
+          TOKEN_LIFETIME_MAX_SEC },
+        { "MaxReadTokenLifetimeSec", SETTING_DURATION, offsetof(Config, token_lifetimes.max_read), 0,
+          TOKEN_LIFETIME_MAX_SEC },
+        { "TokenExpiryWarningSec", SETTING_DURATION, offsetof(Config, token_expiry_warning), 0, 365 * 86400 },
+        { "RecoveryHoldSec",    SETTING_DURATION, offsetof(Config, recovery_hold),       0, 30 * 86400 },
 };
 
 /* The issuer ends up in otpauth:// URIs; let the URI builder decide what it accepts. */

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include "lifetime.h"
 #include "macro.h"
 #include "time-util.h"
 
@@ -16,6 +17,8 @@
 #define AUDIT_RETENTION_DAYS_DEFAULT 400
 /* Room for SQLite's WAL and a checkpoint after the floor is reached. */
 #define MIN_FREE_SPACE_MIB_DEFAULT 64
+/* A week: time for a maintainer to look at what CI staged, short enough to not pile up. */
+#define STAGE_LIFETIME_DAYS_DEFAULT 7
 
 typedef struct Config {
         unsigned long password_cost;     /* yescrypt cost, 0 = libxcrypt's default */
@@ -37,6 +40,10 @@ typedef struct Config {
         char issuers_directory[256];     /* trusted publishing's issuers (issuers.h); "" the default */
         usec_t trusted_token_lifetime;   /* of tokens minted by ExchangeIdToken */
         usec_t trusted_clock_skew;       /* allowed difference to an ID token's issuer's clock */
+        usec_t stage_lifetime;           /* staged versions not decided by then expire */
+        LifetimeLimits token_lifetimes;  /* {Default,Max}{Write,Read}TokenLifetimeSec=, 0 none */
+        usec_t token_expiry_warning;     /* TokenExpiring this long before a token expires; 0 never */
+        usec_t recovery_hold;            /* RecoveryHoldSec=: reads only, this long after a recovery; 0 off */
 } Config;
 
 void config_init_defaults(Config *c);

@@ -36,6 +36,9 @@
 #define ERR_NO_SUCH_PUBLISH     ENOANO        /* FinishPublish: unknown or expired publish id */
 #define ERR_BAD_CREDENTIALS     EBADE         /* a proof that proves no account (unknown and wrong alike) */
 #define ERR_UNAVAILABLE         EREMCHG       /* the daemon cannot answer now */
+/* Staged publishing's: */
+#define ERR_NO_SUCH_STAGE       ENOSTR        /* an unknown stage id */
+#define ERR_STAGE_NOT_PENDING   EBADSLT       /* decided already, published or expired */
 
 /* The store says -ENOENT for "no such row"; the domain says which thing a caller named. */
 static inline int not_found_as(int r, int error) {

@@ -20,6 +20,7 @@ typedef struct Lockout {
         unsigned account_threshold;  /* ... or from all addresses ... */
         usec_t window;
         usec_t duration;             /* ... lock the name (for that address or for all) this long */
+        usec_t recovery_hold;        /* RecoveryHoldSec=: reads only this long after a recovery; 0 off */
 } Lockout;
 
 /* True while name is locked out for all addresses; fails closed (true) when the counters

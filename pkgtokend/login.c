@@ -121,6 +121,7 @@ int login_finish(const LoginContext *c, const LoginAttempt *q, usec_t now, Login
                 .code = q->otp,
                 .allow_recovery = true,
                 .repeat = q->verified == 1 ? &repeat : NULL,
+                .recovery_hold = c->lockout->recovery_hold,
                 .now = now,
         };
         LoginFacts f = {

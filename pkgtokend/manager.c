@@ -11,6 +11,8 @@
 #include "audit.h"
 #include "bus-error.h"
 #include "bus-methods.h"
+#include "bus-stages.h"
+#include "bus-tokens.h"
 #include "log.h"
 #include "manager.h"
 #include "names.h"
@@ -62,6 +64,11 @@ static int on_prune_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
         int r;
 
+        bool more;
+
+        /* Stages that ran out of time expire on the same tick (reads already show them so). */
+        bus_stages_expire(m);
+
         r = audit_prune(m->store, now_realtime_usec(), m->config.audit_retention, PRUNE_BATCH);
         if (r < 0)
                 log_warning("cannot prune old audit records: %s", strerror(-r));
@@ -70,7 +77,10 @@ static int on_prune_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         /* Spent ID tokens need remembering only until they expire. */
         if (store_jti_prune(m->store, now_realtime_usec()) < 0)
                 log_warning("cannot prune spent ID tokens");
-        (void) sd_event_source_set_time_relative(s, r == PRUNE_BATCH ? 0 : PRUNE_INTERVAL);
+        more = r == PRUNE_BATCH;
+        /* The same tick warns of tokens about to expire (TokenExpiryWarningSec=). */
+        more = bus_warn_expiring_tokens(m, now_realtime_usec()) || more;
+        (void) sd_event_source_set_time_relative(s, more ? 0 : PRUNE_INTERVAL);
         return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
 
@@ -138,6 +148,7 @@ int manager_new(const char *state_dir, const Config *config, Manager **ret) {
                 .account_threshold = m->config.lockout_account_threshold,
                 .window = m->config.lockout_window,
                 .duration = m->config.lockout_duration,
+                .recovery_hold = m->config.recovery_hold,
         };
         m->last_used = (LastUsed) {
                 .store = m->store,

@@ -43,6 +43,14 @@ int package_set_policy(Store *s, const char *name, PackagePolicy policy) {
         return not_found_as(store_package_set_policy(s, name, policy), -ERR_NO_SUCH_PACKAGE);
 }
 
+int package_set_requires_approval(Store *s, const char *name, bool on) {
+        return not_found_as(store_package_set_requires_approval(s, name, on), -ERR_NO_SUCH_PACKAGE);
+}
+
+int package_set_max_token_lifetime(Store *s, const char *name, usec_t lifetime) {
+        return not_found_as(store_package_set_max_token_lifetime(s, name, lifetime), -ERR_NO_SUCH_PACKAGE);
+}
+
 int maintainer_change_as(Store *s, const char *package, const char *account, bool add, const char *actor,
                          usec_t now) {
         _cleanup_(package_record_done) PackageRecord p = {};

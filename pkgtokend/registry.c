@@ -8,7 +8,9 @@
 #include "errors.h"
 #include "packages.h"
 #include "registry.h"
+#include "rotation.h"
 #include "second-factor.h"
+#include "stages.h"
 #include "strv.h"
 #include "tokens.h"
 
@@ -25,6 +27,8 @@ static const char *past_tense(Action a) {
                 return "changed dist-tags of";
         case ACTION_OWNER:
                 return "changed owners of";
+        case ACTION_STAGE:
+                return "staged";
         default:
                 return "changed";
         }
@@ -76,8 +80,8 @@ static int record_finish(Store *s, const PendingPublish *p, bool succeeded, cons
         });
 }
 
-int registry_finish_publish(Store *s, const char *id, bool succeeded, const char *reason, usec_t now,
-                            PendingPublish *ret) {
+int registry_finish_publish(Store *s, const char *id, bool succeeded, const char *reason, usec_t stage_lifetime,
+                            usec_t now, PendingPublish *ret) {
         _cleanup_(pending_publish_done) PendingPublish p = {};
         _cleanup_transaction_ Transaction tx = {};
         int r, outcome = 0;
@@ -105,7 +109,21 @@ int registry_finish_publish(Store *s, const char *id, bool succeeded, const char
                         reason = "the package was created meanwhile by another account";
                 }
         }
-        r = record_finish(s, &p, succeeded, reason, now);
+        if (succeeded && p.action == ACTION_STAGE) {
+                /* A staged version publishes nothing yet: its record waits for a maintainer. */
+                const char *message = NULL;
+                outcome = stage_create(s, &p, stage_lifetime, now, &message);
+                if (outcome < 0 && outcome != -ERR_INVALID_ARGUMENT)
+                        return outcome;
+                if (outcome < 0) {
+                        succeeded = false;
+                        reason = message;
+                }
+        }
+        if (succeeded && p.action == ACTION_STAGE)
+                r = 0;   /* stage_create() audited it */
+        else
+                r = record_finish(s, &p, succeeded, reason, now);
         if (r >= 0)
                 r = store_commit(&tx);
         if (r < 0)
@@ -149,16 +167,27 @@ int registry_prove_token(const Authorizer *a, const char *token, const char *rem
         }
 }
 
-int registry_check_governance(const TokenRecord *t, const char **ret_message) {
-        if (t->owner == TOKEN_OWNER_PACKAGE || t->type == TOKEN_AUTOMATION) {
-                *ret_message = "Tokens that publish without an OTP (automation and package tokens) cannot "
-                               "change tokens, two-factor settings or maintainers.";
-                return -ERR_FORBIDDEN;
+int registry_governance(Store *s, const TokenRecord *token, const char *account, bool otp_given, GovernanceAct act,
+                        usec_t now, GovernanceVerdict *ret) {
+        _cleanup_(account_record_done) AccountRecord a = {};
+        GovernanceFacts f = {
+                .proof = token ? PROOF_TOKEN : PROOF_PASSWORD,
+                .type = token ? token->type : TOKEN_READ_ONLY,
+                .owner = token ? token->owner : TOKEN_OWNER_ACCOUNT,
+                .account_2fa = TWOFA_DISABLED,
+                .otp_given = otp_given,
+        };
+        int r;
+
+        /* A package token has no person behind it: no account to load. */
+        if (f.owner == TOKEN_OWNER_ACCOUNT) {
+                r = store_account_get(s, token ? token->account : account, &a);
+                if (r < 0)
+                        return r == -ENOENT ? -ERR_BAD_CREDENTIALS : r;
+                f.account_2fa = a.twofa;
+                f.on_hold = a.hold_until > now;
         }
-        if (t->type == TOKEN_READ_ONLY) {
-                *ret_message = "A read-only token cannot change tokens, two-factor settings or maintainers.";
-                return -ERR_FORBIDDEN;
-        }
+        *ret = governance_decide(&f, act);
         return 0;
 }
 
@@ -231,8 +260,8 @@ static int resolve_own_token(Store *s, const char *account, const char *id_or_pr
         return r > 0 ? 0 : -ERR_NO_SUCH_TOKEN;
 }
 
-int registry_revoke_own_token(const OwnRevoke *q, usec_t now, char **ret_id, const char **ret_message) {
-        _cleanup_(token_record_done) TokenRecord t = {};
+/* The own token q names, once the account's current code is checked where its 2FA asks. */
+static int own_token_for_change(const OwnRevoke *q, usec_t now, TokenRecord *ret, const char **ret_message) {
         _cleanup_(account_record_done) AccountRecord a = {};
         Store *s = q->lockout->store;
         int r;
@@ -240,15 +269,36 @@ int registry_revoke_own_token(const OwnRevoke *q, usec_t now, char **ret_id, con
         r = store_account_get(s, q->account, &a);
         if (r < 0)
                 return r == -ENOENT ? -ERR_BAD_CREDENTIALS : r;
-        r = resolve_own_token(s, q->account, q->id_or_prefix, &t);
+        r = resolve_own_token(s, q->account, q->id_or_prefix, ret);
+        if (r < 0 || a.twofa == TWOFA_DISABLED || q->otp_verified)
+                return r;
+        return second_factor_require_now(q->lockout, q->account, q->otp, /* allow_recovery= */ false, now,
+                                         ret_message);
+}
+
+int registry_rotate_own_token(const OwnRevoke *q, const LifetimeLimits *l, usec_t grace, usec_t now, char **ret_id,
+                              char secret[static TOKEN_LEN + 1], const char **ret_message) {
+        _cleanup_(token_record_done) TokenRecord t = {};
+        int r;
+
+        r = own_token_for_change(q, now, &t, ret_message);
         if (r < 0)
                 return r;
-        if (a.twofa != TWOFA_DISABLED && !q->otp_verified) {
-                r = second_factor_require_now(q->lockout, q->account, q->otp, /* allow_recovery= */ false, now,
-                                              ret_message);
-                if (r < 0)
-                        return r;
-        }
+        return token_rotate(q->lockout->store, l, &(const TokenRotation) {
+                .id = t.id,
+                .grace = grace,
+                .actor = q->actor,
+        }, now, ret_id, secret, ret_message);
+}
+
+int registry_revoke_own_token(const OwnRevoke *q, usec_t now, char **ret_id, const char **ret_message) {
+        _cleanup_(token_record_done) TokenRecord t = {};
+        Store *s = q->lockout->store;
+        int r;
+
+        r = own_token_for_change(q, now, &t, ret_message);
+        if (r < 0)
+                return r;
         r = token_revoke_as(s, t.id, q->actor, now);
         if (r < 0)
                 return r;

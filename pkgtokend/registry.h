@@ -8,6 +8,9 @@
 #include <sys/types.h>
 
 #include "authorize.h"
+#include "lifetime.h"
+#include "token.h"
+#include "governance.h"
 #include "lockout.h"
 #include "store.h"
 
@@ -18,9 +21,11 @@
  * maintainer and records "published VERSION by ACTOR" (or the other writes' words); a failure
  * records "publish failed: REASON" and creates nothing.  *ret is the finished write.
  * ERR_NO_SUCH_PUBLISH for unknown, finished or expired ids; ERR_NOT_MAINTAINER when another
- * publish created the package meanwhile (recorded as a failure). */
-int registry_finish_publish(Store *s, const char *id, bool succeeded, const char *reason, usec_t now,
-                            PendingPublish *ret);
+ * publish created the package meanwhile (recorded as a failure).  A stage (action "stage")
+ * becomes a staged version that expires after stage_lifetime (stages.h); ERR_INVALID_ARGUMENT
+ * (recorded as a failure) when that version is staged already. */
+int registry_finish_publish(Store *s, const char *id, bool succeeded, const char *reason, usec_t stage_lifetime,
+                            usec_t now, PendingPublish *ret);
 
 /* "alice (registry uid 998)": the audit's actor for what a registry does for an account. */
 char *registry_actor(const char *account, uid_t registry_uid);
@@ -31,10 +36,13 @@ char *registry_actor(const char *account, uid_t registry_uid);
 int registry_prove_token(const Authorizer *a, const char *token, const char *remote, usec_t now,
                          AuthorizeAnswer *ret);
 
-/* Governance (tokens, 2FA, maintainers) is for tokens that stand for a person who gives an
- * OTP where the account asks: not for automation, read-only or package tokens.
- * ERR_FORBIDDEN with *ret_message. */
-int registry_check_governance(const TokenRecord *t, const char **ret_message);
+/* The governance rule (common/governance.h) for a proof, with the facts it needs loaded (the
+ * proven account's 2FA mode): token is the proof's token (NULL for a password proof, whose
+ * account is account), otp_given whether a code came with it.  Whoever acts on the
+ * verdict checks a code it answers GOVERNANCE_CHECK_OTP for.  Load errors: ERR_BAD_CREDENTIALS
+ * for an account that is gone. */
+int registry_governance(Store *s, const TokenRecord *token, const char *account, bool otp_given, GovernanceAct act,
+                        usec_t now, GovernanceVerdict *ret);
 
 /* RevokeOwnToken: id is a token id or a display prefix, of one of the account's tokens or of
  * a package token of a package it maintains.  An account with 2FA gives a current code.
@@ -48,6 +56,9 @@ typedef struct OwnRevoke {
         const char *actor;
 } OwnRevoke;
 int registry_revoke_own_token(const OwnRevoke *q, usec_t now, char **ret_id, const char **ret_message);
+/* RotateOwnToken: the same choice of token and code, then token_rotate() (rotation.h). */
+int registry_rotate_own_token(const OwnRevoke *q, const LifetimeLimits *l, usec_t grace, usec_t now, char **ret_id,
+                              char secret[static TOKEN_LEN + 1], const char **ret_message);
 
 /* ListOwnTokens: the account's tokens and the package tokens of packages it maintains. */
 typedef int (*OwnTokenCallback)(const TokenRecord *t, void *userdata);

@@ -94,7 +94,18 @@ int second_factor_checker(void *userdata) {
         r = store_account_get_secrets(q->store, q->account, &secrets);
         if (r < 0)
                 return r;
-        return second_factor_verify(q->store, &secrets, q->code, q->allow_recovery, q->repeat, q->now);
+        r = second_factor_verify(q->store, &secrets, q->code, q->allow_recovery, q->repeat, q->now);
+        /* Who needed a recovery code may be whoever took the account over: reads only for a
+         * while (in the caller's transaction, with the code spent). */
+        if (r == OTP_CHECK_VALID && q->allow_recovery && q->recovery_hold != 0 && !otp_code_is_wellformed(q->code)) {
+                _cleanup_(account_record_done) AccountRecord a = {};
+                int k = store_account_get(q->store, q->account, &a);
+                if (k >= 0)
+                        k = account_start_hold(q->store, &a, q->recovery_hold, q->now, "recovery code used");
+                if (k < 0)
+                        return k;
+        }
+        return r;
 }
 
 int second_factor_refusal(OtpCheck outcome, const char **ret_message) {
@@ -123,6 +134,7 @@ int second_factor_require(const Lockout *l, Transaction *tx, const char *account
                 .allow_recovery = allow_recovery,
                 .lockout = l,
                 .remote = "",
+                .recovery_hold = l->recovery_hold,
                 .now = now,
         };
         int r;

@@ -34,6 +34,7 @@ typedef struct OtpCheckRequest {
         const Lockout *lockout;  /* when set, the code of an account locked out for ... */
         const char *remote;      /* ... this address is not even checked */
         OtpRepeat *repeat;       /* NULL: management calls, where a code never repeats */
+        usec_t recovery_hold;    /* a recovery code accepted starts a hold this long (accounts.h); 0 none */
         usec_t now;
 } OtpCheckRequest;
 int second_factor_checker(void *userdata);

@@ -33,6 +33,7 @@ static int read_account(sqlite3_stmt *st, AccountRecord *ret) {
                 .twofa = twofa < 0 ? TWOFA_AUTH_AND_WRITES : (TwoFactorMode) twofa,
                 .twofa_pending = sqlite3_column_int(st, 7) != 0,
                 .has_password = sqlite3_column_int(st, 8) != 0,
+                .hold_until = column_usec(st, 9),
         };
         if (!a.name || !a.email) {
                 account_record_done(&a);
@@ -62,6 +63,10 @@ static int one_changed(int r) {
 
 int store_account_set_locked(Store *s, const char *name, bool locked) {
         return one_changed(store_exec(s, STMT_ACCOUNT_SET_LOCKED, "it", (int64_t) locked, name));
+}
+
+int store_account_set_hold(Store *s, const char *name, usec_t until) {
+        return one_changed(store_exec(s, STMT_ACCOUNT_SET_HOLD, "ut", until, name));
 }
 
 int store_account_delete(Store *s, const char *name) {

@@ -24,6 +24,8 @@ static int read_package(sqlite3_stmt *st, PackageRecord *ret) {
                 /* The CHECK constraint keeps unknown words out; fail closed if one got in. */
                 .policy = policy < 0 ? POLICY_2FA_ONLY : (PackagePolicy) policy,
                 .created_at = column_usec(st, 3),
+                .requires_approval = sqlite3_column_int(st, 4) != 0,
+                .max_token_lifetime = column_usec(st, 5),
         };
         if (!p.name)
                 return -ENOMEM;
@@ -90,9 +92,21 @@ int store_package_get(Store *s, const char *name, PackageRecord *ret) {
         return 0;
 }
 
-int store_package_set_policy(Store *s, const char *name, PackagePolicy policy) {
-        int r = store_exec(s, STMT_PACKAGE_SET_POLICY, "tt", package_policy_to_string(policy), name);
+/* An UPDATE of one package: -ENOENT when there is no such package. */
+static int updated_one(int r) {
         return r < 0 ? r : r == 0 ? -ENOENT : 0;
+}
+
+int store_package_set_policy(Store *s, const char *name, PackagePolicy policy) {
+        return updated_one(store_exec(s, STMT_PACKAGE_SET_POLICY, "tt", package_policy_to_string(policy), name));
+}
+
+int store_package_set_requires_approval(Store *s, const char *name, bool on) {
+        return updated_one(store_exec(s, STMT_PACKAGE_SET_APPROVAL, "bt", (int) on, name));
+}
+
+int store_package_set_max_token_lifetime(Store *s, const char *name, usec_t lifetime) {
+        return updated_one(store_exec(s, STMT_PACKAGE_SET_MAX_LIFETIME, "ut", lifetime, name));
 }
 
 int store_package_foreach(Store *s, PackageCallback cb, void *userdata) {

@@ -15,13 +15,14 @@ void pending_publish_done(PendingPublish *p) {
         free(p->token_id);
         free(p->actor);
         free(p->remote);
+        free(p->integrity);
         *p = (PendingPublish) {};
 }
 
 int store_pending_insert(Store *s, const PendingPublish *p) {
-        int r = store_exec(s, STMT_PENDING_INSERT, "tuttttIttb", p->id, p->created_at, action_to_string(p->action),
+        int r = store_exec(s, STMT_PENDING_INSERT, "tuttttIttbt", p->id, p->created_at, action_to_string(p->action),
                            p->package, p->version, p->token_id, p->account_id, p->actor, p->remote,
-                           (int) p->new_package);
+                           (int) p->new_package, p->integrity);
         return r < 0 ? r : 0;
 }
 
@@ -48,12 +49,13 @@ static int read_pending(Store *s, sqlite3_stmt *st, void *userdata) {
                 .actor = column_strdup(st, 6),
                 .remote = column_strdup(st, 7),
                 .new_package = sqlite3_column_int(st, 8) != 0,
+                .integrity = column_strdup(st, 9),
         };
         /* Finish the DELETE ... RETURNING before the statement is reset. */
         while ((r = sqlite3_step(st)) == SQLITE_ROW)
                 ;
         if (r != SQLITE_DONE || !ret->id || !ret->package || !ret->version || !ret->token_id || !ret->actor ||
-            !ret->remote) {
+            !ret->remote || !ret->integrity) {
                 pending_publish_done(ret);
                 return r != SQLITE_DONE ? (sqlite_to_errno(s, r) ?: -EIO) : -ENOMEM;
         }

@@ -19,6 +19,7 @@ void token_record_done(TokenRecord *t) {
         free(t->created_by);
         free(t->last_used_from);
         strv_free(t->cidrs);
+        free(t->lineage);
         *t = (TokenRecord) {};
 }
 
@@ -54,9 +55,13 @@ static int read_token(sqlite3_stmt *st, TokenRecord *ret) {
                 .cidrs = column_strv(st, 15),
                 .revoked_at = column_usec(st, 16),
                 .account_2fa = owner == TOKEN_OWNER_PACKAGE ? TWOFA_DISABLED : (TwoFactorMode) twofa,
+                .lineage = column_strdup(st, 18),
+                .rotated_until = column_usec(st, 19),
+                .expiry_warned_at = column_usec(st, 20),
+                .account_hold_until = column_usec(st, 21),
         };
         if (!t.id || !t.prefix || !t.account || !t.scope || !t.description || !t.created_by ||
-            !t.last_used_from || !t.cidrs) {
+            !t.last_used_from || !t.cidrs || !t.lineage) {
                 token_record_done(&t);
                 return -ENOMEM;
         }
@@ -65,10 +70,11 @@ static int read_token(sqlite3_stmt *st, TokenRecord *ret) {
 }
 
 int store_token_insert(Store *s, const TokenRecord *t, const uint8_t hash[static TOKEN_HASH_SIZE]) {
-        int r = store_exec(s, STMT_TOKEN_INSERT, "tBtttIvttuuv", t->id, hash, (size_t) TOKEN_HASH_SIZE, t->prefix,
+        /* A lineage "" (or NULL): the token starts its own. */
+        int r = store_exec(s, STMT_TOKEN_INSERT, "tBtttIvttuuvt", t->id, hash, (size_t) TOKEN_HASH_SIZE, t->prefix,
                            token_type_to_string(t->type), token_owner_to_string(t->owner),
                            t->owner == TOKEN_OWNER_ACCOUNT ? t->account_id : (int64_t) 0, t->scope, t->description,
-                           t->created_by, t->created_at, t->expires_at, t->cidrs);
+                           t->created_by, t->created_at, t->expires_at, t->cidrs, t->lineage);
         return r < 0 ? r : 0;
 }
 
@@ -106,4 +112,23 @@ int store_token_foreach(Store *s, const char *account, const char *package, Toke
 
         return store_foreach_row(s, id, visit_token, &(StoreVisit) { .cb.token = cb, .userdata = userdata },
                                  account || package ? "t" : "", account ?: package);
+}
+
+int store_token_foreach_expiring(Store *s, usec_t from, usec_t to, unsigned limit, TokenCallback cb, void *userdata) {
+        return store_foreach_row(s, STMT_TOKEN_EXPIRING, visit_token,
+                                 &(StoreVisit) { .cb.token = cb, .userdata = userdata }, "uui", from, to, (int64_t) limit);
+}
+
+int store_token_set_rotated(Store *s, const char *id, usec_t until) {
+        return store_exec(s, STMT_TOKEN_SET_ROTATED, "ut", until, id);
+}
+
+int store_token_foreach_in_lineage(Store *s, const char *lineage, TokenCallback cb, void *userdata) {
+        return store_foreach_row(s, STMT_TOKEN_LINEAGE, visit_token,
+                                 &(StoreVisit) { .cb.token = cb, .userdata = userdata }, "t", lineage);
+}
+
+int store_token_mark_warned(Store *s, const char *id, usec_t now) {
+        int r = store_exec(s, STMT_TOKEN_MARK_WARNED, "ut", now, id);
+        return r < 0 ? r : 0;
 }

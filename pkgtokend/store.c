@@ -24,12 +24,16 @@
         "t.id, t.public_id, t.prefix, t.type, t.owner, coalesce(t.account_id, 0), "     \
         "coalesce(a.name, ''), coalesce(a.locked, 0), t.scope, t.description, "         \
         "t.created_by, t.created_at, t.expires_at, t.last_used_at, t.last_used_from, "  \
-        "t.cidrs, t.revoked_at, coalesce(a.twofa_mode, 'disabled') "                    \
+        "t.cidrs, t.revoked_at, coalesce(a.twofa_mode, 'disabled'), "                   \
+        "CASE t.lineage WHEN '' THEN t.public_id ELSE t.lineage END, t.rotated_until, " \
+        "t.expiry_warned_at, coalesce(a.hold_until, 0) "                                \
         "FROM tokens t LEFT JOIN accounts a ON a.id = t.account_id "
 
-#define PACKAGE_COLUMNS "id, name, policy, created_at FROM packages "
+#define PACKAGE_COLUMNS "id, name, policy, created_at, requires_approval, max_token_lifetime FROM packages "
+#define STAGE_COLUMNS "public_id, package, version, integrity, staged_by, token_id, remote, decided_by, reason, " \
+        "state, staged_at, expires_at, decided_at FROM stages "
 #define ACCOUNT_COLUMNS "id, name, email, kind, locked, created_at, twofa_mode, "            \
-        "totp_pending IS NOT NULL, password_hash != '' FROM accounts "
+        "totp_pending IS NOT NULL, password_hash != '', hold_until FROM accounts "
 
 static const char *const statement_sql[_STMT_MAX] = {
         [STMT_BEGIN]               = "BEGIN IMMEDIATE",
@@ -39,11 +43,13 @@ static const char *const statement_sql[_STMT_MAX] = {
         [STMT_ACCOUNT_GET]         = "SELECT " ACCOUNT_COLUMNS "WHERE name = ?",
         [STMT_ACCOUNT_LIST]        = "SELECT " ACCOUNT_COLUMNS "ORDER BY name",
         [STMT_ACCOUNT_SET_LOCKED]  = "UPDATE accounts SET locked = ? WHERE name = ?",
+        [STMT_ACCOUNT_SET_HOLD]    = "UPDATE accounts SET hold_until = ? WHERE name = ?",
         [STMT_ACCOUNT_DELETE]      = "DELETE FROM accounts WHERE name = ?",
         [STMT_PACKAGE_INSERT]      = "INSERT INTO packages (name, policy, created_at) VALUES (?, ?, ?)",
         [STMT_PACKAGE_GET]         = "SELECT " PACKAGE_COLUMNS "WHERE name = ?",
         [STMT_PACKAGE_LIST]        = "SELECT " PACKAGE_COLUMNS "ORDER BY name",
         [STMT_PACKAGE_SET_POLICY]  = "UPDATE packages SET policy = ? WHERE name = ?",
+        [STMT_PACKAGE_SET_MAX_LIFETIME] = "UPDATE packages SET max_token_lifetime = ? WHERE name = ?",
         [STMT_PACKAGE_MAINTAINERS] = "SELECT a.name FROM maintainers m JOIN accounts a ON a.id = m.account_id "
                                      "WHERE m.package_id = ? ORDER BY a.name",
         [STMT_MAINTAINER_ADD]      = "INSERT INTO maintainers (package_id, account_id, added_at) VALUES (?, ?, ?)",
@@ -51,8 +57,8 @@ static const char *const statement_sql[_STMT_MAX] = {
         [STMT_MAINTAINER_CHECK]    = "SELECT 1 FROM maintainers WHERE package_id = ? AND account_id = ?",
         [STMT_MAINTAINER_COUNT]    = "SELECT count(*) FROM maintainers WHERE package_id = ?",
         [STMT_TOKEN_INSERT]        = "INSERT INTO tokens (public_id, hash, prefix, type, owner, account_id, scope, "
-                                     "description, created_by, created_at, expires_at, cidrs) "
-                                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                     "description, created_by, created_at, expires_at, cidrs, lineage) "
+                                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [STMT_TOKEN_BY_HASH]       = "SELECT " TOKEN_COLUMNS "WHERE t.hash = ?",
         [STMT_TOKEN_BY_ID]         = "SELECT " TOKEN_COLUMNS "WHERE t.public_id = ?",
         [STMT_TOKEN_LIST_ALL]      = "SELECT " TOKEN_COLUMNS "ORDER BY t.created_at, t.id",
@@ -61,6 +67,14 @@ static const char *const statement_sql[_STMT_MAX] = {
         [STMT_TOKEN_LIST_PACKAGE]  = "SELECT " TOKEN_COLUMNS "WHERE t.owner = 'package' AND "
                                      "instr(char(10) || t.scope || char(10), char(10) || ? || char(10)) > 0 "
                                      "ORDER BY t.created_at, t.id",
+        [STMT_TOKEN_EXPIRING]      = "SELECT " TOKEN_COLUMNS "WHERE t.revoked_at = 0 AND t.rotated_until = 0 AND "
+                                     "t.expiry_warned_at = 0 AND t.expires_at > ? AND t.expires_at <= ? "
+                                     "ORDER BY t.expires_at LIMIT ?",
+        [STMT_TOKEN_MARK_WARNED]   = "UPDATE tokens SET expiry_warned_at = ? WHERE public_id = ?",
+        [STMT_TOKEN_SET_ROTATED]   = "UPDATE tokens SET rotated_until = ? WHERE public_id = ? AND revoked_at = 0 "
+                                     "AND rotated_until = 0",
+        [STMT_TOKEN_LINEAGE]       = "SELECT " TOKEN_COLUMNS "WHERE (t.public_id = ?1 OR t.lineage = ?1) "
+                                     "AND t.revoked_at = 0",
         [STMT_TOKEN_REVOKE]        = "UPDATE tokens SET revoked_at = ? WHERE public_id = ? AND revoked_at = 0",
         [STMT_TOKEN_TOUCH]         = "UPDATE tokens SET last_used_at = ?, last_used_from = ? "
                                      "WHERE id = ? AND last_used_at < ?",
@@ -101,9 +115,11 @@ static const char *const statement_sql[_STMT_MAX] = {
         [STMT_FAILURES_CLEAR]      = "DELETE FROM auth_failures WHERE name = ?1 AND (?2 IS NULL OR address = ?2)",
         [STMT_FAILURES_PRUNE]      = "DELETE FROM auth_failures WHERE locked_until < ?1 AND window_start < ?1",
         [STMT_PENDING_INSERT]      = "INSERT INTO pending_publishes (public_id, created_at, action, package, version, "
-                                     "token_id, account_id, actor, remote, new_package) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                     "token_id, account_id, actor, remote, new_package, integrity) "
+                                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [STMT_PENDING_TAKE]        = "DELETE FROM pending_publishes WHERE public_id = ? RETURNING created_at, action, "
-                                     "package, version, token_id, coalesce(account_id, 0), actor, remote, new_package",
+                                     "package, version, token_id, coalesce(account_id, 0), actor, remote, new_package, "
+                                     "integrity",
         [STMT_PENDING_PRUNE]       = "DELETE FROM pending_publishes WHERE created_at < ?",
         [STMT_TRUSTED_INSERT]      = "INSERT INTO trusted_publishers (public_id, package_id, issuer, claims, created_by, "
                                      "created_at) SELECT ?1, id, ?2, ?3, ?4, ?5 FROM packages WHERE name = ?6",
@@ -115,6 +131,15 @@ static const char *const statement_sql[_STMT_MAX] = {
         [STMT_JTI_PRUNE]           = "DELETE FROM used_jtis WHERE expires_at < ?",
         [STMT_TRUSTED_ONLY_GET]    = "SELECT trusted_publishing_only FROM packages WHERE name = ?",
         [STMT_TRUSTED_ONLY_SET]    = "UPDATE packages SET trusted_publishing_only = ? WHERE name = ?",
+        [STMT_PACKAGE_SET_APPROVAL] = "UPDATE packages SET requires_approval = ? WHERE name = ?",
+        [STMT_STAGE_INSERT]        = "INSERT INTO stages (public_id, package, version, integrity, staged_by, token_id, "
+                                     "remote, staged_at, expires_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'staged')",
+        [STMT_STAGE_GET]           = "SELECT " STAGE_COLUMNS "WHERE public_id = ?",
+        [STMT_STAGE_LIST]          = "SELECT " STAGE_COLUMNS "WHERE ?1 = '' OR package = ?1 ORDER BY staged_at, public_id",
+        [STMT_STAGE_LIST_EXPIRED]  = "SELECT " STAGE_COLUMNS "WHERE state = 'staged' AND expires_at <= ?1 "
+                                     "ORDER BY expires_at LIMIT ?2",
+        [STMT_STAGE_SET_STATE]     = "UPDATE stages SET state = ?3, decided_by = ?4, decided_at = ?5, reason = ?6 "
+                                     "WHERE public_id = ?1 AND state = ?2",
 };
 
 /* Schema migrations: entry N brings user_version N to N+1.  Never edit a released entry;
@@ -223,7 +248,43 @@ static const char *const migrations[] = {
         "  remote TEXT NOT NULL DEFAULT '',"
         "  new_package INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
         "CREATE INDEX pending_publishes_by_time ON pending_publishes(created_at);",
-        /* 4 → 5: trusted publishing: who may exchange an OIDC ID token for a package's
+
+        /* 4 → 5: staged publishing: the staged versions, the package option that requires
+         * them, and the integrity a pending stage names. */
+        "ALTER TABLE packages ADD COLUMN requires_approval INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE pending_publishes ADD COLUMN integrity TEXT NOT NULL DEFAULT '';"
+        "CREATE TABLE stages ("
+        "  public_id TEXT PRIMARY KEY,"
+        "  package TEXT NOT NULL,"
+        "  version TEXT NOT NULL,"
+        "  integrity TEXT NOT NULL,"
+        "  staged_by TEXT NOT NULL,"
+        "  token_id TEXT NOT NULL DEFAULT '',"
+        "  remote TEXT NOT NULL DEFAULT '',"
+        "  staged_at INTEGER NOT NULL,"
+        "  expires_at INTEGER NOT NULL,"
+        "  state TEXT NOT NULL CHECK (state IN ('staged', 'approved', 'published', 'rejected', 'expired')),"
+        "  decided_by TEXT NOT NULL DEFAULT '',"
+        "  decided_at INTEGER NOT NULL DEFAULT 0,"
+        "  reason TEXT NOT NULL DEFAULT '') WITHOUT ROWID;"
+        "CREATE INDEX stages_by_package ON stages(package, staged_at);"
+        "CREATE INDEX stages_by_expiry ON stages(state, expires_at);",
+
+        /* 5 → 6: the longest lifetime a package allows the tokens that can publish
+         * it (0 none). */
+        "ALTER TABLE packages ADD COLUMN max_token_lifetime INTEGER NOT NULL DEFAULT 0;"
+        /* TokenExpiring sent (once per token, across restarts). */
+        "ALTER TABLE tokens ADD COLUMN expiry_warned_at INTEGER NOT NULL DEFAULT 0;"
+        /* Rotation: the first token's id ('' = this token is the first), and until when a
+         * rotated-out secret still works. */
+        "ALTER TABLE tokens ADD COLUMN lineage TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE tokens ADD COLUMN rotated_until INTEGER NOT NULL DEFAULT 0;"
+        "CREATE INDEX tokens_by_lineage ON tokens(lineage) WHERE lineage != '';"
+        "CREATE INDEX tokens_by_expiry ON tokens(expires_at) WHERE expires_at != 0 AND expiry_warned_at = 0;"
+        /* After a recovery (a recovery code used, 2FA reset by an admin): reads only until then. */
+        "ALTER TABLE accounts ADD COLUMN hold_until INTEGER NOT NULL DEFAULT 0;",
+
+        /* 6 → 7: trusted publishing: who may exchange an OIDC ID token for a package's
          * short-lived publish token, the ID tokens used already (single use, across hosts),
          * and packages that take no other publishes. */
         "CREATE TABLE trusted_publishers ("

@@ -19,7 +19,7 @@
 #include "token.h"
 
 #define STORE_DB_FILENAME "tokens.db"
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 7
 
 typedef struct Store Store;
 
@@ -67,12 +67,14 @@ typedef struct AccountRecord {
         TwoFactorMode twofa;      /* the active mode; DISABLED unless TOTP is confirmed */
         bool twofa_pending;       /* an enrolment waits for its confirming code */
         bool has_password;
+        usec_t hold_until;        /* recovery hold: reads only until then; 0 none */
 } AccountRecord;
 void account_record_done(AccountRecord *a);
 
 int store_account_insert(Store *s, const char *name, const char *email, AccountKind kind, usec_t now);
 int store_account_get(Store *s, const char *name, AccountRecord *ret);
 int store_account_set_locked(Store *s, const char *name, bool locked);
+int store_account_set_hold(Store *s, const char *name, usec_t until);
 int store_account_delete(Store *s, const char *name);
 typedef int (*AccountCallback)(const AccountRecord *a, void *userdata);
 int store_account_foreach(Store *s, AccountCallback cb, void *userdata);
@@ -147,6 +149,8 @@ typedef struct PackageRecord {
         PackagePolicy policy;
         usec_t created_at;
         char **maintainers;    /* account names, sorted */
+        bool requires_approval; /* versions come through approved stages only */
+        usec_t max_token_lifetime;  /* tokens that can publish it live at most this long; 0 none */
 } PackageRecord;
 void package_record_done(PackageRecord *p);
 
@@ -155,6 +159,8 @@ int store_package_insert(Store *s, const char *name, PackagePolicy policy, usec_
 int store_package_lookup(Store *s, const char *name, PackageRecord *ret);
 int store_package_get(Store *s, const char *name, PackageRecord *ret);
 int store_package_set_policy(Store *s, const char *name, PackagePolicy policy);
+int store_package_set_requires_approval(Store *s, const char *name, bool on);
+int store_package_set_max_token_lifetime(Store *s, const char *name, usec_t lifetime);
 typedef int (*PackageCallback)(const PackageRecord *p, void *userdata);
 int store_package_foreach(Store *s, PackageCallback cb, void *userdata);
 
@@ -183,6 +189,10 @@ typedef struct TokenRecord {
         char *last_used_from;
         char **cidrs;
         usec_t revoked_at;
+        char *lineage;            /* the id of the first token of its rotations (itself when never rotated) */
+        usec_t rotated_until;     /* rotated out: the secret works until then, its use after revokes the lineage; 0 no */
+        usec_t expiry_warned_at;  /* TokenExpiring sent; 0 not yet */
+        usec_t account_hold_until; /* account tokens: the account's recovery hold; 0 none */
 } TokenRecord;
 void token_record_done(TokenRecord *t);
 
@@ -194,6 +204,13 @@ int store_token_touch(Store *s, int64_t rowid, usec_t now, const char *remote);
 typedef int (*TokenCallback)(const TokenRecord *t, void *userdata);
 /* account: that account's tokens; package: the package tokens scoped to it; both NULL: all. */
 int store_token_foreach(Store *s, const char *account, const char *package, TokenCallback cb, void *userdata);
+/* Alive tokens expiring in (from, to] not yet warned about, soonest first, at most limit. */
+int store_token_foreach_expiring(Store *s, usec_t from, usec_t to, unsigned limit, TokenCallback cb, void *userdata);
+int store_token_mark_warned(Store *s, const char *id, usec_t now);
+/* Rotation: the old secret works until `until`; 1 done, 0 (revoked or rotated already). */
+int store_token_set_rotated(Store *s, const char *id, usec_t until);
+/* The unrevoked tokens of a lineage (the first token's id). */
+int store_token_foreach_in_lineage(Store *s, const char *lineage, TokenCallback cb, void *userdata);
 
 /* ---- audit ---- */
 typedef struct AuditEvent {
@@ -230,6 +247,7 @@ typedef struct PendingPublish {
         char *actor;
         char *remote;
         bool new_package;
+        char *integrity;          /* a stage's tarball integrity; "" otherwise */
 } PendingPublish;
 void pending_publish_done(PendingPublish *p);
 int store_pending_insert(Store *s, const PendingPublish *p);
@@ -260,6 +278,34 @@ int store_jti_prune(Store *s, usec_t before);
 /* A package that takes publishes through trusted publishing only: 1, 0, -ENOENT. */
 int store_package_trusted_only(Store *s, const char *package);
 int store_package_set_trusted_only(Store *s, const char *package, bool on);
+/* ---- staged versions (stages.h) ---- */
+typedef struct StageRecord {
+        char *id;                 /* a UUID */
+        char *package;
+        char *version;
+        char *integrity;          /* "sha512-..." of the staged tarball */
+        char *staged_by;          /* the actor: alice (Token "ci"), Token "x" */
+        char *token_id;
+        char *remote;
+        usec_t staged_at;
+        usec_t expires_at;
+        StageState state;         /* as stored: stage_state_effective() says whether it expired since */
+        char *decided_by;         /* "" until approved or rejected */
+        usec_t decided_at;
+        char *reason;
+} StageRecord;
+void stage_record_done(StageRecord *r);
+void stage_records_free(StageRecord *l, size_t n);
+int store_stage_insert(Store *s, const StageRecord *r);
+int store_stage_get(Store *s, const char *id, StageRecord *ret);
+/* Moves the stage from state `from` to `to`: 1 when it moved, 0 when it was not in `from`. */
+int store_stage_set_state(Store *s, const char *id, StageState from, StageState to, const char *decided_by,
+                          usec_t decided_at, const char *reason);
+typedef int (*StageCallback)(const StageRecord *r, void *userdata);
+/* package "" or NULL: all, oldest first. */
+int store_stage_foreach(Store *s, const char *package, StageCallback cb, void *userdata);
+/* Collects at most max stages still stored as staged whose expiry passed by now. */
+int store_stage_list_expired(Store *s, usec_t now, unsigned max, StageRecord **ret, size_t *ret_n);
 
 /* ---- status ---- */
 typedef struct StoreCounts {

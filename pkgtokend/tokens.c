@@ -129,19 +129,71 @@ int token_create(const Lockout *l, const TokenCreateRequest *q, usec_t now, char
                 .expires_at = q->expires_at,
                 .cidrs = q->cidrs,
         };
-        r = token_mint(s, &t, secret);
+        return token_mint_and_commit(s, &tx, &t, &(const TokenAudit) {
+                .action = AUDIT_TOKEN_CREATE,
+                .actor = q->actor,
+                .caller = q->caller,
+                .reason = token_type_to_string(q->type),
+        }, now, secret, ret_id);
+}
+
+int token_mint_and_commit(Store *s, Transaction *tx, TokenRecord *t, const TokenAudit *a, usec_t now,
+                          char secret[static TOKEN_LEN + 1], char **ret_id) {
+        int r;
+
+        r = token_mint(s, t, secret);
         if (r >= 0)
-                r = q->actor ? audit_record(s, now, AUDIT_TOKEN_CREATE, NULL, AUDIT_RESULT_OK, q->actor, t.id, NULL,
-                                            token_type_to_string(q->type))
-                             : audit_admin(s, now, AUDIT_TOKEN_CREATE, q->caller, t.id, token_type_to_string(q->type));
+                r = a->actor ? audit_record(s, now, a->action, NULL, AUDIT_RESULT_OK, a->actor, t->id, NULL, a->reason)
+                             : audit_admin(s, now, a->action, a->caller, t->id, a->reason);
         if (r >= 0)
-                r = store_commit(&tx);
+                r = store_commit(tx);
         if (r < 0) {
                 explicit_bzero(secret, TOKEN_LEN + 1);
-                free(t.id);
+                free(t->id);
+                t->id = NULL;
                 return r;
         }
-        *ret_id = t.id;
+        *ret_id = t->id;
+        return 0;
+}
+
+typedef struct ScopeMax {
+        const TokenCreateRequest *q;
+        usec_t max;
+} ScopeMax;
+
+/* Does the token's scope cover p?  Package tokens list exact names; an unscoped account
+ * token covers what its account maintains. */
+static bool scope_covers(const TokenCreateRequest *q, const PackageRecord *p) {
+        if (q->package_owned)
+                return strv_contains(q->scope, p->name);
+        if (strv_length(q->scope) == 0)
+                return strv_contains(p->maintainers, q->account);
+        STRV_FOREACH(pattern, q->scope)
+                if (scope_pattern_matches(*pattern, p->name))
+                        return true;
+        return false;
+}
+
+static int scope_max_cb(const PackageRecord *p, void *userdata) {
+        ScopeMax *m = userdata;
+
+        if (p->max_token_lifetime != 0 && (m->max == 0 || p->max_token_lifetime < m->max) && scope_covers(m->q, p))
+                m->max = p->max_token_lifetime;
+        return 0;
+}
+
+int token_apply_lifetime(Store *s, const LifetimeLimits *l, TokenCreateRequest *q, usec_t now, LifetimeAnswer *ret) {
+        ScopeMax m = { .q = q };
+        int r;
+
+        r = store_package_foreach(s, scope_max_cb, &m);
+        if (r < 0)
+                return r;
+        r = token_lifetime_resolve(l, q->type, m.max, q->expires_at, now, ret);
+        if (r < 0)
+                return -ERR_INVALID_ARGUMENT;
+        q->expires_at = ret->expires_at;
         return 0;
 }
 

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include "lifetime.h"
 #include "lockout.h"
 #include "store.h"
 #include "token.h"
@@ -34,6 +35,23 @@ typedef struct TokenCreateRequest {
  * and ERR_NOT_MAINTAINER with *ret_package naming the package. */
 int token_create(const Lockout *l, const TokenCreateRequest *q, usec_t now, char **ret_id,
                  char secret[static TOKEN_LEN + 1], const char **ret_message, const char **ret_package);
+
+/* The expiry of the token q asks for (common/lifetime.h): the settings' default and maximum
+ * and the shortest maximum of the packages in its scope.  Sets q->expires_at, or returns
+ * ERR_INVALID_ARGUMENT when q asks for more than the maximum (*ret says which). */
+int token_apply_lifetime(Store *s, const LifetimeLimits *l, TokenCreateRequest *q, usec_t now, LifetimeAnswer *ret);
+
+/* Who made a token and why, for its audit record. */
+typedef struct TokenAudit {
+        const char *action;     /* AUDIT_TOKEN_CREATE, "token-rotate" */
+        const char *actor;      /* a registry acting for an account; NULL: the admin caller */
+        uid_t caller;
+        const char *reason;
+} TokenAudit;
+/* Mints t (token_mint()), records a, commits tx; *ret_id is t's new id (allocated).  On
+ * failure the secret is wiped. */
+int token_mint_and_commit(Store *s, Transaction *tx, TokenRecord *t, const TokenAudit *a, usec_t now,
+                          char secret[static TOKEN_LEN + 1], char **ret_id);
 
 /* ERR_INVALID_ARGUMENT for a malformed id, ERR_NO_SUCH_TOKEN. */
 int token_load(Store *s, const char *id, TokenRecord *ret);

@@ -7,26 +7,9 @@
 # publish (success, failure, a restart in between, unknown ids); acting for an account proven
 # by its token (WhoAmI, GetProfile, ListOwnTokens, CreateOwnToken, RevokeOwnToken, Logout,
 # ChangeMaintainer), governance refusals, OTPs for accounts with 2FA, and the audit naming
-# the account and the registry.
+# the account and the registry.  (Set-up and drivers: tests/lib-registry.sh.)
 
-. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
-need jq
-
-CONFIG=$TMP/pkgtokend.conf
-conf=(PasswordCost=1 LockoutThreshold=50)
-if is_root; then
-        need setpriv
-        REG_UID=$(id -u nobody)
-        REG_GROUP=$(id -gn nobody)
-        conf+=("RegistryGroup=$REG_GROUP")
-        AS_REG=(setpriv --reuid="$REG_UID" --regid="$REG_GROUP" --clear-groups -- env HOME="$TMP/home")
-        chmod 0711 "$TMP"
-else
-        REG_UID=$(id -u)
-        AS_REG=()
-fi
-write_config "$CONFIG" "${conf[@]}"
-setup_bus_and_daemon --config="$CONFIG"
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib-registry.sh"
 restart() {
         stop_daemon
         is "$STOP_RC" 0 "pkgtokend exits 0 on SIGTERM (pending publishes on disk)"
@@ -34,75 +17,10 @@ restart() {
         is_root && chmod a+x "$TMP/bus" && chmod a+rw "$BUS_SOCKET"
         return 0
 }
-is_root && chmod a+x "$TMP/bus" && chmod a+rw "$BUS_SOCKET"
-REGISTRY="registry uid $REG_UID"
-
-# reg_json METHOD SIGNATURE ARGS...: a Manager call as the registry, the reply as JSON.
-reg_json() {
-        "${AS_REG[@]}" "$BUSCTL" --address="$PKGTOKEN_BUS_ADDRESS" --json=short call \
-                org.pkgtoken1 /org/pkgtoken1 org.pkgtoken1.Manager "$@"
-}
-
-# reg_error METHOD GVARIANT-ARGS...: the D-Bus error name of a call as the registry, or "ok".
-reg_error() {
-        local DBUS_CALLER=("${AS_REG[@]}")
-        dbus_error_name "$@"
-}
-
-# reg_error_is EXPECTED DESC METHOD GVARIANT-ARGS...: error_is, as the registry.
-reg_error_is() {
-        local DBUS_CALLER=("${AS_REG[@]}") expected=$1
-        shift
-        error_is "org.pkgtoken1.Error.$expected" "$@"
-}
-# reg_ok DESC METHOD GVARIANT-ARGS...: the call succeeds, as the registry.
-reg_ok() {
-        local DBUS_CALLER=("${AS_REG[@]}")
-        error_is ok "$@"
-}
-
-# verify TOKEN PACKAGE ACTION [KEY VALUE]...: Verify with string options; sets V_RESULT,
-# V_CODE, V_MESSAGE, V_DETAILS (flat JSON) and V_RC.
-verify() {
-        V_RESULT='' V_CODE='' V_MESSAGE='' V_DETAILS='{}'
-        authz_call V_RC reg_json Verify "$@" || return 0
-        reply_fields V_RESULT V_CODE V_MESSAGE
-        V_DETAILS=$(jq -c '.data[3] | with_entries(.value |= .data)' <"$RUN_OUT_FILE")
-}
-detail() {
-        jq -r --arg k "$1" 'if has($k) then .[$k] | (if type == "array" then join(",") else tostring end) else "" end' \
-                <<<"$V_DETAILS"
-}
-
-# expect_verify RESULT CODE DESC TOKEN PACKAGE ACTION [KEY VALUE]...
-expect_verify() {
-        local result=$1 code=$2 desc=$3
-        shift 3
-        verify "$@"
-        expect_answer "$result/$code" "$desc" "$V_RC" "$V_RESULT/$V_CODE" "$V_MESSAGE"
-}
-
-# token ACCOUNT TYPE SCOPE CIDR EXPIRES [OPTION-TRIPLES]: CreateToken as admin; sets NEW_ID,
-# NEW_TOKEN.  SCOPE and CIDR: one entry or "".
-token() {
-        local account=$1 type=$2 scope=$3 cidr=$4 expires=$5 s=(0) c=(0)
-        shift 5
-        [ -n "$scope" ] && s=(1 "$scope")
-        [ -n "$cidr" ] && c=(1 "$cidr")
-        NEW_ID='' NEW_TOKEN=''
-        run mgr_json CreateToken 'ssasstasa{sv}' "$account" "$type" "${s[@]}" "$account $type" "$expires" \
-                "${c[@]}" $(($# / 3)) "$@"
-        [ "$RUN_RC" -eq 0 ] || { diag_run; return 1; }
-        reply_fields NEW_ID NEW_TOKEN
-}
-
-audit_json() {
-        mgr_json ListAuditEvents 'stu' "${1:-}" 0 1000 | jq "$JQ_AASV" >"$TMP/audit.json"
-}
 
 # --- set-up ----------------------------------------------------------------------------------------
-ok "accounts alice, bob, carol" bash -c '
-        for a in alice bob carol; do
+ok "accounts alice, bob, carol, dave" bash -c '
+        for a in alice bob carol dave; do
                 '"$(declare -f mgr)"'
                 BUSCTL='"$BUSCTL"' PKGTOKEN_BUS_ADDRESS='"$PKGTOKEN_BUS_ADDRESS"' mgr CreateAccount sssa{sv} "$a" "$a@example.org" human 0 >/dev/null || exit 1
         done'
@@ -112,6 +30,7 @@ ok "package p-default (alice)" ctl package add p-default --maintainer=alice
 ok "package p-strict (alice)" ctl package add p-strict --policy=2fa-only --maintainer=alice
 ok "package bob-pkg (bob)" ctl package add bob-pkg --policy=none --maintainer=bob
 ok "package c-pkg (carol)" ctl package add c-pkg --maintainer=carol
+ok "package d-pkg (dave)" ctl package add d-pkg --policy=none --maintainer=dave
 
 token alice read-only "" "" 0 && RO=$NEW_TOKEN RO_ID=$NEW_ID
 token alice publish "" "" 0 && PUB=$NEW_TOKEN PUB_ID=$NEW_ID
@@ -144,7 +63,10 @@ is "$RUN_RC" 1 "Authorize keeps its two actions (unpublish is Verify's)"
 # --- Verify: reason codes ---------------------------------------------------------------------------
 expect_verify invalid unknown "garbage" "not-a-token" "" identity
 is "$(detail token_id)" "" "  ... no details for an unknown token"
-expect_verify invalid unknown "bad checksum" "${PUB%?}x" p-none read
+# (The last character changed: a token that ends in "x" gets a "y".)
+BADSUM=${PUB%?}x
+[ "$BADSUM" = "$PUB" ] && BADSUM=${PUB%?}y
+expect_verify invalid unknown "bad checksum" "$BADSUM" p-none read
 expect_verify invalid revoked "revoked token" "$DEAD" p-none read
 is "$(detail token_id)" "$DEAD_ID" "  ... details also on refusals"
 sleep 2.1
@@ -162,7 +84,10 @@ expect_verify forbidden no-such-package "unpublish of a missing package" "$AUTO"
 expect_verify forbidden out-of-scope "package token, another package" "$PKG" bob-pkg read
 expect_verify forbidden governance "automation token, owner" "$AUTO" p-none owner
 expect_verify forbidden governance "package token, owner" "$PKG" p-none owner
-expect_verify allowed ok "publish token, owner, policy none" "$PUB" p-none owner
+# Maintainers are governance (issue 10): a token of an account without 2FA publishes without a
+# code, so it changes no maintainers, whatever the package's policy.
+expect_verify forbidden governance "publish token of an account without 2FA, owner, policy none" "$PUB" p-none owner
+like "$V_MESSAGE" 'enable two-factor' "  ... the message says what would be accepted"
 expect_verify allowed ok "automation token, unpublish" "$AUTO" p-default unpublish version 1.0.0
 expect_verify allowed ok "automation token, deprecate" "$AUTO" p-default deprecate version 1.0.0
 expect_verify allowed ok "automation token, dist-tag" "$AUTO" p-default dist-tag
@@ -235,53 +160,96 @@ is "$(jq -r "[.[] | select(.id == \"$PUB_ID\" or .id == \"$PKG_ID\")] | length" 
         "ListOwnTokens: alice's tokens and the package token of p-none"
 is "$(jq -r "[.[] | select(.id == \"$BOB_ID\")] | length" "$TMP/own.json")" 0 "  ... not bob's"
 
-run reg_json CreateOwnToken 'a{sv}sasstasa{sv}' 1 token s "$PUB" read-only 1 "p-*" "npm cli" 0 1 192.0.2.0/24 0
-is "$RUN_RC" 0 "CreateOwnToken(publish token): a read-only token with scope and CIDR"
-OWN_ID=$(jq -r '.data[0]' <"$RUN_OUT_FILE")
-OWN=$(jq -r '.data[1]' <"$RUN_OUT_FILE")
-expect_verify allowed ok "  ... it works, from inside its CIDR" "$OWN" p-none read remote 192.0.2.1
-is "$(detail type)/$(detail account)" read-only/alice "  ... alice's read-only token"
-audit_json
-audit_has "  ... audited as alice via the registry" "$TMP/audit.json" token-create "alice ($REGISTRY)" "$OWN_ID"
+# Governance (issue 10): tokens that publish without a code (automation, package tokens, and
+# those of an account without 2FA) manage no tokens; read-only ones neither.
+reg_error_is Forbidden "CreateOwnToken(publish token, account without 2FA): governance" CreateOwnToken \
+        "{'token': <$(gv "$PUB")>}" read-only "@as []" x 0 "@as []" '{}'
+like "$(reg_error_message CreateOwnToken "{'token': <$(gv "$PUB")>}" read-only "@as []" x 0 "@as []" '{}')" \
+        'cannot create, revoke or rotate tokens: enable two-factor' "  ... the message says what would be accepted"
 reg_error_is Forbidden "CreateOwnToken(automation token): governance" CreateOwnToken \
         "{'token': <$(gv "$AUTO")>}" publish "@as []" x 0 "@as []" '{}'
 reg_error_is Forbidden "CreateOwnToken(package token): governance" CreateOwnToken \
         "{'token': <$(gv "$PKG")>}" publish "@as []" x 0 "@as []" '{}'
 reg_error_is Forbidden "CreateOwnToken(read-only token)" CreateOwnToken \
         "{'token': <$(gv "$RO")>}" publish "@as []" x 0 "@as []" '{}'
-reg_error_is InvalidArgument "CreateOwnToken: no session tokens to order" CreateOwnToken \
-        "{'token': <$(gv "$PUB")>}" session "@as []" x 0 "@as []" '{}'
-
-reg_error_is NoSuchToken "RevokeOwnToken(bob's token)" RevokeOwnToken "{'token': <$(gv "$PUB")>}" "$BOB_ID" '{}'
+reg_error_is Forbidden "CreateOwnToken(alice's password, no 2FA): governance" CreateOwnToken \
+        "{'account': <'alice'>, 'password': <'correct horse battery'>}" read-only "@as []" x 0 "@as []" '{}'
 reg_error_is Forbidden "RevokeOwnToken(automation token): governance" RevokeOwnToken \
-        "{'token': <$(gv "$AUTO")>}" "$OWN_ID" '{}'
-reg_ok "RevokeOwnToken(by id)" RevokeOwnToken "{'token': <$(gv "$PUB")>}" "$OWN_ID" '{}'
-expect_verify invalid revoked "  ... revoked" "$OWN" p-none read remote 192.0.2.1
-audit_json
-audit_has "  ... audited as alice via the registry" "$TMP/audit.json" token-revoke "alice ($REGISTRY)" "$OWN_ID"
-run reg_json CreateOwnToken 'a{sv}sasstasa{sv}' 1 token s "$PUB" publish 0 "by prefix" 0 0 0
-OWN2_ID=$(jq -r '.data[0]' <"$RUN_OUT_FILE")
-PREFIX=$(mgr_json GetToken s "$OWN2_ID" | jq -r "$JQ_ASV | .prefix")
-reg_ok "RevokeOwnToken(by display prefix)" RevokeOwnToken "{'token': <$(gv "$PUB")>}" "$PREFIX" '{}'
-is "$(mgr_json GetToken s "$OWN2_ID" | jq -r "$JQ_ASV | .state")" revoked "  ... revoked"
+        "{'token': <$(gv "$AUTO")>}" "$PUB_ID" '{}'
+reg_error_is Forbidden "RevokeOwnToken(publish token, account without 2FA): governance" RevokeOwnToken \
+        "{'token': <$(gv "$PUB")>}" "$PUB_ID" '{}'
+is "$(mgr_json GetToken s "$PUB_ID" | jq -r "$JQ_ASV | .state")" active "  ... nothing revoked"
+reg_error_is Forbidden "ChangeMaintainer(publish token, account without 2FA): governance" ChangeMaintainer \
+        "{'token': <$(gv "$PUB")>}" p-none bob true
+reg_error_is Forbidden "ChangeMaintainer(automation token): governance" ChangeMaintainer "{'token': <$(gv "$AUTO")>}" p-none bob false
+
+# dave has 2FA (auth-only): his publish token and a current code govern.
+if command -v oathtool >/dev/null 2>&1 && enroll_2fa dave auth-only; then
+        next_otp dave
+        token dave publish "" "" 0 otp s "$OTP" && DPUB=$NEW_TOKEN
+        reg_error_is OTPRequired "CreateOwnToken(dave's publish token, no code): OTP required" CreateOwnToken \
+                "{'token': <$(gv "$DPUB")>}" read-only "@as []" x 0 "@as []" '{}'
+        reg_error_is InvalidArgument "CreateOwnToken: no session tokens to order" CreateOwnToken \
+                "{'token': <$(gv "$DPUB")>, 'otp': <'000000'>}" session "@as []" x 0 "@as []" '{}'
+        next_otp dave
+        run reg_json CreateOwnToken 'a{sv}sasstasa{sv}' 2 token s "$DPUB" otp s "$OTP" read-only 1 "p-*" "npm cli" 0 \
+                1 192.0.2.0/24 0
+        is "$RUN_RC" 0 "CreateOwnToken(publish token + code): a read-only token with scope and CIDR"
+        OWN_ID=$(jq -r '.data[0]' <"$RUN_OUT_FILE")
+        OWN=$(jq -r '.data[1]' <"$RUN_OUT_FILE")
+        expect_verify allowed ok "  ... it works, from inside its CIDR" "$OWN" p-none read remote 192.0.2.1
+        is "$(detail type)/$(detail account)" read-only/dave "  ... dave's read-only token"
+        audit_json
+        audit_has "  ... audited as dave via the registry" "$TMP/audit.json" token-create "dave ($REGISTRY)" "$OWN_ID"
+
+        reg_error_is NoSuchToken "RevokeOwnToken(bob's token)" RevokeOwnToken \
+                "{'token': <$(gv "$DPUB")>, 'otp': <'000000'>}" "$BOB_ID" '{}'
+        next_otp dave
+        reg_ok "RevokeOwnToken(by id, with a code)" RevokeOwnToken "{'token': <$(gv "$DPUB")>, 'otp': <'$OTP'>}" \
+                "$OWN_ID" '{}'
+        expect_verify invalid revoked "  ... revoked" "$OWN" p-none read remote 192.0.2.1
+        audit_json
+        audit_has "  ... audited as dave via the registry" "$TMP/audit.json" token-revoke "dave ($REGISTRY)" "$OWN_ID"
+        next_otp dave
+        run reg_json CreateOwnToken 'a{sv}sasstasa{sv}' 2 token s "$DPUB" otp s "$OTP" publish 0 "by prefix" 0 0 0
+        OWN2_ID=$(jq -r '.data[0]' <"$RUN_OUT_FILE")
+        PREFIX=$(mgr_json GetToken s "$OWN2_ID" | jq -r "$JQ_ASV | .prefix")
+        next_otp dave
+        reg_ok "RevokeOwnToken(by display prefix)" RevokeOwnToken "{'token': <$(gv "$DPUB")>, 'otp': <'$OTP'>}" \
+                "$PREFIX" '{}'
+        is "$(mgr_json GetToken s "$OWN2_ID" | jq -r "$JQ_ASV | .state")" revoked "  ... revoked"
+
+        reg_error_is OTPRequired "ChangeMaintainer(dave's publish token, no code, policy none): OTP required" \
+                ChangeMaintainer "{'token': <$(gv "$DPUB")>}" d-pkg bob true
+        next_otp dave
+        reg_ok "ChangeMaintainer(publish token + code, add bob to d-pkg)" ChangeMaintainer \
+                "{'token': <$(gv "$DPUB")>, 'otp': <'$OTP'>}" d-pkg bob true
+        is "$(mgr_json GetPackage s d-pkg | jq -r "$JQ_ASV | .maintainers | join(\",\")")" bob,dave "  ... bob maintains d-pkg"
+        audit_json d-pkg
+        audit_has "  ... audited as dave via the registry" "$TMP/audit.json" maintainer-add "dave ($REGISTRY)" bob
+        next_otp dave
+        reg_error_is AlreadyMaintainer "  ... again: AlreadyMaintainer" ChangeMaintainer \
+                "{'token': <$(gv "$DPUB")>, 'otp': <'$OTP'>}" d-pkg bob true
+        reg_error_is NotMaintainer "ChangeMaintainer on bob's package" ChangeMaintainer \
+                "{'token': <$(gv "$DPUB")>, 'otp': <'000000'>}" bob-pkg dave true
+        reg_error_is NoSuchPackage "ChangeMaintainer on a missing package" ChangeMaintainer \
+                "{'token': <$(gv "$DPUB")>, 'otp': <'000000'>}" no-such dave true
+        next_otp dave
+        reg_ok "ChangeMaintainer(remove bob)" ChangeMaintainer "{'token': <$(gv "$DPUB")>, 'otp': <'$OTP'>}" d-pkg bob false
+        next_otp dave
+        reg_error_is LastMaintainer "ChangeMaintainer(remove the last)" ChangeMaintainer \
+                "{'token': <$(gv "$DPUB")>, 'otp': <'$OTP'>}" d-pkg dave false
+else
+        skip "oathtool or enrolment not available" 21
+fi
 
 mgr_authenticate alice "correct horse battery" "" session b true
 SESSION=$(authn_detail session_token)
 is "$AUTHN_RESULT" ok "a session for alice"
 reg_error_is InvalidArgument "Logout(publish token)" Logout "$(gv "$PUB")"
-reg_ok "Logout(session token)" Logout "$(gv "$SESSION")"
+reg_error_is InvalidArgument "Logout(automation token)" Logout "$(gv "$AUTO")"
+reg_ok "Logout(session token of an account without 2FA): a session ends itself" Logout "$(gv "$SESSION")"
 reg_error_is BadCredentials "  ... the session is gone" WhoAmI "{'token': <$(gv "$SESSION")>}"
-
-reg_ok "ChangeMaintainer(publish token, add bob to p-none)" ChangeMaintainer "{'token': <$(gv "$PUB")>}" p-none bob true
-is "$(mgr_json GetPackage s p-none | jq -r "$JQ_ASV | .maintainers | join(\",\")")" alice,bob "  ... bob maintains p-none"
-audit_json p-none
-audit_has "  ... audited as alice via the registry" "$TMP/audit.json" maintainer-add "alice ($REGISTRY)" bob
-reg_error_is AlreadyMaintainer "  ... again: AlreadyMaintainer" ChangeMaintainer "{'token': <$(gv "$PUB")>}" p-none bob true
-reg_error_is Forbidden "ChangeMaintainer(automation token): governance" ChangeMaintainer "{'token': <$(gv "$AUTO")>}" p-none bob false
-reg_error_is NotMaintainer "ChangeMaintainer on bob's package" ChangeMaintainer "{'token': <$(gv "$PUB")>}" bob-pkg alice true
-reg_error_is NoSuchPackage "ChangeMaintainer on a missing package" ChangeMaintainer "{'token': <$(gv "$PUB")>}" no-such alice true
-reg_ok "ChangeMaintainer(remove bob)" ChangeMaintainer "{'token': <$(gv "$PUB")>}" p-none bob false
-reg_error_is LastMaintainer "ChangeMaintainer(remove the last)" ChangeMaintainer "{'token': <$(gv "$PUB")>}" p-none alice false
 
 # --- proof by password (+ OTP): the login path ------------------------------------------------------
 run reg_json WhoAmI 'a{sv}' 2 account s alice password s "correct horse battery"

@@ -226,8 +226,10 @@ error_is org.pkgtoken1.Error.OTPRequired "with 2FA, but without a current code" 
         AddOwnTrustedPublisher "{'token': <$(gv "$ALICE_PUB")>}" app "$ISS" "$CLAIMS" "{}"
 error_is org.pkgtoken1.Error.Forbidden "never with an automation token" \
         AddOwnTrustedPublisher "{'token': <$(gv "$AUTO")>}" app "$ISS" "$CLAIMS" "{}"
+enroll_2fa bob || bail_out "cannot enrol bob in 2FA"
+next_otp bob
 error_is org.pkgtoken1.Error.NotMaintainer "never by someone who does not maintain the package" \
-        AddOwnTrustedPublisher "{'token': <$(gv "$BOB_PUB")>}" app "$ISS" "$CLAIMS" "{}"
+        AddOwnTrustedPublisher "{'token': <$(gv "$BOB_PUB")>, 'otp': <'$OTP'>}" app "$ISS" "$CLAIMS" "{}"
 error_is org.pkgtoken1.Error.Forbidden "never with the package's own trusted-publishing token" \
         AddOwnTrustedPublisher "{'token': <$(gv "$TP_TOKEN")>}" app "$ISS" "$CLAIMS" "{}"
 next_otp alice

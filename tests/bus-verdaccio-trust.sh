@@ -10,8 +10,7 @@
 # served by a small server on loopback.  The audit keeps each publish's provenance.
 
 # shellcheck disable=SC2317 # helpers are called through run/ok
-. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
-. "$top_srcdir/tests/lib-verdaccio.sh"
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib-verdaccio.sh"
 need jq
 
 SIGN="$top_srcdir/tests/jwt-sign.js"
@@ -23,18 +22,18 @@ node "$SIGN" keygen "$KEYS" key-1 rsa || bail_out "cannot make the issuer's key"
 # npm asks GitHub for the audience npm:HOST; GitLab pipelines name theirs in id_tokens:.
 printf 'Issuer=%s\nAudience=npm:127.0.0.1\nKeysFile=jwks.json\n' "$GITLAB" >"$KEYS/gitlab.conf"
 printf 'Issuer=%s\nAudience=npm:127.0.0.1\nKeysFile=jwks.json\n' "$GITHUB" >"$KEYS/github.conf"
+# Issuers are read at start: the daemon of lib-verdaccio.sh again, with them (Verdaccio
+# reconnects by itself).
+echo "IssuersDirectory=$KEYS" >>"$CONFIG"
+stop_daemon
+must_start_daemon --config="$CONFIG"
 
-verdaccio_daemon PasswordCost=1 "IssuersDirectory=$KEYS"
-new_account alice "" || bail_out "account alice"
 mgr CreatePackage ssas ci-app 2fa-only 1 alice >/dev/null || bail_out "package ci-app"
 mgr AddTrustedPublisher 'ssa{ss}a{sv}' ci-app "$GITLAB" 2 project_path acme/ci-app namespace_id 42 0 >/dev/null ||
         bail_out "the GitLab publisher"
 mgr AddTrustedPublisher 'ssa{ss}a{sv}' ci-app "$GITHUB" 3 repository acme/ci-app repository_owner_id 7 \
         workflow_ref 'acme/ci-app/.github/workflows/release.yml@*' 0 >/dev/null || bail_out "the GitHub publisher"
-verdaccio_start
 
-RC_NONE=$TMP/none.npmrc
-: >"$RC_NONE"
 # id_token ISSUER EXTRA-CLAIMS-JSON: an ID token of the test's issuer key.
 id_token() {
         node "$SIGN" sign "$KEYS" key-1 "$(jq -cn --arg iss "$1" --argjson extra "$2" '{iss: $iss,
@@ -95,7 +94,6 @@ run ci_publish 1.2.0 GITHUB_ACTIONS=true ACTIONS_ID_TOKEN_REQUEST_URL="http://12
 refused "a resurrected repository (another owner id) is refused"
 
 # --- npm trust: a maintainer adds a publisher with a current code ---------------------------------
-enroll_2fa alice || bail_out "cannot enrol alice in 2FA"
 next_otp alice
 new_token alice publish "$OTP" || bail_out "alice's publish token"
 RC_ALICE=$(rc_with alice "$NEW_TOKEN")

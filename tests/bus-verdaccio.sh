@@ -9,6 +9,8 @@
 # bus is the permissive test bus and Verdaccio shares the daemon's uid.
 #
 # Flows: publish with an automation token; EOTP, then publish with --otp; a replayed code;
+# governance (issue 10): automation tokens and sessions of accounts without 2FA refused
+# token create and owner add with a message that says what would be accepted;
 # refusals (scope, CIDR, read-only, 2fa-only); a revocation seen at once; npm login
 # --auth-type=legacy with password + OTP; npm's web login, its page driven as a browser would
 # (headless Chromium, or curl without it); whoami, token list/create/revoke, logout; owner,
@@ -23,42 +25,7 @@
 # npm gets a fresh userconfig and cache in the temp dir and no registry but this one.
 
 # shellcheck disable=SC2317 # helpers are called through run/ok
-. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
-
-. "$top_srcdir/tests/lib-verdaccio.sh"
-verdaccio_daemon PasswordCost=1 LockoutThreshold=50 TokenGuessLimit=1000
-
-# --- accounts, packages, tokens ---------------------------------------------------------------
-PW_ALICE='alice password 1'
-PW_BOB='bob password 1'
-for a in alice bob carol; do
-        if ! mgr CreateAccount 'sssa{sv}' "$a" "$a@example.org" human 0 >/dev/null ||
-           ! mgr SetPassword 'ssa{sv}' "$a" "$a password 1" 0 >/dev/null; then
-                bail_out "cannot create account $a"
-        fi
-done
-mgr CreatePackage ssas p-oa 2fa-or-automation 1 alice >/dev/null || bail_out "package p-oa"
-mgr CreatePackage ssas p-strict 2fa-only 1 alice >/dev/null || bail_out "package p-strict"
-mgr CreatePackage ssas p-other none 1 bob >/dev/null || bail_out "package p-other"
-must_create_token AUTO alice --type=automation --description="alice ci"
-must_create_token PUB alice --type=publish --description="alice laptop"
-must_create_token PUB2 alice --type=publish --description="alice desktop"
-must_create_token RO alice --type=read-only --description="alice read"
-must_create_token SCOPED alice --type=automation --package=p-oa --description="p-oa only"
-must_create_token CIDR alice --type=automation --cidr=192.0.2.0/24 --description="elsewhere"
-must_create_token BOBAUTO bob --type=automation --description="bob ci"
-enroll_2fa alice || bail_out "cannot enrol alice in 2FA"
-
-verdaccio_start
-
-RC_AUTO=$(rc_with auto "$AUTO_SECRET")
-RC_PUB=$(rc_with pub "$PUB_SECRET")
-RC_PUB2=$(rc_with pub2 "$PUB2_SECRET")
-RC_RO=$(rc_with ro "$RO_SECRET")
-RC_SCOPED=$(rc_with scoped "$SCOPED_SECRET")
-RC_CIDR=$(rc_with cidr "$CIDR_SECRET")
-RC_NONE=$TMP/none.npmrc
-: >"$RC_NONE"
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib-verdaccio.sh"
 
 # --- publish ------------------------------------------------------------------------------------
 ok "automation token publishes p-oa@1.0.0 without a code" publish "$RC_AUTO" p-oa 1.0.0
@@ -195,6 +162,8 @@ run publish "$RC_NEW" p-oa 1.5.0
 isnt "$RUN_RC" 0 "  ... the revoked token is refused at once"
 run npmx "$RC_AUTO" token create --password="$PW_ALICE"
 isnt "$RUN_RC" 0 "an automation token cannot create tokens (governance)"
+like "$(cat "$RUN_OUT_FILE" "$RUN_ERR_FILE")" '403 Forbidden - POST .* - Automation and package tokens .*cannot create, revoke or rotate tokens: log in as a person' \
+        "  ... npm shows a 403 that says why and what would be accepted"
 ok "npm logout" npmx "$RC_LEGACY" logout
 run npmx "$RC_LEGACY" whoami
 isnt "$RUN_RC" 0 "  ... the session is gone"
@@ -204,6 +173,10 @@ RC_BOB=$TMP/bob.npmrc
 : >"$RC_BOB"
 run login_legacy "$RC_BOB" bob "$PW_BOB" ""
 like "$(cat "$RC_BOB")" '_authToken=pkgt_' "bob (no 2FA) logs in with his password alone"
+# Governance (issue 10): bob's session publishes without a code, so it makes no tokens.
+run npmx "$RC_BOB" token create --password="$PW_BOB"
+isnt "$RUN_RC" 0 "bob (no 2FA): npm token create with his session is refused (governance)"
+like "$(cat "$RUN_OUT_FILE" "$RUN_ERR_FILE")" '403 Forbidden - POST .* cannot create, revoke or rotate tokens: enable two-factor authentication' "  ... npm says to enable 2FA first"
 run npmx "$RC_BOB" profile get --json
 is "$(jq -r '.tfa' <"$RUN_OUT_FILE" 2>/dev/null)" false "npm profile get: bob has no 2FA"
 # npm asks for the password, prints the secret, then asks for the first code: each answer
@@ -244,6 +217,9 @@ run mgr_json GetPackage s p-oa
 like "$(jq -c "$JQ_ASV" <"$RUN_OUT_FILE" 2>/dev/null)" '"bob"' "  ... bob maintains p-oa in pkgtokend"
 run npmx "$RC_AUTO" owner add carol p-oa
 isnt "$RUN_RC" 0 "an automation token cannot change owners"
+like "$(cat "$RUN_OUT_FILE" "$RUN_ERR_FILE")" '403 Forbidden - PUT .* - Automation and package tokens .*cannot change maintainers' "  ... npm shows a 403 that says why"
+run mgr_json GetPackage s p-oa
+unlike "$(jq -c "$JQ_ASV" <"$RUN_OUT_FILE" 2>/dev/null)" '"carol"' "  ... carol does not maintain p-oa"
 ok "npm dist-tag add p-oa@1.0.0 stable (automation)" npmx "$RC_AUTO" dist-tag add p-oa@1.0.0 stable
 run npmx "$RC_AUTO" dist-tag ls p-oa
 like "$RUN_OUT" 'stable: 1\.0\.0' "  ... dist-tag ls shows it"

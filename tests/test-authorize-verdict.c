@@ -329,8 +329,29 @@ static void test_verify(void) {
         CHECK(!v.record && v.note_use && v.token_identified, "  ... not recorded, use noted");
 }
 
+/* Issue 10: a rotated-out secret after its grace takes its lineage down, even on a read;
+ * during the grace it is an ordinary token. */
+static void test_rotated_reuse(void) {
+        TokenFacts t = live_token();
+        AuthorizeFacts f = facts(&t, NULL, ACTION_READ);
+        AuthorizeVerdict v;
+
+        t.rotated_until = NOW + 1;
+        v = authorize_verdict(&f, check_otp, &(Checker) {});
+        CHECK(v.result == AUTHZ_ALLOWED && !v.revoke_lineage, "rotated-out read within the grace: allowed, nothing revoked");
+        t.rotated_until = NOW;
+        v = authorize_verdict(&f, check_otp, &(Checker) {});
+        expect_code("rotated-out read after the grace", &v, AUTHZ_INVALID, REASON_ROTATED_REUSE);
+        CHECK(v.revoke_lineage && v.token_identified && !v.note_use,
+              "  ... revoke the lineage, name the token, note no use");
+        t.revoked_at = NOW - 1;
+        v = authorize_verdict(&f, check_otp, &(Checker) {});
+        CHECK(v.code == REASON_REVOKED && !v.revoke_lineage, "  ... once revoked: revoked, nothing more to do");
+}
+
 int main(void) {
         test_before_the_token();
+        test_rotated_reuse();
         test_verify();
         test_recording();
         test_otp_table();

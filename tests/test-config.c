@@ -114,6 +114,9 @@ static void test_defaults(void) {
         CHECK(c.lockout_window == SEC(15 * 60), "default LockoutWindowSec: 15 min");
         CHECK(c.lockout_duration == SEC(15 * 60), "default LockoutSec: 15 min");
         CHECK_INT_EQ(c.token_guess_limit, 60, "default TokenGuessLimit: 60");
+        CHECK(c.token_lifetimes.default_write == 0 && c.token_lifetimes.max_write == 0 &&
+              c.token_lifetimes.default_read == 0 && c.token_lifetimes.max_read == 0,
+              "default token lifetimes: none (long-lived CI tokens allowed)");
 
         config_init_defaults(&c);
         CHECK_INT_EQ(parse_text(&c, ""), 0, "an empty file is fine");
@@ -292,6 +295,14 @@ static void test_ranges(void) {
                 { "TOTPIssuer=tab\there",        false },
                 { "TOTPIssuer=bell\a",           false },
                 { "TOTPIssuer=bad utf8 \xff",    false },
+                { "DefaultWriteTokenLifetimeSec=0",    true },
+                { "DefaultWriteTokenLifetimeSec=7d",   true },
+                { "MaxWriteTokenLifetimeSec=90d",      true },
+                { "MaxWriteTokenLifetimeSec=3660d",    true },
+                { "MaxWriteTokenLifetimeSec=3661d",    false },
+                { "DefaultReadTokenLifetimeSec=1h",    true },
+                { "MaxReadTokenLifetimeSec=365d",      true },
+                { "MaxReadTokenLifetimeSec=x",         false },
                 { "SessionLifetimeSec=60",       true },
                 { "SessionLifetimeSec=1min",     true },
                 { "SessionLifetimeSec=30d",      true },
@@ -348,6 +359,10 @@ static void test_ranges(void) {
                 { "RegistryGroup=",              true },
                 { "RegistryGroup=www-data",      true },
                 { "RegistryGroup=-x",            false },
+                { "StageLifetimeSec=1min",       true },
+                { "StageLifetimeSec=90d",        true },
+                { "StageLifetimeSec=59",         false },
+                { "StageLifetimeSec=91d",        false },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(v); i++) {
@@ -401,6 +416,7 @@ static void test_new_settings(void) {
         CHECK_INT_EQ(c.min_free_space_mib, 64, "default MinFreeSpaceMiB: 64");
         CHECK_STR_EQ(c.seal_key_file, "", "default SealKeyFile: none");
         CHECK_STR_EQ(c.registry_group, "", "default RegistryGroup: none");
+        CHECK(c.stage_lifetime == SEC(7 * 86400), "default StageLifetimeSec: 7 days");
 
         CHECK_INT_EQ(parse_text(&c,
                                 "[Manager]\n"

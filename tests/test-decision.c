@@ -19,6 +19,8 @@
 #define TARGET    "@acme/target"
 #define REMOTE_IN  "10.1.2.3"
 #define REMOTE_OUT "203.0.113.5"
+#define REUSED     "rotated-out token used again: all its rotations are revoked"
+#define ON_HOLD    "account on hold after a recovery: reads only until the hold ends"
 
 static const char *result_name(AuthzResult r) {
         return authz_result_to_string(r) ?: "(unknown)";
@@ -54,19 +56,20 @@ static void test_model_strings(void) {
                          "trusted-publishing");
         CHECK_ENUM_WORDS(token_owner, _TOKEN_OWNER_MAX, "account", "package");
         CHECK_ENUM_WORDS(action, _ACTION_MAX, "read", "publish", "unpublish", "deprecate", "dist-tag", "owner",
-                         "identity");
+                         "identity", "stage");
         CHECK_ENUM_WORDS(reason_code, _REASON_CODE_MAX, "ok", "unknown", "revoked", "expired", "out-of-scope",
                          "address-not-allowed", "read-only", "tokens-disallowed", "otp-required", "bad-otp",
                          "replayed-otp", "not-maintainer", "rate-limited", "account-locked", "bad-credentials",
                          "governance", "no-such-package", "last-maintainer", "already-maintainer",
                          "invalid-argument", "unavailable", "unknown-issuer", "bad-signature", "wrong-audience",
-                         "claim-mismatch", "replayed-jti", "no-trusted-publisher", "trusted-publishing-only");
+                         "claim-mismatch", "replayed-jti", "no-trusted-publisher", "trusted-publishing-only",
+                         "stage-required", "rotated-reuse", "recovery-hold");
         CHECK_ENUM_WORDS(authz_result, _AUTHZ_RESULT_MAX, "allowed", "otp-required", "forbidden", "invalid",
                          "bad-otp", "rate-limited");
         CHECK_ENUM_WORDS(twofa_mode, _TWOFA_MODE_MAX, "disabled", "auth-only", "auth-and-writes");
         CHECK_ENUM_WORDS(authn_result, _AUTHN_RESULT_MAX, "ok", "otp-required", "bad-credentials", "bad-otp",
                          "locked", "rate-limited");
-        CHECK_ENUM_WORDS(token_state, _TOKEN_STATE_MAX, "active", "expired", "revoked");
+        CHECK_ENUM_WORDS(token_state, _TOKEN_STATE_MAX, "active", "expired", "revoked", "rotated");
         CHECK_ENUM_WORDS(account_state, _ACCOUNT_STATE_MAX, "active", "unknown", "locked", "locked-out");
 
         /* A token's state: revoked wins over expired; 0 never expires. */
@@ -178,6 +181,36 @@ static void test_named_cases(void) {
         c.token.account_locked = true;
         expect("revocation wins over expiry, lock, address and scope", &c, AUTHZ_INVALID,
                "token revoked", false);
+
+        /* Issue 10: a rotated-out secret works during its grace, then its use is reuse, even
+         * for a read, and wins over expiry (revocation still wins over it); an account on
+         * its recovery hold reads but writes nothing. */
+        static const struct {
+                const char *name;
+                usec_t rotated_until, expires_at, revoked_at;
+                bool on_hold;
+                Action action;
+                AuthzResult result;
+                const char *reason;
+        } issue10[] = {
+                { "rotated-out token within its grace", NOW + 1, 0, 0, false, ACTION_PUBLISH, AUTHZ_ALLOWED, "allowed" },
+                { "rotated-out token read after its grace", NOW, 0, 0, false, ACTION_READ, AUTHZ_INVALID, REUSED },
+                { "rotated-out and expired", NOW, NOW - 1, 0, false, ACTION_READ, AUTHZ_INVALID, REUSED },
+                { "rotated-out and revoked (the lineage is gone already)", NOW, NOW - 1, NOW - 1, false, ACTION_READ,
+                  AUTHZ_INVALID, "token revoked" },
+                { "account on recovery hold publishing", 0, 0, 0, true, ACTION_PUBLISH, AUTHZ_FORBIDDEN, ON_HOLD },
+                { "account on recovery hold changing owners", 0, 0, 0, true, ACTION_OWNER, AUTHZ_FORBIDDEN, ON_HOLD },
+                { "account on recovery hold reading", 0, 0, 0, true, ACTION_READ, AUTHZ_ALLOWED, "allowed" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(issue10); i++) {
+                c = base_case();
+                c.token.rotated_until = issue10[i].rotated_until;
+                c.token.expires_at = issue10[i].expires_at;
+                c.token.revoked_at = issue10[i].revoked_at;
+                c.token.account_on_hold = issue10[i].on_hold;
+                c.action = issue10[i].action;
+                expect(issue10[i].name, &c, issue10[i].result, issue10[i].reason, false);
+        }
 
         c = base_case();
         c.token.expires_at = NOW;
@@ -398,6 +431,7 @@ typedef struct Combination {
         CidrKind cidr;
         bool otp;
         TwoFactorMode twofa;   /* the owning account's; package tokens always DISABLED */
+        bool approval;         /* the package requires approval of staged versions */
 } Combination;
 
 typedef struct Expected {
@@ -407,13 +441,22 @@ typedef struct Expected {
         bool creates_package;
 } Expected;
 
+#define OWNER_BY_BYPASS_TOKEN                                                                   \
+        "Automation and package tokens publish without a one-time password, so they cannot change " \
+        "maintainers: log in as a person (npm login) on an account with two-factor authentication "  \
+        "and give a current one-time password (--otp)"
+#define OWNER_WITHOUT_2FA                                                                       \
+        "Tokens of an account without two-factor authentication publish without a one-time "   \
+        "password, so they cannot change maintainers: enable two-factor authentication (npm "   \
+        "profile enable-2fa), then give a current one-time password (--otp)"
+
 static Expected want(AuthzResult result, ReasonCode code, const char *reason) {
         return (Expected) { .result = result, .code = code, .reason = reason };
 }
 
 /* The rules, restated from the issue in the order it gives them (issue 9 adds identity and
  * the writes besides publish: these need an existing package and follow publish's rules;
- * "owner" is governance, never for automation or package tokens). */
+ * issue 10 makes "owner" governance: a person's token, 2FA on, a current code). */
 static Expected oracle(const Combination *x) {
         bool publishing = x->action == ACTION_PUBLISH;
         bool writing = x->action != ACTION_READ && x->action != ACTION_IDENTITY;
@@ -484,9 +527,20 @@ static Expected oracle(const Combination *x) {
                 return want(AUTHZ_FORBIDDEN, REASON_READ_ONLY, "read-only token");
         if (x->type == TOKEN_TRUSTED_PUBLISHING && !publishing)
                 return want(AUTHZ_FORBIDDEN, REASON_GOVERNANCE, "trusted-publishing tokens only publish");
-        if (x->action == ACTION_OWNER && (x->type == TOKEN_AUTOMATION || !account_token))
-                return want(AUTHZ_FORBIDDEN, REASON_GOVERNANCE,
-                            "tokens that publish without an OTP cannot change maintainers");
+        /* Maintainers are governance (issue 10): only a person proving a current second
+         * factor, whatever the package's policy. */
+        if (x->action == ACTION_OWNER) {
+                if (x->type == TOKEN_AUTOMATION || !account_token)
+                        return want(AUTHZ_FORBIDDEN, REASON_GOVERNANCE, OWNER_BY_BYPASS_TOKEN);
+                if (x->twofa == TWOFA_DISABLED)
+                        return want(AUTHZ_FORBIDDEN, REASON_GOVERNANCE, OWNER_WITHOUT_2FA);
+                return x->otp ? want(AUTHZ_ALLOWED, REASON_OK, "allowed")
+                              : want(AUTHZ_OTP_REQUIRED, REASON_OTP_REQUIRED, "OTP required");
+        }
+
+        /* A package that requires approval takes versions only through stages. */
+        if (publishing && package_exists && x->approval)
+                return want(AUTHZ_FORBIDDEN, REASON_STAGE_REQUIRED, STAGE_REQUIRED_MESSAGE);
 
         /* The publishing policy; a new package is judged by the default one.  Publish and
          * session tokens need an OTP when the policy is not "none" or the account asks for
@@ -494,6 +548,15 @@ static Expected oracle(const Combination *x) {
         PackageState policy = package_exists ? x->package : PKG_2FA_OR_AUTOMATION;
         bool person = x->type == TOKEN_PUBLISH || x->type == TOKEN_SESSION;
         Expected e;
+
+        /* Staging never asks for a code (the approval does); a 2fa-only package takes stages
+         * only from tokens that stand for a person. */
+        if (x->action == ACTION_STAGE) {
+                if (policy == PKG_2FA_ONLY && (x->type == TOKEN_AUTOMATION || !account_token))
+                        return want(AUTHZ_FORBIDDEN, REASON_TOKENS_DISALLOWED,
+                                    "automation and package tokens cannot stage versions of this package");
+                return want(AUTHZ_ALLOWED, REASON_OK, "allowed");
+        }
 
         if (x->type == TOKEN_AUTOMATION && policy == PKG_2FA_ONLY)
                 e = want(AUTHZ_FORBIDDEN, REASON_TOKENS_DISALLOWED, "automation tokens are not allowed for this package");
@@ -535,6 +598,7 @@ static Decision decide(const Combination *x) {
                 .exists = x->package != PKG_MISSING,
                 .policy = policies[x->package],
                 .account_maintains = x->maintainer,
+                .requires_approval = x->approval,
         };
 
         return authz_decide(&token, &package, x->action == ACTION_IDENTITY ? "" : TARGET, x->action,
@@ -543,11 +607,11 @@ static Decision decide(const Combination *x) {
 
 static void describe(const Combination *x, const Decision *got, const Expected *e) {
         tap_diag("  %s token, %s, package %s, %s token, scope %s, maintainer=%d, expiry %s, revoked=%d, "
-                 "locked=%d, cidr %s, otp=%d, 2fa %s:",
+                 "locked=%d, cidr %s, otp=%d, 2fa %s, approval=%d:",
                  token_type_to_string(x->type), action_to_string(x->action), package_state_names[x->package],
                  token_owner_to_string(x->owner), scope_names[x->scope], x->maintainer,
                  expiry_names[x->expiry], x->revoked, x->locked, cidr_names[x->cidr], x->otp,
-                 twofa_mode_to_string(x->twofa));
+                 twofa_mode_to_string(x->twofa), x->approval);
         tap_diag("    got %s/%s (\"%s\", creates=%d), expected %s/%s (\"%s\", creates=%d)",
                  result_name(got->result), reason_code_to_string(got->code) ?: "?", got->reason ?: "(null)",
                  got->creates_package, result_name(e->result), reason_code_to_string(e->code) ?: "?", e->reason,
@@ -573,14 +637,15 @@ static void test_whole_table(void) {
                 for (int locked = 0; locked <= 1; locked++)
                 for (CidrKind cidr = 0; cidr < _CIDR_MAX; cidr++)
                 for (int otp = 0; otp <= 1; otp++)
-                for (TwoFactorMode twofa = 0; twofa < _TWOFA_MODE_MAX; twofa++) {
+                for (TwoFactorMode twofa = 0; twofa < _TWOFA_MODE_MAX; twofa++)
+                for (int approval = 0; approval <= 1; approval++) {
                         if (owner == TOKEN_OWNER_PACKAGE && twofa != TWOFA_DISABLED)
                                 continue;   /* no person behind a package token */
                         Combination x = {
                                 .type = type, .action = action, .package = pkg, .owner = owner,
                                 .scope = scope, .maintainer = maintainer, .expiry = expiry,
                                 .revoked = revoked, .locked = locked, .cidr = cidr, .otp = otp,
-                                .twofa = twofa,
+                                .twofa = twofa, .approval = approval,
                         };
                         Expected e = oracle(&x);
                         Decision d = decide(&x);
@@ -624,7 +689,7 @@ static void test_whole_table(void) {
         static const ReasonCode decided[] = {
                 REASON_OK, REASON_REVOKED, REASON_EXPIRED, REASON_OUT_OF_SCOPE, REASON_ADDRESS_NOT_ALLOWED,
                 REASON_READ_ONLY, REASON_TOKENS_DISALLOWED, REASON_OTP_REQUIRED, REASON_NOT_MAINTAINER,
-                REASON_ACCOUNT_LOCKED, REASON_GOVERNANCE, REASON_NO_SUCH_PACKAGE,
+                REASON_ACCOUNT_LOCKED, REASON_GOVERNANCE, REASON_NO_SUCH_PACKAGE, REASON_STAGE_REQUIRED,
         };
         size_t missing = 0;
         for (size_t i = 0; i < ELEMENTSOF(decided); i++)

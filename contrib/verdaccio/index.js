@@ -9,15 +9,17 @@
 //                     allow_access/allow_publish/allow_unpublish honour the gate's decision;
 //                     authenticate (HTTP Basic with a password) is refused: tokens only.
 //   middleware part:  a front layer that keeps secrets out of Verdaccio's request log,
-//                     npm's account endpoints (lib/routes.js) and the web login
-//                     (lib/weblogin.js).
+//                     npm's account endpoints (lib/routes.js), staged publishing
+//                     (lib/stages.js) and the web login (lib/weblogin.js).
 
 'use strict';
 
 const { Daemon } = require('./lib/daemon');
 const { parseSettings } = require('./lib/settings');
 const { Gate } = require('./lib/gate');
+const path = require('node:path');
 const { Routes } = require('./lib/routes');
+const { Stages } = require('./lib/stages');
 const { WebLogin } = require('./lib/weblogin');
 
 const contexts = new WeakMap();   // Verdaccio config object -> shared context
@@ -35,10 +37,19 @@ function contextFor(pluginConfig, options, makeDaemon) {
     checkDaemon(daemon, logger);
     ctx.gate = new Gate(ctx);
     ctx.routes = new Routes(ctx);
+    if (!settings.stageDir) settings.stageDir = defaultStageDir(options && options.config);
+    ctx.stages = new Stages(ctx);
     ctx.webLogin = new WebLogin(ctx);
     contexts.set(key, ctx);
   }
   return ctx;
+}
+
+// Next to Verdaccio's storage, never inside it: no package route can reach a staged tarball.
+function defaultStageDir(config) {
+  const base = config && config.self_path ? path.dirname(config.self_path) : process.cwd();
+  const storage = path.resolve(base, (config && config.storage) || 'storage');
+  return path.join(path.dirname(storage), 'pkgtoken-stages');
 }
 
 // Say at start-up, once, when pkgtokend is not there or predates the registry API: every
@@ -135,6 +146,7 @@ function plugin(pluginConfig, options, makeDaemon) {
       installFrontLayer(app, ctx.logger);
       if (ctx.settings.endpoints.web_login) ctx.webLogin.register(app);
       ctx.routes.register(app);
+      if (ctx.settings.endpoints.stage) ctx.stages.register(app);
     },
 
     // For tests and the benchmark.

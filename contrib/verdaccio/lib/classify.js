@@ -2,7 +2,7 @@
 //
 // What an npm request asks for, in pkgtoken's words: which package and which Verify action
 // ("read", "publish", "unpublish", "deprecate", "dist-tag", "owner"), or one of the plugin's
-// own account endpoints ("self": whoami, tokens, profile, logout), or nothing that needs a
+// own account endpoints ("self": whoami, tokens, profile, logout, stages), or nothing that needs a
 // token ("public": ping, login).  Unknown writes count as "publish", the strictest action,
 // so that a route this table does not know can never be reached with a read-only token.
 
@@ -81,6 +81,7 @@ function classify(method, path) {
   if (path === '/-/whoami') return { kind: 'self', endpoint: 'whoami' };
   if (path === '/-/npm/v1/tokens' || path.startsWith('/-/npm/v1/tokens/')) return { kind: 'self', endpoint: 'tokens' };
   if (path === '/-/npm/v1/user') return { kind: 'self', endpoint: 'profile' };
+  if (path === '/-/stage' || path.startsWith('/-/stage/')) return { kind: 'self', endpoint: 'stage' };
   if (path.startsWith('/-/user/token/')) return { kind: 'self', endpoint: 'logout' };
   // npm's trusted publishing: the bearer is the CI's ID token, which the route hands to
   // ExchangeIdToken (not a pkgtoken token the gate could check).

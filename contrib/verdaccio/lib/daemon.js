@@ -331,6 +331,12 @@ class Daemon {
     await this.call('RevokeOwnToken', 'a{sv}sa{sv}', [asv(proof), id, asv(options)]);
   }
 
+  // RotateOwnToken: a new secret in the token's lineage; grace in microseconds.
+  async rotateOwnToken(proof, id, options) {
+    const [newId, token] = await this.call('RotateOwnToken', 'a{sv}sa{sv}', [asv(proof), id, asv(options)]);
+    return { id: newId, token };
+  }
+
   async logout(token) {
     await this.call('Logout', 's', [token]);
   }
@@ -351,6 +357,31 @@ class Daemon {
 
   async setOwnPackagePolicy(proof, pkg, policy) {
     await this.call('SetOwnPackagePolicy', 'a{sv}ss', [asv(proof), pkg, policy]);
+  }
+
+  // Staged publishing.
+  async listStages(filter) {
+    const [stages] = await this.call('ListStages', 'a{sv}', [asv(filter)]);
+    return stages.map(asvToObject);
+  }
+
+  async getStage(id) {
+    const [stage] = await this.call('GetStage', 's', [id]);
+    return asvToObject(stage);
+  }
+
+  async approveOwnStage(proof, id, options) {
+    const [stage] = await this.call('ApproveOwnStage', 'a{sv}sa{sv}', [asv(proof), id, asv(options)]);
+    return asvToObject(stage);
+  }
+
+  async rejectOwnStage(proof, id, options) {
+    const [stage] = await this.call('RejectOwnStage', 'a{sv}sa{sv}', [asv(proof), id, asv(options)]);
+    return asvToObject(stage);
+  }
+
+  async completeStage(id, succeeded, options) {
+    await this.call('CompleteStage', 'sba{sv}', [id, succeeded, asv(options)]);
   }
 
   async changeMaintainer(proof, pkg, account, add) {

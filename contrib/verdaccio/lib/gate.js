@@ -193,4 +193,4 @@ class Gate {
   }
 }
 
-module.exports = { Gate, credentials, tokenKey, PUBLISH_LIKE };
+module.exports = { Gate, credentials, tokenKey, storedPackument, PUBLISH_LIKE };

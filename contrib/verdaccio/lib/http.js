@@ -41,6 +41,8 @@ const ERROR_STATUS = {
   TwoFactorNotEnabled: 409,
   TwoFactorAlreadyEnabled: 409,
   NoPendingEnrollment: 409,
+  NoSuchStage: 404,
+  StageNotPending: 409,
   Unavailable: 503,
 };
 const OTP_ERRORS = new Set(['OTPRequired', 'BadOTP', 'ReplayedOTP']);

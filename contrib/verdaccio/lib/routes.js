@@ -145,6 +145,9 @@ class Routes {
       app.get('/-/npm/v1/tokens', this.wrap(this.listTokens));
       app.post('/-/npm/v1/tokens', this.wrap(this.createToken));
       app.delete('/-/npm/v1/tokens/token/:key', this.wrap(this.revokeToken));
+      // npm has no rotate verb: `curl -X POST -H "Authorization: Bearer ..." -H "npm-otp: ..."
+      // .../-/npm/v1/tokens/token/<key>/rotate [-d '{"grace": 3600}']` (README).
+      app.post('/-/npm/v1/tokens/token/:key/rotate', this.wrap(this.rotateToken));
     }
     if (on.profile) {
       app.get('/-/npm/v1/user', this.wrap(this.getProfile));
@@ -208,6 +211,26 @@ class Routes {
     await this.ctx.daemon.revokeOwnToken(proof, id, {});
     res.statusCode = 204;
     res.end();
+  }
+
+  // A new secret for one of the account's tokens (pkgtokend's RotateOwnToken, under the same
+  // governance rule as token create): same lineage, type, scope, description and CIDRs; the
+  // old secret stops now, or after body.grace seconds (at most a day); using it after that
+  // revokes every rotation.
+  async rotateToken(req, res) {
+    const b = req.body || {};
+    let grace = 0;
+    if (b.grace !== undefined && b.grace !== null) {
+      grace = Number(b.grace);
+      if (!Number.isInteger(grace) || grace < 0 || grace > 86400) {
+        return sendError(res, 400, 'grace must be a whole number of seconds (0-86400)');
+      }
+    }
+    const proof = this.proof(req, res);
+    if (!proof) return;
+    const id = String(req.params.key || '');
+    const made = await this.ctx.daemon.rotateOwnToken(proof, id, { grace: BigInt(grace) * 1000000n });
+    sendJson(res, 200, { token: made.token, key: made.id, rotated: id, grace });
   }
 
   async getProfile(req, res) {

@@ -6,7 +6,7 @@
 
 const { parseCidr } = require('./remote');
 
-const ENDPOINTS = ['login', 'web_login', 'whoami', 'tokens', 'profile', 'owner', 'logout', 'access', 'oidc', 'trust'];
+const ENDPOINTS = ['login', 'web_login', 'whoami', 'tokens', 'profile', 'owner', 'logout', 'access', 'stage', 'oidc', 'trust'];
 
 // "5s", "1500ms", "2min", 3 (seconds) -> milliseconds.
 function parseTimeout(v, fallback) {
@@ -55,6 +55,10 @@ function parseSettings(config = {}) {
     maxBodySize: parseSize(config.max_body_size, 10 * 1024 * 1024),
     // The issuer of npm trust gitlab's configurations: a self-hosted GitLab's URL.
     gitlabIssuer: config.gitlab_issuer ? String(config.gitlab_issuer).replace(/\/+$/, '') : 'https://gitlab.com',
+    // Staged versions: kept here, out of Verdaccio's storage ("" next to it, see index.js);
+    // approved ones (also by pkgtokenctl) are looked for this often.
+    stageDir: config.stage_dir ? String(config.stage_dir) : '',
+    stagePollMs: parseTimeout(config.stage_poll, 10000),
   };
 }
 

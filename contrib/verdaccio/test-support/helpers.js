@@ -50,6 +50,7 @@ class FakeDaemon {
   listOwnTokens(...a) { return this._answer('listOwnTokens', a); }
   createOwnToken(...a) { return this._answer('createOwnToken', a); }
   revokeOwnToken(...a) { return this._answer('revokeOwnToken', a); }
+  rotateOwnToken(...a) { return this._answer('rotateOwnToken', a); }
   logout(...a) { return this._answer('logout', a); }
   enrollOwnTOTP(...a) { return this._answer('enrollOwnTOTP', a); }
   confirmOwnTOTP(...a) { return this._answer('confirmOwnTOTP', a); }
@@ -60,6 +61,11 @@ class FakeDaemon {
   addOwnTrustedPublisher(...a) { return this._answer('addOwnTrustedPublisher', a); }
   listOwnTrustedPublishers(...a) { return this._answer('listOwnTrustedPublishers', a); }
   removeOwnTrustedPublisher(...a) { return this._answer('removeOwnTrustedPublisher', a); }
+  listStages(...a) { return this._answer('listStages', a); }
+  getStage(...a) { return this._answer('getStage', a); }
+  approveOwnStage(...a) { return this._answer('approveOwnStage', a); }
+  rejectOwnStage(...a) { return this._answer('rejectOwnStage', a); }
+  completeStage(...a) { return this._answer('completeStage', a); }
 }
 
 // startVerdaccio(fake, {settings}) -> {url, close, dir, logFile}

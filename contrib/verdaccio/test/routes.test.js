@@ -128,6 +128,32 @@ test('routes', async (t) => {
     assert.equal(r.status, 404);
   });
 
+  await t.test('token rotate (POST .../token/<key>/rotate) -> RotateOwnToken, grace in microseconds', async () => {
+    fake.on('rotateOwnToken', { id: 'tk_ffffffffffff', token: h.TOKEN2 });
+    let r = await h.request(v.url, 'POST', '/-/npm/v1/tokens/token/tk_aaaaaaaaaaaa/rotate', { token: h.TOKEN, headers: { 'npm-otp': '123456' }, body: { grace: 60 } });
+    assert.equal(r.status, 200);
+    assert.deepEqual({ key: r.json.key, token: r.json.token, rotated: r.json.rotated }, { key: 'tk_ffffffffffff', token: h.TOKEN2, rotated: 'tk_aaaaaaaaaaaa' });
+    const call = fake.last('rotateOwnToken');
+    assert.equal(call.args[0].token, h.TOKEN);
+    assert.equal(call.args[0].otp, '123456');
+    assert.equal(call.args[1], 'tk_aaaaaaaaaaaa');
+    assert.equal(call.args[2].grace, 60000000n);
+    r = await h.request(v.url, 'POST', '/-/npm/v1/tokens/token/tk_aaaaaaaaaaaa/rotate', { token: h.TOKEN, body: {} });
+    assert.equal(fake.last('rotateOwnToken').args[2].grace, 0n);
+    const n = fake.count('rotateOwnToken');
+    r = await h.request(v.url, 'POST', '/-/npm/v1/tokens/token/tk_aaaaaaaaaaaa/rotate', { token: h.TOKEN, body: { grace: 90000 } });
+    assert.equal(r.status, 400);
+    assert.equal(fake.count('rotateOwnToken'), n, 'a bad grace makes no daemon call');
+    fake.on('rotateOwnToken', () => new h.DaemonError('org.pkgtoken1.Error.Forbidden', 'Automation and package tokens publish without a one-time password, so they cannot create, revoke or rotate tokens'));
+    r = await h.request(v.url, 'POST', '/-/npm/v1/tokens/token/tk_aaaaaaaaaaaa/rotate', { token: h.TOKEN, body: {} });
+    assert.equal(r.status, 403);
+    assert.match(r.json.error, /cannot create, revoke or rotate tokens/);
+    fake.on('rotateOwnToken', () => new h.DaemonError('org.pkgtoken1.Error.OTPRequired', 'OTP required'));
+    r = await h.request(v.url, 'POST', '/-/npm/v1/tokens/token/tk_aaaaaaaaaaaa/rotate', { token: h.TOKEN, body: {} });
+    assert.equal(r.status, 401);
+    assert.equal(r.headers.get('www-authenticate'), 'OTP');
+  });
+
   await t.test('logout -> Logout(token), and the token never reaches the log', async () => {
     fake.on('logout', []);
     const r = await h.request(v.url, 'DELETE', `/-/user/token/${SESSION}`, { token: SESSION });
