@@ -30,6 +30,11 @@ StageDecisionVerdict stage_decision_verdict(const StageDecisionFacts *f) {
                 if (!f->maintainer)
                         return refuse(REASON_NOT_MAINTAINER, "Only a maintainer of the package may approve or reject "
                                                              "its staged versions.");
+                /* Whoever just recovered the account may have taken it over (the governance
+                 * rule's recovery hold, common/governance.c). */
+                if (f->on_hold)
+                        return refuse(REASON_RECOVERY_HOLD, "The account is on hold after a recovery: it reads "
+                                                            "only until the hold ends, or an administrator lifts it.");
                 /* Presence is a current code: an account without 2FA has none to give. */
                 if (f->account_2fa == TWOFA_DISABLED)
                         return refuse(REASON_OTP_REQUIRED, "Approving or rejecting a staged version needs a current "

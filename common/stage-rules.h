@@ -27,6 +27,7 @@ typedef struct StageDecisionFacts {
         bool out_of_scope;           /* by_token: the token's scope does not cover the package */
         TwoFactorMode account_2fa;   /* not for ADMIN */
         bool maintainer;             /* not for ADMIN */
+        bool on_hold;                /* not for ADMIN: the account is in its recovery hold */
         bool otp_given;              /* STAGE_DECIDER_CODE */
         StageState state;            /* as stage_state_effective() says */
 } StageDecisionFacts;

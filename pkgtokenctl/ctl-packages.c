@@ -58,8 +58,8 @@ int verb_package_policy(int argc, char *argv[]) {
         }
         if (!arg_max_token_lifetime_set)
                 return 0;
-        return method_call_simple("SetPackageMaxTokenLifetime", "set max token lifetime", NULL, "st", argv[0],
-                                  (uint64_t) arg_max_token_lifetime);
+        return method_call_simple("SetPackageOptions", "set package options", NULL, "sa{sv}", argv[0], 1,
+                                  "max_token_lifetime", "t", (uint64_t) arg_max_token_lifetime);
 }
 
 int verb_package_maintainer_add(int argc, char *argv[]) {

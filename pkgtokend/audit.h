@@ -20,6 +20,7 @@
 #define AUDIT_RECOVERY_CODES   "recovery-codes"
 #define AUDIT_MAINTAINER_ADD   "maintainer-add"
 #define AUDIT_MAINTAINER_REMOVE "maintainer-remove"
+#define AUDIT_PACKAGE_POLICY   "package-policy"
 #define AUDIT_LOGOUT           "logout"
 #define AUDIT_TOKEN_EXCHANGE   "token-exchange"           /* ExchangeIdToken (trusted publishing) */
 #define AUDIT_TRUSTED_ADD      "trusted-publisher-add"

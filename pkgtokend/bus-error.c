@@ -127,6 +127,22 @@ int bus_error_set_package(sd_bus_error *e, int r, const char *name) {
         return bus_error_set_errno_message(e, r, NULL);
 }
 
+int bus_error_set_maintainer(sd_bus_error *e, int r, const char *package, const char *account) {
+        switch (-r) {
+        case ERR_NO_SUCH_PACKAGE:
+                return bus_error_set_package(e, r, package);
+        case ERR_ALREADY_MAINTAINER:
+                return bus_error_set_errnof(e, r, "'%s' already maintains '%s'.", account, package);
+        case ERR_LAST_MAINTAINER:
+                return bus_error_set_errnof(e, r, "'%s' is the last maintainer of '%s'; add another first.", account,
+                                            package);
+        case ERR_NOT_MAINTAINER:
+                return bus_error_set_errnof(e, r, "'%s' does not maintain '%s'.", account, package);
+        default:
+                return bus_error_set_account(e, r, account);
+        }
+}
+
 int bus_reply_errno(sd_bus_message *msg, int r, const char *message) {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
 

@@ -34,5 +34,9 @@ int bus_error_set_account(sd_bus_error *e, int r, const char *name);
 /* ... and NoSuchPackage says which (canonical) name. */
 int bus_error_set_package(sd_bus_error *e, int r, const char *name);
 
+/* A maintainer change's errors (AddMaintainer, RemoveMaintainer, ChangeMaintainer) say which
+ * package and account. */
+int bus_error_set_maintainer(sd_bus_error *e, int r, const char *package, const char *account);
+
 /* Replies with the error to a method call answered later (from a worker's done callback). */
 int bus_reply_errno(sd_bus_message *msg, int r, const char *message);

@@ -27,7 +27,6 @@ int method_get_package(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 int method_list_packages(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_set_package_policy(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_set_package_options(sd_bus_message *msg, void *userdata, sd_bus_error *error);
-int method_set_package_max_token_lifetime(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_add_maintainer(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_remove_maintainer(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 /* bus-tokens.c */
@@ -80,3 +79,6 @@ int method_get_stage(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_approve_stage(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_reject_stage(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_complete_stage(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+/* bus-registry-packages.c */
+int method_get_package_info(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_set_own_package_policy(sd_bus_message *msg, void *userdata, sd_bus_error *error);

@@ -111,50 +111,31 @@ int method_set_package_policy(sd_bus_message *msg, void *userdata, sd_bus_error 
 
 /* Package options besides the policy, each left as it is unless given: "require_approval" b
  * (versions come through approved stages only; direct publishes are refused with code
- * stage-required). */
+ * stage-required) and "max_token_lifetime" t (microseconds, 0 none: new tokens that can
+ * publish the package live at most this long). */
 int method_set_package_options(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_(package_record_done) PackageRecord p = {};
-        _cleanup_free_ char *name = NULL;
         Manager *m = userdata;
-        const char *name_arg;
-        bool require_approval;
+        PackageOptions o;
         int r;
 
-        r = bus_begin_call(m, msg, &(BusCall) {}, error, "s", &name_arg);
+        r = read_package(m, msg, &p, error);
         if (r < 0)
                 return r;
-        r = bus_read_package_name(name_arg, &name, error);
-        if (r < 0)
-                return r;
-        r = package_load(m->store, name, &p);
-        if (r < 0)
-                return bus_error_set_package(error, r, name);
-        require_approval = p.requires_approval;
+        o = (PackageOptions) {
+                .requires_approval = p.requires_approval,
+                .max_token_lifetime = p.max_token_lifetime,
+        };
         r = read_options(msg, (const OptionSpec[]) {
-                { "require_approval", OPTION_BOOL, &require_approval },
-        }, 1, error);
+                { "require_approval",   OPTION_BOOL,   &o.requires_approval },
+                { "max_token_lifetime", OPTION_UINT64, &o.max_token_lifetime },
+        }, 2, error);
         if (r < 0)
                 return r;
-        r = package_set_requires_approval(m->store, name, require_approval);
-        if (r < 0)
-                return bus_error_set_package(error, r, name);
-        return sd_bus_reply_method_return(msg, NULL);
-}
-
-int method_set_package_max_token_lifetime(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        _cleanup_free_ char *name = NULL;
-        const char *name_arg;
-        uint64_t lifetime;
-        int r = bus_begin_call(userdata, msg, &(BusCall) {}, error, "st", &name_arg, &lifetime);
-
-        if (r >= 0)
-                r = bus_read_package_name(name_arg, &name, error);
-        if (r >= 0 && lifetime > TOKEN_LIFETIME_MAX_SEC * USEC_PER_SEC)
-                r = invalid_argument(error, "A package's max token lifetime is at most ten years (0: none).");
-        if (r < 0)
-                return r;
-        r = package_set_max_token_lifetime(((Manager *) userdata)->store, name, lifetime);
-        return r < 0 ? bus_error_set_package(error, r, name) : sd_bus_reply_method_return(msg, NULL);
+        if (o.max_token_lifetime > TOKEN_LIFETIME_MAX_SEC * USEC_PER_SEC)
+                return invalid_argument(error, "A package's max token lifetime is at most ten years (0: none).");
+        r = package_set_options(m->store, p.name, &o);
+        return r < 0 ? bus_error_set_package(error, r, p.name) : sd_bus_reply_method_return(msg, NULL);
 }
 
 static int change_maintainer(sd_bus_message *msg, Manager *m, bool add, sd_bus_error *error) {
@@ -171,21 +152,9 @@ static int change_maintainer(sd_bus_message *msg, Manager *m, bool add, sd_bus_e
 
         r = add ? maintainer_add(m->store, package, account, now_realtime_usec())
                 : maintainer_remove(m->store, package, account);
-        switch (-r) {
-        case 0:
-                return sd_bus_reply_method_return(msg, NULL);
-        case ERR_NO_SUCH_PACKAGE:
-                return bus_error_set_package(error, r, package);
-        case ERR_ALREADY_MAINTAINER:
-                return bus_error_set_errnof(error, r, "'%s' already maintains '%s'.", account, package);
-        case ERR_LAST_MAINTAINER:
-                return bus_error_set_errnof(error, r, "'%s' is the last maintainer of '%s'; add another first.",
-                                            account, package);
-        case ERR_NOT_MAINTAINER:
-                return bus_error_set_errnof(error, r, "'%s' does not maintain '%s'.", account, package);
-        default:
-                return bus_error_set_account(error, r, account);
-        }
+        if (r < 0)
+                return bus_error_set_maintainer(error, r, package, account);
+        return sd_bus_reply_method_return(msg, NULL);
 }
 
 int method_add_maintainer(sd_bus_message *msg, void *userdata, sd_bus_error *error) {

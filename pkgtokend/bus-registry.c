@@ -2,7 +2,8 @@
 
 /* The registry API on the bus (issue 9): Verify and FinishPublish, and what a registry does
  * for an account that proved itself (WhoAmI, GetProfile, ListOwnTokens, CreateOwnToken,
- * RevokeOwnToken, Logout, ChangeMaintainer).  Callers: root, the daemon's uid and members of
+ * RevokeOwnToken, RotateOwnToken, Logout, ChangeMaintainer), under the governance rule of
+ * common/governance.c (issue 10).  Callers: root, the daemon's uid and members of
  * RegistryGroup=. */
 
 #include "accounts.h"
@@ -12,6 +13,7 @@
 #include "bus-error.h"
 #include "bus-methods.h"
 #include "bus-records.h"
+#include "bus-registry.h"
 #include "bus-stages.h"
 #include "bus-tokens.h"
 #include "bus-trusted.h"
@@ -101,37 +103,6 @@ int method_finish_publish(sd_bus_message *msg, void *userdata, sd_bus_error *err
 
 /* ---- Proofs ---- */
 
-typedef struct Proof {
-        const char *token;
-        const char *account;
-        const char *password;
-        const char *otp;
-        const char *remote;
-} Proof;
-
-/* An account proven by a proof, as the methods below act on it. */
-typedef struct Proven {
-        const char *account;           /* "" for a package token */
-        const char *actor;             /* "alice (registry uid 998)" */
-        const char *otp;               /* the proof's code, for changes that need one */
-        bool otp_verified;             /* a password proof checked the code already */
-        const AuthorizeAnswer *token;  /* token proofs: the token; NULL for password proofs */
-        const Proof *proof;            /* token proofs only (password proofs finish later) */
-} Proven;
-
-typedef int (*ProvenHandler)(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error);
-
-/* What a method asks of its proof. */
-typedef struct ProofRule {
-        ProvenHandler handler;
-        bool account_needed;       /* not a package token */
-        /* Governance (common/governance.h): the proof must come from a person with a current
-         * second factor.  For token proofs of accounts with 2FA the handler checks the code
-         * (GOVERNANCE_CHECK_OTP): token_create(), registry_revoke_own_token(), Verify's
-         * "owner" do. */
-        GovernanceAct governance;
-} ProofRule;
-
 static int read_proof(sd_bus_message *msg, Proof *p, sd_bus_error *error) {
         int r;
 
@@ -212,9 +183,19 @@ static void password_proven(Manager *m, sd_bus_message *msg, const char *account
                 (void) bus_reply_errno(msg, r, NULL);
 }
 
-/* Reads the proof, checks the caller and it, and hands the proven account to the rule's
- * handler: at once for a token, after the hash for a password (bus-auth.c). */
-static int dispatch_proof(Manager *m, sd_bus_message *msg, const ProofRule *rule, sd_bus_error *error) {
+/* A proof with a password goes the way of a login (bus-auth.c); with a token too, the
+ * password must be the token's account's (npm token create sends both). */
+static int prove_password(Manager *m, sd_bus_message *msg, const ProofRule *rule, const Proof *p, const char *account,
+                          uid_t uid, sd_bus_error *error) {
+        return bus_prove_password(m, msg, &(const PasswordProof) {
+                .account = account,
+                .password = p->password,
+                .otp = p->otp,
+                .remote = p->remote,
+        }, uid, password_proven, rule, error);
+}
+
+int bus_dispatch_proof(Manager *m, sd_bus_message *msg, const ProofRule *rule, sd_bus_error *error) {
         _cleanup_(authorize_answer_done) AuthorizeAnswer token = {};
         _cleanup_free_ char *actor = NULL;
         Authorizer a = bus_authorizer(m);
@@ -229,18 +210,14 @@ static int dispatch_proof(Manager *m, sd_bus_message *msg, const ProofRule *rule
         if (r < 0)
                 return r;
 
-        if (!isempty(p.password) || !isempty(p.account)) {
-                if (isempty(p.account) || isempty(p.password) || !isempty(p.token))
-                        return invalid_argument(error, "A proof is a \"token\", or an \"account\" and its \"password\".");
-                return bus_prove_password(m, msg, &(const PasswordProof) {
-                        .account = p.account,
-                        .password = p.password,
-                        .otp = p.otp,
-                        .remote = p.remote,
-                }, uid, password_proven, rule, error);
+        if (isempty(p.token)) {
+                if (isempty(p.account) || isempty(p.password))
+                        return invalid_argument(error, "A proof is a \"token\", or an \"account\" and its "
+                                                       "\"password\", or both.");
+                return prove_password(m, msg, rule, &p, p.account, uid, error);
         }
-        if (isempty(p.token))
-                return invalid_argument(error, "A proof needs a \"token\" (or \"account\" and \"password\").");
+        if (!isempty(p.account) && isempty(p.password))
+                return invalid_argument(error, "An \"account\" in a proof comes with its \"password\".");
 
         r = registry_prove_token(&a, p.token, p.remote, now_realtime_usec(), &token);
         if (r < 0)
@@ -250,6 +227,15 @@ static int dispatch_proof(Manager *m, sd_bus_message *msg, const ProofRule *rule
         r = check_governance(m, rule, &token.token, NULL, p.otp, error);
         if (r < 0)
                 return r;
+        if (!isempty(p.password)) {
+                /* The token's account is the one to prove (its code, when the rule asks for
+                 * one, is the login's to check); another account's name, or a package token
+                 * (no account), is as good as a wrong password. */
+                if (token.token.owner != TOKEN_OWNER_ACCOUNT ||
+                    (!isempty(p.account) && !streq_ptr(p.account, token.token.account)))
+                        return proof_error(error, -ERR_BAD_CREDENTIALS, NULL);
+                return prove_password(m, msg, rule, &p, token.token.account, uid, error);
+        }
         actor = registry_actor(token.token.account ?: "", uid);
         if (!actor)
                 return -ENOMEM;
@@ -391,9 +377,8 @@ static int rotate_own_token(Manager *m, sd_bus_message *msg, const Proven *p, sd
         return bus_reply_rotated(m, msg, new_id, secret);
 }
 
-/* A token proof must be allowed "owner" on the package (Verify's rules: a maintainer, the
- * OTP where 2FA asks, never automation or package tokens). */
-static int check_owner_by_token(Manager *m, const Proven *p, const char *package, sd_bus_error *error) {
+/* Verify's rules for a token proof, with the refusal as the error a client sees. */
+int bus_check_token_action(Manager *m, const Proven *p, const char *package, Action action, sd_bus_error *error) {
         _cleanup_(authorize_answer_done) AuthorizeAnswer owner = {};
         Authorizer a = bus_authorizer(m);
         int r;
@@ -401,7 +386,7 @@ static int check_owner_by_token(Manager *m, const Proven *p, const char *package
         r = authorize(&a, &(AuthorizeRequest) {
                 .token = p->proof->token,
                 .package = package,
-                .action = ACTION_OWNER,
+                .action = action,
                 .remote = p->proof->remote,
                 .otp = p->proof->otp,
                 .account = "",
@@ -435,7 +420,7 @@ static int check_owner_by_token(Manager *m, const Proven *p, const char *package
 
 static int change_maintainer(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
         _cleanup_free_ char *package = NULL;
-        const char *package_arg, *account, *message = NULL;
+        const char *package_arg, *account;
         int add, r;
 
         r = sd_bus_message_read(msg, "ssb", &package_arg, &account, &add);
@@ -447,21 +432,13 @@ static int change_maintainer(Manager *m, sd_bus_message *msg, const Proven *p, s
         r = bus_check_account_name(account, error);
         if (r < 0)
                 return r;
-        if (p->token)
-                r = check_owner_by_token(m, p, package, error);
-        else {
-                r = registry_check_owner_by_password(m->store, p->account, package, &message);
-                if (r == -ERR_NO_SUCH_PACKAGE)
-                        r = bus_error_set_package(error, r, package);
-                else if (r < 0)
-                        r = bus_error_set_errno_message(error, r, message);
-        }
+        r = bus_check_package_governance(m, p, package, error);
         if (r < 0)
                 return r;
         r = maintainer_change_as(m->store, package, account, add, p->actor, now_realtime_usec());
-        if (r == -ERR_NO_SUCH_ACCOUNT)
-                return bus_error_set_account(error, r, account);
-        return bus_reply_done(msg, r, error);
+        if (r < 0)
+                return bus_error_set_maintainer(error, r, package, account);
+        return sd_bus_reply_method_return(msg, NULL);
 }
 
 static int enroll_own_totp(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) {
@@ -514,12 +491,6 @@ static int reject_own_stage(Manager *m, sd_bus_message *msg, const Proven *p, sd
         return decide_own_stage(m, msg, p, false, error);
 }
 
-#define DEFINE_PROOF_METHOD(method, fn, ...)                                                    \
-        int method(sd_bus_message *msg, void *userdata, sd_bus_error *error) {                  \
-                static const ProofRule rule = { .handler = fn, __VA_ARGS__ };                  \
-                return dispatch_proof(userdata, msg, &rule, error);                             \
-        }
-
 DEFINE_PROOF_METHOD(method_who_am_i, who_am_i);
 DEFINE_PROOF_METHOD(method_get_profile, get_profile, .account_needed = true);
 DEFINE_PROOF_METHOD(method_list_own_tokens, list_own_tokens, .account_needed = true);
@@ -547,10 +518,11 @@ DEFINE_PROOF_METHOD(method_reject_own_stage, reject_own_stage);
 DEFINE_TRUSTED_HANDLER(add_own_trusted, bus_add_own_trusted_publisher);
 DEFINE_TRUSTED_HANDLER(list_own_trusted, bus_list_own_trusted_publishers);
 DEFINE_TRUSTED_HANDLER(remove_own_trusted, bus_remove_own_trusted_publisher);
-DEFINE_PROOF_METHOD(method_add_own_trusted_publisher, add_own_trusted, .account_needed = true, .governance = true);
+DEFINE_PROOF_METHOD(method_add_own_trusted_publisher, add_own_trusted, .account_needed = true,
+                    .governance = GOVERN_MAINTAINERS);
 DEFINE_PROOF_METHOD(method_list_own_trusted_publishers, list_own_trusted, .account_needed = true);
 DEFINE_PROOF_METHOD(method_remove_own_trusted_publisher, remove_own_trusted, .account_needed = true,
-                    .governance = true);
+                    .governance = GOVERN_MAINTAINERS);
 
 /* A session token revokes itself (npm logout). */
 int method_logout(sd_bus_message *msg, void *userdata, sd_bus_error *error) {

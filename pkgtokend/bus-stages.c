@@ -314,10 +314,10 @@ int method_complete_stage(sd_bus_message *msg, void *userdata, sd_bus_error *err
         int r;
 
         r = bus_begin_outcome(m, msg, &uid, &outcome, error);
+        if (r >= 0 && asprintf(&actor, "registry uid %u", (unsigned) uid) < 0)
+                r = -ENOMEM;
         if (r < 0)
                 return r;
-        if (asprintf(&actor, "registry uid %u", (unsigned) uid) < 0)
-                return -ENOMEM;
         r = stage_complete(m->store, outcome.id, outcome.succeeded, outcome.reason, actor, now_realtime_usec(), &st);
         if (r < 0)
                 return stage_error(error, r, outcome.id, r == -ERR_STAGE_NOT_PENDING ? "The staged version is not approved "

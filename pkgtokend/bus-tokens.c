@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-/* Tokens on the bus: CreateToken, GetToken, ListTokens, RevokeToken. */
+/* Tokens on the bus: CreateToken, GetToken, ListTokens, RevokeToken, RotateToken; the lifetime
+ * rules at creation and the expiry warnings of the maintenance tick (issue 10). */
 
 #include <inttypes.h>
 

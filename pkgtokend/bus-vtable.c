@@ -33,8 +33,6 @@ const sd_bus_vtable manager_vtable[] = {
                                 method_list_packages, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("SetPackagePolicy", SD_BUS_ARGS("s", name, "s", policy), SD_BUS_NO_RESULT,
                                 method_set_package_policy, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("SetPackageMaxTokenLifetime", SD_BUS_ARGS("s", name, "t", max_lifetime),
-                                SD_BUS_NO_RESULT, method_set_package_max_token_lifetime, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("AddMaintainer", SD_BUS_ARGS("s", package, "s", account), SD_BUS_NO_RESULT,
                                 method_add_maintainer, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("RemoveMaintainer", SD_BUS_ARGS("s", package, "s", account), SD_BUS_NO_RESULT,
@@ -132,6 +130,13 @@ const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("ChangeMaintainer",
                                 SD_BUS_ARGS("a{sv}", proof, "s", package, "s", account, "b", add), SD_BUS_NO_RESULT,
                                 method_change_maintainer, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+        SD_BUS_METHOD_WITH_ARGS("GetPackageInfo", SD_BUS_ARGS("a{sv}", proof, "s", package),
+                                SD_BUS_RESULT("a{sv}", package, "aa{sv}", maintainers),
+                                method_get_package_info, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+        SD_BUS_METHOD_WITH_ARGS("SetOwnPackagePolicy",
+                                SD_BUS_ARGS("a{sv}", proof, "s", package, "s", policy, "a{sv}", options),
+                                SD_BUS_NO_RESULT, method_set_own_package_policy,
+                                SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
 
         /* Trusted publishing (bus-trusted.c). */
         SD_BUS_METHOD_WITH_ARGS("ExchangeIdToken", SD_BUS_ARGS("s", id_token, "s", package, "a{sv}", options),

@@ -43,12 +43,19 @@ int package_set_policy(Store *s, const char *name, PackagePolicy policy) {
         return not_found_as(store_package_set_policy(s, name, policy), -ERR_NO_SUCH_PACKAGE);
 }
 
-int package_set_requires_approval(Store *s, const char *name, bool on) {
-        return not_found_as(store_package_set_requires_approval(s, name, on), -ERR_NO_SUCH_PACKAGE);
-}
+int package_set_options(Store *s, const char *name, const PackageOptions *o) {
+        _cleanup_transaction_ Transaction tx = {};
+        int r;
 
-int package_set_max_token_lifetime(Store *s, const char *name, usec_t lifetime) {
-        return not_found_as(store_package_set_max_token_lifetime(s, name, lifetime), -ERR_NO_SUCH_PACKAGE);
+        r = store_begin(s, &tx);
+        if (r < 0)
+                return r;
+        r = store_package_set_requires_approval(s, name, o->requires_approval);
+        if (r >= 0)
+                r = store_package_set_max_token_lifetime(s, name, o->max_token_lifetime);
+        if (r < 0)
+                return not_found_as(r, -ERR_NO_SUCH_PACKAGE);
+        return store_commit(&tx);
 }
 
 int maintainer_change_as(Store *s, const char *package, const char *account, bool add, const char *actor,

@@ -16,10 +16,13 @@ int package_load(Store *s, const char *name, PackageRecord *ret);
 int package_create(Store *s, const char *name, PackagePolicy policy, char * const *maintainers, usec_t now,
                    const char **ret_account);
 int package_set_policy(Store *s, const char *name, PackagePolicy policy);
-/* Whether versions come through approved stages only (stages.h). */
-int package_set_requires_approval(Store *s, const char *name, bool on);
-/* The longest lifetime of new tokens that can publish it (issue 10); 0 none. */
-int package_set_max_token_lifetime(Store *s, const char *name, usec_t lifetime);
+/* The options besides the policy, set together: whether versions come through approved
+ * stages only (stages.h), and the longest lifetime of new tokens that can publish it (0 none). */
+typedef struct PackageOptions {
+        bool requires_approval;
+        uint64_t max_token_lifetime;
+} PackageOptions;
+int package_set_options(Store *s, const char *name, const PackageOptions *o);
 
 /* ERR_NO_SUCH_PACKAGE, ERR_INVALID_ARGUMENT or ERR_NO_SUCH_ACCOUNT for the account,
  * ERR_ALREADY_MAINTAINER, ERR_NOT_MAINTAINER, ERR_LAST_MAINTAINER. */

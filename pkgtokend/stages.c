@@ -147,7 +147,8 @@ static bool token_scope_covers(const TokenRecord *t, const char *package) {
 
 /* The facts of a decision; the package's maintainers and the account's 2FA come from the
  * store. */
-static int gather_decision_facts(const StageDecision *q, Store *s, const StageRecord *st, StageDecisionFacts *ret) {
+static int gather_decision_facts(const StageDecision *q, Store *s, const StageRecord *st, usec_t now,
+                                 StageDecisionFacts *ret) {
         _cleanup_(package_record_done) PackageRecord p = {};
         _cleanup_(account_record_done) AccountRecord a = {};
         int r;
@@ -173,6 +174,7 @@ static int gather_decision_facts(const StageDecision *q, Store *s, const StageRe
                 return r;
         ret->maintainer = strv_contains(p.maintainers, a.name) && !a.locked;
         ret->account_2fa = a.twofa;
+        ret->on_hold = a.hold_until > now;
         return 0;
 }
 
@@ -191,7 +193,7 @@ int stage_decide(const StageDecision *q, usec_t now, StageRecord *ret, const cha
         r = stage_load(s, q->id, now, &st);
         if (r < 0)
                 return r;
-        r = gather_decision_facts(q, s, &st, &f);
+        r = gather_decision_facts(q, s, &st, now, &f);
         if (r < 0)
                 return r;
         v = stage_decision_verdict(&f);
@@ -270,34 +272,30 @@ int stage_complete(Store *s, const char *id, bool succeeded, const char *reason,
 }
 
 int stages_expire(Store *s, usec_t now, StageCallback cb, void *userdata) {
-        StageRecord *l = NULL;
-        size_t n = 0;
-        int r, count = 0;
+        int r, count;
 
-        r = store_stage_list_expired(s, now, EXPIRE_BATCH, &l, &n);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < n && r >= 0; i++) {
+        for (count = 0; count < EXPIRE_BATCH; count++) {
+                _cleanup_(stage_record_done) StageRecord st = {};
                 _cleanup_transaction_ Transaction tx = {};
 
                 r = store_begin(s, &tx);
-                if (r < 0)
+                if (r >= 0)
+                        r = store_stage_next_expired(s, now, &st);
+                if (r == -ENOENT)
                         break;
-                r = store_stage_set_state(s, l[i].id, STAGE_STAGED, STAGE_EXPIRED, "", now,
-                                          "not decided within StageLifetimeSec=");
-                if (r <= 0)
-                        continue;   /* decided meanwhile, or failed (r < 0 ends the loop) */
-                r = audit_stage(s, &l[i], AUDIT_STAGE_EXPIRE, AUDIT_RESULT_OK, "pkgtokend", now,
-                                "expired %s@%s: not decided within StageLifetimeSec=", l[i].package, l[i].version);
+                if (r >= 0)
+                        r = store_stage_set_state(s, st.id, STAGE_STAGED, STAGE_EXPIRED, "", now,
+                                                  "not decided within StageLifetimeSec=");
+                if (r >= 0)
+                        r = audit_stage(s, &st, AUDIT_STAGE_EXPIRE, AUDIT_RESULT_OK, "pkgtokend", now,
+                                        "expired %s@%s: not decided within StageLifetimeSec=", st.package, st.version);
                 if (r >= 0)
                         r = store_commit(&tx);
                 if (r < 0)
-                        break;
-                l[i].state = STAGE_EXPIRED;
-                count++;
+                        return r;
+                st.state = STAGE_EXPIRED;
                 if (cb)
-                        (void) cb(&l[i], userdata);
+                        (void) cb(&st, userdata);
         }
-        stage_records_free(l, n);
-        return r < 0 ? r : count;
+        return count;
 }

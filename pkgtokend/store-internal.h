@@ -81,7 +81,7 @@ typedef enum StatementId {
         STMT_STAGE_INSERT,
         STMT_STAGE_GET,
         STMT_STAGE_LIST,
-        STMT_STAGE_LIST_EXPIRED,
+        STMT_STAGE_NEXT_EXPIRED,
         STMT_STAGE_SET_STATE,
         _STMT_MAX,
 } StatementId;
@@ -169,6 +169,7 @@ typedef struct StoreVisit {
         union {
                 AccountCallback account;
                 TokenCallback token;
+                StageCallback stage;
                 AuditCallback audit;
                 TrustedPublisherCallback trusted;
         } cb;

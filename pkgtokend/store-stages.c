@@ -20,12 +20,6 @@ void stage_record_done(StageRecord *r) {
         *r = (StageRecord) {};
 }
 
-void stage_records_free(StageRecord *l, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                stage_record_done(&l[i]);
-        free(l);
-}
-
 /* STAGE_COLUMNS (store.c): the texts first, in this order. */
 static int read_stage(Store *s, sqlite3_stmt *st, void *userdata) {
         StageRecord *ret = userdata, r = {};
@@ -64,55 +58,18 @@ int store_stage_set_state(Store *s, const char *id, StageState from, StageState 
                           decided_by, decided_at, reason);
 }
 
-/* A growing array of the rows read. */
-typedef struct StageList {
-        StageRecord *l;
-        size_t n;
-} StageList;
-
-static int collect_stage(Store *s, sqlite3_stmt *st, void *userdata) {
-        StageList *c = userdata;
-        StageRecord *grown = reallocarray(c->l, c->n + 1, sizeof *c->l);
-
-        if (!grown)
-                return -ENOMEM;
-        c->l = grown;
-        int r = read_stage(s, st, &c->l[c->n]);
-        if (r < 0)
-                return r;
-        c->n++;
-        return 0;
-}
-
-/* The rows a listing statement gave (r its result) into *ret: all or nothing. */
-static int collect_stages(int r, StageList *c, StageRecord **ret, size_t *ret_n) {
-        if (r < 0) {
-                stage_records_free(c->l, c->n);
-                return r;
-        }
-        *ret = c->l;
-        *ret_n = c->n;
-        return 0;
+static int visit_stage(Store *s, sqlite3_stmt *st, void *userdata) {
+        const StoreVisit *v = userdata;
+        _cleanup_(stage_record_done) StageRecord r = {};
+        int k = read_stage(s, st, &r);
+        return k < 0 ? k : MIN(v->cb.stage(&r, v->userdata), 0);
 }
 
 int store_stage_foreach(Store *s, const char *package, StageCallback cb, void *userdata) {
-        StageList c = {};
-        StageRecord *l = NULL;
-        size_t n = 0;
-        int r;
-
-        /* Collected first, so that no statement stays open across the callbacks. */
-        r = collect_stages(store_foreach_row(s, STMT_STAGE_LIST, collect_stage, &c, "t", package), &c, &l, &n);
-        for (size_t i = 0; i < n && r >= 0; i++)
-                r = cb(&l[i], userdata);
-        stage_records_free(l, n);
-        return r < 0 ? r : 0;
+        return store_foreach_row(s, STMT_STAGE_LIST, visit_stage, &(StoreVisit) { .cb.stage = cb, .userdata = userdata },
+                                 "t", package);
 }
 
-int store_stage_list_expired(Store *s, usec_t now, unsigned max, StageRecord **ret, size_t *ret_n) {
-        StageList c = {};
-
-        return collect_stages(store_foreach_row(s, STMT_STAGE_LIST_EXPIRED, collect_stage, &c, "ui", now,
-                                                (int64_t) max),
-                              &c, ret, ret_n);
+int store_stage_next_expired(Store *s, usec_t now, StageRecord *ret) {
+        return store_get_row(s, STMT_STAGE_NEXT_EXPIRED, read_stage, ret, "u", now);
 }

@@ -136,8 +136,8 @@ static const char *const statement_sql[_STMT_MAX] = {
                                      "remote, staged_at, expires_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'staged')",
         [STMT_STAGE_GET]           = "SELECT " STAGE_COLUMNS "WHERE public_id = ?",
         [STMT_STAGE_LIST]          = "SELECT " STAGE_COLUMNS "WHERE ?1 = '' OR package = ?1 ORDER BY staged_at, public_id",
-        [STMT_STAGE_LIST_EXPIRED]  = "SELECT " STAGE_COLUMNS "WHERE state = 'staged' AND expires_at <= ?1 "
-                                     "ORDER BY expires_at LIMIT ?2",
+        [STMT_STAGE_NEXT_EXPIRED]  = "SELECT " STAGE_COLUMNS "WHERE state = 'staged' AND expires_at <= ? "
+                                     "ORDER BY expires_at LIMIT 1",
         [STMT_STAGE_SET_STATE]     = "UPDATE stages SET state = ?3, decided_by = ?4, decided_at = ?5, reason = ?6 "
                                      "WHERE public_id = ?1 AND state = ?2",
 };

@@ -295,17 +295,16 @@ typedef struct StageRecord {
         char *reason;
 } StageRecord;
 void stage_record_done(StageRecord *r);
-void stage_records_free(StageRecord *l, size_t n);
 int store_stage_insert(Store *s, const StageRecord *r);
 int store_stage_get(Store *s, const char *id, StageRecord *ret);
 /* Moves the stage from state `from` to `to`: 1 when it moved, 0 when it was not in `from`. */
 int store_stage_set_state(Store *s, const char *id, StageState from, StageState to, const char *decided_by,
                           usec_t decided_at, const char *reason);
 typedef int (*StageCallback)(const StageRecord *r, void *userdata);
-/* package "" or NULL: all, oldest first. */
+/* package "" or NULL: all, oldest first.  cb must not change stages. */
 int store_stage_foreach(Store *s, const char *package, StageCallback cb, void *userdata);
-/* Collects at most max stages still stored as staged whose expiry passed by now. */
-int store_stage_list_expired(Store *s, usec_t now, unsigned max, StageRecord **ret, size_t *ret_n);
+/* The stage still stored as staged whose expiry passed longest ago: -ENOENT when none. */
+int store_stage_next_expired(Store *s, usec_t now, StageRecord *ret);
 
 /* ---- status ---- */
 typedef struct StoreCounts {

@@ -82,10 +82,15 @@ is "$(ctl --json package show pkg | jq -r '.policy + "/" + (.max_token_lifetime 
 ok "package set-policy pkg --max-token-lifetime=36h" ctl package set-policy pkg --max-token-lifetime=36h
 exits 2 "package policy pkg without a policy or a lifetime: usage error" ctl package policy pkg
 exits 2 "--max-token-lifetime=3661d: a usage error" ctl package policy pkg --max-token-lifetime=3661d
-error_is org.pkgtoken1.Error.NoSuchPackage "SetPackageMaxTokenLifetime(unknown package): NoSuchPackage" \
-        SetPackageMaxTokenLifetime "'nope'" "uint64 0"
-error_is org.pkgtoken1.Error.InvalidArgument "SetPackageMaxTokenLifetime(11 years): InvalidArgument" \
-        SetPackageMaxTokenLifetime "'pkg'" "uint64 $((4018 * DAY))"
+error_is org.pkgtoken1.Error.NoSuchPackage "SetPackageOptions(unknown package, max_token_lifetime): NoSuchPackage" \
+        SetPackageOptions "'nope'" "{'max_token_lifetime': <uint64 0>}"
+error_is org.pkgtoken1.Error.InvalidArgument "SetPackageOptions(max_token_lifetime 11 years): InvalidArgument" \
+        SetPackageOptions "'pkg'" "{'max_token_lifetime': <uint64 $((4018 * DAY))>}"
+ok "SetPackageOptions sets both options at once" mgr SetPackageOptions 'sa{sv}' pkg 2 \
+        require_approval b true max_token_lifetime t $((2 * DAY))
+is "$(ctl --json package show pkg | jq -r '(.require_approval | tostring) + "/" + (.max_token_lifetime | tostring)')" \
+        "true/$((2 * DAY))" "  ... require_approval and the maximum, read back"
+ok "  ... and puts them back" mgr SetPackageOptions 'sa{sv}' pkg 2 require_approval b false max_token_lifetime t $((36 * 3600 * 1000000))
 
 # --- expiry warnings (TokenExpiryWarningSec=, default 7 d) -----------------------------------------
 bus_token bob automation "" $(($(now_usec) + 3 * DAY)) && SOON=$NEW_ID

@@ -220,8 +220,21 @@ if $have_otp; then
         expect_signal "  ... StageDecided rejected" StageDecided "$S41" rejected
         reg_error_is OTPRequired "a password proof without the code: OTPRequired" ApproveOwnStage \
                 "{'account': <'alice'>, 'password': <'correct horse battery'>}" "'$GATED'" "{}"
+
+        # The recovery hold (RecoveryHoldSec=): an admin's 2FA override puts alice on hold.
+        staged "$AUTO" st-pkg 4.2.0 && S42=$STAGE_ID
+        ok "admin override: new recovery codes for alice (starts her hold)" \
+                mgr RegenerateRecoveryCodes 'ssa{sv}' alice "" 1 admin_override b true
+        next_otp alice
+        run reg_json ApproveOwnStage 'a{sv}sa{sv}' 2 token s "$PUB" otp s "$OTP" "$S42" 0
+        is "$RUN_RC/$(stage_field "$S42" state)" 1/staged "alice on hold cannot approve, with a current code"
+        like "$(cat "$RUN_ERR_FILE")" "on hold after a recovery" "  ... and is told why"
+        ok "the admin lifts alice's hold" mgr LiftRecoveryHold s alice
+        next_otp alice
+        run reg_json ApproveOwnStage 'a{sv}sa{sv}' 2 token s "$PUB" otp s "$OTP" "$S42" 0
+        is "$RUN_RC/$(stage_field "$S42" state)" 0/approved "  ... after the lift she can"
 else
-        skip "no OTP: approving through the registry" 10
+        skip "no OTP: approving through the registry" 15
         ok "admin approval instead" mgr ApproveStage 'sa{sv}' "$S4" 0
 fi
 

@@ -13,8 +13,9 @@
 # token create and owner add with a message that says what would be accepted;
 # refusals (scope, CIDR, read-only, 2fa-only); a revocation seen at once; npm login
 # --auth-type=legacy with password + OTP; npm's web login, its page driven as a browser would
-# (headless Chromium, or curl without it); whoami, token list/create/revoke, logout; owner,
-# dist-tag, deprecate, unpublish; npm access (mfa, collaborators); npm profile enable-2fa and
+# (headless Chromium, or curl without it); whoami, token list/create/revoke (the password
+# checked too), logout; owner add/ls/rm (the last maintainer stays), dist-tag, deprecate,
+# unpublish; npm access (set mfa, get/set status, list collaborators); npm profile enable-2fa and
 # disable-2fa; the daemon down -> 503 within the timeout, then back; no
 # secret in Verdaccio's or the daemon's logs.
 #
@@ -164,6 +165,16 @@ run npmx "$RC_AUTO" token create --password="$PW_ALICE"
 isnt "$RUN_RC" 0 "an automation token cannot create tokens (governance)"
 like "$(cat "$RUN_OUT_FILE" "$RUN_ERR_FILE")" '403 Forbidden - POST .* - Automation and package tokens .*cannot create, revoke or rotate tokens: log in as a person' \
         "  ... npm shows a 403 that says why and what would be accepted"
+next_otp alice
+run npmx "$RC_WEB" token create --password="wrong password" --otp="$OTP" --token-description=wrong-password
+if [ "$RUN_RC" -ne 0 ] && grep -q 'E401' "$RUN_ERR_FILE"; then
+        pass "npm token create with a wrong password: refused (E401), the password is checked with the token"
+else
+        fail "npm token create with a wrong password: refused (E401), the password is checked with the token"
+        diag_run
+fi
+run ctl --json token list --account=alice
+is "$(jq '[.[] | select(.description == "wrong-password")] | length' <"$RUN_OUT_FILE" 2>/dev/null)" 0 "  ... and no token was made"
 ok "npm logout" npmx "$RC_LEGACY" logout
 run npmx "$RC_LEGACY" whoami
 isnt "$RUN_RC" 0 "  ... the session is gone"
@@ -220,6 +231,8 @@ isnt "$RUN_RC" 0 "an automation token cannot change owners"
 like "$(cat "$RUN_OUT_FILE" "$RUN_ERR_FILE")" '403 Forbidden - PUT .* - Automation and package tokens .*cannot change maintainers' "  ... npm shows a 403 that says why"
 run mgr_json GetPackage s p-oa
 unlike "$(jq -c "$JQ_ASV" <"$RUN_OUT_FILE" 2>/dev/null)" '"carol"' "  ... carol does not maintain p-oa"
+run npmx "$RC_AUTO" owner ls p-oa
+is "$RUN_OUT" "$(printf 'alice <alice@example.org>\nbob <bob@example.org>')" "npm owner ls p-oa: pkgtokend's maintainers with their e-mail addresses"
 ok "npm dist-tag add p-oa@1.0.0 stable (automation)" npmx "$RC_AUTO" dist-tag add p-oa@1.0.0 stable
 run npmx "$RC_AUTO" dist-tag ls p-oa
 like "$RUN_OUT" 'stable: 1\.0\.0' "  ... dist-tag ls shows it"
@@ -235,28 +248,54 @@ for action in unpublish deprecate dist-tag; do
         like "$(cat "$RUN_OUT_FILE")" "\"$action" "the audit records a $action"
 done
 
-# --- npm access: the package policy (SetOwnPackagePolicy, a later addition to the API) -------------
-if busctl_ introspect org.pkgtoken1 /org/pkgtoken1 org.pkgtoken1.Manager 2>/dev/null | grep -q '^\.SetOwnPackagePolicy '; then
-        next_otp alice
-        ok "npm access set mfa=publish p-oa (session + code)" npmx "$RC_WEB" access set mfa=publish p-oa --otp="$OTP"
-        run mgr_json GetPackage s p-oa
-        is "$(jq -r "$JQ_ASV | .policy" <"$RUN_OUT_FILE" 2>/dev/null)" 2fa-only "  ... pkgtokend: p-oa is 2fa-only"
-        run publish "$RC_AUTO" p-oa 1.7.0
-        isnt "$RUN_RC" 0 "  ... and now refuses the automation token"
-        next_otp alice
-        ok "npm access set mfa=automation p-oa" npmx "$RC_WEB" access set mfa=automation p-oa --otp="$OTP"
+# --- npm access: the package policy (SetOwnPackagePolicy), visibility, collaborators ---------------
+next_otp alice
+ok "npm access set mfa=publish p-oa (session + code)" npmx "$RC_WEB" access set mfa=publish p-oa --otp="$OTP"
+run mgr_json GetPackage s p-oa
+is "$(jq -r "$JQ_ASV | .policy" <"$RUN_OUT_FILE" 2>/dev/null)" 2fa-only "  ... pkgtokend: p-oa is 2fa-only"
+run publish "$RC_AUTO" p-oa 1.7.0
+isnt "$RUN_RC" 0 "  ... and now refuses the automation token"
+next_otp alice
+ok "npm access set mfa=automation p-oa" npmx "$RC_WEB" access set mfa=automation p-oa --otp="$OTP"
+run mgr_json GetPackage s p-oa
+is "$(jq -r "$JQ_ASV | .policy" <"$RUN_OUT_FILE" 2>/dev/null)" 2fa-or-automation "  ... pkgtokend: p-oa is 2fa-or-automation"
+run npmx "$RC_AUTO" access set mfa=none p-oa
+if [ "$RUN_RC" -ne 0 ] && grep -q 'E403' "$RUN_ERR_FILE"; then pass "npm access set mfa=none with an automation token: E403 (governance)"; else fail "npm access set mfa=none with an automation token: E403 (governance)"; diag_run; fi
+run ctl --json audit --package=p-oa
+like "$(cat "$RUN_OUT_FILE")" 'policy 2fa-only -> 2fa-or-automation' "  ... the audit has the policy changes, by alice via the registry"
+run npmx "$RC_AUTO" access get status p-oa --json
+is "$(jq -c . <"$RUN_OUT_FILE" 2>/dev/null)" '{"p-oa":"public"}' "npm access get status p-oa: public (packages: access \$all)"
+ok "a scoped package: @acme/widget published" publish "$RC_AUTO" @acme/widget 1.0.0 --access=public
+run npmx "$RC_WEB" access set status=public @acme/widget --json
+is "$RUN_RC/$(jq -c . <"$RUN_OUT_FILE" 2>/dev/null)" '0/{"@acme/widget":"public"}' \
+        "npm access set status=public @acme/widget: what the configuration says already, so fine"
+run npmx "$RC_WEB" access set status=private @acme/widget
+if [ "$RUN_RC" -ne 0 ] && grep -q "visibility is set by the registry's configuration" "$RUN_ERR_FILE"; then
+        pass "npm access set status=private: refused, visibility is Verdaccio's packages: configuration"
 else
-        skip "pkgtokend has no SetOwnPackagePolicy: npm access set mfa" 4
-fi
-# pkgtokend tells registries no package's maintainers (Verify's details have none) and
-# Verdaccio's packument has none either: the plugin says so rather than list nobody.
-run npmx "$RC_AUTO" access list collaborators p-oa --json
-if [ "$RUN_RC" -ne 0 ] && grep -q "does not list a package's maintainers" "$RUN_OUT_FILE" "$RUN_ERR_FILE"; then
-        pass "npm access list collaborators p-oa: refused, the daemon lists no maintainers (E403)"
-else
-        fail "npm access list collaborators p-oa: refused, the daemon lists no maintainers (E403)"
+        fail "npm access set status=private: refused, visibility is Verdaccio's packages: configuration"
         diag_run
 fi
+run npmx "$RC_AUTO" access list collaborators p-oa --json
+is "$(jq -c . <"$RUN_OUT_FILE" 2>/dev/null)" '{"alice":"read-write","bob":"read-write"}' \
+        "npm access list collaborators p-oa: its maintainers, read-write"
+
+# --- npm owner rm; the last maintainer stays --------------------------------------------------------
+next_otp alice
+ok "npm owner rm bob p-oa (session + code)" npmx "$RC_WEB" owner rm bob p-oa --otp="$OTP"
+run mgr_json GetPackage s p-oa
+is "$(jq -c "$JQ_ASV | .maintainers" <"$RUN_OUT_FILE" 2>/dev/null)" '["alice"]' "  ... pkgtokend: alice alone maintains p-oa"
+run npmx "$RC_AUTO" owner ls p-oa
+is "$RUN_OUT" "alice <alice@example.org>" "  ... npm owner ls shows it"
+run npmx "$RC_WEB" owner rm alice p-oa
+if [ "$RUN_RC" -ne 0 ] && grep -q 'Cannot remove all owners' "$RUN_ERR_FILE"; then pass "npm owner rm of the last maintainer: npm refuses (it sees one owner)"; else fail "npm owner rm of the last maintainer: npm refuses (it sees one owner)"; diag_run; fi
+# A client that asks anyway: pkgtokend refuses, the plugin says why.
+WEB_TOKEN=$(sed -n 's/.*_authToken=\(pkgt_[0-9A-Za-z]*\).*/\1/p' "$RC_WEB")
+next_otp alice
+code=$(curl -sS -o "$TMP/lastrm.json" -w '%{http_code}' -X PUT -H "Authorization: Bearer $WEB_TOKEN" -H "npm-otp: $OTP" \
+        -H 'content-type: application/json' --data '{"_id":"p-oa","maintainers":[]}' "$REG/p-oa/-rev/1-x")
+is "$code" 409 "removing the last maintainer by hand: 409"
+like "$(cat "$TMP/lastrm.json")" "last maintainer of 'p-oa'; add another first" "  ... saying so"
 
 # --- daemon down: 503 within the bound, never an allow; then back -----------------------------------
 stop_daemon

@@ -30,6 +30,8 @@ static ReasonCode oracle(const StageDecisionFacts *f, bool *ret_check, bool *ret
                         return REASON_OUT_OF_SCOPE;
                 if (!f->maintainer)
                         return REASON_NOT_MAINTAINER;
+                if (f->on_hold)
+                        return REASON_RECOVERY_HOLD;
                 if (f->account_2fa == TWOFA_DISABLED)
                         return REASON_OTP_REQUIRED;
                 if (f->decider == STAGE_DECIDER_CODE && !f->otp_given)
@@ -52,6 +54,7 @@ static void test_table(void) {
         for (TokenOwner owner = 0; owner < _TOKEN_OWNER_MAX; owner++)
         for (TwoFactorMode twofa = 0; twofa < _TWOFA_MODE_MAX; twofa++)
         for (int maintainer = 0; maintainer <= 1; maintainer++)
+        for (int on_hold = 0; on_hold <= 1; on_hold++)
         for (int otp = 0; otp <= 1; otp++)
         for (int out_of_scope = 0; out_of_scope <= 1; out_of_scope++)
         for (StageState state = 0; state < _STAGE_STATE_MAX; state++) {
@@ -59,6 +62,7 @@ static void test_table(void) {
                         .decider = d, .by_token = by_token, .token_type = type, .token_owner = owner,
                         .out_of_scope = out_of_scope,
                         .account_2fa = twofa, .maintainer = maintainer, .otp_given = otp, .state = state,
+                        .on_hold = d != STAGE_DECIDER_ADMIN && on_hold,
                 };
                 bool check, not_pending;
                 ReasonCode want = oracle(&f, &check, &not_pending);

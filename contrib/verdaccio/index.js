@@ -33,7 +33,8 @@ function contextFor(pluginConfig, options, makeDaemon) {
     const logger = options && options.logger;
     const make = makeDaemon || daemonFactory;
     const daemon = make ? make(settings) : new Daemon({ address: settings.bus || undefined, timeoutMs: settings.timeoutMs, logger });
-    ctx = { settings, logger, daemon, storage: null };
+    // config: Verdaccio's (its packages: rules say whether a package is public).
+    ctx = { settings, logger, daemon, storage: null, config: (options && options.config) || null };
     checkDaemon(daemon, logger);
     ctx.gate = new Gate(ctx);
     ctx.routes = new Routes(ctx);

@@ -94,8 +94,8 @@ function classify(method, path) {
     return { kind: 'public', endpoint: 'misc' };
   }
 
-  // npm access set mfa=... and npm access list collaborators: the plugin's own routes.
-  if (/^\/-\/package\/[^/]+(\/[^/]+)?\/(access|collaborators)$/.test(path)) return { kind: 'self', endpoint: 'access' };
+  // npm access set mfa=..., list collaborators, get status: the plugin's own routes.
+  if (/^\/-\/package\/[^/]+(\/[^/]+)?\/(access|collaborators|visibility)$/.test(path)) return { kind: 'self', endpoint: 'access' };
   // npm trust: the plugin's own routes too.
   if (/^\/-\/package\/[^/]+(\/[^/]+)?\/trust(\/[^/]+)?$/.test(path)) return { kind: 'self', endpoint: 'trust' };
 

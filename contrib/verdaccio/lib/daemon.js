@@ -355,8 +355,14 @@ class Daemon {
     await this.call('SetOwnTwoFactorMode', 'a{sv}s', [asv(proof), mode]);
   }
 
-  async setOwnPackagePolicy(proof, pkg, policy) {
-    await this.call('SetOwnPackagePolicy', 'a{sv}ss', [asv(proof), pkg, policy]);
+  // -> {package: {name, policy, maintainers, created_at}, maintainers: [{name, email}]}
+  async getPackageInfo(proof, pkg) {
+    const [record, maintainers] = await this.call('GetPackageInfo', 'a{sv}s', [asv(proof), pkg]);
+    return { package: asvToObject(record), maintainers: maintainers.map(asvToObject) };
+  }
+
+  async setOwnPackagePolicy(proof, pkg, policy, options) {
+    await this.call('SetOwnPackagePolicy', 'a{sv}ssa{sv}', [asv(proof), pkg, policy, asv(options)]);
   }
 
   // Staged publishing.

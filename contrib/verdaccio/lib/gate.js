@@ -83,9 +83,9 @@ function storedPackument(storage, name) {
   });
 }
 
-// The packument's "maintainers" are pkgtokend's (npm owner ls/add/rm read them there);
-// Verdaccio only knows who published which version.
-function showMaintainers(res, pkg, names) {
+// The packument's "maintainers" are pkgtokend's (npm owner ls/add/rm read them there, with
+// the e-mail addresses npm prints); Verdaccio only knows who published which version.
+function showMaintainers(res, pkg, maintainers) {
   const send = res.send;
   res.send = function patched(body) {
     res.send = send;
@@ -93,9 +93,7 @@ function showMaintainers(res, pkg, names) {
       try {
         const doc = JSON.parse(body);
         if (doc && doc.name === pkg && doc.versions) {
-          const emails = new Map((Array.isArray(doc.maintainers) ? doc.maintainers : [])
-            .filter((m) => m && typeof m === 'object').map((m) => [m.name, m.email]));
-          doc.maintainers = names.map((name) => ({ name, email: emails.get(name) || '' }));
+          doc.maintainers = maintainers.map((m) => ({ name: m.name, email: m.email || '' }));
           body = JSON.stringify(doc, undefined, '  ') + '\n';
           // Verdaccio's ETag is for the body before this change: a client holding the old
           // one must not get a 304 for the new maintainers.
@@ -105,6 +103,12 @@ function showMaintainers(res, pkg, names) {
     }
     return send.call(this, body);
   };
+}
+
+// npm install asks for the abbreviated packument, which has no maintainers: only the full
+// one (npm view, npm owner) costs the extra question to pkgtokend.
+function wantsFullPackument(req) {
+  return !/application\/vnd\.npm\.install-v1\+json/.test(String(req.headers.accept || ''));
 }
 
 class Gate {
@@ -169,10 +173,23 @@ class Gate {
     req.remote_user = remoteUserFor(helpers, details, grant);
     res.locals.remote_user = req.remote_user;
     if (details.publish_id) this.finishOnResponse(req, res, details.publish_id);
-    if (what.action === 'read' && what.packument && Array.isArray(details.maintainers)) {
-      showMaintainers(res, what.pkg, details.maintainers);
+    if (what.action === 'read' && what.packument && wantsFullPackument(req)) {
+      await this.loadMaintainers(res, what.pkg, { token: cred.token, remote });
     }
     return next();
+  }
+
+  // The read is allowed already: a package pkgtokend does not know (an uplink's), or a failed
+  // question, leaves Verdaccio's packument as it is.
+  async loadMaintainers(res, pkg, proof) {
+    try {
+      const info = await this.ctx.daemon.getPackageInfo(proof, pkg);
+      showMaintainers(res, pkg, info.maintainers);
+    } catch (err) {
+      if (this.ctx.logger && !(err && err.code === 'NoSuchPackage')) {
+        this.ctx.logger.warn({ err: err && err.message, pkg }, 'pkgtoken: no maintainers for @{pkg}: @{err}');
+      }
+    }
   }
 
   // Two-phase publish: tell the daemon how Verdaccio answered (2xx stored, else failed).

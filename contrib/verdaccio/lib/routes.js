@@ -2,8 +2,9 @@
 //
 // npm's account endpoints, answered by pkgtokend for the account the request's token (or
 // password + OTP) proves: npm login --auth-type=legacy, logout, whoami, token list/create/
-// revoke, profile get/enable-2fa/disable-2fa, and owner add/rm (a packument PUT that only
-// changes "maintainers").  Registered before Verdaccio's own routes, which they replace.
+// revoke, profile get/enable-2fa/disable-2fa, owner add/rm (a packument PUT that only
+// changes "maintainers"), and npm access (list collaborators, get status, set mfa=...,
+// set status=...).  Registered before Verdaccio's own routes, which they replace.
 
 'use strict';
 
@@ -70,9 +71,10 @@ function tokenRequest(body) {
   }
   const cidrs = [].concat(b.cidr_whitelist || []).map(String);
   const description = String(b.description || b.name || 'npm token').slice(0, 200);
-  // npm also sends the password; pkgtokend proves the account by the request's token (and a
-  // current code when 2FA is on), and a proof is a token or a password, never both.
-  return { type, scope, description, expiresAt, cidrs };
+  // npm sends the account's password too: pkgtokend checks it with the request's token (a
+  // proof with both), as npm's registry does.
+  const password = typeof b.password === 'string' && b.password ? b.password : undefined;
+  return { type, scope, description, expiresAt, cidrs, password };
 }
 
 function pathAfter(req, prefix) {
@@ -126,7 +128,8 @@ class Routes {
     }
     const proof = { token: cred.token, remote: p.remote || '' };
     if (p.otp) proof.otp = p.otp;
-    return Object.assign(proof, extra);
+    for (const [k, v] of Object.entries(extra)) if (v !== undefined) proof[k] = v;
+    return proof;
   }
 
   wrap(fn) {
@@ -167,6 +170,7 @@ class Routes {
     if (on.access) {
       app.post(/^\/-\/package\/([^/]+(?:\/[^/]+)?)\/access$/, this.wrap(this.setAccess));
       app.get(/^\/-\/package\/([^/]+(?:\/[^/]+)?)\/collaborators$/, this.wrap(this.collaborators));
+      app.get(/^\/-\/package\/([^/]+(?:\/[^/]+)?)\/visibility$/, this.wrap(this.visibility));
     }
   }
 
@@ -187,7 +191,7 @@ class Routes {
 
   async createToken(req, res) {
     const r = tokenRequest(req.body);
-    const proof = this.proof(req, res);
+    const proof = this.proof(req, res, { password: r.password });
     if (!proof) return;
     const { id, token } = await this.ctx.daemon.createOwnToken(proof, r.type, r.scope, r.description,
       r.expiresAt, r.cidrs, {});
@@ -313,15 +317,16 @@ class Routes {
     return sendLoginAnswer(res, answer, name);
   }
 
-  // npm access set mfa=none|publish|automation <pkg>: the package's policy in pkgtokend
-  // (none | 2fa-only | 2fa-or-automation).  Visibility (status=public|private) is not
-  // pkgtoken's: Verdaccio's packages: rules decide who reads.
+  // npm access set mfa=none|publish|automation <pkg>: the package's policy in pkgtokend,
+  // by npm's body: publish_requires_tfa false -> none; true with automation tokens
+  // overriding (mfa=automation) -> 2fa-or-automation; true without (mfa=publish) -> 2fa-only.
+  // npm access set status=public|private <pkg> ({access: public|restricted}): visibility is
+  // the registry's configuration (packages: access), which npm cannot change; asking for
+  // what it already is answers 200, anything else 400 saying where it is set.
   async setAccess(req, res) {
     const pkg = decodeURIComponent(req.params[0]);
     const b = req.body || {};
-    if (b.access !== undefined) {
-      return sendError(res, 400, "package visibility is set by the registry's configuration, not by npm access");
-    }
+    if (b.access !== undefined) return this.setVisibility(req, res, pkg, b.access);
     let policy;
     if (b.publish_requires_tfa === false) policy = 'none';
     else if (b.publish_requires_tfa === true) policy = b.automation_token_overrides_tfa ? '2fa-or-automation' : '2fa-only';
@@ -329,9 +334,9 @@ class Routes {
     const proof = this.proof(req, res);
     if (!proof) return;
     try {
-      await this.ctx.daemon.setOwnPackagePolicy(proof, pkg, policy);
+      await this.ctx.daemon.setOwnPackagePolicy(proof, pkg, policy, {});
     } catch (err) {
-      // pkgtokend has no SetOwnPackagePolicy (yet): say so, rather than "unavailable".
+      // A pkgtokend without SetOwnPackagePolicy: say so, rather than "unavailable".
       if (err && /UnknownMethod$/.test(err.dbusName || '')) {
         return sendError(res, 403, "this registry does not let npm change a package's two-factor policy; an administrator sets it (pkgtokenctl)");
       }
@@ -340,19 +345,46 @@ class Routes {
     sendJson(res, 200, { ok: `policy of ${pkg} is ${policy}` });
   }
 
+  async setVisibility(req, res, pkg, access) {
+    const info = await this.packageInfo(req, res, pkg);
+    if (!info) return;
+    const wanted = access === 'public' ? 'public' : 'private';
+    if (wanted !== this.packageVisibility(pkg)) {
+      return sendError(res, 400, `${pkg} is ${this.packageVisibility(pkg)}: package visibility is set by the registry's configuration (packages: access), not by npm access`);
+    }
+    sendJson(res, 200, { ok: `${pkg} is ${wanted}` });
+  }
+
+  // npm access get status <pkg>: public when Verdaccio lets anyone read it.
+  async visibility(req, res) {
+    const pkg = decodeURIComponent(req.params[0]);
+    const info = await this.packageInfo(req, res, pkg);
+    if (!info) return;
+    sendJson(res, 200, { public: this.packageVisibility(pkg) === 'public' });
+  }
+
+  packageVisibility(pkg) {
+    const config = this.ctx.config;
+    const spec = config && typeof config.getMatchedPackagesSpec === 'function' ? config.getMatchedPackagesSpec(pkg) : null;
+    const access = [].concat((spec && spec.access) || []);
+    return access.some((a) => ['$all', '$anonymous', '@all', '@anonymous'].includes(a)) ? 'public' : 'private';
+  }
+
   // npm access list collaborators <pkg>: its maintainers, who may write.
   async collaborators(req, res) {
     const pkg = decodeURIComponent(req.params[0]);
-    const p = req.pkgtoken || {};
-    if (!p.cred || p.cred.bad) return sendError(res, 401, 'log in first (npm login)');
-    const listed = await this.daemonMaintainers(p.cred, pkg, p.remote || '');
-    if (!listed) {
-      // Verdaccio's packument does not know them (npm sends none on publish): an empty
-      // answer would be wrong, so say where to look instead.  403, not 501: npm retries
-      // any 5xx for a minute.
-      return sendError(res, 403, `this registry's pkgtokend does not list a package's maintainers; an administrator can (pkgtokenctl package show ${pkg})`);
-    }
-    sendJson(res, 200, Object.fromEntries(listed.map((name) => [name, 'read-write'])));
+    const info = await this.packageInfo(req, res, pkg);
+    if (!info) return;
+    sendJson(res, 200, Object.fromEntries(info.maintainers.map((m) => [m.name, 'read-write'])));
+  }
+
+  // GetPackageInfo for the request's token (a read: no one-time code spent), or null
+  // (answered).
+  async packageInfo(req, res, pkg) {
+    const proof = this.proof(req, res);
+    if (!proof) return null;
+    delete proof.otp;
+    return this.ctx.daemon.getPackageInfo(proof, pkg);
   }
 
   async userInfo(req, res) {
@@ -360,15 +392,18 @@ class Routes {
     sendJson(res, 200, { _id: `org.couchdb.user:${name}`, name, email: '' });
   }
 
-  // npm owner add|rm: PUT /<package>/-rev/<rev> with {_id, _rev, maintainers} only.
+  // npm owner add|rm: PUT /<package>/-rev/<rev> with {_id, _rev, maintainers} only; the
+  // change is the difference to pkgtokend's maintainers.  Adds come first, so that replacing
+  // the last maintainer works; removing the last one is refused by pkgtokend (409).
   async ownerChange(req, res, next) {
     const p = req.pkgtoken || {};
     if (!p.what || p.what.action !== 'owner') return next();
-    const proof = this.proof(req, res);
-    if (!proof) return;
     const pkg = p.what.pkg;
+    const info = await this.packageInfo(req, res, pkg);
+    if (!info) return;
+    const proof = this.proof(req, res);
     const wanted = new Set((p.what.maintainers || []).map((m) => (m && typeof m === 'object' ? m.name : String(m))).filter(Boolean));
-    const current = await this.currentMaintainers(p.cred, pkg, proof.remote);
+    const current = new Set(info.maintainers.map((m) => m.name));
     const add = [...wanted].filter((n) => !current.has(n));
     const remove = [...current].filter((n) => !wanted.has(n));
     if (!add.length && !remove.length) return sendJson(res, 200, { ok: 'no change' });
@@ -382,40 +417,6 @@ class Routes {
     for (const name of remove) await this.ctx.daemon.changeMaintainer(proof, pkg, name, false);
     sendJson(res, 200, { ok: 'maintainers updated', maintainers: [...wanted].map((name) => ({ name })) });
   }
-
-  // Who maintains PKG now: pkgtokend's list (Verify's details), or, from a daemon that does
-  // not list them, the maintainers Verdaccio served (what npm computed its change from).
-  async currentMaintainers(cred, pkg, remote) {
-    const list = await this.daemonMaintainers(cred, pkg, remote);
-    if (list) return new Set(list);
-    const stored = await storedMaintainers(this.ctx.storage, pkg);
-    return new Set(stored);
-  }
-
-  // pkgtokend's maintainers of PKG (Verify's details), or null when it does not list them.
-  async daemonMaintainers(cred, pkg, remote) {
-    const answer = await this.ctx.daemon.verify(cred.token, pkg, 'read', { remote });
-    if (answer.result !== 'allowed') {
-      throw Object.assign(new Error(answer.message || 'not allowed'), { status: answer.result === 'forbidden' ? 403 : 401 });
-    }
-    const list = answer.details && answer.details.maintainers;
-    return Array.isArray(list) ? list : null;
-  }
-}
-
-function storedMaintainers(storage, pkg) {
-  return new Promise((resolve) => {
-    const local = storage && storage.localStorage;
-    if (!local || typeof local.getPackageMetadata !== 'function') return resolve([]);
-    try {
-      local.getPackageMetadata(pkg, (err, data) => {
-        const m = !err && data && Array.isArray(data.maintainers) ? data.maintainers : [];
-        resolve(m.map((x) => (x && typeof x === 'object' ? x.name : String(x))).filter(Boolean));
-      });
-    } catch {
-      resolve([]);
-    }
-  });
 }
 
 function npmProfile(p) {

@@ -66,6 +66,7 @@ class FakeDaemon {
   approveOwnStage(...a) { return this._answer('approveOwnStage', a); }
   rejectOwnStage(...a) { return this._answer('rejectOwnStage', a); }
   completeStage(...a) { return this._answer('completeStage', a); }
+  getPackageInfo(...a) { return this._answer('getPackageInfo', a); }
 }
 
 // startVerdaccio(fake, {settings}) -> {url, close, dir, logFile}

@@ -212,6 +212,21 @@ test('D-Bus client against the real pkgtokend', { skip: !HAVE_PKGTOKEND && `pkgt
     assert.equal(a.details.session_token, undefined);
   });
 
+  await t.test('GetPackageInfo and SetOwnPackagePolicy: the types both ways (when the daemon has them)', { skip: !(await daemon.hasMethod('GetPackageInfo')) && 'no GetPackageInfo' }, async () => {
+    await daemon.call('CreateAccount', 'sssa{sv}', ['alice', 'alice@example.org', 'human', []]);
+    await daemon.call('CreatePackage', 'ssas', ['left-pad', 'none', ['alice']]);
+    const [, token] = await daemon.call('CreateToken', 'ssasstasa{sv}', ['alice', 'publish', [], 'test', 0, [], []]);
+    const info = await daemon.getPackageInfo({ token, remote: '127.0.0.1' }, 'left-pad');
+    assert.equal(info.package.name, 'left-pad');
+    assert.equal(info.package.policy, 'none');
+    assert.deepEqual(info.maintainers, [{ name: 'alice', email: 'alice@example.org' }]);
+    await assert.rejects(daemon.getPackageInfo({ token }, 'no-such'), (e) => e.code === 'NoSuchPackage');
+    // The arguments arrive (a{sv}ssa{sv}); the governance rule answers: alice has no 2FA.
+    await assert.rejects(daemon.setOwnPackagePolicy({ token, remote: '127.0.0.1' }, 'left-pad', '2fa-or-automation', {}),
+      (e) => e.code === 'Forbidden' && /two-factor/.test(e.message));
+    assert.equal((await daemon.getPackageInfo({ token }, 'left-pad')).package.policy, 'none');
+  });
+
   await t.test('Verify (when the daemon has it): an unknown token is invalid; otherwise 503', async () => {
     const token = 'pkgt_' + 'x'.repeat(42);
     if (await daemon.hasMethod('Verify')) {

@@ -47,6 +47,25 @@ test('gate', async (t) => {
     assert.equal(fake.last('verify').args[2], 'read');
   });
 
+  await t.test('a full packument shows pkgtokend\'s maintainers (GetPackageInfo, no code); npm install\'s asks nothing', async () => {
+    fake.on('verify', () => allowed());
+    fake.on('getPackageInfo', () => ({ package: { name: 'left-pad', policy: 'none' }, maintainers: [{ name: 'alice', email: 'alice@example.org' }, { name: 'bob', email: '' }] }));
+    let r = await h.request(v.url, 'GET', '/left-pad', { token: h.TOKEN, headers: { accept: 'application/json', 'npm-otp': '123456' } });
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.json.maintainers, [{ name: 'alice', email: 'alice@example.org' }, { name: 'bob', email: '' }]);
+    assert.deepEqual(fake.last('getPackageInfo').args, [{ token: h.TOKEN, remote: '127.0.0.1' }, 'left-pad']);
+    const n = fake.count('getPackageInfo');
+    r = await h.request(v.url, 'GET', '/left-pad', { token: h.TOKEN, headers: { accept: 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*' } });
+    assert.equal(r.status, 200);
+    assert.equal(fake.count('getPackageInfo'), n, 'no GetPackageInfo for the abbreviated packument');
+    r = await h.request(v.url, 'GET', '/left-pad/-/left-pad-1.0.0.tgz', { token: h.TOKEN });
+    assert.equal(fake.count('getPackageInfo'), n, 'nor for a tarball');
+    fake.on('getPackageInfo', () => new h.DaemonError('org.pkgtoken1.Error.NoSuchPackage', 'No such package'));
+    r = await h.request(v.url, 'GET', '/left-pad', { token: h.TOKEN });
+    assert.equal(r.status, 200, 'a package pkgtokend does not know is still served');
+    assert.equal(r.json.name, 'left-pad');
+  });
+
   await t.test('otp-required -> 401 + WWW-Authenticate: OTP (npm EOTP)', async () => {
     fake.on('verify', () => refused('otp-required', 'otp-required', 'this package needs a one-time password'));
     const r = await h.request(v.url, 'PUT', '/left-pad', { token: h.TOKEN, body: h.publishBody('left-pad', '1.0.1') });

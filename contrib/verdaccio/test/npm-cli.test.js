@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The real npm CLI (npm 11) against a real Verdaccio with this plugin and a scripted fake
 // daemon: does npm read our answers as we mean them (EOTP, E403, tokens, both logins, owner,
-// dist-tag, deprecate, unpublish)?  Skipped when npm is not on PATH.
+// access, dist-tag, deprecate, unpublish)?  Skipped when npm is not on PATH.
 'use strict';
 
 const test = require('node:test');
@@ -57,7 +57,7 @@ function statefulFake() {
   fake.on('verify', (token, pkg, action, opts) => {
     const type = types[token];
     if (!type || state.revoked.has(token)) return { result: 'invalid', code: 'unknown', message: 'unknown or revoked token', details: {} };
-    const details = h.details({ type, token_id: ids[token], maintainers: state.maintainers[pkg] });
+    const details = h.details({ type, token_id: ids[token] });
     if (action === 'read' || action === 'identity') return { result: 'allowed', code: 'ok', message: '', details };
     if (type === 'read-only') return { result: 'forbidden', code: 'read-only', message: 'this token is read-only', details };
     if (type === 'publish' || type === 'session') {
@@ -91,7 +91,8 @@ function statefulFake() {
   });
   fake.on('createOwnToken', (proof, type, scope, description) => {
     if (proven(proof) === 'automation') throw new h.DaemonError('org.pkgtoken1.Error.Forbidden', 'automation tokens cannot create tokens');
-    if (proof.password !== undefined) throw new h.DaemonError('org.pkgtoken1.Error.InvalidArgument', 'a proof is a token or a password');
+    // A token and the password (npm sends both): both are checked.
+    if (proof.password !== PASSWORD) throw new h.DaemonError('org.pkgtoken1.Error.BadCredentials', 'The proof does not prove an account.');
     state.created = { type, scope, description };
     return { id: ids[MADE], token: MADE };
   });
@@ -122,9 +123,17 @@ function statefulFake() {
     state.twofa = mode;
     return [];
   });
+  fake.on('getPackageInfo', (proof, pkg) => {
+    proven(proof);
+    if (!state.maintainers[pkg]) throw new h.DaemonError('org.pkgtoken1.Error.NoSuchPackage', `No such package '${pkg}'.`);
+    return { package: { name: pkg, policy: 'none' }, maintainers: state.maintainers[pkg].map((name) => ({ name, email: `${name}@example.org` })) };
+  });
   fake.on('changeMaintainer', (proof, pkg, account, add) => {
     if (proven(proof) === 'automation') throw new h.DaemonError('org.pkgtoken1.Error.Forbidden', 'automation tokens never change owners');
     const list = state.maintainers[pkg];
+    if (!add && list.length === 1 && list[0] === account) {
+      throw new h.DaemonError('org.pkgtoken1.Error.LastMaintainer', `'${account}' is the last maintainer of '${pkg}'; add another first.`);
+    }
     state.maintainers[pkg] = add ? [...list, account] : list.filter((a) => a !== account);
     return [];
   });
@@ -248,6 +257,10 @@ test('npm CLI', { skip: !HAVE_NPM && 'npm not installed' }, async (t) => {
     r = await npm(v, rcWith(v, 'auto', AUTO), ['token', 'create', `--password=${PASSWORD}`]);
     assert.notEqual(r.code, 0, 'governance: an automation token cannot create tokens');
     assert.match(r.stderr, /E403/);
+    r = await npm(v, rc, ['token', 'create', '--password=wrong password', '--otp=111112']);
+    assert.notEqual(r.code, 0, 'a wrong password is refused');
+    assert.match(r.stderr, /E401/);
+    assert.equal(fake.last('createOwnToken').args[0].password, 'wrong password');
   });
 
   await t.test('npm owner ls / add / rm', async () => {
@@ -257,11 +270,13 @@ test('npm CLI', { skip: !HAVE_NPM && 'npm not installed' }, async (t) => {
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(fake.state.maintainers['p-oa'], ['alice', 'bob']);
     r = await npm(v, rc, ['owner', 'ls', 'p-oa']);
-    assert.match(r.stdout, /alice/);
-    assert.match(r.stdout, /bob/);
+    assert.equal(r.stdout.trim(), 'alice <alice@example.org>\nbob <bob@example.org>', 'names and e-mail addresses, from pkgtokend');
     r = await npm(v, rc, ['owner', 'rm', 'bob', 'p-oa', '--otp=654321']);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(fake.state.maintainers['p-oa'], ['alice']);
+    r = await npm(v, rc, ['owner', 'rm', 'alice', 'p-oa']);
+    assert.notEqual(r.code, 0, 'the last maintainer stays');
+    assert.match(r.stderr, /Cannot remove all owners|last maintainer/);
     r = await npm(v, rcWith(v, 'auto', AUTO), ['owner', 'add', 'carol', 'p-oa']);
     assert.notEqual(r.code, 0, 'automation tokens never change owners');
   });
@@ -274,6 +289,9 @@ test('npm CLI', { skip: !HAVE_NPM && 'npm not installed' }, async (t) => {
     r = await npm(v, rc, ['access', 'list', 'collaborators', 'p-oa', '--json']);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout), { alice: 'read-write' });
+    r = await npm(v, rc, ['access', 'get', 'status', 'p-oa', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { 'p-oa': 'public' });
     r = await npm(v, rcWith(v, 'auto', AUTO), ['access', 'set', 'mfa=none', 'p-oa']);
     assert.notEqual(r.code, 0, 'governance');
   });

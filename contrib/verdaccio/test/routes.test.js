@@ -77,7 +77,7 @@ test('routes', async (t) => {
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.token, h.TOKEN2);
     const [proof, type, scope, description, expiresAt, cidrs] = fake.last('createOwnToken').args;
-    assert.deepEqual(proof, { token: h.TOKEN, remote: '127.0.0.1', otp: '101010' }, 'a token proof: never token and password');
+    assert.deepEqual(proof, { token: h.TOKEN, remote: '127.0.0.1', otp: '101010', password: 'pw 1' }, 'the token and the password npm sent: pkgtokend checks both');
     assert.equal(type, 'automation');
     assert.deepEqual(scope, ['left-pad', '@acme/*']);
     assert.equal(description, 'release');
@@ -104,6 +104,18 @@ test('routes', async (t) => {
     r = await h.request(v.url, 'POST', '/-/npm/v1/tokens', { token: h.TOKEN, body: { password: 'p' } });
     assert.equal(r.status, 401);
     assert.equal(r.headers.get('www-authenticate'), 'OTP');
+  });
+
+  await t.test('token create: a wrong password -> 401; no password in the body -> a token proof', async () => {
+    fake.on('createOwnToken', () => new h.DaemonError('org.pkgtoken1.Error.BadCredentials', 'The proof does not prove an account.'));
+    let r = await h.request(v.url, 'POST', '/-/npm/v1/tokens', { token: h.TOKEN, body: { password: 'wrong' } });
+    assert.equal(r.status, 401);
+    assert.equal(r.headers.get('www-authenticate'), null, 'no OTP challenge for a wrong password');
+    assert.equal(fake.last('createOwnToken').args[0].password, 'wrong');
+    fake.on('createOwnToken', () => ({ id: 'tk_cccccccccccc', token: h.TOKEN2 }));
+    r = await h.request(v.url, 'POST', '/-/npm/v1/tokens', { token: h.TOKEN, body: { readonly: true } });
+    assert.equal(r.status, 200);
+    assert.deepEqual(fake.last('createOwnToken').args[0], { token: h.TOKEN, remote: '127.0.0.1' });
   });
 
   await t.test('token create with bad expiry -> 400 without a daemon call', async () => {
@@ -215,8 +227,10 @@ test('routes', async (t) => {
     assert.equal(fake.last('setOwnTwoFactorMode').args[1], 'disabled');
   });
 
-  await t.test('owner add/rm: the maintainers diff -> ChangeMaintainer', async () => {
-    fake.on('verify', () => ({ result: 'allowed', code: 'ok', message: '', details: h.details({ maintainers: ['alice', 'carol'] }) }));
+  const info = (...names) => ({ package: { name: 'left-pad', policy: 'none' }, maintainers: names.map((name) => ({ name, email: `${name}@example.org` })) });
+
+  await t.test('owner add/rm: the difference to pkgtokend\'s maintainers -> ChangeMaintainer', async () => {
+    fake.on('getPackageInfo', () => info('alice', 'carol'));
     fake.on('changeMaintainer', []);
     const r = await h.request(v.url, 'PUT', '/left-pad/-rev/3-abc', {
       token: h.TOKEN, headers: { 'npm-otp': '777777' },
@@ -224,15 +238,21 @@ test('routes', async (t) => {
     });
     assert.equal(r.status, 200, r.text);
     const calls = fake.calls.filter((c) => c.method === 'changeMaintainer').slice(-2).map((c) => c.args.slice(1));
-    assert.deepEqual(calls, [['left-pad', 'bob', true], ['left-pad', 'carol', false]]);
+    assert.deepEqual(calls, [['left-pad', 'bob', true], ['left-pad', 'carol', false]], 'adds first, then removals');
     assert.equal(fake.last('changeMaintainer').args[0].otp, '777777');
-    assert.equal(fake.last('verify').args[3].otp, undefined, 'the code is for ChangeMaintainer');
-    fake.on('changeMaintainer', () => new h.DaemonError('org.pkgtoken1.Error.LastMaintainer', 'cannot remove the last maintainer'));
-    const r2 = await h.request(v.url, 'PUT', '/left-pad/-rev/3-abc', { token: h.TOKEN, body: { _id: 'left-pad', maintainers: [{ name: 'alice' }] } });
-    assert.equal(r2.status, 409);
+    assert.equal(fake.last('getPackageInfo').args[0].otp, undefined, 'the code is for ChangeMaintainer');
   });
 
-  await t.test('npm access set mfa=... -> SetOwnPackagePolicy; status=... -> 400', async () => {
+  await t.test('owner rm of the last maintainer -> 409 saying so', async () => {
+    fake.on('getPackageInfo', () => info('alice'));
+    fake.on('changeMaintainer', () => new h.DaemonError('org.pkgtoken1.Error.LastMaintainer', "'alice' is the last maintainer of 'left-pad'; add another first."));
+    const r = await h.request(v.url, 'PUT', '/left-pad/-rev/3-abc', { token: h.TOKEN, body: { _id: 'left-pad', maintainers: [] } });
+    assert.equal(r.status, 409);
+    assert.match(r.json.error, /last maintainer of 'left-pad'; add another first/);
+    assert.deepEqual(fake.last('changeMaintainer').args.slice(1), ['left-pad', 'alice', false]);
+  });
+
+  await t.test('npm access set mfa=none|publish|automation -> SetOwnPackagePolicy(none|2fa-only|2fa-or-automation)', async () => {
     fake.on('setOwnPackagePolicy', []);
     for (const [body, policy] of [[{ publish_requires_tfa: false }, 'none'],
       [{ publish_requires_tfa: true, automation_token_overrides_tfa: false }, '2fa-only'],
@@ -240,28 +260,46 @@ test('routes', async (t) => {
       const r = await h.request(v.url, 'POST', '/-/package/@acme%2fwidget/access', { token: h.TOKEN, body, headers: { 'npm-otp': '424242' } });
       assert.equal(r.status, 200, r.text);
       const a = fake.last('setOwnPackagePolicy').args;
-      assert.deepEqual(a.slice(1), ['@acme/widget', policy]);
+      assert.deepEqual(a.slice(1), ['@acme/widget', policy, {}]);
       assert.equal(a[0].otp, '424242');
     }
-    const r = await h.request(v.url, 'POST', '/-/package/left-pad/access', { token: h.TOKEN, body: { access: 'restricted' } });
+    let r = await h.request(v.url, 'POST', '/-/package/left-pad/access', { token: h.TOKEN, body: {} });
     assert.equal(r.status, 400);
-    fake.on('setOwnPackagePolicy', () => new h.DaemonError('org.pkgtoken1.Error.NotMaintainer', 'bob does not maintain left-pad'));
-    const r2 = await h.request(v.url, 'POST', '/-/package/left-pad/access', { token: h.TOKEN, body: { publish_requires_tfa: false } });
-    assert.equal(r2.status, 403);
+    for (const [code, status] of [['NotMaintainer', 403], ['Forbidden', 403], ['OTPRequired', 401], ['NoSuchPackage', 404]]) {
+      fake.on('setOwnPackagePolicy', () => new h.DaemonError(`org.pkgtoken1.Error.${code}`, code));
+      r = await h.request(v.url, 'POST', '/-/package/left-pad/access', { token: h.TOKEN, body: { publish_requires_tfa: false } });
+      assert.equal(r.status, status, code);
+    }
   });
 
-  await t.test('npm access list collaborators -> the maintainers', async () => {
-    fake.on('verify', () => ({ result: 'allowed', code: 'ok', message: '', details: h.details({ maintainers: ['alice', 'bob'] }) }));
-    const r = await h.request(v.url, 'GET', '/-/package/left-pad/collaborators', { token: h.TOKEN });
+  await t.test('npm access set/get status: Verdaccio\'s packages: rules decide; asking for them is fine', async () => {
+    fake.on('getPackageInfo', () => info('alice'));
+    let r = await h.request(v.url, 'GET', '/-/package/left-pad/visibility', { token: h.TOKEN });
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.json, { public: true }, 'packages: access $all');
+    r = await h.request(v.url, 'POST', '/-/package/@acme%2fwidget/access', { token: h.TOKEN, body: { access: 'public' } });
+    assert.equal(r.status, 200, r.text);
+    r = await h.request(v.url, 'POST', '/-/package/@acme%2fwidget/access', { token: h.TOKEN, body: { access: 'restricted' } });
+    assert.equal(r.status, 400);
+    assert.match(r.json.error, /is public: package visibility is set by the registry's configuration/);
+    fake.on('getPackageInfo', () => new h.DaemonError('org.pkgtoken1.Error.Forbidden', 'package out of token scope'));
+    r = await h.request(v.url, 'GET', '/-/package/left-pad/visibility', { token: h.TOKEN });
+    assert.equal(r.status, 403, 'only for a token that may read the package');
+    r = await h.request(v.url, 'GET', '/-/package/left-pad/visibility');
+    assert.equal(r.status, 401);
+  });
+
+  await t.test('npm access list collaborators -> the maintainers, read-write', async () => {
+    fake.on('getPackageInfo', () => info('alice', 'bob'));
+    let r = await h.request(v.url, 'GET', '/-/package/left-pad/collaborators', { token: h.TOKEN, headers: { 'npm-otp': '123456' } });
     assert.equal(r.status, 200);
     assert.deepEqual(r.json, { alice: 'read-write', bob: 'read-write' });
-  });
-
-  await t.test('npm access list collaborators, the daemon lists no maintainers -> 403 saying so, never {}', async () => {
-    fake.on('verify', () => ({ result: 'allowed', code: 'ok', message: '', details: h.details() }));
-    const r = await h.request(v.url, 'GET', '/-/package/left-pad/collaborators', { token: h.TOKEN });
-    assert.equal(r.status, 403);
-    assert.match(r.json.error, /does not list a package's maintainers/);
+    assert.deepEqual(fake.last('getPackageInfo').args, [{ token: h.TOKEN, remote: '127.0.0.1' }, 'left-pad'], 'a read: no code spent');
+    for (const [code, status] of [['NoSuchPackage', 404], ['Forbidden', 403], ['BadCredentials', 401]]) {
+      fake.on('getPackageInfo', () => new h.DaemonError(`org.pkgtoken1.Error.${code}`, code));
+      r = await h.request(v.url, 'GET', '/-/package/left-pad/collaborators', { token: h.TOKEN });
+      assert.equal(r.status, status, code);
+    }
   });
 
   await t.test('user lookup for npm owner -> {name}', async () => {

@@ -31,6 +31,8 @@ test('classify: npm\'s routes -> package and action', () => {
   assert.equal(classify('GET', '/-/whoami').kind, 'self');
   assert.equal(classify('DELETE', '/-/npm/v1/tokens/token/tk_1').kind, 'self');
   assert.equal(classify('POST', '/-/package/left-pad/access').endpoint, 'access');
+  assert.equal(classify('GET', '/-/package/left-pad/collaborators').endpoint, 'access');
+  assert.equal(classify('GET', '/-/package/@acme%2fwidget/visibility').endpoint, 'access');
   assert.equal(classify('PUT', '/-/user/org.couchdb.user:alice').kind, 'public');
   assert.equal(classify('POST', '/-/v1/login').kind, 'public');
   assert.equal(classify('GET', '/-/ping').kind, 'public');
@@ -86,6 +88,9 @@ test('npm token create body -> CreateOwnToken arguments', () => {
   assert.equal(r.type, 'automation');
   assert.deepEqual(r.scope, ['left-pad', '@acme/*', '@other/*']);
   assert.equal(r.description, 'ci');
+  assert.equal(r.password, 'p', 'the password npm sends goes with the token');
+  assert.equal(tokenRequest({}).password, undefined);
+  assert.equal(tokenRequest({ password: '' }).password, undefined);
   assert.throws(() => tokenRequest({ orgs: ['acme'] }), /organisation/);
   assert.throws(() => tokenRequest({ packages_and_scopes_permission: 'no-access' }));
   assert.throws(() => tokenRequest({ expires: 0 }));
