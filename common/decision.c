@@ -134,6 +134,12 @@ static bool scope_allows(const TokenFacts *token, const PackageFacts *package, c
 static Decision policy_verdict(const TokenFacts *token, PackagePolicy policy, bool otp_verified) {
         bool otp_needed;
 
+        /* The issuer's signature, the trusted publisher's claims and a minutes-long life stand
+         * in for the OTP, under every policy: "2fa-only" refuses stored tokens, and this one
+         * was never stored anywhere. */
+        if (token->type == TOKEN_TRUSTED_PUBLISHING)
+                return verdict(AUTHZ_ALLOWED, REASON_OK, "allowed");
+
         switch (policy) {
 
         case POLICY_NONE:
@@ -265,6 +271,13 @@ Decision authz_decide(const TokenFacts *token, const PackageFacts *package, cons
 
         if (token->type == TOKEN_READ_ONLY)
                 return verdict(AUTHZ_FORBIDDEN, REASON_READ_ONLY, "read-only token");
+
+        /* A token minted from a CI's ID token stands for one workflow's publish, nothing more. */
+        if (token->type == TOKEN_TRUSTED_PUBLISHING && action != ACTION_PUBLISH)
+                return verdict(AUTHZ_FORBIDDEN, REASON_GOVERNANCE, "trusted-publishing tokens only publish");
+        if (action == ACTION_PUBLISH && package->trusted_publishing_only && token->type != TOKEN_TRUSTED_PUBLISHING)
+                return verdict(AUTHZ_FORBIDDEN, REASON_TRUSTED_PUBLISHING_ONLY,
+                               "this package takes publishes through trusted publishing only");
 
         /* Maintainers are governance (common/governance.c): only a person with a current
          * second factor changes who may publish, whatever the package's policy. */

@@ -31,6 +31,7 @@ typedef struct PackageFacts {
         bool exists;
         PackagePolicy policy;       /* meaningful when exists */
         bool account_maintains;     /* account tokens: the owning account is a maintainer */
+        bool trusted_publishing_only; /* publishes only with trusted-publishing tokens (publish only) */
         bool requires_approval;     /* direct publishes refused: versions are staged and approved */
 } PackageFacts;
 

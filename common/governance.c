@@ -71,7 +71,8 @@ static GovernanceVerdict decide_token(const GovernanceFacts *f, GovernanceAct ac
                         : answer(GOVERNANCE_REFUSED, REASON_INVALID_ARGUMENT,
                                  "Only a session token logs out; revoke other tokens instead.");
 
-        if (f->owner == TOKEN_OWNER_PACKAGE || f->type == TOKEN_AUTOMATION)
+        /* Trusted-publishing tokens publish without a code too (and are package tokens anyway). */
+        if (f->owner == TOKEN_OWNER_PACKAGE || f->type == TOKEN_AUTOMATION || f->type == TOKEN_TRUSTED_PUBLISHING)
                 return refuse(REFUSE_BYPASS_TOKEN, act);
         if (f->type == TOKEN_READ_ONLY)
                 return refuse(REFUSE_READ_ONLY, act);

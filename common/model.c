@@ -49,6 +49,7 @@ static const char * const token_type_table[_TOKEN_TYPE_MAX] = {
         [TOKEN_PUBLISH]    = "publish",
         [TOKEN_AUTOMATION] = "automation",
         [TOKEN_SESSION]    = "session",
+        [TOKEN_TRUSTED_PUBLISHING] = "trusted-publishing",
 };
 DEFINE_STRING_TABLE_LOOKUP(token_type, TokenType);
 
@@ -92,6 +93,13 @@ static const char * const reason_code_table[_REASON_CODE_MAX] = {
         [REASON_ALREADY_MAINTAINER]  = "already-maintainer",
         [REASON_INVALID_ARGUMENT]    = "invalid-argument",
         [REASON_UNAVAILABLE]         = "unavailable",
+        [REASON_UNKNOWN_ISSUER]      = "unknown-issuer",
+        [REASON_BAD_SIGNATURE]       = "bad-signature",
+        [REASON_WRONG_AUDIENCE]      = "wrong-audience",
+        [REASON_CLAIM_MISMATCH]      = "claim-mismatch",
+        [REASON_REPLAYED_JTI]        = "replayed-jti",
+        [REASON_NO_TRUSTED_PUBLISHER] = "no-trusted-publisher",
+        [REASON_TRUSTED_PUBLISHING_ONLY] = "trusted-publishing-only",
         [REASON_STAGE_REQUIRED]      = "stage-required",
         [REASON_ROTATED_REUSE]       = "rotated-reuse",
         [REASON_RECOVERY_HOLD]       = "recovery-hold",

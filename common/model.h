@@ -26,6 +26,8 @@ typedef enum TokenType {
         TOKEN_PUBLISH,     /* "publish" */
         TOKEN_AUTOMATION,  /* "automation" */
         TOKEN_SESSION,     /* "session": what a login hands out; publishes like "publish" */
+        TOKEN_TRUSTED_PUBLISHING, /* "trusted-publishing": minted by ExchangeIdToken for one package;
+                                   * publishes only, without an OTP, for minutes */
         _TOKEN_TYPE_MAX,
 } TokenType;
 
@@ -48,6 +50,12 @@ typedef enum Action {
         ACTION_STAGE,      /* "stage": a version kept unpublished until a maintainer approves it */
         _ACTION_MAX,
 } Action;
+
+/* The types CreateToken makes: sessions come from logins, trusted-publishing tokens from
+ * ExchangeIdToken, never to order. */
+static inline bool token_type_is_made_to_order(int t) {
+        return t == TOKEN_READ_ONLY || t == TOKEN_PUBLISH || t == TOKEN_AUTOMATION;
+}
 
 /* Authorize's actions (and the PAM module's): read and publish. */
 static inline bool action_is_basic(Action a) {
@@ -111,6 +119,14 @@ typedef enum ReasonCode {
         REASON_ALREADY_MAINTAINER,   /* "already-maintainer" */
         REASON_INVALID_ARGUMENT,     /* "invalid-argument" */
         REASON_UNAVAILABLE,          /* "unavailable" */
+        /* trusted publishing (ExchangeIdToken, and publishes to packages that require it) */
+        REASON_UNKNOWN_ISSUER,       /* "unknown-issuer": no configured issuer has this "iss" */
+        REASON_BAD_SIGNATURE,        /* "bad-signature": malformed, bad algorithm, unknown key, bad signature */
+        REASON_WRONG_AUDIENCE,       /* "wrong-audience" */
+        REASON_CLAIM_MISMATCH,       /* "claim-mismatch": no trusted publisher of the package matches */
+        REASON_REPLAYED_JTI,         /* "replayed-jti": the ID token was exchanged already */
+        REASON_NO_TRUSTED_PUBLISHER, /* "no-trusted-publisher": the package trusts no publisher of the issuer */
+        REASON_TRUSTED_PUBLISHING_ONLY, /* "trusted-publishing-only": the package takes no other publishes */
         REASON_STAGE_REQUIRED,       /* "stage-required": the package requires approval of staged versions */
         REASON_ROTATED_REUSE,        /* "rotated-reuse": a rotated-out secret used after its grace */
         REASON_RECOVERY_HOLD,        /* "recovery-hold": reads only, for a while after a recovery */

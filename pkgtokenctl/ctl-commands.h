@@ -63,3 +63,9 @@ int check_package_filter(const char *verb);
 
 /* "backup PATH": the daemon writes a consistent copy of the store to a new file (ctl-backup.c) */
 int verb_backup(int argc, char *argv[]);
+
+/* "trust add|list|remove|require": trusted publishing (ctl-trust.c) */
+int verb_trust_add(int argc, char *argv[]);
+int verb_trust_list(int argc, char *argv[]);
+int verb_trust_remove(int argc, char *argv[]);
+int verb_trust_require(int argc, char *argv[]);

@@ -111,6 +111,17 @@ static const Field audit_columns[] = {
 
 const View audit_view = { audit_columns, ELEMENTSOF(audit_columns), "event", "events" };
 
+static const Field trusted_publisher_columns[] = {
+        { "id",           "ID",          FIELD_STRING },
+        { "package",      "PACKAGE",     FIELD_STRING },
+        { "issuer",       "ISSUER",      FIELD_STRING },
+        { "claims",       "CLAIMS",      FIELD_STRING },
+        { "created_by",   "CREATED-BY",  FIELD_STRING },
+        { "created_at",   "CREATED",     FIELD_TIMESTAMP },
+};
+
+const View trusted_publisher_list_view = { trusted_publisher_columns, ELEMENTSOF(trusted_publisher_columns),
+                                           "trusted publisher", "trusted publishers" };
 static const Field stage_columns[] = {
         { "id",           "ID",          FIELD_STRING },
         { "package",      "PACKAGE",     FIELD_STRING },

@@ -51,6 +51,13 @@ extern bool arg_old_password;
 extern const char *arg_mode;            /* NULL: the daemon's default 2FA mode */
 extern bool arg_force;
 extern bool arg_session;
+/* trust add: */
+extern const char *arg_issuer;
+extern char **arg_claims;               /* NAME=VALUE */
+extern const char *arg_github;          /* OWNER/REPO */
+extern const char *arg_gitlab;          /* GROUP/PROJECT */
+extern const char *arg_workflow;        /* the workflow or pipeline file */
+extern const char *arg_environment;
 extern const char *arg_state;           /* stage list: staged, approved, published, rejected, expired */
 extern const char *arg_reason;          /* stage approve|reject */
 extern int arg_require_approval;        /* package policy: -1 unchanged, else 0 or 1 */

@@ -60,6 +60,12 @@ bool arg_old_password = false;
 const char *arg_mode = NULL;
 bool arg_force = false;
 bool arg_session = false;
+const char *arg_issuer = NULL;
+char **arg_claims = NULL;
+const char *arg_github = NULL;
+const char *arg_gitlab = NULL;
+const char *arg_workflow = NULL;
+const char *arg_environment = NULL;
 usec_t arg_max_token_lifetime = 0;
 bool arg_max_token_lifetime_set = false;
 usec_t arg_expiring = 0;
@@ -72,6 +78,7 @@ static void args_free(void) {
         arg_maintainers = strv_free(arg_maintainers);
         arg_packages = strv_free(arg_packages);
         arg_cidrs = strv_free(arg_cidrs);
+        arg_claims = strv_free(arg_claims);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -103,6 +110,12 @@ enum {
         ARG_MODE,
         ARG_FORCE,
         ARG_SESSION,
+        ARG_ISSUER,
+        ARG_CLAIM,
+        ARG_GITHUB,
+        ARG_GITLAB,
+        ARG_WORKFLOW,
+        ARG_ENVIRONMENT,
         ARG_STATE,
         ARG_REASON,
         ARG_REQUIRE_APPROVAL,
@@ -113,6 +126,7 @@ enum {
 };
 
 #define OPT(arg) (1U << ((arg) - ARG_EMAIL))
+_Static_assert(_ARG_END - ARG_EMAIL <= 32, "the verb options' bits fit an unsigned");
 
 static const struct option options[] = {
         OPTION_HELP,
@@ -140,6 +154,12 @@ static const struct option options[] = {
         { "mode",          required_argument, NULL, ARG_MODE          },
         { "force",         no_argument,       NULL, ARG_FORCE         },
         { "session",       no_argument,       NULL, ARG_SESSION       },
+        { "issuer",        required_argument, NULL, ARG_ISSUER        },
+        { "claim",         required_argument, NULL, ARG_CLAIM         },
+        { "github",        required_argument, NULL, ARG_GITHUB        },
+        { "gitlab",        required_argument, NULL, ARG_GITLAB        },
+        { "workflow",      required_argument, NULL, ARG_WORKFLOW      },
+        { "environment",   required_argument, NULL, ARG_ENVIRONMENT   },
         { "state",         required_argument, NULL, ARG_STATE         },
         { "reason",        required_argument, NULL, ARG_REASON        },
         { "require-approval", required_argument, NULL, ARG_REQUIRE_APPROVAL },
@@ -211,6 +231,12 @@ static const Verb verbs[] = {
         { "audit",                      "",                0, 0, verb_audit,
           OPT(ARG_PACKAGE) | OPT(ARG_SINCE) | OPT(ARG_LIMIT) },
         { "backup",                     "PATH",            1, 1, verb_backup },
+        { "trust add",                  "PACKAGE",         1, 1, verb_trust_add,
+          OPT(ARG_ISSUER) | OPT(ARG_CLAIM) | OPT(ARG_GITHUB) | OPT(ARG_GITLAB) | OPT(ARG_WORKFLOW) |
+          OPT(ARG_ENVIRONMENT) },
+        { "trust list",                 "[PACKAGE]",       0, 1, verb_trust_list },
+        { "trust remove",               "ID",              1, 1, verb_trust_remove },
+        { "trust require",              "PACKAGE yes|no",  2, 2, verb_trust_require },
         { "help",                       "",                0, UINT_MAX, verb_help, ~0U },
 };
 
@@ -254,9 +280,19 @@ static bool package_policy_is_valid(const char *s) {
 
 /* Session tokens exist, but only "login --session" hands them out. */
 static bool token_type_argument_is_valid(const char *s) {
-        int t = token_type_from_string(s);
+        return token_type_is_made_to_order(token_type_from_string(s));
+}
 
-        return t >= 0 && t != TOKEN_SESSION;
+/* What trust add passes on to the daemon, which checks claims itself: one printable word. */
+static bool trust_word_is_valid(const char *s) {
+        size_t n = strlen(s);
+
+        if (n == 0 || n > 512)
+                return false;
+        for (; *s; s++)
+                if ((unsigned char) *s <= ' ' || *s == 0x7f)
+                        return false;
+        return true;
 }
 
 static bool stage_state_is_valid(const char *s) {
@@ -297,6 +333,12 @@ static const CheckedOption checked_options[] = {
         { ARG_PACKAGE,    "package name",   "", package_argument_is_valid,     .list = &arg_packages },
         { ARG_CIDR,       "CIDR",           " (e.g. 192.0.2.0/24, 2001:db8::/32; host bits must be zero)",
           cidr_is_valid,                .list = &arg_cidrs },
+        { ARG_ISSUER,     "issuer",         ": an https:// URL", trust_word_is_valid, &arg_issuer },
+        { ARG_CLAIM,      "claim",          ": use NAME=VALUE", trust_word_is_valid, .list = &arg_claims },
+        { ARG_GITHUB,     "repository",     ": use OWNER/REPO", trust_word_is_valid, &arg_github },
+        { ARG_GITLAB,     "project",        ": use GROUP/PROJECT", trust_word_is_valid, &arg_gitlab },
+        { ARG_WORKFLOW,   "workflow file",  "", trust_word_is_valid, &arg_workflow },
+        { ARG_ENVIRONMENT, "environment",   "", trust_word_is_valid, &arg_environment },
 };
 
 static int parse_checked_option(const CheckedOption *o, const char *value) {

@@ -22,6 +22,10 @@
 #define AUDIT_MAINTAINER_REMOVE "maintainer-remove"
 #define AUDIT_PACKAGE_POLICY   "package-policy"
 #define AUDIT_LOGOUT           "logout"
+#define AUDIT_TOKEN_EXCHANGE   "token-exchange"           /* ExchangeIdToken (trusted publishing) */
+#define AUDIT_TRUSTED_ADD      "trusted-publisher-add"
+#define AUDIT_TRUSTED_REMOVE   "trusted-publisher-remove"
+#define AUDIT_TRUSTED_ONLY     "trusted-publishing-only"
 
 /* Their results (Authorize's are authz_result_to_string()). */
 #define AUDIT_RESULT_OK        "ok"

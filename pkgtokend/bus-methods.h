@@ -62,6 +62,16 @@ int method_change_maintainer(sd_bus_message *msg, void *userdata, sd_bus_error *
 int method_enroll_own_totp(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_confirm_own_totp(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_set_own_two_factor_mode(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+/* bus-trusted.c */
+int method_exchange_id_token(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_add_trusted_publisher(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_list_trusted_publishers(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_remove_trusted_publisher(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_set_trusted_publishing_required(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+/* bus-registry.c, for bus-trusted.c */
+int method_add_own_trusted_publisher(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_list_own_trusted_publishers(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_remove_own_trusted_publisher(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_approve_own_stage(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_reject_own_stage(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 /* bus-stages.c */

@@ -16,6 +16,7 @@
 #include "bus-registry.h"
 #include "bus-stages.h"
 #include "bus-tokens.h"
+#include "bus-trusted.h"
 #include "bus-twofa.h"
 #include "bus-util.h"
 #include "names.h"
@@ -505,6 +506,23 @@ DEFINE_PROOF_METHOD(method_set_own_two_factor_mode, set_own_two_factor_mode, .ac
                     .governance = GOVERN_TWOFA);
 DEFINE_PROOF_METHOD(method_approve_own_stage, approve_own_stage);
 DEFINE_PROOF_METHOD(method_reject_own_stage, reject_own_stage);
+
+/* Trusted publishers, for a maintainer (bus-trusted.c): governance, like maintainers. */
+#define DEFINE_TRUSTED_HANDLER(name, fn)                                                        \
+        static int name(Manager *m, sd_bus_message *msg, const Proven *p, sd_bus_error *error) { \
+                return fn(m, msg, &(const TrustedGovernor) {                                    \
+                        .account = p->account, .actor = p->actor,                               \
+                        .otp = p->otp, .otp_verified = p->otp_verified,                         \
+                }, error);                                                                      \
+        }
+DEFINE_TRUSTED_HANDLER(add_own_trusted, bus_add_own_trusted_publisher);
+DEFINE_TRUSTED_HANDLER(list_own_trusted, bus_list_own_trusted_publishers);
+DEFINE_TRUSTED_HANDLER(remove_own_trusted, bus_remove_own_trusted_publisher);
+DEFINE_PROOF_METHOD(method_add_own_trusted_publisher, add_own_trusted, .account_needed = true,
+                    .governance = GOVERN_MAINTAINERS);
+DEFINE_PROOF_METHOD(method_list_own_trusted_publishers, list_own_trusted, .account_needed = true);
+DEFINE_PROOF_METHOD(method_remove_own_trusted_publisher, remove_own_trusted, .account_needed = true,
+                    .governance = GOVERN_MAINTAINERS);
 
 /* A session token revokes itself (npm logout). */
 int method_logout(sd_bus_message *msg, void *userdata, sd_bus_error *error) {

@@ -62,8 +62,7 @@ int bus_read_token_spec(sd_bus_message *msg, TokenCreateRequest *q, const char *
 static int check_create_token(TokenCreateRequest *q, const char *type_string, usec_t now, sd_bus_error *error) {
         int type = token_type_from_string(type_string);
 
-        /* Session tokens are what a login hands out (Authenticate), never made to order. */
-        if (type < 0 || type == TOKEN_SESSION)
+        if (!token_type_is_made_to_order(type))
                 return invalid_argument(error, "Invalid token type: use read-only, publish or automation.");
         q->type = type;
         if (token_scope_normalize(q->scope) < 0)

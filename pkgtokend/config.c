@@ -28,6 +28,8 @@ void config_init_defaults(Config *c) {
                 .integrity_check_background_above_mib = STORE_BACKGROUND_CHECK_ABOVE_MIB_DEFAULT,
                 .audit_retention = AUDIT_RETENTION_DAYS_DEFAULT * 86400 * USEC_PER_SEC,
                 .min_free_space_mib = MIN_FREE_SPACE_MIB_DEFAULT,
+                .trusted_token_lifetime = 15 * 60 * USEC_PER_SEC,
+                .trusted_clock_skew = 60 * USEC_PER_SEC,
                 .stage_lifetime = STAGE_LIFETIME_DAYS_DEFAULT * 86400 * USEC_PER_SEC,
                 .token_expiry_warning = 7 * 86400 * USEC_PER_SEC,
                 .recovery_hold = 72 * 3600 * USEC_PER_SEC,   /* npm's hold after account recovery */
@@ -83,6 +85,9 @@ static const Setting settings[] = {
         { "AuditRetentionSec",  SETTING_DURATION, offsetof(Config, audit_retention),     86400, 100UL * 366 * 86400 },
         { "MinFreeSpaceMiB",    SETTING_UNSIGNED, offsetof(Config, min_free_space_mib),  0, 1024 * 1024 },
         { "SealKeyFile",        SETTING_PATH,     offsetof(Config, seal_key_file),       0, 0 },
+        { "IssuersDirectory",   SETTING_PATH,     offsetof(Config, issuers_directory),   0, 0 },
+        { "TrustedPublishingTokenLifetimeSec", SETTING_DURATION, offsetof(Config, trusted_token_lifetime), 60, 86400 },
+        { "TrustedPublishingClockSkewSec", SETTING_DURATION, offsetof(Config, trusted_clock_skew), 0, 600 },
         { "StageLifetimeSec",   SETTING_DURATION, offsetof(Config, stage_lifetime),      60, 90 * 86400 },
         /* 0 = none: long-lived CI tokens, revocation as the control (npm: 7d default, 90d max). */
         { "DefaultWriteTokenLifetimeSec", SETTING_DURATION, offsetof(Config, token_lifetimes.default_write), 0,

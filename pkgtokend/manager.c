@@ -74,6 +74,9 @@ static int on_prune_timer(sd_event_source *s, uint64_t usec, void *userdata) {
                 log_warning("cannot prune old audit records: %s", strerror(-r));
         else if (r > 0)
                 log_debug("pruned %d audit records older than AuditRetentionSec=", r);
+        /* Spent ID tokens need remembering only until they expire. */
+        if (store_jti_prune(m->store, now_realtime_usec()) < 0)
+                log_warning("cannot prune spent ID tokens");
         more = r == PRUNE_BATCH;
         /* The same tick warns of tokens about to expire (TokenExpiryWarningSec=). */
         more = bus_warn_expiring_tokens(m, now_realtime_usec()) || more;
@@ -152,6 +155,15 @@ int manager_new(const char *state_dir, const Config *config, Manager **ret) {
                 .wake = wake_flush,
                 .userdata = m,
         };
+        m->trusted = (TrustedPublishing) {
+                .store = m->store,
+                .skew = m->config.trusted_clock_skew,
+                .lifetime = m->config.trusted_token_lifetime,
+        };
+        r = issuers_load(isempty(m->config.issuers_directory) ? ISSUERS_DIRECTORY_DEFAULT : m->config.issuers_directory,
+                         &m->trusted.issuers);
+        if (r < 0)
+                return r;
         r = code_reuse_new(&m->code_reuse);
         if (r < 0)
                 return r;
@@ -191,6 +203,7 @@ Manager *manager_free(Manager *m) {
                 (void) last_used_flush_all(&m->last_used);
         ratelimit_free(m->ratelimit);
         code_reuse_free(m->code_reuse);
+        issuers_done(&m->trusted.issuers);
         last_used_done(&m->last_used);
         sd_event_source_unref(m->flush_timer);
         sd_event_source_unref(m->prune_timer);

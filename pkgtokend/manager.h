@@ -16,6 +16,7 @@
 #include "code-reuse.h"
 #include "ratelimit.h"
 #include "store.h"
+#include "trusted-publishers.h"
 #include "worker.h"
 
 typedef struct Manager {
@@ -35,6 +36,7 @@ typedef struct Manager {
         CodeReuse *code_reuse;       /* codes the same client may send again (code-reuse.h) */
         sd_event_source *flush_timer;
         sd_event_source *prune_timer; /* forgets audit records older than AuditRetentionSec= */
+        TrustedPublishing trusted;   /* issuers loaded at start (issuers.h), the store, the limits */
 } Manager;
 
 int manager_new(const char *state_dir, const Config *config, Manager **ret);

@@ -70,6 +70,14 @@ typedef enum StatementId {
         STMT_PENDING_INSERT,
         STMT_PENDING_TAKE,
         STMT_PENDING_PRUNE,
+        /* trusted publishing (store-trusted.c) */
+        STMT_TRUSTED_INSERT,
+        STMT_TRUSTED_LIST,
+        STMT_TRUSTED_DELETE,
+        STMT_JTI_INSERT,
+        STMT_JTI_PRUNE,
+        STMT_TRUSTED_ONLY_GET,
+        STMT_TRUSTED_ONLY_SET,
         STMT_PACKAGE_SET_APPROVAL,
         STMT_STAGE_INSERT,
         STMT_STAGE_GET,
@@ -164,6 +172,7 @@ typedef struct StoreVisit {
                 TokenCallback token;
                 StageCallback stage;
                 AuditCallback audit;
+                TrustedPublisherCallback trusted;
         } cb;
         void *userdata;
 } StoreVisit;

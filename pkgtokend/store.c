@@ -122,6 +122,16 @@ static const char *const statement_sql[_STMT_MAX] = {
                                      "package, version, token_id, coalesce(account_id, 0), actor, remote, new_package, "
                                      "integrity",
         [STMT_PENDING_PRUNE]       = "DELETE FROM pending_publishes WHERE created_at < ?",
+        [STMT_TRUSTED_INSERT]      = "INSERT INTO trusted_publishers (public_id, package_id, issuer, claims, created_by, "
+                                     "created_at) SELECT ?1, id, ?2, ?3, ?4, ?5 FROM packages WHERE name = ?6",
+        [STMT_TRUSTED_LIST]        = "SELECT tp.public_id, p.name, tp.issuer, tp.claims, tp.created_by, tp.created_at "
+                                     "FROM trusted_publishers tp JOIN packages p ON p.id = tp.package_id "
+                                     "WHERE ?1 = '' OR p.name = ?1 ORDER BY p.name, tp.created_at, tp.public_id",
+        [STMT_TRUSTED_DELETE]      = "DELETE FROM trusted_publishers WHERE public_id = ?",
+        [STMT_JTI_INSERT]          = "INSERT INTO used_jtis (issuer, jti, expires_at) VALUES (?, ?, ?)",
+        [STMT_JTI_PRUNE]           = "DELETE FROM used_jtis WHERE expires_at < ?",
+        [STMT_TRUSTED_ONLY_GET]    = "SELECT trusted_publishing_only FROM packages WHERE name = ?",
+        [STMT_TRUSTED_ONLY_SET]    = "UPDATE packages SET trusted_publishing_only = ? WHERE name = ?",
         [STMT_PACKAGE_SET_APPROVAL] = "UPDATE packages SET requires_approval = ? WHERE name = ?",
         [STMT_STAGE_INSERT]        = "INSERT INTO stages (public_id, package, version, integrity, staged_by, token_id, "
                                      "remote, staged_at, expires_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'staged')",
@@ -274,6 +284,25 @@ static const char *const migrations[] = {
         "CREATE INDEX tokens_by_expiry ON tokens(expires_at) WHERE expires_at != 0 AND expiry_warned_at = 0;"
         /* After a recovery (a recovery code used, 2FA reset by an admin): reads only until then. */
         "ALTER TABLE accounts ADD COLUMN hold_until INTEGER NOT NULL DEFAULT 0;",
+
+        /* 6 → 7: trusted publishing: who may exchange an OIDC ID token for a package's
+         * short-lived publish token, the ID tokens used already (single use, across hosts),
+         * and packages that take no other publishes. */
+        "CREATE TABLE trusted_publishers ("
+        "  public_id TEXT PRIMARY KEY,"
+        "  package_id INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,"
+        "  issuer TEXT NOT NULL,"
+        "  claims TEXT NOT NULL,"
+        "  created_by TEXT NOT NULL,"
+        "  created_at INTEGER NOT NULL) WITHOUT ROWID;"
+        "CREATE INDEX trusted_publishers_by_package ON trusted_publishers(package_id);"
+        "CREATE TABLE used_jtis ("
+        "  issuer TEXT NOT NULL,"
+        "  jti TEXT NOT NULL,"
+        "  expires_at INTEGER NOT NULL,"
+        "  PRIMARY KEY (issuer, jti)) WITHOUT ROWID;"
+        "CREATE INDEX used_jtis_by_expiry ON used_jtis(expires_at);"
+        "ALTER TABLE packages ADD COLUMN trusted_publishing_only INTEGER NOT NULL DEFAULT 0;",
 };
 
 _Static_assert(ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");

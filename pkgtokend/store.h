@@ -19,7 +19,7 @@
 #include "token.h"
 
 #define STORE_DB_FILENAME "tokens.db"
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 typedef struct Store Store;
 
@@ -256,6 +256,29 @@ int store_pending_insert(Store *s, const PendingPublish *p);
 int store_pending_take(Store *s, const char *id, PendingPublish *ret);
 int store_pending_prune(Store *s, usec_t before);
 
+/* ---- trusted publishing (store-trusted.c) ---- */
+typedef struct TrustedPublisherRecord {
+        char *id;                 /* "tp_..." */
+        char *package;
+        char *issuer;
+        char *claims;             /* a JSON object: claim name -> exact value or glob */
+        char *created_by;
+        usec_t created_at;
+} TrustedPublisherRecord;
+void trusted_publisher_record_done(TrustedPublisherRecord *t);
+/* -ENOENT when the package does not exist. */
+int store_trusted_insert(Store *s, const TrustedPublisherRecord *t);
+/* 1 removed, 0 none such. */
+int store_trusted_delete(Store *s, const char *id);
+typedef int (*TrustedPublisherCallback)(const TrustedPublisherRecord *t, void *userdata);
+/* package NULL or "": all. */
+int store_trusted_foreach(Store *s, const char *package, TrustedPublisherCallback cb, void *userdata);
+/* Remembers an ID token's jti until expires_at: -EEXIST when it was used already. */
+int store_jti_use(Store *s, const char *issuer, const char *jti, usec_t expires_at);
+int store_jti_prune(Store *s, usec_t before);
+/* A package that takes publishes through trusted publishing only: 1, 0, -ENOENT. */
+int store_package_trusted_only(Store *s, const char *package);
+int store_package_set_trusted_only(Store *s, const char *package, bool on);
 /* ---- staged versions (stages.h) ---- */
 typedef struct StageRecord {
         char *id;                 /* a UUID */

@@ -52,7 +52,8 @@ static const char *result_name(AuthzResult r) {
 static void test_model_strings(void) {
         CHECK_ENUM_WORDS(account_kind, _ACCOUNT_KIND_MAX, "human", "service");
         CHECK_ENUM_WORDS(package_policy, _PACKAGE_POLICY_MAX, "none", "2fa-or-automation", "2fa-only");
-        CHECK_ENUM_WORDS(token_type, _TOKEN_TYPE_MAX, "read-only", "publish", "automation", "session");
+        CHECK_ENUM_WORDS(token_type, _TOKEN_TYPE_MAX, "read-only", "publish", "automation", "session",
+                         "trusted-publishing");
         CHECK_ENUM_WORDS(token_owner, _TOKEN_OWNER_MAX, "account", "package");
         CHECK_ENUM_WORDS(action, _ACTION_MAX, "read", "publish", "unpublish", "deprecate", "dist-tag", "owner",
                          "identity", "stage");
@@ -60,8 +61,9 @@ static void test_model_strings(void) {
                          "address-not-allowed", "read-only", "tokens-disallowed", "otp-required", "bad-otp",
                          "replayed-otp", "not-maintainer", "rate-limited", "account-locked", "bad-credentials",
                          "governance", "no-such-package", "last-maintainer", "already-maintainer",
-                         "invalid-argument", "unavailable", "stage-required", "rotated-reuse",
-                         "recovery-hold");
+                         "invalid-argument", "unavailable", "unknown-issuer", "bad-signature", "wrong-audience",
+                         "claim-mismatch", "replayed-jti", "no-trusted-publisher", "trusted-publishing-only",
+                         "stage-required", "rotated-reuse", "recovery-hold");
         CHECK_ENUM_WORDS(authz_result, _AUTHZ_RESULT_MAX, "allowed", "otp-required", "forbidden", "invalid",
                          "bad-otp", "rate-limited");
         CHECK_ENUM_WORDS(twofa_mode, _TWOFA_MODE_MAX, "disabled", "auth-only", "auth-and-writes");
@@ -523,6 +525,8 @@ static Expected oracle(const Combination *x) {
 
         if (x->type == TOKEN_READ_ONLY)
                 return want(AUTHZ_FORBIDDEN, REASON_READ_ONLY, "read-only token");
+        if (x->type == TOKEN_TRUSTED_PUBLISHING && !publishing)
+                return want(AUTHZ_FORBIDDEN, REASON_GOVERNANCE, "trusted-publishing tokens only publish");
         /* Maintainers are governance (issue 10): only a person proving a current second
          * factor, whatever the package's policy. */
         if (x->action == ACTION_OWNER) {
@@ -696,10 +700,48 @@ static void test_whole_table(void) {
         CHECK(missing == 0, "table: every code of the token's decision occurs (%zu kinds)", ELEMENTSOF(decided));
 }
 
+/* A package that requires trusted publishing: publishes by every other type are refused with
+ * trusted-publishing-only; reads are not; a trusted-publishing token publishes under every
+ * policy, 2fa-only included, and does nothing else. */
+static void test_trusted_publishing(void) {
+        for (TokenType type = 0; type < _TOKEN_TYPE_MAX; type++)
+        for (PackagePolicy policy = 0; policy < _PACKAGE_POLICY_MAX; policy++)
+        for (int only = 0; only <= 1; only++) {
+                bool trusted = type == TOKEN_TRUSTED_PUBLISHING;
+                TokenFacts t = {
+                        .type = type,
+                        .owner = trusted ? TOKEN_OWNER_PACKAGE : TOKEN_OWNER_ACCOUNT,
+                        .account_2fa = trusted ? TWOFA_DISABLED : TWOFA_AUTH_AND_WRITES,
+                        .scope = (char *[]) { (char *) "app", NULL },
+                };
+                PackageFacts p = { .exists = true, .policy = policy, .account_maintains = true,
+                                   .trusted_publishing_only = only };
+                Decision publish = authz_decide(&t, &p, "app", ACTION_PUBLISH, "", /* otp_verified= */ true, 1);
+                Decision read = authz_decide(&t, &p, "app", ACTION_READ, "", true, 1);
+                Decision unpublish = authz_decide(&t, &p, "app", ACTION_UNPUBLISH, "", true, 1);
+                bool want_refusal = only && !trusted && type != TOKEN_READ_ONLY;
+
+                CHECK(read.result == AUTHZ_ALLOWED, "%s token, %s, only=%d: reads",
+                      token_type_to_string(type), package_policy_to_string(policy), only);
+                if (want_refusal)
+                        CHECK(publish.result == AUTHZ_FORBIDDEN && publish.code == REASON_TRUSTED_PUBLISHING_ONLY,
+                              "%s token, %s, only=%d: publish refused, trusted-publishing-only",
+                              token_type_to_string(type), package_policy_to_string(policy), only);
+                if (trusted) {
+                        CHECK(publish.result == AUTHZ_ALLOWED, "trusted-publishing token, %s, only=%d: publishes",
+                              package_policy_to_string(policy), only);
+                        CHECK(unpublish.result == AUTHZ_FORBIDDEN && unpublish.code == REASON_GOVERNANCE,
+                              "trusted-publishing token, %s, only=%d: never unpublishes",
+                              package_policy_to_string(policy), only);
+                }
+        }
+}
+
 int main(void) {
         test_model_strings();
         test_named_cases();
         test_whole_table();
+        test_trusted_publishing();
 
         return tap_finish();
 }

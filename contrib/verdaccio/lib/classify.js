@@ -8,6 +8,8 @@
 
 'use strict';
 
+const OIDC_EXCHANGE_PREFIX = '/-/npm/v1/oidc/token/exchange/package/';
+
 function decodePackage(seg1, seg2) {
   // "@scope%2fname" (npm escapes the slash) or "@scope" "/" "name".
   let name = decodeURIComponent(seg1);
@@ -81,6 +83,9 @@ function classify(method, path) {
   if (path === '/-/npm/v1/user') return { kind: 'self', endpoint: 'profile' };
   if (path === '/-/stage' || path.startsWith('/-/stage/')) return { kind: 'self', endpoint: 'stage' };
   if (path.startsWith('/-/user/token/')) return { kind: 'self', endpoint: 'logout' };
+  // npm's trusted publishing: the bearer is the CI's ID token, which the route hands to
+  // ExchangeIdToken (not a pkgtoken token the gate could check).
+  if (path.startsWith(OIDC_EXCHANGE_PREFIX)) return { kind: 'self', endpoint: 'oidc' };
   if (path.startsWith('/-/user/org.couchdb.user:')) return { kind: 'public', endpoint: 'user' };
   if (path === '/-/v1/login' || path.startsWith('/-/v1/login/') || path.startsWith('/-/pkgtoken/')) {
     return { kind: 'public', endpoint: 'web_login' };
@@ -91,6 +96,8 @@ function classify(method, path) {
 
   // npm access set mfa=..., list collaborators, get status: the plugin's own routes.
   if (/^\/-\/package\/[^/]+(\/[^/]+)?\/(access|collaborators|visibility)$/.test(path)) return { kind: 'self', endpoint: 'access' };
+  // npm trust: the plugin's own routes too.
+  if (/^\/-\/package\/[^/]+(\/[^/]+)?\/trust(\/[^/]+)?$/.test(path)) return { kind: 'self', endpoint: 'trust' };
 
   let match = /^\/-\/package\/([^/]+)(?:\/([^/]+))?\/dist-tags(?:\/([^/]+))?$/.exec(path);
   if (match) {
@@ -127,4 +134,4 @@ function classify(method, path) {
   return { kind: 'package', pkg, action: 'publish', version: '' };
 }
 
-module.exports = { classify, classifyPackumentChange, splitPackagePath, versionFromTarball };
+module.exports = { classify, classifyPackumentChange, splitPackagePath, versionFromTarball, OIDC_EXCHANGE_PREFIX };

@@ -274,6 +274,28 @@ class Daemon {
     return { result, code, message, details: asvToObject(details) };
   }
 
+  // Trusted publishing: a CI's OIDC ID token for a short-lived publish token of one package.
+  async exchangeIdToken(idToken, pkg, options) {
+    const [result, code, message, details] =
+      await this.call('ExchangeIdToken', 'ssa{sv}', [idToken, pkg, asv(options)]);
+    return { result, code, message, details: asvToObject(details) };
+  }
+
+  async addOwnTrustedPublisher(proof, pkg, issuer, claims, options) {
+    const [id] = await this.call('AddOwnTrustedPublisher', 'a{sv}ssa{ss}a{sv}',
+      [asv(proof), pkg, issuer, Object.entries(claims), asv(options)]);
+    return id;
+  }
+
+  async listOwnTrustedPublishers(proof, pkg) {
+    const [list] = await this.call('ListOwnTrustedPublishers', 'a{sv}s', [asv(proof), pkg]);
+    return list.map(asvToObject);
+  }
+
+  async removeOwnTrustedPublisher(proof, id) {
+    await this.call('RemoveOwnTrustedPublisher', 'a{sv}s', [asv(proof), id]);
+  }
+
   async finishPublish(publishId, succeeded, options) {
     await this.call('FinishPublish', 'sba{sv}', [publishId, succeeded, asv(options)]);
   }

@@ -9,6 +9,8 @@
 'use strict';
 
 const { sendJson, sendError, sendDaemonFailure } = require('./http');
+const { oidcExchange } = require('./oidc');
+const trust = require('./trust');
 
 const USEC_PER_DAY = 86400n * 1000000n;
 // How long enable-2fa's password is kept between npm's two requests (enrol, then confirm).
@@ -158,6 +160,13 @@ class Routes {
     if (on.login) app.put(/^\/-\/user\/org\.couchdb\.user:[^/]+(\/-rev\/[^/]+)?$/, this.wrap(this.loginCouch));
     if (on.owner) app.get(/^\/-\/user\/org\.couchdb\.user:[^/]+$/, this.wrap(this.userInfo));
     if (on.owner) app.put(/^\/.+/, this.wrap(this.ownerChange));
+    if (on.trust) {
+      const route = /^\/-\/package\/([^/]+(?:\/[^/]+)?)\/trust$/;
+      app.post(route, this.wrap((req, res) => trust.addTrust(this, req, res)));
+      app.get(route, this.wrap((req, res) => trust.listTrust(this, req, res)));
+      app.delete(/^\/-\/package\/([^/]+(?:\/[^/]+)?)\/trust\/([^/]+)$/, this.wrap((req, res) => trust.revokeTrust(this, req, res)));
+    }
+    if (on.oidc) app.post(/^\/-\/npm\/v1\/oidc\/token\/exchange\/package\/.+$/, this.wrap((req, res) => oidcExchange(this.ctx, req, res)));
     if (on.access) {
       app.post(/^\/-\/package\/([^/]+(?:\/[^/]+)?)\/access$/, this.wrap(this.setAccess));
       app.get(/^\/-\/package\/([^/]+(?:\/[^/]+)?)\/collaborators$/, this.wrap(this.collaborators));

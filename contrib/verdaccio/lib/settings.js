@@ -6,7 +6,7 @@
 
 const { parseCidr } = require('./remote');
 
-const ENDPOINTS = ['login', 'web_login', 'whoami', 'tokens', 'profile', 'owner', 'logout', 'access', 'stage'];
+const ENDPOINTS = ['login', 'web_login', 'whoami', 'tokens', 'profile', 'owner', 'logout', 'access', 'stage', 'oidc', 'trust'];
 
 // "5s", "1500ms", "2min", 3 (seconds) -> milliseconds.
 function parseTimeout(v, fallback) {
@@ -53,6 +53,8 @@ function parseSettings(config = {}) {
     publicUrl,
     webLoginTtlMs: 10 * 60 * 1000,
     maxBodySize: parseSize(config.max_body_size, 10 * 1024 * 1024),
+    // The issuer of npm trust gitlab's configurations: a self-hosted GitLab's URL.
+    gitlabIssuer: config.gitlab_issuer ? String(config.gitlab_issuer).replace(/\/+$/, '') : 'https://gitlab.com',
     // Staged versions: kept here, out of Verdaccio's storage ("" next to it, see index.js);
     // approved ones (also by pkgtokenctl) are looked for this often.
     stageDir: config.stage_dir ? String(config.stage_dir) : '',

@@ -57,6 +57,10 @@ class FakeDaemon {
   setOwnTwoFactorMode(...a) { return this._answer('setOwnTwoFactorMode', a); }
   changeMaintainer(...a) { return this._answer('changeMaintainer', a); }
   setOwnPackagePolicy(...a) { return this._answer('setOwnPackagePolicy', a); }
+  exchangeIdToken(...a) { return this._answer('exchangeIdToken', a); }
+  addOwnTrustedPublisher(...a) { return this._answer('addOwnTrustedPublisher', a); }
+  listOwnTrustedPublishers(...a) { return this._answer('listOwnTrustedPublishers', a); }
+  removeOwnTrustedPublisher(...a) { return this._answer('removeOwnTrustedPublisher', a); }
   listStages(...a) { return this._answer('listStages', a); }
   getStage(...a) { return this._answer('getStage', a); }
   approveOwnStage(...a) { return this._answer('approveOwnStage', a); }

@@ -143,7 +143,7 @@ function statefulFake() {
 function npm(v, rc, args, { input, timeout = 60000 } = {}) {
   return new Promise((resolve) => {
     const child = spawn('npm', [`--userconfig=${rc}`, `--registry=${v.url}/`, '--no-audit', '--no-fund', '--no-update-notifier',
-      `--cache=${path.join(v.dir, 'npm-cache')}`, ...args], { cwd: v.cwd || v.dir, env: { ...process.env, HOME: v.dir, npm_config_loglevel: 'warn' } });
+      `--cache=${path.join(v.dir, 'npm-cache')}`, ...args], { cwd: v.cwd || v.dir, env: { ...process.env, HOME: v.dir, npm_config_loglevel: 'warn', ...v.env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; if (v.onStdout) v.onStdout(stdout); });
@@ -343,5 +343,47 @@ test('npm CLI', { skip: !HAVE_NPM && 'npm not installed' }, async (t) => {
   await t.test('no secret in Verdaccio\'s log', async () => {
     const log = fs.readFileSync(v.logFile, 'utf8');
     for (const s of [AUTO, PUB, RO, SESSION, MADE, PASSWORD, '123456', '654321']) assert.ok(!log.includes(s), `${s.slice(0, 9)} in the log`);
+  });
+});
+
+// Trusted publishing as npm 11 does it in GitLab CI: GITLAB_CI=true and NPM_ID_TOKEN, no token
+// in .npmrc; npm exchanges the ID token (POST /-/npm/v1/oidc/token/exchange/package/NAME) and
+// publishes with the token it gets.  A refused exchange leaves npm without credentials.
+test('npm CLI: trusted publishing', { skip: !HAVE_NPM && 'npm not installed' }, async (t) => {
+  const fake = new h.FakeDaemon();
+  const v = await h.startVerdaccio(fake);
+  t.after(() => v.close());
+  const claims = Buffer.from(JSON.stringify({ iss: 'https://gitlab.example.com', project_path: 'acme/app' })).toString('base64url');
+  const jwt = `eyJhbGciOiJSUzI1NiJ9.${claims}.c2lnbmF0dXJl`;
+  const minted = 'pkgt_' + 'T'.repeat(36) + 'tp0001';
+  const spent = new Set();
+  fake.on('exchangeIdToken', (idToken) => {
+    if (spent.has(idToken)) return { result: 'forbidden', code: 'replayed-jti', message: 'exchanged already', details: {} };
+    spent.add(idToken);
+    return { result: 'allowed', code: 'ok', message: 'allowed', details: { token: minted, token_id: 'tk_tp0000000001' } };
+  });
+  fake.on('verify', (token, pkg, action) => (token === minted && pkg === 'tp-app' && action === 'publish'
+    ? { result: 'allowed', code: 'ok', message: 'allowed', details: h.details({ account: '', owner: 'package', type: 'trusted-publishing', token_id: 'tk_tp0000000001', publish_id: 'pb_000000000001', new_package: false }) }
+    : { result: 'invalid', code: 'unknown', message: 'unknown token', details: {} }));
+  fake.on('finishPublish', () => null);
+  const rc = rcWith(v, 'ci', '');
+  const env = { GITLAB_CI: 'true', NPM_ID_TOKEN: jwt, GITHUB_ACTIONS: '', CI: 'true' };
+  const publish = (version) => npm({ ...v, env, cwd: pkgDir(v, 'tp-app', version) }, rc, ['publish']);
+
+  await t.test('npm publish with NPM_ID_TOKEN and no token: exchanged, then published', async () => {
+    const r = await publish('1.0.0');
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(fake.last('exchangeIdToken').args.slice(0, 2), [jwt, 'tp-app']);
+    assert.equal(fake.last('verify').args[0], minted);
+    assert.equal(fake.last('finishPublish').args[1], true);
+    assert.equal(fs.readFileSync(rc, 'utf8'), '', 'nothing written to .npmrc');
+  });
+
+  await t.test('the same ID token again: refused, and npm has no credentials to publish with', async () => {
+    const before = fake.count('verify');
+    const r = await publish('1.0.1');
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /E401|ENEEDAUTH|log in|logged in/i);
+    assert.equal(fake.count('verify') - before, 0, 'no publish reached the gate with a token');
   });
 });

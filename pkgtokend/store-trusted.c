@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* Trusted publishing in the store: trusted publishers per package, the jti replay cache
+ * (in the database, so that a token used on one host is refused on all of them), and the
+ * package option that allows no other publishes. */
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "store-internal.h"
+
+void trusted_publisher_record_done(TrustedPublisherRecord *t) {
+        char **strings[] = { &t->id, &t->package, &t->issuer, &t->claims, &t->created_by };
+
+        for (size_t i = 0; i < ELEMENTSOF(strings); i++)
+                free(*strings[i]);
+        *t = (TrustedPublisherRecord) {};
+}
+
+int store_trusted_insert(Store *s, const TrustedPublisherRecord *t) {
+        int r = store_exec(s, STMT_TRUSTED_INSERT, "ttttut", t->id, t->issuer, t->claims, t->created_by,
+                           t->created_at, t->package);
+        if (r < 0)
+                return r;
+        return r == 0 ? -ENOENT : 0;
+}
+
+int store_trusted_delete(Store *s, const char *id) {
+        return store_exec(s, STMT_TRUSTED_DELETE, "t", id);
+}
+
+static int visit_trusted(Store *s, sqlite3_stmt *st, void *userdata) {
+        const StoreVisit *v = userdata;
+        _cleanup_(trusted_publisher_record_done) TrustedPublisherRecord t = {
+                .id = column_strdup(st, 0),
+                .package = column_strdup(st, 1),
+                .issuer = column_strdup(st, 2),
+                .claims = column_strdup(st, 3),
+                .created_by = column_strdup(st, 4),
+                .created_at = column_usec(st, 5),
+        };
+
+        if (!t.id || !t.package || !t.issuer || !t.claims || !t.created_by)
+                return -ENOMEM;
+        return v->cb.trusted(&t, v->userdata);
+}
+
+int store_trusted_foreach(Store *s, const char *package, TrustedPublisherCallback cb, void *userdata) {
+        StoreVisit v = { .cb.trusted = cb, .userdata = userdata };
+        int r = store_foreach_row(s, STMT_TRUSTED_LIST, visit_trusted, &v, "t", package ?: "");
+        return r < 0 ? r : 0;
+}
+
+int store_jti_use(Store *s, const char *issuer, const char *jti, usec_t expires_at) {
+        int r = store_exec(s, STMT_JTI_INSERT, "ttu", issuer, jti, expires_at);
+        return r < 0 ? r : 0;
+}
+
+int store_jti_prune(Store *s, usec_t before) {
+        return store_exec(s, STMT_JTI_PRUNE, "u", before);
+}
+
+static int read_flag(Store *s, sqlite3_stmt *st, void *userdata) {
+        return sqlite3_column_int(st, 0) != 0;
+}
+
+int store_package_trusted_only(Store *s, const char *package) {
+        return store_get_row(s, STMT_TRUSTED_ONLY_GET, read_flag, NULL, "t", package);
+}
+
+int store_package_set_trusted_only(Store *s, const char *package, bool on) {
+        int r = store_exec(s, STMT_TRUSTED_ONLY_SET, "bt", (int) on, package);
+        if (r < 0)
+                return r;
+        return r == 0 ? -ENOENT : 0;
+}
