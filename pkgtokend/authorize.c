@@ -60,13 +60,7 @@ static int load_package_facts(Store *s, const TokenRecord *t, const AuthorizeReq
                 return r;
         ret->exists = true;
         ret->policy = p.policy;
-        /* Asked only of publishes, which are rare next to reads. */
-        if (q->action == ACTION_PUBLISH) {
-                r = store_package_trusted_only(s, q->package);
-                if (r < 0)
-                        return r;
-                ret->trusted_publishing_only = r > 0;
-        }
+        ret->trusted_publishing_only = p.trusted_publishing_only;
         ret->requires_approval = p.requires_approval;
         if (t->owner == TOKEN_OWNER_ACCOUNT) {
                 r = store_maintainer_check(s, p.id, t->account_id);

@@ -76,7 +76,6 @@ typedef enum StatementId {
         STMT_TRUSTED_DELETE,
         STMT_JTI_INSERT,
         STMT_JTI_PRUNE,
-        STMT_TRUSTED_ONLY_GET,
         STMT_TRUSTED_ONLY_SET,
         STMT_PACKAGE_SET_APPROVAL,
         STMT_STAGE_INSERT,

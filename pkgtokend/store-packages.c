@@ -26,6 +26,7 @@ static int read_package(sqlite3_stmt *st, PackageRecord *ret) {
                 .created_at = column_usec(st, 3),
                 .requires_approval = sqlite3_column_int(st, 4) != 0,
                 .max_token_lifetime = column_usec(st, 5),
+                .trusted_publishing_only = sqlite3_column_int(st, 6) != 0,
         };
         if (!p.name)
                 return -ENOMEM;

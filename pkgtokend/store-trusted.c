@@ -60,14 +60,6 @@ int store_jti_prune(Store *s, usec_t before) {
         return store_exec(s, STMT_JTI_PRUNE, "u", before);
 }
 
-static int read_flag(Store *s, sqlite3_stmt *st, void *userdata) {
-        return sqlite3_column_int(st, 0) != 0;
-}
-
-int store_package_trusted_only(Store *s, const char *package) {
-        return store_get_row(s, STMT_TRUSTED_ONLY_GET, read_flag, NULL, "t", package);
-}
-
 int store_package_set_trusted_only(Store *s, const char *package, bool on) {
         int r = store_exec(s, STMT_TRUSTED_ONLY_SET, "bt", (int) on, package);
         if (r < 0)

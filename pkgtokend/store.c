@@ -29,7 +29,8 @@
         "t.expiry_warned_at, coalesce(a.hold_until, 0) "                                \
         "FROM tokens t LEFT JOIN accounts a ON a.id = t.account_id "
 
-#define PACKAGE_COLUMNS "id, name, policy, created_at, requires_approval, max_token_lifetime FROM packages "
+#define PACKAGE_COLUMNS "id, name, policy, created_at, requires_approval, max_token_lifetime, " \
+        "trusted_publishing_only FROM packages "
 #define STAGE_COLUMNS "public_id, package, version, integrity, staged_by, token_id, remote, decided_by, reason, " \
         "state, staged_at, expires_at, decided_at FROM stages "
 #define ACCOUNT_COLUMNS "id, name, email, kind, locked, created_at, twofa_mode, "            \
@@ -130,7 +131,6 @@ static const char *const statement_sql[_STMT_MAX] = {
         [STMT_TRUSTED_DELETE]      = "DELETE FROM trusted_publishers WHERE public_id = ?",
         [STMT_JTI_INSERT]          = "INSERT INTO used_jtis (issuer, jti, expires_at) VALUES (?, ?, ?)",
         [STMT_JTI_PRUNE]           = "DELETE FROM used_jtis WHERE expires_at < ?",
-        [STMT_TRUSTED_ONLY_GET]    = "SELECT trusted_publishing_only FROM packages WHERE name = ?",
         [STMT_TRUSTED_ONLY_SET]    = "UPDATE packages SET trusted_publishing_only = ? WHERE name = ?",
         [STMT_PACKAGE_SET_APPROVAL] = "UPDATE packages SET requires_approval = ? WHERE name = ?",
         [STMT_STAGE_INSERT]        = "INSERT INTO stages (public_id, package, version, integrity, staged_by, token_id, "

@@ -152,6 +152,7 @@ typedef struct PackageRecord {
         char **maintainers;    /* account names, sorted */
         bool requires_approval; /* versions come through approved stages only */
         usec_t max_token_lifetime;  /* tokens that can publish it live at most this long; 0 none */
+        bool trusted_publishing_only; /* publishes only with trusted-publishing tokens */
 } PackageRecord;
 void package_record_done(PackageRecord *p);
 
@@ -277,7 +278,6 @@ int store_trusted_foreach(Store *s, const char *package, TrustedPublisherCallbac
 int store_jti_use(Store *s, const char *issuer, const char *jti, usec_t expires_at);
 int store_jti_prune(Store *s, usec_t before);
 /* A package that takes publishes through trusted publishing only: 1, 0, -ENOENT. */
-int store_package_trusted_only(Store *s, const char *package);
 int store_package_set_trusted_only(Store *s, const char *package, bool on);
 /* ---- staged versions (stages.h) ---- */
 typedef struct StageRecord {
