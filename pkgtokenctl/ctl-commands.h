@@ -69,3 +69,6 @@ int verb_trust_add(int argc, char *argv[]);
 int verb_trust_list(int argc, char *argv[]);
 int verb_trust_remove(int argc, char *argv[]);
 int verb_trust_require(int argc, char *argv[]);
+int verb_issuer_list(int argc, char *argv[]);
+int verb_issuer_refresh(int argc, char *argv[]);
+int verb_package_provenance(int argc, char *argv[]);

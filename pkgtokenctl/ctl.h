@@ -61,6 +61,8 @@ extern const char *arg_environment;
 extern const char *arg_state;           /* stage list: staged, approved, published, rejected, expired */
 extern const char *arg_reason;          /* stage approve|reject */
 extern int arg_require_approval;        /* package policy: -1 unchanged, else 0 or 1 */
+extern bool arg_provenance;               /* audit: only records with provenance */
+extern int arg_require_trusted_publishing; /* package policy: -1 unchanged, else 0 or 1 */
 extern usec_t arg_max_token_lifetime;   /* 0 = none */
 extern bool arg_max_token_lifetime_set;
 extern usec_t arg_expiring;             /* token list --expiring=: within this long */

@@ -53,6 +53,8 @@ bool arg_otp = false;
 const char *arg_state = NULL;
 const char *arg_reason = NULL;
 int arg_require_approval = -1;
+int arg_require_trusted_publishing = -1;
+bool arg_provenance = false;
 usec_t arg_since = 0;
 uint32_t arg_limit = 100;
 bool arg_password_stdin = false;
@@ -72,7 +74,7 @@ usec_t arg_expiring = 0;
 bool arg_expiring_set = false;
 usec_t arg_grace = 0;
 
-static unsigned arg_seen = 0;           /* OPT() bits of the verb options given */
+static uint64_t arg_seen = 0;           /* OPT() bits of the verb options given */
 
 static void args_free(void) {
         arg_maintainers = strv_free(arg_maintainers);
@@ -119,14 +121,16 @@ enum {
         ARG_STATE,
         ARG_REASON,
         ARG_REQUIRE_APPROVAL,
+        ARG_REQUIRE_TRUSTED_PUBLISHING,
         ARG_MAX_TOKEN_LIFETIME,
         ARG_EXPIRING,
         ARG_GRACE,
+        ARG_PROVENANCE,
         _ARG_END,
 };
 
-#define OPT(arg) (1U << ((arg) - ARG_EMAIL))
-_Static_assert(_ARG_END - ARG_EMAIL <= 32, "the verb options' bits fit an unsigned");
+#define OPT(arg) (UINT64_C(1) << ((arg) - ARG_EMAIL))
+_Static_assert(_ARG_END - ARG_EMAIL <= 64, "the verb options' bits fit a uint64_t");
 
 static const struct option options[] = {
         OPTION_HELP,
@@ -163,9 +167,11 @@ static const struct option options[] = {
         { "state",         required_argument, NULL, ARG_STATE         },
         { "reason",        required_argument, NULL, ARG_REASON        },
         { "require-approval", required_argument, NULL, ARG_REQUIRE_APPROVAL },
+        { "require-trusted-publishing", required_argument, NULL, ARG_REQUIRE_TRUSTED_PUBLISHING },
         { "max-token-lifetime", required_argument, NULL, ARG_MAX_TOKEN_LIFETIME },
         { "expiring",      required_argument, NULL, ARG_EXPIRING      },
         { "grace",         required_argument, NULL, ARG_GRACE         },
+        { "provenance",    no_argument,       NULL, ARG_PROVENANCE    },
         {}
 };
 
@@ -204,9 +210,10 @@ static const Verb verbs[] = {
         { "package list",               "",                0, 0, verb_package_list },
         { "package show",               "NAME",            1, 1, verb_package_show },
         { "package policy",             "NAME [POLICY]",   1, 2, verb_package_policy,
-          OPT(ARG_REQUIRE_APPROVAL) | OPT(ARG_MAX_TOKEN_LIFETIME) },
+          OPT(ARG_REQUIRE_APPROVAL) | OPT(ARG_REQUIRE_TRUSTED_PUBLISHING) | OPT(ARG_MAX_TOKEN_LIFETIME) },
         { "package set-policy",         "NAME [POLICY]",   1, 2, verb_package_policy,
-          OPT(ARG_REQUIRE_APPROVAL) | OPT(ARG_MAX_TOKEN_LIFETIME) },
+          OPT(ARG_REQUIRE_APPROVAL) | OPT(ARG_REQUIRE_TRUSTED_PUBLISHING) | OPT(ARG_MAX_TOKEN_LIFETIME) },
+        { "package provenance",         "NAME [VERSION]",  1, 2, verb_package_provenance },
         { "package maintainer add",     "PACKAGE ACCOUNT", 2, 2, verb_package_maintainer_add },
         { "package maintainer remove",  "PACKAGE ACCOUNT", 2, 2, verb_package_maintainer_remove },
         { "stage list",                 "",                0, 0, verb_stage_list,
@@ -229,7 +236,7 @@ static const Verb verbs[] = {
         { "login",                      "NAME",            1, 1, verb_login,
           OPT(ARG_SESSION) | OPT(ARG_REMOTE) | OPT(ARG_OTP) },
         { "audit",                      "",                0, 0, verb_audit,
-          OPT(ARG_PACKAGE) | OPT(ARG_SINCE) | OPT(ARG_LIMIT) },
+          OPT(ARG_PACKAGE) | OPT(ARG_SINCE) | OPT(ARG_LIMIT) | OPT(ARG_PROVENANCE) },
         { "backup",                     "PATH",            1, 1, verb_backup },
         { "trust add",                  "PACKAGE",         1, 1, verb_trust_add,
           OPT(ARG_ISSUER) | OPT(ARG_CLAIM) | OPT(ARG_GITHUB) | OPT(ARG_GITLAB) | OPT(ARG_WORKFLOW) |
@@ -237,7 +244,9 @@ static const Verb verbs[] = {
         { "trust list",                 "[PACKAGE]",       0, 1, verb_trust_list },
         { "trust remove",               "ID",              1, 1, verb_trust_remove },
         { "trust require",              "PACKAGE yes|no",  2, 2, verb_trust_require },
-        { "help",                       "",                0, UINT_MAX, verb_help, ~0U },
+        { "issuer list",                "",                0, 0, verb_issuer_list },
+        { "issuer refresh",             "[NAME...]",       0, UINT_MAX, verb_issuer_refresh },
+        { "help",                       "",                0, UINT_MAX, verb_help, UINT64_MAX },
 };
 
 /* ---------------------------------------------------------------------------------------------
@@ -365,6 +374,7 @@ static const struct {
         { ARG_OLD_PASSWORD,   &arg_old_password },
         { ARG_FORCE,          &arg_force },
         { ARG_SESSION,        &arg_session },
+        { ARG_PROVENANCE,     &arg_provenance },
 };
 
 static int parse_verb_option(int c, const char *value, usec_t now) {
@@ -381,9 +391,11 @@ static int parse_verb_option(int c, const char *value, usec_t now) {
 
         switch (c) {
         case ARG_REQUIRE_APPROVAL:
+        case ARG_REQUIRE_TRUSTED_PUBLISHING:
                 if (!streq(value, "yes") && !streq(value, "no"))
-                        return log_error_errno(EINVAL, "Invalid --require-approval='%s': use yes or no.", value);
-                arg_require_approval = streq(value, "yes");
+                        return log_error_errno(EINVAL, "Invalid --%s='%s': use yes or no.", option_name((unsigned) (c - ARG_EMAIL)),
+                                               value);
+                *(c == ARG_REQUIRE_APPROVAL ? &arg_require_approval : &arg_require_trusted_publishing) = streq(value, "yes");
                 return 0;
         case ARG_REASON:
         case ARG_DESCRIPTION:

@@ -67,7 +67,7 @@ int method_exchange_id_token(sd_bus_message *msg, void *userdata, sd_bus_error *
 int method_add_trusted_publisher(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_list_trusted_publishers(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_remove_trusted_publisher(sd_bus_message *msg, void *userdata, sd_bus_error *error);
-int method_set_trusted_publishing_required(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_list_issuers(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 /* bus-registry.c, for bus-trusted.c */
 int method_add_own_trusted_publisher(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_list_own_trusted_publishers(sd_bus_message *msg, void *userdata, sd_bus_error *error);

@@ -80,9 +80,15 @@ static const char *const statement_sql[_STMT_MAX] = {
         [STMT_TOKEN_REVOKE]        = "UPDATE tokens SET revoked_at = ? WHERE public_id = ? AND revoked_at = 0",
         [STMT_TOKEN_TOUCH]         = "UPDATE tokens SET last_used_at = ?, last_used_from = ? "
                                      "WHERE id = ? AND last_used_at < ?",
+        /* ?10, the provenance, when given; else that of the token's exchange, if any (the
+         * partial index audit_provenance_by_token holds only records with one). */
         [STMT_AUDIT_INSERT]        = "INSERT INTO audit (time, action, package, result, actor, token_id, remote, reason, "
-                                     "version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [STMT_AUDIT_LIST]          = "SELECT time, action, package, result, actor, token_id, remote, reason, count, version FROM "
+                                     "version, provenance) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                                     "CASE WHEN ?10 != '' THEN ?10 WHEN ?6 = '' THEN '' ELSE "
+                                     "coalesce((SELECT provenance FROM audit WHERE token_id = ?6 AND provenance != '' "
+                                     "LIMIT 1), '') END)",
+        [STMT_AUDIT_LIST]          = "SELECT time, action, package, result, actor, token_id, remote, reason, count, version, "
+                                     "provenance FROM "
                                      "(SELECT * FROM audit WHERE (?1 = '' OR package = ?1) AND time >= ?2 "
                                      " ORDER BY time DESC, id DESC LIMIT ?3) ORDER BY time, id",
         /* The newest record of the same refusal from the same address since ?2 (the start of
@@ -303,6 +309,11 @@ static const char *const migrations[] = {
         "  PRIMARY KEY (issuer, jti)) WITHOUT ROWID;"
         "CREATE INDEX used_jtis_by_expiry ON used_jtis(expires_at);"
         "ALTER TABLE packages ADD COLUMN trusted_publishing_only INTEGER NOT NULL DEFAULT 0;",
+
+        /* 7 → 8: trusted publishing's provenance as a field of the audit (a JSON object; the
+         * exchange's record and the records of the token it minted), found by token. */
+        "ALTER TABLE audit ADD COLUMN provenance TEXT NOT NULL DEFAULT '';"
+        "CREATE INDEX audit_provenance_by_token ON audit(token_id) WHERE provenance != '';",
 };
 
 _Static_assert(ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");

@@ -19,7 +19,7 @@
 #include "token.h"
 
 #define STORE_DB_FILENAME "tokens.db"
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 typedef struct Store Store;
 
@@ -226,6 +226,10 @@ typedef struct AuditEvent {
         const char *reason;
         uint64_t count;           /* how many times (repeated refusals share a record); 0 is 1 */
         const char *version;      /* the version a write named; "" none */
+        /* Trusted publishing's claims (a JSON object of strings; "" none).  An exchange gives
+         * them; every later record about the token it minted (its publishes) inherits them
+         * from the exchange's record, in the INSERT itself, so no write path has to. */
+        const char *provenance;
 } AuditEvent;
 int store_audit_append(Store *s, const AuditEvent *e);
 /* Counts e once more in the newest record of the same action, result, reason and actor from
