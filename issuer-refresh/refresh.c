@@ -34,8 +34,12 @@ static int discover_jwks_uri(const Issuer *i, const FetchLimits *limits, char **
         size_t size;
         int r;
 
-        if (asprintf(&url, "%s%s/.well-known/openid-configuration", i->url,
-                     i->url[strlen(i->url) - 1] == '/' ? "." : "") < 0)
+        size_t n = strlen(i->url);
+
+        /* Discovery appends to the issuer, without doubling a trailing slash. */
+        if (n > 0 && i->url[n - 1] == '/')
+                n--;
+        if (asprintf(&url, "%.*s/.well-known/openid-configuration", (int) n, i->url) < 0)
                 return -ENOMEM;
         r = fetch(i, url, limits, DISCOVERY_MAX_SIZE, &body, &size);
         if (r < 0)
