@@ -22,14 +22,8 @@ ISSUERS=$TMP/issuers
 mkdir -p "$WWW/.well-known" "$ISSUERS" "$TMP/k1" "$TMP/k2" "$TMP/k3" "$TMP/ec"
 
 # --- the issuer's key server --------------------------------------------------------------------
-python3 "$top_srcdir/tests/jwks-server.py" "$WWW" "$TMP/www.port" </dev/null >"$TMP/www.log" 2>&1 &
-WWW_PID=$!
-_pids+=("$WWW_PID")
-wait_for "$PKGTOKEN_TEST_TIMEOUT" test -s "$TMP/www.port" || {
-        diag_file "server log" "$TMP/www.log"
-        bail_out "the key server did not start"
-}
-PORT=$(cat "$TMP/www.port")
+start_fixture jwks-server "$TMP/www.port" python3 "$top_srcdir/tests/jwks-server.py" "$WWW" "$TMP/www.port"
+PORT=$FIXTURE_PORT
 ISS=http://127.0.0.1:$PORT
 server_mode() { echo "$1" >"$WWW/mode"; }
 
