@@ -13,12 +13,11 @@
 
 #define ISSUER_FILE_MAX 4096
 
-static void issuer_done(Issuer *i) {
-        free(i->name);
-        free(i->url);
-        free(i->audience);
-        free(i->keys_file);
-        free(i->jwks_uri);
+void issuer_done(Issuer *i) {
+        char **strings[] = { &i->name, &i->url, &i->audience, &i->keys_file, &i->jwks_uri };
+
+        for (size_t k = 0; k < ELEMENTSOF(strings); k++)
+                free(*strings[k]);
         *i = (Issuer) {};
 }
 
@@ -222,6 +221,7 @@ static int load_one(const char *dir, const char *file, Issuers *l) {
                 return r;
         if (r < 0) {
                 log_error("%s: cannot read: %s; issuer skipped", path, strerror(-r));
+                l->n_invalid++;
                 return 0;
         }
         r = issuer_parse(text, dir, name, &i, &error);
@@ -229,11 +229,13 @@ static int load_one(const char *dir, const char *file, Issuers *l) {
                 return r;
         if (r < 0) {
                 log_error("%s: %s; issuer skipped", path, error);
+                l->n_invalid++;
                 return 0;
         }
         if (issuers_find(l, i.url)) {
                 log_error("%s: issuer %s is configured twice; this file skipped", path, i.url);
                 issuer_done(&i);
+                l->n_invalid++;
                 return 0;
         }
         items = realloc(l->items, (l->n + 1) * sizeof *items);

@@ -41,8 +41,10 @@ typedef struct Issuer {
 typedef struct Issuers {
         Issuer *items;
         size_t n;
+        size_t n_invalid;        /* files logged and skipped */
 } Issuers;
 
+void issuer_done(Issuer *i);
 void issuers_done(Issuers *l);
 /* Loads every *.conf of dir; a missing directory is no issuers.  -ENOMEM only. */
 int issuers_load(const char *dir, Issuers *ret);

@@ -4,7 +4,8 @@
  * and writes their keys files (issuers.h).  pkgtokend has no network; this small program has,
  * and runs from pkgtoken-issuer-refresh.timer or `pkgtokenctl issuer refresh`.  The issuers
  * are those of IssuersDirectory= in pkgtokend.conf, read with the daemon's own parsers.  Every
- * issuer is tried; one that fails keeps its old keys file and makes the exit status 1. */
+ * issuer is tried; one that fails keeps its old keys file and makes the exit status 1, as does
+ * an issuer file that cannot be used (when no NAME is given). */
 
 #include <errno.h>
 #include <getopt.h>
@@ -158,6 +159,10 @@ int main(int argc, char *argv[]) {
                 return log_error_errno(EIO, "Cannot initialise libcurl."), EXIT_FAILURE;
         }
         failed = refresh_all(&issuers, names);
+        /* A file the daemon skips is a failure of the whole run (the timer's unit shows it
+         * failed) unless only named issuers were asked for. */
+        if (!names && issuers.n_invalid > 0)
+                failed++;
         fetch_global_done();
         issuers_done(&issuers);
         return r < 0 || failed > 0 ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -106,6 +106,7 @@ like "$RUN_ERR" "issuer liar \(http://localhost:$PORT\): the discovery document 
 like "$RUN_ERR" "issuer offline .*no Discovery=yes or JwksUri=; its keys file .* is kept by hand" \
         "  ... offline is skipped with a note"
 like "$RUN_ERR" "issuer direct .*ec.json.* kept" "  ... direct fails (nothing at ec.json yet)"
+like "$RUN_ERR" "both.conf: Discovery=yes and JwksUri= are two ways .*; issuer skipped" "  ... the unusable issuer file is named"
 ok "  ... main was refreshed all the same" cmp "$KEYS" "$WWW/jwks.json"
 ok "  ... offline's keys untouched" cmp "$ISSUERS/offline.jwks" "$TMP/k3/jwks.json"
 test ! -e "$ISSUERS/liar.jwks" && test ! -e "$ISSUERS/direct.jwks"
