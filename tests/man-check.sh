@@ -9,6 +9,7 @@
 #   pkgtokenctl.1     every verb and option of pkgtokenctl's tables (pkgtokenctl/pkgtokenctl.c),
 #                     and no other; `pkgtokenctl --help` lists the same verbs and options
 #   pkgtokend.8       every option of pkgtokend (pkgtokend/main.c) and of its --help
+#   pkgtoken-upload-gate.8  likewise for upload-gate/gate.c
 #   pkgtokend.conf.5  every setting of pkgtokend/config.c's table, and no other
 #   pam_pkgtoken.8    every module option of pam_pkgtoken/pam-options.c
 # A failure names what is missing or stale, with the line to add where that is mechanical.
@@ -66,7 +67,7 @@ for page in "${pages[@]}"; do
         warnings=$(groff -man -ww -z -Tutf8 "$page" 2>&1)
         is "$warnings" "" "$name: groff -ww -z"
 done
-for page in pkgtokend.8 pkgtokenctl.1 pkgtokend.conf.5 org.pkgtoken1.5 pam_pkgtoken.8; do
+for page in pkgtokend.8 pkgtokenctl.1 pkgtokend.conf.5 org.pkgtoken1.5 pam_pkgtoken.8 pkgtoken-upload-gate.8; do
         ok "man/$page exists" test -f "$MAN/$page"
 done
 
@@ -161,21 +162,27 @@ long_options <"$RUN_OUT_FILE" | sort -u >"$TMP/options-help"
 same_set "pkgtokenctl --help: every option of the table, and no other" \
         "the option table (pkgtokenctl.c)" "$TMP/options" "pkgtokenctl --help" "$TMP/options-help"
 
-# --- pkgtokend.8 ------------------------------------------------------------------------------------
-src=$top_srcdir/pkgtokend/main.c
-{
-        sed -n '/static const struct option options\[\]/,/};/p' "$src" |
-                sed -n 's/^[[:space:]]*{ *"\([a-z0-9-]*\)",.*/\1/p'
-        echo help
-        echo version
-} >"$TMP/daemon-options"
-tags "$MAN/pkgtokend.8" OPTIONS | long_options >"$TMP/daemon-options-man"
-same_set "pkgtokend.8 OPTIONS: every option of pkgtokend, and no other" \
-        "pkgtokend/main.c" "$TMP/daemon-options" "pkgtokend.8" "$TMP/daemon-options-man"
-run "$PKGTOKEND" --help
-long_options <"$RUN_OUT_FILE" >"$TMP/daemon-options-help"
-same_set "pkgtokend --help: every option of pkgtokend, and no other" \
-        "pkgtokend/main.c" "$TMP/daemon-options" "pkgtokend --help" "$TMP/daemon-options-help"
+# --- pkgtokend.8, pkgtoken-upload-gate.8 -------------------------------------------------------------
+# program_options NAME SOURCE BINARY: the option table of SOURCE (OPTION_HELP, OPTION_VERSION and
+# each { "name", ... }) against the OPTIONS of man/NAME.8 and BINARY --help.
+program_options() {
+        local name=$1 src=$2 binary=$3
+        sed -n '/static const struct option options\[\]/,/};/p' "$src" >"$TMP/$name-table"
+        {
+                sed -n 's/^[[:space:]]*{ *"\([a-z0-9-]*\)",.*/\1/p' "$TMP/$name-table"
+                sed -n 's/^[[:space:]]*OPTION_\(HELP\|VERSION\),.*/\1/p' "$TMP/$name-table" | tr 'A-Z' 'a-z'
+        } >"$TMP/$name-options"
+        tags "$MAN/$name.8" OPTIONS | long_options >"$TMP/$name-options-man"
+        same_set "$name.8 OPTIONS: every option of $name, and no other" \
+                "${src#"$top_srcdir"/}" "$TMP/$name-options" "$name.8" "$TMP/$name-options-man"
+        run "$binary" --help
+        long_options <"$RUN_OUT_FILE" >"$TMP/$name-options-help"
+        same_set "$name --help: every option of $name, and no other" \
+                "${src#"$top_srcdir"/}" "$TMP/$name-options" "$name --help" "$TMP/$name-options-help"
+}
+program_options pkgtokend "$top_srcdir/pkgtokend/main.c" "$PKGTOKEND"
+program_options pkgtoken-upload-gate "$top_srcdir/upload-gate/gate.c" \
+        "${top_builddir:-$top_srcdir/build}/upload-gate/pkgtoken-upload-gate"
 
 # --- pkgtokend.conf.5 -------------------------------------------------------------------------------
 sed -n '/^static const Setting settings\[\]/,/^};/p' "$top_srcdir/pkgtokend/config.c" |
