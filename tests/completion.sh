@@ -23,7 +23,8 @@ set +u
 . "$BASH_COMPLETION"
 # shellcheck disable=SC1091
 . "$top_srcdir/shell-completion/bash/pkgtokenctl"
-PKGTOKENCTL_COMPLETION_PROGRAM=$PKGTOKENCTL
+# The program the completion asks (the one just built).
+export PKGTOKENCTL_COMPLETION_PROGRAM=$PKGTOKENCTL
 
 ok "complete -F _pkgtokenctl pkgtokenctl is registered" bash -c true
 is "$(complete -p pkgtokenctl 2>/dev/null)" "complete -F _pkgtokenctl pkgtokenctl" \
@@ -96,6 +97,7 @@ while read -r verb; do
         done
 done <"$TMP/verbs"
 is "$missing" "" "every verb of pkgtokenctl's table ($(wc -l <"$TMP/verbs")) completes"
+# shellcheck disable=SC2154 # set by the completion file
 is "$(printf '%s\n' "${_pkgtokenctl_verbs[@]}" | sort)" "$(sort "$TMP/verbs")" \
         "the completion's verbs are the table's"
 

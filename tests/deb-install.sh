@@ -74,7 +74,8 @@ head=$(git -C "$top" rev-parse HEAD) || bail "not a git checkout: $top"
 git clone --quiet --no-local "$top" "$work/src" && git -C "$work/src" checkout --quiet "$head" ||
         bail "cannot clone $top"
 diag "building $head"
-export DEB_BUILD_OPTIONS="nocheck parallel=$(nproc)"
+DEB_BUILD_OPTIONS="nocheck parallel=$(nproc)"
+export DEB_BUILD_OPTIONS
 (cd "$work/src" && dpkg-buildpackage -us -uc -b) >"$work/build1.log" 2>&1 ||
         { tail -n 40 "$work/build1.log"; bail "dpkg-buildpackage failed"; }
 mkdir -p "$work/v1" "$work/v2"
@@ -207,7 +208,7 @@ check "/var/lib/pkgtoken is pkgtoken:pkgtoken 0700" \
 check "pkgtokend.service is not enabled" \
         test -z "$(find "$root/etc/systemd/system" -name 'pkgtoken*' 2>/dev/null)"
 check "no PAM service uses pam_pkgtoken" test -z "$(grep -rl pam_pkgtoken "$root/etc/pam.d" 2>/dev/null)"
-check "no pam-auth-update profile" test -z "$(ls "$root/usr/share/pam-configs" 2>/dev/null | grep pkgtoken)"
+check "no pam-auth-update profile" test -z "$(find "$root/usr/share/pam-configs" -name '*pkgtoken*' 2>/dev/null)"
 phase checks
 
 # --- 4. smoke: the installed daemon on a private bus with the installed policy ---------------------------

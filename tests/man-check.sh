@@ -125,7 +125,7 @@ sed -n '/^static const Verb verbs\[\]/,/^};/p' "$src" |
         sed -n '/^static const struct option options\[\]/,/^};/p' "$src" |
                 sed -n 's/^[[:space:]]*{ *"\([a-z0-9-]*\)",.*/\1/p'
         sed -n '/^static const struct option options\[\]/,/^};/p' "$src" |
-                sed -n 's/^[[:space:]]*OPTION_\(HELP\|VERSION\),.*/\1/p' | tr 'A-Z' 'a-z'
+                sed -n 's/^[[:space:]]*OPTION_\(HELP\|VERSION\),.*/\1/p' | tr '[:upper:]' '[:lower:]'
 } >"$TMP/options"
 
 # A verb in the man page: the leading lower-case words of its tag ("package policy NAME
@@ -148,11 +148,10 @@ run "$PKGTOKENCTL" --help
 is "$RUN_RC" 0 "pkgtokenctl --help"
 # Its commands: the lines of the Commands: block that start with two blanks and a word;
 # an alias is named in its verb's line ("(also: set-policy; ...").
-sed -n '/^Commands:/,/^$/p' "$RUN_OUT_FILE" | grep -E '^  [a-z]' | sed 's/  .*//; s/^  //' >"$TMP/help-lines"
 sed -n '/^Commands:/,/^$/p' "$RUN_OUT_FILE" | grep -E '^  [a-z]' | cut -c3- | verb_words >"$TMP/verbs-help"
 while read -r verb; do
         last=${verb##* }
-        if ! grep -qxF "$verb" "$TMP/verbs-help" && grep -qE "\(also: $last[;)]" "$RUN_OUT_FILE"; then
+        if ! grep -qxF "$verb" "$TMP/verbs-help" && grep -qE "\(also: ${last}[;)]" "$RUN_OUT_FILE"; then
                 echo "$verb" >>"$TMP/verbs-help"
         fi
 done <"$TMP/verbs"
@@ -170,7 +169,7 @@ program_options() {
         sed -n '/static const struct option options\[\]/,/};/p' "$src" >"$TMP/$name-table"
         {
                 sed -n 's/^[[:space:]]*{ *"\([a-z0-9-]*\)",.*/\1/p' "$TMP/$name-table"
-                sed -n 's/^[[:space:]]*OPTION_\(HELP\|VERSION\),.*/\1/p' "$TMP/$name-table" | tr 'A-Z' 'a-z'
+                sed -n 's/^[[:space:]]*OPTION_\(HELP\|VERSION\),.*/\1/p' "$TMP/$name-table" | tr '[:upper:]' '[:lower:]'
         } >"$TMP/$name-options"
         tags "$MAN/$name.8" OPTIONS | long_options >"$TMP/$name-options-man"
         same_set "$name.8 OPTIONS: every option of $name, and no other" \
