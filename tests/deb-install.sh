@@ -209,6 +209,18 @@ check "pkgtokend.service is not enabled" \
         test -z "$(find "$root/etc/systemd/system" -name 'pkgtoken*' 2>/dev/null)"
 check "no PAM service uses pam_pkgtoken" test -z "$(grep -rl pam_pkgtoken "$root/etc/pam.d" 2>/dev/null)"
 check "no pam-auth-update profile" test -z "$(find "$root/usr/share/pam-configs" -name '*pkgtoken*' 2>/dev/null)"
+# Every installed program finds its libraries (the packages' shlibs dependencies are right).
+for f in /usr/libexec/pkgtoken/pkgtokend /usr/bin/pkgtokenctl /usr/libexec/pkgtoken/pkgtoken-upload-gate \
+         "/lib/$multiarch/security/pam_pkgtoken.so"; do
+        missing=$(in_root ldd "$f" 2>&1 | grep 'not found')
+        if [ -z "$missing" ]; then pass "ldd $f: every library found"; else fail "ldd $f" "$missing"; fi
+done
+check "pkgtokenctl --version runs" in_root pkgtokenctl --version
+plugin_ok=yes
+for f in "$root"/usr/share/nodejs/verdaccio-pkgtoken/index.js "$root"/usr/share/nodejs/verdaccio-pkgtoken/lib/*.js; do
+        in_root node --check "${f#"$root"}" >/dev/null 2>&1 || { plugin_ok=no; diag "node --check ${f#"$root"} failed"; }
+done
+check "the installed plugin's files parse with the installed nodejs" test "$plugin_ok" = yes
 phase checks
 
 # --- 4. smoke: the installed daemon on a private bus with the installed policy ---------------------------
@@ -267,6 +279,25 @@ answer=$(echo "$token" | ctl authorize left-pad publish 2>&1 | head -n 1)
 if [ "$answer" = allowed ]; then pass "pkgtokenctl authorize left-pad publish: allowed"; else fail "authorize" "got '$answer'"; fi
 answer=$(echo "$token" | ctl authorize right-pad publish 2>&1)
 if [[ $answer == forbidden* ]]; then pass "out of scope: forbidden"; else fail "authorize out of scope" "got '$answer'"; fi
+# The installed PAM module, through the installed libpam (pamtester from the mirror), as a
+# registry's PAM service would use it.
+if in_root apt-get install -y -q --no-install-recommends pamtester >>"$work/apt.log" 2>&1; then
+        printf 'auth required pam_pkgtoken.so bus=%s package=left-pad action=publish otp=none\naccount required pam_pkgtoken.so bus=%s\n' \
+                "$address" "$address" >"$root/etc/pam.d/pkgtoken-smoke"
+        if echo "$token" | in_root pamtester pkgtoken-smoke __token__ authenticate >"$work/pam.log" 2>&1; then
+                pass "pam_pkgtoken.so: the token authenticates (pamtester)"
+        else
+                fail "pam_pkgtoken.so: the token authenticates (pamtester)" "$(cat "$work/pam.log")"
+        fi
+        if echo "pkgt_wrong" | in_root pamtester pkgtoken-smoke __token__ authenticate >"$work/pam.log" 2>&1; then
+                fail "pam_pkgtoken.so: a wrong token is refused" "$(cat "$work/pam.log")"
+        else
+                pass "pam_pkgtoken.so: a wrong token is refused"
+        fi
+        rm -f "$root/etc/pam.d/pkgtoken-smoke"
+else
+        fail "apt-get install pamtester" "$(tail -n 5 "$work/apt.log")"
+fi
 stop_pid "$daemon_pid"
 check "the database is in /var/lib/pkgtoken, the daemon's" \
         test "$(in_root stat -c %U /var/lib/pkgtoken/tokens.db)" = pkgtoken
