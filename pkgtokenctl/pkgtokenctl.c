@@ -156,6 +156,10 @@ static const char *option_name(unsigned bit) {
 /* ---------------------------------------------------------------------------------------------
  * Verb table and dispatch (systemd's verbs pattern, with multi-word verbs). */
 
+/* "package policy" and its other name, "package set-policy": one verb under two names. */
+#define PACKAGE_POLICY_VERB(name) \
+        { name, "NAME [POLICY]", 1, 2, verb_package_policy, OPT(ARG_REQUIRE_APPROVAL) | OPT(ARG_MAX_TOKEN_LIFETIME) }
+
 static const Verb verbs[] = {
         { "status",                     "",                0, 0, verb_status },
         { "account add",                "NAME",            1, 1, verb_account_add,
@@ -179,10 +183,8 @@ static const Verb verbs[] = {
           OPT(ARG_POLICY) | OPT(ARG_MAINTAINER) },
         { "package list",               "",                0, 0, verb_package_list },
         { "package show",               "NAME",            1, 1, verb_package_show },
-        { "package policy",             "NAME [POLICY]",   1, 2, verb_package_policy,
-          OPT(ARG_REQUIRE_APPROVAL) | OPT(ARG_MAX_TOKEN_LIFETIME) },
-        { "package set-policy",         "NAME [POLICY]",   1, 2, verb_package_policy,
-          OPT(ARG_REQUIRE_APPROVAL) | OPT(ARG_MAX_TOKEN_LIFETIME) },
+        PACKAGE_POLICY_VERB("package policy"),
+        PACKAGE_POLICY_VERB("package set-policy"),
         { "package maintainer add",     "PACKAGE ACCOUNT", 2, 2, verb_package_maintainer_add },
         { "package maintainer remove",  "PACKAGE ACCOUNT", 2, 2, verb_package_maintainer_remove },
         { "stage list",                 "",                0, 0, verb_stage_list,
