@@ -5,8 +5,10 @@
  * "pkgtokend: FILE:LINE: ..." messages that name what is wrong. */
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -128,30 +130,77 @@ static void test_defaults(void) {
         CHECK(config_is_default(&c), "  ... and changes nothing");
 }
 
+/* A key's line and the field it sets: after parsing, the field holds the expected value. */
+typedef enum FieldKind {
+        FIELD_UNSIGNED,
+        FIELD_ULONG,            /* password_cost */
+        FIELD_DURATION,         /* usec_t */
+        FIELD_STRING,           /* char[] */
+} FieldKind;
+
+typedef struct KeyCase {
+        const char *line;       /* "Key=value" */
+        FieldKind kind;
+        size_t offset;          /* of the field in Config */
+        unsigned long long number;
+        const char *string;
+} KeyCase;
+
+#define NUMBER(line, field, v)                                                                  \
+        { line, _Generic(((Config *) NULL)->field, unsigned: FIELD_UNSIGNED, unsigned long: FIELD_ULONG), \
+          offsetof(Config, field), v }
+#define DURATION(line, field, v) { line, FIELD_DURATION, offsetof(Config, field), v }
+#define STRING(line, field, v)   { line, FIELD_STRING, offsetof(Config, field), 0, v }
+
+/* Parses all lines at once into a default c under [Manager]: it must succeed silently and set
+ * each field; the checks are named after the keys. */
+static void check_keys(Config *c, const KeyCase *cases, size_t n, const char *title) {
+        char text[4096] = "[Manager]\n";
+
+        for (size_t i = 0; i < n; i++) {
+                strcat(text, cases[i].line);
+                strcat(text, "\n");
+        }
+        config_init_defaults(c);
+        CHECK_INT_EQ(parse_text(c, text), 0, "%s", title);
+        CHECK_STR_EQ(errbuf, "", "  ... prints nothing");
+
+        for (size_t i = 0; i < n; i++) {
+                const KeyCase *k = cases + i;
+                const void *field = (const char *) c + k->offset;
+                int key_len = (int) strcspn(k->line, "=");
+
+                switch (k->kind) {
+                case FIELD_UNSIGNED:
+                        CHECK_INT_EQ(*(const unsigned *) field, k->number, "  ... %.*s", key_len, k->line);
+                        break;
+                case FIELD_ULONG:
+                        CHECK_INT_EQ(*(const unsigned long *) field, k->number, "  ... %.*s", key_len, k->line);
+                        break;
+                case FIELD_DURATION:
+                        CHECK(*(const usec_t *) field == k->number, "  ... %.*s", key_len, k->line);
+                        break;
+                case FIELD_STRING:
+                        CHECK_STR_EQ((const char *) field, k->string, "  ... %.*s", key_len, k->line);
+                        break;
+                }
+        }
+}
+
 static void test_every_key(void) {
+        static const KeyCase every_key[] = {
+                NUMBER("PasswordCost=5", password_cost, 5),
+                NUMBER("MinPasswordLength=12", min_password_length, 12),
+                STRING("TOTPIssuer=Example Registry", totp_issuer, "Example Registry"),
+                DURATION("SessionLifetimeSec=30min", session_lifetime, SEC(1800)),
+                NUMBER("LockoutThreshold=3", lockout_threshold, 3),
+                DURATION("LockoutWindowSec=2h", lockout_window, SEC(7200)),
+                DURATION("LockoutSec=1d", lockout_duration, SEC(86400)),
+                NUMBER("TokenGuessLimit=100", token_guess_limit, 100),
+        };
         Config c;
 
-        config_init_defaults(&c);
-        CHECK_INT_EQ(parse_text(&c,
-                                "[Manager]\n"
-                                "PasswordCost=5\n"
-                                "MinPasswordLength=12\n"
-                                "TOTPIssuer=Example Registry\n"
-                                "SessionLifetimeSec=30min\n"
-                                "LockoutThreshold=3\n"
-                                "LockoutWindowSec=2h\n"
-                                "LockoutSec=1d\n"
-                                "TokenGuessLimit=100\n"),
-                     0, "every key");
-        CHECK_STR_EQ(errbuf, "", "  ... prints nothing");
-        CHECK_INT_EQ(c.password_cost, 5, "  ... PasswordCost");
-        CHECK_INT_EQ(c.min_password_length, 12, "  ... MinPasswordLength");
-        CHECK_STR_EQ(c.totp_issuer, "Example Registry", "  ... TOTPIssuer");
-        CHECK(c.session_lifetime == SEC(1800), "  ... SessionLifetimeSec");
-        CHECK_INT_EQ(c.lockout_threshold, 3, "  ... LockoutThreshold");
-        CHECK(c.lockout_window == SEC(7200), "  ... LockoutWindowSec");
-        CHECK(c.lockout_duration == SEC(86400), "  ... LockoutSec");
-        CHECK_INT_EQ(c.token_guess_limit, 100, "  ... TokenGuessLimit");
+        check_keys(&c, every_key, ELEMENTSOF(every_key), "every key");
 
         /* One key at a time leaves the others alone. */
         config_init_defaults(&c);
@@ -406,6 +455,15 @@ static void test_ranges(void) {
 }
 
 static void test_new_settings(void) {
+        static const KeyCase hardening_keys[] = {
+                NUMBER("TokenGuessIPv6PrefixLength=56", token_guess_ipv6_prefixlen, 56),
+                NUMBER("IntegrityCheckInBackgroundAboveMiB=256", integrity_check_background_above_mib, 256),
+                NUMBER("LockoutAccountThreshold=500", lockout_account_threshold, 500),
+                DURATION("AuditRetentionSec=90d", audit_retention, SEC(90 * 86400)),
+                NUMBER("MinFreeSpaceMiB=1024", min_free_space_mib, 1024),
+                STRING("SealKeyFile=/etc/pkgtoken/totp-seal.key", seal_key_file, "/etc/pkgtoken/totp-seal.key"),
+                STRING("RegistryGroup=www-data", registry_group, "www-data"),
+        };
         Config c;
 
         config_init_defaults(&c);
@@ -418,24 +476,7 @@ static void test_new_settings(void) {
         CHECK_STR_EQ(c.registry_group, "", "default RegistryGroup: none");
         CHECK(c.stage_lifetime == SEC(7 * 86400), "default StageLifetimeSec: 7 days");
 
-        CHECK_INT_EQ(parse_text(&c,
-                                "[Manager]\n"
-                                "TokenGuessIPv6PrefixLength=56\n"
-                                "IntegrityCheckInBackgroundAboveMiB=256\n"
-                                "LockoutAccountThreshold=500\n"
-                                "AuditRetentionSec=90d\n"
-                                "MinFreeSpaceMiB=1024\n"
-                                "SealKeyFile=/etc/pkgtoken/totp-seal.key\n"
-                                "RegistryGroup=www-data\n"),
-                     0, "the settings added for the hardening");
-        CHECK_STR_EQ(errbuf, "", "  ... prints nothing");
-        CHECK_INT_EQ(c.token_guess_ipv6_prefixlen, 56, "  ... TokenGuessIPv6PrefixLength");
-        CHECK_INT_EQ(c.integrity_check_background_above_mib, 256, "  ... IntegrityCheckInBackgroundAboveMiB");
-        CHECK_INT_EQ(c.lockout_account_threshold, 500, "  ... LockoutAccountThreshold");
-        CHECK(c.audit_retention == SEC(90 * 86400), "  ... AuditRetentionSec");
-        CHECK_INT_EQ(c.min_free_space_mib, 1024, "  ... MinFreeSpaceMiB");
-        CHECK_STR_EQ(c.seal_key_file, "/etc/pkgtoken/totp-seal.key", "  ... SealKeyFile");
-        CHECK_STR_EQ(c.registry_group, "www-data", "  ... RegistryGroup");
+        check_keys(&c, hardening_keys, ELEMENTSOF(hardening_keys), "the settings added for the hardening");
 
         CHECK_INT_EQ(parse_text(&c, "[Manager]\nRegistryGroup=\nSealKeyFile=\n"), 0,
                      "empty RegistryGroup= and SealKeyFile=");
