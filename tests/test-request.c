@@ -145,11 +145,12 @@ static void test_request_line(void) {
 
 /* ------------------------------------------------------------------------------------------ */
 
+/* Paths that name the same package (or none) under one layout and prefix. */
 typedef struct PathCase {
         RequestLayout layout;
         const char *prefix;
-        const char *path;
         const char *package;    /* NULL: none */
+        const char *paths[16];  /* up to the first NULL */
 } PathCase;
 
 #define AUTO REQUEST_LAYOUT_AUTO
@@ -158,136 +159,90 @@ typedef struct PathCase {
 
 static const PathCase path_cases[] = {
         /* npm: the package document */
-        { NPM,  NULL, "/left-pad",                                   "left-pad" },
-        { NPM,  NULL, "/left-pad/",                                  "left-pad" },
-        { NPM,  NULL, "/Left-Pad",                                   "Left-Pad" },  /* pkgtokend canonicalises */
-        { NPM,  NULL, "/@acme/widget",                               "@acme/widget" },
-        { NPM,  NULL, "/@acme/widget/",                              "@acme/widget" },
+        { NPM,  NULL,      "left-pad",        { "/left-pad", "/left-pad/" } },
+        { NPM,  NULL,      "Left-Pad",        { "/Left-Pad" } },  /* pkgtokend canonicalises */
+        { NPM,  NULL,      "@acme/widget",    { "/@acme/widget", "/@acme/widget/" } },
         /* npm: versions and tags, tarballs, revisions */
-        { NPM,  NULL, "/left-pad/1.0.0",                             "left-pad" },
-        { NPM,  NULL, "/left-pad/latest",                            "left-pad" },
-        { NPM,  NULL, "/@acme/widget/1.0.0",                         "@acme/widget" },
-        { NPM,  NULL, "/left-pad/-/left-pad-1.0.0.tgz",              "left-pad" },
-        { NPM,  NULL, "/@acme/widget/-/widget-1.0.0.tgz",            "@acme/widget" },
-        { NPM,  NULL, "/left-pad/-/left-pad-1.0.0.tgz/-rev/3-abc",   "left-pad" },
-        { NPM,  NULL, "/@acme/widget/-/widget-1.0.0.tgz/-rev/3-abc", "@acme/widget" },
-        { NPM,  NULL, "/left-pad/-rev/3-abc",                        "left-pad" },
-        { NPM,  NULL, "/@acme/widget/-rev/3-abc",                    "@acme/widget" },
+        { NPM,  NULL,      "left-pad",        { "/left-pad/1.0.0", "/left-pad/latest" } },
+        { NPM,  NULL,      "@acme/widget",    { "/@acme/widget/1.0.0" } },
+        { NPM,  NULL,      "left-pad",        { "/left-pad/-/left-pad-1.0.0.tgz" } },
+        { NPM,  NULL,      "@acme/widget",    { "/@acme/widget/-/widget-1.0.0.tgz" } },
+        { NPM,  NULL,      "left-pad",        { "/left-pad/-/left-pad-1.0.0.tgz/-rev/3-abc" } },
+        { NPM,  NULL,      "@acme/widget",    { "/@acme/widget/-/widget-1.0.0.tgz/-rev/3-abc" } },
+        { NPM,  NULL,      "left-pad",        { "/left-pad/-rev/3-abc" } },
+        { NPM,  NULL,      "@acme/widget",    { "/@acme/widget/-rev/3-abc" } },
         /* npm: shapes that name no package */
-        { NPM,  NULL, "/left-pad/-",                                 NULL },
-        { NPM,  NULL, "/left-pad/-rev",                              NULL },
-        { NPM,  NULL, "/left-pad/1.0.0/extra",                       NULL },
-        { NPM,  NULL, "/left-pad/-/a.tgz/extra",                     NULL },
-        { NPM,  NULL, "/left-pad/-/a.tgz/-x/1",                      NULL },
-        { NPM,  NULL, "/left-pad/-/a.tgz/-rev/1/extra",              NULL },
-        { NPM,  NULL, "/@acme",                                      NULL },
-        { NPM,  NULL, "/@acme/",                                     NULL },
-        { NPM,  NULL, "/@/widget",                                   NULL },
+        { NPM,  NULL,      NULL,              { "/left-pad/-", "/left-pad/-rev", "/left-pad/1.0.0/extra",
+                                                "/left-pad/-/a.tgz/extra", "/left-pad/-/a.tgz/-x/1",
+                                                "/left-pad/-/a.tgz/-rev/1/extra", "/@acme", "/@acme/",
+                                                "/@/widget" } },
         /* npm: "/-/package/<name>/..." and the other "/-/" endpoints */
-        { NPM,  NULL, "/-/package/left-pad/dist-tags",               "left-pad" },
-        { NPM,  NULL, "/-/package/left-pad/dist-tags/latest",        "left-pad" },
-        { NPM,  NULL, "/-/package/@acme/widget/dist-tags/latest",    "@acme/widget" },
-        { NPM,  NULL, "/-/package/left-pad/collaborators",           "left-pad" },
-        { NPM,  NULL, "/-/package/left-pad",                         "left-pad" },
-        { NPM,  NULL, "/-/package/@acme",                            NULL },
-        { NPM,  NULL, "/-/package",                                  NULL },
-        { NPM,  NULL, "/-/package/",                                 NULL },
-        { NPM,  NULL, "/-/whoami",                                   NULL },
-        { NPM,  NULL, "/-/v1/login",                                 NULL },
-        { NPM,  NULL, "/-/v1/search",                                NULL },
-        { NPM,  NULL, "/-/user/org.couchdb.user:bob",                NULL },
-        { NPM,  NULL, "/-/npm/v1/security/audits/quick",             NULL },
-        { NPM,  NULL, "/-",                                          NULL },
+        { NPM,  NULL,      "left-pad",        { "/-/package/left-pad/dist-tags",
+                                                "/-/package/left-pad/dist-tags/latest" } },
+        { NPM,  NULL,      "@acme/widget",    { "/-/package/@acme/widget/dist-tags/latest" } },
+        { NPM,  NULL,      "left-pad",        { "/-/package/left-pad/collaborators", "/-/package/left-pad" } },
+        { NPM,  NULL,      NULL,              { "/-/package/@acme", "/-/package", "/-/package/", "/-/whoami",
+                                                "/-/v1/login", "/-/v1/search",
+                                                "/-/user/org.couchdb.user:bob",
+                                                "/-/npm/v1/security/audits/quick", "/-" } },
         /* npm: what PyPI paths read as */
-        { NPM,  NULL, "/simple/p-none/",                             "simple" },
-        { NPM,  NULL, "/packages/ab/cd/p_none-1.0.tar.gz",           NULL },
+        { NPM,  NULL,      "simple",          { "/simple/p-none/" } },
+        { NPM,  NULL,      NULL,              { "/packages/ab/cd/p_none-1.0.tar.gz" } },
         /* empty, "." and ".." segments, and the root */
-        { AUTO, NULL, "/",                                           NULL },
-        { AUTO, NULL, "//left-pad",                                  NULL },
-        { AUTO, NULL, "/left-pad//1.0.0",                            NULL },
-        { AUTO, NULL, "/left-pad//",                                 NULL },
-        { AUTO, NULL, "/./left-pad",                                 NULL },
-        { AUTO, NULL, "/left-pad/.",                                 NULL },
-        { AUTO, NULL, "/p-oa/../p-none",                             NULL },
-        { AUTO, NULL, "/..",                                         NULL },
-        { AUTO, NULL, "/simple/../p-none/",                          NULL },
-        { AUTO, NULL, "left-pad",                                    NULL },
-        { AUTO, NULL, "",                                            NULL },
+        { AUTO, NULL,      NULL,              { "/", "//left-pad", "/left-pad//1.0.0", "/left-pad//",
+                                                "/./left-pad", "/left-pad/.", "/p-oa/../p-none", "/..",
+                                                "/simple/../p-none/", "left-pad", "" } },
         /* names that are no ASCII word */
-        { AUTO, NULL, "/a b",                                        NULL },
-        { AUTO, NULL, "/caf\xc3\xa9",                                NULL },
-        { AUTO, NULL, "/simple/caf\xc3\xa9/",                        NULL },
+        { AUTO, NULL,      NULL,              { "/a b", "/caf\xc3\xa9", "/simple/caf\xc3\xa9/" } },
         /* PyPI: the simple API and the JSON API, PEP 503 names */
-        { PYPI, NULL, "/simple/p-none/",                             "p-none" },
-        { PYPI, NULL, "/simple/p-none",                              "p-none" },
-        { PYPI, NULL, "/simple/P_None/",                             "p-none" },
-        { PYPI, NULL, "/simple/P..none",                             "p-none" },
-        { PYPI, NULL, "/simple/Foo.Bar_baz--qux/",                   "foo-bar-baz-qux" },
-        { PYPI, NULL, "/pypi/p-none/json",                           "p-none" },
-        { PYPI, NULL, "/pypi/P_None/json",                           "p-none" },
-        { PYPI, NULL, "/pypi/p-none/1.0/json",                       "p-none" },
-        { PYPI, NULL, "/pypi/p-none/1.0/json/",                      "p-none" },
+        { PYPI, NULL,      "p-none",          { "/simple/p-none/", "/simple/p-none", "/simple/P_None/",
+                                                "/simple/P..none" } },
+        { PYPI, NULL,      "foo-bar-baz-qux", { "/simple/Foo.Bar_baz--qux/" } },
+        { PYPI, NULL,      "p-none",          { "/pypi/p-none/json", "/pypi/P_None/json",
+                                                "/pypi/p-none/1.0/json", "/pypi/p-none/1.0/json/" } },
         /* PyPI: files name their project: below its page, or in their file name */
-        { PYPI, NULL, "/simple/p-none/p_none-1.0.tar.gz",            "p-none" },
-        { PYPI, NULL, "/simple/P_None/anything",                     "p-none" },
-        { PYPI, NULL, "/packages/ab/cd/p_none-1.0.tar.gz",           "p-none" },
-        { PYPI, NULL, "/packages/p_none-1.0.tar.gz",                 "p-none" },
-        { PYPI, NULL, "/packages/Demo.Pkg-2.0.zip",                  "demo-pkg" },
-        { PYPI, NULL, "/packages/demo-pkg-2-1.0.tar.bz2",            "demo-pkg-2" },
-        { PYPI, NULL, "/packages/demo_pkg-1.0-py3-none-any.whl",     "demo-pkg" },
-        { PYPI, NULL, "/packages/demo_pkg-1.0-py3.9.egg",            "demo-pkg" },
+        { PYPI, NULL,      "p-none",          { "/simple/p-none/p_none-1.0.tar.gz",
+                                                "/simple/P_None/anything",
+                                                "/packages/ab/cd/p_none-1.0.tar.gz",
+                                                "/packages/p_none-1.0.tar.gz" } },
+        { PYPI, NULL,      "demo-pkg",        { "/packages/Demo.Pkg-2.0.zip" } },
+        { PYPI, NULL,      "demo-pkg-2",      { "/packages/demo-pkg-2-1.0.tar.bz2" } },
+        { PYPI, NULL,      "demo-pkg",        { "/packages/demo_pkg-1.0-py3-none-any.whl",
+                                                "/packages/demo_pkg-1.0-py3.9.egg" } },
         /* ... and per-project uploads name theirs (the upload gate checks the body) */
-        { PYPI, NULL, "/legacy/demo-pkg/",                           "demo-pkg" },
-        { PYPI, NULL, "/legacy/Demo_Pkg",                            "demo-pkg" },
+        { PYPI, NULL,      "demo-pkg",        { "/legacy/demo-pkg/", "/legacy/Demo_Pkg" } },
         /* PyPI: the index, other files, uploads without a project and other shapes name none */
-        { PYPI, NULL, "/simple/",                                    NULL },
-        { PYPI, NULL, "/simple",                                     NULL },
-        { PYPI, NULL, "/simple/p-none/a/b",                          NULL },
-        { PYPI, NULL, "/packages/ab/cd/p_none.tar.gz",               NULL },
-        { PYPI, NULL, "/packages/ab/cd/p_none-1.0.exe",              NULL },
-        { PYPI, NULL, "/packages/-1.0.tar.gz",                       NULL },
-        { PYPI, NULL, "/packages/",                                  NULL },
-        { PYPI, NULL, "/legacy/",                                    NULL },
-        { PYPI, NULL, "/legacy/demo-pkg/extra",                      NULL },
-        { PYPI, NULL, "/",                                           NULL },
-        { PYPI, NULL, "/pypi/p-none",                                NULL },
-        { PYPI, NULL, "/pypi/p-none/1.0",                            NULL },
-        { PYPI, NULL, "/pypi/p-none/1.0/2/json",                     NULL },
-        { PYPI, NULL, "/p-none",                                     NULL },
-        { PYPI, NULL, "/@acme/widget",                               NULL },
+        { PYPI, NULL,      NULL,              { "/simple/", "/simple", "/simple/p-none/a/b",
+                                                "/packages/ab/cd/p_none.tar.gz",
+                                                "/packages/ab/cd/p_none-1.0.exe", "/packages/-1.0.tar.gz",
+                                                "/packages/", "/legacy/", "/legacy/demo-pkg/extra", "/",
+                                                "/pypi/p-none", "/pypi/p-none/1.0",
+                                                "/pypi/p-none/1.0/2/json", "/p-none", "/@acme/widget" } },
         /* auto: PyPI's four roots the PyPI way, the rest the npm way */
-        { AUTO, NULL, "/simple/p-none/",                             "p-none" },
-        { AUTO, NULL, "/simple/P_None/",                             "p-none" },
-        { AUTO, NULL, "/pypi/p-none/json",                           "p-none" },
-        { AUTO, NULL, "/simple/",                                    NULL },
-        { AUTO, NULL, "/packages/ab/cd/p_none-1.0.tar.gz",           "p-none" },
-        { AUTO, NULL, "/legacy/p-none/",                             "p-none" },
-        { AUTO, NULL, "/legacy/",                                    NULL },
-        { AUTO, NULL, "/legacy",                                     NULL },
-        { AUTO, NULL, "/p-none",                                     "p-none" },
-        { AUTO, NULL, "/@acme/widget/-/widget-1.0.0.tgz",            "@acme/widget" },
-        { AUTO, NULL, "/-/package/@acme/widget/dist-tags",           "@acme/widget" },
-        { AUTO, NULL, "/simplex/1.0.0",                              "simplex" },
-        { AUTO, NULL, "/Simple/P_None/",                             "Simple" },
+        { AUTO, NULL,      "p-none",          { "/simple/p-none/", "/simple/P_None/", "/pypi/p-none/json" } },
+        { AUTO, NULL,      NULL,              { "/simple/" } },
+        { AUTO, NULL,      "p-none",          { "/packages/ab/cd/p_none-1.0.tar.gz", "/legacy/p-none/" } },
+        { AUTO, NULL,      NULL,              { "/legacy/", "/legacy" } },
+        { AUTO, NULL,      "p-none",          { "/p-none" } },
+        { AUTO, NULL,      "@acme/widget",    { "/@acme/widget/-/widget-1.0.0.tgz",
+                                                "/-/package/@acme/widget/dist-tags" } },
+        { AUTO, NULL,      "simplex",         { "/simplex/1.0.0" } },
+        { AUTO, NULL,      "Simple",          { "/Simple/P_None/" } },
         /* prefixes */
-        { AUTO, "/npm/",  "/npm/p-none",                             "p-none" },
-        { AUTO, "/npm",   "/npm/p-none",                             "p-none" },
-        { AUTO, "/npm//", "/npm/p-none/1.0.0",                       "p-none" },
-        { NPM,  "/npm/",  "/npm/@acme/widget",                       "@acme/widget" },
-        { AUTO, "/npm/",  "/p-none",                                 NULL },
-        { AUTO, "/npm/",  "/npmx/p-none",                            NULL },
-        { AUTO, "/npm/",  "/npm",                                    NULL },
-        { AUTO, "/npm/",  "/npm/",                                   NULL },
-        { AUTO, "/npm/",  "/NPM/p-none",                             NULL },
-        { AUTO, "/npm/",  "/npm//p-none",                            NULL },
-        { AUTO, "/a/b/",  "/a/b/p-none",                             "p-none" },
-        { AUTO, "/a/b/",  "/a/p-none",                               NULL },
-        { AUTO, "/",      "/p-none",                                 "p-none" },
-        { AUTO, "",       "/p-none",                                 "p-none" },
-        { AUTO, "/py",    "/py/simple/Foo/",                         "foo" },
-        { PYPI, "/py/",   "/py/pypi/foo/json",                       "foo" },
-        { PYPI, "/py/",   "/simple/foo/",                            NULL },
-        { AUTO, "/simple", "/simple/p-none/",                        "p-none" },   /* npm's way, under the prefix */
+        { AUTO, "/npm/",   "p-none",          { "/npm/p-none" } },
+        { AUTO, "/npm",    "p-none",          { "/npm/p-none" } },
+        { AUTO, "/npm//",  "p-none",          { "/npm/p-none/1.0.0" } },
+        { NPM,  "/npm/",   "@acme/widget",    { "/npm/@acme/widget" } },
+        { AUTO, "/npm/",   NULL,              { "/p-none", "/npmx/p-none", "/npm", "/npm/", "/NPM/p-none",
+                                                "/npm//p-none" } },
+        { AUTO, "/a/b/",   "p-none",          { "/a/b/p-none" } },
+        { AUTO, "/a/b/",   NULL,              { "/a/p-none" } },
+        { AUTO, "/",       "p-none",          { "/p-none" } },
+        { AUTO, "",        "p-none",          { "/p-none" } },
+        { AUTO, "/py",     "foo",             { "/py/simple/Foo/" } },
+        { PYPI, "/py/",    "foo",             { "/py/pypi/foo/json" } },
+        { PYPI, "/py/",    NULL,              { "/simple/foo/" } },
+        { AUTO, "/simple", "p-none",          { "/simple/p-none/" } },  /* npm's way, under the prefix */
 };
 
 static const char *layout_name(RequestLayout l) {
@@ -297,14 +252,18 @@ static const char *layout_name(RequestLayout l) {
 static void test_path_package(void) {
         for (size_t i = 0; i < ELEMENTSOF(path_cases); i++) {
                 const PathCase *t = path_cases + i;
-                _cleanup_free_ char *package = NULL;
-                int r;
 
-                r = request_path_package(t->path, t->layout, t->prefix, &package);
-                CHECK_INT_EQ(r, t->package ? 1 : 0, "layout=%s prefix=%s: %s names %s", layout_name(t->layout),
-                             t->prefix ?: "-", t->path[0] == '/' && !strchr(t->path, '\xc3') ? t->path : "(odd path)",
-                             t->package ?: "no package");
-                CHECK_STR_EQ(package, t->package, "  ... the package");
+                for (const char * const *path = t->paths; *path; path++) {
+                        _cleanup_free_ char *package = NULL;
+                        int r;
+
+                        r = request_path_package(*path, t->layout, t->prefix, &package);
+                        CHECK_INT_EQ(r, t->package ? 1 : 0, "layout=%s prefix=%s: %s names %s",
+                                     layout_name(t->layout), t->prefix ?: "-",
+                                     (*path)[0] == '/' && !strchr(*path, '\xc3') ? *path : "(odd path)",
+                                     t->package ?: "no package");
+                        CHECK_STR_EQ(package, t->package, "  ... the package");
+                }
         }
 }
 
