@@ -313,119 +313,55 @@ static void test_parse_duration(void) {
         }
 }
 
-/* Each line is parsed alone under [Manager] and must be accepted or refused. */
+/* "KEY=VALUE" alone under [Manager], parsed into the defaults. */
+static int parse_key(const char *key, const char *value) {
+        char text[256];
+        Config c;
+
+        snprintf(text, sizeof text, "[Manager]\n%s=%s\n", key, value);
+        config_init_defaults(&c);
+        return parse_text(&c, text);
+}
+
+/* Each key's values, each parsed alone under [Manager], must be accepted or refused. */
 static void test_ranges(void) {
         static const struct {
-                const char *line;
-                bool ok;
+                const char *key;
+                const char *accepted[5], *refused[12];   /* values, up to the first NULL */
         } v[] = {
-                { "PasswordCost=0",              true },
-                { "PasswordCost=1",              true },
-                { "PasswordCost=11",             true },
-                { "PasswordCost=12",             false },
-                { "PasswordCost=-1",             false },
-                { "PasswordCost=+1",             false },
-                { "PasswordCost=",               false },
-                { "PasswordCost=abc",            false },
-                { "PasswordCost=1x",             false },
-                { "PasswordCost=1 2",            false },
-                { "PasswordCost=3 # comment",    false },
-                { "PasswordCost=0x3",            false },
-                { "PasswordCost=18446744073709551616", false },
-                { "PasswordCost=99999999999999999999999", false },
-                { "MinPasswordLength=1",         true },
-                { "MinPasswordLength=1024",      true },
-                { "MinPasswordLength=0",         false },
-                { "MinPasswordLength=1025",      false },
-                { "MinPasswordLength=4294967304", false },   /* 2^32 + 8: no truncation to 8 */
-                { "TOTPIssuer=x",                true },
-                { "TOTPIssuer=",                 false },
-                { "TOTPIssuer=a:b",              false },   /* apps split the label at ':' */
-                { "TOTPIssuer=tab\there",        false },
-                { "TOTPIssuer=bell\a",           false },
-                { "TOTPIssuer=bad utf8 \xff",    false },
-                { "DefaultWriteTokenLifetimeSec=0",    true },
-                { "DefaultWriteTokenLifetimeSec=7d",   true },
-                { "MaxWriteTokenLifetimeSec=90d",      true },
-                { "MaxWriteTokenLifetimeSec=3660d",    true },
-                { "MaxWriteTokenLifetimeSec=3661d",    false },
-                { "DefaultReadTokenLifetimeSec=1h",    true },
-                { "MaxReadTokenLifetimeSec=365d",      true },
-                { "MaxReadTokenLifetimeSec=x",         false },
-                { "SessionLifetimeSec=60",       true },
-                { "SessionLifetimeSec=1min",     true },
-                { "SessionLifetimeSec=30d",      true },
-                { "SessionLifetimeSec=720h",     true },
-                { "SessionLifetimeSec=59",       false },
-                { "SessionLifetimeSec=0",        false },
-                { "SessionLifetimeSec=721h",     false },
-                { "SessionLifetimeSec=31d",      false },
-                { "SessionLifetimeSec=2x",       false },
-                { "SessionLifetimeSec=",         false },
-                { "SessionLifetimeSec=106751992d",  false },
-                { "LockoutThreshold=1",          true },
-                { "LockoutThreshold=1000",       true },
-                { "LockoutThreshold=0",          false },
-                { "LockoutThreshold=1001",       false },
-                { "LockoutThreshold=4294967299", false },   /* 2^32 + 3 */
-                { "LockoutWindowSec=1",          true },
-                { "LockoutWindowSec=30d",        true },
-                { "LockoutWindowSec=0",          false },
-                { "LockoutWindowSec=31d",        false },
-                { "LockoutSec=1",                true },
-                { "LockoutSec=365d",             true },
-                { "LockoutSec=0",                false },
-                { "LockoutSec=366d",             false },
-                { "LockoutSec=-1",               false },
-                { "TokenGuessLimit=1",           true },
-                { "TokenGuessLimit=1000000",     true },
-                { "TokenGuessLimit=0",           false },
-                { "TokenGuessLimit=1000001",     false },
-                { "TokenGuessIPv6PrefixLength=16",  true },
-                { "TokenGuessIPv6PrefixLength=128", true },
-                { "TokenGuessIPv6PrefixLength=15",  false },
-                { "TokenGuessIPv6PrefixLength=129", false },
-                { "IntegrityCheckInBackgroundAboveMiB=0",       true },
-                { "IntegrityCheckInBackgroundAboveMiB=1048576", true },
-                { "IntegrityCheckInBackgroundAboveMiB=1048577", false },
-                { "IntegrityCheckInBackgroundAboveMiB=-1",      false },
-                { "LockoutAccountThreshold=1",       true },
-                { "LockoutAccountThreshold=1000000", true },
-                { "LockoutAccountThreshold=0",       false },
-                { "LockoutAccountThreshold=1000001", false },
-                { "AuditRetentionSec=1d",        true },
-                { "AuditRetentionSec=36600d",    true },
-                { "AuditRetentionSec=86399",     false },
-                { "AuditRetentionSec=36601d",    false },
-                { "AuditRetentionSec=0",         false },
-                { "MinFreeSpaceMiB=0",           true },
-                { "MinFreeSpaceMiB=1048576",     true },
-                { "MinFreeSpaceMiB=1048577",     false },
-                { "MinFreeSpaceMiB=1G",          false },
-                { "SealKeyFile=",                true },
-                { "SealKeyFile=/etc/pkgtoken/seal.key", true },
-                { "SealKeyFile=seal.key",        false },
-                { "RegistryGroup=",              true },
-                { "RegistryGroup=www-data",      true },
-                { "RegistryGroup=-x",            false },
-                { "StageLifetimeSec=1min",       true },
-                { "StageLifetimeSec=90d",        true },
-                { "StageLifetimeSec=59",         false },
-                { "StageLifetimeSec=91d",        false },
+                { "PasswordCost",                       { "0", "1", "11" },
+                  { "12", "-1", "+1", "", "abc", "1x", "1 2", "3 # comment", "0x3", "18446744073709551616",
+                    "99999999999999999999999" } },
+                { "MinPasswordLength",                  { "1", "1024" },
+                  { "0", "1025", "4294967304" /* 2^32 + 8: no truncation to 8 */ } },
+                { "TOTPIssuer",                         { "x" },
+                  { "", "a:b" /* apps split the label at ':' */, "tab\there", "bell\a", "bad utf8 \xff" } },
+                { "DefaultWriteTokenLifetimeSec",       { "0", "7d" },             {} },
+                { "MaxWriteTokenLifetimeSec",           { "90d", "3660d" },        { "3661d" } },
+                { "DefaultReadTokenLifetimeSec",        { "1h" },                  {} },
+                { "MaxReadTokenLifetimeSec",            { "365d" },                { "x" } },
+                { "SessionLifetimeSec",                 { "60", "1min", "30d", "720h" },
+                  { "59", "0", "721h", "31d", "2x", "", "106751992d" } },
+                { "LockoutThreshold",                   { "1", "1000" },           { "0", "1001", "4294967299" /* 2^32 + 3 */ } },
+                { "LockoutWindowSec",                   { "1", "30d" },            { "0", "31d" } },
+                { "LockoutSec",                         { "1", "365d" },           { "0", "366d", "-1" } },
+                { "TokenGuessLimit",                    { "1", "1000000" },        { "0", "1000001" } },
+                { "TokenGuessIPv6PrefixLength",         { "16", "128" },           { "15", "129" } },
+                { "IntegrityCheckInBackgroundAboveMiB", { "0", "1048576" },        { "1048577", "-1" } },
+                { "LockoutAccountThreshold",            { "1", "1000000" },        { "0", "1000001" } },
+                { "AuditRetentionSec",                  { "1d", "36600d" },        { "86399", "36601d", "0" } },
+                { "MinFreeSpaceMiB",                    { "0", "1048576" },        { "1048577", "1G" } },
+                { "SealKeyFile",                        { "", "/etc/pkgtoken/seal.key" }, { "seal.key" } },
+                { "RegistryGroup",                      { "", "www-data" },        { "-x" } },
+                { "StageLifetimeSec",                   { "1min", "90d" },         { "59", "91d" } },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(v); i++) {
-                char text[256];
-                Config c;
-                int r;
-
-                snprintf(text, sizeof text, "[Manager]\n%s\n", v[i].line);
-                config_init_defaults(&c);
-                r = parse_text(&c, text);
-                if (v[i].ok)
-                        CHECK(r == 0 && errbuf[0] == '\0', "accepted: %s", v[i].line);
-                else {
-                        CHECK_INT_EQ(r, -EINVAL, "refused: %s", v[i].line);
+                for (const char * const *value = v[i].accepted; *value; value++)
+                        CHECK(parse_key(v[i].key, *value) == 0 && errbuf[0] == '\0', "accepted: %s=%s", v[i].key,
+                              *value);
+                for (const char * const *value = v[i].refused; *value; value++) {
+                        CHECK_INT_EQ(parse_key(v[i].key, *value), -EINVAL, "refused: %s=%s", v[i].key, *value);
                         CHECK_STR_EQ(errbuf, "pkgtokend: test.conf:2: invalid value\n", "  ... names file and line");
                 }
         }
