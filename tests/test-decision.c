@@ -142,26 +142,31 @@ static char *allow_list[] = { "10.0.0.0/8", NULL };
 #define NO_NAME       "the request names no package"
 #define INVALID       "invalid request"
 
+typedef struct OtpOutcome {
+        const char *name;
+        AuthzResult result;
+        const char *reason;
+        bool creates;
+} OtpOutcome;
+
+/* A case, and where with_otp names one, the same facts again with a verified OTP. */
 static const struct {
         const char *name;
         Case c;
         AuthzResult result;
         const char *reason;
         bool creates;
+        OtpOutcome with_otp;
 } named_cases[] = {
         { "automation token on 2fa-only package",
-          { BASE, .token.type = TOKEN_AUTOMATION, .package.policy = POLICY_2FA_ONLY }, AUTHZ_FORBIDDEN, NO_AUTOMATION },
-        { "automation token on 2fa-only package, even with an OTP",
-          { BASE, .token.type = TOKEN_AUTOMATION, .package.policy = POLICY_2FA_ONLY, .otp_verified = true },
-          AUTHZ_FORBIDDEN, NO_AUTOMATION },
+          { BASE, .token.type = TOKEN_AUTOMATION, .package.policy = POLICY_2FA_ONLY }, AUTHZ_FORBIDDEN, NO_AUTOMATION,
+          .with_otp = { "automation token on 2fa-only package, even with an OTP", AUTHZ_FORBIDDEN, NO_AUTOMATION } },
         { "publish token on 2fa-or-automation package without OTP",
-          { BASE, .package.policy = POLICY_2FA_OR_AUTOMATION }, AUTHZ_OTP_REQUIRED, "OTP required" },
-        { "publish token on 2fa-or-automation package with OTP",
-          { BASE, .package.policy = POLICY_2FA_OR_AUTOMATION, .otp_verified = true }, AUTHZ_ALLOWED, "allowed" },
+          { BASE, .package.policy = POLICY_2FA_OR_AUTOMATION }, AUTHZ_OTP_REQUIRED, "OTP required",
+          .with_otp = { "publish token on 2fa-or-automation package with OTP", AUTHZ_ALLOWED, "allowed" } },
         { "publish token on 2fa-only package without OTP",
-          { BASE, .package.policy = POLICY_2FA_ONLY }, AUTHZ_OTP_REQUIRED, "OTP required" },
-        { "publish token on 2fa-only package with OTP",
-          { BASE, .package.policy = POLICY_2FA_ONLY, .otp_verified = true }, AUTHZ_ALLOWED, "allowed" },
+          { BASE, .package.policy = POLICY_2FA_ONLY }, AUTHZ_OTP_REQUIRED, "OTP required",
+          .with_otp = { "publish token on 2fa-only package with OTP", AUTHZ_ALLOWED, "allowed" } },
         { "automation token on 2fa-or-automation package without OTP",
           { BASE, .token.type = TOKEN_AUTOMATION, .package.policy = POLICY_2FA_OR_AUTOMATION }, AUTHZ_ALLOWED, "allowed" },
         { "publish token on a package with policy none, no OTP", { BASE }, AUTHZ_ALLOWED, "allowed" },
@@ -210,9 +215,8 @@ static const struct {
         { "automation token publishing a new package creates it",
           { BASE, .token.type = TOKEN_AUTOMATION, .package = { .exists = false } }, AUTHZ_ALLOWED, "allowed", true },
         { "publish token creating a package without OTP (default policy)",
-          { BASE, .package = { .exists = false } }, AUTHZ_OTP_REQUIRED, "OTP required" },
-        { "publish token creating a package with OTP",
-          { BASE, .package = { .exists = false }, .otp_verified = true }, AUTHZ_ALLOWED, "allowed", true },
+          { BASE, .package = { .exists = false } }, AUTHZ_OTP_REQUIRED, "OTP required",
+          .with_otp = { "publish token creating a package with OTP", AUTHZ_ALLOWED, "allowed", true } },
         { "scoped account token creating a package inside its scope",
           { BASE, .package = { .exists = false }, .otp_verified = true, .token.scope = acme_scope },
           AUTHZ_ALLOWED, "allowed", true },
@@ -254,9 +258,8 @@ static const struct {
 
         /* Two-factor authentication (issue 3). */
         { "auth-and-writes account publishing with a publish token on a 'none' package",
-          { BASE, .token.account_2fa = TWOFA_AUTH_AND_WRITES }, AUTHZ_OTP_REQUIRED, "OTP required" },
-        { "auth-and-writes account publishing with an OTP",
-          { BASE, .token.account_2fa = TWOFA_AUTH_AND_WRITES, .otp_verified = true }, AUTHZ_ALLOWED, "allowed" },
+          { BASE, .token.account_2fa = TWOFA_AUTH_AND_WRITES }, AUTHZ_OTP_REQUIRED, "OTP required",
+          .with_otp = { "auth-and-writes account publishing with an OTP", AUTHZ_ALLOWED, "allowed" } },
         { "session token of an auth-and-writes account needs an OTP",
           { BASE, .token.type = TOKEN_SESSION, .token.account_2fa = TWOFA_AUTH_AND_WRITES },
           AUTHZ_OTP_REQUIRED, "OTP required" },
@@ -291,9 +294,16 @@ static void test_named_cases(void) {
         static const Case base = { BASE };
         Decision d;
 
-        for (size_t i = 0; i < ELEMENTSOF(named_cases); i++)
-                expect(named_cases[i].name, &named_cases[i].c, named_cases[i].result, named_cases[i].reason,
-                       named_cases[i].creates);
+        for (size_t i = 0; i < ELEMENTSOF(named_cases); i++) {
+                const OtpOutcome *o = &named_cases[i].with_otp;
+                Case c = named_cases[i].c;
+
+                expect(named_cases[i].name, &c, named_cases[i].result, named_cases[i].reason, named_cases[i].creates);
+                if (!o->name)
+                        continue;
+                c.otp_verified = true;
+                expect(o->name, &c, o->result, o->reason, o->creates);
+        }
 
         d = authz_decide(NULL, &base.package, TARGET, ACTION_READ, NULL, false, NOW);
         CHECK(d.result == AUTHZ_FORBIDDEN, "no token facts → forbidden");
