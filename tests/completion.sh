@@ -9,6 +9,7 @@
 # pkgtokenctl's table completes.
 
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/lib-ctl-tables.sh"
 
 BASH_COMPLETION=${BASH_COMPLETION:-/usr/share/bash-completion/bash_completion}
 if [ ! -f "$BASH_COMPLETION" ]; then
@@ -85,8 +86,7 @@ completes "pkgtokenctl package maintainer " "add remove"
 completes "pkgtokenctl --json=short token r" "revoke rotate" "options before the verb are skipped"
 
 # Every verb of pkgtokenctl's table completes word by word, and the completion knows no other.
-sed -n '/^static const Verb verbs\[\]/,/^};/p' "$top_srcdir/pkgtokenctl/pkgtokenctl.c" |
-        sed -n 's/^[[:space:]]*{ *"\([a-z0-9 -]*\)",.*/\1/p' >"$TMP/verbs"
+ctl_verbs >"$TMP/verbs"
 missing=""
 while read -r verb; do
         prefix="pkgtokenctl "

@@ -15,6 +15,7 @@
 # A failure names what is missing or stale, with the line to add where that is mechanical.
 
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/lib-ctl-tables.sh"
 
 need man groff
 [ -x "$PKGTOKENCTL" ] || bail_out "pkgtokenctl not built: $PKGTOKENCTL"
@@ -115,18 +116,10 @@ same_set "org.pkgtoken1.5: every error of common/names.h, and no other" \
         "common/names.h" "$TMP/errors" "ERRORS" "$TMP/errors-documented"
 
 # --- pkgtokenctl.1 and pkgtokenctl --help ---------------------------------------------------------
-# The verb table: the quoted first field of each entry of "static const Verb verbs[]".
-src=$top_srcdir/pkgtokenctl/pkgtokenctl.c
-sed -n '/^static const Verb verbs\[\]/,/^};/p' "$src" |
-        sed -n 's/^[[:space:]]*{ *"\([a-z0-9 -]*\)",.*/\1/p' >"$TMP/verbs"
+ctl_verbs >"$TMP/verbs"
 [ "$(wc -l <"$TMP/verbs")" -gt 20 ] || fail "pkgtokenctl.c has a verb table" "$(cat "$TMP/verbs")"
-# The option table: "help" and "version" (OPTION_HELP, OPTION_VERSION) and each { "name", ... }.
-{
-        sed -n '/^static const struct option options\[\]/,/^};/p' "$src" |
-                sed -n 's/^[[:space:]]*{ *"\([a-z0-9-]*\)",.*/\1/p'
-        sed -n '/^static const struct option options\[\]/,/^};/p' "$src" |
-                sed -n 's/^[[:space:]]*OPTION_\(HELP\|VERSION\),.*/\1/p' | tr '[:upper:]' '[:lower:]'
-} >"$TMP/options"
+ctl_options >"$TMP/options"
+[ "$(wc -l <"$TMP/options")" -gt 20 ] || fail "pkgtokenctl.c has an option table" "$(cat "$TMP/options")"
 
 # A verb in the man page: the leading lower-case words of its tag ("package policy NAME
 # [POLICY]" is "package policy").
@@ -162,15 +155,11 @@ same_set "pkgtokenctl --help: every option of the table, and no other" \
         "the option table (pkgtokenctl.c)" "$TMP/options" "pkgtokenctl --help" "$TMP/options-help"
 
 # --- pkgtokend.8, pkgtoken-upload-gate.8 -------------------------------------------------------------
-# program_options NAME SOURCE BINARY: the option table of SOURCE (OPTION_HELP, OPTION_VERSION and
-# each { "name", ... }) against the OPTIONS of man/NAME.8 and BINARY --help.
-program_options() {
+# check_program_options NAME SOURCE BINARY: the option table of SOURCE against the OPTIONS of
+# man/NAME.8 and BINARY --help.
+check_program_options() {
         local name=$1 src=$2 binary=$3
-        sed -n '/static const struct option options\[\]/,/};/p' "$src" >"$TMP/$name-table"
-        {
-                sed -n 's/^[[:space:]]*{ *"\([a-z0-9-]*\)",.*/\1/p' "$TMP/$name-table"
-                sed -n 's/^[[:space:]]*OPTION_\(HELP\|VERSION\),.*/\1/p' "$TMP/$name-table" | tr '[:upper:]' '[:lower:]'
-        } >"$TMP/$name-options"
+        program_options "$src" >"$TMP/$name-options"
         tags "$MAN/$name.8" OPTIONS | long_options >"$TMP/$name-options-man"
         same_set "$name.8 OPTIONS: every option of $name, and no other" \
                 "${src#"$top_srcdir"/}" "$TMP/$name-options" "$name.8" "$TMP/$name-options-man"
@@ -179,13 +168,13 @@ program_options() {
         same_set "$name --help: every option of $name, and no other" \
                 "${src#"$top_srcdir"/}" "$TMP/$name-options" "$name --help" "$TMP/$name-options-help"
 }
-program_options pkgtokend "$top_srcdir/pkgtokend/main.c" "$PKGTOKEND"
-program_options pkgtoken-upload-gate "$top_srcdir/upload-gate/gate.c" \
+check_program_options pkgtokend "$top_srcdir/pkgtokend/main.c" "$PKGTOKEND"
+check_program_options pkgtoken-upload-gate "$top_srcdir/upload-gate/gate.c" \
         "${top_builddir:-$top_srcdir/build}/upload-gate/pkgtoken-upload-gate"
 
 # --- pkgtokend.conf.5 -------------------------------------------------------------------------------
-sed -n '/^static const Setting settings\[\]/,/^};/p' "$top_srcdir/pkgtokend/config.c" |
-        sed -n 's/^[[:space:]]*{ *"\([A-Za-z0-9]*\)",.*/\1/p' >"$TMP/settings"
+# A row is { "Key", SETTING_..., or a macro's ROW("Key", SETTING_...
+sed -nE 's/.*(\{ *|[A-Z_]+\()"([A-Za-z0-9]+)", *SETTING_.*/\2/p' "$top_srcdir/pkgtokend/config.c" >"$TMP/settings"
 [ "$(wc -l <"$TMP/settings")" -gt 20 ] || fail "config.c has a settings table" "$(cat "$TMP/settings")"
 # Every tag "Name=VALUE" of every section but ISSUERS (the keys of issuers.d files).
 awk '/^\.SH ISSUERS/ { skip = 1; next } /^\.SH / { skip = 0 } !skip' "$MAN/pkgtokend.conf.5" >"$TMP/conf-page"
