@@ -77,7 +77,7 @@ completes_with() {
 }
 
 # --- verbs ---------------------------------------------------------------------------------------------
-completes "pkgtokenctl " "account audit authorize backup help login package stage status token trust"
+completes "pkgtokenctl " "account audit authorize backup help issuer login package stage status token trust"
 completes "pkgtokenctl ac" "account"
 completes "pkgtokenctl account " \
         "2fa add lift-hold list lock passwd remove set-email show unlock"
@@ -114,6 +114,9 @@ completes "pkgtokenctl package add x --policy=" "2fa-only 2fa-or-automation none
 completes "pkgtokenctl stage list --state=" "approved expired published rejected staged"
 completes "pkgtokenctl account 2fa mode alice " "auth-and-writes auth-only disabled"
 completes "pkgtokenctl authorize left-pad " "publish read"
+completes "pkgtokenctl package policy x --require-t" "--require-trusted-publishing="
+completes "pkgtokenctl package policy x --require-trusted-publishing=" "no yes"
+completes "pkgtokenctl issuer " "list refresh"
 
 # --- names and ids from the daemon ---------------------------------------------------------------------------
 new_account alice "" || bail_out "cannot create alice"
