@@ -25,16 +25,14 @@ static int fetch(const Issuer *i, const char *url, const FetchLimits *limits, si
         return r;
 }
 
-/* The jwks_uri of the discovery document, which must name the configured issuer (OpenID
- * Connect Discovery 1.0 §4.3: otherwise anyone serving that URL could name any keys). */
+/* The jwks_uri of the discovery document, which must name the configured issuer, as OpenID
+ * Connect Discovery requires: otherwise whoever serves that URL could name any keys. */
 static int discover_jwks_uri(const Issuer *i, const FetchLimits *limits, char **ret) {
         _cleanup_free_ char *url = NULL, *body = NULL;
         struct json_object *doc = NULL, *issuer, *uri;
         const char *problem = NULL;
-        size_t size;
+        size_t size, n = strlen(i->url);
         int r;
-
-        size_t n = strlen(i->url);
 
         /* Discovery appends to the issuer, without doubling a trailing slash. */
         if (n > 0 && i->url[n - 1] == '/')
