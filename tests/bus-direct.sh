@@ -188,6 +188,49 @@ _forget_pid "$driver"
 is "$(grep -c '^pam_authenticate: PAM_SUCCESS' "$out")" 2 "a PAM process reconnects after the daemon restarted under it"
 [ "$(grep -c '^pam_authenticate: PAM_SUCCESS' "$out")" = 2 ] || diag_file "pam-driver" "$out"
 
+# --- the Verdaccio plugin's transports (lib/daemon.js), as the registry ------------------------------
+PLUGIN=$top_srcdir/contrib/verdaccio
+if command -v node >/dev/null 2>&1 && [ -d "$PLUGIN/node_modules/@homebridge/dbus-native" ]; then
+        # plugin TRANSPORT SOCKET BUS: a kept Daemon asking Verify for each line sent to it.
+        plugin() {
+                coproc PLUGIN_CHECK { "${AS_REG[@]}" node "$PLUGIN/test-support/direct-check.js" "$@" "$RO_SECRET" 2>&1; }
+                _pids+=("$PLUGIN_CHECK_PID")
+        }
+        # ask LINE: the plugin's answer to one more Verify.
+        ask() {
+                local answer=
+                echo "$1" >&"${PLUGIN_CHECK[1]}"
+                read -r -t 20 answer <&"${PLUGIN_CHECK[0]}" || answer="(no answer)"
+                echo "$answer"
+        }
+        plugin_done() {
+                local pid=$PLUGIN_CHECK_PID
+                exec {PLUGIN_CHECK[1]}>&-
+                wait "$pid" 2>/dev/null
+                _forget_pid "$pid"
+        }
+        plugin direct "$DIRECT" "$NOWHERE"
+        is "$(ask 1)" "1: allowed via direct" "plugin, transport direct: Verify over the direct socket (no bus at all)"
+        stop_daemon
+        must_start_daemon --config="$CONFIG"
+        is "$(ask 2)" "2: allowed via direct" "  ... reconnects after the daemon restarted under it"
+        plugin_done
+        plugin auto "$TMP/missing.sock" "$PKGTOKEN_BUS_ADDRESS"
+        is "$(ask 3)" "3: allowed via bus" "plugin, transport auto: the bus when the socket is not there"
+        plugin_done
+        plugin auto "$DIRECT" "$PKGTOKEN_BUS_ADDRESS"
+        is "$(ask 4)" "4: allowed via direct" "plugin, transport auto: the socket when it is there"
+        plugin_done
+        plugin direct "$TMP/missing.sock" "$PKGTOKEN_BUS_ADDRESS"
+        is "$(ask 5)" "5: DaemonUnavailable" "plugin, transport direct without a socket: unavailable (503), never the bus"
+        plugin_done
+        plugin bus "$DIRECT" "$NOWHERE"
+        is "$(ask 6)" "6: DaemonUnavailable" "plugin, transport bus: never the socket"
+        plugin_done
+else
+        skip "node or contrib/verdaccio/node_modules missing: the plugin's transports" 6
+fi
+
 # --- fail closed: a daemon that dies in the middle of a call ----------------------------------------
 kill -STOP "$DAEMON_PID"
 timeout --kill-after=5 30 "$PAM_DRIVER" --answer "$RO_SECRET" --env PKGTOKEN_PACKAGE=pkg --env PKGTOKEN_ACTION=read \
