@@ -30,13 +30,18 @@ struct DirectServer {
         sd_event_source *listen_source;
         sd_id128_t server_id;        /* the guid of the D-Bus authentication */
         unsigned n_connections;
+        size_t last;                 /* the slot found last: calls come in runs on one connection */
         DirectConnection connections[DIRECT_CONNECTIONS_MAX];
 };
 
 static DirectConnection *find_connection(DirectServer *s, sd_bus *bus) {
+        if (s->connections[s->last].bus == bus)
+                return &s->connections[s->last];
         for (size_t i = 0; i < ELEMENTSOF(s->connections); i++)
-                if (s->connections[i].bus == bus)
+                if (s->connections[i].bus == bus) {
+                        s->last = i;
                         return &s->connections[i];
+                }
         return NULL;
 }
 

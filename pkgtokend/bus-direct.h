@@ -15,9 +15,10 @@
 
 #include "creds.h"
 
-/* Connections served at once; one more is accepted and closed at once, so that a client
- * falls back to the bus instead of waiting. */
-#define DIRECT_CONNECTIONS_MAX 64
+/* Connections served at once (nginx keeps one per worker process, the plugin one): one more
+ * is accepted and closed at once, so that its client fails at once (fail closed) instead of
+ * waiting in the listen queue. */
+#define DIRECT_CONNECTIONS_MAX 256
 
 typedef struct DirectServer DirectServer;
 

@@ -106,6 +106,24 @@ for ((i = 0; i < ${#calls[@]}; i += 2)); do
         is "$via_direct" "$via_bus" "  ... the direct socket answers the same"
 done
 
+# --- signals stay on the bus ------------------------------------------------------------------------
+if have_gdbus; then
+        gdbus monitor --address "$PKGTOKEN_BUS_ADDRESS" --dest org.pkgtoken1 >"$TMP/signals" 2>&1 &
+        monitor=$!
+        _pids+=("$monitor")
+        wait_for 10 grep -q . "$TMP/signals"   # "Monitoring signals from ..." once subscribed
+        on direct Authorize 'sssa{sv}' "$PUB_SECRET" pkg publish 1 account s alice >/dev/null
+        if wait_for 10 grep -q "PackagePublished ('pkg'" "$TMP/signals"; then
+                pass "a publish allowed over the direct socket is announced on the bus"
+        else
+                fail "a publish allowed over the direct socket is announced on the bus"
+                diag_file "gdbus monitor" "$TMP/signals"
+        fi
+        _stop_pid "$monitor"
+else
+        skip "gdbus not found: signals"
+fi
+
 # --- who may connect, who may call ----------------------------------------------------------------
 if is_root; then
         run "${AS_OUTSIDER[@]}" "$DIRECT_CALL" --direct "$DIRECT" CheckAccount 'sa{sv}' alice 0
@@ -123,6 +141,53 @@ if is_root; then
         is "$claimed" 1111111111 "  ... whatever sender its messages claim"
 else
         skip "callers outside the group, non-admin callers: need root" 5
+fi
+
+# --- a bounded number of connections, each forgotten when it goes -----------------------------------
+# held N: N idle connections to the socket, held until $TMP/release exists.
+held() {
+        python3 -c '
+import os, socket, sys, time
+path, n, ready, release = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+held = []
+for _ in range(n):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(path)
+    held.append(s)
+open(ready, "w").close()
+for _ in range(1200):
+    if os.path.exists(release):
+        break
+    time.sleep(0.05)
+' "$DIRECT" "$1" "$TMP/held" "$TMP/release" &
+        HELD_PID=$!
+        _pids+=("$HELD_PID")
+}
+direct_answers() {
+        "$DIRECT_CALL" --direct "$DIRECT" CheckAccount 'sa{sv}' alice 0 >/dev/null 2>&1
+}
+direct_refuses() {
+        ! direct_answers
+}
+if command -v python3 >/dev/null 2>&1; then
+        held 256
+        wait_for 20 test -e "$TMP/held" || diag "the held connections did not connect"
+        if wait_for 20 direct_refuses; then
+                pass "past 256 connections, one more is refused at once"
+        else
+                fail "past 256 connections, one more is refused at once"
+        fi
+        touch "$TMP/release"
+        wait "$HELD_PID" 2>/dev/null
+        _forget_pid "$HELD_PID"
+        if wait_for 20 direct_answers; then
+                pass "  ... and once they are gone, their places are free again"
+        else
+                fail "  ... and once they are gone, their places are free again"
+        fi
+        check_daemon_alive
+else
+        skip "python3 not found: the connection limit" 3
 fi
 
 # --- the PAM module: direct=auto|yes|no -----------------------------------------------------------
