@@ -134,6 +134,9 @@ static void hotp_self_test(void) {
 typedef enum Kind { KIND_PERMIT, KIND_OATH, KIND_PKGTOKEN, KIND_DIRECT, _KIND_MAX } Kind;
 static const char *const kind_names[_KIND_MAX] = { "permit", "oath", "pkgtoken", "direct" };
 
+/* pam_pkgtoken, on the bus or on the direct socket. */
+#define ASKS_PKGTOKEND(kind) ((kind) == KIND_PKGTOKEN || (kind) == KIND_DIRECT)
+
 typedef struct Stack {
         Kind kind;
         bool warm;
@@ -274,7 +277,7 @@ static void client_slice(const Stack *s, unsigned index, uint64_t counter, uint6
                 snprintf(user, sizeof user, "oath%u", index);
         else
                 snprintf(user, sizeof user, "%s", BENCH_ACCOUNT);
-        if (s->kind == KIND_PKGTOKEN || s->kind == KIND_DIRECT)
+        if (ASKS_PKGTOKEND(s->kind))
                 secret = token;
         if (s->warm)
                 pin_modules(s);
@@ -475,9 +478,9 @@ static int do_run(int argc, char *argv[]) {
                        (double) s->calls / secs, s->rate_min, s->rate_max,
                        secs * 1e6 * clients / (double) s->calls,
                        (double) s->client_cpu_ns / 1e3 / (double) s->calls);
-                if (s->kind == KIND_PKGTOKEN && daemon_pid > 0)
+                if (ASKS_PKGTOKEND(s->kind) && daemon_pid > 0)
                         printf(" daemon_cpu_us=%.1f", (double) s->daemon_cpu_ns / 1e3 / (double) s->calls);
-                if (s->kind == KIND_PKGTOKEN && bus_pid > 0)
+                if (ASKS_PKGTOKEND(s->kind) && bus_pid > 0)
                         printf(" bus_cpu_us=%.1f", (double) s->bus_cpu_ns / 1e3 / (double) s->calls);
                 printf("\n");
         }
