@@ -11,13 +11,12 @@
 # KEEP_TMP=1 keeps the callgrind output.
 
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-# shellcheck disable=SC2034 # read by lib.sh
+: "${PROFILE_SECONDS:=3}" "${PROFILE_TOP:=40}"
+# shellcheck disable=SC2034 # read by lib.sh, which takes BUILDDIR from the arguments
 BENCH_NAME=profile-authorize
 # shellcheck source=bench/lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"   # takes BUILDDIR from the arguments
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 BENCH=$BUILDDIR/bench/bench-authorize
-: "${PROFILE_SECONDS:=3}"
-: "${PROFILE_TOP:=40}"
 need_programs "$BENCH" "$PKGTOKEND" "$DBUS_DAEMON" valgrind callgrind_annotate awk
 need_positive PROFILE_SECONDS PROFILE_TOP
 
