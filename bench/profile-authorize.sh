@@ -7,11 +7,12 @@
 # only inside the Authorize handler; bench-authorize asks it on the direct socket for a few
 # seconds; the report is each function's inclusive instructions divided by the number of calls.
 #
-# Not a test.  Environment: PROFILE_SECONDS (default 3), PROFILE_TOP (default 40 lines),
+# Not a test.  Environment: PROFILE_MODE (valid, unknown or malformed tokens, as bench-authorize
+# has them; default valid), PROFILE_SECONDS (default 3), PROFILE_TOP (default 40 lines),
 # KEEP_TMP=1 keeps the callgrind output.
 
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-: "${PROFILE_SECONDS:=3}" "${PROFILE_TOP:=40}"
+: "${PROFILE_SECONDS:=3}" "${PROFILE_TOP:=40}" "${PROFILE_MODE:=valid}"
 # shellcheck disable=SC2034 # read by lib.sh, which takes BUILDDIR from the arguments
 BENCH_NAME=profile-authorize
 # shellcheck source=bench/lib.sh
@@ -32,7 +33,7 @@ valgrind --tool=callgrind --callgrind-out-file="$OUT" --collect-atstart=no --tog
 DAEMON_PID=$!
 _pids+=("$DAEMON_PID")
 wait_for 120 test -S "$DIRECT" || die "pkgtokend under valgrind did not start"
-BENCH_ROUNDS=1 BENCH_WARMUP_MS=100 "$BENCH" run "direct:$DIRECT" valid "$PROFILE_SECONDS" 1 "$TMP/tokens" >&2 ||
+BENCH_ROUNDS=1 BENCH_WARMUP_MS=100 "$BENCH" run "direct:$DIRECT" "$PROFILE_MODE" "$PROFILE_SECONDS" 1 "$TMP/tokens" >&2 ||
         die "bench-authorize failed"
 stop_daemon
 [ -s "$OUT" ] || die "no callgrind output"
@@ -40,7 +41,7 @@ stop_daemon
 calls=$(callgrind_annotate --inclusive=yes --tree=calling "$OUT" 2>/dev/null |
         sed -n 's/.*bus_authorize_call (\([0-9,]*\)x).*/\1/p' | head -n 1 | tr -d ,)
 [ -n "$calls" ] || die "no Authorize calls in the profile"
-echo "Instructions per Authorize (valid read token, 1000 tokens, direct socket; $calls calls), inclusive:"
+echo "Instructions per Authorize ($PROFILE_MODE read token, 1000 tokens, direct socket; $calls calls), inclusive:"
 # Each line "N (P%)  FILE:FUNCTION [OBJECT]": from the handler down, each function once.
 callgrind_annotate --inclusive=yes "$OUT" 2>/dev/null |
         awk -v n="$calls" '/^ *[0-9,]+ \(/ {
