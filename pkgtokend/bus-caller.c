@@ -1,9 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <errno.h>
 #include <stdarg.h>
 
 #include "bus-caller.h"
 #include "bus-error.h"
+
+/* Who sent msg: the peer of a direct connection (bus-direct.c), else the sender on the bus.
+ * Either way a Caller, to which check_caller() applies one set of rules. */
+static int message_caller(Manager *m, sd_bus_message *msg, Caller *ret) {
+        sd_bus *bus = sd_bus_message_get_bus(msg);
+
+        if (bus != m->bus)
+                /* Not on the bus: a direct connection we know, or nobody we accept. */
+                return direct_server_caller(m->direct, bus, ret) > 0 ? 0 : -EPERM;
+        return creds_cache_sender(m->creds, msg, ret);
+}
 
 static int check_caller(Manager *m, sd_bus_message *msg, bool verifier_suffices, sd_bus_error *error,
                         uid_t *ret_uid, bool *ret_admin) {
@@ -11,7 +23,7 @@ static int check_caller(Manager *m, sd_bus_message *msg, bool verifier_suffices,
         bool admin;
         int r;
 
-        r = creds_cache_sender(m->creds, msg, &caller);
+        r = message_caller(m, msg, &caller);
         if (r < 0)
                 return bus_error_set_errno_message(error, -ERR_ACCESS_DENIED, "Cannot determine the caller's identity.");
         admin = caller.uid == 0 || caller.uid == m->own_uid;

@@ -86,6 +86,7 @@ static const Setting settings[] = {
         { "MinFreeSpaceMiB",    SETTING_UNSIGNED, offsetof(Config, min_free_space_mib),  0, 1024 * 1024 },
         { "SealKeyFile",        SETTING_PATH,     offsetof(Config, seal_key_file),       0, 0 },
         { "IssuersDirectory",   SETTING_PATH,     offsetof(Config, issuers_directory),   0, 0 },
+        { "DirectSocket",       SETTING_PATH,     offsetof(Config, direct_socket),       0, 0 },
         { "TrustedPublishingTokenLifetimeSec", SETTING_DURATION, offsetof(Config, trusted_token_lifetime), 60, 86400 },
         { "TrustedPublishingClockSkewSec", SETTING_DURATION, offsetof(Config, trusted_clock_skew), 0, 600 },
         { "StageLifetimeSec",   SETTING_DURATION, offsetof(Config, stage_lifetime),      60, 90 * 86400 },

@@ -37,6 +37,7 @@ typedef struct Config {
         usec_t audit_retention;          /* audit records older than this are pruned */
         unsigned min_free_space_mib;     /* below this much free space, writes are refused; 0 off */
         char seal_key_file[256];         /* the TOTP seal key outside systemd; "" the default */
+        char direct_socket[256];         /* DirectSocket=: serve verifiers here too (bus-direct.h); "" none */
         char issuers_directory[256];     /* trusted publishing's issuers (issuers.h); "" the default */
         usec_t trusted_token_lifetime;   /* of tokens minted by ExchangeIdToken */
         usec_t trusted_clock_skew;       /* allowed difference to an ID token's issuer's clock */

@@ -207,6 +207,7 @@ Manager *manager_free(Manager *m) {
         last_used_done(&m->last_used);
         sd_event_source_unref(m->flush_timer);
         sd_event_source_unref(m->prune_timer);
+        direct_server_free(m->direct);
         creds_cache_free(m->creds);
         sd_bus_flush_close_unref(m->bus);
         store_free(m->store);
@@ -268,6 +269,21 @@ int manager_connect_bus(Manager *m, const char *address) {
                 return r;
         }
         return 0;
+}
+
+int manager_listen_direct(Manager *m, const char *path) {
+        const DirectService service = {
+                .event = m->event,
+                .vtable = manager_vtable,
+                .userdata = m,
+                .registry_gid = m->registry_gid,
+        };
+        int r;
+
+        r = direct_server_new(&service, isempty(path) ? m->config.direct_socket : path, &m->direct);
+        if (r < 0)
+                log_error("cannot serve the direct socket: %s", strerror(-r));
+        return r;
 }
 
 int manager_run(Manager *m) {

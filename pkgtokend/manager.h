@@ -9,6 +9,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "bus-direct.h"
 #include "config.h"
 #include "creds.h"
 #include "last-used.h"
@@ -22,6 +23,7 @@
 typedef struct Manager {
         sd_event *event;
         sd_bus *bus;
+        DirectServer *direct;        /* the direct socket for verifiers (bus-direct.h); NULL none */
         Store *store;
         CredsCache *creds;
         char *state_dir;
@@ -48,4 +50,7 @@ static inline void manager_freep(Manager **m) {
 /* Connects to the bus at address (NULL: the system bus), publishes the object and takes the
  * bus name. */
 int manager_connect_bus(Manager *m, const char *address);
+/* Serves the object on the direct socket too: the one systemd passed, else path (NULL or "":
+ * DirectSocket= of the configuration; empty there too: none). */
+int manager_listen_direct(Manager *m, const char *path);
 int manager_run(Manager *m);

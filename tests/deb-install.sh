@@ -173,6 +173,7 @@ done <<EOF
 /lib/systemd/system/pkgtoken-issuer-refresh.service pkgtokend
 /lib/systemd/system/pkgtoken-issuer-refresh.timer pkgtokend
 /usr/share/man/man8/pkgtoken-issuer-refresh.8.gz pkgtokend
+/lib/systemd/system/pkgtokend-direct.socket pkgtokend
 /usr/share/dbus-1/system.d/org.pkgtoken1.conf pkgtokend
 /usr/share/dbus-1/system-services/org.pkgtoken1.service pkgtokend
 /usr/share/dbus-1/interfaces/org.pkgtoken1.xml pkgtokend
