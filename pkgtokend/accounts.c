@@ -20,6 +20,41 @@ int account_create(Store *s, const char *name, const char *email, AccountKind ki
         return r == -EEXIST ? -ERR_ACCOUNT_EXISTS : r;
 }
 
+/* In the caller's transaction. */
+static int link_uid(Store *s, const char *name, int64_t uid, uid_t caller, usec_t now) {
+        int r = store_account_set_uid(s, name, uid);
+        if (r == -EEXIST)
+                return -ERR_ACCOUNT_EXISTS;
+        if (r < 0)
+                return not_found_as(r, -ERR_NO_SUCH_ACCOUNT);
+        return audit_admin(s, now, uid < 0 ? AUDIT_ACCOUNT_UNLINK : AUDIT_ACCOUNT_LINK, caller, NULL, name);
+}
+
+int account_create_linked(Store *s, const char *name, const char *email, AccountKind kind, int64_t uid,
+                          uid_t caller, usec_t now) {
+        _cleanup_transaction_ Transaction tx = {};
+        int r = store_begin(s, &tx);
+
+        if (r >= 0)
+                r = account_create(s, name, email, kind, now);
+        if (r >= 0 && uid >= 0)
+                r = link_uid(s, name, uid, caller, now);
+        if (r >= 0)
+                r = store_commit(&tx);
+        return r;
+}
+
+int account_link(Store *s, const char *name, int64_t uid, uid_t caller, usec_t now) {
+        _cleanup_transaction_ Transaction tx = {};
+        int r = store_begin(s, &tx);
+
+        if (r >= 0)
+                r = link_uid(s, name, uid, caller, now);
+        if (r >= 0)
+                r = store_commit(&tx);
+        return r;
+}
+
 int account_set_locked(Store *s, const char *name, bool locked) {
         int r;
 

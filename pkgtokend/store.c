@@ -141,6 +141,10 @@ static const char *const statement_sql[_STMT_MAX] = {
                                      "ORDER BY expires_at LIMIT 1",
         [STMT_STAGE_SET_STATE]     = "UPDATE stages SET state = ?3, decided_by = ?4, decided_at = ?5, reason = ?6 "
                                      "WHERE public_id = ?1 AND state = ?2",
+        /* accounts linked to a Unix user (store-uids.c) */
+        [STMT_ACCOUNT_SET_UID]     = "UPDATE accounts SET uid = NULLIF(?, -1) WHERE name = ?",
+        [STMT_ACCOUNT_GET_UID]     = "SELECT IFNULL(uid, -1) FROM accounts WHERE name = ?",
+        [STMT_ACCOUNT_BY_UID]      = "SELECT name FROM accounts WHERE uid = ?",
 };
 
 /* Schema migrations: entry N brings user_version N to N+1.  Never edit a released entry;
@@ -303,6 +307,11 @@ static const char *const migrations[] = {
         "  PRIMARY KEY (issuer, jti)) WITHOUT ROWID;"
         "CREATE INDEX used_jtis_by_expiry ON used_jtis(expires_at);"
         "ALTER TABLE packages ADD COLUMN trusted_publishing_only INTEGER NOT NULL DEFAULT 0;",
+
+        /* 7 → 8: accounts linked to a Unix user: that uid acts for its account over the bus
+         * without root (pkgtokend/bus-access.c).  One account per uid, one uid per account. */
+        "ALTER TABLE accounts ADD COLUMN uid INTEGER;"
+        "CREATE UNIQUE INDEX accounts_by_uid ON accounts(uid) WHERE uid IS NOT NULL;",
 };
 
 _Static_assert(ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");

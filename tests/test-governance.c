@@ -120,7 +120,8 @@ static void test_messages(void) {
  * token (publish or session) of an account with 2FA, with a current code, or a password
  * proof of an account with 2FA (the login asked for its code); 2FA changes only by password;
  * nothing but a logout during a recovery hold (admins excepted);
- * an account without 2FA may still change its 2FA (turn it on) by password. */
+ * an account without 2FA may still change its 2FA (turn it on) by password.  A linked Unix
+ * user is a password proof whose code comes with the request: with 2FA it needs one. */
 static void oracle(const GovernanceFacts *f, GovernanceAct act, GovernanceResult *ret_result, ReasonCode *ret_code) {
         bool person_token = f->owner == TOKEN_OWNER_ACCOUNT && (f->type == TOKEN_PUBLISH || f->type == TOKEN_SESSION);
         bool twofa = f->account_2fa != TWOFA_DISABLED;
@@ -142,7 +143,12 @@ static void oracle(const GovernanceFacts *f, GovernanceAct act, GovernanceResult
                 }
                 return;
         }
-        if (f->proof == PROOF_PASSWORD) {
+        if (f->proof == PROOF_UID && twofa) {
+                *ret_result = f->otp_given ? GOVERNANCE_CHECK_OTP : GOVERNANCE_OTP_REQUIRED;
+                *ret_code = f->otp_given ? REASON_OK : REASON_OTP_REQUIRED;
+                return;
+        }
+        if (f->proof == PROOF_PASSWORD || f->proof == PROOF_UID) {
                 if (!twofa && !twofa_act) {
                         *ret_result = GOVERNANCE_REFUSED;
                         *ret_code = REASON_GOVERNANCE;
