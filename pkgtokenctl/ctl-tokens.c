@@ -176,11 +176,9 @@ int verb_token_create(int argc, char *argv[]) {
                         return log_usage("Invalid package name or pattern '%s' (lowercase names, "
                                          "\"@scope/*\" or \"prefix*\").", *p);
 
-        /* No account named, or the caller's own: a linked Unix user makes its own token. */
-        if (!arg_package_owned && self_account(&own) > 0 && (!account || streq(account, own)))
+        /* No account named: a linked Unix user makes its own token (CreateOwnToken). */
+        if (!account && !arg_package_owned && self_account(&own) > 0)
                 account = own;
-        else
-                own = NULL;
         if (!account)
                 return log_usage("'token create' needs an ACCOUNT (or a Unix user linked to one: pkgtokenctl "
                                  "account link).");

@@ -21,14 +21,16 @@ if [ "$ME" -ne 0 ]; then
         enroll_2fa me || fail "enroll 2FA for me"
         ok "account add other" ctl account add other
         create_token other --type=publish && OTHER_ID=$TOKEN_ID
-        run ctl --json token list
-        like "$RUN_OUT" "$OTHER_ID" "an admin linked to itself: token list with no flag lists its own ..."
-        unlike "$RUN_OUT" "\"account\":\"other\"" "  ... and not another account's"
         next_otp me
         RUN_STDIN=<(echo "$OTP") run ctl --json token create --type=read-only --otp
         is "$RUN_RC" 0 "token create with no account: the linked account's own token"
         MY_ID=$(jq -r '.id // empty' <"$RUN_OUT_FILE")
         is "$(mgr_json GetToken s "$MY_ID" | jq -r "$JQ_ASV | .account")" me "  ... it belongs to me"
+        run ctl --json token list
+        like "$RUN_OUT" "$MY_ID" "an admin linked to itself: token list with no flag lists its own ..."
+        unlike "$RUN_OUT" "$OTHER_ID" "  ... and not another account's"
+        run ctl --json account show
+        is "$(jq -r .name <"$RUN_OUT_FILE" 2>/dev/null)" me "account show with no name: its own"
         ok "account unlink me" ctl account unlink me
         run ctl --json token list
         like "$RUN_OUT" "$OTHER_ID" "unlinked: token list is the admin's list again"
