@@ -8,7 +8,7 @@ packages="build-essential autoconf automake libtool pkg-config
 libsystemd-dev libsqlite3-dev libssl-dev zlib1g-dev libjson-c-dev
 liboath-dev oathtool libpam0g-dev libcrypt-dev libqrencode-dev
 dbus-daemon dbus-bin systemd libglib2.0-bin
-jq sqlite3 xz-utils libxml2-utils util-linux coreutils
+jq sqlite3 xz-utils libxml2-utils util-linux coreutils polkitd
 nginx libnginx-mod-http-auth-pam libpam-oath libpam-wrapper curl
 python3 python3-pip twine
 clang libclang-rt-dev llvm
