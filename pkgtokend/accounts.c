@@ -71,6 +71,7 @@ int account_remove(Store *s, const char *name) {
 int account_get_details(Store *s, usec_t lockout_window, const char *name, usec_t now, AccountRecord *ret,
                         AccountDetails *ret_details) {
         FailureRecord f;
+        int64_t uid;
         int codes, r;
 
         r = store_account_get(s, name, ret);
@@ -80,12 +81,15 @@ int account_get_details(Store *s, usec_t lockout_window, const char *name, usec_
         if (codes < 0)
                 return codes;
         r = store_failures_get(s, ret->name, FAILURES_ALL_ADDRESSES, &f);
+        if (r >= 0)
+                r = store_account_get_uid(s, ret->name, &uid);
         if (r < 0)
                 return r;
         *ret_details = (AccountDetails) {
                 .recovery_codes_left = (unsigned) codes,
                 .locked_until = f.locked_until > now ? f.locked_until : 0,
                 .failed_attempts = f.window_start + lockout_window > now ? f.count : 0,
+                .linked_uid = uid,
         };
         return 0;
 }

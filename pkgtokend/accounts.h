@@ -47,6 +47,7 @@ typedef struct AccountDetails {
         unsigned recovery_codes_left;
         usec_t locked_until;        /* 0 unless a lockout is in force */
         unsigned failed_attempts;   /* in the current lockout window */
+        int64_t linked_uid;         /* the Unix user linked to it (account_link()); -1 none */
 } AccountDetails;
 int account_get_details(Store *s, usec_t lockout_window, const char *name, usec_t now, AccountRecord *ret,
                         AccountDetails *ret_details);

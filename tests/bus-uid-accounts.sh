@@ -48,6 +48,10 @@ ok "account add bob" ctl account add bob
 ok "account link bob" ctl account link bob $BOB
 ok "account add carol (no link)" ctl account add carol
 ok "account add dave --uid (no 2FA)" ctl account add dave --uid=$DAVE
+is "$(mgr_json GetAccount s alice | jq -r "$JQ_ASV | .linked_uid")" "$ALICE" "GetAccount shows the linked uid"
+is "$(mgr_json GetAccount s carol | jq -r "$JQ_ASV | .linked_uid")" null "  ... and none for an unlinked account"
+run ctl account show alice
+like "$RUN_OUT" "Linked Unix user: *$ALICE" "  ... account show too"
 run ctl account link carol $ALICE
 is "$RUN_RC" 1 "a uid links one account: refused"
 like "$RUN_ERR" "linked to another account" "  ... and says why"
@@ -133,8 +137,19 @@ is "$(uid_error $ALICE SetOwnTwoFactorMode "{}" "'auth-only'")" org.pkgtoken1.Er
 next_otp alice
 is "$(uid_error $ALICE SetOwnTwoFactorMode "{'otp': <'$OTP'>}" "'auth-only'")" ok "  ... with her code: done"
 is "$(mgr_json GetAccount s alice | jq -r "$JQ_ASV | .twofa")" auth-only "  ... alice's 2FA mode is auth-only"
-run sh -c "$(printf '%q ' setpriv --reuid=$DAVE --regid=$DAVE --clear-groups --inh-caps=-all gdbus call --address "$PKGTOKEN_BUS_ADDRESS" --dest org.pkgtoken1 --object-path /org/pkgtoken1 --method org.pkgtoken1.Manager.EnrollOwnTOTP "{}")"
-like "$RUN_OUT" "otpauth://" "dave (no 2FA): EnrollOwnTOTP turns 2FA on without a code"
+run uid_ctl $DAVE --json account 2fa enable
+like "$RUN_OUT" "otpauth://" "dave (no 2FA): account 2fa enable with no name starts his own enrolment, no code needed"
+OTP_SECRET[dave]=$(uri_secret "$(jq -r '.uri // .otpauth_uri // empty' <"$RUN_OUT_FILE" 2>/dev/null || true)")
+[ -n "${OTP_SECRET[dave]}" ] || OTP_SECRET[dave]=$(uri_secret "$(grep -o 'otpauth://[^"]*' "$RUN_OUT_FILE" | head -n 1)")
+OTP_LAST[dave]=0
+next_otp dave
+RUN_STDIN=<(echo "$OTP") run uid_ctl $DAVE account 2fa confirm
+is "$RUN_RC" 0 "  ... account 2fa confirm with a code from the app"
+is "$(mgr_json GetAccount s dave | jq -r "$JQ_ASV | .twofa")" auth-and-writes "  ... dave has 2FA now"
+next_otp dave
+RUN_STDIN=<(echo "$OTP") run uid_ctl $DAVE account 2fa mode auth-only
+is "$RUN_RC" 0 "dave: account 2fa mode auth-only with his code (no name)"
+is "$(mgr_json GetAccount s dave | jq -r "$JQ_ASV | .twofa")" auth-only "  ... his mode is auth-only"
 is "$(uid_error $BOB ChangeMaintainer "{}" "'pkg'" "'carol'" "true")" org.pkgtoken1.Error.AccessDenied \
         "bob: maintainers stay the registry's and admins' (no uid proof there)"
 
