@@ -84,7 +84,7 @@ bool bus_access_granted(Manager *m, sd_bus_message *msg) {
         return msg && m->access_granted == msg;
 }
 
-static bool exempt(Manager *m, const MethodAccess *a, sd_bus_message *msg, const Caller *caller) {
+static bool exempt(Manager *m, const MethodAccess *a, const Caller *caller) {
         _cleanup_free_ char *account = NULL;
 
         if (caller->uid == 0 || caller->uid == m->own_uid)
@@ -109,7 +109,7 @@ static int access_filter(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         m->access_granted = sd_bus_message_unref(m->access_granted);
 
         a = method_access_find(sd_bus_message_get_member(msg));
-        if (!a || creds_cache_sender(m->creds, msg, &caller) < 0 || exempt(m, a, msg, &caller))
+        if (!a || creds_cache_sender(m->creds, msg, &caller) < 0 || exempt(m, a, &caller))
                 return 0;   /* the method's own check decides */
 
         if (asprintf(&action, ACTION_PREFIX "%s", a->action) < 0)
