@@ -132,6 +132,11 @@ is "$(uid_error $ALICE SetPassword "''" "'new-password-22'" "{'old_password': <'
         ok "alice: her own password, with the old one and her code"
 next_otp alice
 is "$(mgr_json Authenticate 'sssa{sv}' alice new-password-22 "$OTP" 0 | jq -r '.data[0]')" ok "  ... the new password works"
+next_otp alice
+RUN_STDIN=<(printf 'new-password-22\nthird-password-333\n%s\n' "$OTP") run uid_ctl $ALICE account passwd --password-stdin --otp
+is "$RUN_RC" 0 "alice: pkgtokenctl account passwd with no name: old password, new one, code on stdin"
+next_otp alice
+is "$(mgr_json Authenticate 'sssa{sv}' alice third-password-333 "$OTP" 0 | jq -r '.data[0]')" ok "  ... the new password works"
 is "$(uid_error $ALICE SetOwnTwoFactorMode "{}" "'auth-only'")" org.pkgtoken1.Error.OTPRequired \
         "alice: SetOwnTwoFactorMode without a code: OTPRequired"
 next_otp alice
