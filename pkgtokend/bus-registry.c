@@ -195,9 +195,9 @@ static int prove_password(Manager *m, sd_bus_message *msg, const ProofRule *rule
         }, uid, password_proven, rule, error);
 }
 
-/* A desktop: a caller that is neither admin nor verifier, whose uid is linked to an account,
- * acts for that account with no proof but the optional "otp" (docs/ARCHITECTURE.md,
- * "uid-linked accounts").  0: not such a caller, the usual proofs apply. */
+/* A desktop: a caller that is no verifier (an admin too), whose uid is linked to an account,
+ * acts for that account with a proof of nothing but the optional "otp" (docs/ARCHITECTURE.md,
+ * "uid-linked accounts").  0: not such a caller or proof, the usual proofs apply. */
 static int dispatch_uid_proof(Manager *m, sd_bus_message *msg, const ProofRule *rule, sd_bus_error *error) {
         _cleanup_free_ char *account = NULL, *actor = NULL;
         Proof p;
