@@ -3,11 +3,13 @@
 /* A linked user's events, sent to its subscribed connections alone (bus-own-events.h). */
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "bus-caller.h"
 #include "bus-error.h"
 #include "bus-own-events.h"
+#include "input-limits.h"
 #include "log.h"
 #include "manager.h"
 #include "names.h"
@@ -20,6 +22,18 @@
  * user from growing the daemon's memory with connections. */
 #define OWN_EVENTS_SUBSCRIPTIONS_MAX 1024
 
+/* A token used from a new address is told once per address for a while: the last address
+ * is written back in batches (last-used.c), and a burst of uses before that (a CI job's
+ * parallel downloads) must not become a burst of notifications. */
+#define NEW_ADDRESS_TOLD_MAX 64
+#define NEW_ADDRESS_QUIET_USEC (10 * 60 * USEC_PER_SEC)
+
+typedef struct AddressTold {
+        char token_id[TOKEN_ID_LEN + 1];
+        char address[REMOTE_MAX + 1];
+        usec_t at;
+} AddressTold;
+
 typedef struct Subscription {
         sd_bus_track *track;  /* the connection: when it goes, so does the subscription */
         char *name;           /* its unique name */
@@ -30,7 +44,25 @@ struct OwnEvents {
         sd_bus *bus;
         Subscription *subscriptions;   /* an array of n */
         size_t n;
+        AddressTold told[NEW_ADDRESS_TOLD_MAX];   /* a ring; next is the oldest */
+        size_t next_told;
 };
+
+/* Whether t's use from address was told lately; if not, remembers it as told now. */
+static bool address_told_lately(OwnEvents *e, const char *token_id, const char *address, usec_t now) {
+        AddressTold *slot;
+
+        for (size_t i = 0; i < NEW_ADDRESS_TOLD_MAX; i++)
+                if (streq(e->told[i].token_id, token_id) && streq(e->told[i].address, address) &&
+                    e->told[i].at + NEW_ADDRESS_QUIET_USEC > now)
+                        return true;
+        slot = &e->told[e->next_told];
+        e->next_told = (e->next_told + 1) % NEW_ADDRESS_TOLD_MAX;
+        snprintf(slot->token_id, sizeof slot->token_id, "%s", token_id);
+        snprintf(slot->address, sizeof slot->address, "%s", address);
+        slot->at = now;
+        return false;
+}
 
 static void subscription_done(Subscription *s) {
         sd_bus_track_unref(s->track);
@@ -195,10 +227,10 @@ void bus_emit_token_expiring(Manager *m, const char *id, const char *account, us
 
 void bus_note_token_address(Manager *m, const TokenRecord *t, const char *remote) {
         /* "New" is "not where it was used last": the first use of a token has nothing to
-         * compare with.  The last address is written back in batches (last-used.c), so a few
-         * uses right after a change may each be told. */
+         * compare with. */
         if (m->own_events->n == 0 || !t->id || isempty(remote) || isempty(t->last_used_from) ||
-            streq(t->last_used_from, remote))
+            streq(t->last_used_from, remote) ||
+            address_told_lately(m->own_events, t->id, remote, now_realtime_usec()))
                 return;
         send_own(m, concerns_token, t, "OwnTokenUsedFromNewAddress", "sss", t->id, t->description ?: "", remote);
 }

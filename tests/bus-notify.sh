@@ -104,8 +104,12 @@ is "$MGR_RESULT" allowed "alice's token read from 192.0.2.1"
 sleep 1.5   # the last address is written back in batches (FlushDelay 1 s)
 mgr_authorize_with "$A_SECRET" pkg read remote 198.51.100.7
 is "$MGR_RESULT" allowed "  ... then from 198.51.100.7"
+mgr_authorize_with "$A_SECRET" pkg read remote 198.51.100.7
+is "$MGR_RESULT" allowed "  ... and again at once (before the last address is written back)"
 expect_notify alice "used from a new address: critical, with the address and how to revoke" \
         "used from a new address\|Token $A_TOKEN \(alice-ci\) was used from 198\.51\.100\.7.*token revoke $A_TOKEN\|2$"
+sleep 0.5
+is "$(grep -c 'was used from 198\.51\.100\.7' "$TMP/alice.notify")" 1 "  ... told once, not once per use"
 
 # ---- revoked ----
 ok "admin revokes alice's token" mgr RevokeToken s "$A_TOKEN"
