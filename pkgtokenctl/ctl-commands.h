@@ -7,6 +7,8 @@
 
 /* "account add|list|show|lock|unlock|remove|passwd" (ctl-accounts.c) */
 int verb_account_add(int argc, char *argv[]);
+int verb_account_link(int argc, char *argv[]);
+int verb_account_unlink(int argc, char *argv[]);
 int verb_account_list(int argc, char *argv[]);
 int verb_account_show(int argc, char *argv[]);
 int verb_account_lock(int argc, char *argv[]);

@@ -26,6 +26,7 @@ static const Field account_fields[] = {
         { "locked_until",        "Locked out until",      FIELD_TIMESTAMP },
         { "hold_until",          "On hold until",         FIELD_TIMESTAMP, NULL, 0, true },
         { "failed_attempts",     "Failed attempts",       FIELD_NUMBER },
+        { "linked_uid",          "Linked Unix user",      FIELD_NUMBER, NULL, 0, true },
         { "created_at",          "Created",               FIELD_TIMESTAMP },
 };
 

@@ -68,3 +68,6 @@ extern bool arg_max_token_lifetime_set;
 extern usec_t arg_expiring;             /* token list --expiring=: within this long */
 extern bool arg_expiring_set;
 extern usec_t arg_grace;                /* token rotate --grace= */
+extern bool arg_ask_password;           /* --no-ask-password: no polkit prompt */
+extern uint32_t arg_uid;                /* account add --uid= */
+extern bool arg_uid_set;

@@ -23,6 +23,7 @@
 #include "ctl-bus.h"
 #include "ctl-help.h"
 #include "ctl-output.h"
+#include "ctl-self.h"
 #include "ctl-time.h"
 #include "ctl-verbs.h"
 #include "duration.h"
@@ -74,6 +75,10 @@ usec_t arg_expiring = 0;
 bool arg_expiring_set = false;
 usec_t arg_grace = 0;
 
+bool arg_ask_password = true;
+uint32_t arg_uid = 0;
+bool arg_uid_set = false;
+
 static uint64_t arg_seen = 0;           /* OPT() bits of the verb options given */
 
 static void args_free(void) {
@@ -94,6 +99,7 @@ static void args_free(void) {
         X("bus-address",        required_argument, BUS_ADDRESS)        \
         X("json",               optional_argument, JSON)               \
         X("no-legend",          no_argument,       NO_LEGEND)          \
+        X("no-ask-password",    no_argument,       NO_ASK_PASSWORD)    \
         X("email",              required_argument, EMAIL)              \
         X("kind",               required_argument, KIND)               \
         X("policy",             required_argument, POLICY)             \
@@ -127,7 +133,8 @@ static void args_free(void) {
         X("max-token-lifetime", required_argument, MAX_TOKEN_LIFETIME) \
         X("expiring",           required_argument, EXPIRING)           \
         X("grace",              required_argument, GRACE)              \
-        X("provenance",         no_argument,       PROVENANCE)
+        X("provenance",         no_argument,       PROVENANCE)         \
+        X("uid",                required_argument, UID)
 
 enum {
         _ARG_BEFORE_FIRST = 0x100 - 1,  /* the ids start above every short option and OPTION_VERSION_ID */
@@ -168,20 +175,22 @@ static const char *option_name(unsigned bit) {
 static const Verb verbs[] = {
         { "status",                     "",                0, 0, verb_status },
         { "account add",                "NAME",            1, 1, verb_account_add,
-          OPT(ARG_EMAIL) | OPT(ARG_KIND) },
+          OPT(ARG_EMAIL) | OPT(ARG_KIND) | OPT(ARG_UID) },
+        { "account link",               "NAME UID",        2, 2, verb_account_link },
+        { "account unlink",             "NAME",            1, 1, verb_account_unlink },
         { "account list",               "",                0, 0, verb_account_list },
-        { "account show",               "NAME",            1, 1, verb_account_show },
+        { "account show",               "[NAME]",          0, 1, verb_account_show },
         { "account lock",               "NAME",            1, 1, verb_account_lock },
         { "account unlock",             "NAME",            1, 1, verb_account_unlock },
         { "account remove",             "NAME",            1, 1, verb_account_remove },
         { "account lift-hold",          "NAME",            1, 1, verb_account_lift_hold },
         { "account set-email",          "NAME EMAIL",      2, 2, verb_account_set_email },
-        { "account passwd",             "NAME",            1, 1, verb_account_passwd,
-          OPT(ARG_PASSWORD_STDIN) | OPT(ARG_OLD_PASSWORD) },
-        { "account 2fa enable",         "NAME",            1, 1, verb_account_2fa_enable, OPT(ARG_MODE) },
-        { "account 2fa confirm",        "NAME",            1, 1, verb_account_2fa_confirm, OPT(ARG_MODE) },
-        { "account 2fa disable",        "NAME",            1, 1, verb_account_2fa_disable, OPT(ARG_FORCE) },
-        { "account 2fa mode",           "NAME MODE",       2, 2, verb_account_2fa_mode, OPT(ARG_FORCE) },
+        { "account passwd",             "[NAME]",          0, 1, verb_account_passwd,
+          OPT(ARG_PASSWORD_STDIN) | OPT(ARG_OLD_PASSWORD) | OPT(ARG_OTP) },
+        { "account 2fa enable",         "[NAME]",          0, 1, verb_account_2fa_enable, OPT(ARG_MODE) },
+        { "account 2fa confirm",        "[NAME]",          0, 1, verb_account_2fa_confirm, OPT(ARG_MODE) },
+        { "account 2fa disable",        "[NAME]",          0, 1, verb_account_2fa_disable, OPT(ARG_FORCE) },
+        { "account 2fa mode",           "[NAME] MODE",     1, 2, verb_account_2fa_mode, OPT(ARG_FORCE) },
         { "account 2fa recovery-codes", "NAME",            1, 1, verb_account_2fa_recovery_codes,
           OPT(ARG_FORCE) },
         { "package add",                "NAME",            1, 1, verb_package_add,
@@ -200,13 +209,13 @@ static const Verb verbs[] = {
           OPT(ARG_ACCOUNT) | OPT(ARG_OTP) | OPT(ARG_REASON) },
         { "stage reject",               "ID",              1, 1, verb_stage_reject,
           OPT(ARG_ACCOUNT) | OPT(ARG_OTP) | OPT(ARG_REASON) },
-        { "token create",               "ACCOUNT --type=TYPE", 1, 1, verb_token_create,
+        { "token create",               "[ACCOUNT] --type=TYPE", 0, 1, verb_token_create,
           OPT(ARG_TYPE) | OPT(ARG_PACKAGE) | OPT(ARG_PACKAGE_OWNED) | OPT(ARG_DESCRIPTION) |
           OPT(ARG_EXPIRES) | OPT(ARG_CIDR) | OPT(ARG_OTP) },
         { "token list",                 "",                0, 0, verb_token_list,
           OPT(ARG_ACCOUNT) | OPT(ARG_PACKAGE) | OPT(ARG_EXPIRING) },
         { "token show",                 "ID",              1, 1, verb_token_show },
-        { "token revoke",               "ID",              1, 1, verb_token_revoke },
+        { "token revoke",               "ID",              1, 1, verb_token_revoke, OPT(ARG_OTP) },
         { "token rotate",               "ID",              1, 1, verb_token_rotate, OPT(ARG_GRACE) },
         { "authorize",                  "PACKAGE ACTION",  2, 2, verb_authorize,
           OPT(ARG_REMOTE) | OPT(ARG_OTP) },
@@ -223,7 +232,7 @@ static const Verb verbs[] = {
         { "trust require",              "PACKAGE yes|no",  2, 2, verb_trust_require },
         { "issuer list",                "",                0, 0, verb_issuer_list },
         { "issuer refresh",             "[NAME...]",       0, UINT_MAX, verb_issuer_refresh },
-        { "help",                       "",                0, UINT_MAX, verb_help, UINT64_MAX },
+        { "help",                       "",                0, UINT_MAX, verb_help, ~UINT64_C(0) },
 };
 
 /* ---------------------------------------------------------------------------------------------
@@ -413,6 +422,12 @@ static int parse_verb_option(int c, const char *value, usec_t now) {
                         return log_error_errno(EINVAL, "Invalid --max-token-lifetime='%s': use 90d, 12h, 30m "
                                                "(at most 3660d), 0 or none.", value);
                 return 0;
+        case ARG_UID:
+                if (parse_u32(value, &arg_uid) < 0 || arg_uid == 0 || arg_uid == UINT32_MAX)
+                        return log_error_errno(EINVAL, "Invalid --uid='%s': the number of an ordinary Unix user.",
+                                               value);
+                arg_uid_set = true;
+                return 0;
         case ARG_LIMIT:
                 if (parse_u32(value, &arg_limit) < 0 || arg_limit == 0)
                         return log_error_errno(EINVAL, "Invalid --limit='%s': a number from 1 to "
@@ -458,6 +473,9 @@ static int parse_option(int c, const char *arg, void *userdata) {
         case ARG_NO_LEGEND:
                 arg_legend = false;
                 return 0;
+        case ARG_NO_ASK_PASSWORD:
+                arg_ask_password = false;
+                return 0;
         case ':':
                 return log_error_errno(EINVAL, "Option '%s' needs a value.", p->argv[optind - 1]);
         case '?':
@@ -500,6 +518,7 @@ int main(int argc, char *argv[]) {
         /* Verbs return a negative errno after logging a failure, or an exit status. */
         r = dispatch_verb(verbs, ELEMENTSOF(verbs), arg_seen, option_name, argc - optind, argv + optind);
 
+        self_done();
         bus_close();
         args_free();
 

@@ -22,6 +22,8 @@ int method_lift_recovery_hold(sd_bus_message *msg, void *userdata, sd_bus_error 
 int method_set_account_email(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_remove_account(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_check_account(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_link_account(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_unlink_account(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 /* bus-packages.c */
 int method_create_package(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_get_package(sd_bus_message *msg, void *userdata, sd_bus_error *error);

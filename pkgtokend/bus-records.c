@@ -33,6 +33,8 @@ int bus_append_account_details(sd_bus_message *reply, const AccountRecord *a, co
         APPEND(append_entry(reply, "recovery_codes_left", "u", (uint32_t) d->recovery_codes_left));
         APPEND(append_entry(reply, "locked_until", "t", (uint64_t) d->locked_until));
         APPEND(append_entry(reply, "failed_attempts", "u", (uint32_t) d->failed_attempts));
+        if (d->linked_uid >= 0)
+                APPEND(append_entry(reply, "linked_uid", "u", (uint32_t) d->linked_uid));
         return sd_bus_message_close_container(reply);
 }
 

@@ -33,6 +33,7 @@ void config_init_defaults(Config *c) {
                 .stage_lifetime = STAGE_LIFETIME_DAYS_DEFAULT * 86400 * USEC_PER_SEC,
                 .token_expiry_warning = 7 * 86400 * USEC_PER_SEC,
                 .recovery_hold = 72 * 3600 * USEC_PER_SEC,   /* npm's hold after account recovery */
+                .polkit_timeout = 25 * USEC_PER_SEC,         /* D-Bus's default method call timeout */
         };
         snprintf(c->totp_issuer, sizeof c->totp_issuer, "%s", TOTP_ISSUER_DEFAULT);
 }
@@ -101,6 +102,7 @@ static const Setting settings[] = {
           TOKEN_LIFETIME_MAX_SEC },
         { "TokenExpiryWarningSec", SETTING_DURATION, offsetof(Config, token_expiry_warning), 0, 365 * 86400 },
         { "RecoveryHoldSec",    SETTING_DURATION, offsetof(Config, recovery_hold),       0, 30 * 86400 },
+        { "PolkitTimeoutSec",   SETTING_DURATION, offsetof(Config, polkit_timeout),      1, 600 },
 };
 
 /* The issuer ends up in otpauth:// URIs; let the URI builder decide what it accepts. */

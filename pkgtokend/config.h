@@ -45,6 +45,7 @@ typedef struct Config {
         LifetimeLimits token_lifetimes;  /* {Default,Max}{Write,Read}TokenLifetimeSec=, 0 none */
         usec_t token_expiry_warning;     /* TokenExpiring this long before a token expires; 0 never */
         usec_t recovery_hold;            /* RecoveryHoldSec=: reads only, this long after a recovery; 0 off */
+        usec_t polkit_timeout;           /* PolkitTimeoutSec=: polkit silent this long means denied */
 } Config;
 
 void config_init_defaults(Config *c);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "bus-access.h"
 #include "bus-error.h"
 #include "bus-methods.h"
 #include "bus-stages.h"
@@ -208,6 +209,8 @@ Manager *manager_free(Manager *m) {
         sd_event_source_unref(m->flush_timer);
         sd_event_source_unref(m->prune_timer);
         direct_server_free(m->direct);
+        bus_access_done(m);
+        m->own_events = own_events_free(m->own_events);
         creds_cache_free(m->creds);
         sd_bus_flush_close_unref(m->bus);
         store_free(m->store);
@@ -254,6 +257,12 @@ int manager_connect_bus(Manager *m, const char *address) {
         if (r < 0)
                 return r;
         r = creds_cache_new(m->bus, m->registry_gid, &m->creds);
+        if (r < 0)
+                return r;
+        r = bus_access_setup(m);
+        if (r < 0)
+                return r;
+        r = own_events_new(m->bus, &m->own_events);
         if (r < 0)
                 return r;
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);

@@ -10,6 +10,8 @@
 #include <systemd/sd-event.h>
 
 #include "bus-direct.h"
+#include "bus-own-events.h"
+#include "bus-polkit.h"
 #include "config.h"
 #include "creds.h"
 #include "last-used.h"
@@ -39,6 +41,9 @@ typedef struct Manager {
         sd_event_source *flush_timer;
         sd_event_source *prune_timer; /* forgets audit records older than AuditRetentionSec= */
         TrustedPublishing trusted;   /* issuers loaded at start (issuers.h), the store, the limits */
+        Polkit *polkit;              /* asked about admin methods by callers other than root (bus-access.c) */
+        sd_bus_message *access_granted; /* the call polkit allowed, being dispatched now */
+        OwnEvents *own_events;       /* linked users' subscriptions to their events (bus-own-events.c) */
 } Manager;
 
 int manager_new(const char *state_dir, const Config *config, Manager **ret);

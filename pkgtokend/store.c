@@ -147,6 +147,10 @@ static const char *const statement_sql[_STMT_MAX] = {
                                      "ORDER BY expires_at LIMIT 1",
         [STMT_STAGE_SET_STATE]     = "UPDATE stages SET state = ?3, decided_by = ?4, decided_at = ?5, reason = ?6 "
                                      "WHERE public_id = ?1 AND state = ?2",
+        /* accounts linked to a Unix user (store-uids.c) */
+        [STMT_ACCOUNT_SET_UID]     = "UPDATE accounts SET uid = NULLIF(?, -1) WHERE name = ?",
+        [STMT_ACCOUNT_GET_UID]     = "SELECT IFNULL(uid, -1) FROM accounts WHERE name = ?",
+        [STMT_ACCOUNT_BY_UID]      = "SELECT name FROM accounts WHERE uid = ?",
 };
 
 /* Schema migrations: entry N brings user_version N to N+1.  Never edit a released entry;
@@ -314,6 +318,11 @@ static const char *const migrations[] = {
          * exchange's record and the records of the token it minted), found by token. */
         "ALTER TABLE audit ADD COLUMN provenance TEXT NOT NULL DEFAULT '';"
         "CREATE INDEX audit_provenance_by_token ON audit(token_id) WHERE provenance != '';",
+
+        /* 8 → 9: accounts linked to a Unix user: that uid acts for its account over the bus
+         * without root (pkgtokend/bus-access.c).  One account per uid, one uid per account. */
+        "ALTER TABLE accounts ADD COLUMN uid INTEGER;"
+        "CREATE UNIQUE INDEX accounts_by_uid ON accounts(uid) WHERE uid IS NOT NULL;",
 };
 
 _Static_assert(ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");
