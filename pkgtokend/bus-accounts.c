@@ -9,6 +9,7 @@
 #include "bus-methods.h"
 #include "bus-records.h"
 #include "bus-util.h"
+#include "pam-request.h"
 #include "validate.h"
 
 int method_create_account(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -127,6 +128,32 @@ int method_set_account_email(sd_bus_message *msg, void *userdata, sd_bus_error *
         if (!email_is_valid(email))
                 return invalid_argument(error, "Invalid e-mail address.");
         r = account_set_email(m->store, name, email, m->config.recovery_hold, caller, now_realtime_usec());
+        return r < 0 ? bus_error_set_account(error, r, name) : sd_bus_reply_method_return(msg, NULL);
+}
+
+/* SetPasswordSource(name, source): admins; "local" or "pam:SERVICE", a service PamServices=
+ * allows (when set).  Whether the helper knows the service shows at the first login. */
+int method_set_password_source(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *name, *source, *service;
+        uid_t caller;
+        int r;
+
+        r = bus_begin_call(m, msg, &(BusCall) { .check_first = true, .ret_uid = &caller }, error, "ss", &name,
+                           &source);
+        if (r >= 0)
+                r = bus_check_account_name(name, error);
+        if (r < 0)
+                return r;
+        if (password_source_parse(source, &service) < 0)
+                return invalid_argument(error, "Invalid password source: use local or pam:SERVICE (a PAM service "
+                                        "name: letters, digits, '.', '_', '-').");
+        if (service && !config_pam_service_allowed(&m->config, service))
+                return bus_error_set_errnof(error, -ERR_INVALID_ARGUMENT,
+                                            "PAM service '%s' is not one of PamServices=.", service);
+        r = account_set_password_source(m->store, name, service, caller, now_realtime_usec());
+        if (r == -ERR_ACCESS_DENIED)
+                return bus_error_set_errno_message(error, r, "Service accounts have no password.");
         return r < 0 ? bus_error_set_account(error, r, name) : sd_bus_reply_method_return(msg, NULL);
 }
 

@@ -14,6 +14,7 @@
 #include "last-used.h"
 #include "lockout.h"
 #include "code-reuse.h"
+#include "pam-backend.h"
 #include "ratelimit.h"
 #include "store.h"
 #include "trusted-publishers.h"
@@ -37,6 +38,7 @@ typedef struct Manager {
         sd_event_source *flush_timer;
         sd_event_source *prune_timer; /* forgets audit records older than AuditRetentionSec= */
         TrustedPublishing trusted;   /* issuers loaded at start (issuers.h), the store, the limits */
+        PamBackend pam;              /* passwords from PAM services, checked on the workers */
 } Manager;
 
 int manager_new(const char *state_dir, const Config *config, Manager **ret);

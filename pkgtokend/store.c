@@ -34,7 +34,8 @@
 #define STAGE_COLUMNS "public_id, package, version, integrity, staged_by, token_id, remote, decided_by, reason, " \
         "state, staged_at, expires_at, decided_at FROM stages "
 #define ACCOUNT_COLUMNS "id, name, email, kind, locked, created_at, twofa_mode, "            \
-        "totp_pending IS NOT NULL, password_hash != '', hold_until FROM accounts "
+        "totp_pending IS NOT NULL, password_hash != '' OR password_source != '', hold_until, "  \
+        "password_source FROM accounts "
 
 static const char *const statement_sql[_STMT_MAX] = {
         [STMT_BEGIN]               = "BEGIN IMMEDIATE",
@@ -141,6 +142,9 @@ static const char *const statement_sql[_STMT_MAX] = {
                                      "ORDER BY expires_at LIMIT 1",
         [STMT_STAGE_SET_STATE]     = "UPDATE stages SET state = ?3, decided_by = ?4, decided_at = ?5, reason = ?6 "
                                      "WHERE public_id = ?1 AND state = ?2",
+        /* A password from a PAM service replaces a local one, which must not work again. */
+        [STMT_ACCOUNT_SET_PASSWORD_SOURCE] = "UPDATE accounts SET password_source = ?1, password_hash = "
+                                     "CASE WHEN ?1 = '' THEN password_hash ELSE '' END WHERE name = ?2",
 };
 
 /* Schema migrations: entry N brings user_version N to N+1.  Never edit a released entry;
@@ -303,6 +307,10 @@ static const char *const migrations[] = {
         "  PRIMARY KEY (issuer, jti)) WITHOUT ROWID;"
         "CREATE INDEX used_jtis_by_expiry ON used_jtis(expires_at);"
         "ALTER TABLE packages ADD COLUMN trusted_publishing_only INTEGER NOT NULL DEFAULT 0;",
+
+        /* 7 → 8: where an account's password is checked: '' here (password_hash), or
+         * "pam:SERVICE", a PAM service of the host through pkgtoken-pam-helper. */
+        "ALTER TABLE accounts ADD COLUMN password_source TEXT NOT NULL DEFAULT '';",
 };
 
 _Static_assert(ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");
