@@ -9,13 +9,32 @@
 #include "ctl-secret.h"
 #include "erase.h"
 #include "model.h"
+#include "pam-request.h"
 #include "validate.h"
 
+static int set_password_source(const char *name, const char *source) {
+        return method_call_simple("SetPasswordSource", "set password source", NULL, "ss", name, source);
+}
+
 int verb_account_add(int argc, char *argv[]) {
+        int r;
+
         /* The kind is always sent explicitly, so the default lives in one visible place. */
-        return method_call_simple("CreateAccount", "create account", NULL, "sssa{sv}",
-                                  argv[0], arg_email ?: "",
-                                  arg_kind ?: account_kind_to_string(ACCOUNT_HUMAN), 0);
+        r = method_call_simple("CreateAccount", "create account", NULL, "sssa{sv}",
+                               argv[0], arg_email ?: "",
+                               arg_kind ?: account_kind_to_string(ACCOUNT_HUMAN), 0);
+        if (r != 0 || !arg_password_from)
+                return r;
+        return set_password_source(argv[0], arg_password_from);
+}
+
+/* account set-password-source NAME local|pam:SERVICE: where the password is checked. */
+int verb_account_set_password_source(int argc, char *argv[]) {
+        const char *service;
+
+        if (isempty(argv[1]) || password_source_parse(argv[1], &service) < 0)
+                return log_usage("Invalid password source '%s': use local or pam:SERVICE.", argv[1]);
+        return set_password_source(argv[0], argv[1]);
 }
 
 int verb_account_list(int argc, char *argv[]) {

@@ -68,7 +68,7 @@ static int log_missing_subcommand(const Verb *verbs, size_t n_verbs, int argc, c
         return log_usage("Unknown command '%s %s': '%s' takes %s.", group, argv[depth], group, list);
 }
 
-int dispatch_verb(const Verb *verbs, size_t n_verbs, unsigned seen,
+int dispatch_verb(const Verb *verbs, size_t n_verbs, uint64_t seen,
                   const char *(*option_name)(unsigned bit), int argc, char *argv[]) {
         const Verb *verb = NULL;
         unsigned words = 0, best_partial = 0, n_args;
@@ -101,8 +101,8 @@ int dispatch_verb(const Verb *verbs, size_t n_verbs, unsigned seen,
                                  verb->name, PROGRAM_NAME, verb->name,
                                  isempty(verb->usage) ? "" : " ", verb->usage);
 
-        for (unsigned bit = 0; bit < 32; bit++)
-                if ((seen & (1U << bit)) && !(verb->options & (1U << bit)))
+        for (unsigned bit = 0; bit < 64; bit++)
+                if ((seen & (UINT64_C(1) << bit)) && !(verb->options & (UINT64_C(1) << bit)))
                         return log_usage("Option --%s cannot be used with '%s'.",
                                          option_name(bit), verb->name);
 

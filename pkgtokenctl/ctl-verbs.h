@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct Verb {
         const char *name;       /* words separated by single spaces */
@@ -15,10 +16,10 @@ typedef struct Verb {
         unsigned min_args;
         unsigned max_args;      /* operands after the verb words */
         int (*run)(int argc, char *argv[]);
-        unsigned options;       /* the verb options accepted, a bit each */
+        uint64_t options;       /* the verb options accepted, a bit each */
 } Verb;
 
 /* seen: the option bits given on the command line; option_name(bit) names one for the
  * "cannot be used with" message.  Returns what the verb returns, or EXIT_USAGE. */
-int dispatch_verb(const Verb *verbs, size_t n_verbs, unsigned seen,
+int dispatch_verb(const Verb *verbs, size_t n_verbs, uint64_t seen,
                   const char *(*option_name)(unsigned bit), int argc, char *argv[]);

@@ -31,6 +31,7 @@
 #include "model.h"
 #include "names.h"
 #include "options.h"
+#include "pam-request.h"
 #include "strv.h"
 #include "validate.h"
 
@@ -39,6 +40,7 @@ JsonMode arg_json = JSON_OFF;
 bool arg_legend = true;
 const char *arg_email = NULL;
 const char *arg_kind = NULL;
+const char *arg_password_from = NULL;
 const char *arg_policy = NULL;
 char **arg_maintainers = NULL;
 const char *arg_type = NULL;
@@ -72,7 +74,7 @@ usec_t arg_expiring = 0;
 bool arg_expiring_set = false;
 usec_t arg_grace = 0;
 
-static unsigned arg_seen = 0;           /* OPT() bits of the verb options given */
+static uint64_t arg_seen = 0;           /* OPT() bits of the verb options given */
 
 static void args_free(void) {
         arg_maintainers = strv_free(arg_maintainers);
@@ -122,11 +124,12 @@ enum {
         ARG_MAX_TOKEN_LIFETIME,
         ARG_EXPIRING,
         ARG_GRACE,
+        ARG_PASSWORD_FROM,
         _ARG_END,
 };
 
-#define OPT(arg) (1U << ((arg) - ARG_EMAIL))
-_Static_assert(_ARG_END - ARG_EMAIL <= 32, "the verb options' bits fit an unsigned");
+#define OPT(arg) (UINT64_C(1) << ((arg) - ARG_EMAIL))
+_Static_assert(_ARG_END - ARG_EMAIL <= 64, "the verb options' bits fit a uint64_t");
 
 static const struct option options[] = {
         OPTION_HELP,
@@ -166,6 +169,7 @@ static const struct option options[] = {
         { "max-token-lifetime", required_argument, NULL, ARG_MAX_TOKEN_LIFETIME },
         { "expiring",      required_argument, NULL, ARG_EXPIRING      },
         { "grace",         required_argument, NULL, ARG_GRACE         },
+        { "password-from", required_argument, NULL, ARG_PASSWORD_FROM },
         {}
 };
 
@@ -183,7 +187,7 @@ static const char *option_name(unsigned bit) {
 static const Verb verbs[] = {
         { "status",                     "",                0, 0, verb_status },
         { "account add",                "NAME",            1, 1, verb_account_add,
-          OPT(ARG_EMAIL) | OPT(ARG_KIND) },
+          OPT(ARG_EMAIL) | OPT(ARG_KIND) | OPT(ARG_PASSWORD_FROM) },
         { "account list",               "",                0, 0, verb_account_list },
         { "account show",               "NAME",            1, 1, verb_account_show },
         { "account lock",               "NAME",            1, 1, verb_account_lock },
@@ -191,6 +195,7 @@ static const Verb verbs[] = {
         { "account remove",             "NAME",            1, 1, verb_account_remove },
         { "account lift-hold",          "NAME",            1, 1, verb_account_lift_hold },
         { "account set-email",          "NAME EMAIL",      2, 2, verb_account_set_email },
+        { "account set-password-source", "NAME SOURCE",    2, 2, verb_account_set_password_source },
         { "account passwd",             "NAME",            1, 1, verb_account_passwd,
           OPT(ARG_PASSWORD_STDIN) | OPT(ARG_OLD_PASSWORD) },
         { "account 2fa enable",         "NAME",            1, 1, verb_account_2fa_enable, OPT(ARG_MODE) },
@@ -295,6 +300,11 @@ static bool trust_word_is_valid(const char *s) {
         return true;
 }
 
+static bool password_source_is_valid(const char *s) {
+        const char *service;
+        return password_source_parse(s, &service) >= 0 && !isempty(s);
+}
+
 static bool stage_state_is_valid(const char *s) {
         return stage_state_from_string(s) >= 0;
 }
@@ -321,6 +331,8 @@ static const CheckedOption checked_options[] = {
         { ARG_EMAIL,      "e-mail address", "", email_is_valid,                &arg_email },
         { ARG_KIND,       "account kind",   ": use human or service",
           account_kind_is_valid,        &arg_kind },
+        { ARG_PASSWORD_FROM, "password source", ": use local or pam:SERVICE",
+          password_source_is_valid,     &arg_password_from },
         { ARG_POLICY,     "policy",         ": use none, 2fa-or-automation or 2fa-only",
           package_policy_is_valid,      &arg_policy },
         { ARG_TYPE,       "token type",     ": use read-only, publish or automation",
