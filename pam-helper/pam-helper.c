@@ -41,36 +41,32 @@ typedef struct Conversation {
         unsigned prompts;
 } Conversation;
 
-/* Answers the first password prompt (echo off) with the password; every other prompt ends
- * the conversation, so that no stack can make the helper answer something it never knew.
- * Messages (info, error) are taken without an answer. */
-static int converse(int n, const struct pam_message **msg, struct pam_response **ret, void *userdata) {
-        Conversation *c = userdata;
-        struct pam_response *resp;
+/* The answer to one message: the password to the first prompt that does not echo; nothing
+ * to a message (info, error); every other prompt is refused, so that no stack can make the
+ * helper answer something it never knew.  0, or -EPERM/-ENOMEM. */
+static int answer(Conversation *c, const struct pam_message *m, char **ret) {
+        *ret = NULL;
+        if (m->msg_style == PAM_TEXT_INFO || m->msg_style == PAM_ERROR_MSG)
+                return 0;
+        if (m->msg_style != PAM_PROMPT_ECHO_OFF || c->prompts++ > 0)
+                return -EPERM;
+        *ret = strdup(c->password);
+        return *ret ? 0 : -ENOMEM;
+}
 
-        if (n <= 0 || n > PAM_MAX_NUM_MSG)
-                return PAM_CONV_ERR;
-        resp = calloc((size_t) n, sizeof *resp);
+static int converse(int n, const struct pam_message **msg, struct pam_response **ret, void *userdata) {
+        struct pam_response *resp = n > 0 && n <= PAM_MAX_NUM_MSG ? calloc((size_t) n, sizeof *resp) : NULL;
+
         if (!resp)
-                return PAM_BUF_ERR;
-        for (int i = 0; i < n; i++) {
-                switch (msg[i]->msg_style) {
-                case PAM_PROMPT_ECHO_OFF:
-                        if (c->prompts++ == 0 && (resp[i].resp = strdup(c->password)))
-                                continue;
-                        break;
-                case PAM_TEXT_INFO:
-                case PAM_ERROR_MSG:
-                        continue;
-                default:
-                        break;
-                }
-                /* Refused: free what was answered so far (PAM frees nothing on failure). */
-                for (int k = 0; k < n; k++)
-                        erase_and_freep(&resp[k].resp);
-                free(resp);
                 return PAM_CONV_ERR;
-        }
+        for (int i = 0; i < n; i++)
+                if (answer(userdata, msg[i], &resp[i].resp) < 0) {
+                        /* PAM frees nothing of a failed conversation. */
+                        for (int k = 0; k < n; k++)
+                                erase_and_freep(&resp[k].resp);
+                        free(resp);
+                        return PAM_CONV_ERR;
+                }
         *ret = resp;
         return PAM_SUCCESS;
 }

@@ -112,6 +112,15 @@ int method_lift_recovery_hold(sd_bus_message *msg, void *userdata, sd_bus_error 
         return r < 0 ? bus_error_set_account(error, r, name) : sd_bus_reply_method_return(msg, NULL);
 }
 
+/* The start of an admin change of one account that is audited with the caller's uid: the
+ * name (its form checked) and one string. */
+static int begin_account_change(Manager *m, sd_bus_message *msg, uid_t *ret_caller, const char **ret_name,
+                                const char **ret_value, sd_bus_error *error) {
+        int r = bus_begin_call(m, msg, &(BusCall) { .check_first = true, .ret_uid = ret_caller }, error, "ss",
+                               ret_name, ret_value);
+        return r < 0 ? r : bus_check_account_name(*ret_name, error);
+}
+
 /* SetAccountEmail(name, email): admins; a change starts the recovery hold (RecoveryHoldSec=). */
 int method_set_account_email(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
@@ -119,10 +128,7 @@ int method_set_account_email(sd_bus_message *msg, void *userdata, sd_bus_error *
         uid_t caller;
         int r;
 
-        r = bus_begin_call(m, msg, &(BusCall) { .check_first = true, .ret_uid = &caller }, error, "ss", &name,
-                           &email);
-        if (r >= 0)
-                r = bus_check_account_name(name, error);
+        r = begin_account_change(m, msg, &caller, &name, &email, error);
         if (r < 0)
                 return r;
         if (!email_is_valid(email))
@@ -139,10 +145,7 @@ int method_set_password_source(sd_bus_message *msg, void *userdata, sd_bus_error
         uid_t caller;
         int r;
 
-        r = bus_begin_call(m, msg, &(BusCall) { .check_first = true, .ret_uid = &caller }, error, "ss", &name,
-                           &source);
-        if (r >= 0)
-                r = bus_check_account_name(name, error);
+        r = begin_account_change(m, msg, &caller, &name, &source, error);
         if (r < 0)
                 return r;
         if (password_source_parse(source, &service) < 0)
