@@ -131,6 +131,17 @@ expect_authn bad-otp "alice, right password, wrong code" alice "$PW_ALICE" "$OTP
 next_otp alice
 expect_authn ok "alice logs in (which clears her failures)" alice "$PW_ALICE" "$OTP"
 
+# A registry's password proof (npm login, the registry API) goes the same way.
+next_otp alice
+run mgr_json WhoAmI 'a{sv}' 3 account s alice password s "$PW_ALICE" otp s "$OTP"
+is "$(jq -r '.data[0]' <"$RUN_OUT_FILE")" alice "WhoAmI with alice's directory password and a code: alice"
+is "$(dbus_error_name WhoAmI "{'account': <'alice'>, 'password': <'$PW_WRONG'>, 'otp': <'123456'>}")" \
+        org.pkgtoken1.Error.BadCredentials "WhoAmI with a wrong directory password: BadCredentials"
+is "$(dbus_error_name WhoAmI "{'account': <'nobody'>, 'password': <'$PW_WRONG'>}")" \
+        org.pkgtoken1.Error.BadCredentials "  ... an unknown account: the same"
+next_otp alice
+expect_authn ok "alice logs in (which clears her failures)" alice "$PW_ALICE" "$OTP"
+
 # Lockouts count PAM refusals like local ones.
 for i in 1 2 3; do
         mgr_authenticate carol "$PW_WRONG" ""
