@@ -171,6 +171,8 @@ check_program_options() {
 check_program_options pkgtokend "$top_srcdir/pkgtokend/main.c" "$PKGTOKEND"
 check_program_options pkgtoken-upload-gate "$top_srcdir/upload-gate/gate.c" \
         "${top_builddir:-$top_srcdir/build}/upload-gate/pkgtoken-upload-gate"
+check_program_options pkgtoken-pam-helper "$top_srcdir/pam-helper/pam-helper.c" \
+        "${top_builddir:-$top_srcdir/build}/pam-helper/pkgtoken-pam-helper"
 
 # --- pkgtokend.conf.5 -------------------------------------------------------------------------------
 # A row is { "Key", SETTING_..., or a macro's ROW("Key", SETTING_...
