@@ -99,6 +99,10 @@ exits 2 "pkgtokenctl refuses --password-from=pam:../x before calling" ctl accoun
 is "$(account_field bob password_source)" local "  ... bob's source unchanged"
 error_is org.pkgtoken1.Error.NoSuchAccount "SetPasswordSource of an unknown account" \
         SetPasswordSource nobody pam:pkgtoken-test
+ok "account add ci-bot --kind=service" ctl account add ci-bot --kind=service
+error_is org.pkgtoken1.Error.AccessDenied "SetPasswordSource of a service account: AccessDenied (no password)" \
+        SetPasswordSource ci-bot pam:pkgtoken-test
+exits 2 "account set-password-source bob 'pam:a b': a usage error" ctl account set-password-source bob 'pam:a b'
 
 # --- logins -------------------------------------------------------------------------------------------------
 expect_authn ok "alice, the directory's password" alice "$PW_ALICE"
