@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -148,7 +147,7 @@ static void note_duration(PamBackend *b, usec_t d) {
         atomic_store(&b->typical, t == 0 ? d : (7 * t + d) / 8);
 }
 
-static int verdict_to_result(PamBackend *b, uint8_t v, const char *service) {
+static int verdict_to_result(uint8_t v, const char *service) {
         switch (v) {
         case PAM_VERDICT_ACCEPTED:
                 return 1;
@@ -196,7 +195,7 @@ int pam_backend_check(PamBackend *b, const char *service, const char *user, cons
                                          (unsigned long long) (b->timeout / USEC_PER_MSEC));
         if (r < 0)
                 return log_warning_errno(r, "password-backend-unavailable: the PAM helper failed: %m");
-        r = verdict_to_result(b, v, service);
+        r = verdict_to_result(v, service);
         if (r >= 0)
                 note_duration(b, now_monotonic_usec() - start);
         return r;
