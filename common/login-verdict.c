@@ -44,6 +44,15 @@ LoginVerdict login_verdict(const LoginFacts *f, OtpChecker check_otp, void *user
                 return v;
         }
 
+        /* The account's password lives in a PAM service that could not answer: the user sees
+         * a wrong password (nothing about where passwords live), the admin sees why.  It counts
+         * against the address only, so that an outage of the directory locks nobody out. */
+        if (f->password == PASSWORD_BACKEND_UNAVAILABLE) {
+                v = counted(AUTHN_BAD_CREDENTIALS, "wrong account name or password", LOGIN_FAILURE_REMOTE);
+                v.audit_refusal = LOGIN_REFUSAL_BACKEND_UNAVAILABLE;
+                return v;
+        }
+
         /* Unknown accounts and wrong passwords look alike.  Only well-formed names have
          * failure counters; the others count against the remote alone. */
         if (f->password != PASSWORD_MATCH || !f->account_known)

@@ -17,6 +17,7 @@ typedef enum PasswordCheck {
         PASSWORD_QUEUE_FULL,  /* could not be hashed: too many logins wait already */
         PASSWORD_MISMATCH,    /* wrong, or the hash failed */
         PASSWORD_MATCH,
+        PASSWORD_BACKEND_UNAVAILABLE, /* the account's PAM service gave no verdict (pam-backend.h) */
         _PASSWORD_CHECK_MAX,
 } PasswordCheck;
 
@@ -40,6 +41,9 @@ typedef enum LoginFailure {
         _LOGIN_FAILURE_MAX,
 } LoginFailure;
 
+/* The reason code of a login refused because the password's PAM service gave no verdict. */
+#define LOGIN_REFUSAL_BACKEND_UNAVAILABLE "password-backend-unavailable"
+
 typedef struct LoginVerdict {
         bool check_password;      /* no answer yet: hash the password and decide again */
         AuthnResult result;
@@ -51,6 +55,9 @@ typedef struct LoginVerdict {
         bool issue_session;
         bool audit_login;         /* a "login" "ok" audit record, with audit_reason */
         const char *audit_reason;
+        /* A refusal the admin must tell apart although the user may not: recorded in the
+         * audit as a failed "login" with this reason code; NULL none. */
+        const char *audit_refusal;
         int error;                /* < 0: the OTP checker failed, fail the call */
 } LoginVerdict;
 

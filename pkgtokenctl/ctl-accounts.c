@@ -12,17 +12,28 @@
 #include "ctl-self.h"
 #include "erase.h"
 #include "model.h"
+#include "pam-request.h"
 #include "validate.h"
 
+static int set_password_source(const char *name, const char *source) {
+        return method_call_simple("SetPasswordSource", "set password source", NULL, "ss", name, source);
+}
+
 int verb_account_add(int argc, char *argv[]) {
+        int r;
+
         /* The kind is always sent explicitly, so the default lives in one visible place. */
         const char *kind = arg_kind ?: account_kind_to_string(ACCOUNT_HUMAN);
 
         if (arg_uid_set)
-                return method_call_simple("CreateAccount", "create account", NULL, "sssa{sv}", argv[0],
-                                          arg_email ?: "", kind, 1, "uid", "t", (uint64_t) arg_uid);
-        return method_call_simple("CreateAccount", "create account", NULL, "sssa{sv}", argv[0], arg_email ?: "",
-                                  kind, 0);
+                r = method_call_simple("CreateAccount", "create account", NULL, "sssa{sv}", argv[0],
+                                       arg_email ?: "", kind, 1, "uid", "t", (uint64_t) arg_uid);
+        else
+                r = method_call_simple("CreateAccount", "create account", NULL, "sssa{sv}", argv[0],
+                                       arg_email ?: "", kind, 0);
+        if (r != 0 || !arg_password_from)
+                return r;
+        return set_password_source(argv[0], arg_password_from);
 }
 
 /* account link NAME UID: that Unix user then acts for the account without root. */
@@ -39,6 +50,15 @@ int verb_account_link(int argc, char *argv[]) {
 
 int verb_account_unlink(int argc, char *argv[]) {
         return method_call_simple("UnlinkAccount", "unlink account", NULL, "s", argv[0]);
+}
+
+/* account set-password-source NAME local|pam:SERVICE: where the password is checked. */
+int verb_account_set_password_source(int argc, char *argv[]) {
+        const char *service;
+
+        if (isempty(argv[1]) || password_source_parse(argv[1], &service) < 0)
+                return log_usage("Invalid password source '%s': use local or pam:SERVICE.", argv[1]);
+        return set_password_source(argv[0], argv[1]);
 }
 
 int verb_account_list(int argc, char *argv[]) {

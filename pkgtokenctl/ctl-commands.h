@@ -5,7 +5,7 @@
  * (ctl-verbs.h).  Each gets the operands after the verb words and returns 0, an exit code
  * (ctl.h) or a negative errno after logging. */
 
-/* "account add|list|show|lock|unlock|remove|passwd" (ctl-accounts.c) */
+/* "account add|list|show|lock|unlock|remove|passwd|set-password-source" (ctl-accounts.c) */
 int verb_account_add(int argc, char *argv[]);
 int verb_account_link(int argc, char *argv[]);
 int verb_account_unlink(int argc, char *argv[]);
@@ -16,6 +16,7 @@ int verb_account_unlock(int argc, char *argv[]);
 int verb_account_remove(int argc, char *argv[]);
 int verb_account_lift_hold(int argc, char *argv[]);
 int verb_account_set_email(int argc, char *argv[]);
+int verb_account_set_password_source(int argc, char *argv[]);
 int verb_account_passwd(int argc, char *argv[]);
 
 /* "account 2fa enable|confirm|disable|mode|recovery-codes": TOTP with an authenticator app

@@ -19,6 +19,7 @@ static const Field account_fields[] = {
         { "email",               "E-mail",                FIELD_STRING },
         { "kind",                "Kind",                  FIELD_STRING },
         { "has_password",        "Password set",          FIELD_BOOL },
+        { "password_source",     "Password from",         FIELD_STRING },
         { "twofa",               "2FA mode",              FIELD_STRING },
         { "twofa_pending",       "2FA enrolment pending", FIELD_BOOL },
         { "recovery_codes_left", "Recovery codes left",   FIELD_NUMBER },

@@ -33,6 +33,7 @@ extern JsonMode arg_json;
 extern bool arg_legend;
 extern const char *arg_email;
 extern const char *arg_kind;
+extern const char *arg_password_from;
 extern const char *arg_policy;
 extern char **arg_maintainers;
 extern const char *arg_type;

@@ -32,6 +32,7 @@
 #include "model.h"
 #include "names.h"
 #include "options.h"
+#include "pam-request.h"
 #include "strv.h"
 #include "validate.h"
 
@@ -40,6 +41,7 @@ JsonMode arg_json = JSON_OFF;
 bool arg_legend = true;
 const char *arg_email = NULL;
 const char *arg_kind = NULL;
+const char *arg_password_from = NULL;
 const char *arg_policy = NULL;
 char **arg_maintainers = NULL;
 const char *arg_type = NULL;
@@ -134,7 +136,8 @@ static void args_free(void) {
         X("expiring",           required_argument, EXPIRING)           \
         X("grace",              required_argument, GRACE)              \
         X("provenance",         no_argument,       PROVENANCE)         \
-        X("uid",                required_argument, UID)
+        X("uid",                required_argument, UID)                \
+        X("password-from",      required_argument, PASSWORD_FROM)
 
 enum {
         _ARG_BEFORE_FIRST = 0x100 - 1,  /* the ids start above every short option and OPTION_VERSION_ID */
@@ -175,7 +178,7 @@ static const char *option_name(unsigned bit) {
 static const Verb verbs[] = {
         { "status",                     "",                0, 0, verb_status },
         { "account add",                "NAME",            1, 1, verb_account_add,
-          OPT(ARG_EMAIL) | OPT(ARG_KIND) | OPT(ARG_UID) },
+          OPT(ARG_EMAIL) | OPT(ARG_KIND) | OPT(ARG_UID) | OPT(ARG_PASSWORD_FROM) },
         { "account link",               "NAME UID",        2, 2, verb_account_link },
         { "account unlink",             "NAME",            1, 1, verb_account_unlink },
         { "account list",               "",                0, 0, verb_account_list },
@@ -185,6 +188,7 @@ static const Verb verbs[] = {
         { "account remove",             "NAME",            1, 1, verb_account_remove },
         { "account lift-hold",          "NAME",            1, 1, verb_account_lift_hold },
         { "account set-email",          "NAME EMAIL",      2, 2, verb_account_set_email },
+        { "account set-password-source", "NAME SOURCE",    2, 2, verb_account_set_password_source },
         { "account passwd",             "[NAME]",          0, 1, verb_account_passwd,
           OPT(ARG_PASSWORD_STDIN) | OPT(ARG_OLD_PASSWORD) | OPT(ARG_OTP) },
         { "account 2fa enable",         "[NAME]",          0, 1, verb_account_2fa_enable, OPT(ARG_MODE) },
@@ -290,6 +294,11 @@ static bool trust_word_is_valid(const char *s) {
         return true;
 }
 
+static bool password_source_is_valid(const char *s) {
+        const char *service;
+        return password_source_parse(s, &service) >= 0 && !isempty(s);
+}
+
 static bool stage_state_is_valid(const char *s) {
         return stage_state_from_string(s) >= 0;
 }
@@ -316,6 +325,8 @@ static const CheckedOption checked_options[] = {
         { ARG_EMAIL,      "e-mail address", "", email_is_valid,                &arg_email },
         { ARG_KIND,       "account kind",   ": use human or service",
           account_kind_is_valid,        &arg_kind },
+        { ARG_PASSWORD_FROM, "password source", ": use local or pam:SERVICE",
+          password_source_is_valid,     &arg_password_from },
         { ARG_POLICY,     "policy",         ": use none, 2fa-or-automation or 2fa-only",
           package_policy_is_valid,      &arg_policy },
         { ARG_TYPE,       "token type",     ": use read-only, publish or automation",

@@ -7,6 +7,7 @@
 #include "errors.h"
 #include "lockout.h"
 #include "login-verdict.h"
+#include "pam-request.h"
 #include "validate.h"
 
 int account_load(Store *s, const char *name, AccountRecord *ret) {
@@ -135,6 +136,27 @@ int account_lift_hold(Store *s, const char *name, uid_t caller, usec_t now) {
                 return -ERR_NO_SUCH_ACCOUNT;
         if (r >= 0)
                 r = audit_admin(s, now, AUDIT_RECOVERY_HOLD_LIFT, caller, NULL, name);
+        if (r >= 0)
+                r = store_commit(&tx);
+        return r;
+}
+
+int account_set_password_source(Store *s, const char *name, const char *service, uid_t caller, usec_t now) {
+        _cleanup_(account_record_done) AccountRecord a = {};
+        _cleanup_transaction_ Transaction tx = {};
+        char source[4 + PAM_SERVICE_NAME_MAX + 1], reason[ACCOUNT_NAME_MAX + sizeof source + 8];
+        int r = store_begin(s, &tx);
+
+        snprintf(source, sizeof source, "%s%s", service ? "pam:" : "", service ?: "");
+        snprintf(reason, sizeof reason, "%s: %s", name, service ? source : "local");
+        if (r >= 0)
+                r = not_found_as(store_account_get(s, name, &a), -ERR_NO_SUCH_ACCOUNT);
+        if (r >= 0 && a.kind != ACCOUNT_HUMAN)
+                r = -ERR_ACCESS_DENIED;
+        if (r >= 0)
+                r = store_account_set_password_source(s, name, source);
+        if (r >= 0)
+                r = audit_admin(s, now, AUDIT_PASSWORD_SOURCE, caller, NULL, reason);
         if (r >= 0)
                 r = store_commit(&tx);
         return r;

@@ -39,6 +39,13 @@ int account_set_email(Store *s, const char *name, const char *email, usec_t hold
 #define AUDIT_RECOVERY_HOLD      "recovery-hold"
 #define AUDIT_RECOVERY_HOLD_LIFT "recovery-hold-lift"
 
+/* Where a human account's password is checked: service NULL, here (its own hash; after a
+ * PAM service, none until an admin sets one), else that PAM service of the host (the local
+ * hash is forgotten).  Audited as the admin's, reason "NAME: local" or "NAME: pam:SERVICE".
+ * ERR_NO_SUCH_ACCOUNT, ERR_ACCESS_DENIED for a service account. */
+int account_set_password_source(Store *s, const char *name, const char *service, uid_t caller, usec_t now);
+#define AUDIT_PASSWORD_SOURCE    "password-source"
+
 /* Its account tokens and maintainerships go with it; package tokens it created stay. */
 int account_remove(Store *s, const char *name);
 

@@ -11,6 +11,7 @@
 #include "bus-methods.h"
 #include "bus-records.h"
 #include "bus-util.h"
+#include "pam-request.h"
 #include "validate.h"
 
 /* A Unix uid to link an account to: not root (root is an admin anyway), not (uid_t) -1. */
@@ -167,6 +168,15 @@ int method_lift_recovery_hold(sd_bus_message *msg, void *userdata, sd_bus_error 
         return r < 0 ? bus_error_set_account(error, r, name) : sd_bus_reply_method_return(msg, NULL);
 }
 
+/* The start of an admin change of one account that is audited with the caller's uid: the
+ * name (its form checked) and one string. */
+static int begin_account_change(Manager *m, sd_bus_message *msg, uid_t *ret_caller, const char **ret_name,
+                                const char **ret_value, sd_bus_error *error) {
+        int r = bus_begin_call(m, msg, &(BusCall) { .check_first = true, .ret_uid = ret_caller }, error, "ss",
+                               ret_name, ret_value);
+        return r < 0 ? r : bus_check_account_name(*ret_name, error);
+}
+
 /* SetAccountEmail(name, email): admins; a change starts the recovery hold (RecoveryHoldSec=). */
 int method_set_account_email(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
@@ -174,15 +184,35 @@ int method_set_account_email(sd_bus_message *msg, void *userdata, sd_bus_error *
         uid_t caller;
         int r;
 
-        r = bus_begin_call(m, msg, &(BusCall) { .check_first = true, .ret_uid = &caller }, error, "ss", &name,
-                           &email);
-        if (r >= 0)
-                r = bus_check_account_name(name, error);
+        r = begin_account_change(m, msg, &caller, &name, &email, error);
         if (r < 0)
                 return r;
         if (!email_is_valid(email))
                 return invalid_argument(error, "Invalid e-mail address.");
         r = account_set_email(m->store, name, email, m->config.recovery_hold, caller, now_realtime_usec());
+        return r < 0 ? bus_error_set_account(error, r, name) : sd_bus_reply_method_return(msg, NULL);
+}
+
+/* SetPasswordSource(name, source): admins; "local" or "pam:SERVICE", a service PamServices=
+ * allows (when set).  Whether the helper knows the service shows at the first login. */
+int method_set_password_source(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *name, *source, *service;
+        uid_t caller;
+        int r;
+
+        r = begin_account_change(m, msg, &caller, &name, &source, error);
+        if (r < 0)
+                return r;
+        if (password_source_parse(source, &service) < 0)
+                return invalid_argument(error, "Invalid password source: use local or pam:SERVICE (a PAM service "
+                                        "name: letters, digits, '.', '_', '-').");
+        if (service && !config_pam_service_allowed(&m->config, service))
+                return bus_error_set_errnof(error, -ERR_INVALID_ARGUMENT,
+                                            "PAM service '%s' is not one of PamServices=.", service);
+        r = account_set_password_source(m->store, name, service, caller, now_realtime_usec());
+        if (r == -ERR_ACCESS_DENIED)
+                return bus_error_set_errno_message(error, r, "Service accounts have no password.");
         return r < 0 ? bus_error_set_account(error, r, name) : sd_bus_reply_method_return(msg, NULL);
 }
 

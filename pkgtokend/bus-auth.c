@@ -15,6 +15,7 @@
 #include "erase.h"
 #include "input-limits.h"
 #include "login.h"
+#include "pam-backend.h"
 #include "password.h"
 
 typedef enum PasswordJobKind {
@@ -32,6 +33,8 @@ typedef struct PasswordJob {
         char *otp;               /* secret: erased */
         char *old_password;      /* secret: erased; SetPassword with proof */
         char *stored_hash;       /* to verify against: the account's, or the dummy */
+        char *pam_service;       /* the account's password is this PAM service's; NULL none */
+        PamBackend *pam;
         char *remote;
         bool want_session;
         uid_t caller;
@@ -65,6 +68,7 @@ static void password_job_free(PasswordJob *j) {
         erase_and_freep(&j->old_password);
         erase_and_freep(&j->stored_hash);
         erase_and_freep(&j->new_hash);
+        free(j->pam_service);
         free(j->remote);
         free(j);
 }
@@ -75,6 +79,10 @@ static void password_job_run(void *userdata) {
 
         if (j->kind != JOB_SET_PASSWORD) {
                 j->verified = password_verify(j->password, j->stored_hash);
+                if (j->pam_service)
+                        j->verified = pam_backend_check(j->pam, j->pam_service, j->account, j->password);
+                else if (j->verified != 1)
+                        pam_backend_equalise(j->pam);
                 return;
         }
         j->verified = j->old_password ? password_verify(j->old_password, j->stored_hash) : 1;
@@ -140,6 +148,7 @@ static void login_done(PasswordJob *j) {
                                  .remote = j->remote,
                                  .want_session = j->want_session,
                                  .verified = j->verified,
+                                 .backend_unavailable = j->pam_service && j->verified < 0,
                          }, now_realtime_usec(), &o);
         if (r < 0)
                 (void) bus_reply_errno(j->message, r, NULL);
@@ -151,10 +160,10 @@ static void login_done(PasswordJob *j) {
                 j->proven(j->manager, j->message, j->account, j->caller, j->proven_userdata);
 }
 
-/* Queues the hash of a login (or proof) for account, password and otp; takes hash.  Returns 0
- * when queued, -EBUSY when the queue is full, or a negative errno. */
+/* Queues the check of a login (or proof) for account, password and otp; takes the plan's
+ * contents.  Returns 0 when queued, -EBUSY when the queue is full, or a negative errno. */
 static int submit_login_job(Manager *m, sd_bus_message *msg, PasswordJob *template, const char *account,
-                            const char *password, const char *otp, const char *remote, char **hash) {
+                            const char *password, const char *otp, const char *remote, PasswordCheckPlan *plan) {
         PasswordJob *j = calloc(1, sizeof *j);
         if (!j)
                 return -ENOMEM;
@@ -165,8 +174,10 @@ static int submit_login_job(Manager *m, sd_bus_message *msg, PasswordJob *templa
         j->password = strdup(password);
         j->otp = strndup(otp, OTP_INPUT_MAX);
         j->remote = strndup(remote, REMOTE_MAX);
-        j->stored_hash = *hash;
-        *hash = NULL;   /* the job's now */
+        j->stored_hash = plan->hash;
+        j->pam_service = plan->pam_service;
+        j->pam = &m->pam;
+        *plan = (PasswordCheckPlan) {};   /* the job's now */
         return submit_password_job(m, j, j->account && j->password && j->otp && j->remote && j->stored_hash);
 }
 
@@ -174,7 +185,7 @@ int method_authenticate(sd_bus_message *msg, void *userdata, sd_bus_error *error
         Manager *m = userdata;
         LoginContext c = login_context(m);
         const char *account, *password, *otp, *remote = "";
-        _cleanup_(erase_and_freep) char *hash = NULL;
+        _cleanup_(password_check_plan_done) PasswordCheckPlan plan = {};
         bool want_session = false;
         LoginVerdict v;
         int r;
@@ -190,14 +201,14 @@ int method_authenticate(sd_bus_message *msg, void *userdata, sd_bus_error *error
         if (r < 0)
                 return r;
 
-        r = login_prepare(&c, account, remote, now_realtime_usec(), &v, &hash);
+        r = login_prepare(&c, account, remote, now_realtime_usec(), &v, &plan);
         if (r < 0)
                 return bus_error_set_errno_message(error, r, NULL);
         if (!v.check_password)
                 return reply_authn(msg, v.result, v.reason, NULL, v.locked_until);
 
         r = submit_login_job(m, msg, &(PasswordJob) { .kind = JOB_AUTHENTICATE, .want_session = want_session },
-                             account, password, otp, remote, &hash);
+                             account, password, otp, remote, &plan);
         if (r == -EBUSY) {
                 v = login_queue_full();
                 return reply_authn(msg, v.result, v.reason, NULL, 0);
@@ -330,12 +341,12 @@ static int proof_refusal(AuthnResult result) {
 
 int bus_prove_password(Manager *m, sd_bus_message *msg, const PasswordProof *p, uid_t caller,
                        PasswordProven proven, const void *userdata, sd_bus_error *error) {
-        _cleanup_(erase_and_freep) char *hash = NULL;
+        _cleanup_(password_check_plan_done) PasswordCheckPlan plan = {};
         LoginContext c = login_context(m);
         LoginVerdict v;
         int r;
 
-        r = login_prepare(&c, p->account, p->remote, now_realtime_usec(), &v, &hash);
+        r = login_prepare(&c, p->account, p->remote, now_realtime_usec(), &v, &plan);
         if (r < 0)
                 return bus_error_set_errno_message(error, r, NULL);
         if (!v.check_password)
@@ -346,7 +357,7 @@ int bus_prove_password(Manager *m, sd_bus_message *msg, const PasswordProof *p, 
                                      .caller = caller,
                                      .proven = proven,
                                      .proven_userdata = userdata,
-                             }, p->account, p->password, p->otp, p->remote, &hash);
+                             }, p->account, p->password, p->otp, p->remote, &plan);
         if (r == -EBUSY)
                 return bus_error_set_errno_message(error, -ERR_RATE_LIMITED, "Too many logins at once; try again.");
         if (r < 0)

@@ -20,6 +20,7 @@ int method_list_accounts(sd_bus_message *msg, void *userdata, sd_bus_error *erro
 int method_set_account_locked(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_lift_recovery_hold(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_set_account_email(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_set_password_source(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_remove_account(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_check_account(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_link_account(sd_bus_message *msg, void *userdata, sd_bus_error *error);

@@ -18,6 +18,7 @@ static int append_account_fields(sd_bus_message *reply, const AccountRecord *a) 
         APPEND(append_entry(reply, "has_password", "b", (int) a->has_password));
         /* A hold that has ended is no hold. */
         APPEND(append_entry(reply, "hold_until", "t", (uint64_t) (a->hold_until > now_realtime_usec() ? a->hold_until : 0)));
+        APPEND(append_entry(reply, "password_source", "s", isempty(a->password_source) ? "local" : a->password_source));
         return 0;
 }
 

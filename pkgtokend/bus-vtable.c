@@ -25,6 +25,8 @@ const sd_bus_vtable manager_vtable[] = {
                                 method_lift_recovery_hold, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("SetAccountEmail", SD_BUS_ARGS("s", name, "s", email), SD_BUS_NO_RESULT,
                                 method_set_account_email, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetPasswordSource", SD_BUS_ARGS("s", name, "s", source), SD_BUS_NO_RESULT,
+                                method_set_password_source, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("RemoveAccount", SD_BUS_ARGS("s", name), SD_BUS_NO_RESULT,
                                 method_remove_account, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("LinkAccount", SD_BUS_ARGS("s", name, "u", uid), SD_BUS_NO_RESULT,

@@ -9,6 +9,8 @@
 #include "duration.h"
 #include "log.h"
 #include "otp.h"
+#include "pam-backend.h"
+#include "pam-request.h"
 #include "password.h"
 #include "ratelimit.h"
 #include "store.h"
@@ -34,6 +36,7 @@ void config_init_defaults(Config *c) {
                 .token_expiry_warning = 7 * 86400 * USEC_PER_SEC,
                 .recovery_hold = 72 * 3600 * USEC_PER_SEC,   /* npm's hold after account recovery */
                 .polkit_timeout = 25 * USEC_PER_SEC,         /* D-Bus's default method call timeout */
+                .pam_helper_timeout = PAM_HELPER_TIMEOUT_DEFAULT,
         };
         snprintf(c->totp_issuer, sizeof c->totp_issuer, "%s", TOTP_ISSUER_DEFAULT);
 }
@@ -59,6 +62,7 @@ typedef enum SettingType {
         SETTING_GROUP,
         SETTING_LOG_LEVEL,
         SETTING_PATH,
+        SETTING_PAM_SERVICES,
 } SettingType;
 
 typedef struct Setting {
@@ -103,7 +107,51 @@ static const Setting settings[] = {
         { "TokenExpiryWarningSec", SETTING_DURATION, offsetof(Config, token_expiry_warning), 0, 365 * 86400 },
         { "RecoveryHoldSec",    SETTING_DURATION, offsetof(Config, recovery_hold),       0, 30 * 86400 },
         { "PolkitTimeoutSec",   SETTING_DURATION, offsetof(Config, polkit_timeout),      1, 600 },
+        { "PamHelper",          SETTING_PATH,     offsetof(Config, pam_helper),          0, 0 },
+        { "PamHelperSocket",    SETTING_PATH,     offsetof(Config, pam_helper_socket),   0, 0 },
+        { "PamHelperTimeoutSec", SETTING_DURATION, offsetof(Config, pam_helper_timeout), 1, 60 },
+        { "PamServices",        SETTING_PAM_SERVICES, offsetof(Config, pam_services),    0, 0 },
 };
+
+/* The next space-separated word at *p: false at the end. */
+static bool next_word(const char **p, const char **ret, size_t *ret_n) {
+        *p += strspn(*p, " ");
+        if (!**p)
+                return false;
+        *ret = *p;
+        *ret_n = strcspn(*p, " ");
+        *p += *ret_n;
+        return true;
+}
+
+/* Space-separated PAM service names, each valid (pam-request.h). */
+static bool pam_services_are_valid(const char *s) {
+        char name[PAM_SERVICE_NAME_MAX + 1];
+        const char *w;
+        size_t n;
+
+        while (next_word(&s, &w, &n)) {
+                if (n > PAM_SERVICE_NAME_MAX)
+                        return false;
+                memcpy(name, w, n);
+                name[n] = 0;
+                if (!pam_service_name_is_valid(name))
+                        return false;
+        }
+        return true;
+}
+
+bool config_pam_service_allowed(const Config *c, const char *service) {
+        const char *s = c->pam_services, *w;
+        size_t n;
+
+        if (isempty(s))
+                return true;
+        while (next_word(&s, &w, &n))
+                if (n == strlen(service) && strncmp(w, service, n) == 0)
+                        return true;
+        return false;
+}
 
 /* The issuer ends up in otpauth:// URIs; let the URI builder decide what it accepts. */
 static bool issuer_is_valid(const char *s) {
@@ -153,6 +201,11 @@ static int apply_setting(Config *c, const Setting *s, const char *value) {
                 if (strlen(value) >= sizeof c->seal_key_file || (*value && *value != '/'))
                         return -EINVAL;
                 snprintf(field, sizeof c->seal_key_file, "%s", value);
+                return 0;
+        case SETTING_PAM_SERVICES:
+                if (strlen(value) >= sizeof c->pam_services || !pam_services_are_valid(value))
+                        return -EINVAL;
+                snprintf(field, sizeof c->pam_services, "%s", value);
                 return 0;
         case SETTING_LOG_LEVEL: {
                 int level = log_level_from_string(value);

@@ -46,7 +46,17 @@ typedef struct Config {
         usec_t token_expiry_warning;     /* TokenExpiring this long before a token expires; 0 never */
         usec_t recovery_hold;            /* RecoveryHoldSec=: reads only, this long after a recovery; 0 off */
         usec_t polkit_timeout;           /* PolkitTimeoutSec=: polkit silent this long means denied */
+        /* Passwords from PAM services (pam-backend.h): the helper to start per check, else the
+         * socket of pkgtoken-pam-helper.socket ("" the default); how long a check may take;
+         * the services accounts may name, space-separated ("" any the helper knows). */
+        char pam_helper[256];
+        char pam_helper_socket[256];
+        usec_t pam_helper_timeout;
+        char pam_services[256];
 } Config;
+
+/* Whether PamServices= lets an account take its password from service. */
+bool config_pam_service_allowed(const Config *c, const char *service);
 
 void config_init_defaults(Config *c);
 

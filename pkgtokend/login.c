@@ -4,7 +4,10 @@
 
 #include "accounts.h"
 #include "audit.h"
+#include "erase.h"
 #include "errors.h"
+#include "log.h"
+#include "pam-request.h"
 #include "login.h"
 #include "password.h"
 #include "second-factor.h"
@@ -13,36 +16,53 @@
 
 #define SESSION_DESCRIPTION "login session"
 
+void password_check_plan_done(PasswordCheckPlan *p) {
+        erase_and_freep(&p->hash);
+        free(p->pam_service);
+        *p = (PasswordCheckPlan) {};
+}
+
 /* The stored hash of an account that can log in with a password, else the dummy, so that
- * an unknown account, a service account and a wrong password all cost one yescrypt. */
-static int hash_to_check(const LoginContext *c, const char *name, char **ret) {
+ * an unknown account, a service account and a wrong password all cost one yescrypt.  An
+ * account whose password is a PAM service's costs the dummy's yescrypt too, and then asks
+ * the service. */
+static int plan_check(const LoginContext *c, const char *name, PasswordCheckPlan *ret) {
         _cleanup_(account_secrets_done) AccountSecrets secrets = {};
         _cleanup_(account_record_done) AccountRecord a = {};
-        const char *hash = c->dummy_hash;
+        const char *hash = c->dummy_hash, *service = NULL;
 
-        if (account_name_is_valid(name) &&
-            store_account_get(c->store, name, &a) >= 0 && a.kind == ACCOUNT_HUMAN &&
-            store_account_get_secrets(c->store, name, &secrets) >= 0 && !isempty(secrets.password_hash))
-                hash = secrets.password_hash;
-        *ret = strdup(hash);
-        return *ret ? 0 : -ENOMEM;
+        *ret = (PasswordCheckPlan) {};
+        if (account_name_is_valid(name) && store_account_get(c->store, name, &a) >= 0 && a.kind == ACCOUNT_HUMAN) {
+                if (password_source_parse(a.password_source, &service) < 0)
+                        return -EUCLEAN;   /* the store holds what SetPasswordSource never writes */
+                if (!service && store_account_get_secrets(c->store, name, &secrets) >= 0 &&
+                    !isempty(secrets.password_hash))
+                        hash = secrets.password_hash;
+        }
+        ret->hash = strdup(hash);
+        ret->pam_service = service ? strdup(service) : NULL;
+        if (!ret->hash || (service && !ret->pam_service)) {
+                password_check_plan_done(ret);
+                return -ENOMEM;
+        }
+        return 0;
 }
 
 int login_prepare(const LoginContext *c, const char *account, const char *remote, usec_t now,
-                  LoginVerdict *ret, char **ret_hash) {
+                  LoginVerdict *ret, PasswordCheckPlan *ret_plan) {
         LoginFacts f = {
                 .rate_limited = ratelimit_exceeded(c->lockout->ratelimit, remote, now),
                 .name_valid = account_name_is_valid(account),
                 .password = PASSWORD_UNCHECKED,
         };
 
-        *ret_hash = NULL;
+        *ret_plan = (PasswordCheckPlan) {};
         if (!f.rate_limited && f.name_valid)
                 f.locked_out = lockout_active_from(c->lockout, account, remote, now, &f.locked_until);
         *ret = login_verdict(&f, NULL, NULL);
         if (!ret->check_password)
                 return 0;
-        return hash_to_check(c, account, ret_hash);
+        return plan_check(c, account, ret_plan);
 }
 
 LoginVerdict login_queue_full(void) {
@@ -97,6 +117,13 @@ static int carry_out(const LoginContext *c, const LoginAttempt *q, const LoginVe
                 if (r < 0)
                         return r;
         }
+        if (v->audit_refusal) {
+                log_warning("login of %s refused: %s", q->account, v->audit_refusal);
+                r = audit_record_repeatable(c->store, now, AUDIT_LOGIN, NULL, AUDIT_RESULT_FAILED, q->account,
+                                            q->remote, v->audit_refusal);
+                if (r < 0)
+                        return r;
+        }
         if (v->audit_login) {
                 r = audit_record(c->store, now, AUDIT_LOGIN, NULL, AUDIT_RESULT_OK, a->name, o->session_id, q->remote,
                                  v->audit_reason);
@@ -126,7 +153,8 @@ int login_finish(const LoginContext *c, const LoginAttempt *q, usec_t now, Login
         };
         LoginFacts f = {
                 .name_valid = account_name_is_valid(q->account),
-                .password = q->verified == 1 ? PASSWORD_MATCH : PASSWORD_MISMATCH,
+                .password = q->verified == 1      ? PASSWORD_MATCH :
+                            q->backend_unavailable ? PASSWORD_BACKEND_UNAVAILABLE : PASSWORD_MISMATCH,
                 .otp_given = !isempty(q->otp),
         };
         LoginVerdict v;
@@ -168,6 +196,7 @@ int login_finish(const LoginContext *c, const LoginAttempt *q, usec_t now, Login
 
 int password_change_prepare(const LoginContext *c, const PasswordChange *q, usec_t now, char **ret_hash,
                             const char **ret_message) {
+        _cleanup_(password_check_plan_done) PasswordCheckPlan plan = {};
         _cleanup_(account_record_done) AccountRecord a = {};
         int r;
 
@@ -177,6 +206,11 @@ int password_change_prepare(const LoginContext *c, const PasswordChange *q, usec
                 return r;
         if (a.kind != ACCOUNT_HUMAN) {
                 *ret_message = "Service accounts have no password; they only hold tokens.";
+                return -ERR_ACCESS_DENIED;
+        }
+        if (!isempty(a.password_source)) {
+                *ret_message = "The account's password comes from a PAM service of the system; change it there "
+                               "(or make it local first: SetPasswordSource).";
                 return -ERR_ACCESS_DENIED;
         }
         if (password_check_acceptable(q->password, q->min_length, ret_message) < 0)
@@ -196,7 +230,14 @@ int password_change_prepare(const LoginContext *c, const PasswordChange *q, usec
                 if (r < 0)
                         return r;
         }
-        return q->old_password ? hash_to_check(c, a.name, ret_hash) : 0;
+        if (!q->old_password)
+                return 0;
+        r = plan_check(c, a.name, &plan);
+        if (r < 0)
+                return r;
+        *ret_hash = plan.hash;
+        plan.hash = NULL;   /* the caller's now */
+        return 0;
 }
 
 int password_change_finish(const LoginContext *c, const char *account, int verified, const char *new_hash,

@@ -22,10 +22,19 @@ typedef struct LoginContext {
         CodeReuse *code_reuse;        /* NULL: a code never repeats */
 } LoginContext;
 
-/* Before the hash.  When the verdict says check_password, *ret_hash is what to verify the
- * password against (the account's hash, or the dummy); otherwise the verdict is the answer. */
+/* How to check a password: yescrypt against hash always (the account's, or the dummy), so
+ * every login costs one; and, for an account whose password is a PAM service's, that
+ * service's verdict (pam-backend.h), which then decides. */
+typedef struct PasswordCheckPlan {
+        char *hash;
+        char *pam_service;   /* NULL: the hash decides */
+} PasswordCheckPlan;
+void password_check_plan_done(PasswordCheckPlan *p);
+
+/* Before the hash.  When the verdict says check_password, *ret_plan says how to check the
+ * password; otherwise the verdict is the answer. */
 int login_prepare(const LoginContext *c, const char *account, const char *remote, usec_t now,
-                  LoginVerdict *ret, char **ret_hash);
+                  LoginVerdict *ret, PasswordCheckPlan *ret_plan);
 /* The answer when the password could not even be queued for hashing. */
 LoginVerdict login_queue_full(void);
 
@@ -36,6 +45,7 @@ typedef struct LoginAttempt {
         const char *remote;
         bool want_session;
         int verified;                 /* password_verify(): 1 match, 0 mismatch, < 0 failure */
+        bool backend_unavailable;     /* the account's PAM service gave no verdict */
 } LoginAttempt;
 
 typedef struct LoginOutcome {

@@ -165,6 +165,12 @@ int manager_new(const char *state_dir, const Config *config, Manager **ret) {
                          &m->trusted.issuers);
         if (r < 0)
                 return r;
+        m->pam = (PamBackend) {
+                .helper_path = m->config.pam_helper,
+                .socket_path = isempty(m->config.pam_helper_socket) ? PAM_HELPER_SOCKET_DEFAULT
+                                                                     : m->config.pam_helper_socket,
+                .timeout = m->config.pam_helper_timeout,
+        };
         r = code_reuse_new(&m->code_reuse);
         if (r < 0)
                 return r;

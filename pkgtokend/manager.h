@@ -17,6 +17,7 @@
 #include "last-used.h"
 #include "lockout.h"
 #include "code-reuse.h"
+#include "pam-backend.h"
 #include "ratelimit.h"
 #include "store.h"
 #include "trusted-publishers.h"
@@ -44,6 +45,7 @@ typedef struct Manager {
         Polkit *polkit;              /* asked about admin methods by callers other than root (bus-access.c) */
         sd_bus_message *access_granted; /* the call polkit allowed, being dispatched now */
         OwnEvents *own_events;       /* linked users' subscriptions to their events (bus-own-events.c) */
+        PamBackend pam;              /* passwords from PAM services, checked on the workers */
 } Manager;
 
 int manager_new(const char *state_dir, const Config *config, Manager **ret);

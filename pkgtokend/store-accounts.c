@@ -16,6 +16,7 @@
 void account_record_done(AccountRecord *a) {
         free(a->name);
         free(a->email);
+        free(a->password_source);
         *a = (AccountRecord) {};
 }
 
@@ -34,8 +35,9 @@ static int read_account(sqlite3_stmt *st, AccountRecord *ret) {
                 .twofa_pending = sqlite3_column_int(st, 7) != 0,
                 .has_password = sqlite3_column_int(st, 8) != 0,
                 .hold_until = column_usec(st, 9),
+                .password_source = column_strdup(st, 10),
         };
-        if (!a.name || !a.email) {
+        if (!a.name || !a.email || !a.password_source) {
                 account_record_done(&a);
                 return -ENOMEM;
         }
@@ -71,6 +73,10 @@ int store_account_set_hold(Store *s, const char *name, usec_t until) {
 
 int store_account_set_email(Store *s, const char *name, const char *email) {
         return one_changed(store_exec(s, STMT_ACCOUNT_SET_EMAIL, "tt", email, name));
+}
+
+int store_account_set_password_source(Store *s, const char *name, const char *source) {
+        return one_changed(store_exec(s, STMT_ACCOUNT_SET_PASSWORD_SOURCE, "tt", source, name));
 }
 
 int store_account_delete(Store *s, const char *name) {

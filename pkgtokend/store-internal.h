@@ -86,6 +86,7 @@ typedef enum StatementId {
         STMT_ACCOUNT_SET_UID,
         STMT_ACCOUNT_GET_UID,
         STMT_ACCOUNT_BY_UID,
+        STMT_ACCOUNT_SET_PASSWORD_SOURCE,
         _STMT_MAX,
 } StatementId;
 

@@ -34,7 +34,8 @@
 #define STAGE_COLUMNS "public_id, package, version, integrity, staged_by, token_id, remote, decided_by, reason, " \
         "state, staged_at, expires_at, decided_at FROM stages "
 #define ACCOUNT_COLUMNS "id, name, email, kind, locked, created_at, twofa_mode, "            \
-        "totp_pending IS NOT NULL, password_hash != '', hold_until FROM accounts "
+        "totp_pending IS NOT NULL, password_hash != '' OR password_source != '', hold_until, "  \
+        "password_source FROM accounts "
 
 static const char *const statement_sql[_STMT_MAX] = {
         [STMT_BEGIN]               = "BEGIN IMMEDIATE",
@@ -151,6 +152,9 @@ static const char *const statement_sql[_STMT_MAX] = {
         [STMT_ACCOUNT_SET_UID]     = "UPDATE accounts SET uid = NULLIF(?, -1) WHERE name = ?",
         [STMT_ACCOUNT_GET_UID]     = "SELECT IFNULL(uid, -1) FROM accounts WHERE name = ?",
         [STMT_ACCOUNT_BY_UID]      = "SELECT name FROM accounts WHERE uid = ?",
+        /* A password from a PAM service replaces a local one, which must not work again. */
+        [STMT_ACCOUNT_SET_PASSWORD_SOURCE] = "UPDATE accounts SET password_source = ?1, password_hash = "
+                                     "CASE WHEN ?1 = '' THEN password_hash ELSE '' END WHERE name = ?2",
 };
 
 /* Schema migrations: entry N brings user_version N to N+1.  Never edit a released entry;
@@ -323,6 +327,10 @@ static const char *const migrations[] = {
          * without root (pkgtokend/bus-access.c).  One account per uid, one uid per account. */
         "ALTER TABLE accounts ADD COLUMN uid INTEGER;"
         "CREATE UNIQUE INDEX accounts_by_uid ON accounts(uid) WHERE uid IS NOT NULL;",
+
+        /* 9 → 10: where an account's password is checked: '' here (password_hash), or
+         * "pam:SERVICE", a PAM service of the host through pkgtoken-pam-helper. */
+        "ALTER TABLE accounts ADD COLUMN password_source TEXT NOT NULL DEFAULT '';",
 };
 
 _Static_assert(ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");

@@ -20,7 +20,7 @@
 #include "token.h"
 
 #define STORE_DB_FILENAME "tokens.db"
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 typedef struct Store Store;
 
@@ -69,6 +69,7 @@ typedef struct AccountRecord {
         bool twofa_pending;       /* an enrolment waits for its confirming code */
         bool has_password;
         usec_t hold_until;        /* recovery hold: reads only until then; 0 none */
+        char *password_source;    /* "" the password hash; "pam:SERVICE" a PAM service's */
 } AccountRecord;
 void account_record_done(AccountRecord *a);
 
@@ -77,6 +78,8 @@ int store_account_get(Store *s, const char *name, AccountRecord *ret);
 int store_account_set_locked(Store *s, const char *name, bool locked);
 int store_account_set_hold(Store *s, const char *name, usec_t until);
 int store_account_set_email(Store *s, const char *name, const char *email);
+/* "" or "pam:SERVICE"; a PAM source also forgets the local password hash.  -ENOENT. */
+int store_account_set_password_source(Store *s, const char *name, const char *source);
 int store_account_delete(Store *s, const char *name);
 typedef int (*AccountCallback)(const AccountRecord *a, void *userdata);
 int store_account_foreach(Store *s, AccountCallback cb, void *userdata);

@@ -182,6 +182,10 @@ done <<EOF
 /usr/share/man/man8/pkgtokend.8.gz pkgtokend
 /usr/share/man/man5/pkgtokend.conf.5.gz pkgtokend
 /usr/share/man/man5/org.pkgtoken1.5.gz pkgtokend
+/usr/libexec/pkgtoken/pkgtoken-pam-helper pkgtokend
+/lib/systemd/system/pkgtoken-pam-helper.socket pkgtokend
+/lib/systemd/system/pkgtoken-pam-helper@.service pkgtokend
+/usr/share/man/man8/pkgtoken-pam-helper.8.gz pkgtokend
 /usr/bin/pkgtokenctl pkgtokenctl
 /usr/share/bash-completion/completions/pkgtokenctl pkgtokenctl
 /usr/share/man/man1/pkgtokenctl.1.gz pkgtokenctl
@@ -216,7 +220,7 @@ check "no PAM service uses pam_pkgtoken" test -z "$(grep -rl pam_pkgtoken "$root
 check "no pam-auth-update profile" test -z "$(find "$root/usr/share/pam-configs" -name '*pkgtoken*' 2>/dev/null)"
 # Every installed program finds its libraries (the packages' shlibs dependencies are right).
 for f in /usr/libexec/pkgtoken/pkgtokend /usr/libexec/pkgtoken/pkgtoken-issuer-refresh /usr/bin/pkgtokenctl \
-         /usr/libexec/pkgtoken/pkgtoken-upload-gate \
+         /usr/libexec/pkgtoken/pkgtoken-upload-gate /usr/libexec/pkgtoken/pkgtoken-pam-helper \
          "/lib/$multiarch/security/pam_pkgtoken.so"; do
         missing=$(in_root ldd "$f" 2>&1 | grep 'not found')
         if [ -z "$missing" ]; then pass "ldd $f: every library found"; else fail "ldd $f" "$missing"; fi

@@ -175,6 +175,8 @@ check_program_options pkgtoken-upload-gate "$top_srcdir/upload-gate/gate.c" \
         "${top_builddir:-$top_srcdir/build}/upload-gate/pkgtoken-upload-gate"
 check_program_options pkgtoken-issuer-refresh "$top_srcdir/issuer-refresh/main.c" \
         "${top_builddir:-$top_srcdir/build}/issuer-refresh/pkgtoken-issuer-refresh"
+check_program_options pkgtoken-pam-helper "$top_srcdir/pam-helper/pam-helper.c" \
+        "${top_builddir:-$top_srcdir/build}/pam-helper/pkgtoken-pam-helper"
 
 # --- pkgtokend.conf.5 -------------------------------------------------------------------------------
 # A row is { "Key", SETTING_..., or a macro's ROW("Key", SETTING_...

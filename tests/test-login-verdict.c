@@ -7,7 +7,9 @@
  *    oracle written here from the rules in prose, which shares no code with it:
  *      - before the hash: a rate-limited remote, then a locked-out (well-formed) name, are
  *        answered without the password; a full queue is "rate-limited"; else hash;
- *      - after the hash: a lockout that began meanwhile; then a wrong password or an unknown
+ *      - after the hash: a lockout that began meanwhile; then a PAM service that gave no
+ *        verdict: a wrong password to the user, counted against the remote only, with a
+ *        reason code for the audit; then a wrong password or an unknown
  *        (or service) account alike, counted (toward the name's lockout when it is
  *        well-formed, else only against the remote) and committed; then an admin's lock;
  *        then 2FA: no code → otp-required; a code is checked once: a wrong one is counted
@@ -79,6 +81,18 @@ static void test_named_cases(void) {
         CHECK(v.count_failure == LOGIN_FAILURE_REMOTE && v.commit, "malformed name: counted against the remote only");
 
         f = good_login();
+        f.password = PASSWORD_BACKEND_UNAVAILABLE;
+        v = login_verdict(&f, check_otp, &c);
+        expect("PAM service unavailable: a wrong password to the user", &f, OTP_CHECK_VALID, AUTHN_BAD_CREDENTIALS,
+               "wrong account name or password");
+        CHECK(v.count_failure == LOGIN_FAILURE_REMOTE && v.commit && !v.audit_login &&
+              streq_ptr(v.audit_refusal, "password-backend-unavailable"),
+              "  ... counted against the remote only, audited with its reason code");
+        f.password = PASSWORD_MISMATCH;
+        v = login_verdict(&f, check_otp, &c);
+        CHECK(!v.audit_refusal, "a wrong password has no refusal code for the audit");
+
+        f = good_login();
         f.locked_out = true;
         f.locked_until = 7;
         v = login_verdict(&f, check_otp, &c);
@@ -123,11 +137,13 @@ typedef struct Expected {
         AuthnResult result;
         LoginFailure failure;
         bool commit, ok, checked;
+        bool backend_unavailable;
         int error;
 } Expected;
 
 static Expected oracle(const LoginFacts *f, int outcome) {
-        bool hashed = f->password == PASSWORD_MATCH || f->password == PASSWORD_MISMATCH;
+        bool hashed = f->password == PASSWORD_MATCH || f->password == PASSWORD_MISMATCH ||
+                      f->password == PASSWORD_BACKEND_UNAVAILABLE;
         bool right = f->password == PASSWORD_MATCH && f->account_known;
 
         if (!hashed) {
@@ -141,6 +157,9 @@ static Expected oracle(const LoginFacts *f, int outcome) {
         }
         if (f->locked_out)
                 return (Expected) { .result = AUTHN_LOCKED };
+        if (f->password == PASSWORD_BACKEND_UNAVAILABLE)
+                return (Expected) { .result = AUTHN_BAD_CREDENTIALS, .commit = true, .failure = LOGIN_FAILURE_REMOTE,
+                                    .backend_unavailable = true };
         if (!right)
                 return (Expected) { .result = AUTHN_BAD_CREDENTIALS, .commit = true,
                                     .failure = f->name_valid ? LOGIN_FAILURE_ACCOUNT : LOGIN_FAILURE_REMOTE };
@@ -203,6 +222,7 @@ static void test_whole_table(void) {
                              v.count_failure == e.failure && v.commit == e.commit && c.calls == (e.checked ? 1u : 0u) &&
                              v.clear_failures == e.ok && v.audit_login == e.ok &&
                              v.issue_session == (e.ok && f.session_requested) &&
+                             !!v.audit_refusal == e.backend_unavailable &&
                              (v.locked_until != 0) == (v.result == AUTHN_LOCKED && f.locked_out);
                 if (!ok && bad++ < 5)
                         tap_diag("  facts %#x password %d 2fa %s outcome %d: got %s (%s) check=%d failure=%d commit=%d "
