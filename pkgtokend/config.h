@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* pkgtokend.conf: the daemon's settings, "Key=Value" lines under a [Manager] section, '#' or
- * ';' comments.  Unknown keys and bad values are errors that stop the daemon, naming the file
+/* pkgtokend.conf: the daemon's settings, "Key=Value" lines under a [Manager] section (and the
+ * store's under [Store]), '#' or ';' comments.  Unknown keys and bad values are errors that stop the daemon, naming the file
  * and line: a typo in a security setting must not silently fall back to a default. */
 
 #include <stdio.h>
@@ -44,6 +44,11 @@ typedef struct Config {
         LifetimeLimits token_lifetimes;  /* {Default,Max}{Write,Read}TokenLifetimeSec=, 0 none */
         usec_t token_expiry_warning;     /* TokenExpiring this long before a token expires; 0 never */
         usec_t recovery_hold;            /* RecoveryHoldSec=: reads only, this long after a recovery; 0 off */
+        /* [Store]: which backend holds the store (store.h) */
+        int store_backend;               /* Backend=sqlite|postgresql */
+        char store_connection[512];      /* Connection=: libpq conninfo or "service=NAME" */
+        char store_password_file[256];   /* PasswordFile=: the database password; "" none */
+        usec_t store_connect_timeout;    /* ConnectTimeoutSec=: start-up waits this long for PostgreSQL */
 } Config;
 
 void config_init_defaults(Config *c);

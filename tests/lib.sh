@@ -23,6 +23,10 @@
 #   top_srcdir top_builddir PKGTOKEND PKGTOKENCTL DBUS_DAEMON BUSCTL
 #   PKGTOKEN_TEST_TIMEOUT   seconds any wait may take (default 10)
 #   KEEP_TMP=1              keep the temp dir and print where it is
+#   PKGTOKEN_TEST_BACKEND   sqlite (default) or postgresql: every pkgtokend a test starts then
+#                           uses a PostgreSQL the test starts itself (start_postgresql), one
+#                           database per state directory; tests that inspect or damage the
+#                           SQLite file skip on PostgreSQL (sqlite_only)
 #
 # Assumptions about the CLI's --json output, kept here so they can change in one place:
 # list verbs print a JSON array of objects, show verbs one object, with the keys of the
@@ -460,7 +464,8 @@ start_daemon() {
         _daemon_n=$((_daemon_n + 1))
         DAEMON_LOG=$TMP/pkgtokend.$_daemon_n.log
         mkdir -p "$STATE_DIR" && chmod 0700 "$STATE_DIR"
-        DAEMON_CMD=("$PKGTOKEND" --state-dir="$STATE_DIR" --bus-address="$PKGTOKEN_BUS_ADDRESS" "$@")
+        _daemon_args_for_backend "$@"
+        DAEMON_CMD=("$PKGTOKEND" --state-dir="$STATE_DIR" --bus-address="$PKGTOKEN_BUS_ADDRESS" "${_BACKEND_ARGS[@]}")
         "${DAEMON_CMD[@]}" </dev/null >"$DAEMON_LOG" 2>&1 &
         DAEMON_PID=$!
         _pids+=("$DAEMON_PID")
@@ -482,6 +487,113 @@ start_daemon() {
         diag "pkgtokend did not answer a Ping within ${PKGTOKEN_TEST_TIMEOUT}s"
         diag_file "pkgtokend output" "$DAEMON_LOG"
         return 1
+}
+
+# ---------------------------------------------------------------------------------------------
+# PostgreSQL (PKGTOKEN_TEST_BACKEND=postgresql)
+
+: "${PKGTOKEN_TEST_BACKEND:=sqlite}"
+: "${PG_BINDIR:=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}"
+PG_PID=
+PG_DIR=
+
+on_postgresql() {
+        [ "$PKGTOKEN_TEST_BACKEND" = postgresql ]
+}
+
+# sqlite_only REASON: this test inspects or damages the SQLite file; on PostgreSQL it skips.
+sqlite_only() {
+        on_postgresql && skip_all "SQLite only: $1"
+        return 0
+}
+
+# _as_pg_user CMD...: PostgreSQL refuses to run as root; as root, run it as nobody.
+_as_pg_user() {
+        if is_root; then
+                setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"
+        else
+                "$@"
+        fi
+}
+
+# start_postgresql: initdb and a postgres of this test's own, on a unix socket in a directory
+# of its own (no TCP), recorded by PID and stopped with the test.  Sets PG_DIR and PG_PID.
+start_postgresql() {
+        [ -n "$PG_PID" ] && return 0
+        [ -x "$PG_BINDIR/initdb" ] || { [ "${CI:-}" = true ] && bail_out "PostgreSQL not found"; skip_all "PostgreSQL not found"; }
+        # Outside $TMP: postgres runs unprivileged and must reach its directory.
+        PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pkgtoken-pg.XXXXXX") || bail_out "mktemp"
+        CLEANUP_DIRS+=("$PG_DIR")
+        is_root && chown nobody "$PG_DIR"
+        _as_pg_user "$PG_BINDIR/initdb" -D "$PG_DIR/data" -U pkgtoken --auth=trust -E UTF8 --no-locale \
+                >"$PG_DIR/initdb.log" 2>&1 || { diag_file initdb "$PG_DIR/initdb.log"; bail_out "initdb failed"; }
+        _as_pg_user "$PG_BINDIR/postgres" -D "$PG_DIR/data" -c listen_addresses= -c unix_socket_directories="$PG_DIR" \
+                -c fsync=on -c max_connections=50 </dev/null >"$PG_DIR/postgres.log" 2>&1 &
+        PG_PID=$!
+        _pids+=("$PG_PID")
+        wait_for "$PKGTOKEN_TEST_TIMEOUT" _pg_ready || { diag_file postgres "$PG_DIR/postgres.log"; bail_out "PostgreSQL did not start"; }
+}
+
+_pg_ready() {
+        "$PG_BINDIR/pg_isready" -q -h "$PG_DIR" -U pkgtoken -d postgres
+}
+
+# stop_postgresql / restart_postgresql: by PID (SIGINT: PostgreSQL's fast shutdown).
+stop_postgresql() {
+        [ -n "$PG_PID" ] || return 0
+        kill -INT "$PG_PID" 2>/dev/null || true
+        wait_for "$PKGTOKEN_TEST_TIMEOUT" eval '! process_alive "$PG_PID"' || kill -KILL "$PG_PID" 2>/dev/null
+        wait "$PG_PID" 2>/dev/null || true
+        _forget_pid "$PG_PID"
+        PG_PID=
+}
+
+restart_postgresql() {
+        _as_pg_user "$PG_BINDIR/postgres" -D "$PG_DIR/data" -c listen_addresses= -c unix_socket_directories="$PG_DIR" \
+                -c fsync=on -c max_connections=50 </dev/null >>"$PG_DIR/postgres.log" 2>&1 &
+        PG_PID=$!
+        _pids+=("$PG_PID")
+        wait_for "$PKGTOKEN_TEST_TIMEOUT" _pg_ready || bail_out "PostgreSQL did not restart"
+}
+
+# psql_ DB SQL: runs SQL in database DB, unaligned, tuples only.
+psql_() {
+        psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$PG_DIR" -U pkgtoken -d "$1" -c "$2"
+}
+
+# pg_database_for DIR: the database that stands for the state directory DIR (created on first
+# use): a new state directory is a new, empty store on either backend.
+pg_database_for() {
+        local name
+        name=pkgtoken_$(printf '%s' "$1" | md5sum | cut -c1-16)
+        if [ -z "$(psql_ postgres "SELECT 1 FROM pg_database WHERE datname = '$name'")" ]; then
+                psql_ postgres "CREATE DATABASE $name" >/dev/null || bail_out "cannot create database $name"
+        fi
+        echo "$name"
+}
+
+# pg_connection_for DIR: the [Store] Connection= of the state directory DIR.
+pg_connection_for() {
+        echo "host=$PG_DIR user=pkgtoken dbname=$(pg_database_for "$1")"
+}
+
+# _daemon_args_for_backend ARGS...: on PostgreSQL, ARGS with a --config= that adds a [Store]
+# section to the test's own configuration (or that holds only that).  Sets _BACKEND_ARGS.
+_daemon_args_for_backend() {
+        _BACKEND_ARGS=("$@")
+        on_postgresql || return 0
+        start_postgresql
+        _store_conf_n=$((${_store_conf_n:-0} + 1))
+        local a config="" merged=$TMP/store.$_store_conf_n.conf rest=()
+        for a in "$@"; do
+                case $a in
+                --config=*) config=${a#--config=} ;;
+                *) rest+=("$a") ;;
+                esac
+        done
+        { [ -z "$config" ] || cat "$config"; echo; echo "[Store]"; echo "Backend=postgresql"
+          echo "Connection=$(pg_connection_for "$STATE_DIR")"; echo "ConnectTimeoutSec=5"; } >"$merged"
+        _BACKEND_ARGS=("${rest[@]}" --config="$merged")
 }
 
 # must_start_daemon [ARGS...]: start_daemon or give up on the whole file.
@@ -554,8 +666,9 @@ check_daemon_alive() {
 # the time limit, i.e. it did not refuse).
 run_daemon_to_exit() {
         mkdir -p "$STATE_DIR"
+        _daemon_args_for_backend "$@"
         run timeout --kill-after=2 "$PKGTOKEN_TEST_TIMEOUT" \
-                "$PKGTOKEND" --state-dir="$STATE_DIR" --bus-address="$PKGTOKEN_BUS_ADDRESS" "$@"
+                "$PKGTOKEND" --state-dir="$STATE_DIR" --bus-address="$PKGTOKEN_BUS_ADDRESS" "${_BACKEND_ARGS[@]}"
 }
 
 # expect_refused_start WHAT: after run_daemon_to_exit (or a run of pkgtokend like it), passes
