@@ -133,3 +133,22 @@ at_least() {
 at_most() {
         awk -v v="${1:-}" -v m="$2" 'BEGIN { if (v == "-" || v == "") print "n/a"; else print (v + 0 <= m + 0) ? "met" : "MISSED" }'
 }
+
+# measure SIZE CLIENTS TOKENS_FILE: every mode of $modes (bench-authorize, $BENCH), interleaved
+# in rounds, in one run; the results in R[SIZE/CLIENTS/MODE/FIELD]: calls/s, ratio to ping (median over rounds, min, max), latency
+# percentiles (us), CPU us per call of the clients, pkgtokend and dbus-daemon.
+measure() {
+        local size=$1 clients=$2 tokens=$3 line mode
+        echo "  $size tokens, $clients client(s)..." >&2
+        bench_run "measuring with $clients client(s) at $size tokens" \
+                "$BENCH" run "$ADDRESS" "${modes// /,}" "$BENCH_SECONDS" "$clients" "$tokens"
+        while IFS= read -r line; do
+                mode=$(printf '%s\n' "$line" | sed -n 's/^mode=\([a-z]*\) .*/\1/p')
+                [ -n "$mode" ] || die "cannot parse: $line"
+                store_fields "$size/$clients/$mode" "$line" rate ratio ratio_min ratio_max p50_us p99_us \
+                        client_cpu_us daemon_cpu_us bus_cpu_us
+        done <<<"$BENCH_OUT"
+        for mode in $modes; do
+                [ -n "${R[$size/$clients/$mode/rate]:-}" ] || die "no result for $mode in: $BENCH_OUT"
+        done
+}

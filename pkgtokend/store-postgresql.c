@@ -105,6 +105,17 @@ static PGconn *connect_once(PgStore *q) {
         return PQconnectdbParams(keys, values, /* expand_dbname= */ 1);
 }
 
+/* libpq prints the server's notices on stderr; none of them is news to an operator. */
+static void ignore_notice(void *userdata, const char *message) {
+}
+
+static PGconn *connect_quiet(PgStore *q) {
+        PGconn *c = connect_once(q);
+        if (c)
+                PQsetNoticeProcessor(c, ignore_notice, NULL);
+        return c;
+}
+
 static const char *connection_error(const PgStore *q) {
         const char *e = q->conn ? PQerrorMessage(q->conn) : "out of memory";
         return e && *e ? e : "no answer";
@@ -146,7 +157,7 @@ static int ensure_connected(Store *s) {
         if (q->conn)
                 PQreset(q->conn);
         else
-                q->conn = connect_once(q);
+                q->conn = connect_quiet(q);
         if (!q->conn || PQstatus(q->conn) != CONNECTION_OK) {
                 set_down(s, true);
                 return -EIO;
@@ -532,7 +543,7 @@ static int connect_waiting(Store *s, usec_t timeout) {
         bool said = false;
 
         for (;;) {
-                q->conn = connect_once(q);
+                q->conn = connect_quiet(q);
                 if (q->conn && PQstatus(q->conn) == CONNECTION_OK)
                         return 0;
                 if (now_monotonic_usec() >= deadline) {

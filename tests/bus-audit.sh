@@ -56,7 +56,7 @@ stop_daemon
 is "$STOP_RC" 0 "pkgtokend exits 0 on SIGTERM"
 old=$(( ($(date +%s) - 500 * 86400) * 1000000 ))
 recent=$(( ($(date +%s) - 300 * 86400) * 1000000 ))
-sqlite3 "$DB" "INSERT INTO audit (time, action, package, result, actor, reason) VALUES
+store_sql "INSERT INTO audit (time, action, package, result, actor, reason) VALUES
         ($old, 'publish', 'pkg', 'allowed', 'old1', ''), ($old, 'publish', 'pkg', 'allowed', 'old2', ''),
         ($recent, 'publish', 'pkg', 'allowed', 'recent', '');" || bail_out "cannot add old audit records"
 must_start_daemon

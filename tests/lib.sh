@@ -341,12 +341,15 @@ _forget_pid() {
 _cleanup() {
         local rc=$?
         trap - EXIT INT TERM HUP
-        # Daemons first (newest first), the bus last.
+        # Daemons first (newest first), then PostgreSQL, the bus last.
         local all=("${_pids[@]}") i
         for ((i = ${#all[@]} - 1; i >= 0; i--)); do
                 [ "${all[i]}" = "$BUS_PID" ] && continue
+                [ "${all[i]}" = "${PG_PID:-}" ] && continue
                 _stop_pid "${all[i]}"
         done
+        # PostgreSQL after every daemon that used it (its smart shutdown would wait for them).
+        [ -n "${PG_PID:-}" ] && stop_postgresql
         [ -n "$BUS_PID" ] && _stop_pid "$BUS_PID"
         if [ "$_tap_done" -eq 0 ]; then
                 # The script died before done_testing (set -u, a bail-out): say so in TAP.
@@ -527,8 +530,18 @@ start_postgresql() {
         is_root && chown nobody "$PG_DIR"
         _as_pg_user "$PG_BINDIR/initdb" -D "$PG_DIR/data" -U pkgtoken --auth=trust -E UTF8 --no-locale \
                 >"$PG_DIR/initdb.log" 2>&1 || { diag_file initdb "$PG_DIR/initdb.log"; bail_out "initdb failed"; }
-        _as_pg_user "$PG_BINDIR/postgres" -D "$PG_DIR/data" -c listen_addresses= -c unix_socket_directories="$PG_DIR" \
-                -c fsync=on -c max_connections=50 </dev/null >"$PG_DIR/postgres.log" 2>&1 &
+        _postgres_start
+}
+
+# _postgres_start: the server in the background, its PID (setpriv execs it) in PG_PID.
+_postgres_start() {
+        local server=("$PG_BINDIR/postgres" -D "$PG_DIR/data" -c listen_addresses= -c unix_socket_directories="$PG_DIR"
+                      -c fsync=on -c max_connections=50)
+        if is_root; then
+                setpriv --reuid=nobody --regid=nogroup --clear-groups -- "${server[@]}" </dev/null >>"$PG_DIR/postgres.log" 2>&1 &
+        else
+                "${server[@]}" </dev/null >>"$PG_DIR/postgres.log" 2>&1 &
+        fi
         PG_PID=$!
         _pids+=("$PG_PID")
         wait_for "$PKGTOKEN_TEST_TIMEOUT" _pg_ready || { diag_file postgres "$PG_DIR/postgres.log"; bail_out "PostgreSQL did not start"; }
@@ -538,7 +551,8 @@ _pg_ready() {
         "$PG_BINDIR/pg_isready" -q -h "$PG_DIR" -U pkgtoken -d postgres
 }
 
-# stop_postgresql / restart_postgresql: by PID (SIGINT: PostgreSQL's fast shutdown).
+# stop_postgresql / restart_postgresql: by PID (SIGINT: PostgreSQL's fast shutdown), and the
+# same server started again.
 stop_postgresql() {
         [ -n "$PG_PID" ] || return 0
         kill -INT "$PG_PID" 2>/dev/null || true
@@ -549,11 +563,7 @@ stop_postgresql() {
 }
 
 restart_postgresql() {
-        _as_pg_user "$PG_BINDIR/postgres" -D "$PG_DIR/data" -c listen_addresses= -c unix_socket_directories="$PG_DIR" \
-                -c fsync=on -c max_connections=50 </dev/null >>"$PG_DIR/postgres.log" 2>&1 &
-        PG_PID=$!
-        _pids+=("$PG_PID")
-        wait_for "$PKGTOKEN_TEST_TIMEOUT" _pg_ready || bail_out "PostgreSQL did not restart"
+        _postgres_start
 }
 
 # psql_ DB SQL: runs SQL in database DB, unaligned, tuples only.
@@ -572,28 +582,56 @@ pg_database_for() {
         echo "$name"
 }
 
-# pg_connection_for DIR: the [Store] Connection= of the state directory DIR.
+# pg_connection_for DIR: the [Store] Connection= of the state directory DIR (PG_STORE_DIR=,
+# when set, stands for every state directory: several daemons, one database).
 pg_connection_for() {
         echo "host=$PG_DIR user=pkgtoken dbname=$(pg_database_for "$1")"
 }
 
-# _daemon_args_for_backend ARGS...: on PostgreSQL, ARGS with a --config= that adds a [Store]
-# section to the test's own configuration (or that holds only that).  Sets _BACKEND_ARGS.
+# _daemon_args_for_backend ARGS...: on PostgreSQL, ARGS with a [Store] section for the
+# daemon: appended to the test's own --config= file (so that its messages still name that
+# file and its line numbers), or in a file of its own.  Sets _BACKEND_ARGS.
 _daemon_args_for_backend() {
         _BACKEND_ARGS=("$@")
         on_postgresql || return 0
         start_postgresql
-        _store_conf_n=$((${_store_conf_n:-0} + 1))
-        local a config="" merged=$TMP/store.$_store_conf_n.conf rest=()
+        local a config="" section
         for a in "$@"; do
                 case $a in
                 --config=*) config=${a#--config=} ;;
-                *) rest+=("$a") ;;
                 esac
         done
-        { [ -z "$config" ] || cat "$config"; echo; echo "[Store]"; echo "Backend=postgresql"
-          echo "Connection=$(pg_connection_for "$STATE_DIR")"; echo "ConnectTimeoutSec=5"; } >"$merged"
-        _BACKEND_ARGS=("${rest[@]}" --config="$merged")
+        section=$(printf '\n[Store]\nBackend=postgresql\nConnection=%s\nConnectTimeoutSec=5\n' \
+                         "$(pg_connection_for "${PG_STORE_DIR:-$STATE_DIR}")")
+        if [ -z "$config" ]; then
+                _store_conf_n=$((${_store_conf_n:-0} + 1))
+                config=$TMP/store.$_store_conf_n.conf
+                printf '%s\n' "$section" >"$config"
+                _BACKEND_ARGS+=(--config="$config")
+        elif [ -f "$config" ] && ! grep -qxF "$(printf '%s\n' "$section" | grep '^Connection=')" "$config"; then
+                # A missing file stays missing (the daemon must refuse it).
+                printf '%s\n' "$section" >>"$config"
+        fi
+}
+
+# store_sql SQL: runs SQL on the store of $STATE_DIR (the daemon stopped, on SQLite): the
+# sqlite3 CLI on its tokens.db, or psql on its database; one row a line, columns with "|".
+store_sql() {
+        if on_postgresql; then
+                psql_ "$(pg_database_for "$STATE_DIR")" "$1"
+        else
+                sqlite3 "$STATE_DIR/tokens.db" "$1"
+        fi
+}
+
+# store_integrity: "ok" when the store of $STATE_DIR is sound: SQLite's PRAGMA integrity_check
+# of the file; on PostgreSQL (whose server keeps its files whole) that the database answers.
+store_integrity() {
+        if on_postgresql; then
+                [ "$(store_sql 'SELECT count(*) >= 0 FROM accounts' 2>&1)" = t ] && echo ok || echo "the database does not answer"
+        else
+                sqlite3 "$STATE_DIR/tokens.db" 'PRAGMA integrity_check;' 2>&1
+        fi
 }
 
 # must_start_daemon [ARGS...]: start_daemon or give up on the whole file.
