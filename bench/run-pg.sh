@@ -42,7 +42,7 @@ fill_postgresql() {
         local db sampled
         PKGTOKEN_TEST_BACKEND=postgresql
         db=$(pg_database_for "$1")
-        BENCH_STORE_CONNECTION=$(pg_connection_for "$1") "$BENCH" populate "$1" "$2" "$TMP/tokens-pg-$2" >&2 ||
+        BENCH_STORE_CONNECTION=$(pg_connection_for "$1") "$BENCH" populate "$1" "$2" "$TMP/tokens-postgresql-$2" >&2 ||
                 die "populating PostgreSQL failed"
         sampled=$(psql_ "$db" "SELECT count(*) FROM tokens")
         psql_ "$db" "INSERT INTO tokens (public_id, hash, prefix, type, owner, account_id, created_by, created_at)

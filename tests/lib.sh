@@ -590,28 +590,42 @@ pg_connection_for() {
 
 # _daemon_args_for_backend ARGS...: on PostgreSQL, ARGS with a [Store] section for the
 # daemon: appended to the test's own --config= file (so that its messages still name that
-# file and its line numbers), or in a file of its own.  Sets _BACKEND_ARGS.
+# file and its line numbers) unless its last [Store] settings are these already, or in a file of
+# its own.  A file given a PostgreSQL section earlier gets "Backend=sqlite" appended when a
+# daemon is started on SQLite with it.  Sets _BACKEND_ARGS.
 _daemon_args_for_backend() {
         _BACKEND_ARGS=("$@")
-        on_postgresql || return 0
-        start_postgresql
-        local a config="" section
+        local a config="" connection
         for a in "$@"; do
                 case $a in
                 --config=*) config=${a#--config=} ;;
                 esac
         done
-        section=$(printf '\n[Store]\nBackend=postgresql\nConnection=%s\nConnectTimeoutSec=5\n' \
-                         "$(pg_connection_for "${PG_STORE_DIR:-$STATE_DIR}")")
+        if ! on_postgresql; then
+                if [ -f "$config" ] && [ "$(_last_setting Backend "$config")" = postgresql ]; then
+                        printf '\n[Store]\nBackend=sqlite\n' >>"$config"
+                fi
+                return 0
+        fi
+        start_postgresql
+        connection=$(pg_connection_for "${PG_STORE_DIR:-$STATE_DIR}")
         if [ -z "$config" ]; then
                 _store_conf_n=$((${_store_conf_n:-0} + 1))
                 config=$TMP/store.$_store_conf_n.conf
-                printf '%s\n' "$section" >"$config"
                 _BACKEND_ARGS+=(--config="$config")
-        elif [ -f "$config" ] && ! grep -qxF "$(printf '%s\n' "$section" | grep '^Connection=')" "$config"; then
-                # A missing file stays missing (the daemon must refuse it).
-                printf '%s\n' "$section" >>"$config"
+                : >"$config"
         fi
+        # A missing file stays missing (the daemon must refuse it).
+        [ -f "$config" ] || return 0
+        if [ "$(_last_setting Backend "$config")" != postgresql ] ||
+           [ "$(_last_setting Connection "$config")" != "$connection" ]; then
+                printf '\n[Store]\nBackend=postgresql\nConnection=%s\nConnectTimeoutSec=5\n' "$connection" >>"$config"
+        fi
+}
+
+# _last_setting KEY FILE: the value of the last KEY= line of FILE.
+_last_setting() {
+        sed -n "s/^$1=//p" "$2" 2>/dev/null | tail -n 1
 }
 
 # store_sql SQL: runs SQL on the store of $STATE_DIR (the daemon stopped, on SQLite): the
