@@ -41,8 +41,9 @@ echo "bench-pg: sizes $BENCH_SIZES; clients $BENCH_CLIENTS; ${BENCH_SECONDS}s pe
 fill_postgresql() {
         local db sampled
         PKGTOKEN_TEST_BACKEND=postgresql
-        db=$(pg_database_for "$1")
-        BENCH_STORE_CONNECTION=$(pg_connection_for "$1") "$BENCH" populate "$1" "$2" "$TMP/tokens-postgresql-$2" >&2 ||
+        pg_connection_for "$1"
+        db=$PG_DATABASE
+        BENCH_STORE_CONNECTION=$PG_CONNECTION "$BENCH" populate "$1" "$2" "$TMP/tokens-postgresql-$2" >&2 ||
                 die "populating PostgreSQL failed"
         sampled=$(psql_ "$db" "SELECT count(*) FROM tokens")
         psql_ "$db" "INSERT INTO tokens (public_id, hash, prefix, type, owner, account_id, created_by, created_at)

@@ -10,7 +10,9 @@
 #   * a lockout earned on one host holds on the others;
 #   * PostgreSQL stopped and started again under load: refusals while it is down, never a
 #     wrong allow, and every host answers again without a restart;
-#   * kill -9 of a host right after an acknowledged change loses nothing.
+#   * kill -9 of a host right after an acknowledged change loses nothing;
+#   * start-up waits ConnectTimeoutSec= for the server: it starts when the server comes in
+#     time, and refuses to start (fails closed) when it does not.
 #
 # Runs whatever PKGTOKEN_TEST_BACKEND is: it is the PostgreSQL backend's own test.
 
@@ -161,5 +163,35 @@ start_host 3
 ok "after kill -9 of host 3: erin is there (asked on host 3)" ctl account show erin
 is "$(authz_on 1 "$T3")" allowed "  ... the token it created works on host 1"
 is "$(authz_on 2 "$T2")" invalid "  ... the token it revoked is refused on host 2"
+
+# --- start-up waits a bounded time for the server ------------------------------------------------
+stop_postgresql
+use_host 3
+stop_daemon
+printf '[Store]\nConnectTimeoutSec=2\n' >"$TMP/short-wait.conf"
+t0=$(date +%s)
+run_daemon_to_exit --config="$TMP/short-wait.conf"
+elapsed=$(($(date +%s) - t0))
+expect_refused_start "PostgreSQL down for longer than ConnectTimeoutSec=2"
+like "$RUN_ERR" "cannot connect to the database" "  ... saying so"
+ok "  ... after waiting about 2 s (${elapsed} s)" test "$elapsed" -ge 2 -a "$elapsed" -le 8
+
+cp "$CONFIG" "$TMP/long-wait.conf"
+printf '[Store]\nConnectTimeoutSec=20\n' >>"$TMP/long-wait.conf"
+_daemon_args_for_backend --config="$TMP/long-wait.conf"
+"$PKGTOKEND" --state-dir="$STATE_DIR" --bus-address="$PKGTOKEN_BUS_ADDRESS" "${_BACKEND_ARGS[@]}" \
+        </dev/null >"$TMP/late.log" 2>&1 &
+DAEMON_PID=$!
+_pids+=("$DAEMON_PID")
+sleep 1.5
+restart_postgresql
+if wait_for 25 ping_daemon; then
+        pass "PostgreSQL up 1.5 s after pkgtokend started (ConnectTimeoutSec=20): it starts"
+else
+        fail "PostgreSQL up 1.5 s after pkgtokend started (ConnectTimeoutSec=20): it starts"
+        diag_file "pkgtokend output" "$TMP/late.log"
+fi
+ok "  ... having said that it waits" grep -q 'waiting for the database' "$TMP/late.log"
+is "$(authz_on 3 "$T3")" allowed "  ... and answers"
 
 done_testing

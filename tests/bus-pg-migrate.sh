@@ -37,7 +37,8 @@ stop_daemon
 PKGTOKEN_TEST_BACKEND=postgresql
 start_postgresql
 STATE_DIR=$TMP/pg-state
-CONNECTION=$(pg_connection_for "$STATE_DIR")
+pg_connection_for "$STATE_DIR"
+CONNECTION=$PG_CONNECTION
 must_start_daemon --config="$CONFIG"    # makes the schema
 stop_daemon
 run "$SCRIPT" "$SQLITE_STATE/tokens.db" "$CONNECTION"

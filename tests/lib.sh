@@ -522,7 +522,8 @@ _as_pg_user() {
 # start_postgresql: initdb and a postgres of this test's own, on a unix socket in a directory
 # of its own (no TCP), recorded by PID and stopped with the test.  Sets PG_DIR and PG_PID.
 start_postgresql() {
-        [ -n "$PG_PID" ] && return 0
+        # Once per test: a server the test stopped stays stopped until restart_postgresql.
+        [ -n "$PG_DIR" ] && return 0
         [ -x "$PG_BINDIR/initdb" ] || { [ "${CI:-}" = true ] && bail_out "PostgreSQL not found"; skip_all "PostgreSQL not found"; }
         # Outside $TMP: postgres runs unprivileged and must reach its directory.
         PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pkgtoken-pg.XXXXXX") || bail_out "mktemp"
@@ -571,21 +572,24 @@ psql_() {
         psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$PG_DIR" -U pkgtoken -d "$1" -c "$2"
 }
 
-# pg_database_for DIR: the database that stands for the state directory DIR (created on first
-# use): a new state directory is a new, empty store on either backend.
+# pg_database_for DIR: sets PG_DATABASE to the database that stands for the state directory
+# DIR, created on first use: a new state directory is a new, empty store on either backend.
+declare -A _PG_DATABASES=()
 pg_database_for() {
-        local name
-        name=pkgtoken_$(printf '%s' "$1" | md5sum | cut -c1-16)
-        if [ -z "$(psql_ postgres "SELECT 1 FROM pg_database WHERE datname = '$name'")" ]; then
-                psql_ postgres "CREATE DATABASE $name" >/dev/null || bail_out "cannot create database $name"
+        PG_DATABASE=pkgtoken_$(printf '%s' "$1" | md5sum | cut -c1-16)
+        [ -n "${_PG_DATABASES[$PG_DATABASE]:-}" ] && return 0
+        if [ -z "$(psql_ postgres "SELECT 1 FROM pg_database WHERE datname = '$PG_DATABASE'")" ]; then
+                psql_ postgres "CREATE DATABASE $PG_DATABASE" >/dev/null || bail_out "cannot create database $PG_DATABASE"
         fi
-        echo "$name"
+        _PG_DATABASES[$PG_DATABASE]=1
 }
 
-# pg_connection_for DIR: the [Store] Connection= of the state directory DIR (PG_STORE_DIR=,
-# when set, stands for every state directory: several daemons, one database).
+# pg_connection_for DIR: sets PG_CONNECTION to the [Store] Connection= of the state directory
+# DIR (PG_STORE_DIR=, when set, stands for every state directory: several daemons, one
+# database).
 pg_connection_for() {
-        echo "host=$PG_DIR user=pkgtoken dbname=$(pg_database_for "$1")"
+        pg_database_for "$1"
+        PG_CONNECTION="host=$PG_DIR user=pkgtoken dbname=$PG_DATABASE"
 }
 
 # _daemon_args_for_backend ARGS...: on PostgreSQL, ARGS with a [Store] section for the
@@ -608,7 +612,8 @@ _daemon_args_for_backend() {
                 return 0
         fi
         start_postgresql
-        connection=$(pg_connection_for "${PG_STORE_DIR:-$STATE_DIR}")
+        pg_connection_for "${PG_STORE_DIR:-$STATE_DIR}"
+        connection=$PG_CONNECTION
         if [ -z "$config" ]; then
                 _store_conf_n=$((${_store_conf_n:-0} + 1))
                 config=$TMP/store.$_store_conf_n.conf
@@ -619,7 +624,7 @@ _daemon_args_for_backend() {
         [ -f "$config" ] || return 0
         if [ "$(_last_setting Backend "$config")" != postgresql ] ||
            [ "$(_last_setting Connection "$config")" != "$connection" ]; then
-                printf '\n[Store]\nBackend=postgresql\nConnection=%s\nConnectTimeoutSec=5\n' "$connection" >>"$config"
+                printf '\n[Store]\nBackend=postgresql\nConnection=%s\n' "$connection" >>"$config"
         fi
 }
 
@@ -632,7 +637,8 @@ _last_setting() {
 # sqlite3 CLI on its tokens.db, or psql on its database; one row a line, columns with "|".
 store_sql() {
         if on_postgresql; then
-                psql_ "$(pg_database_for "$STATE_DIR")" "$1"
+                pg_database_for "${PG_STORE_DIR:-$STATE_DIR}"
+                psql_ "$PG_DATABASE" "$1"
         else
                 sqlite3 "$STATE_DIR/tokens.db" "$1"
         fi
