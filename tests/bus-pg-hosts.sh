@@ -6,7 +6,9 @@
 # What must hold across hosts is decided by the database:
 #
 #   * a token revoked on one host is refused on the others at once (within 1 s);
-#   * one TOTP code sent to all three at the same moment is accepted exactly once;
+#   * one TOTP code, or one recovery code, sent to all three at the same moment is accepted
+#     exactly once;
+#   * a stage approved on three hosts at once is approved once;
 #   * a lockout earned on one host holds on the others;
 #   * PostgreSQL stopped and started again under load: refusals while it is down, never a
 #     wrong allow, and every host answers again without a restart;
@@ -79,16 +81,44 @@ ok "  ... within 1 s (${ms} ms)" test "$ms" -lt 1000
 use_host 1
 new_account carol "$PW" || bail_out "cannot create carol"
 enroll_2fa carol || bail_out "cannot enrol carol"
+# at_once_on_all ACCOUNT CODE: Authenticate with the password and CODE on the three hosts at
+# the same moment; prints how many accepted it.
+at_once_on_all() {
+        local h
+        for h in "${HOSTS[@]}"; do
+                "$BUSCTL" --address="${H_ADDR[$h]}" call org.pkgtoken1 /org/pkgtoken1 org.pkgtoken1.Manager \
+                        Authenticate 'sssa{sv}' "$1" "$PW" "$2" 0 >"$TMP/at-once.$h" 2>&1 &
+        done
+        wait_for "$PKGTOKEN_TEST_TIMEOUT" eval '[ "$(cat "$TMP"/at-once.[123] | grep -c .)" -ge 3 ]'
+        sleep 0.2
+        cat "$TMP"/at-once.[123] | grep -c '^ssa{sv} "ok"'
+}
+
 next_otp carol || bail_out "no code"
+accepted=$(at_once_on_all carol "$OTP")
+is "$accepted" 1 "one TOTP code sent to three hosts at once: accepted exactly once"
+[ "$accepted" = 1 ] || diag "$(head -n 3 "$TMP"/at-once.[123])"
+accepted=$(at_once_on_all carol "${RECOVERY_CODES[0]}")
+is "$accepted" 1 "one recovery code sent to three hosts at once: accepted exactly once"
+
+# --- a stage approved once ----------------------------------------------------------------------
+# The stage is written straight into the database (staging itself is bus-stages.sh's); three
+# admins approve it on three hosts at the same moment.
+STAGE=0b7f5a2e-4c1d-4e8a-9f3b-2d6c8e1a7b90
+now=$(now_usec)
+store_sql "INSERT INTO stages (public_id, package, version, integrity, staged_by, staged_at, expires_at, state)
+           VALUES ('$STAGE', 'pkg', '9.9.9', 'sha512-$(head -c 64 /dev/zero | base64 -w0)', 'alice', $now,
+                   $((now + 3600000000)), 'staged')" || bail_out "cannot add a stage"
 for h in "${HOSTS[@]}"; do
         "$BUSCTL" --address="${H_ADDR[$h]}" call org.pkgtoken1 /org/pkgtoken1 org.pkgtoken1.Manager \
-                Authenticate 'sssa{sv}' carol "$PW" "$OTP" 0 >"$TMP/otp.$h" 2>&1 &
+                ApproveStage 'sa{sv}' "$STAGE" 0 >"$TMP/approve.$h" 2>&1 &
 done
-wait_for "$PKGTOKEN_TEST_TIMEOUT" eval '[ "$(cat "$TMP"/otp.[123] | grep -c .)" -ge 3 ]'
+wait_for "$PKGTOKEN_TEST_TIMEOUT" eval '[ "$(cat "$TMP"/approve.[123] | grep -c .)" -ge 3 ]'
 sleep 0.2
-accepted=$(cat "$TMP"/otp.[123] | grep -c '^ssa{sv} "ok"')
-is "$accepted" 1 "one code sent to three hosts at once: accepted exactly once"
-[ "$accepted" = 1 ] || diag "$(head -n 3 "$TMP"/otp.[123])"
+approved=$(cat "$TMP"/approve.[123] | grep -vc 'Call failed')
+is "$approved" 1 "one stage approved on three hosts at once: exactly one approval"
+is "$(cat "$TMP"/approve.[123] | grep -c 'Call failed')" 2 "  ... the other two refused"
+is "$(store_sql "SELECT state FROM stages WHERE public_id = '$STAGE'")" approved "  ... and it is approved"
 
 # --- lockout ------------------------------------------------------------------------------------
 use_host 1
