@@ -5,7 +5,7 @@
 # accounts, a password, a sealed TOTP seed, tokens (one revoked) and audit records, copied
 # into a PostgreSQL database whose schema pkgtokend made; pkgtokend on PostgreSQL then answers
 # as the SQLite one did, and keeps numbering after the copied rows.  A second copy into the
-# same database is refused.
+# same database is refused, and so is a database a newer pkgtokend wrote.
 
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 need_binaries
@@ -64,5 +64,12 @@ stop_daemon
 run "$SCRIPT" "$SQLITE_STATE/tokens.db" "$CONNECTION"
 isnt "$RUN_RC" 0 "a second copy into the same database is refused"
 like "$RUN_ERR" "not empty" "  ... saying why"
+
+# A database a newer pkgtokend wrote is refused, as on SQLite (bus-persistence.sh).
+store_sql "UPDATE pkgtoken_schema SET version = 999" || bail_out "cannot set the version"
+run_daemon_to_exit --config="$CONFIG"
+expect_refused_start "a PostgreSQL store with schema version 999"
+like "$RUN_ERR" "schema version 999, written by a newer pkgtokend" "  ... saying why"
+is "$(store_sql 'SELECT count(*) FROM accounts')" 3 "  ... and leaving the database as it was"
 
 done_testing
