@@ -27,6 +27,21 @@ int options_parse(int argc, char *argv[], const char *program, const char *short
         return 1;
 }
 
+int options_parse_no_arguments(int argc, char *argv[], const char *program, const char *shortopts,
+                               const struct option *options, int (*help)(void), OptionHandler handle,
+                               void *userdata) {
+        int r;
+
+        r = options_parse(argc, argv, program, shortopts, options, help, handle, userdata);
+        if (r <= 0)
+                return r;
+        if (optind < argc) {
+                log_error("unexpected argument '%s'", argv[optind]);
+                return -EINVAL;
+        }
+        return 1;
+}
+
 int option_nonempty(const char *arg, const char *message, const char **ret) {
         if (isempty(arg))
                 return log_error_errno(EINVAL, "%s", message);

@@ -22,5 +22,11 @@ typedef int (*OptionHandler)(int c, const char *arg, void *userdata);
 int options_parse(int argc, char *argv[], const char *program, const char *shortopts, const struct option *options,
                   int (*help)(void), OptionHandler handle, void *userdata);
 
+/* options_parse() for a program that takes options only: a word left over is a usage error
+ * ("unexpected argument"). */
+int options_parse_no_arguments(int argc, char *argv[], const char *program, const char *shortopts,
+                               const struct option *options, int (*help)(void), OptionHandler handle,
+                               void *userdata);
+
 /* The value of an option that must not be empty: *ret = arg, or logs message and -EINVAL. */
 int option_nonempty(const char *arg, const char *message, const char **ret);

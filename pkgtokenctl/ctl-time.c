@@ -100,6 +100,24 @@ static int parse_duration_or_date(const char *s, usec_t *ret) {
         return parse_utc_date(s, ret);
 }
 
+/* parse_duration_or_date() for --expires and --since: the same grammar, refused in each
+ * option's own words (an expiry may also be "none", which its caller has handled). */
+static int parse_time_argument(const char *s, bool since, usec_t *ret) {
+        unsigned long long max_days = CTL_DURATION_MAX / USEC_PER_DAY;
+        int r;
+
+        r = parse_duration_or_date(s, ret);
+        if (r == -ERANGE)
+                return since ? log_error_errno(r, "--since=%s reaches too far back (at most %llud).", s, max_days)
+                             : log_error_errno(r, "Expiry '%s' is too far away (at most %llud).", s, max_days);
+        if (r < 0)
+                return since ? log_error_errno(r, "Invalid --since '%s': use Nd, Nh, Nm, YYYY-MM-DD or "
+                                               "YYYY-MM-DDTHH:MM:SSZ (UTC).", s)
+                             : log_error_errno(r, "Invalid expiry '%s': use Nd, Nh, Nm, YYYY-MM-DD, "
+                                               "YYYY-MM-DDTHH:MM:SSZ (UTC) or none.", s);
+        return r;
+}
+
 /* --expires: a duration from now, a UTC date, or "none" (0, the default: long-lived tokens are
  * allowed, revocation is the control). */
 int parse_expires(const char *s, usec_t now, usec_t *ret) {
@@ -111,13 +129,9 @@ int parse_expires(const char *s, usec_t now, usec_t *ret) {
                 return 0;
         }
 
-        r = parse_duration_or_date(s, &t);
-        if (r == -ERANGE)
-                return log_error_errno(r, "Expiry '%s' is too far away (at most %llud).",
-                                       s, (unsigned long long) (CTL_DURATION_MAX / USEC_PER_DAY));
+        r = parse_time_argument(s, /* since= */ false, &t);
         if (r < 0)
-                return log_error_errno(r, "Invalid expiry '%s': use Nd, Nh, Nm, YYYY-MM-DD, "
-                                       "YYYY-MM-DDTHH:MM:SSZ (UTC) or none.", s);
+                return r;
         if (r > 0)
                 t += now;
         else if (t <= now)
@@ -131,13 +145,9 @@ int parse_since(const char *s, usec_t now, usec_t *ret) {
         usec_t t;
         int r;
 
-        r = parse_duration_or_date(s, &t);
-        if (r == -ERANGE)
-                return log_error_errno(r, "--since=%s reaches too far back (at most %llud).",
-                                       s, (unsigned long long) (CTL_DURATION_MAX / USEC_PER_DAY));
+        r = parse_time_argument(s, /* since= */ true, &t);
         if (r < 0)
-                return log_error_errno(r, "Invalid --since '%s': use Nd, Nh, Nm, YYYY-MM-DD or "
-                                       "YYYY-MM-DDTHH:MM:SSZ (UTC).", s);
+                return r;
 
         /* A date of 1970-01-01 is 0, which the bus API reads as "no lower bound": the same
          * thing; a duration reaching before 1970 is 1 for the same reason. */

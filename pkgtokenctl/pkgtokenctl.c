@@ -84,44 +84,52 @@ static void args_free(void) {
 /* ---------------------------------------------------------------------------------------------
  * The one option table.  Options from ARG_EMAIL on belong to verbs: each has a bit, OPT(), and
  * each verb lists the ones it accepts, so that "account add --policy=none" is an error rather
- * than a silently ignored word. */
+ * than a silently ignored word.
+ *
+ * Every option is listed once: its name, whether it takes a value, and its id (ARG_ID); the enum
+ * of ids and getopt's table are both made from this list, so the two cannot drift apart. */
+#define CTL_OPTIONS(X)                                                 \
+        X("bus-address",        required_argument, BUS_ADDRESS)        \
+        X("json",               optional_argument, JSON)               \
+        X("no-legend",          no_argument,       NO_LEGEND)          \
+        X("email",              required_argument, EMAIL)              \
+        X("kind",               required_argument, KIND)               \
+        X("policy",             required_argument, POLICY)             \
+        X("maintainer",         required_argument, MAINTAINER)         \
+        X("type",               required_argument, TYPE)               \
+        X("package",            required_argument, PACKAGE)            \
+        X("package-owned",      no_argument,       PACKAGE_OWNED)      \
+        X("description",        required_argument, DESCRIPTION)        \
+        X("expires",            required_argument, EXPIRES)            \
+        X("cidr",               required_argument, CIDR)               \
+        X("account",            required_argument, ACCOUNT)            \
+        X("remote",             required_argument, REMOTE)             \
+        X("otp",                no_argument,       OTP)                \
+        X("since",              required_argument, SINCE)              \
+        X("limit",              required_argument, LIMIT)              \
+        X("password-stdin",     no_argument,       PASSWORD_STDIN)     \
+        X("old-password",       no_argument,       OLD_PASSWORD)       \
+        X("mode",               required_argument, MODE)               \
+        X("force",              no_argument,       FORCE)              \
+        X("session",            no_argument,       SESSION)            \
+        X("issuer",             required_argument, ISSUER)             \
+        X("claim",              required_argument, CLAIM)              \
+        X("github",             required_argument, GITHUB)             \
+        X("gitlab",             required_argument, GITLAB)             \
+        X("workflow",           required_argument, WORKFLOW)           \
+        X("environment",        required_argument, ENVIRONMENT)        \
+        X("state",              required_argument, STATE)              \
+        X("reason",             required_argument, REASON)             \
+        X("require-approval",   required_argument, REQUIRE_APPROVAL)   \
+        X("max-token-lifetime", required_argument, MAX_TOKEN_LIFETIME) \
+        X("expiring",           required_argument, EXPIRING)           \
+        X("grace",              required_argument, GRACE)
 
 enum {
-        ARG_BUS_ADDRESS = 0x100,
-        ARG_JSON,
-        ARG_NO_LEGEND,
-        ARG_EMAIL,
-        ARG_KIND,
-        ARG_POLICY,
-        ARG_MAINTAINER,
-        ARG_TYPE,
-        ARG_PACKAGE,
-        ARG_PACKAGE_OWNED,
-        ARG_DESCRIPTION,
-        ARG_EXPIRES,
-        ARG_CIDR,
-        ARG_ACCOUNT,
-        ARG_REMOTE,
-        ARG_OTP,
-        ARG_SINCE,
-        ARG_LIMIT,
-        ARG_PASSWORD_STDIN,
-        ARG_OLD_PASSWORD,
-        ARG_MODE,
-        ARG_FORCE,
-        ARG_SESSION,
-        ARG_ISSUER,
-        ARG_CLAIM,
-        ARG_GITHUB,
-        ARG_GITLAB,
-        ARG_WORKFLOW,
-        ARG_ENVIRONMENT,
-        ARG_STATE,
-        ARG_REASON,
-        ARG_REQUIRE_APPROVAL,
-        ARG_MAX_TOKEN_LIFETIME,
-        ARG_EXPIRING,
-        ARG_GRACE,
+        _ARG_BEFORE_FIRST = 0x100 - 1,  /* the ids start above every short option and OPTION_VERSION_ID */
+#define OPTION_ID(name, has_arg, id) ARG_##id,
+        CTL_OPTIONS(OPTION_ID)
+#undef OPTION_ID
         _ARG_END,
 };
 
@@ -131,41 +139,9 @@ _Static_assert(_ARG_END - ARG_EMAIL <= 32, "the verb options' bits fit an unsign
 static const struct option options[] = {
         OPTION_HELP,
         OPTION_VERSION,
-        { "bus-address",   required_argument, NULL, ARG_BUS_ADDRESS   },
-        { "json",          optional_argument, NULL, ARG_JSON          },
-        { "no-legend",     no_argument,       NULL, ARG_NO_LEGEND     },
-        { "email",         required_argument, NULL, ARG_EMAIL         },
-        { "kind",          required_argument, NULL, ARG_KIND          },
-        { "policy",        required_argument, NULL, ARG_POLICY        },
-        { "maintainer",    required_argument, NULL, ARG_MAINTAINER    },
-        { "type",          required_argument, NULL, ARG_TYPE          },
-        { "package",       required_argument, NULL, ARG_PACKAGE       },
-        { "package-owned", no_argument,       NULL, ARG_PACKAGE_OWNED },
-        { "description",   required_argument, NULL, ARG_DESCRIPTION   },
-        { "expires",       required_argument, NULL, ARG_EXPIRES       },
-        { "cidr",          required_argument, NULL, ARG_CIDR          },
-        { "account",       required_argument, NULL, ARG_ACCOUNT       },
-        { "remote",        required_argument, NULL, ARG_REMOTE        },
-        { "otp",           no_argument,       NULL, ARG_OTP           },
-        { "since",         required_argument, NULL, ARG_SINCE         },
-        { "limit",         required_argument, NULL, ARG_LIMIT         },
-        { "password-stdin", no_argument,      NULL, ARG_PASSWORD_STDIN },
-        { "old-password",  no_argument,       NULL, ARG_OLD_PASSWORD  },
-        { "mode",          required_argument, NULL, ARG_MODE          },
-        { "force",         no_argument,       NULL, ARG_FORCE         },
-        { "session",       no_argument,       NULL, ARG_SESSION       },
-        { "issuer",        required_argument, NULL, ARG_ISSUER        },
-        { "claim",         required_argument, NULL, ARG_CLAIM         },
-        { "github",        required_argument, NULL, ARG_GITHUB        },
-        { "gitlab",        required_argument, NULL, ARG_GITLAB        },
-        { "workflow",      required_argument, NULL, ARG_WORKFLOW      },
-        { "environment",   required_argument, NULL, ARG_ENVIRONMENT   },
-        { "state",         required_argument, NULL, ARG_STATE         },
-        { "reason",        required_argument, NULL, ARG_REASON        },
-        { "require-approval", required_argument, NULL, ARG_REQUIRE_APPROVAL },
-        { "max-token-lifetime", required_argument, NULL, ARG_MAX_TOKEN_LIFETIME },
-        { "expiring",      required_argument, NULL, ARG_EXPIRING      },
-        { "grace",         required_argument, NULL, ARG_GRACE         },
+#define OPTION_ROW(name, has_arg, id) { name, has_arg, NULL, ARG_##id },
+        CTL_OPTIONS(OPTION_ROW)
+#undef OPTION_ROW
         {}
 };
 
@@ -179,6 +155,10 @@ static const char *option_name(unsigned bit) {
 
 /* ---------------------------------------------------------------------------------------------
  * Verb table and dispatch (systemd's verbs pattern, with multi-word verbs). */
+
+/* "package policy" and its other name, "package set-policy": one verb under two names. */
+#define PACKAGE_POLICY_VERB(name) \
+        { name, "NAME [POLICY]", 1, 2, verb_package_policy, OPT(ARG_REQUIRE_APPROVAL) | OPT(ARG_MAX_TOKEN_LIFETIME) }
 
 static const Verb verbs[] = {
         { "status",                     "",                0, 0, verb_status },
@@ -203,10 +183,8 @@ static const Verb verbs[] = {
           OPT(ARG_POLICY) | OPT(ARG_MAINTAINER) },
         { "package list",               "",                0, 0, verb_package_list },
         { "package show",               "NAME",            1, 1, verb_package_show },
-        { "package policy",             "NAME [POLICY]",   1, 2, verb_package_policy,
-          OPT(ARG_REQUIRE_APPROVAL) | OPT(ARG_MAX_TOKEN_LIFETIME) },
-        { "package set-policy",         "NAME [POLICY]",   1, 2, verb_package_policy,
-          OPT(ARG_REQUIRE_APPROVAL) | OPT(ARG_MAX_TOKEN_LIFETIME) },
+        PACKAGE_POLICY_VERB("package policy"),
+        PACKAGE_POLICY_VERB("package set-policy"),
         { "package maintainer add",     "PACKAGE ACCOUNT", 2, 2, verb_package_maintainer_add },
         { "package maintainer remove",  "PACKAGE ACCOUNT", 2, 2, verb_package_maintainer_remove },
         { "stage list",                 "",                0, 0, verb_stage_list,

@@ -83,16 +83,8 @@ static int parse_argv(int argc, char *argv[], Options *o) {
                 { "log-level",   required_argument, NULL, ARG_LOG_LEVEL   },
                 {}
         };
-        int r;
 
-        r = options_parse(argc, argv, "pkgtokend", "h", options, help, parse_option, o);
-        if (r <= 0)
-                return r;
-        if (optind < argc) {
-                log_error("unexpected argument '%s'", argv[optind]);
-                return -EINVAL;
-        }
-        return 1;
+        return options_parse_no_arguments(argc, argv, "pkgtokend", "h", options, help, parse_option, o);
 }
 
 static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "list.h"
 #include "ratelimit.h"
 #include "validate.h"
 
@@ -120,12 +121,7 @@ static void list_unlink(RateLimit *r, Counter *c) {
 
 static void list_push_newest(RateLimit *r, Counter *c) {
         c->older = r->newest;
-        c->newer = NULL;
-        if (r->newest)
-                r->newest->newer = c;
-        else
-                r->oldest = c;
-        r->newest = c;
+        LIST_APPEND(newer, r->oldest, r->newest, c);
 }
 
 static void touch(RateLimit *r, Counter *c, usec_t now) {

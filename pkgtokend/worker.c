@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "list.h"
 #include "macro.h"
 #include "worker.h"
 
@@ -40,12 +41,7 @@ struct WorkerPool {
 };
 
 static void queue_push(JobQueue *q, WorkerJob *j) {
-        j->next = NULL;
-        if (q->tail)
-                q->tail->next = j;
-        else
-                q->head = j;
-        q->tail = j;
+        LIST_APPEND(next, q->head, q->tail, j);
 }
 
 static WorkerJob *queue_pop(JobQueue *q) {

@@ -9,6 +9,8 @@ libsystemd-dev libsqlite3-dev libpq-dev postgresql libssl-dev zlib1g-dev libjson
 liboath-dev oathtool libpam0g-dev libcrypt-dev libqrencode-dev
 dbus-daemon dbus-bin systemd libglib2.0-bin
 jq sqlite3 xz-utils libxml2-utils util-linux coreutils
+man-db groff-base bash-completion
+debhelper dpkg-dev fakeroot lintian debootstrap
 nginx libnginx-mod-http-auth-pam libpam-oath libpam-wrapper curl
 python3 python3-pip twine
 clang libclang-rt-dev llvm

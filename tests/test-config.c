@@ -5,8 +5,10 @@
  * "pkgtokend: FILE:LINE: ..." messages that name what is wrong. */
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -129,30 +131,77 @@ static void test_defaults(void) {
         CHECK(config_is_default(&c), "  ... and changes nothing");
 }
 
+/* A key's line and the field it sets: after parsing, the field holds the expected value. */
+typedef enum FieldKind {
+        FIELD_UNSIGNED,
+        FIELD_ULONG,            /* password_cost */
+        FIELD_DURATION,         /* usec_t */
+        FIELD_STRING,           /* char[] */
+} FieldKind;
+
+typedef struct KeyCase {
+        const char *line;       /* "Key=value" */
+        FieldKind kind;
+        size_t offset;          /* of the field in Config */
+        unsigned long long number;
+        const char *string;
+} KeyCase;
+
+#define NUMBER(line, field, v)                                                                  \
+        { line, _Generic(((Config *) NULL)->field, unsigned: FIELD_UNSIGNED, unsigned long: FIELD_ULONG), \
+          offsetof(Config, field), v }
+#define DURATION(line, field, v) { line, FIELD_DURATION, offsetof(Config, field), v }
+#define STRING(line, field, v)   { line, FIELD_STRING, offsetof(Config, field), 0, v }
+
+/* Parses all lines at once into a default c under [Manager]: it must succeed silently and set
+ * each field; the checks are named after the keys. */
+static void check_keys(Config *c, const KeyCase *cases, size_t n, const char *title) {
+        char text[4096] = "[Manager]\n";
+
+        for (size_t i = 0; i < n; i++) {
+                strcat(text, cases[i].line);
+                strcat(text, "\n");
+        }
+        config_init_defaults(c);
+        CHECK_INT_EQ(parse_text(c, text), 0, "%s", title);
+        CHECK_STR_EQ(errbuf, "", "  ... prints nothing");
+
+        for (size_t i = 0; i < n; i++) {
+                const KeyCase *k = cases + i;
+                const void *field = (const char *) c + k->offset;
+                int key_len = (int) strcspn(k->line, "=");
+
+                switch (k->kind) {
+                case FIELD_UNSIGNED:
+                        CHECK_INT_EQ(*(const unsigned *) field, k->number, "  ... %.*s", key_len, k->line);
+                        break;
+                case FIELD_ULONG:
+                        CHECK_INT_EQ(*(const unsigned long *) field, k->number, "  ... %.*s", key_len, k->line);
+                        break;
+                case FIELD_DURATION:
+                        CHECK(*(const usec_t *) field == k->number, "  ... %.*s", key_len, k->line);
+                        break;
+                case FIELD_STRING:
+                        CHECK_STR_EQ((const char *) field, k->string, "  ... %.*s", key_len, k->line);
+                        break;
+                }
+        }
+}
+
 static void test_every_key(void) {
+        static const KeyCase every_key[] = {
+                NUMBER("PasswordCost=5", password_cost, 5),
+                NUMBER("MinPasswordLength=12", min_password_length, 12),
+                STRING("TOTPIssuer=Example Registry", totp_issuer, "Example Registry"),
+                DURATION("SessionLifetimeSec=30min", session_lifetime, SEC(1800)),
+                NUMBER("LockoutThreshold=3", lockout_threshold, 3),
+                DURATION("LockoutWindowSec=2h", lockout_window, SEC(7200)),
+                DURATION("LockoutSec=1d", lockout_duration, SEC(86400)),
+                NUMBER("TokenGuessLimit=100", token_guess_limit, 100),
+        };
         Config c;
 
-        config_init_defaults(&c);
-        CHECK_INT_EQ(parse_text(&c,
-                                "[Manager]\n"
-                                "PasswordCost=5\n"
-                                "MinPasswordLength=12\n"
-                                "TOTPIssuer=Example Registry\n"
-                                "SessionLifetimeSec=30min\n"
-                                "LockoutThreshold=3\n"
-                                "LockoutWindowSec=2h\n"
-                                "LockoutSec=1d\n"
-                                "TokenGuessLimit=100\n"),
-                     0, "every key");
-        CHECK_STR_EQ(errbuf, "", "  ... prints nothing");
-        CHECK_INT_EQ(c.password_cost, 5, "  ... PasswordCost");
-        CHECK_INT_EQ(c.min_password_length, 12, "  ... MinPasswordLength");
-        CHECK_STR_EQ(c.totp_issuer, "Example Registry", "  ... TOTPIssuer");
-        CHECK(c.session_lifetime == SEC(1800), "  ... SessionLifetimeSec");
-        CHECK_INT_EQ(c.lockout_threshold, 3, "  ... LockoutThreshold");
-        CHECK(c.lockout_window == SEC(7200), "  ... LockoutWindowSec");
-        CHECK(c.lockout_duration == SEC(86400), "  ... LockoutSec");
-        CHECK_INT_EQ(c.token_guess_limit, 100, "  ... TokenGuessLimit");
+        check_keys(&c, every_key, ELEMENTSOF(every_key), "every key");
 
         /* One key at a time leaves the others alone. */
         config_init_defaults(&c);
@@ -265,119 +314,56 @@ static void test_parse_duration(void) {
         }
 }
 
-/* Each line is parsed alone under [Manager] and must be accepted or refused. */
+/* "KEY=VALUE" alone under [Manager], parsed into the defaults. */
+static int parse_key(const char *key, const char *value) {
+        char text[256];
+        Config c;
+
+        snprintf(text, sizeof text, "[Manager]\n%s=%s\n", key, value);
+        config_init_defaults(&c);
+        return parse_text(&c, text);
+}
+
+/* Each key's values, each parsed alone under [Manager], must be accepted or refused. */
 static void test_ranges(void) {
         static const struct {
-                const char *line;
-                bool ok;
+                const char *key;
+                const char *accepted[5], *refused[12];   /* values, up to the first NULL */
         } v[] = {
-                { "PasswordCost=0",              true },
-                { "PasswordCost=1",              true },
-                { "PasswordCost=11",             true },
-                { "PasswordCost=12",             false },
-                { "PasswordCost=-1",             false },
-                { "PasswordCost=+1",             false },
-                { "PasswordCost=",               false },
-                { "PasswordCost=abc",            false },
-                { "PasswordCost=1x",             false },
-                { "PasswordCost=1 2",            false },
-                { "PasswordCost=3 # comment",    false },
-                { "PasswordCost=0x3",            false },
-                { "PasswordCost=18446744073709551616", false },
-                { "PasswordCost=99999999999999999999999", false },
-                { "MinPasswordLength=1",         true },
-                { "MinPasswordLength=1024",      true },
-                { "MinPasswordLength=0",         false },
-                { "MinPasswordLength=1025",      false },
-                { "MinPasswordLength=4294967304", false },   /* 2^32 + 8: no truncation to 8 */
-                { "TOTPIssuer=x",                true },
-                { "TOTPIssuer=",                 false },
-                { "TOTPIssuer=a:b",              false },   /* apps split the label at ':' */
-                { "TOTPIssuer=tab\there",        false },
-                { "TOTPIssuer=bell\a",           false },
-                { "TOTPIssuer=bad utf8 \xff",    false },
-                { "DefaultWriteTokenLifetimeSec=0",    true },
-                { "DefaultWriteTokenLifetimeSec=7d",   true },
-                { "MaxWriteTokenLifetimeSec=90d",      true },
-                { "MaxWriteTokenLifetimeSec=3660d",    true },
-                { "MaxWriteTokenLifetimeSec=3661d",    false },
-                { "DefaultReadTokenLifetimeSec=1h",    true },
-                { "MaxReadTokenLifetimeSec=365d",      true },
-                { "MaxReadTokenLifetimeSec=x",         false },
-                { "SessionLifetimeSec=60",       true },
-                { "SessionLifetimeSec=1min",     true },
-                { "SessionLifetimeSec=30d",      true },
-                { "SessionLifetimeSec=720h",     true },
-                { "SessionLifetimeSec=59",       false },
-                { "SessionLifetimeSec=0",        false },
-                { "SessionLifetimeSec=721h",     false },
-                { "SessionLifetimeSec=31d",      false },
-                { "SessionLifetimeSec=2x",       false },
-                { "SessionLifetimeSec=",         false },
-                { "SessionLifetimeSec=106751992d",  false },
-                { "LockoutThreshold=1",          true },
-                { "LockoutThreshold=1000",       true },
-                { "LockoutThreshold=0",          false },
-                { "LockoutThreshold=1001",       false },
-                { "LockoutThreshold=4294967299", false },   /* 2^32 + 3 */
-                { "LockoutWindowSec=1",          true },
-                { "LockoutWindowSec=30d",        true },
-                { "LockoutWindowSec=0",          false },
-                { "LockoutWindowSec=31d",        false },
-                { "LockoutSec=1",                true },
-                { "LockoutSec=365d",             true },
-                { "LockoutSec=0",                false },
-                { "LockoutSec=366d",             false },
-                { "LockoutSec=-1",               false },
-                { "TokenGuessLimit=1",           true },
-                { "TokenGuessLimit=1000000",     true },
-                { "TokenGuessLimit=0",           false },
-                { "TokenGuessLimit=1000001",     false },
-                { "TokenGuessIPv6PrefixLength=16",  true },
-                { "TokenGuessIPv6PrefixLength=128", true },
-                { "TokenGuessIPv6PrefixLength=15",  false },
-                { "TokenGuessIPv6PrefixLength=129", false },
-                { "IntegrityCheckInBackgroundAboveMiB=0",       true },
-                { "IntegrityCheckInBackgroundAboveMiB=1048576", true },
-                { "IntegrityCheckInBackgroundAboveMiB=1048577", false },
-                { "IntegrityCheckInBackgroundAboveMiB=-1",      false },
-                { "LockoutAccountThreshold=1",       true },
-                { "LockoutAccountThreshold=1000000", true },
-                { "LockoutAccountThreshold=0",       false },
-                { "LockoutAccountThreshold=1000001", false },
-                { "AuditRetentionSec=1d",        true },
-                { "AuditRetentionSec=36600d",    true },
-                { "AuditRetentionSec=86399",     false },
-                { "AuditRetentionSec=36601d",    false },
-                { "AuditRetentionSec=0",         false },
-                { "MinFreeSpaceMiB=0",           true },
-                { "MinFreeSpaceMiB=1048576",     true },
-                { "MinFreeSpaceMiB=1048577",     false },
-                { "MinFreeSpaceMiB=1G",          false },
-                { "SealKeyFile=",                true },
-                { "SealKeyFile=/etc/pkgtoken/seal.key", true },
-                { "SealKeyFile=seal.key",        false },
-                { "RegistryGroup=",              true },
-                { "RegistryGroup=www-data",      true },
-                { "RegistryGroup=-x",            false },
-                { "StageLifetimeSec=1min",       true },
-                { "StageLifetimeSec=90d",        true },
-                { "StageLifetimeSec=59",         false },
-                { "StageLifetimeSec=91d",        false },
+                { "PasswordCost",                       { "0", "1", "11" },
+                  { "12", "-1", "+1", "", "abc", "1x", "1 2", "3 # comment", "0x3", "18446744073709551616",
+                    "99999999999999999999999" } },
+                { "MinPasswordLength",                  { "1", "1024" },
+                  { "0", "1025", "4294967304" /* 2^32 + 8: no truncation to 8 */ } },
+                { "TOTPIssuer",                         { "x" },
+                  { "", "a:b" /* apps split the label at ':' */, "tab\there", "bell\a", "bad utf8 \xff" } },
+                { "DefaultWriteTokenLifetimeSec",       { "0", "7d" },             {} },
+                { "MaxWriteTokenLifetimeSec",           { "90d", "3660d" },        { "3661d" } },
+                { "DefaultReadTokenLifetimeSec",        { "1h" },                  {} },
+                { "MaxReadTokenLifetimeSec",            { "365d" },                { "x" } },
+                { "SessionLifetimeSec",                 { "60", "1min", "30d", "720h" },
+                  { "59", "0", "721h", "31d", "2x", "", "106751992d" } },
+                { "LockoutThreshold",                   { "1", "1000" },
+                  { "0", "1001", "4294967299" /* 2^32 + 3 */ } },
+                { "LockoutWindowSec",                   { "1", "30d" },            { "0", "31d" } },
+                { "LockoutSec",                         { "1", "365d" },           { "0", "366d", "-1" } },
+                { "TokenGuessLimit",                    { "1", "1000000" },        { "0", "1000001" } },
+                { "TokenGuessIPv6PrefixLength",         { "16", "128" },           { "15", "129" } },
+                { "IntegrityCheckInBackgroundAboveMiB", { "0", "1048576" },        { "1048577", "-1" } },
+                { "LockoutAccountThreshold",            { "1", "1000000" },        { "0", "1000001" } },
+                { "AuditRetentionSec",                  { "1d", "36600d" },        { "86399", "36601d", "0" } },
+                { "MinFreeSpaceMiB",                    { "0", "1048576" },        { "1048577", "1G" } },
+                { "SealKeyFile",                        { "", "/etc/pkgtoken/seal.key" }, { "seal.key" } },
+                { "RegistryGroup",                      { "", "www-data" },        { "-x" } },
+                { "StageLifetimeSec",                   { "1min", "90d" },         { "59", "91d" } },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(v); i++) {
-                char text[256];
-                Config c;
-                int r;
-
-                snprintf(text, sizeof text, "[Manager]\n%s\n", v[i].line);
-                config_init_defaults(&c);
-                r = parse_text(&c, text);
-                if (v[i].ok)
-                        CHECK(r == 0 && errbuf[0] == '\0', "accepted: %s", v[i].line);
-                else {
-                        CHECK_INT_EQ(r, -EINVAL, "refused: %s", v[i].line);
+                for (const char * const *value = v[i].accepted; *value; value++)
+                        CHECK(parse_key(v[i].key, *value) == 0 && errbuf[0] == '\0', "accepted: %s=%s", v[i].key,
+                              *value);
+                for (const char * const *value = v[i].refused; *value; value++) {
+                        CHECK_INT_EQ(parse_key(v[i].key, *value), -EINVAL, "refused: %s=%s", v[i].key, *value);
                         CHECK_STR_EQ(errbuf, "pkgtokend: test.conf:2: invalid value\n", "  ... names file and line");
                 }
         }
@@ -407,6 +393,15 @@ static void test_ranges(void) {
 }
 
 static void test_new_settings(void) {
+        static const KeyCase hardening_keys[] = {
+                NUMBER("TokenGuessIPv6PrefixLength=56", token_guess_ipv6_prefixlen, 56),
+                NUMBER("IntegrityCheckInBackgroundAboveMiB=256", integrity_check_background_above_mib, 256),
+                NUMBER("LockoutAccountThreshold=500", lockout_account_threshold, 500),
+                DURATION("AuditRetentionSec=90d", audit_retention, SEC(90 * 86400)),
+                NUMBER("MinFreeSpaceMiB=1024", min_free_space_mib, 1024),
+                STRING("SealKeyFile=/etc/pkgtoken/totp-seal.key", seal_key_file, "/etc/pkgtoken/totp-seal.key"),
+                STRING("RegistryGroup=www-data", registry_group, "www-data"),
+        };
         Config c;
 
         config_init_defaults(&c);
@@ -419,24 +414,7 @@ static void test_new_settings(void) {
         CHECK_STR_EQ(c.registry_group, "", "default RegistryGroup: none");
         CHECK(c.stage_lifetime == SEC(7 * 86400), "default StageLifetimeSec: 7 days");
 
-        CHECK_INT_EQ(parse_text(&c,
-                                "[Manager]\n"
-                                "TokenGuessIPv6PrefixLength=56\n"
-                                "IntegrityCheckInBackgroundAboveMiB=256\n"
-                                "LockoutAccountThreshold=500\n"
-                                "AuditRetentionSec=90d\n"
-                                "MinFreeSpaceMiB=1024\n"
-                                "SealKeyFile=/etc/pkgtoken/totp-seal.key\n"
-                                "RegistryGroup=www-data\n"),
-                     0, "the settings added for the hardening");
-        CHECK_STR_EQ(errbuf, "", "  ... prints nothing");
-        CHECK_INT_EQ(c.token_guess_ipv6_prefixlen, 56, "  ... TokenGuessIPv6PrefixLength");
-        CHECK_INT_EQ(c.integrity_check_background_above_mib, 256, "  ... IntegrityCheckInBackgroundAboveMiB");
-        CHECK_INT_EQ(c.lockout_account_threshold, 500, "  ... LockoutAccountThreshold");
-        CHECK(c.audit_retention == SEC(90 * 86400), "  ... AuditRetentionSec");
-        CHECK_INT_EQ(c.min_free_space_mib, 1024, "  ... MinFreeSpaceMiB");
-        CHECK_STR_EQ(c.seal_key_file, "/etc/pkgtoken/totp-seal.key", "  ... SealKeyFile");
-        CHECK_STR_EQ(c.registry_group, "www-data", "  ... RegistryGroup");
+        check_keys(&c, hardening_keys, ELEMENTSOF(hardening_keys), "the settings added for the hardening");
 
         CHECK_INT_EQ(parse_text(&c, "[Manager]\nRegistryGroup=\nSealKeyFile=\n"), 0,
                      "empty RegistryGroup= and SealKeyFile=");

@@ -99,24 +99,22 @@ typedef struct Case {
         usec_t now;
 } Case;
 
-static Case base_case(void) {
-        return (Case) {
-                .token = {
-                        .type = TOKEN_PUBLISH,
-                        .owner = TOKEN_OWNER_ACCOUNT,
-                        .account_2fa = TWOFA_AUTH_ONLY,
-                },
-                .package = {
-                        .exists = true,
-                        .policy = POLICY_NONE,
-                        .account_maintains = true,
-                },
-                .package_name = TARGET,
-                .action = ACTION_PUBLISH,
-                .remote = REMOTE_OUT,
-                .now = NOW,
-        };
-}
+/* The well-behaved starting point of every named case; a case lists after it what it changes
+ * (a later designated initializer overrides an earlier one for the same member, which is the
+ * point here: hence the pragma). */
+#define BASE                                                                                    \
+        .token = {                                                                              \
+                .type = TOKEN_PUBLISH,                                                          \
+                .owner = TOKEN_OWNER_ACCOUNT,                                                   \
+                .account_2fa = TWOFA_AUTH_ONLY,                                                 \
+        },                                                                                      \
+        .package = {                                                                            \
+                .exists = true,                                                                 \
+                .policy = POLICY_NONE,                                                          \
+                .account_maintains = true,                                                      \
+        },                                                                                      \
+        .package_name = TARGET, .action = ACTION_PUBLISH, .remote = REMOTE_OUT, .now = NOW
+#pragma GCC diagnostic ignored "-Woverride-init"
 
 static Decision run(const Case *c) {
         return authz_decide(&c->token, &c->package, c->package_name, c->action, c->remote,
@@ -133,223 +131,184 @@ static void expect(const char *name, const Case *c, AuthzResult result, const ch
                          result_name(result), reason, creates);
 }
 
-static void test_named_cases(void) {
-        static char *exact_scope[] = { "left-pad", TARGET, NULL };
-        static char *acme_scope[] = { "@acme/*", NULL };
-        static char *other_scope[] = { "left-pad", NULL };
-        static char *allow_list[] = { "10.0.0.0/8", NULL };
+static char *exact_scope[] = { "left-pad", TARGET, NULL };
+static char *acme_scope[] = { "@acme/*", NULL };
+static char *other_scope[] = { "left-pad", NULL };
+static char *allow_list[] = { "10.0.0.0/8", NULL };
+
+#define NO_AUTOMATION "automation tokens are not allowed for this package"
+#define NO_ADDRESS    "address not allowed"
+#define NO_SCOPE      "package out of token scope"
+#define NO_NAME       "the request names no package"
+#define INVALID       "invalid request"
+
+typedef struct OtpOutcome {
+        const char *name;
+        AuthzResult result;
+        const char *reason;
+        bool creates;
+} OtpOutcome;
+
+/* A case, and where with_otp names one, the same facts again with a verified OTP. */
+static const struct {
+        const char *name;
         Case c;
+        AuthzResult result;
+        const char *reason;
+        bool creates;
+        OtpOutcome with_otp;
+} named_cases[] = {
+        { "automation token on 2fa-only package",
+          { BASE, .token.type = TOKEN_AUTOMATION, .package.policy = POLICY_2FA_ONLY }, AUTHZ_FORBIDDEN, NO_AUTOMATION,
+          .with_otp = { "automation token on 2fa-only package, even with an OTP", AUTHZ_FORBIDDEN, NO_AUTOMATION } },
+        { "publish token on 2fa-or-automation package without OTP",
+          { BASE, .package.policy = POLICY_2FA_OR_AUTOMATION }, AUTHZ_OTP_REQUIRED, "OTP required",
+          .with_otp = { "publish token on 2fa-or-automation package with OTP", AUTHZ_ALLOWED, "allowed" } },
+        { "publish token on 2fa-only package without OTP",
+          { BASE, .package.policy = POLICY_2FA_ONLY }, AUTHZ_OTP_REQUIRED, "OTP required",
+          .with_otp = { "publish token on 2fa-only package with OTP", AUTHZ_ALLOWED, "allowed" } },
+        { "automation token on 2fa-or-automation package without OTP",
+          { BASE, .token.type = TOKEN_AUTOMATION, .package.policy = POLICY_2FA_OR_AUTOMATION }, AUTHZ_ALLOWED, "allowed" },
+        { "publish token on a package with policy none, no OTP", { BASE }, AUTHZ_ALLOWED, "allowed" },
 
-        c = base_case();
-        c.token.type = TOKEN_AUTOMATION;
-        c.package.policy = POLICY_2FA_ONLY;
-        expect("automation token on 2fa-only package", &c, AUTHZ_FORBIDDEN,
-               "automation tokens are not allowed for this package", false);
-        c.otp_verified = true;
-        expect("automation token on 2fa-only package, even with an OTP", &c, AUTHZ_FORBIDDEN,
-               "automation tokens are not allowed for this package", false);
-
-        c = base_case();
-        c.package.policy = POLICY_2FA_OR_AUTOMATION;
-        expect("publish token on 2fa-or-automation package without OTP", &c, AUTHZ_OTP_REQUIRED,
-               "OTP required", false);
-        c.otp_verified = true;
-        expect("publish token on 2fa-or-automation package with OTP", &c, AUTHZ_ALLOWED, "allowed", false);
-
-        c = base_case();
-        c.package.policy = POLICY_2FA_ONLY;
-        expect("publish token on 2fa-only package without OTP", &c, AUTHZ_OTP_REQUIRED,
-               "OTP required", false);
-        c.otp_verified = true;
-        expect("publish token on 2fa-only package with OTP", &c, AUTHZ_ALLOWED, "allowed", false);
-
-        c = base_case();
-        c.token.type = TOKEN_AUTOMATION;
-        c.package.policy = POLICY_2FA_OR_AUTOMATION;
-        expect("automation token on 2fa-or-automation package without OTP", &c, AUTHZ_ALLOWED,
-               "allowed", false);
-
-        c = base_case();
-        expect("publish token on a package with policy none, no OTP", &c, AUTHZ_ALLOWED, "allowed", false);
-
-        c = base_case();
-        c.token.revoked_at = NOW - USEC_PER_DAY;
-        expect("revocation", &c, AUTHZ_INVALID, "token revoked", false);
-        c.token.scope = other_scope;
-        c.token.cidrs = allow_list;
-        c.token.expires_at = NOW - 1;
-        c.token.account_locked = true;
-        expect("revocation wins over expiry, lock, address and scope", &c, AUTHZ_INVALID,
-               "token revoked", false);
+        { "revocation", { BASE, .token.revoked_at = NOW - USEC_PER_DAY }, AUTHZ_INVALID, "token revoked" },
+        { "revocation wins over expiry, lock, address and scope",
+          { BASE, .token.revoked_at = NOW - USEC_PER_DAY, .token.scope = other_scope, .token.cidrs = allow_list,
+            .token.expires_at = NOW - 1, .token.account_locked = true },
+          AUTHZ_INVALID, "token revoked" },
 
         /* Issue 10: a rotated-out secret works during its grace, then its use is reuse, even
          * for a read, and wins over expiry (revocation still wins over it); an account on
          * its recovery hold reads but writes nothing. */
-        static const struct {
-                const char *name;
-                usec_t rotated_until, expires_at, revoked_at;
-                bool on_hold;
-                Action action;
-                AuthzResult result;
-                const char *reason;
-        } issue10[] = {
-                { "rotated-out token within its grace", NOW + 1, 0, 0, false, ACTION_PUBLISH, AUTHZ_ALLOWED, "allowed" },
-                { "rotated-out token read after its grace", NOW, 0, 0, false, ACTION_READ, AUTHZ_INVALID, REUSED },
-                { "rotated-out and expired", NOW, NOW - 1, 0, false, ACTION_READ, AUTHZ_INVALID, REUSED },
-                { "rotated-out and revoked (the lineage is gone already)", NOW, NOW - 1, NOW - 1, false, ACTION_READ,
-                  AUTHZ_INVALID, "token revoked" },
-                { "account on recovery hold publishing", 0, 0, 0, true, ACTION_PUBLISH, AUTHZ_FORBIDDEN, ON_HOLD },
-                { "account on recovery hold changing owners", 0, 0, 0, true, ACTION_OWNER, AUTHZ_FORBIDDEN, ON_HOLD },
-                { "account on recovery hold reading", 0, 0, 0, true, ACTION_READ, AUTHZ_ALLOWED, "allowed" },
-        };
-        for (size_t i = 0; i < ELEMENTSOF(issue10); i++) {
-                c = base_case();
-                c.token.rotated_until = issue10[i].rotated_until;
-                c.token.expires_at = issue10[i].expires_at;
-                c.token.revoked_at = issue10[i].revoked_at;
-                c.token.account_on_hold = issue10[i].on_hold;
-                c.action = issue10[i].action;
-                expect(issue10[i].name, &c, issue10[i].result, issue10[i].reason, false);
-        }
+        { "rotated-out token within its grace", { BASE, .token.rotated_until = NOW + 1 }, AUTHZ_ALLOWED, "allowed" },
+        { "rotated-out token read after its grace", { BASE, .token.rotated_until = NOW, .action = ACTION_READ },
+          AUTHZ_INVALID, REUSED },
+        { "rotated-out and expired",
+          { BASE, .token.rotated_until = NOW, .token.expires_at = NOW - 1, .action = ACTION_READ },
+          AUTHZ_INVALID, REUSED },
+        { "rotated-out and revoked (the lineage is gone already)",
+          { BASE, .token.rotated_until = NOW, .token.expires_at = NOW - 1, .token.revoked_at = NOW - 1,
+            .action = ACTION_READ },
+          AUTHZ_INVALID, "token revoked" },
+        { "account on recovery hold publishing", { BASE, .token.account_on_hold = true }, AUTHZ_FORBIDDEN, ON_HOLD },
+        { "account on recovery hold changing owners", { BASE, .token.account_on_hold = true, .action = ACTION_OWNER },
+          AUTHZ_FORBIDDEN, ON_HOLD },
+        { "account on recovery hold reading", { BASE, .token.account_on_hold = true, .action = ACTION_READ },
+          AUTHZ_ALLOWED, "allowed" },
 
-        c = base_case();
-        c.token.expires_at = NOW;
-        expect("expiry at exactly now", &c, AUTHZ_INVALID, "token expired", false);
-        c.token.expires_at = NOW + 1;
-        expect("expiry one microsecond from now", &c, AUTHZ_ALLOWED, "allowed", false);
-        c.action = ACTION_READ;
-        c.token.expires_at = NOW - USEC_PER_SEC;
-        expect("expired token reading", &c, AUTHZ_INVALID, "token expired", false);
+        { "expiry at exactly now", { BASE, .token.expires_at = NOW }, AUTHZ_INVALID, "token expired" },
+        { "expiry one microsecond from now", { BASE, .token.expires_at = NOW + 1 }, AUTHZ_ALLOWED, "allowed" },
+        { "expired token reading", { BASE, .token.expires_at = NOW - USEC_PER_SEC, .action = ACTION_READ },
+          AUTHZ_INVALID, "token expired" },
 
-        c = base_case();
-        c.token.type = TOKEN_READ_ONLY;
-        expect("read-only token publishing", &c, AUTHZ_FORBIDDEN, "read-only token", false);
-        c.action = ACTION_READ;
-        c.package.account_maintains = false;
-        c.package_name = "some-other-package";
-        expect("unscoped read-only token reading any package", &c, AUTHZ_ALLOWED, "allowed", false);
+        { "read-only token publishing", { BASE, .token.type = TOKEN_READ_ONLY }, AUTHZ_FORBIDDEN, "read-only token" },
+        { "unscoped read-only token reading any package",
+          { BASE, .token.type = TOKEN_READ_ONLY, .action = ACTION_READ, .package.account_maintains = false,
+            .package_name = "some-other-package" },
+          AUTHZ_ALLOWED, "allowed" },
 
-        c = base_case();
-        c.package.account_maintains = false;
-        expect("account token publishing a package it does not maintain", &c, AUTHZ_FORBIDDEN,
-               "not a maintainer", false);
-        c.action = ACTION_READ;
-        expect("account token reading a package it does not maintain", &c, AUTHZ_ALLOWED, "allowed", false);
+        { "account token publishing a package it does not maintain", { BASE, .package.account_maintains = false },
+          AUTHZ_FORBIDDEN, "not a maintainer" },
+        { "account token reading a package it does not maintain",
+          { BASE, .package.account_maintains = false, .action = ACTION_READ }, AUTHZ_ALLOWED, "allowed" },
 
-        c = base_case();
-        c.token.type = TOKEN_AUTOMATION;
-        c.package = (PackageFacts) { .exists = false };
-        expect("automation token publishing a new package creates it", &c, AUTHZ_ALLOWED, "allowed", true);
-        c.token.type = TOKEN_PUBLISH;
-        expect("publish token creating a package without OTP (default policy)", &c, AUTHZ_OTP_REQUIRED,
-               "OTP required", false);
-        c.otp_verified = true;
-        expect("publish token creating a package with OTP", &c, AUTHZ_ALLOWED, "allowed", true);
-        c.token.scope = acme_scope;
-        expect("scoped account token creating a package inside its scope", &c, AUTHZ_ALLOWED,
-               "allowed", true);
+        { "automation token publishing a new package creates it",
+          { BASE, .token.type = TOKEN_AUTOMATION, .package = { .exists = false } }, AUTHZ_ALLOWED, "allowed", true },
+        { "publish token creating a package without OTP (default policy)",
+          { BASE, .package = { .exists = false } }, AUTHZ_OTP_REQUIRED, "OTP required",
+          .with_otp = { "publish token creating a package with OTP", AUTHZ_ALLOWED, "allowed", true } },
+        { "scoped account token creating a package inside its scope",
+          { BASE, .package = { .exists = false }, .otp_verified = true, .token.scope = acme_scope },
+          AUTHZ_ALLOWED, "allowed", true },
 
-        c = base_case();
-        c.token.owner = TOKEN_OWNER_PACKAGE;
-        c.token.account_2fa = TWOFA_DISABLED;
-        c.token.scope = exact_scope;
-        c.package.account_maintains = false;
-        expect("package token publishing its package", &c, AUTHZ_ALLOWED, "allowed", false);
-        c.token.account_locked = true;
-        expect("package token outlives its creator's locked account", &c, AUTHZ_ALLOWED, "allowed", false);
-        c.package = (PackageFacts) { .exists = false };
-        expect("package token cannot create a package", &c, AUTHZ_FORBIDDEN,
-               "package tokens cannot create packages", false);
+        { "package token publishing its package",
+          { BASE, .token.owner = TOKEN_OWNER_PACKAGE, .token.account_2fa = TWOFA_DISABLED, .token.scope = exact_scope,
+            .package.account_maintains = false },
+          AUTHZ_ALLOWED, "allowed" },
+        { "package token outlives its creator's locked account",
+          { BASE, .token.owner = TOKEN_OWNER_PACKAGE, .token.account_2fa = TWOFA_DISABLED, .token.scope = exact_scope,
+            .package.account_maintains = false, .token.account_locked = true },
+          AUTHZ_ALLOWED, "allowed" },
+        { "package token cannot create a package",
+          { BASE, .token.owner = TOKEN_OWNER_PACKAGE, .token.account_2fa = TWOFA_DISABLED, .token.scope = exact_scope,
+            .token.account_locked = true, .package = { .exists = false } },
+          AUTHZ_FORBIDDEN, "package tokens cannot create packages" },
+        { "package token scope entries are exact names, not patterns",
+          { BASE, .token.owner = TOKEN_OWNER_PACKAGE, .token.account_2fa = TWOFA_DISABLED, .token.scope = acme_scope },
+          AUTHZ_FORBIDDEN, NO_SCOPE },
+        { "package token without scope cannot publish",
+          { BASE, .token.owner = TOKEN_OWNER_PACKAGE, .token.account_2fa = TWOFA_DISABLED },
+          AUTHZ_FORBIDDEN, NO_SCOPE },
 
-        c = base_case();
-        c.token.owner = TOKEN_OWNER_PACKAGE;
-        c.token.account_2fa = TWOFA_DISABLED;
-        c.token.scope = acme_scope;
-        expect("package token scope entries are exact names, not patterns", &c, AUTHZ_FORBIDDEN,
-               "package out of token scope", false);
-        c.token.scope = NULL;
-        expect("package token without scope cannot publish", &c, AUTHZ_FORBIDDEN,
-               "package out of token scope", false);
+        { "account token of a locked account", { BASE, .token.account_locked = true },
+          AUTHZ_FORBIDDEN, "account locked" },
 
-        c = base_case();
-        c.token.account_locked = true;
-        expect("account token of a locked account", &c, AUTHZ_FORBIDDEN, "account locked", false);
+        { "allow-list and no remote address", { BASE, .token.cidrs = allow_list, .remote = NULL },
+          AUTHZ_FORBIDDEN, NO_ADDRESS },
+        { "allow-list and an address outside it", { BASE, .token.cidrs = allow_list, .remote = REMOTE_OUT },
+          AUTHZ_FORBIDDEN, NO_ADDRESS },
+        { "IPv4-mapped remote inside an IPv4 allow-list",
+          { BASE, .token.cidrs = allow_list, .remote = "::ffff:" REMOTE_IN }, AUTHZ_ALLOWED, "allowed" },
+        { "remote address with a port does not parse", { BASE, .token.cidrs = allow_list, .remote = "10.1.2.3:443" },
+          AUTHZ_FORBIDDEN, NO_ADDRESS },
 
-        c = base_case();
-        c.token.cidrs = allow_list;
-        c.remote = NULL;
-        expect("allow-list and no remote address", &c, AUTHZ_FORBIDDEN, "address not allowed", false);
-        c.remote = REMOTE_OUT;
-        expect("allow-list and an address outside it", &c, AUTHZ_FORBIDDEN, "address not allowed", false);
-        c.remote = "::ffff:" REMOTE_IN;
-        expect("IPv4-mapped remote inside an IPv4 allow-list", &c, AUTHZ_ALLOWED, "allowed", false);
-        c.remote = "10.1.2.3:443";
-        expect("remote address with a port does not parse", &c, AUTHZ_FORBIDDEN,
-               "address not allowed", false);
-
-        c = base_case();
-        c.token.scope = acme_scope;
-        c.package_name = "@acmex/y";
-        c.action = ACTION_READ;
-        expect("\"@acme/*\" token reading @acmex/y", &c, AUTHZ_FORBIDDEN,
-               "package out of token scope", false);
+        { "\"@acme/*\" token reading @acmex/y",
+          { BASE, .token.scope = acme_scope, .package_name = "@acmex/y", .action = ACTION_READ },
+          AUTHZ_FORBIDDEN, NO_SCOPE },
 
         /* Two-factor authentication (issue 3). */
-        c = base_case();
-        c.token.account_2fa = TWOFA_AUTH_AND_WRITES;
-        expect("auth-and-writes account publishing with a publish token on a 'none' package",
-               &c, AUTHZ_OTP_REQUIRED, "OTP required", false);
-        c.otp_verified = true;
-        expect("auth-and-writes account publishing with an OTP", &c, AUTHZ_ALLOWED, "allowed", false);
-        c = base_case();
-        c.token.type = TOKEN_SESSION;
-        c.token.account_2fa = TWOFA_AUTH_AND_WRITES;
-        expect("session token of an auth-and-writes account needs an OTP", &c, AUTHZ_OTP_REQUIRED,
-               "OTP required", false);
-        c.token.type = TOKEN_AUTOMATION;
-        expect("automation token of an auth-and-writes account needs none", &c, AUTHZ_ALLOWED, "allowed", false);
-        c = base_case();
-        c.token.account_2fa = TWOFA_DISABLED;
-        c.package.policy = POLICY_2FA_OR_AUTOMATION;
-        expect("account without 2FA cannot give the OTP a package asks for", &c, AUTHZ_FORBIDDEN,
-               "OTP required: enable two-factor authentication for the account", false);
-        c = base_case();
-        c.token.owner = TOKEN_OWNER_PACKAGE;
-        c.token.account_2fa = TWOFA_DISABLED;
-        c.token.scope = exact_scope;
-        c.package.policy = POLICY_2FA_ONLY;
-        expect("publish-type package token on a 2fa-only package", &c, AUTHZ_FORBIDDEN,
-               "OTP required: package tokens cannot give one, use an automation token", false);
-        c.token.account_2fa = TWOFA_AUTH_ONLY;
-        expect("package token claiming a 2FA mode", &c, AUTHZ_FORBIDDEN, "invalid request", false);
-        c = base_case();
-        c.token.account_2fa = (TwoFactorMode) 9;
-        expect("unknown 2FA mode", &c, AUTHZ_FORBIDDEN, "invalid request", false);
+        { "auth-and-writes account publishing with a publish token on a 'none' package",
+          { BASE, .token.account_2fa = TWOFA_AUTH_AND_WRITES }, AUTHZ_OTP_REQUIRED, "OTP required",
+          .with_otp = { "auth-and-writes account publishing with an OTP", AUTHZ_ALLOWED, "allowed" } },
+        { "session token of an auth-and-writes account needs an OTP",
+          { BASE, .token.type = TOKEN_SESSION, .token.account_2fa = TWOFA_AUTH_AND_WRITES },
+          AUTHZ_OTP_REQUIRED, "OTP required" },
+        { "automation token of an auth-and-writes account needs none",
+          { BASE, .token.type = TOKEN_AUTOMATION, .token.account_2fa = TWOFA_AUTH_AND_WRITES },
+          AUTHZ_ALLOWED, "allowed" },
+        { "account without 2FA cannot give the OTP a package asks for",
+          { BASE, .token.account_2fa = TWOFA_DISABLED, .package.policy = POLICY_2FA_OR_AUTOMATION },
+          AUTHZ_FORBIDDEN, "OTP required: enable two-factor authentication for the account" },
+        { "publish-type package token on a 2fa-only package",
+          { BASE, .token.owner = TOKEN_OWNER_PACKAGE, .token.account_2fa = TWOFA_DISABLED, .token.scope = exact_scope,
+            .package.policy = POLICY_2FA_ONLY },
+          AUTHZ_FORBIDDEN, "OTP required: package tokens cannot give one, use an automation token" },
+        { "package token claiming a 2FA mode",
+          { BASE, .token.owner = TOKEN_OWNER_PACKAGE, .token.scope = exact_scope, .package.policy = POLICY_2FA_ONLY },
+          AUTHZ_FORBIDDEN, INVALID },
+        { "unknown 2FA mode", { BASE, .token.account_2fa = (TwoFactorMode) 9 }, AUTHZ_FORBIDDEN, INVALID },
 
         /* Facts that cannot be trusted never allow. */
-        c = base_case();
-        Decision d = authz_decide(NULL, &c.package, TARGET, ACTION_READ, NULL, false, NOW);
+        { "unknown token type", { BASE, .token.type = _TOKEN_TYPE_MAX }, AUTHZ_FORBIDDEN, INVALID },
+        { "unknown token owner", { BASE, .token.owner = (TokenOwner) 7, .token.account_2fa = TWOFA_DISABLED },
+          AUTHZ_FORBIDDEN, INVALID },
+        { "unknown package policy", { BASE, .package.policy = (PackagePolicy) 42 }, AUTHZ_FORBIDDEN, INVALID },
+        { "unknown action", { BASE, .action = _ACTION_MAX }, AUTHZ_FORBIDDEN, INVALID },
+        { "publish without a package name", { BASE, .package_name = NULL, .package.exists = false },
+          AUTHZ_FORBIDDEN, NO_NAME },
+        { "publish with an empty package name", { BASE, .package_name = "", .package.exists = false },
+          AUTHZ_FORBIDDEN, NO_NAME },
+};
+
+static void test_named_cases(void) {
+        static const Case base = { BASE };
+        Decision d;
+
+        for (size_t i = 0; i < ELEMENTSOF(named_cases); i++) {
+                const OtpOutcome *o = &named_cases[i].with_otp;
+                Case c = named_cases[i].c;
+
+                expect(named_cases[i].name, &c, named_cases[i].result, named_cases[i].reason, named_cases[i].creates);
+                if (!o->name)
+                        continue;
+                c.otp_verified = true;
+                expect(o->name, &c, o->result, o->reason, o->creates);
+        }
+
+        d = authz_decide(NULL, &base.package, TARGET, ACTION_READ, NULL, false, NOW);
         CHECK(d.result == AUTHZ_FORBIDDEN, "no token facts → forbidden");
-        d = authz_decide(&c.token, NULL, TARGET, ACTION_READ, NULL, false, NOW);
+        d = authz_decide(&base.token, NULL, TARGET, ACTION_READ, NULL, false, NOW);
         CHECK(d.result == AUTHZ_FORBIDDEN, "no package facts → forbidden");
-        c.token.type = _TOKEN_TYPE_MAX;
-        expect("unknown token type", &c, AUTHZ_FORBIDDEN, "invalid request", false);
-        c = base_case();
-        c.token.owner = (TokenOwner) 7;
-        c.token.account_2fa = TWOFA_DISABLED;
-        expect("unknown token owner", &c, AUTHZ_FORBIDDEN, "invalid request", false);
-        c = base_case();
-        c.package.policy = (PackagePolicy) 42;
-        expect("unknown package policy", &c, AUTHZ_FORBIDDEN, "invalid request", false);
-        c = base_case();
-        c.action = _ACTION_MAX;
-        expect("unknown action", &c, AUTHZ_FORBIDDEN, "invalid request", false);
-        c = base_case();
-        c.package_name = NULL;
-        c.package.exists = false;
-        expect("publish without a package name", &c, AUTHZ_FORBIDDEN, "the request names no package", false);
-        c.package_name = "";
-        expect("publish with an empty package name", &c, AUTHZ_FORBIDDEN, "the request names no package", false);
 }
 
 /* ---------------------------------------------------------------------------------------- */

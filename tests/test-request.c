@@ -32,98 +32,111 @@ static char *text(const char *before, char c, size_t n, const char *after) {
 
 typedef struct LineCase {
         const char *line;
-        int r;                  /* 0 or -EINVAL */
         Action action;
         const char *path;
         const char *name;       /* the description, for lines with control characters */
 } LineCase;
 
+typedef struct RefusedLine {
+        const char *line;
+        const char *name;       /* as above */
+} RefusedLine;
+
 #define R ACTION_READ
 #define P ACTION_PUBLISH
 
+/* Lines request_line_parse() accepts, with the action and path it reads from them. */
 static const LineCase line_cases[] = {
         /* methods */
-        { "GET /left-pad HTTP/1.1",              0, R, "/left-pad" },
-        { "HEAD /left-pad HTTP/1.1",             0, R, "/left-pad" },
-        { "PUT /left-pad HTTP/1.1",              0, P, "/left-pad" },
-        { "POST /legacy/ HTTP/1.1",              0, P, "/legacy/" },
-        { "PATCH /left-pad HTTP/1.1",            0, P, "/left-pad" },
-        { "DELETE /left-pad/-rev/1-abc HTTP/1.1", 0, P, "/left-pad/-rev/1-abc" },
-        { "OPTIONS /left-pad HTTP/1.1",          0, P, "/left-pad" },
-        { "M-SEARCH /x HTTP/1.1",                0, P, "/x" },
-        { "MY_METHOD /x HTTP/1.1",               0, P, "/x" },
-        { "GETS /x HTTP/1.1",                    0, P, "/x" },
-        { "GE /x HTTP/1.1",                      0, P, "/x" },
-        { "HEADER /x HTTP/1.1",                  0, P, "/x" },
-        { "ABCDEFGHIJKLMNOP /x HTTP/1.1",        0, P, "/x" },          /* 16: the longest method */
-        { "ABCDEFGHIJKLMNOPQ /x HTTP/1.1",       -EINVAL },             /* 17 */
-        { "get /x HTTP/1.1",                     -EINVAL },
-        { "Get /x HTTP/1.1",                     -EINVAL },
-        { "G3T /x HTTP/1.1",                     -EINVAL },
-        { " GET /x HTTP/1.1",                    -EINVAL },
-        { "/x HTTP/1.1",                         -EINVAL },
+        { "GET /left-pad HTTP/1.1",                R, "/left-pad" },
+        { "HEAD /left-pad HTTP/1.1",               R, "/left-pad" },
+        { "PUT /left-pad HTTP/1.1",                P, "/left-pad" },
+        { "POST /legacy/ HTTP/1.1",                P, "/legacy/" },
+        { "PATCH /left-pad HTTP/1.1",              P, "/left-pad" },
+        { "DELETE /left-pad/-rev/1-abc HTTP/1.1",  P, "/left-pad/-rev/1-abc" },
+        { "OPTIONS /left-pad HTTP/1.1",            P, "/left-pad" },
+        { "M-SEARCH /x HTTP/1.1",                  P, "/x" },
+        { "MY_METHOD /x HTTP/1.1",                 P, "/x" },
+        { "GETS /x HTTP/1.1",                      P, "/x" },
+        { "GE /x HTTP/1.1",                        P, "/x" },
+        { "HEADER /x HTTP/1.1",                    P, "/x" },
+        { "ABCDEFGHIJKLMNOP /x HTTP/1.1",          P, "/x" },          /* 16: the longest method */
         /* versions */
-        { "GET /x HTTP/1.0",                     0, R, "/x" },
-        { "GET /x HTTP/2.0",                     0, R, "/x" },
-        { "GET /x HTTP/2",                       0, R, "/x" },
-        { "GET /x HTTP/3",                       0, R, "/x" },
-        { "GET /x",                              -EINVAL },
-        { "GET /x ",                             -EINVAL },
-        { "GET /x HTTP/",                        -EINVAL },
-        { "GET /x HTTP/1.",                      -EINVAL },
-        { "GET /x HTTP/11",                      -EINVAL },
-        { "GET /x HTTP/1.1.1",                   -EINVAL },
-        { "GET /x HTTP/x",                       -EINVAL },
-        { "GET /x http/1.1",                     -EINVAL },
-        { "GET /x HTTP/1.1 ",                    -EINVAL },
-        { "GET /x HTTP/1.1 extra",               -EINVAL },
-        { "GET /x HTTP/1.1\r\n",                 -EINVAL, 0, NULL, "GET /x HTTP/1.1 CR LF" },
-        /* the shape of the line */
-        { "",                                    -EINVAL },
-        { "GET",                                 -EINVAL },
-        { "GET ",                                -EINVAL },
-        { "GET  /x HTTP/1.1",                    -EINVAL },
-        { "GET\t/x HTTP/1.1",                    -EINVAL, 0, NULL, "GET TAB /x HTTP/1.1" },
-        { "GET /a b HTTP/1.1",                   -EINVAL },
+        { "GET /x HTTP/1.0",                       R, "/x" },
+        { "GET /x HTTP/2.0",                       R, "/x" },
+        { "GET /x HTTP/2",                         R, "/x" },
+        { "GET /x HTTP/3",                         R, "/x" },
         /* targets */
-        { "GET p-none HTTP/1.1",                 -EINVAL },
-        { "GET * HTTP/1.1",                      -EINVAL },
-        { "GET ftp://host/x HTTP/1.1",           -EINVAL },
-        { "GET / HTTP/1.1",                      0, R, "/" },
-        { "GET /x/ HTTP/1.1",                    0, R, "/x/" },
-        { "GET http://registry.example/p-none HTTP/1.1",  0, R, "/p-none" },
-        { "GET HTTPS://registry.example/p-none HTTP/1.1", 0, R, "/p-none" },
-        { "GET http://registry.example:8080/a/b HTTP/1.1", 0, R, "/a/b" },
-        { "GET http://registry.example HTTP/1.1",          0, R, "/" },
-        { "GET http://registry.example?q=/x HTTP/1.1",     0, R, "/" },
-        { "GET http://registry.example#/x HTTP/1.1",       0, R, "/" },
+        { "GET / HTTP/1.1",                        R, "/" },
+        { "GET /x/ HTTP/1.1",                      R, "/x/" },
+        { "GET http://registry.example/p-none HTTP/1.1", R, "/p-none" },
+        { "GET HTTPS://registry.example/p-none HTTP/1.1", R, "/p-none" },
+        { "GET http://registry.example:8080/a/b HTTP/1.1", R, "/a/b" },
+        { "GET http://registry.example HTTP/1.1",  R, "/" },
+        { "GET http://registry.example?q=/x HTTP/1.1", R, "/" },
+        { "GET http://registry.example#/x HTTP/1.1", R, "/" },
         /* query and fragment */
-        { "GET /p-none?write=true HTTP/1.1",     0, R, "/p-none" },
-        { "GET /p-none#frag HTTP/1.1",           0, R, "/p-none" },
-        { "GET /p-none?a=%zz HTTP/1.1",          0, R, "/p-none" },     /* the query is not decoded */
-        { "GET /?x HTTP/1.1",                    0, R, "/" },
-        { "GET /p-none?a=b#c HTTP/1.1",          0, R, "/p-none" },
+        { "GET /p-none?write=true HTTP/1.1",       R, "/p-none" },
+        { "GET /p-none#frag HTTP/1.1",             R, "/p-none" },
+        { "GET /p-none?a=%zz HTTP/1.1",            R, "/p-none" },     /* the query is not decoded */
+        { "GET /?x HTTP/1.1",                      R, "/" },
+        { "GET /p-none?a=b#c HTTP/1.1",            R, "/p-none" },
         /* percent-encoding */
-        { "GET /@acme%2fwidget HTTP/1.1",        0, R, "/@acme/widget" },
-        { "PUT /@acme%2Fwidget HTTP/1.1",        0, P, "/@acme/widget" },
-        { "GET /%41%62c HTTP/1.1",               0, R, "/Abc" },
-        { "GET /a%20b HTTP/1.1",                 0, R, "/a b" },
-        { "GET /a%25 HTTP/1.1",                  0, R, "/a%" },
-        { "GET /a%3f HTTP/1.1",                  0, R, "/a?" },
-        { "GET /%2e%2e HTTP/1.1",                0, R, "/.." },
-        { "GET /caf%c3%a9 HTTP/1.1",             0, R, "/caf\xc3\xa9" },
-        { "GET /caf\xc3\xa9 HTTP/1.1",           0, R, "/caf\xc3\xa9", "GET /caf<U+00E9> HTTP/1.1" },
-        { "GET /%zz HTTP/1.1",                   -EINVAL },
-        { "GET /a%2 HTTP/1.1",                   -EINVAL },
-        { "GET /a% HTTP/1.1",                    -EINVAL },
-        { "GET /a%g0 HTTP/1.1",                  -EINVAL },
-        { "GET /a%2?x HTTP/1.1",                 -EINVAL },
-        { "GET /p%00none HTTP/1.1",              -EINVAL },
-        { "GET /a%0a HTTP/1.1",                  -EINVAL },
-        { "GET /a%1f HTTP/1.1",                  -EINVAL },
-        { "GET /a%7f HTTP/1.1",                  -EINVAL },
-        { "GET /a\x01 HTTP/1.1",                 -EINVAL, 0, NULL, "GET /a<U+0001> HTTP/1.1" },
-        { "GET /a\x7f HTTP/1.1",                 -EINVAL, 0, NULL, "GET /a<DEL> HTTP/1.1" },
+        { "GET /@acme%2fwidget HTTP/1.1",          R, "/@acme/widget" },
+        { "PUT /@acme%2Fwidget HTTP/1.1",          P, "/@acme/widget" },
+        { "GET /%41%62c HTTP/1.1",                 R, "/Abc" },
+        { "GET /a%20b HTTP/1.1",                   R, "/a b" },
+        { "GET /a%25 HTTP/1.1",                    R, "/a%" },
+        { "GET /a%3f HTTP/1.1",                    R, "/a?" },
+        { "GET /%2e%2e HTTP/1.1",                  R, "/.." },
+        { "GET /caf%c3%a9 HTTP/1.1",               R, "/caf\xc3\xa9" },
+        { "GET /caf\xc3\xa9 HTTP/1.1",             R, "/caf\xc3\xa9", "GET /caf<U+00E9> HTTP/1.1" },
+};
+
+/* Each of these makes request_line_parse() return -EINVAL. */
+static const RefusedLine refused_lines[] = {
+        /* methods */
+        { "ABCDEFGHIJKLMNOPQ /x HTTP/1.1" },    /* 17 */
+        { "get /x HTTP/1.1" },
+        { "Get /x HTTP/1.1" },
+        { "G3T /x HTTP/1.1" },
+        { " GET /x HTTP/1.1" },
+        { "/x HTTP/1.1" },
+        /* versions */
+        { "GET /x" },
+        { "GET /x " },
+        { "GET /x HTTP/" },
+        { "GET /x HTTP/1." },
+        { "GET /x HTTP/11" },
+        { "GET /x HTTP/1.1.1" },
+        { "GET /x HTTP/x" },
+        { "GET /x http/1.1" },
+        { "GET /x HTTP/1.1 " },
+        { "GET /x HTTP/1.1 extra" },
+        { "GET /x HTTP/1.1\r\n", "GET /x HTTP/1.1 CR LF" },
+        /* the shape of the line */
+        { "" },
+        { "GET" },
+        { "GET " },
+        { "GET  /x HTTP/1.1" },
+        { "GET\t/x HTTP/1.1", "GET TAB /x HTTP/1.1" },
+        { "GET /a b HTTP/1.1" },
+        /* targets */
+        { "GET p-none HTTP/1.1" },
+        { "GET * HTTP/1.1" },
+        { "GET ftp://host/x HTTP/1.1" },
+        /* percent-encoding */
+        { "GET /%zz HTTP/1.1" },
+        { "GET /a%2 HTTP/1.1" },
+        { "GET /a% HTTP/1.1" },
+        { "GET /a%g0 HTTP/1.1" },
+        { "GET /a%2?x HTTP/1.1" },
+        { "GET /p%00none HTTP/1.1" },
+        { "GET /a%0a HTTP/1.1" },
+        { "GET /a%1f HTTP/1.1" },
+        { "GET /a%7f HTTP/1.1" },
+        { "GET /a\x01 HTTP/1.1", "GET /a<U+0001> HTTP/1.1" },
+        { "GET /a\x7f HTTP/1.1", "GET /a<DEL> HTTP/1.1" },
 };
 
 static void test_request_line(void) {
@@ -135,21 +148,30 @@ static void test_request_line(void) {
                 int r;
 
                 r = request_line_parse(t->line, &action, &path);
-                if (!CHECK_INT_EQ(r, t->r, "request_line_parse(\"%s\") returns %d", name, t->r) || r < 0)
+                if (!CHECK_INT_EQ(r, 0, "request_line_parse(\"%s\") returns %d", name, 0))
                         continue;
                 CHECK_STR_EQ(action_to_string(action), action_to_string(t->action), "  ... action %s",
                              action_to_string(t->action));
                 CHECK_STR_EQ(path, t->path, "  ... path");
         }
+        for (size_t i = 0; i < ELEMENTSOF(refused_lines); i++) {
+                const RefusedLine *t = refused_lines + i;
+                _cleanup_free_ char *path = NULL;
+                Action action = ACTION_UNSET;
+
+                CHECK_INT_EQ(request_line_parse(t->line, &action, &path), -EINVAL,
+                             "request_line_parse(\"%s\") returns %d", t->name ?: t->line, -EINVAL);
+        }
 }
 
 /* ------------------------------------------------------------------------------------------ */
 
+/* Paths that name the same package (or none) under one layout and prefix. */
 typedef struct PathCase {
         RequestLayout layout;
         const char *prefix;
-        const char *path;
         const char *package;    /* NULL: none */
+        const char *paths[16];  /* up to the first NULL */
 } PathCase;
 
 #define AUTO REQUEST_LAYOUT_AUTO
@@ -158,136 +180,90 @@ typedef struct PathCase {
 
 static const PathCase path_cases[] = {
         /* npm: the package document */
-        { NPM,  NULL, "/left-pad",                                   "left-pad" },
-        { NPM,  NULL, "/left-pad/",                                  "left-pad" },
-        { NPM,  NULL, "/Left-Pad",                                   "Left-Pad" },  /* pkgtokend canonicalises */
-        { NPM,  NULL, "/@acme/widget",                               "@acme/widget" },
-        { NPM,  NULL, "/@acme/widget/",                              "@acme/widget" },
+        { NPM,  NULL,      "left-pad",        { "/left-pad", "/left-pad/" } },
+        { NPM,  NULL,      "Left-Pad",        { "/Left-Pad" } },  /* pkgtokend canonicalises */
+        { NPM,  NULL,      "@acme/widget",    { "/@acme/widget", "/@acme/widget/" } },
         /* npm: versions and tags, tarballs, revisions */
-        { NPM,  NULL, "/left-pad/1.0.0",                             "left-pad" },
-        { NPM,  NULL, "/left-pad/latest",                            "left-pad" },
-        { NPM,  NULL, "/@acme/widget/1.0.0",                         "@acme/widget" },
-        { NPM,  NULL, "/left-pad/-/left-pad-1.0.0.tgz",              "left-pad" },
-        { NPM,  NULL, "/@acme/widget/-/widget-1.0.0.tgz",            "@acme/widget" },
-        { NPM,  NULL, "/left-pad/-/left-pad-1.0.0.tgz/-rev/3-abc",   "left-pad" },
-        { NPM,  NULL, "/@acme/widget/-/widget-1.0.0.tgz/-rev/3-abc", "@acme/widget" },
-        { NPM,  NULL, "/left-pad/-rev/3-abc",                        "left-pad" },
-        { NPM,  NULL, "/@acme/widget/-rev/3-abc",                    "@acme/widget" },
+        { NPM,  NULL,      "left-pad",        { "/left-pad/1.0.0", "/left-pad/latest" } },
+        { NPM,  NULL,      "@acme/widget",    { "/@acme/widget/1.0.0" } },
+        { NPM,  NULL,      "left-pad",        { "/left-pad/-/left-pad-1.0.0.tgz" } },
+        { NPM,  NULL,      "@acme/widget",    { "/@acme/widget/-/widget-1.0.0.tgz" } },
+        { NPM,  NULL,      "left-pad",        { "/left-pad/-/left-pad-1.0.0.tgz/-rev/3-abc" } },
+        { NPM,  NULL,      "@acme/widget",    { "/@acme/widget/-/widget-1.0.0.tgz/-rev/3-abc" } },
+        { NPM,  NULL,      "left-pad",        { "/left-pad/-rev/3-abc" } },
+        { NPM,  NULL,      "@acme/widget",    { "/@acme/widget/-rev/3-abc" } },
         /* npm: shapes that name no package */
-        { NPM,  NULL, "/left-pad/-",                                 NULL },
-        { NPM,  NULL, "/left-pad/-rev",                              NULL },
-        { NPM,  NULL, "/left-pad/1.0.0/extra",                       NULL },
-        { NPM,  NULL, "/left-pad/-/a.tgz/extra",                     NULL },
-        { NPM,  NULL, "/left-pad/-/a.tgz/-x/1",                      NULL },
-        { NPM,  NULL, "/left-pad/-/a.tgz/-rev/1/extra",              NULL },
-        { NPM,  NULL, "/@acme",                                      NULL },
-        { NPM,  NULL, "/@acme/",                                     NULL },
-        { NPM,  NULL, "/@/widget",                                   NULL },
+        { NPM,  NULL,      NULL,              { "/left-pad/-", "/left-pad/-rev", "/left-pad/1.0.0/extra",
+                                                "/left-pad/-/a.tgz/extra", "/left-pad/-/a.tgz/-x/1",
+                                                "/left-pad/-/a.tgz/-rev/1/extra", "/@acme", "/@acme/",
+                                                "/@/widget" } },
         /* npm: "/-/package/<name>/..." and the other "/-/" endpoints */
-        { NPM,  NULL, "/-/package/left-pad/dist-tags",               "left-pad" },
-        { NPM,  NULL, "/-/package/left-pad/dist-tags/latest",        "left-pad" },
-        { NPM,  NULL, "/-/package/@acme/widget/dist-tags/latest",    "@acme/widget" },
-        { NPM,  NULL, "/-/package/left-pad/collaborators",           "left-pad" },
-        { NPM,  NULL, "/-/package/left-pad",                         "left-pad" },
-        { NPM,  NULL, "/-/package/@acme",                            NULL },
-        { NPM,  NULL, "/-/package",                                  NULL },
-        { NPM,  NULL, "/-/package/",                                 NULL },
-        { NPM,  NULL, "/-/whoami",                                   NULL },
-        { NPM,  NULL, "/-/v1/login",                                 NULL },
-        { NPM,  NULL, "/-/v1/search",                                NULL },
-        { NPM,  NULL, "/-/user/org.couchdb.user:bob",                NULL },
-        { NPM,  NULL, "/-/npm/v1/security/audits/quick",             NULL },
-        { NPM,  NULL, "/-",                                          NULL },
+        { NPM,  NULL,      "left-pad",        { "/-/package/left-pad/dist-tags",
+                                                "/-/package/left-pad/dist-tags/latest" } },
+        { NPM,  NULL,      "@acme/widget",    { "/-/package/@acme/widget/dist-tags/latest" } },
+        { NPM,  NULL,      "left-pad",        { "/-/package/left-pad/collaborators", "/-/package/left-pad" } },
+        { NPM,  NULL,      NULL,              { "/-/package/@acme", "/-/package", "/-/package/", "/-/whoami",
+                                                "/-/v1/login", "/-/v1/search",
+                                                "/-/user/org.couchdb.user:bob",
+                                                "/-/npm/v1/security/audits/quick", "/-" } },
         /* npm: what PyPI paths read as */
-        { NPM,  NULL, "/simple/p-none/",                             "simple" },
-        { NPM,  NULL, "/packages/ab/cd/p_none-1.0.tar.gz",           NULL },
+        { NPM,  NULL,      "simple",          { "/simple/p-none/" } },
+        { NPM,  NULL,      NULL,              { "/packages/ab/cd/p_none-1.0.tar.gz" } },
         /* empty, "." and ".." segments, and the root */
-        { AUTO, NULL, "/",                                           NULL },
-        { AUTO, NULL, "//left-pad",                                  NULL },
-        { AUTO, NULL, "/left-pad//1.0.0",                            NULL },
-        { AUTO, NULL, "/left-pad//",                                 NULL },
-        { AUTO, NULL, "/./left-pad",                                 NULL },
-        { AUTO, NULL, "/left-pad/.",                                 NULL },
-        { AUTO, NULL, "/p-oa/../p-none",                             NULL },
-        { AUTO, NULL, "/..",                                         NULL },
-        { AUTO, NULL, "/simple/../p-none/",                          NULL },
-        { AUTO, NULL, "left-pad",                                    NULL },
-        { AUTO, NULL, "",                                            NULL },
+        { AUTO, NULL,      NULL,              { "/", "//left-pad", "/left-pad//1.0.0", "/left-pad//",
+                                                "/./left-pad", "/left-pad/.", "/p-oa/../p-none", "/..",
+                                                "/simple/../p-none/", "left-pad", "" } },
         /* names that are no ASCII word */
-        { AUTO, NULL, "/a b",                                        NULL },
-        { AUTO, NULL, "/caf\xc3\xa9",                                NULL },
-        { AUTO, NULL, "/simple/caf\xc3\xa9/",                        NULL },
+        { AUTO, NULL,      NULL,              { "/a b", "/caf\xc3\xa9", "/simple/caf\xc3\xa9/" } },
         /* PyPI: the simple API and the JSON API, PEP 503 names */
-        { PYPI, NULL, "/simple/p-none/",                             "p-none" },
-        { PYPI, NULL, "/simple/p-none",                              "p-none" },
-        { PYPI, NULL, "/simple/P_None/",                             "p-none" },
-        { PYPI, NULL, "/simple/P..none",                             "p-none" },
-        { PYPI, NULL, "/simple/Foo.Bar_baz--qux/",                   "foo-bar-baz-qux" },
-        { PYPI, NULL, "/pypi/p-none/json",                           "p-none" },
-        { PYPI, NULL, "/pypi/P_None/json",                           "p-none" },
-        { PYPI, NULL, "/pypi/p-none/1.0/json",                       "p-none" },
-        { PYPI, NULL, "/pypi/p-none/1.0/json/",                      "p-none" },
+        { PYPI, NULL,      "p-none",          { "/simple/p-none/", "/simple/p-none", "/simple/P_None/",
+                                                "/simple/P..none" } },
+        { PYPI, NULL,      "foo-bar-baz-qux", { "/simple/Foo.Bar_baz--qux/" } },
+        { PYPI, NULL,      "p-none",          { "/pypi/p-none/json", "/pypi/P_None/json",
+                                                "/pypi/p-none/1.0/json", "/pypi/p-none/1.0/json/" } },
         /* PyPI: files name their project: below its page, or in their file name */
-        { PYPI, NULL, "/simple/p-none/p_none-1.0.tar.gz",            "p-none" },
-        { PYPI, NULL, "/simple/P_None/anything",                     "p-none" },
-        { PYPI, NULL, "/packages/ab/cd/p_none-1.0.tar.gz",           "p-none" },
-        { PYPI, NULL, "/packages/p_none-1.0.tar.gz",                 "p-none" },
-        { PYPI, NULL, "/packages/Demo.Pkg-2.0.zip",                  "demo-pkg" },
-        { PYPI, NULL, "/packages/demo-pkg-2-1.0.tar.bz2",            "demo-pkg-2" },
-        { PYPI, NULL, "/packages/demo_pkg-1.0-py3-none-any.whl",     "demo-pkg" },
-        { PYPI, NULL, "/packages/demo_pkg-1.0-py3.9.egg",            "demo-pkg" },
+        { PYPI, NULL,      "p-none",          { "/simple/p-none/p_none-1.0.tar.gz",
+                                                "/simple/P_None/anything",
+                                                "/packages/ab/cd/p_none-1.0.tar.gz",
+                                                "/packages/p_none-1.0.tar.gz" } },
+        { PYPI, NULL,      "demo-pkg",        { "/packages/Demo.Pkg-2.0.zip" } },
+        { PYPI, NULL,      "demo-pkg-2",      { "/packages/demo-pkg-2-1.0.tar.bz2" } },
+        { PYPI, NULL,      "demo-pkg",        { "/packages/demo_pkg-1.0-py3-none-any.whl",
+                                                "/packages/demo_pkg-1.0-py3.9.egg" } },
         /* ... and per-project uploads name theirs (the upload gate checks the body) */
-        { PYPI, NULL, "/legacy/demo-pkg/",                           "demo-pkg" },
-        { PYPI, NULL, "/legacy/Demo_Pkg",                            "demo-pkg" },
+        { PYPI, NULL,      "demo-pkg",        { "/legacy/demo-pkg/", "/legacy/Demo_Pkg" } },
         /* PyPI: the index, other files, uploads without a project and other shapes name none */
-        { PYPI, NULL, "/simple/",                                    NULL },
-        { PYPI, NULL, "/simple",                                     NULL },
-        { PYPI, NULL, "/simple/p-none/a/b",                          NULL },
-        { PYPI, NULL, "/packages/ab/cd/p_none.tar.gz",               NULL },
-        { PYPI, NULL, "/packages/ab/cd/p_none-1.0.exe",              NULL },
-        { PYPI, NULL, "/packages/-1.0.tar.gz",                       NULL },
-        { PYPI, NULL, "/packages/",                                  NULL },
-        { PYPI, NULL, "/legacy/",                                    NULL },
-        { PYPI, NULL, "/legacy/demo-pkg/extra",                      NULL },
-        { PYPI, NULL, "/",                                           NULL },
-        { PYPI, NULL, "/pypi/p-none",                                NULL },
-        { PYPI, NULL, "/pypi/p-none/1.0",                            NULL },
-        { PYPI, NULL, "/pypi/p-none/1.0/2/json",                     NULL },
-        { PYPI, NULL, "/p-none",                                     NULL },
-        { PYPI, NULL, "/@acme/widget",                               NULL },
+        { PYPI, NULL,      NULL,              { "/simple/", "/simple", "/simple/p-none/a/b",
+                                                "/packages/ab/cd/p_none.tar.gz",
+                                                "/packages/ab/cd/p_none-1.0.exe", "/packages/-1.0.tar.gz",
+                                                "/packages/", "/legacy/", "/legacy/demo-pkg/extra", "/",
+                                                "/pypi/p-none", "/pypi/p-none/1.0",
+                                                "/pypi/p-none/1.0/2/json", "/p-none", "/@acme/widget" } },
         /* auto: PyPI's four roots the PyPI way, the rest the npm way */
-        { AUTO, NULL, "/simple/p-none/",                             "p-none" },
-        { AUTO, NULL, "/simple/P_None/",                             "p-none" },
-        { AUTO, NULL, "/pypi/p-none/json",                           "p-none" },
-        { AUTO, NULL, "/simple/",                                    NULL },
-        { AUTO, NULL, "/packages/ab/cd/p_none-1.0.tar.gz",           "p-none" },
-        { AUTO, NULL, "/legacy/p-none/",                             "p-none" },
-        { AUTO, NULL, "/legacy/",                                    NULL },
-        { AUTO, NULL, "/legacy",                                     NULL },
-        { AUTO, NULL, "/p-none",                                     "p-none" },
-        { AUTO, NULL, "/@acme/widget/-/widget-1.0.0.tgz",            "@acme/widget" },
-        { AUTO, NULL, "/-/package/@acme/widget/dist-tags",           "@acme/widget" },
-        { AUTO, NULL, "/simplex/1.0.0",                              "simplex" },
-        { AUTO, NULL, "/Simple/P_None/",                             "Simple" },
+        { AUTO, NULL,      "p-none",          { "/simple/p-none/", "/simple/P_None/", "/pypi/p-none/json" } },
+        { AUTO, NULL,      NULL,              { "/simple/" } },
+        { AUTO, NULL,      "p-none",          { "/packages/ab/cd/p_none-1.0.tar.gz", "/legacy/p-none/" } },
+        { AUTO, NULL,      NULL,              { "/legacy/", "/legacy" } },
+        { AUTO, NULL,      "p-none",          { "/p-none" } },
+        { AUTO, NULL,      "@acme/widget",    { "/@acme/widget/-/widget-1.0.0.tgz",
+                                                "/-/package/@acme/widget/dist-tags" } },
+        { AUTO, NULL,      "simplex",         { "/simplex/1.0.0" } },
+        { AUTO, NULL,      "Simple",          { "/Simple/P_None/" } },
         /* prefixes */
-        { AUTO, "/npm/",  "/npm/p-none",                             "p-none" },
-        { AUTO, "/npm",   "/npm/p-none",                             "p-none" },
-        { AUTO, "/npm//", "/npm/p-none/1.0.0",                       "p-none" },
-        { NPM,  "/npm/",  "/npm/@acme/widget",                       "@acme/widget" },
-        { AUTO, "/npm/",  "/p-none",                                 NULL },
-        { AUTO, "/npm/",  "/npmx/p-none",                            NULL },
-        { AUTO, "/npm/",  "/npm",                                    NULL },
-        { AUTO, "/npm/",  "/npm/",                                   NULL },
-        { AUTO, "/npm/",  "/NPM/p-none",                             NULL },
-        { AUTO, "/npm/",  "/npm//p-none",                            NULL },
-        { AUTO, "/a/b/",  "/a/b/p-none",                             "p-none" },
-        { AUTO, "/a/b/",  "/a/p-none",                               NULL },
-        { AUTO, "/",      "/p-none",                                 "p-none" },
-        { AUTO, "",       "/p-none",                                 "p-none" },
-        { AUTO, "/py",    "/py/simple/Foo/",                         "foo" },
-        { PYPI, "/py/",   "/py/pypi/foo/json",                       "foo" },
-        { PYPI, "/py/",   "/simple/foo/",                            NULL },
-        { AUTO, "/simple", "/simple/p-none/",                        "p-none" },   /* npm's way, under the prefix */
+        { AUTO, "/npm/",   "p-none",          { "/npm/p-none" } },
+        { AUTO, "/npm",    "p-none",          { "/npm/p-none" } },
+        { AUTO, "/npm//",  "p-none",          { "/npm/p-none/1.0.0" } },
+        { NPM,  "/npm/",   "@acme/widget",    { "/npm/@acme/widget" } },
+        { AUTO, "/npm/",   NULL,              { "/p-none", "/npmx/p-none", "/npm", "/npm/", "/NPM/p-none",
+                                                "/npm//p-none" } },
+        { AUTO, "/a/b/",   "p-none",          { "/a/b/p-none" } },
+        { AUTO, "/a/b/",   NULL,              { "/a/p-none" } },
+        { AUTO, "/",       "p-none",          { "/p-none" } },
+        { AUTO, "",        "p-none",          { "/p-none" } },
+        { AUTO, "/py",     "foo",             { "/py/simple/Foo/" } },
+        { PYPI, "/py/",    "foo",             { "/py/pypi/foo/json" } },
+        { PYPI, "/py/",    NULL,              { "/simple/foo/" } },
+        { AUTO, "/simple", "p-none",          { "/simple/p-none/" } },  /* npm's way, under the prefix */
 };
 
 static const char *layout_name(RequestLayout l) {
@@ -297,14 +273,18 @@ static const char *layout_name(RequestLayout l) {
 static void test_path_package(void) {
         for (size_t i = 0; i < ELEMENTSOF(path_cases); i++) {
                 const PathCase *t = path_cases + i;
-                _cleanup_free_ char *package = NULL;
-                int r;
 
-                r = request_path_package(t->path, t->layout, t->prefix, &package);
-                CHECK_INT_EQ(r, t->package ? 1 : 0, "layout=%s prefix=%s: %s names %s", layout_name(t->layout),
-                             t->prefix ?: "-", t->path[0] == '/' && !strchr(t->path, '\xc3') ? t->path : "(odd path)",
-                             t->package ?: "no package");
-                CHECK_STR_EQ(package, t->package, "  ... the package");
+                for (const char * const *path = t->paths; *path; path++) {
+                        _cleanup_free_ char *package = NULL;
+                        int r;
+
+                        r = request_path_package(*path, t->layout, t->prefix, &package);
+                        CHECK_INT_EQ(r, t->package ? 1 : 0, "layout=%s prefix=%s: %s names %s",
+                                     layout_name(t->layout), t->prefix ?: "-",
+                                     (*path)[0] == '/' && !strchr(*path, '\xc3') ? *path : "(odd path)",
+                                     t->package ?: "no package");
+                        CHECK_STR_EQ(package, t->package, "  ... the package");
+                }
         }
 }
 

@@ -19,6 +19,16 @@
 #include "tap.h"
 #include "validate.h"
 
+/* A set (a scope pattern, a CIDR) with members it holds and others it does not. */
+typedef struct MembershipCase {
+        const char *set;
+        const char *inside[6], *outside[6];     /* up to the first NULL */
+} MembershipCase;
+
+static const char * const *members(const MembershipCase *c, bool inside) {
+        return inside ? c->inside : c->outside;
+}
+
 static char *repeat(char c, size_t n) {
         char *s = malloc(n + 1);
 
@@ -263,37 +273,24 @@ static void test_scope_patterns(void) {
 
         CHECK_VALIDATOR(scope_pattern_is_valid, "scope pattern", valid, invalid, "scope pattern NULL is invalid");
 
-        static const struct {
-                const char *pattern, *package;
-                bool match;
-        } matches[] = {
-                { "@acme/*",  "@acme/x",           true },
-                { "@acme/*",  "@acme/web-ui",      true },
-                { "@acme/*",  "@acmex/y",          false },
-                { "@acme/*",  "@acme",             false },
-                { "@acme/*",  "@acme/",            false },
-                { "@acme/*",  "acme",              false },
-                { "@acme*",      "@acmex/y",          true },
-                { "@acme*",      "@acme/y",           true },
-                { "@*",          "@a/b",              true },
-                { "@*",          "a",                 false },
-                { "left-pad*",   "left-pad-x",        true },
-                { "left-pad*",   "left-pad",          true },   /* "*" may match nothing */
-                { "left-pad*",   "left-pa",           false },
-                { "left-pad*",   "Left-Pad-x",        false },  /* packages are compared canonical */
-                { "left-pad*",   "left-pad/../x",     false },  /* not a package name at all */
-                { "left-pad",    "left-pad",          true },
-                { "left-pad",    "left-pad-x",        false },
-                { "left-pad",    "left-pa",           false },
-                { "*",           "anything",          false },  /* not a pattern: matches nothing */
-                { "Left-Pad",    "left-pad",          false },  /* not canonical: matches nothing */
-                { "a*b",         "axb",               false },
+        static const MembershipCase matches[] = {
+                { "@acme/*",   { "@acme/x", "@acme/web-ui" },  { "@acmex/y", "@acme", "@acme/", "acme" } },
+                { "@acme*",    { "@acmex/y", "@acme/y" },      {} },
+                { "@*",        { "@a/b" },                     { "a" } },
+                { "left-pad*", { "left-pad-x", "left-pad" /* "*" may match nothing */ },
+                  { "left-pa", "Left-Pad-x" /* packages are compared canonical */,
+                    "left-pad/../x" /* not a package name at all */ } },
+                { "left-pad",  { "left-pad" },                 { "left-pad-x", "left-pa" } },
+                { "*",         {},                             { "anything" } },  /* not a pattern: matches nothing */
+                { "Left-Pad",  {},                             { "left-pad" } },  /* not canonical: matches nothing */
+                { "a*b",       {},                             { "axb" } },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(matches); i++)
-                CHECK(scope_pattern_matches(matches[i].pattern, matches[i].package) == matches[i].match,
-                      "\"%s\" %s \"%s\"", matches[i].pattern,
-                      matches[i].match ? "matches" : "does not match", matches[i].package);
+                for (int inside = 1; inside >= 0; inside--)
+                        for (const char * const *p = members(matches + i, inside); *p; p++)
+                                CHECK(scope_pattern_matches(matches[i].set, *p) == inside, "\"%s\" %s \"%s\"",
+                                      matches[i].set, inside ? "matches" : "does not match", *p);
 
         CHECK(!scope_pattern_matches(NULL, "x"), "NULL pattern matches nothing");
         CHECK(!scope_pattern_matches("x", NULL), "a pattern does not match NULL");
@@ -387,54 +384,34 @@ static void test_address_parse(void) {
 }
 
 static void test_cidr_contains(void) {
-        static const struct {
-                const char *cidr, *remote;
-                bool inside;
-        } cases[] = {
-                { "10.0.0.0/8",          "10.1.2.3",          true },
-                { "10.0.0.0/8",          "10.255.255.255",    true },
-                { "10.0.0.0/8",          "11.0.0.1",          false },
-                { "10.0.0.0/8",          "9.255.255.255",     false },
-                { "10.0.0.0/8",          "::ffff:10.1.2.3",   true },   /* IPv4-mapped */
-                { "10.0.0.0/8",          "::ffff:11.1.2.3",   false },
-                { "10.0.0.0/8",          "::10.1.2.3",        false },  /* not mapped */
-                { "10.0.0.0/8",          "2001:db8::1",       false },
-                { "10.0.0.0/9",          "10.127.255.255",    true },   /* a partial byte */
-                { "10.0.0.0/9",          "10.128.0.0",        false },
-                { "0.0.0.0/0",           "1.2.3.4",           true },
-                { "0.0.0.0/0",           "::ffff:1.2.3.4",    true },
-                { "0.0.0.0/0",           "::1",               false },
-                { "192.0.2.1",           "192.0.2.1",         true },
-                { "192.0.2.1",           "192.0.2.2",         false },
-                { "192.0.2.1",           "::ffff:192.0.2.1",  true },
-                { "2001:db8::/32",       "2001:db8:1::1",     true },
-                { "2001:db8::/32",       "2001:db9::",        false },
-                { "2001:db8::/32",       "10.0.0.1",          false },
-                { "::/0",                "::1",               true },
-                { "::/0",                "10.0.0.1",          true },   /* as ::ffff:10.0.0.1 */
-                { "::1",                 "::1",               true },
-                { "::1",                 "::2",               false },
-                { "::ffff:10.0.0.0/104", "10.1.2.3",          true },   /* the other direction */
-                { "::ffff:10.0.0.0/104", "::ffff:10.1.2.3",   true },
-                { "::ffff:10.0.0.0/104", "11.0.0.1",          false },
-                { "fe80::/10",           "fe80::1",           true },
-                { "fe80::/10",           "febf::1",           true },
-                { "fe80::/10",           "fec0::1",           false },
+        static const MembershipCase cases[] = {
+                { "10.0.0.0/8",          { "10.1.2.3", "10.255.255.255", "::ffff:10.1.2.3" /* IPv4-mapped */ },
+                  { "11.0.0.1", "9.255.255.255", "::ffff:11.1.2.3", "::10.1.2.3" /* not mapped */, "2001:db8::1" } },
+                { "10.0.0.0/9",          { "10.127.255.255" /* a partial byte */ }, { "10.128.0.0" } },
+                { "0.0.0.0/0",           { "1.2.3.4", "::ffff:1.2.3.4" },          { "::1" } },
+                { "192.0.2.1",           { "192.0.2.1", "::ffff:192.0.2.1" },      { "192.0.2.2" } },
+                { "2001:db8::/32",       { "2001:db8:1::1" },                      { "2001:db9::", "10.0.0.1" } },
+                { "::/0",                { "::1", "10.0.0.1" /* as ::ffff:10.0.0.1 */ }, {} },
+                { "::1",                 { "::1" },                                { "::2" } },
+                { "::ffff:10.0.0.0/104", { "10.1.2.3" /* the other direction */, "::ffff:10.1.2.3" },
+                  { "11.0.0.1" } },
+                { "fe80::/10",           { "fe80::1", "febf::1" },                 { "fec0::1" } },
         };
 
-        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-                uint8_t a[16];
-                int family;
-                Cidr c;
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+                for (int inside = 1; inside >= 0; inside--)
+                        for (const char * const *p = members(cases + i, inside); *p; p++) {
+                                uint8_t a[16];
+                                int family;
+                                Cidr c;
 
-                if (cidr_parse(cases[i].cidr, &c) < 0 || address_parse(cases[i].remote, &family, a) < 0) {
-                        CHECK(false, "parse %s and %s", cases[i].cidr, cases[i].remote);
-                        continue;
-                }
-
-                CHECK(cidr_contains(&c, family, a) == cases[i].inside, "%s %s %s", cases[i].cidr,
-                      cases[i].inside ? "contains" : "does not contain", cases[i].remote);
-        }
+                                if (cidr_parse(cases[i].set, &c) < 0 || address_parse(*p, &family, a) < 0) {
+                                        CHECK(false, "parse %s and %s", cases[i].set, *p);
+                                        continue;
+                                }
+                                CHECK(cidr_contains(&c, family, a) == inside, "%s %s %s", cases[i].set,
+                                      inside ? "contains" : "does not contain", *p);
+                        }
 
         uint8_t zero[16] = {};
         Cidr bogus = { .family = AF_INET, .prefixlen = 33 };
