@@ -19,10 +19,12 @@
  * without a restart. */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "erase.h"
@@ -64,34 +66,52 @@ static void clear_result(PGresult **r) {
 /* ------------------------------------------------------------------------------------------ */
 /* Connecting                                                                                 */
 
-/* The password from PasswordFile= or the systemd credential, never from a command line. */
-static int read_password(Store *s, const char *path, char **ret) {
-        _cleanup_free_ char *credential = NULL;
-        const char *dir = getenv("CREDENTIALS_DIRECTORY");
+/* The file is read with read(2), not stdio, so that no copy stays behind in a buffer; one
+ * that others may read is refused (as the seal key is), like a password on a command line. */
+static int read_secret_file(const char *path, char **ret) {
         char buf[1024];
-        FILE *f;
+        struct stat st;
+        ssize_t n;
+        int fd, r = 0;
 
-        *ret = NULL;
-        if (!path && dir) {
-                if (asprintf(&credential, "%s/%s", dir, PASSWORD_CREDENTIAL) < 0)
-                        return -ENOMEM;
-                if (access(credential, F_OK) < 0)
-                        return 0;
-                path = credential;
-        }
-        if (!path)
-                return 0;
-        f = fopen(path, "re");
-        if (!f)
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+        if (fd < 0)
                 return log_error_errno(-errno, "%s: cannot read the database password: %m", path);
-        size_t n = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
+        if (fstat(fd, &st) < 0)
+                r = log_error_errno(-errno, "%s: cannot read the database password: %m", path);
+        else if (!S_ISREG(st.st_mode) || (st.st_mode & 0077) != 0) {
+                log_error("%s: the database password must be a file only its owner may read "
+                          "(chmod 0600 %s). Refusing to start.", path, path);
+                r = -EPERM;
+        }
+        n = r < 0 ? 0 : read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (n < 0)
+                return log_error_errno(-errno, "%s: cannot read the database password: %m", path);
+        if (r < 0)
+                return r;
         while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
                 n--;
         buf[n] = 0;
         *ret = strdup(buf);
         erase_memory(buf, sizeof buf);
         return *ret ? 0 : -ENOMEM;
+}
+
+/* The password from PasswordFile= or the systemd credential, never from a command line. */
+static int read_password(const char *path, char **ret) {
+        _cleanup_free_ char *credential = NULL;
+        const char *dir = getenv("CREDENTIALS_DIRECTORY");
+
+        *ret = NULL;
+        if (!path && !isempty(dir)) {
+                if (asprintf(&credential, "%s/%s", dir, PASSWORD_CREDENTIAL) < 0)
+                        return -ENOMEM;
+                if (access(credential, F_OK) < 0)
+                        return 0;
+                path = credential;
+        }
+        return path ? read_secret_file(path, ret) : 0;
 }
 
 static PGconn *connect_once(PgStore *q) {
@@ -584,7 +604,7 @@ int store_postgresql_open(Store *s, const StoreOptions *o) {
         s->path = describe(o->connection);
         if (!q->connection || !s->path)
                 return -ENOMEM;
-        r = read_password(s, o->password_file, &q->password);
+        r = read_password(o->password_file, &q->password);
         if (r < 0)
                 return r;
         r = connect_waiting(s, o->connect_timeout ?: STORE_CONNECT_TIMEOUT_SEC_DEFAULT * USEC_PER_SEC);

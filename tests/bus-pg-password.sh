@@ -3,8 +3,8 @@
 #
 # The PostgreSQL password: a server that asks for one refuses pkgtokend without it (which then
 # refuses to start, after ConnectTimeoutSec=); PasswordFile= or the systemd credential
-# pkgtoken-db-password give it; it is never on the command line nor in the log, and a
-# Connection= holding a password is refused.
+# pkgtoken-db-password give it; it is never on the command line nor in the log; a password
+# file others may read, and a Connection= holding a password, are refused.
 
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 need_binaries
@@ -34,6 +34,12 @@ ok "PasswordFile=: pkgtokend starts" ctl account add alice
 ok "  ... the password is not on its command line" eval "! tr '\\0' ' ' </proc/$DAEMON_PID/cmdline | grep -qF '$PASSWORD'"
 stop_daemon
 ok "  ... nor in its log" eval "! grep -qF '$PASSWORD' '$DAEMON_LOG'"
+
+cp "$TMP/db-password" "$TMP/db-password-0644" && chmod 0644 "$TMP/db-password-0644"
+printf '[Store]\nPasswordFile=%s\n' "$TMP/db-password-0644" >"$TMP/open.conf"
+run_daemon_to_exit --config="$TMP/open.conf"
+expect_refused_start "a PasswordFile= others may read"
+like "$RUN_ERR" "only its owner may read.*chmod 0600" "  ... saying what to do"
 
 printf '[Store]\nConnectTimeoutSec=2\n' >"$CONFIG"
 mkdir -p "$TMP/creds" && cp "$TMP/db-password" "$TMP/creds/pkgtoken-db-password"
