@@ -59,6 +59,10 @@ ok "  ... a new account gets a new id" ctl account add carol
 must_create_token NEW carol --type=automation
 authz "$NEW_SECRET" pkg publish
 is "$AUTHZ_RESULT" forbidden "  ... and is checked (carol may not publish pkg)"
+run ctl backup "$TMP/copy.db"
+isnt "$RUN_RC" 0 "pkgtokenctl backup on PostgreSQL is refused"
+like "$RUN_ERR" "pg_dump" "  ... pointing to pg_dump"
+ok "  ... and writes no file" test ! -e "$TMP/copy.db"
 stop_daemon
 
 run "$SCRIPT" "$SQLITE_STATE/tokens.db" "$CONNECTION"
