@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 /* bench-authorize populate (see bench-authorize.c): a token store of any size, written
- * straight through pkgtokend's store code before the daemon starts. */
+ * straight through pkgtokend's store code before the daemon starts.  With
+ * BENCH_STORE_CONNECTION= set, the store is that PostgreSQL database, and only the sampled
+ * tokens (those written to TOKENS_FILE) are made here: bench/run-pg.sh adds the rest in one
+ * INSERT ... SELECT FROM generate_series. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -47,7 +50,8 @@ int do_populate(int argc, char *argv[]) {
 
         umask(0077);   /* like pkgtokend: the database is for its owner alone */
 
-        {
+        const char *connection = getenv("BENCH_STORE_CONNECTION");
+        if (isempty(connection)) {
                 char path[4096];
                 struct stat st;
                 snprintf(path, sizeof path, "%s/%s", argv[0], STORE_DB_FILENAME);
@@ -59,7 +63,10 @@ int do_populate(int argc, char *argv[]) {
         if (r != SQLITE_OK)
                 die("cannot register the SQLite tweaks: %s", sqlite3_errstr(r));
 
-        r = store_open(argv[0], &store);
+        r = store_open_with_options(argv[0], isempty(connection) ? NULL : &(StoreOptions) {
+                .backend = STORE_BACKEND_POSTGRESQL,
+                .connection = connection,
+        }, &store);
         if (r < 0)
                 die("cannot open the store in %s: %s", argv[0], strerror(-r));
 
@@ -90,6 +97,8 @@ int do_populate(int argc, char *argv[]) {
                 char secret[TOKEN_LEN + 1], id[TOKEN_ID_LEN + 1], prefix[TOKEN_DISPLAY_LEN + 1];
                 uint8_t hash[TOKEN_HASH_SIZE];
 
+                if (!isempty(connection) && (i % stride != 0 || written >= SAMPLE_MAX))
+                        continue;   /* the SQL filler's */
                 r = token_generate(secret);
                 if (r >= 0)
                         r = token_id_generate(id);

@@ -107,30 +107,6 @@ write_config "$CONFIG" TokenGuessLimit=1000000 LockoutThreshold=1000 "DirectSock
 # ---------------------------------------------------------------------------------------------
 # Measurements
 
-# measure TRANSPORT SIZE CLIENTS TOKENS_FILE: every mode, interleaved in rounds, in one run;
-# the results in R[SIZE/CLIENTS/MODE/FIELD] (bus) or R[direct/SIZE/CLIENTS/MODE/FIELD]: calls/s,
-# ratio to ping (median over rounds, min, max), latency percentiles (us), CPU us per call of
-# the clients, pkgtokend and dbus-daemon.
-measure() {
-        local transport=$1 size=$2 clients=$3 tokens=$4 line mode address=$ADDRESS prefix=
-        if [ "$transport" = direct ]; then
-                address=direct:$DIRECT
-                prefix=direct/
-        fi
-        echo "  $size tokens, $clients client(s), $transport..." >&2
-        bench_run "measuring with $clients client(s) at $size tokens ($transport)" \
-                "$BENCH" run "$address" "${modes// /,}" "$BENCH_SECONDS" "$clients" "$tokens"
-        while IFS= read -r line; do
-                mode=$(printf '%s\n' "$line" | sed -n 's/^mode=\([a-z]*\) .*/\1/p')
-                [ -n "$mode" ] || die "cannot parse: $line"
-                store_fields "$prefix$size/$clients/$mode" "$line" rate ratio ratio_min ratio_max p50_us p99_us \
-                        client_cpu_us daemon_cpu_us bus_cpu_us
-        done <<<"$BENCH_OUT"
-        for mode in $modes; do
-                [ -n "${R[$prefix$size/$clients/$mode/rate]:-}" ] || die "no result for $mode in: $BENCH_OUT"
-        done
-}
-
 # measure_login: a daemon of its own on an empty state directory (bench-login makes its
 # accounts); the results in R[calibrate/rate], R[setup/...] and R[MODE/FIELD].
 measure_login() {

@@ -26,6 +26,10 @@ int method_backup(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
                 return invalid_argument(error, "The backup path must be an absolute file name.");
 
         r = store_backup(m->store, path);
+        if (r == -EOPNOTSUPP)
+                return sd_bus_error_set(error, SD_BUS_ERROR_NOT_SUPPORTED,
+                                        "The store is a PostgreSQL database: back it up with pg_dump "
+                                        "(docs/postgresql.md).");
         if (r == -EEXIST)
                 return bus_error_set_errnof(error, -ERR_INVALID_ARGUMENT,
                                             "%s exists; a backup never overwrites a file.", path);

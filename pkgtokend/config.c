@@ -37,6 +37,8 @@ void config_init_defaults(Config *c) {
                 .recovery_hold = 72 * 3600 * USEC_PER_SEC,   /* npm's hold after account recovery */
                 .polkit_timeout = 25 * USEC_PER_SEC,         /* D-Bus's default method call timeout */
                 .pam_helper_timeout = PAM_HELPER_TIMEOUT_DEFAULT,
+                .store_backend = STORE_BACKEND_SQLITE,
+                .store_connect_timeout = STORE_CONNECT_TIMEOUT_SEC_DEFAULT * USEC_PER_SEC,
         };
         snprintf(c->totp_issuer, sizeof c->totp_issuer, "%s", TOTP_ISSUER_DEFAULT);
 }
@@ -63,6 +65,8 @@ typedef enum SettingType {
         SETTING_LOG_LEVEL,
         SETTING_PATH,
         SETTING_PAM_SERVICES,
+        SETTING_STORE_BACKEND,
+        SETTING_CONNECTION,
 } SettingType;
 
 typedef struct Setting {
@@ -152,6 +156,24 @@ bool config_pam_service_allowed(const Config *c, const char *service) {
                         return true;
         return false;
 }
+/* [Store] */
+static const Setting store_settings[] = {
+        { "Backend",            SETTING_STORE_BACKEND, offsetof(Config, store_backend),   0, 0 },
+        { "Connection",         SETTING_CONNECTION, offsetof(Config, store_connection),   0, 0 },
+        { "PasswordFile",       SETTING_PATH,     offsetof(Config, store_password_file),  0, 0 },
+        { "ConnectTimeoutSec",  SETTING_DURATION, offsetof(Config, store_connect_timeout), 1, 3600 },
+};
+
+typedef struct Section {
+        const char *name;
+        const Setting *settings;
+        size_t n_settings;
+} Section;
+
+static const Section sections[] = {
+        { "[Manager]", settings,       ELEMENTSOF(settings) },
+        { "[Store]",   store_settings, ELEMENTSOF(store_settings) },
+};
 
 /* The issuer ends up in otpauth:// URIs; let the URI builder decide what it accepts. */
 static bool issuer_is_valid(const char *s) {
@@ -207,17 +229,26 @@ static int apply_setting(Config *c, const Setting *s, const char *value) {
                         return -EINVAL;
                 snprintf(field, sizeof c->pam_services, "%s", value);
                 return 0;
-        case SETTING_LOG_LEVEL: {
-                int level = log_level_from_string(value);
-                if (level < 0)
+        case SETTING_LOG_LEVEL:
+        case SETTING_STORE_BACKEND: {
+                int v = s->type == SETTING_LOG_LEVEL ? log_level_from_string(value)
+                                                     : store_backend_type_from_string(value);
+                if (v < 0)
                         return -EINVAL;
-                *(int *) field = level;
+                *(int *) field = v;
                 return 0;
         }
         case SETTING_ISSUER:
                 if (strlen(value) >= sizeof c->totp_issuer || !issuer_is_valid(value))
                         return -EINVAL;
                 snprintf(field, sizeof c->totp_issuer, "%s", value);
+                return 0;
+        case SETTING_CONNECTION:
+                /* A password does not belong here (the file is readable by more than the
+                 * daemon, and ends up in messages): PasswordFile= or the credential. */
+                if (strlen(value) >= sizeof c->store_connection || strstr(value, "password"))
+                        return -EINVAL;
+                snprintf(field, sizeof c->store_connection, "%s", value);
                 return 0;
         }
         return -EINVAL;
@@ -232,20 +263,27 @@ static char *strip(char *s) {
         return s;
 }
 
-static int parse_line(Config *c, char *line, bool *in_manager, const char **error) {
+static const Section *find_section(const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(sections); i++)
+                if (streq(name, sections[i].name))
+                        return &sections[i];
+        return NULL;
+}
+
+static int parse_line(Config *c, char *line, const Section **section, const char **error) {
         char *l = strip(line), *eq, *key, *value;
 
         if (!*l || *l == '#' || *l == ';')
                 return 0;
         if (*l == '[') {
-                *in_manager = streq(l, "[Manager]");
-                if (!*in_manager) {
-                        *error = "unknown section (only [Manager] is known)";
+                *section = find_section(l);
+                if (!*section) {
+                        *error = "unknown section (only [Manager] and [Store] are known)";
                         return -EINVAL;
                 }
                 return 0;
         }
-        if (!*in_manager) {
+        if (!*section) {
                 *error = "setting outside the [Manager] section";
                 return -EINVAL;
         }
@@ -257,9 +295,9 @@ static int parse_line(Config *c, char *line, bool *in_manager, const char **erro
         *eq = 0;
         key = strip(l);
         value = strip(eq + 1);
-        for (size_t i = 0; i < ELEMENTSOF(settings); i++)
-                if (streq(key, settings[i].key)) {
-                        if (apply_setting(c, &settings[i], value) < 0) {
+        for (size_t i = 0; i < (*section)->n_settings; i++)
+                if (streq(key, (*section)->settings[i].key)) {
+                        if (apply_setting(c, &(*section)->settings[i], value) < 0) {
                                 *error = "invalid value";
                                 return -EINVAL;
                         }
@@ -273,7 +311,7 @@ int config_parse(Config *c, FILE *f, const char *name) {
         _cleanup_free_ char *line = NULL;
         size_t size = 0;
         unsigned n = 0;
-        bool in_manager = false;
+        const Section *section = NULL;
         ssize_t len;
 
         while ((len = getline(&line, &size, f)) >= 0) {
@@ -283,7 +321,7 @@ int config_parse(Config *c, FILE *f, const char *name) {
                         log_error("%s:%u: NUL byte in line", name, n);
                         return -EINVAL;
                 }
-                if (parse_line(c, line, &in_manager, &error) < 0) {
+                if (parse_line(c, line, &section, &error) < 0) {
                         log_error("%s:%u: %s", name, n, error);
                         return -EINVAL;
                 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* pkgtokend.conf: the daemon's settings, "Key=Value" lines under a [Manager] section, '#' or
- * ';' comments.  Unknown keys and bad values are errors that stop the daemon, naming the file
+/* pkgtokend.conf: the daemon's settings, "Key=Value" lines under a [Manager] section (and the
+ * store's under [Store]), '#' or ';' comments.  Unknown keys and bad values are errors that stop the daemon, naming the file
  * and line: a typo in a security setting must not silently fall back to a default. */
 
 #include <stdio.h>
@@ -53,6 +53,11 @@ typedef struct Config {
         char pam_helper_socket[256];
         usec_t pam_helper_timeout;
         char pam_services[256];
+        /* [Store]: which backend holds the store (store.h) */
+        int store_backend;               /* Backend=sqlite|postgresql */
+        char store_connection[512];      /* Connection=: libpq conninfo or "service=NAME" */
+        char store_password_file[256];   /* PasswordFile=: the database password; "" none */
+        usec_t store_connect_timeout;    /* ConnectTimeoutSec=: start-up waits this long for PostgreSQL */
 } Config;
 
 /* Whether PamServices= lets an account take its password from service. */

@@ -128,6 +128,10 @@ int manager_new(const char *state_dir, const Config *config, Manager **ret) {
         r = store_open_with_options(state_dir, &(StoreOptions) {
                 .background_check_above = (uint64_t) m->config.integrity_check_background_above_mib << 20,
                 .min_free_space = (uint64_t) m->config.min_free_space_mib << 20,
+                .backend = m->config.store_backend,
+                .connection = m->config.store_connection,
+                .password_file = isempty(m->config.store_password_file) ? NULL : m->config.store_password_file,
+                .connect_timeout = m->config.store_connect_timeout,
         }, &m->store);
         if (r < 0)
                 return r;

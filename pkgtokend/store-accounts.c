@@ -20,22 +20,22 @@ void account_record_done(AccountRecord *a) {
         *a = (AccountRecord) {};
 }
 
-static int read_account(sqlite3_stmt *st, AccountRecord *ret) {
-        int kind = account_kind_from_string((const char *) sqlite3_column_text(st, 3));
-        int twofa = twofa_mode_from_string((const char *) sqlite3_column_text(st, 6));
+static int read_account(const StoreRow *row, AccountRecord *ret) {
+        int kind = account_kind_from_string(row_text(row, 3));
+        int twofa = twofa_mode_from_string(row_text(row, 6));
         AccountRecord a = {
-                .id = sqlite3_column_int64(st, 0),
-                .name = column_strdup(st, 1),
-                .email = column_strdup(st, 2),
+                .id = row_int64(row, 0),
+                .name = row_strdup(row, 1),
+                .email = row_strdup(row, 2),
                 .kind = kind < 0 ? ACCOUNT_HUMAN : (AccountKind) kind,
-                .locked = sqlite3_column_int(st, 4) != 0,
-                .created_at = column_usec(st, 5),
+                .locked = row_bool(row, 4),
+                .created_at = row_usec(row, 5),
                 /* The CHECK constraint keeps unknown words out; the strictest mode if not. */
                 .twofa = twofa < 0 ? TWOFA_AUTH_AND_WRITES : (TwoFactorMode) twofa,
-                .twofa_pending = sqlite3_column_int(st, 7) != 0,
-                .has_password = sqlite3_column_int(st, 8) != 0,
-                .hold_until = column_usec(st, 9),
-                .password_source = column_strdup(st, 10),
+                .twofa_pending = row_bool(row, 7),
+                .has_password = row_bool(row, 8),
+                .hold_until = row_usec(row, 9),
+                .password_source = row_strdup(row, 10),
         };
         if (!a.name || !a.email || !a.password_source) {
                 account_record_done(&a);
@@ -50,8 +50,8 @@ int store_account_insert(Store *s, const char *name, const char *email, AccountK
         return r < 0 ? r : 0;
 }
 
-static int account_row(Store *s, sqlite3_stmt *st, void *ret) {
-        return read_account(st, ret);
+static int account_row(Store *s, const StoreRow *row, void *ret) {
+        return read_account(row, ret);
 }
 
 int store_account_get(Store *s, const char *name, AccountRecord *ret) {
@@ -83,10 +83,10 @@ int store_account_delete(Store *s, const char *name) {
         return one_changed(store_exec(s, STMT_ACCOUNT_DELETE, "t", name));
 }
 
-static int visit_account(Store *s, sqlite3_stmt *st, void *userdata) {
+static int visit_account(Store *s, const StoreRow *row, void *userdata) {
         const StoreVisit *v = userdata;
         _cleanup_(account_record_done) AccountRecord a = {};
-        int r = read_account(st, &a);
+        int r = read_account(row, &a);
         return r < 0 ? r : MIN(v->cb.account(&a, v->userdata), 0);
 }
 
@@ -106,20 +106,11 @@ void account_secrets_done(AccountSecrets *a) {
         explicit_bzero(a, sizeof *a);
 }
 
-static size_t column_blob_copy(sqlite3_stmt *st, int i, uint8_t *buf, size_t size) {
-        int n = sqlite3_column_bytes(st, i);
-        const void *p = sqlite3_column_blob(st, i);
-        if (!p || n <= 0 || (size_t) n > size)
-                return 0;   /* absent, or longer than any secret we write: treat as none */
-        memcpy(buf, p, (size_t) n);
-        return (size_t) n;
-}
-
 /* A seed column: opened with the seal key when sealed, a seed stored in clear as it is.
  * -EKEYEXPIRED when it is sealed and the key is missing or does not open it. */
-static int read_seed(Store *s, sqlite3_stmt *st, int column, int64_t id, uint8_t *out, size_t size, size_t *ret_n) {
+static int read_seed(Store *s, const StoreRow *row, int column, int64_t id, uint8_t *out, size_t size, size_t *ret_n) {
         uint8_t blob[TOTP_SECRET_STORED_MAX];
-        size_t n = column_blob_copy(st, column, blob, sizeof blob);
+        size_t n = row_blob_copy(row, column, blob, sizeof blob);
         int r = 0;
 
         *ret_n = 0;
@@ -149,17 +140,17 @@ static int read_seed(Store *s, sqlite3_stmt *st, int column, int64_t id, uint8_t
         return r;
 }
 
-static int read_secrets(Store *s, sqlite3_stmt *st, void *ret) {
+static int read_secrets(Store *s, const StoreRow *row, void *ret) {
         AccountSecrets a = {};
 
-        a.id = sqlite3_column_int64(st, 0);
-        a.password_hash = column_strdup(st, 1);
+        a.id = row_int64(row, 0);
+        a.password_hash = row_strdup(row, 1);
         if (!a.password_hash)
                 return -ENOMEM;
-        if (read_seed(s, st, 2, a.id, a.totp_secret, sizeof a.totp_secret, &a.totp_secret_size) < 0 ||
-            read_seed(s, st, 3, a.id, a.totp_pending, sizeof a.totp_pending, &a.totp_pending_size) < 0)
+        if (read_seed(s, row, 2, a.id, a.totp_secret, sizeof a.totp_secret, &a.totp_secret_size) < 0 ||
+            read_seed(s, row, 3, a.id, a.totp_pending, sizeof a.totp_pending, &a.totp_pending_size) < 0)
                 a.seeds_unavailable = true;
-        a.totp_last_counter = (uint64_t) sqlite3_column_int64(st, 4);
+        a.totp_last_counter = (uint64_t) row_int64(row, 4);
         *(AccountSecrets *) ret = a;
         return 0;
 }
@@ -231,57 +222,37 @@ int store_recovery_codes_count(Store *s, int64_t id) {
 /* ------------------------------------------------------------------------------------------ */
 /* Failure counters                                                                           */
 
-int store_failures_get(Store *s, const char *name, const char *address, FailureRecord *ret) {
-        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_FAILURES_GET);
-        if (!st)
-                return -EIO;
-        bind_text(st, 1, name);
-        bind_text(st, 2, address);
-        int r = sqlite3_step(st);
-        if (r == SQLITE_DONE) {
-                *ret = (FailureRecord) {};
-                return 0;
-        }
-        if (r != SQLITE_ROW)
-                return sqlite_to_errno(s, r) ?: -EIO;
-        *ret = (FailureRecord) {
-                .count = (unsigned) sqlite3_column_int(st, 0),
-                .window_start = column_usec(st, 1),
-                .locked_until = column_usec(st, 2),
+static int read_failures(Store *s, const StoreRow *row, void *ret) {
+        *(FailureRecord *) ret = (FailureRecord) {
+                .count = (unsigned) row_int64(row, 0),
+                .window_start = row_usec(row, 1),
+                .locked_until = row_usec(row, 2),
         };
         return 0;
 }
 
+int store_failures_get(Store *s, const char *name, const char *address, FailureRecord *ret) {
+        int r = store_get_row(s, STMT_FAILURES_GET, read_failures, ret, "tt", name, address);
+        if (r == -ENOENT) {
+                *ret = (FailureRecord) {};
+                return 0;
+        }
+        return r;
+}
+
 int store_failures_put(Store *s, const char *name, const char *address, const FailureRecord *f) {
-        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_FAILURES_PUT);
-        if (!st)
-                return -EIO;
-        bind_text(st, 1, name);
-        bind_text(st, 2, address);
-        sqlite3_bind_int64(st, 3, f->count);
-        bind_usec(st, 4, f->window_start);
-        bind_usec(st, 5, f->locked_until);
-        int r = step_done(s, st);
+        int r = store_exec(s, STMT_FAILURES_PUT, "ttiuu", name, address, (int64_t) f->count, f->window_start,
+                           f->locked_until);
         return r < 0 ? r : 0;
 }
 
 int store_failures_clear(Store *s, const char *name, const char *address) {
-        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_FAILURES_CLEAR);
-        if (!st)
-                return -EIO;
-        bind_text(st, 1, name);
-        if (address)
-                bind_text(st, 2, address);
-        int r = step_done(s, st);
+        int r = store_exec(s, STMT_FAILURES_CLEAR, "tT", name, address);
         return r < 0 ? r : 0;
 }
 
 int store_failures_prune(Store *s, usec_t before) {
-        _cleanup_reset_ sqlite3_stmt *st = statement(s, STMT_FAILURES_PRUNE);
-        if (!st)
-                return -EIO;
-        bind_usec(st, 1, before);
-        int r = step_done(s, st);
+        int r = store_exec(s, STMT_FAILURES_PRUNE, "u", before);
         return r < 0 ? r : 0;
 }
 
@@ -303,56 +274,34 @@ int store_set_seal_key(Store *s, const SealKey *key) {
         return 0;
 }
 
-/* Runs sql (one-off: these run once at start-up) and hands each row to cb. */
-static int query_rows(Store *s, const char *sql, int (*cb)(Store *s, sqlite3_stmt *st, void *userdata), void *userdata) {
-        sqlite3_stmt *st = NULL;
-        int r;
-
-        r = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-        if (r != SQLITE_OK) {
-                log_store(s, "cannot prepare statement: %s", sqlite3_errmsg(s->db));
-                return -EIO;
-        }
-        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-                int k = cb(s, st, userdata);
-                if (k != 0) {
-                        sqlite3_finalize(st);
-                        return k;
-                }
-        }
-        r = r == SQLITE_DONE ? 0 : (sqlite_to_errno(s, r) ?: -EIO);
-        sqlite3_finalize(st);
-        return r;
-}
-
-static int count_cb(Store *s, sqlite3_stmt *st, void *userdata) {
-        *(uint64_t *) userdata = (uint64_t) sqlite3_column_int64(st, 0);
+static int read_count64(Store *s, const StoreRow *row, void *userdata) {
+        *(uint64_t *) userdata = (uint64_t) row_int64(row, 0);
         return 0;
 }
 
 int store_count_sealed_seeds(Store *s, uint64_t *ret) {
+        int r;
+
         *ret = 0;
-        return query_rows(s, "SELECT count(*) FROM accounts WHERE substr(totp_secret, 1, 4) = CAST('" SEAL_MAGIC
-                             "' AS BLOB) OR substr(totp_pending, 1, 4) = CAST('" SEAL_MAGIC "' AS BLOB)",
-                          count_cb, ret);
+        r = store_get_row(s, STMT_SEAL_COUNT, read_count64, ret, "BB", SEAL_MAGIC, (size_t) SEAL_MAGIC_SIZE,
+                          SEAL_MAGIC, (size_t) SEAL_MAGIC_SIZE);
+        return r < 0 ? r : 0;
 }
 
-static int probe_cb(Store *s, sqlite3_stmt *st, void *userdata) {
+static int probe_cb(Store *s, const StoreRow *row, void *userdata) {
         uint8_t blob[TOTP_SECRET_STORED_MAX], seed[TOTP_SECRET_STORED_MAX];
-        size_t n = column_blob_copy(st, 1, blob, sizeof blob);
+        size_t n = row_blob_copy(row, 1, blob, sizeof blob);
         int r;
 
         if (!seal_is_sealed(blob, n))
                 return 0;
-        r = seal_open(userdata, sqlite3_column_int64(st, 0), blob, n, seed, sizeof seed);
+        r = seal_open(userdata, row_int64(row, 0), blob, n, seed, sizeof seed);
         explicit_bzero(seed, sizeof seed);
         return r < 0 ? -EBADMSG : 1;
 }
 
 int store_probe_seal_key(Store *s, const SealKey *key) {
-        int r = query_rows(s, "SELECT id, totp_secret FROM accounts WHERE totp_secret IS NOT NULL "
-                              "UNION ALL SELECT id, totp_pending FROM accounts WHERE totp_pending IS NOT NULL",
-                           probe_cb, (void *) key);
+        int r = store_foreach_row(s, STMT_SEAL_SEEDS, probe_cb, (void *) key, "");
         return r < 0 ? r : 0;
 }
 
@@ -368,10 +317,10 @@ typedef struct PlainSeeds {
         size_t n;
 } PlainSeeds;
 
-static int collect_plain_cb(Store *s, sqlite3_stmt *st, void *userdata) {
+static int collect_plain_cb(Store *s, const StoreRow *row, void *userdata) {
         PlainSeeds *p = userdata;
         uint8_t blob[TOTP_SECRET_STORED_MAX];
-        size_t n = column_blob_copy(st, 1, blob, sizeof blob);
+        size_t n = row_blob_copy(row, 1, blob, sizeof blob);
 
         if (n == 0 || seal_is_sealed(blob, n) || n + SEAL_OVERHEAD > TOTP_SECRET_STORED_MAX)
                 return 0;
@@ -379,7 +328,7 @@ static int collect_plain_cb(Store *s, sqlite3_stmt *st, void *userdata) {
         if (!q)
                 return -ENOMEM;
         p->seeds = q;
-        q[p->n] = (PlainSeed) { .id = sqlite3_column_int64(st, 0), .pending = sqlite3_column_int(st, 2), .n = n };
+        q[p->n] = (PlainSeed) { .id = row_int64(row, 0), .pending = row_bool(row, 2), .n = n };
         memcpy(q[p->n].seed, blob, n);
         explicit_bzero(blob, sizeof blob);
         p->n++;
@@ -394,23 +343,13 @@ static void plain_seeds_done(PlainSeeds *p) {
 
 static int write_sealed(Store *s, const PlainSeed *p) {
         uint8_t sealed[TOTP_SECRET_STORED_MAX];
-        sqlite3_stmt *st = NULL;
         int r;
 
         r = seal_seed(s->seal_key, p->id, p->seed, p->n, sealed, sizeof sealed);
         if (r < 0)
                 return r;
-        if (sqlite3_prepare_v2(s->db, p->pending ? "UPDATE accounts SET totp_pending = ? WHERE id = ?"
-                                                 : "UPDATE accounts SET totp_secret = ? WHERE id = ?",
-                               -1, &st, NULL) != SQLITE_OK) {
-                explicit_bzero(sealed, sizeof sealed);
-                return -EIO;
-        }
-        sqlite3_bind_blob(st, 1, sealed, r, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, p->id);
+        r = store_exec(s, p->pending ? STMT_SEAL_SET_PENDING : STMT_SEAL_SET_SECRET, "Bi", sealed, (size_t) r, p->id);
         explicit_bzero(sealed, sizeof sealed);
-        r = step_done(s, st);
-        sqlite3_finalize(st);
         return r < 0 ? r : 0;
 }
 
@@ -423,9 +362,7 @@ int store_seal_plain_seeds(Store *s) {
                 return -EKEYEXPIRED;
         /* At start-up, before anything else can write: read first, and begin a transaction
          * only when there is something to seal (so that a full disk does not stop a start). */
-        r = query_rows(s, "SELECT id, totp_secret, 0 FROM accounts WHERE totp_secret IS NOT NULL "
-                          "UNION ALL SELECT id, totp_pending, 1 FROM accounts WHERE totp_pending IS NOT NULL",
-                       collect_plain_cb, &plain);
+        r = store_foreach_row(s, STMT_SEAL_SEEDS, collect_plain_cb, &plain, "");
         if (r < 0 || plain.n == 0)
                 return r;
         r = store_begin(s, &tx);

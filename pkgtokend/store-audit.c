@@ -25,25 +25,20 @@ int store_audit_prune(Store *s, usec_t before, unsigned batch) {
         return store_exec(s, STMT_AUDIT_PRUNE, "ui", before, (int64_t) batch);
 }
 
-static const char *column_text(sqlite3_stmt *st, int i) {
-        const unsigned char *t = sqlite3_column_text(st, i);
-        return t ? (const char *) t : "";
-}
-
-static int visit_audit_event(Store *s, sqlite3_stmt *st, void *userdata) {
+static int visit_audit_event(Store *s, const StoreRow *row, void *userdata) {
         const StoreVisit *v = userdata;
         AuditEvent e = {
-                .time = column_usec(st, 0),
-                .action = column_text(st, 1),
-                .package = column_text(st, 2),
-                .result = column_text(st, 3),
-                .actor = column_text(st, 4),
-                .token_id = column_text(st, 5),
-                .remote = column_text(st, 6),
-                .reason = column_text(st, 7),
-                .count = (uint64_t) sqlite3_column_int64(st, 8),
-                .version = column_text(st, 9),
-                .provenance = column_text(st, 10),
+                .time = row_usec(row, 0),
+                .action = row_text(row, 1),
+                .package = row_text(row, 2),
+                .result = row_text(row, 3),
+                .actor = row_text(row, 4),
+                .token_id = row_text(row, 5),
+                .remote = row_text(row, 6),
+                .reason = row_text(row, 7),
+                .count = (uint64_t) row_int64(row, 8),
+                .version = row_text(row, 9),
+                .provenance = row_text(row, 10),
         };
         return MIN(v->cb.audit(&e, v->userdata), 0);
 }
@@ -54,12 +49,12 @@ int store_audit_foreach(Store *s, const char *package, usec_t since, unsigned li
                                  (int64_t) limit);
 }
 
-static int read_counts(Store *s, sqlite3_stmt *st, void *ret) {
+static int read_counts(Store *s, const StoreRow *row, void *ret) {
         *(StoreCounts *) ret = (StoreCounts) {
-                .accounts = (uint64_t) sqlite3_column_int64(st, 0),
-                .packages = (uint64_t) sqlite3_column_int64(st, 1),
-                .tokens = (uint64_t) sqlite3_column_int64(st, 2),
-                .active_tokens = (uint64_t) sqlite3_column_int64(st, 3),
+                .accounts = (uint64_t) row_int64(row, 0),
+                .packages = (uint64_t) row_int64(row, 1),
+                .tokens = (uint64_t) row_int64(row, 2),
+                .active_tokens = (uint64_t) row_int64(row, 3),
         };
         return 0;
 }

@@ -1,19 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Shared by the store's files only (store.c: statements, opening, transactions; store-*.c:
- * the records).  Nothing outside pkgtokend/store*.c includes this. */
+/* Shared by the store's files only (store.c: the SQL and opening; store-sqlite.c and
+ * store-postgresql.c: the two backends; store-*.c: the records).  Nothing outside
+ * pkgtokend/store*.c includes this, and only the backends include their engine's header:
+ * the records' code reads rows through StoreRow and never knows which backend runs. */
 
-#include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "store-check.h"
 #include "store.h"
 
-/* Statements are prepared once, on first use, and kept (SQLITE_PREPARE_PERSISTENT): the token
- * check runs on every registry request and must not pay for parsing SQL. */
+/* Statements are prepared once per connection, on first use, and kept: the token check runs
+ * on every registry request and must not pay for parsing SQL. */
 typedef enum StatementId {
         STMT_BEGIN,
         STMT_COMMIT,
@@ -87,63 +87,128 @@ typedef enum StatementId {
         STMT_ACCOUNT_GET_UID,
         STMT_ACCOUNT_BY_UID,
         STMT_ACCOUNT_SET_PASSWORD_SOURCE,
+        /* sealing TOTP seeds at start-up (store-accounts.c) */
+        STMT_SEAL_COUNT,
+        STMT_SEAL_SEEDS,
+        STMT_SEAL_SET_SECRET,
+        STMT_SEAL_SET_PENDING,
         _STMT_MAX,
 } StatementId;
 
+typedef enum StoreDialect {
+        STORE_DIALECT_SQLITE,
+        STORE_DIALECT_POSTGRESQL,
+        _STORE_DIALECT_MAX,
+} StoreDialect;
+
+/* The SQL of a statement in a dialect (store.c): one table of portable SQL with "?" or "?N"
+ * placeholders, and the few statements where the dialects really differ. */
+const char *store_statement_sql(StatementId id, StoreDialect d);
+/* The SQLite schema's migration from version v to v+1 (store.c). */
+const char *store_sqlite_migration(unsigned v);
+
+/* A row of a statement's result, handed to a StoreRowReader; valid only during the call.
+ * Read it with the row_*() functions below. */
+typedef struct StoreBackend StoreBackend;
+typedef struct StoreRow {
+        const StoreBackend *backend;
+        void *result;           /* sqlite3_stmt *, PGresult * */
+        int index;              /* the row's number in result (PostgreSQL) */
+} StoreRow;
+
+/* One bound parameter, as the bind spec of store_run() gives it: its type even when it is
+ * NULL (PostgreSQL prepares a statement with its parameters' types). */
+typedef enum StoreParamType {
+        STORE_PARAM_TEXT,
+        STORE_PARAM_INT64,
+        STORE_PARAM_BLOB,
+} StoreParamType;
+typedef struct StoreParam {
+        StoreParamType type;
+        bool null;
+        const char *text;
+        int64_t i;
+        const void *blob;
+        size_t size;
+} StoreParam;
+#define STORE_PARAMS_MAX 16
+
+typedef int (*StoreRowReader)(Store *s, const StoreRow *row, void *userdata);
+typedef enum StoreRows {
+        STORE_NO_ROWS,          /* returns the number of changed rows */
+        STORE_ONE_ROW,          /* returns row()'s result, or -ENOENT without a row */
+        STORE_ALL_ROWS,         /* hands each row to row() until it returns non-zero, which is returned */
+} StoreRows;
+
+/* What differs between SQLite and PostgreSQL.  Every function returns 0 or a negative errno
+ * as store.h describes; run() also the number of changed rows for STORE_NO_ROWS. */
+struct StoreBackend {
+        const char *name;
+        StoreDialect dialect;
+        void (*close)(Store *s);        /* releases what s->data holds (store_free() frees it) */
+        int (*run)(Store *s, StatementId id, StoreRows rows, StoreRowReader row, void *userdata,
+                   const StoreParam *params, size_t n_params);
+        int (*begin)(Store *s, bool relaxed);
+        int (*commit)(Store *s, bool relaxed);
+        void (*rollback)(Store *s, bool relaxed);
+        int (*backup)(Store *s, const char *path);
+        /* Latched damage (SQLite) or a database that cannot be reached now (PostgreSQL). */
+        bool (*is_corrupt)(Store *s);
+        /* Reading a row: text never NULL ("" for NULL); blob_copy copies at most size bytes
+         * and returns how many, 0 for NULL or a longer value. */
+        const char *(*text)(const StoreRow *r, int i);
+        int64_t (*int64)(const StoreRow *r, int i);
+        size_t (*blob_copy)(const StoreRow *r, int i, void *buf, size_t size);
+        bool (*is_null)(const StoreRow *r, int i);
+};
+
+/* A backend's vtable from its functions, named PREFIX_close, PREFIX_run, ..., PREFIX_row_text. */
+#define STORE_BACKEND_INIT(prefix, n, d)                                                       \
+        {                                                                                       \
+                .name = n, .dialect = d, .close = prefix##_close, .run = prefix##_run,          \
+                .begin = prefix##_begin, .commit = prefix##_commit, .rollback = prefix##_rollback, \
+                .backup = prefix##_backup, .is_corrupt = prefix##_is_corrupt,                   \
+                .text = prefix##_row_text, .int64 = prefix##_row_int64,                         \
+                .blob_copy = prefix##_row_blob_copy, .is_null = prefix##_row_is_null,           \
+        }
+
 struct Store {
-        sqlite3 *db;
-        char *path;
-        sqlite3_stmt *stmt[_STMT_MAX];
-        /* Set once corruption is known (by the background check's thread, or by SQLite
-         * saying SQLITE_CORRUPT); from then on every call fails with -EUCLEAN. */
-        atomic_bool corrupt;
-        sqlite3_stmt *refusal;          /* what statement() hands out once corrupt */
-        IntegrityCheck *check;          /* the full integrity check of a large store */
-        char *dir;                      /* the state directory, for statvfs() */
-        uint64_t min_free_space;        /* the floor below which writes are refused */
-        usec_t space_checked_at;        /* CLOCK_MONOTONIC */
-        bool space_low;
+        const StoreBackend *backend;
+        void *data;                     /* the backend's own state */
+        char *path;                     /* what messages name: the file, or the PostgreSQL database */
         SealKey *seal_key;              /* opens and seals TOTP seeds; NULL: none */
         bool seal_key_missing_logged;
 };
 
+int store_sqlite_open(Store *s, const char *state_dir, const StoreOptions *o);
+int store_postgresql_open(Store *s, const StoreOptions *o);
+
 void log_store(const Store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Maps an SQLite result to a negative errno, logging what is not an expected outcome. */
-int sqlite_to_errno(Store *s, int r);
-/* Returns the prepared statement, reset and with bindings cleared. */
-sqlite3_stmt *statement(Store *s, StatementId id);
-/* Runs a statement that returns no rows. Returns the number of changed rows or -errno. */
-int step_done(Store *s, sqlite3_stmt *st);
-/* Steps a statement that returns at most one row: 0 with the row, -ENOENT without. */
-int step_one_row(Store *s, sqlite3_stmt *st);
+/* Refuses (logging why) a schema version written by a newer pkgtokend, or an invalid one;
+ * then runs apply(s, v) for each version v from `version` up, each bringing v to v+1. */
+int store_migrate(Store *s, int64_t version, int (*apply)(Store *s, int64_t from));
 
-/* Used with _cleanup_: every statement is reset when the function that stepped it returns,
- * so no read transaction is left open by an early return. */
-static inline void statement_resetp(sqlite3_stmt **st) {
-        if (*st) {
-                sqlite3_reset(*st);
-                sqlite3_clear_bindings(*st);
-        }
+static inline const char *row_text(const StoreRow *r, int i) {
+        return r->backend->text(r, i);
 }
-#define _cleanup_reset_ _cleanup_(statement_resetp)
-
-static inline int bind_text(sqlite3_stmt *st, int i, const char *v) {
-        return sqlite3_bind_text(st, i, v ?: "", -1, SQLITE_STATIC);
+static inline char *row_strdup(const StoreRow *r, int i) {
+        return strdup(row_text(r, i));
 }
-
-static inline int bind_usec(sqlite3_stmt *st, int i, usec_t v) {
-        /* Timestamps are far below INT64_MAX; clamp so a hostile value cannot wrap negative. */
-        return sqlite3_bind_int64(st, i, v > INT64_MAX ? INT64_MAX : (sqlite3_int64) v);
+static inline int64_t row_int64(const StoreRow *r, int i) {
+        return r->backend->int64(r, i);
 }
-
-static inline char *column_strdup(sqlite3_stmt *st, int i) {
-        const unsigned char *t = sqlite3_column_text(st, i);
-        return strdup(t ? (const char *) t : "");
+static inline bool row_bool(const StoreRow *r, int i) {
+        return row_int64(r, i) != 0;
 }
-
-static inline usec_t column_usec(sqlite3_stmt *st, int i) {
-        sqlite3_int64 v = sqlite3_column_int64(st, i);
+static inline usec_t row_usec(const StoreRow *r, int i) {
+        int64_t v = row_int64(r, i);
         return v < 0 ? 0 : (usec_t) v;
+}
+static inline size_t row_blob_copy(const StoreRow *r, int i, void *buf, size_t size) {
+        return r->backend->blob_copy(r, i, buf, size);
+}
+static inline bool row_is_null(const StoreRow *r, int i) {
+        return r->backend->is_null(r, i);
 }
 
 /* Running a statement with its parameters bound from spec, one character each, in order:
@@ -153,18 +218,10 @@ static inline usec_t column_usec(sqlite3_stmt *st, int i) {
  *   B  const void *, size_t    a blob (NULL for NULL)
  *   v  char * const *   a string vector, one line each
  * (store-statement.c).  Each resets the statement before it returns. */
-typedef int (*StoreRowReader)(Store *s, sqlite3_stmt *st, void *userdata);
-typedef enum StoreRows {
-        STORE_NO_ROWS,          /* returns the number of changed rows */
-        STORE_ONE_ROW,          /* returns row()'s result, or -ENOENT without a row */
-        STORE_ALL_ROWS,         /* hands each row to row() until it returns non-zero, which is returned */
-} StoreRows;
 int store_run(Store *s, StatementId id, StoreRows rows, StoreRowReader row, void *userdata, const char *spec, ...);
 #define store_exec(s, id, ...) store_run(s, id, STORE_NO_ROWS, NULL, NULL, __VA_ARGS__)
 #define store_get_row(s, id, row, userdata, ...) store_run(s, id, STORE_ONE_ROW, row, userdata, __VA_ARGS__)
 #define store_foreach_row(s, id, row, userdata, ...) store_run(s, id, STORE_ALL_ROWS, row, userdata, __VA_ARGS__)
-/* The loop of STORE_ALL_ROWS, for a statement prepared elsewhere. */
-int store_step_rows(Store *s, sqlite3_stmt *st, StoreRowReader row, void *userdata);
 /* A statement with one integer parameter that answers one row with a count in its first column. */
 int store_count_row(Store *s, StatementId id, int64_t key);
 

@@ -16,17 +16,17 @@ void package_record_done(PackageRecord *p) {
         *p = (PackageRecord) {};
 }
 
-static int read_package(sqlite3_stmt *st, PackageRecord *ret) {
-        int policy = package_policy_from_string((const char *) sqlite3_column_text(st, 2));
+static int read_package(const StoreRow *row, PackageRecord *ret) {
+        int policy = package_policy_from_string(row_text(row, 2));
         PackageRecord p = {
-                .id = sqlite3_column_int64(st, 0),
-                .name = column_strdup(st, 1),
+                .id = row_int64(row, 0),
+                .name = row_strdup(row, 1),
                 /* The CHECK constraint keeps unknown words out; fail closed if one got in. */
                 .policy = policy < 0 ? POLICY_2FA_ONLY : (PackagePolicy) policy,
-                .created_at = column_usec(st, 3),
-                .requires_approval = sqlite3_column_int(st, 4) != 0,
-                .max_token_lifetime = column_usec(st, 5),
-                .trusted_publishing_only = sqlite3_column_int(st, 6) != 0,
+                .created_at = row_usec(row, 3),
+                .requires_approval = row_bool(row, 4),
+                .max_token_lifetime = row_usec(row, 5),
+                .trusted_publishing_only = row_bool(row, 6),
         };
         if (!p.name)
                 return -ENOMEM;
@@ -40,9 +40,9 @@ typedef struct ColumnStrv {
         char **l;
 } ColumnStrv;
 
-static int collect_column(Store *s, sqlite3_stmt *st, void *userdata) {
+static int collect_column(Store *s, const StoreRow *row, void *userdata) {
         ColumnStrv *c = userdata;
-        return strv_extend(&c->l, (const char *) sqlite3_column_text(st, c->column)) < 0 ? -ENOMEM : 0;
+        return strv_extend(&c->l, row_text(row, c->column)) < 0 ? -ENOMEM : 0;
 }
 
 static int load_maintainers(Store *s, PackageRecord *p) {
@@ -62,17 +62,23 @@ static int load_maintainers(Store *s, PackageRecord *p) {
         return 0;
 }
 
-int store_package_insert(Store *s, const char *name, PackagePolicy policy, usec_t now, int64_t *ret_id) {
-        int r = store_exec(s, STMT_PACKAGE_INSERT, "ttu", name, package_policy_to_string(policy), now);
-        if (r < 0)
-                return r;
-        if (ret_id)
-                *ret_id = sqlite3_last_insert_rowid(s->db);
+static int read_id(Store *s, const StoreRow *row, void *ret) {
+        *(int64_t *) ret = row_int64(row, 0);
         return 0;
 }
 
-static int package_row(Store *s, sqlite3_stmt *st, void *ret) {
-        return read_package(st, ret);
+int store_package_insert(Store *s, const char *name, PackagePolicy policy, usec_t now, int64_t *ret_id) {
+        int64_t id;
+        int r = store_get_row(s, STMT_PACKAGE_INSERT, read_id, &id, "ttu", name, package_policy_to_string(policy), now);
+        if (r < 0)
+                return r;
+        if (ret_id)
+                *ret_id = id;
+        return 0;
+}
+
+static int package_row(Store *s, const StoreRow *row, void *ret) {
+        return read_package(row, ret);
 }
 
 int store_package_lookup(Store *s, const char *name, PackageRecord *ret) {
@@ -148,7 +154,7 @@ int store_maintainer_remove(Store *s, int64_t package_id, int64_t account_id) {
         return r < 0 ? r : r == 0 ? -ENOENT : 0;
 }
 
-static int row_found(Store *s, sqlite3_stmt *st, void *userdata) {
+static int row_found(Store *s, const StoreRow *row, void *userdata) {
         return 1;
 }
 

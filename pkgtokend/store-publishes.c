@@ -31,33 +31,30 @@ typedef struct PendingTake {
         PendingPublish *ret;
 } PendingTake;
 
-static int read_pending(Store *s, sqlite3_stmt *st, void *userdata) {
+static int read_pending(Store *s, const StoreRow *row, void *userdata) {
         const PendingTake *t = userdata;
         PendingPublish *ret = t->ret;
         const char *id = t->id;
         int r;
 
-        r = action_from_string((const char *) sqlite3_column_text(st, 1));
+        r = action_from_string(row_text(row, 1));
         *ret = (PendingPublish) {
                 .id = strdup(id),
-                .created_at = column_usec(st, 0),
+                .created_at = row_usec(row, 0),
                 .action = r < 0 ? ACTION_PUBLISH : (Action) r,
-                .package = column_strdup(st, 2),
-                .version = column_strdup(st, 3),
-                .token_id = column_strdup(st, 4),
-                .account_id = sqlite3_column_int64(st, 5),
-                .actor = column_strdup(st, 6),
-                .remote = column_strdup(st, 7),
-                .new_package = sqlite3_column_int(st, 8) != 0,
-                .integrity = column_strdup(st, 9),
+                .package = row_strdup(row, 2),
+                .version = row_strdup(row, 3),
+                .token_id = row_strdup(row, 4),
+                .account_id = row_int64(row, 5),
+                .actor = row_strdup(row, 6),
+                .remote = row_strdup(row, 7),
+                .new_package = row_bool(row, 8),
+                .integrity = row_strdup(row, 9),
         };
-        /* Finish the DELETE ... RETURNING before the statement is reset. */
-        while ((r = sqlite3_step(st)) == SQLITE_ROW)
-                ;
-        if (r != SQLITE_DONE || !ret->id || !ret->package || !ret->version || !ret->token_id || !ret->actor ||
-            !ret->remote || !ret->integrity) {
+        if (!ret->id || !ret->package || !ret->version || !ret->token_id || !ret->actor || !ret->remote ||
+            !ret->integrity) {
                 pending_publish_done(ret);
-                return r != SQLITE_DONE ? (sqlite_to_errno(s, r) ?: -EIO) : -ENOMEM;
+                return -ENOMEM;
         }
         return 0;
 }
@@ -68,5 +65,10 @@ int store_pending_prune(Store *s, usec_t before) {
 }
 
 int store_pending_take(Store *s, const char *id, PendingPublish *ret) {
-        return store_get_row(s, STMT_PENDING_TAKE, read_pending, &(PendingTake) { id, ret }, "t", id);
+        /* A failure after the row was read (its DELETE's end) leaves nothing to the caller. */
+        *ret = (PendingPublish) {};
+        int r = store_get_row(s, STMT_PENDING_TAKE, read_pending, &(PendingTake) { id, ret }, "t", id);
+        if (r < 0)
+                pending_publish_done(ret);
+        return r;
 }

@@ -21,23 +21,23 @@ void stage_record_done(StageRecord *r) {
 }
 
 /* STAGE_COLUMNS (store.c): the texts first, in this order. */
-static int read_stage(Store *s, sqlite3_stmt *st, void *userdata) {
+static int read_stage(Store *s, const StoreRow *row, void *userdata) {
         StageRecord *ret = userdata, r = {};
         char **texts[] = { &r.id, &r.package, &r.version, &r.integrity, &r.staged_by, &r.token_id, &r.remote,
                            &r.decided_by, &r.reason };
         size_t n = ELEMENTSOF(texts);
-        int state = stage_state_from_string((const char *) sqlite3_column_text(st, n));
+        int state = stage_state_from_string(row_text(row, n));
 
         for (size_t i = 0; i < n; i++)
-                if (!(*texts[i] = column_strdup(st, i))) {
+                if (!(*texts[i] = row_strdup(row, i))) {
                         stage_record_done(&r);
                         return -ENOMEM;
                 }
         /* The CHECK constraint keeps unknown words out; one that got in decides nothing. */
         r.state = state < 0 ? STAGE_REJECTED : (StageState) state;
-        r.staged_at = column_usec(st, n + 1);
-        r.expires_at = column_usec(st, n + 2);
-        r.decided_at = column_usec(st, n + 3);
+        r.staged_at = row_usec(row, n + 1);
+        r.expires_at = row_usec(row, n + 2);
+        r.decided_at = row_usec(row, n + 3);
         *ret = r;
         return 0;
 }
@@ -58,10 +58,10 @@ int store_stage_set_state(Store *s, const char *id, StageState from, StageState 
                           decided_by, decided_at, reason);
 }
 
-static int visit_stage(Store *s, sqlite3_stmt *st, void *userdata) {
+static int visit_stage(Store *s, const StoreRow *row, void *userdata) {
         const StoreVisit *v = userdata;
         _cleanup_(stage_record_done) StageRecord r = {};
-        int k = read_stage(s, st, &r);
+        int k = read_stage(s, row, &r);
         return k < 0 ? k : MIN(v->cb.stage(&r, v->userdata), 0);
 }
 

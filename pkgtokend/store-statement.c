@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-/* Running the store's prepared statements: bind the parameters from a short spec, step, read
- * the rows.  Every store call goes through here, so the statement is always reset when the
- * call returns and no read transaction is left open. */
+/* Running the store's prepared statements: the parameters from a short spec, handed to the
+ * backend that binds them, steps the statement and hands the rows back.  Every store call
+ * goes through here. */
 
 #include <errno.h>
 #include <stdarg.h>
@@ -10,94 +10,84 @@
 #include "store-internal.h"
 #include "strv.h"
 
-static int bind_strv(sqlite3_stmt *st, int i, char * const *l) {
-        char *joined = strv_join(l, '\n');
-        if (!joined)
-                return -ENOMEM;
-        sqlite3_bind_text(st, i, joined, -1, free);
-        return 0;
+/* Timestamps are far below INT64_MAX; clamp so a hostile value cannot wrap negative. */
+static int64_t usec_to_int64(usec_t v) {
+        return v > INT64_MAX ? INT64_MAX : (int64_t) v;
 }
 
-/* SQLite's own errors come at the step (a refused statement binds nothing); only our
- * allocations fail here. */
-static int bind_spec(sqlite3_stmt *st, const char *spec, va_list ap) {
-        for (int i = 1; spec && *spec; spec++, i++)
+/* Fills params from spec; string vectors are joined into owned[n] (freed by the caller). */
+static int params_from_spec(const char *spec, va_list ap, StoreParam *params, size_t *ret_n, char **owned) {
+        size_t n = 0;
+
+        *ret_n = 0;
+
+        for (; spec && *spec; spec++, n++) {
+                StoreParam *p = &params[n];
+
+                if (n >= STORE_PARAMS_MAX)
+                        return -E2BIG;
+                *p = (StoreParam) { .type = STORE_PARAM_INT64 };
                 switch (*spec) {
                 case 't':
-                        bind_text(st, i, va_arg(ap, const char *));
-                        break;
                 case 'T': {
                         const char *v = va_arg(ap, const char *);
-                        (void) (v ? bind_text(st, i, v) : sqlite3_bind_null(st, i));
+                        *p = (StoreParam) { .type = STORE_PARAM_TEXT, .null = !v && *spec == 'T', .text = v ?: "" };
                         break;
                 }
                 case 'u':
-                        bind_usec(st, i, va_arg(ap, usec_t));
+                        p->i = usec_to_int64(va_arg(ap, usec_t));
                         break;
                 case 'i':
-                        sqlite3_bind_int64(st, i, va_arg(ap, int64_t));
+                        p->i = va_arg(ap, int64_t);
                         break;
-                case 'I': {
-                        int64_t v = va_arg(ap, int64_t);
-                        (void) (v > 0 ? sqlite3_bind_int64(st, i, v) : sqlite3_bind_null(st, i));
+                case 'I':
+                        p->i = va_arg(ap, int64_t);
+                        p->null = p->i <= 0;
                         break;
-                }
                 case 'b':
-                        sqlite3_bind_int(st, i, va_arg(ap, int));
+                        p->i = va_arg(ap, int) != 0;
                         break;
-                case 'B': {
-                        const void *p = va_arg(ap, const void *);
-                        size_t n = va_arg(ap, size_t);
-                        (void) (p ? sqlite3_bind_blob(st, i, p, (int) n, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i));
+                case 'B':
+                        p->blob = va_arg(ap, const void *);
+                        p->size = va_arg(ap, size_t);
+                        p->type = STORE_PARAM_BLOB;
+                        p->null = !p->blob;
+                        break;
+                case 'v': {
+                        char *joined = strv_join(va_arg(ap, char * const *), '\n');
+                        if (!joined)
+                                return -ENOMEM;
+                        owned[n] = joined;
+                        *p = (StoreParam) { .type = STORE_PARAM_TEXT, .text = joined };
                         break;
                 }
-                case 'v':
-                        if (bind_strv(st, i, va_arg(ap, char * const *)) < 0)
-                                return -ENOMEM;
-                        break;
                 default:
                         return -EINVAL;
                 }
+                *ret_n = n + 1;
+        }
         return 0;
 }
 
-int store_step_rows(Store *s, sqlite3_stmt *st, StoreRowReader row, void *userdata) {
-        int r;
-
-        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-                int k = row(s, st, userdata);
-                if (k != 0)
-                        return k;
-        }
-        return r == SQLITE_DONE ? 0 : (sqlite_to_errno(s, r) ?: -EIO);
-}
-
 int store_run(Store *s, StatementId id, StoreRows rows, StoreRowReader row, void *userdata, const char *spec, ...) {
-        _cleanup_reset_ sqlite3_stmt *st = statement(s, id);
+        StoreParam params[STORE_PARAMS_MAX];
+        char *owned[STORE_PARAMS_MAX] = {};
+        size_t n = 0;
         va_list ap;
         int r;
 
-        if (!st)
-                return -EIO;
         va_start(ap, spec);
-        r = bind_spec(st, spec, ap);
+        r = params_from_spec(spec, ap, params, &n, owned);
         va_end(ap);
-        if (r < 0)
-                return r;
-
-        switch (rows) {
-        case STORE_NO_ROWS:
-                return step_done(s, st);
-        case STORE_ONE_ROW:
-                r = step_one_row(s, st);
-                return r < 0 ? r : row(s, st, userdata);
-        default:
-                return store_step_rows(s, st, row, userdata);
-        }
+        if (r >= 0)
+                r = s->backend->run(s, id, rows, row, userdata, params, n);
+        for (size_t i = 0; i < ELEMENTSOF(owned); i++)
+                free(owned[i]);
+        return r;
 }
 
-static int read_count(Store *s, sqlite3_stmt *st, void *userdata) {
-        return sqlite3_column_int(st, 0);
+static int read_count(Store *s, const StoreRow *row, void *userdata) {
+        return (int) row_int64(row, 0);
 }
 
 int store_count_row(Store *s, StatementId id, int64_t key) {

@@ -23,42 +23,41 @@ void token_record_done(TokenRecord *t) {
         *t = (TokenRecord) {};
 }
 
-static char **column_strv(sqlite3_stmt *st, int i) {
-        const unsigned char *t = sqlite3_column_text(st, i);
-        return strv_split(t ? (const char *) t : "", '\n');
+static char **row_strv(const StoreRow *row, int i) {
+        return strv_split(row_text(row, i), '\n');
 }
 
-static int read_token(sqlite3_stmt *st, TokenRecord *ret) {
-        int type = token_type_from_string((const char *) sqlite3_column_text(st, 3));
-        int owner = token_owner_from_string((const char *) sqlite3_column_text(st, 4));
-        int twofa = twofa_mode_from_string((const char *) sqlite3_column_text(st, 17));
+static int read_token(const StoreRow *row, TokenRecord *ret) {
+        int type = token_type_from_string(row_text(row, 3));
+        int owner = token_owner_from_string(row_text(row, 4));
+        int twofa = twofa_mode_from_string(row_text(row, 17));
 
         if (type < 0 || owner < 0 || twofa < 0)
                 return -EBADMSG;   /* CHECK constraints keep these out; refuse rather than guess */
 
         TokenRecord t = {
-                .rowid = sqlite3_column_int64(st, 0),
-                .id = column_strdup(st, 1),
-                .prefix = column_strdup(st, 2),
+                .rowid = row_int64(row, 0),
+                .id = row_strdup(row, 1),
+                .prefix = row_strdup(row, 2),
                 .type = type,
                 .owner = owner,
-                .account_id = sqlite3_column_int64(st, 5),
-                .account = column_strdup(st, 6),
-                .account_locked = sqlite3_column_int(st, 7) != 0,
-                .scope = column_strv(st, 8),
-                .description = column_strdup(st, 9),
-                .created_by = column_strdup(st, 10),
-                .created_at = column_usec(st, 11),
-                .expires_at = column_usec(st, 12),
-                .last_used_at = column_usec(st, 13),
-                .last_used_from = column_strdup(st, 14),
-                .cidrs = column_strv(st, 15),
-                .revoked_at = column_usec(st, 16),
+                .account_id = row_int64(row, 5),
+                .account = row_strdup(row, 6),
+                .account_locked = row_bool(row, 7),
+                .scope = row_strv(row, 8),
+                .description = row_strdup(row, 9),
+                .created_by = row_strdup(row, 10),
+                .created_at = row_usec(row, 11),
+                .expires_at = row_usec(row, 12),
+                .last_used_at = row_usec(row, 13),
+                .last_used_from = row_strdup(row, 14),
+                .cidrs = row_strv(row, 15),
+                .revoked_at = row_usec(row, 16),
                 .account_2fa = owner == TOKEN_OWNER_PACKAGE ? TWOFA_DISABLED : (TwoFactorMode) twofa,
-                .lineage = column_strdup(st, 18),
-                .rotated_until = column_usec(st, 19),
-                .expiry_warned_at = column_usec(st, 20),
-                .account_hold_until = column_usec(st, 21),
+                .lineage = row_strdup(row, 18),
+                .rotated_until = row_usec(row, 19),
+                .expiry_warned_at = row_usec(row, 20),
+                .account_hold_until = row_usec(row, 21),
         };
         if (!t.id || !t.prefix || !t.account || !t.scope || !t.description || !t.created_by ||
             !t.last_used_from || !t.cidrs || !t.lineage) {
@@ -78,8 +77,8 @@ int store_token_insert(Store *s, const TokenRecord *t, const uint8_t hash[static
         return r < 0 ? r : 0;
 }
 
-static int token_row(Store *s, sqlite3_stmt *st, void *ret) {
-        return read_token(st, ret);
+static int token_row(Store *s, const StoreRow *row, void *ret) {
+        return read_token(row, ret);
 }
 
 int store_token_get_by_hash(Store *s, const uint8_t hash[static TOKEN_HASH_SIZE], TokenRecord *ret) {
@@ -100,10 +99,10 @@ int store_token_touch(Store *s, int64_t rowid, usec_t now, const char *remote) {
         return r < 0 ? r : 0;
 }
 
-static int visit_token(Store *s, sqlite3_stmt *st, void *userdata) {
+static int visit_token(Store *s, const StoreRow *row, void *userdata) {
         const StoreVisit *v = userdata;
         _cleanup_(token_record_done) TokenRecord t = {};
-        int r = read_token(st, &t);
+        int r = read_token(row, &t);
         return r < 0 ? r : MIN(v->cb.token(&t, v->userdata), 0);
 }
 

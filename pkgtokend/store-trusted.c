@@ -29,15 +29,15 @@ int store_trusted_delete(Store *s, const char *id) {
         return store_exec(s, STMT_TRUSTED_DELETE, "t", id);
 }
 
-static int visit_trusted(Store *s, sqlite3_stmt *st, void *userdata) {
+static int visit_trusted(Store *s, const StoreRow *row, void *userdata) {
         const StoreVisit *v = userdata;
         _cleanup_(trusted_publisher_record_done) TrustedPublisherRecord t = {
-                .id = column_strdup(st, 0),
-                .package = column_strdup(st, 1),
-                .issuer = column_strdup(st, 2),
-                .claims = column_strdup(st, 3),
-                .created_by = column_strdup(st, 4),
-                .created_at = column_usec(st, 5),
+                .id = row_strdup(row, 0),
+                .package = row_strdup(row, 1),
+                .issuer = row_strdup(row, 2),
+                .claims = row_strdup(row, 3),
+                .created_by = row_strdup(row, 4),
+                .created_at = row_usec(row, 5),
         };
 
         if (!t.id || !t.package || !t.issuer || !t.claims || !t.created_by)

@@ -13,8 +13,8 @@ int store_account_set_uid(Store *s, const char *name, int64_t uid) {
         return r < 0 ? r : r == 0 ? -ENOENT : 0;   /* no such account */
 }
 
-static int read_int64(Store *s, sqlite3_stmt *st, void *ret) {
-        *(int64_t *) ret = sqlite3_column_int64(st, 0);
+static int read_int64(Store *s, const StoreRow *row, void *ret) {
+        *(int64_t *) ret = row_int64(row, 0);
         return 0;
 }
 
@@ -22,8 +22,8 @@ int store_account_get_uid(Store *s, const char *name, int64_t *ret) {
         return store_get_row(s, STMT_ACCOUNT_GET_UID, read_int64, ret, "t", name);
 }
 
-static int read_name(Store *s, sqlite3_stmt *st, void *ret) {
-        char *name = column_strdup(st, 0);
+static int read_name(Store *s, const StoreRow *row, void *ret) {
+        char *name = row_strdup(row, 0);
         if (!name)
                 return -ENOMEM;
         *(char **) ret = name;

@@ -1,23 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+/* The store's SQL (every statement, in the portable form both backends run and, where the
+ * dialects really differ, PostgreSQL's own), the SQLite schema's migrations, and what every
+ * backend shares: opening, transactions, closing. */
+
 #include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
 #include <inttypes.h>
-#include <pwd.h>
-#include <sqlite3.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
-#include <sys/stat.h>
-#include <sys/statvfs.h>
-#include <unistd.h>
+#include <stdlib.h>
 
 #include "log.h"
 #include "seal.h"
-#include "store-check.h"
 #include "store-internal.h"
-#include "strv.h"
 
 /* One column list and one row reader for every query that returns tokens. */
 #define TOKEN_COLUMNS                                                                   \
@@ -37,6 +32,7 @@
         "totp_pending IS NOT NULL, password_hash != '' OR password_source != '', hold_until, "  \
         "password_source FROM accounts "
 
+/* Placeholders are "?" or "?N" (the PostgreSQL backend turns them into "$N"). */
 static const char *const statement_sql[_STMT_MAX] = {
         [STMT_BEGIN]               = "BEGIN IMMEDIATE",
         [STMT_COMMIT]              = "COMMIT",
@@ -48,7 +44,7 @@ static const char *const statement_sql[_STMT_MAX] = {
         [STMT_ACCOUNT_SET_HOLD]    = "UPDATE accounts SET hold_until = ? WHERE name = ?",
         [STMT_ACCOUNT_SET_EMAIL]   = "UPDATE accounts SET email = ? WHERE name = ?",
         [STMT_ACCOUNT_DELETE]      = "DELETE FROM accounts WHERE name = ?",
-        [STMT_PACKAGE_INSERT]      = "INSERT INTO packages (name, policy, created_at) VALUES (?, ?, ?)",
+        [STMT_PACKAGE_INSERT]      = "INSERT INTO packages (name, policy, created_at) VALUES (?, ?, ?) RETURNING id",
         [STMT_PACKAGE_GET]         = "SELECT " PACKAGE_COLUMNS "WHERE name = ?",
         [STMT_PACKAGE_LIST]        = "SELECT " PACKAGE_COLUMNS "ORDER BY name",
         [STMT_PACKAGE_SET_POLICY]  = "UPDATE packages SET policy = ? WHERE name = ?",
@@ -91,7 +87,7 @@ static const char *const statement_sql[_STMT_MAX] = {
         [STMT_AUDIT_LIST]          = "SELECT time, action, package, result, actor, token_id, remote, reason, count, version, "
                                      "provenance FROM "
                                      "(SELECT * FROM audit WHERE (?1 = '' OR package = ?1) AND time >= ?2 "
-                                     " ORDER BY time DESC, id DESC LIMIT ?3) ORDER BY time, id",
+                                     " ORDER BY time DESC, id DESC LIMIT ?3) AS newest ORDER BY time, id",
         /* The newest record of the same refusal from the same address since ?2 (the start of
          * its window), if any, counts one more. */
         [STMT_AUDIT_REPEAT]        = "UPDATE audit SET count = count + 1 WHERE id = "
@@ -119,8 +115,10 @@ static const char *const statement_sql[_STMT_MAX] = {
         [STMT_RECOVERY_COUNT]      = "SELECT count(*) FROM recovery_codes WHERE account_id = ?",
         [STMT_FAILURES_GET]        = "SELECT count, window_start, locked_until FROM auth_failures "
                                      "WHERE name = ? AND address = ?",
-        [STMT_FAILURES_PUT]        = "INSERT OR REPLACE INTO auth_failures (name, address, count, window_start, locked_until) "
-                                     "VALUES (?, ?, ?, ?, ?)",
+        [STMT_FAILURES_PUT]        = "INSERT INTO auth_failures (name, address, count, window_start, locked_until) "
+                                     "VALUES (?, ?, ?, ?, ?) ON CONFLICT (name, address) DO UPDATE SET "
+                                     "count = excluded.count, window_start = excluded.window_start, "
+                                     "locked_until = excluded.locked_until",
         [STMT_FAILURES_CLEAR]      = "DELETE FROM auth_failures WHERE name = ?1 AND (?2 IS NULL OR address = ?2)",
         [STMT_FAILURES_PRUNE]      = "DELETE FROM auth_failures WHERE locked_until < ?1 AND window_start < ?1",
         [STMT_PENDING_INSERT]      = "INSERT INTO pending_publishes (public_id, created_at, action, package, version, "
@@ -150,12 +148,39 @@ static const char *const statement_sql[_STMT_MAX] = {
                                      "WHERE public_id = ?1 AND state = ?2",
         /* accounts linked to a Unix user (store-uids.c) */
         [STMT_ACCOUNT_SET_UID]     = "UPDATE accounts SET uid = NULLIF(?, -1) WHERE name = ?",
-        [STMT_ACCOUNT_GET_UID]     = "SELECT IFNULL(uid, -1) FROM accounts WHERE name = ?",
+        [STMT_ACCOUNT_GET_UID]     = "SELECT COALESCE(uid, -1) FROM accounts WHERE name = ?",
         [STMT_ACCOUNT_BY_UID]      = "SELECT name FROM accounts WHERE uid = ?",
         /* A password from a PAM service replaces a local one, which must not work again. */
         [STMT_ACCOUNT_SET_PASSWORD_SOURCE] = "UPDATE accounts SET password_source = ?1, password_hash = "
                                      "CASE WHEN ?1 = '' THEN password_hash ELSE '' END WHERE name = ?2",
+        /* Seeds stored in clear (from before sealing) are sealed at start-up. */
+        [STMT_SEAL_COUNT]          = "SELECT count(*) FROM accounts WHERE substr(totp_secret, 1, 4) = ? "
+                                     "OR substr(totp_pending, 1, 4) = ?",
+        [STMT_SEAL_SEEDS]          = "SELECT id, totp_secret, 0 FROM accounts WHERE totp_secret IS NOT NULL "
+                                     "UNION ALL SELECT id, totp_pending, 1 FROM accounts WHERE totp_pending IS NOT NULL",
+        [STMT_SEAL_SET_SECRET]     = "UPDATE accounts SET totp_secret = ? WHERE id = ?",
+        [STMT_SEAL_SET_PENDING]    = "UPDATE accounts SET totp_pending = ? WHERE id = ?",
 };
+
+/* PostgreSQL's own, where its dialect differs. */
+static const char *const statement_sql_postgresql[_STMT_MAX] = {
+        /* Write transactions take one lock shared by every host first: like SQLite's BEGIN
+         * IMMEDIATE, a transaction's reads and writes are one step for all pkgtokend
+         * instances, so a rule checked in a transaction (the last maintainer, a lockout's
+         * count) holds across hosts as it does on one.  Single statements (the token check,
+         * OTP counters, recovery codes, stage decisions) need no lock: each is one
+         * conditional change the database makes once.  See store-postgresql.c. */
+        [STMT_BEGIN]               = "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(7073696)",
+        [STMT_TOKEN_LIST_PACKAGE]  = "SELECT " TOKEN_COLUMNS "WHERE t.owner = 'package' AND "
+                                     "strpos(chr(10) || t.scope || chr(10), chr(10) || ? || chr(10)) > 0 "
+                                     "ORDER BY t.created_at, t.id",
+};
+
+const char *store_statement_sql(StatementId id, StoreDialect d) {
+        if (d == STORE_DIALECT_POSTGRESQL && statement_sql_postgresql[id])
+                return statement_sql_postgresql[id];
+        return statement_sql[id];
+}
 
 /* Schema migrations: entry N brings user_version N to N+1.  Never edit a released entry;
  * append a new one. */
@@ -335,9 +360,9 @@ static const char *const migrations[] = {
 
 _Static_assert(ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");
 
-static void store_mark_corrupt(Store *s, const char *what);
-static void background_check_reap(Store *s, bool wait);
-static int check_free_space(Store *s);
+const char *store_sqlite_migration(unsigned v) {
+        return v < ELEMENTSOF(migrations) ? migrations[v] : NULL;
+}
 
 void log_store(const Store *s, const char *fmt, ...) {
         char message[1024];
@@ -349,183 +374,12 @@ void log_store(const Store *s, const char *fmt, ...) {
         log_error("%s: %s", s->path, message);
 }
 
-/* Maps an SQLite result to a negative errno, logging what is not an expected outcome. */
-int sqlite_to_errno(Store *s, int r) {
-        /* Extended result codes are on; the primary code is the low byte. */
-        switch (r & 0xff) {
-        case SQLITE_OK:
-        case SQLITE_DONE:
-        case SQLITE_ROW:
-                return 0;
-        case SQLITE_CORRUPT:
-        case SQLITE_NOTADB:
-                store_mark_corrupt(s, sqlite3_errmsg(s->db));
-                return -EUCLEAN;
-        case SQLITE_NOMEM:
-                return -ENOMEM;
-        }
-        if (atomic_load(&s->corrupt))
-                return -EUCLEAN;   /* whatever failed, the cause may be the corruption */
-        switch (r & 0xff) {
-        case SQLITE_CONSTRAINT:
-                if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE ||
-                    sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_PRIMARYKEY)
-                        return -EEXIST;
-                log_store(s, "constraint failed: %s", sqlite3_errmsg(s->db));
-                return -EINVAL;
-        case SQLITE_FULL:
-                log_store(s, "disk full: %s", sqlite3_errmsg(s->db));
-                return -ENOSPC;
-        default:
-                log_store(s, "database error: %s", sqlite3_errmsg(s->db));
-                return -EIO;
-        }
-}
-
-/* Returns the prepared statement, reset and with bindings cleared.  Once the store is known
- * to be corrupt, every statement but ROLLBACK is replaced by one that fails with
- * SQLITE_CORRUPT, so that each caller returns -EUCLEAN instead of a wrong answer. */
-sqlite3_stmt *statement(Store *s, StatementId id) {
-        background_check_reap(s, /* wait= */ false);
-        if (atomic_load(&s->corrupt) && id != STMT_ROLLBACK && s->refusal)
-                return s->refusal;
-        if (!s->stmt[id]) {
-                int r = sqlite3_prepare_v3(s->db, statement_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
-                                           &s->stmt[id], NULL);
-                if (r != SQLITE_OK) {
-                        log_store(s, "cannot prepare statement: %s", sqlite3_errmsg(s->db));
-                        return NULL;
-                }
-        }
-        return s->stmt[id];
-}
-
-/* Runs a statement that returns no rows. Returns the number of changed rows or -errno. */
-int step_done(Store *s, sqlite3_stmt *st) {
-        int r;
-
-        /* A change outside a transaction (transactions are checked by store_begin()) meets
-         * the free-space floor here; pruning the audit, which frees space, does not. */
-        if (sqlite3_get_autocommit(s->db) && !sqlite3_stmt_readonly(st) && st != s->stmt[STMT_AUDIT_PRUNE]) {
-                r = check_free_space(s);
-                if (r < 0)
-                        return r;
-        }
-        r = sqlite3_step(st);
-        if (r != SQLITE_DONE)
-                return sqlite_to_errno(s, r) ?: -EIO;
-        return sqlite3_changes(s->db);
-}
-
-/* Steps a statement that returns at most one row: 0 with the row, -ENOENT without. */
-int step_one_row(Store *s, sqlite3_stmt *st) {
-        int r = sqlite3_step(st);
-        if (r == SQLITE_ROW)
-                return 0;
-        if (r == SQLITE_DONE)
-                return -ENOENT;
-        return sqlite_to_errno(s, r) ?: -EIO;
-}
-
-static int exec_simple(Store *s, const char *sql) {
-        char *err = NULL;
-        int r = sqlite3_exec(s->db, sql, NULL, NULL, &err);
-        if (r != SQLITE_OK) {
-                log_store(s, "%s", err ?: sqlite3_errstr(r));
-                sqlite3_free(err);
-                return -EIO;
-        }
-        return 0;
-}
-
-static int query_int(Store *s, const char *sql, int64_t *ret) {
-        sqlite3_stmt *st = NULL;
-        int r = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-        if (r == SQLITE_OK) {
-                r = sqlite3_step(st);
-                if (r == SQLITE_ROW) {
-                        *ret = sqlite3_column_int64(st, 0);
-                        r = SQLITE_OK;
-                }
-        }
-        if (r != SQLITE_OK)
-                log_store(s, "%s", sqlite3_errmsg(s->db));
-        sqlite3_finalize(st);
-        return r == SQLITE_OK ? 0 : -EIO;
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* Opening                                                                                    */
-
-/* Where an error comes from access rights or the disk rather than from the file's content,
- * say so: "corrupt" sends an administrator to the backups for what a chown fixes. */
-static bool sqlite_error_is_access(int r) {
-        switch (r & 0xff) {
-        case SQLITE_READONLY:
-        case SQLITE_CANTOPEN:
-        case SQLITE_PERM:
-        case SQLITE_AUTH:
-        case SQLITE_IOERR:
-                return true;
-        default:
-                return false;
-        }
-}
-
-static void log_access_error(const Store *s) {
-        int e = sqlite3_system_errno(s->db);
-        log_store(s, "cannot read or write the database: %s%s%s. This is not corruption: check the "
-                  "file's owner and mode, the state directory's, and the disk. Refusing to start; the "
-                  "file was left untouched.", sqlite3_errmsg(s->db), e > 0 ? ": " : "", e > 0 ? strerror(e) : "");
-}
-
-/* Runs PRAGMA quick_check or integrity_check on the store's connection.  quick_check reads
- * every page (catching torn or overwritten files) but skips the cross-check of indexes against
- * their tables, which is what makes integrity_check slow on a large store. */
-static int check_integrity(Store *s, bool full) {
-        sqlite3_stmt *st = NULL;
-        int r = sqlite3_prepare_v2(s->db, full ? "PRAGMA integrity_check" : "PRAGMA quick_check", -1, &st, NULL);
-        if (r == SQLITE_OK)
-                r = sqlite3_step(st);
-        if (r == SQLITE_BUSY || sqlite3_errcode(s->db) == SQLITE_BUSY) {
-                log_store(s, "the database is in use by another process (another pkgtokend?). Refusing to start.");
-                sqlite3_finalize(st);
-                return -EBUSY;
-        }
-        if (r != SQLITE_ROW && sqlite_error_is_access(sqlite3_extended_errcode(s->db))) {
-                log_access_error(s);
-                sqlite3_finalize(st);
-                return -EACCES;
-        }
-        if (r != SQLITE_ROW) {
-                log_store(s, "cannot read the database (%s): the file is not a pkgtoken database or is "
-                          "corrupt. Refusing to start; the file was left untouched. Restore it from a "
-                          "backup or move it aside.", sqlite3_errmsg(s->db));
-                sqlite3_finalize(st);
-                return -EBADMSG;
-        }
-        const char *verdict = (const char *) sqlite3_column_text(st, 0);
-        if (!streq_ptr(verdict, "ok")) {
-                log_store(s, "the database failed its integrity check (%s). Refusing to start; the file "
-                          "was left untouched. Restore it from a backup or move it aside.",
-                          verdict ?: "no answer");
-                sqlite3_finalize(st);
-                return -EBADMSG;
-        }
-        sqlite3_finalize(st);
-        return 0;
-}
-
-static int migrate(Store *s) {
-        int64_t version = 0;
-        int r;
-
-        r = query_int(s, "PRAGMA user_version", &version);
-        if (r < 0)
-                return r;
+/* Refuses a schema version a newer pkgtokend wrote (or an invalid one), then brings the
+ * database from `version` to STORE_SCHEMA_VERSION one migration at a time. */
+int store_migrate(Store *s, int64_t version, int (*apply)(Store *s, int64_t from)) {
         if (version > STORE_SCHEMA_VERSION) {
                 log_store(s, "the database has schema version %" PRId64 ", written by a newer pkgtokend; "
-                          "this one knows up to %d. Refusing to start; the file was left untouched.",
+                          "this one knows up to %d. Refusing to start; the database was left untouched.",
                           version, STORE_SCHEMA_VERSION);
                 return -EPROTONOSUPPORT;
         }
@@ -533,21 +387,9 @@ static int migrate(Store *s) {
                 log_store(s, "the database has an invalid schema version %" PRId64 ". Refusing to start.", version);
                 return -EBADMSG;
         }
-
         for (int64_t v = version; v < STORE_SCHEMA_VERSION; v++) {
-                char set_version[64];
-
-                snprintf(set_version, sizeof set_version, "PRAGMA user_version = %" PRId64, v + 1);
-                r = exec_simple(s, "BEGIN IMMEDIATE");
-                if (r < 0)
-                        return r;
-                r = exec_simple(s, migrations[v]);
-                if (r >= 0)
-                        r = exec_simple(s, set_version);
-                if (r >= 0)
-                        r = exec_simple(s, "COMMIT");
+                int r = apply(s, v);
                 if (r < 0) {
-                        (void) exec_simple(s, "ROLLBACK");
                         log_store(s, "schema migration %" PRId64 " → %" PRId64 " failed; nothing was changed.", v, v + 1);
                         return r;
                 }
@@ -555,207 +397,22 @@ static int migrate(Store *s) {
         return 0;
 }
 
-static int ensure_state_dir(const char *dir) {
-        if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-                int r = -errno;
-                log_error("cannot create state directory %s: %s", dir, strerror(errno));
-                return r;
-        }
-        return 0;
-}
-
-/* "user:group" of an id pair, names where they resolve. */
-static void format_owner(uid_t uid, gid_t gid, char *buf, size_t size) {
-        struct passwd *pw = getpwuid(uid);
-        struct group *gr = getgrgid(gid);
-        char u[32], g[32];
-
-        snprintf(u, sizeof u, "%u", (unsigned) uid);
-        snprintf(g, sizeof g, "%u", (unsigned) gid);
-        snprintf(buf, size, "%s:%s", pw ? pw->pw_name : u, gr ? gr->gr_name : g);
-}
-
-/* Checks that path (a file, or the state directory: SQLite creates the -wal file next to the
- * database) may be read and written by this process, and says what to run if not.  Root
- * passes (faccessat() knows that root ignores modes), except on a read-only file system. */
-static int check_access(const char *path, bool directory) {
-        int mode = directory ? W_OK | X_OK : R_OK | W_OK;
-        char me[80], owner[80];
-        struct stat st;
-
-        if (faccessat(AT_FDCWD, path, mode, AT_EACCESS) >= 0)
-                return 0;
-        if (errno == ENOENT)
-                return 0;
-        int r = -errno;
-        if (errno == EROFS) {
-                log_error("%s: on a read-only file system; pkgtokend must write its %s. Remount it "
-                          "read-write or move the state directory (--state-dir=).",
-                          path, directory ? "state directory" : "database");
-                return r;
-        }
-        if (errno != EACCES && errno != EPERM)
-                return log_error_errno(r, "%s: cannot access: %m", path);
-        if (stat(path, &st) < 0)
-                return log_error_errno(r, "%s: cannot access: %s", path, strerror(-r));
-
-        format_owner(geteuid(), getegid(), me, sizeof me);
-        format_owner(st.st_uid, st.st_gid, owner, sizeof owner);
-        log_error("%s: permission denied: pkgtokend runs as %s, the %s is owned by %s with mode %04o and "
-                  "must be readable and writable by pkgtokend. This is not corruption. Fix it with: "
-                  "chown %s %s && chmod %s %s",
-                  path, me, directory ? "state directory" : "database", owner, (unsigned) (st.st_mode & 07777),
-                  me, path, directory ? "0700" : "0600", path);
-        return r;
-}
-
-/* Only a missing file may be created: an existing one, however short, holds or held
- * somebody's accounts and tokens, and SQLite would take an empty file for a new database. */
-static int check_existing_file(const Store *s, const struct stat *st) {
-        if (!S_ISREG(st->st_mode)) {
-                log_store(s, "not a regular file. Refusing to start.");
-                return -EBADMSG;
-        }
-        /* The smallest SQLite database is one page of at least 512 bytes. */
-        if (st->st_size < 512) {
-                log_store(s, "the database file exists but is %s (%jd bytes), too short to be a pkgtoken "
-                          "database. It is never recreated: the accounts and tokens it held would be lost "
-                          "without a word. Refusing to start; the file was left untouched. Restore it from a "
-                          "backup, or, for a new installation, remove it.",
-                          st->st_size == 0 ? "empty" : "truncated", (intmax_t) st->st_size);
-                return -EBADMSG;
-        }
-        return 0;
-}
-
-static int check_wal_access(const Store *s) {
-        _cleanup_free_ char *wal = NULL;
-        if (asprintf(&wal, "%s-wal", s->path) < 0)
-                return -ENOMEM;
-        return check_access(wal, /* directory= */ false);
-}
-
-/* Fails every statement it is bound to: the stand-in for all statements once the store is
- * known to be corrupt (see statement()). */
-static void refuse_corrupt(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-        (void) argc;
-        (void) argv;
-        sqlite3_result_error(ctx, "the database is corrupt; pkgtokend refuses to use it", -1);
-        sqlite3_result_error_code(ctx, SQLITE_CORRUPT);
-}
-
-static int prepare_refusal(Store *s) {
-        int r = sqlite3_create_function(s->db, "pkgtoken_refuse_corrupt", 0, SQLITE_UTF8, NULL,
-                                        refuse_corrupt, NULL, NULL);
-        if (r == SQLITE_OK)
-                r = sqlite3_prepare_v3(s->db, "SELECT pkgtoken_refuse_corrupt()", -1,
-                                       SQLITE_PREPARE_PERSISTENT, &s->refusal, NULL);
-        if (r != SQLITE_OK) {
-                log_store(s, "cannot prepare statement: %s", sqlite3_errmsg(s->db));
-                return -EIO;
-        }
-        return 0;
-}
-
-static int background_check_start(Store *s);
+/* ------------------------------------------------------------------------------------------ */
+/* Opening and closing                                                                        */
 
 static int open_store(const char *state_dir, const StoreOptions *o, Store **ret) {
         _cleanup_(store_freep) Store *s = NULL;
-        struct stat st;
-        off_t size = 0;
-        int flags, r;
-
-        r = ensure_state_dir(state_dir);
-        if (r < 0)
-                return r;
-        r = check_access(state_dir, /* directory= */ true);
-        if (r < 0)
-                return r;
+        int r;
 
         s = calloc(1, sizeof *s);
         if (!s)
                 return -ENOMEM;
-        if (asprintf(&s->path, "%s/%s", state_dir, STORE_DB_FILENAME) < 0) {
-                s->path = NULL;
-                return -ENOMEM;
-        }
-        s->dir = strdup(state_dir);
-        if (!s->dir)
-                return -ENOMEM;
-        s->min_free_space = o->min_free_space;
-
-        flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-        if (stat(s->path, &st) < 0) {
-                if (errno != ENOENT) {
-                        r = -errno;
-                        log_store(s, "cannot access the database: %s", strerror(errno));
-                        return r;
-                }
-                flags |= SQLITE_OPEN_CREATE;
-        } else {
-                r = check_existing_file(s, &st);
-                if (r < 0)
-                        return r;
-                r = check_access(s->path, /* directory= */ false);
-                if (r < 0)
-                        return r;
-                r = check_wal_access(s);
-                if (r < 0)
-                        return r;
-                size = st.st_size;
-        }
-
-        /* Every token check allocates a few small strings per statement (SQLite copies a row's
-         * text into its registers and frees it again on reset): without the global allocation
-         * statistics each allocation skips a mutex (a thousand instructions per Authorize, see
-         * bench/run.sh).  Only possible before SQLite initialises; afterwards this fails
-         * harmlessly and the statistics stay. */
-        (void) sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-        r = sqlite3_open_v2(s->path, &s->db, flags, NULL);
-        if (r != SQLITE_OK) {
-                log_store(s, "cannot open the database: %s", s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(r));
-                return -EIO;
-        }
-        sqlite3_extended_result_codes(s->db, 1);
-        (void) sqlite3_busy_timeout(s->db, 5000);
-
-        /* The daemon alone owns the database: holding it exclusively spares every token check
-         * the WAL shared-memory locking, and stops a second pkgtokend on the same file.  Must
-         * come before the first read.  Reads of a large store go through mmap. */
-        r = exec_simple(s, "PRAGMA locking_mode = EXCLUSIVE; PRAGMA mmap_size = 1073741824");
+        if (o->backend == STORE_BACKEND_POSTGRESQL)
+                r = store_postgresql_open(s, o);
+        else
+                r = store_sqlite_open(s, state_dir, o);
         if (r < 0)
                 return r;
-
-        /* The full check before start-up where it is affordable; on a larger store the quick
-         * check now and the full one in a thread, started below once the file is settled. */
-        bool background = (uint64_t) size > o->background_check_above;
-        r = check_integrity(s, /* full= */ !background);
-        if (r < 0)
-                return r;
-
-        /* WAL + synchronous=FULL: a commit returns only after its WAL frames are fsync'd, so an
-         * acknowledged change survives kill -9 and power loss. */
-        r = exec_simple(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-                           "PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF; "
-                           "PRAGMA secure_delete = ON");
-        if (r < 0)
-                return r;
-
-        r = migrate(s);
-        if (r < 0)
-                return r;
-
-        r = prepare_refusal(s);
-        if (r < 0)
-                return r;
-
-        if (background && background_check_start(s) < 0) {
-                log_info("%s: checking the database's integrity before start-up instead", s->path);
-                r = check_integrity(s, /* full= */ true);
-                if (r < 0)
-                        return r;
-        }
-
         *ret = s;
         s = NULL;
         return 0;
@@ -765,20 +422,21 @@ int store_open(const char *state_dir, Store **ret) {
         return open_store(state_dir, &(StoreOptions) STORE_OPTIONS_DEFAULT, ret);
 }
 
+int store_open_with_options(const char *state_dir, const StoreOptions *o, Store **ret) {
+        return open_store(state_dir, o ?: &(StoreOptions) STORE_OPTIONS_DEFAULT, ret);
+}
+
 Store *store_free(Store *s) {
         if (!s)
                 return NULL;
-        background_check_reap(s, /* wait= */ true);
-        for (size_t i = 0; i < _STMT_MAX; i++)
-                sqlite3_finalize(s->stmt[i]);
-        sqlite3_finalize(s->refusal);
-        if (s->db)
-                sqlite3_close_v2(s->db);
+        /* The backend's state is freed here, after the backend let go of what it holds. */
+        if (s->backend && s->data)
+                s->backend->close(s);
+        free(s->data);
         if (s->seal_key)
                 seal_key_erase(s->seal_key);
         free(s->seal_key);
         free(s->path);
-        free(s->dir);
         free(s);
         return NULL;
 }
@@ -790,154 +448,44 @@ const char *store_path(const Store *s) {
 /* ------------------------------------------------------------------------------------------ */
 /* Transactions                                                                               */
 
-static int run_control(Store *s, StatementId id) {
-        _cleanup_reset_ sqlite3_stmt *st = statement(s, id);
-        if (!st)
-                return -EIO;
-        int r = step_done(s, st);
-        return r < 0 ? r : 0;
-}
-
-/* statvfs() at most once a second: writes come by the thousand, the disk fills slowly. */
-static int check_free_space(Store *s) {
-        usec_t now = now_monotonic_usec();
-        struct statvfs sv;
-
-        if (s->min_free_space == 0)
-                return 0;
-        if (s->space_checked_at != 0 && now - s->space_checked_at < USEC_PER_SEC)
-                return s->space_low ? -ENOSPC : 0;
-        s->space_checked_at = now;
-        if (statvfs(s->dir, &sv) < 0)
-                return 0;   /* cannot tell: SQLite will say when the disk is full */
-        uint64_t avail = (uint64_t) sv.f_bavail * sv.f_frsize;
-        bool low = avail < s->min_free_space;
-        if (low != s->space_low) {
-                if (low)
-                        log_store(s, "only %" PRIu64 " MiB free in %s, below MinFreeSpaceMiB=%" PRIu64 ": "
-                                  "refusing every change (reads keep working) until space is freed.",
-                                  avail >> 20, s->dir, s->min_free_space >> 20);
-                else
-                        log_info("%s: %" PRIu64 " MiB free again: changes are accepted.", s->path, avail >> 20);
-                s->space_low = low;
-        }
-        return low ? -ENOSPC : 0;
+static int begin(Store *s, bool relaxed, Transaction *ret) {
+        int r = s->backend->begin(s, relaxed);
+        if (r < 0)
+                return r;
+        *ret = (Transaction) { .store = s, .open = true, .relaxed = relaxed };
+        return 0;
 }
 
 int store_begin(Store *s, Transaction *ret) {
-        int r = check_free_space(s);
-        if (r < 0)
-                return r;
-        r = run_control(s, STMT_BEGIN);
-        if (r < 0)
-                return r;
-        *ret = (Transaction) { .store = s, .open = true };
-        return 0;
-}
-
-/* synchronous is a connection setting, changed only between transactions. */
-static int set_synchronous(Store *s, bool full) {
-        return exec_simple(s, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+        return begin(s, /* relaxed= */ false, ret);
 }
 
 int store_begin_relaxed(Store *s, Transaction *ret) {
-        int r = set_synchronous(s, false);
-        if (r < 0)
-                return r;
-        r = store_begin(s, ret);
-        if (r < 0) {
-                (void) set_synchronous(s, true);
-                return r;
-        }
-        ret->relaxed = true;
-        return 0;
-}
-
-static void transaction_end(Transaction *t) {
-        t->open = false;
-        if (t->relaxed) {
-                /* Back to durable commits for everything else; if even that fails, say so. */
-                if (set_synchronous(t->store, true) < 0)
-                        log_error("cannot restore synchronous=FULL");
-                t->relaxed = false;
-        }
+        return begin(s, /* relaxed= */ true, ret);
 }
 
 int store_commit(Transaction *t) {
-        int r = run_control(t->store, STMT_COMMIT);
+        int r = t->store->backend->commit(t->store, t->relaxed);
         if (r < 0)
                 return r;   /* still open: the cleanup handler rolls back */
-        transaction_end(t);
+        t->open = false;
         return 0;
 }
 
 void store_rollback(Transaction *t) {
         if (!t->open)
                 return;
-        (void) run_control(t->store, STMT_ROLLBACK);
-        transaction_end(t);
+        t->store->backend->rollback(t->store, t->relaxed);
+        t->open = false;
 }
+
 /* ------------------------------------------------------------------------------------------ */
-/* Corruption, the background integrity check, backups                                        */
-
-int store_open_with_options(const char *state_dir, const StoreOptions *o, Store **ret) {
-        return open_store(state_dir, o ?: &(StoreOptions) STORE_OPTIONS_DEFAULT, ret);
-}
-
-/* Latches the corrupt state and says so once; any thread may call it. */
-static void store_mark_corrupt(Store *s, const char *what) {
-        if (atomic_exchange(&s->corrupt, true))
-                return;
-        log_store(s, "THE DATABASE IS CORRUPT (%s). pkgtokend now refuses every request that needs the "
-                  "store, rather than risk a wrong answer. Stop pkgtokend, keep a copy of the file, and "
-                  "restore it from a backup (run `sqlite3 %s 'PRAGMA integrity_check'` to see the damage).",
-                  what, s->path);
-}
+/* Corruption and backups                                                                     */
 
 bool store_is_corrupt(Store *s) {
-        background_check_reap(s, /* wait= */ false);
-        return atomic_load(&s->corrupt);
+        return s->backend->is_corrupt(s);
 }
 
-/* PRAGMA integrity_check of a large store takes seconds per hundred thousand tokens: it runs
- * in a thread (store-check.c) that reads the database file alone, without the WAL and without
- * locks.  For the file to be complete and to stay unchanged meanwhile, the WAL is checkpointed
- * into it first and automatic checkpoints are off until the check is over: the daemon's
- * writes go to the WAL only. */
-static void background_check_corrupt(const char *what, void *userdata) {
-        store_mark_corrupt(userdata, what);
-}
-
-static int background_check_start(Store *s) {
-        int r = exec_simple(s, "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA wal_autocheckpoint = 0");
-        if (r < 0)
-                return r;
-        r = integrity_check_start(s->path, background_check_corrupt, s, &s->check);
-        if (r < 0) {
-                (void) exec_simple(s, "PRAGMA wal_autocheckpoint = 1000");
-                return r;
-        }
-        log_info("%s: checking the database's integrity in the background", s->path);
-        return 0;
-}
-
-/* On the daemon's thread: once the check is over (or, with wait, after interrupting it),
- * joins its thread and turns automatic checkpoints back on. */
-static void background_check_reap(Store *s, bool wait) {
-        if (!s->check || (!wait && !integrity_check_done(s->check)))
-                return;
-        s->check = integrity_check_stop(s->check);
-        if (s->db)
-                (void) exec_simple(s, "PRAGMA wal_autocheckpoint = 1000");
-}
-
-/* On the daemon's own connection: it holds the file exclusively, so `sqlite3 tokens.db
- * .backup` from outside cannot read it.  Allowed on a corrupt store too: a copy is what one
- * wants then. */
 int store_backup(Store *s, const char *path) {
-        int r = sqlite_backup_to_new_file(s->db, path);
-        if (r < 0)
-                return r;
-        log_info("%s: backed up to %s", s->path, path);
-        return 0;
+        return s->backend->backup(s, path);
 }

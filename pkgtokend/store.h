@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* The SQLite store.  pkgtokend is its only user: one connection, prepared statements kept
- * for the life of the process, WAL with synchronous=FULL so that every committed write is on
- * disk before the caller is answered.  Functions return 0 (or a positive count) on success
- * and a negative errno on failure:
+/* The token store, on one of two backends (docs/ARCHITECTURE.md): the embedded SQLite
+ * database (the default: one connection, prepared statements kept for the life of the
+ * process, WAL with synchronous=FULL so that every committed write is on disk before the
+ * caller is answered), or a PostgreSQL database shared by several hosts, where every rule
+ * that must hold across hosts is one statement the database decides (store-postgresql.c).
+ * Nothing outside store*.c knows which one runs.  Functions return 0 (or a positive count)
+ * on success and a negative errno on failure:
  *   -ENOENT  no such row          -EEXIST  unique constraint (name taken)
- *   -EIO     SQLite failed (logged with its message)
+ *   -EIO     the database failed or cannot be reached (logged with its message)
  *   -EUCLEAN the database is corrupt (see store_is_corrupt())
  * Records returned through ret parameters are owned by the caller; free with *_record_done(). */
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -26,7 +30,8 @@ typedef struct Store Store;
 
 /* Opens (or creates, when the file does not exist) DIR/tokens.db, refuses a database that
  * fails its integrity check or that a newer schema wrote, and runs migrations.  On failure a
- * clear message has been logged to stderr and the file is untouched. */
+ * clear message has been logged to stderr and the file is untouched.  store_open_with_options()
+ * below opens either backend. */
 int store_open(const char *state_dir, Store **ret);
 Store *store_free(Store *s);
 static inline void store_freep(Store **s) {
@@ -331,9 +336,24 @@ int store_counts(Store *s, usec_t now, StoreCounts *ret);
 /* Databases up to this size get the full integrity check before start-up (about a second
  * for 16 MiB); larger ones the quick check, and the full check in a background thread. */
 #define STORE_BACKGROUND_CHECK_ABOVE_MIB_DEFAULT 16
+typedef enum StoreBackendType {
+        STORE_BACKEND_SQLITE,
+        STORE_BACKEND_POSTGRESQL,
+        _STORE_BACKEND_MAX,
+} StoreBackendType;
+/* [Store] Backend= (config.c reads it without the store's code). */
+static inline int store_backend_type_from_string(const char *s) {
+        return streq_ptr(s, "sqlite") ? STORE_BACKEND_SQLITE : streq_ptr(s, "postgresql") ? STORE_BACKEND_POSTGRESQL : -EINVAL;
+}
+/* How long start-up waits for PostgreSQL to answer before it gives up (and fails closed). */
+#define STORE_CONNECT_TIMEOUT_SEC_DEFAULT 30
 typedef struct StoreOptions {
-        uint64_t background_check_above;   /* bytes */
-        uint64_t min_free_space;           /* bytes; 0: no floor */
+        uint64_t background_check_above;   /* bytes; SQLite */
+        uint64_t min_free_space;           /* bytes; 0: no floor; SQLite */
+        StoreBackendType backend;
+        const char *connection;            /* PostgreSQL: a libpq conninfo string or "service=NAME" */
+        const char *password_file;         /* PostgreSQL: the password, read at start; NULL none */
+        usec_t connect_timeout;            /* PostgreSQL: start-up waits this long for the server */
 } StoreOptions;
 #define STORE_OPTIONS_DEFAULT { .background_check_above = STORE_BACKGROUND_CHECK_ABOVE_MIB_DEFAULT * UINT64_C(1024 * 1024) }
 int store_open_with_options(const char *state_dir, const StoreOptions *o, Store **ret);
@@ -344,5 +364,6 @@ int store_open_with_options(const char *state_dir, const StoreOptions *o, Store 
 bool store_is_corrupt(Store *s);
 
 /* A consistent copy of the database to a new file (-EEXIST if path exists), made with
- * SQLite's online backup API on the daemon's own connection. */
+ * SQLite's online backup API on the daemon's own connection.  PostgreSQL: -EOPNOTSUPP
+ * (pg_dump makes its backups, docs/postgresql.md). */
 int store_backup(Store *s, const char *path);

@@ -7,6 +7,7 @@
 # in place of tokens.db, start it: everything backed up is there.
 
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+sqlite_only "the Backup method copies the SQLite file (PostgreSQL backups are pg_dump's, docs/postgresql.md)"
 need_binaries
 need dd sqlite3 yes
 start_store

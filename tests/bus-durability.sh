@@ -7,7 +7,8 @@
 # Each round starts the daemon, lets a writer create accounts and tokens and revoke tokens
 # through pkgtokenctl (recording each change only once the CLI reported success), kills the
 # daemon with SIGKILL after a random delay, restarts it, checks every recorded change, stops
-# it, and runs the sqlite3 CLI's integrity check on the file.
+# it, and runs the sqlite3 CLI's integrity check on the file (on PostgreSQL, with
+# PKGTOKEN_TEST_BACKEND=postgresql, the same rounds against the database server).
 #
 #   PKGTOKEN_DURABILITY_ROUNDS   rounds (default 24)
 
@@ -99,7 +100,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
                 fi
                 stop_daemon
                 [ "$STOP_RC" -eq 0 ] || problems+=("pkgtokend exited $STOP_RC on SIGTERM")
-                verdict=$(sqlite3 "$DB" 'PRAGMA integrity_check;' 2>&1 | head -n 5)
+                verdict=$(store_integrity | head -n 5)
                 [ "$verdict" = ok ] || problems+=("integrity_check: $verdict")
         fi
         n_acc=$(wc -l <"$ACCOUNTS")
@@ -116,6 +117,6 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 is "$bad_rounds" 0 "$ROUNDS rounds of kill -9 without a lost change"
 diag "acknowledged: $(wc -l <"$ACCOUNTS") accounts, $(wc -l <"$TOKENS") tokens, $(wc -l <"$REVOKED") revocations;" \
-     "in the file: $(sqlite3 "$DB" 'SELECT count(*) FROM accounts;') accounts (alice and any committed but unacknowledged ones included)"
+     "in the store: $(store_sql 'SELECT count(*) FROM accounts;') accounts (alice and any committed but unacknowledged ones included)"
 
 done_testing

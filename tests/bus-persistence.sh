@@ -6,6 +6,7 @@
 # with a clear message and is left exactly as it was, never recreated empty.
 
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+sqlite_only "damages and inspects tokens.db (kill -9 on PostgreSQL: bus-durability.sh, bus-pg-hosts.sh)"
 need_binaries
 need cmp dd od timeout sqlite3
 start_store

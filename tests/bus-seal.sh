@@ -9,6 +9,7 @@
 # at start-up.
 
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+sqlite_only "looks for seeds in the bytes of tokens.db"
 need oathtool sqlite3 base32 od
 have_gdbus || skip_all "gdbus not found: the tests check D-Bus error names"
 CONFIG=$TMP/pkgtokend.conf

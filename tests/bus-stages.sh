@@ -293,14 +293,14 @@ error_is org.pkgtoken1.Error.InvalidArgument "  ... an unknown state" ListStages
 # --- expiry ---------------------------------------------------------------------------------------
 stage "$AUTO" st-pkg 6.0.0 && PENDING=$STAGE_ID
 stop_daemon
-sqlite3 "$STATE_DIR/tokens.db" "UPDATE stages SET expires_at = 1 WHERE public_id = '$FIRST'"
+store_sql "UPDATE stages SET expires_at = 1 WHERE public_id = '$FIRST'"
 must_start_daemon --config="$CONFIG"
 is_root && chmod a+x "$TMP/bus" && chmod a+rw "$BUS_SOCKET"
 is "$(stage_field "$FIRST" state)" expired "a stage past its time reads as expired"
 error_is org.pkgtoken1.Error.StageNotPending "  ... and cannot be approved" ApproveStage "'$FIRST'" "{}"
 ok "a stage pending before the restart is kept after it" mgr FinishPublish 'sba{sv}' "$PENDING" true 0
 for ((i = 0; i < 50; i++)); do
-        [ "$(sqlite3 "$STATE_DIR/tokens.db" "SELECT state FROM stages WHERE public_id = '$FIRST'" 2>/dev/null)" = expired ] && break
+        [ "$(store_sql "SELECT state FROM stages WHERE public_id = '$FIRST'" 2>/dev/null)" = expired ] && break
         sleep 0.1
 done 2>/dev/null
 audit_json st-pkg

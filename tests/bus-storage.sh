@@ -9,6 +9,7 @@
 # needs the store fail, never answer wrongly.
 
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+sqlite_only "damages tokens.db, its mode and its directory"
 need_binaries
 need cmp dd od grep timeout truncate sqlite3
 start_store

@@ -8,6 +8,7 @@
 #   git archive f001ef5 | tar -x -C /tmp/old && (cd /tmp/old && autoreconf -fi && ./configure && make)
 
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+sqlite_only "an older pkgtokend on an SQLite file"
 [ -x "${PKGTOKEND_OLD:-}" ] || skip_all "PKGTOKEND_OLD is not set to an older pkgtokend"
 need oathtool sqlite3 base32 od
 CONFIG=$TMP/pkgtokend.conf

@@ -23,6 +23,10 @@
 #   top_srcdir top_builddir PKGTOKEND PKGTOKENCTL DBUS_DAEMON BUSCTL
 #   PKGTOKEN_TEST_TIMEOUT   seconds any wait may take (default 10)
 #   KEEP_TMP=1              keep the temp dir and print where it is
+#   PKGTOKEN_TEST_BACKEND   sqlite (default) or postgresql: every pkgtokend a test starts then
+#                           uses a PostgreSQL the test starts itself (start_postgresql), one
+#                           database per state directory; tests that inspect or damage the
+#                           SQLite file skip on PostgreSQL (sqlite_only)
 #
 # Assumptions about the CLI's --json output, kept here so they can change in one place:
 # list verbs print a JSON array of objects, show verbs one object, with the keys of the
@@ -337,12 +341,15 @@ _forget_pid() {
 _cleanup() {
         local rc=$?
         trap - EXIT INT TERM HUP
-        # Daemons first (newest first), the bus last.
+        # Daemons first (newest first), then PostgreSQL, the bus last.
         local all=("${_pids[@]}") i
         for ((i = ${#all[@]} - 1; i >= 0; i--)); do
                 [ "${all[i]}" = "$BUS_PID" ] && continue
+                [ "${all[i]}" = "${PG_PID:-}" ] && continue
                 _stop_pid "${all[i]}"
         done
+        # PostgreSQL after every daemon that used it (its smart shutdown would wait for them).
+        [ -n "${PG_PID:-}" ] && stop_postgresql
         [ -n "$BUS_PID" ] && _stop_pid "$BUS_PID"
         if [ "$_tap_done" -eq 0 ]; then
                 # The script died before done_testing (set -u, a bail-out): say so in TAP.
@@ -476,7 +483,8 @@ start_daemon() {
         _daemon_n=$((_daemon_n + 1))
         DAEMON_LOG=$TMP/pkgtokend.$_daemon_n.log
         mkdir -p "$STATE_DIR" && chmod 0700 "$STATE_DIR"
-        DAEMON_CMD=("$PKGTOKEND" --state-dir="$STATE_DIR" --bus-address="$PKGTOKEN_BUS_ADDRESS" "$@")
+        _daemon_args_for_backend "$@"
+        DAEMON_CMD=("$PKGTOKEND" --state-dir="$STATE_DIR" --bus-address="$PKGTOKEN_BUS_ADDRESS" "${_BACKEND_ARGS[@]}")
         "${DAEMON_CMD[@]}" </dev/null >"$DAEMON_LOG" 2>&1 &
         DAEMON_PID=$!
         _pids+=("$DAEMON_PID")
@@ -498,6 +506,168 @@ start_daemon() {
         diag "pkgtokend did not answer a Ping within ${PKGTOKEN_TEST_TIMEOUT}s"
         diag_file "pkgtokend output" "$DAEMON_LOG"
         return 1
+}
+
+# ---------------------------------------------------------------------------------------------
+# PostgreSQL (PKGTOKEN_TEST_BACKEND=postgresql)
+
+: "${PKGTOKEN_TEST_BACKEND:=sqlite}"
+: "${PG_BINDIR:=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}"
+PG_PID=
+PG_DIR=
+
+on_postgresql() {
+        [ "$PKGTOKEN_TEST_BACKEND" = postgresql ]
+}
+
+# sqlite_only REASON: this test inspects or damages the SQLite file; on PostgreSQL it skips.
+sqlite_only() {
+        on_postgresql && skip_all "SQLite only: $1"
+        return 0
+}
+
+# _as_pg_user CMD...: PostgreSQL refuses to run as root; as root, run it as nobody.
+_as_pg_user() {
+        if is_root; then
+                setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"
+        else
+                "$@"
+        fi
+}
+
+# start_postgresql: initdb and a postgres of this test's own, on a unix socket in a directory
+# of its own (no TCP), recorded by PID and stopped with the test.  Sets PG_DIR and PG_PID.
+start_postgresql() {
+        # Once per test: a server the test stopped stays stopped until restart_postgresql.
+        [ -n "$PG_DIR" ] && return 0
+        [ -x "$PG_BINDIR/initdb" ] || { [ "${CI:-}" = true ] && bail_out "PostgreSQL not found"; skip_all "PostgreSQL not found"; }
+        # Outside $TMP: postgres runs unprivileged and must reach its directory.
+        PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pkgtoken-pg.XXXXXX") || bail_out "mktemp"
+        CLEANUP_DIRS+=("$PG_DIR")
+        is_root && chown nobody "$PG_DIR"
+        _as_pg_user "$PG_BINDIR/initdb" -D "$PG_DIR/data" -U pkgtoken --auth=trust -E UTF8 --no-locale \
+                >"$PG_DIR/initdb.log" 2>&1 || { diag_file initdb "$PG_DIR/initdb.log"; bail_out "initdb failed"; }
+        _postgres_start
+}
+
+# _postgres_start: the server in the background, its PID (setpriv execs it) in PG_PID.
+_postgres_start() {
+        local server=("$PG_BINDIR/postgres" -D "$PG_DIR/data" -c listen_addresses= -c unix_socket_directories="$PG_DIR"
+                      -c fsync=on -c max_connections=50)
+        if is_root; then
+                setpriv --reuid=nobody --regid=nogroup --clear-groups -- "${server[@]}" </dev/null >>"$PG_DIR/postgres.log" 2>&1 &
+        else
+                "${server[@]}" </dev/null >>"$PG_DIR/postgres.log" 2>&1 &
+        fi
+        PG_PID=$!
+        _pids+=("$PG_PID")
+        wait_for "$PKGTOKEN_TEST_TIMEOUT" _pg_ready || { diag_file postgres "$PG_DIR/postgres.log"; bail_out "PostgreSQL did not start"; }
+}
+
+_pg_ready() {
+        "$PG_BINDIR/pg_isready" -q -h "$PG_DIR" -U pkgtoken -d postgres
+}
+
+# stop_postgresql / restart_postgresql: by PID (SIGINT: PostgreSQL's fast shutdown), and the
+# same server started again.
+stop_postgresql() {
+        [ -n "$PG_PID" ] || return 0
+        kill -INT "$PG_PID" 2>/dev/null || true
+        wait_for "$PKGTOKEN_TEST_TIMEOUT" eval '! process_alive "$PG_PID"' || kill -KILL "$PG_PID" 2>/dev/null
+        wait "$PG_PID" 2>/dev/null || true
+        _forget_pid "$PG_PID"
+        PG_PID=
+}
+
+restart_postgresql() {
+        _postgres_start
+}
+
+# psql_ DB SQL: runs SQL in database DB, unaligned, tuples only.
+psql_() {
+        psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$PG_DIR" -U pkgtoken -d "$1" -c "$2"
+}
+
+# pg_database_for DIR: sets PG_DATABASE to the database that stands for the state directory
+# DIR, created on first use: a new state directory is a new, empty store on either backend.
+declare -A _PG_DATABASES=()
+pg_database_for() {
+        PG_DATABASE=pkgtoken_$(printf '%s' "$1" | md5sum | cut -c1-16)
+        [ -n "${_PG_DATABASES[$PG_DATABASE]:-}" ] && return 0
+        if [ -z "$(psql_ postgres "SELECT 1 FROM pg_database WHERE datname = '$PG_DATABASE'")" ]; then
+                psql_ postgres "CREATE DATABASE $PG_DATABASE" >/dev/null || bail_out "cannot create database $PG_DATABASE"
+        fi
+        _PG_DATABASES[$PG_DATABASE]=1
+}
+
+# pg_connection_for DIR: sets PG_CONNECTION to the [Store] Connection= of the state directory
+# DIR (PG_STORE_DIR=, when set, stands for every state directory: several daemons, one
+# database).
+pg_connection_for() {
+        pg_database_for "$1"
+        PG_CONNECTION="host=$PG_DIR user=pkgtoken dbname=$PG_DATABASE"
+}
+
+# _daemon_args_for_backend ARGS...: on PostgreSQL, ARGS with a [Store] section for the
+# daemon: appended to the test's own --config= file (so that its messages still name that
+# file and its line numbers) unless its last [Store] settings are these already, or in a file of
+# its own.  A file given a PostgreSQL section earlier gets "Backend=sqlite" appended when a
+# daemon is started on SQLite with it.  Sets _BACKEND_ARGS.
+_daemon_args_for_backend() {
+        _BACKEND_ARGS=("$@")
+        local a config="" connection
+        for a in "$@"; do
+                case $a in
+                --config=*) config=${a#--config=} ;;
+                esac
+        done
+        if ! on_postgresql; then
+                if [ -f "$config" ] && [ "$(_last_setting Backend "$config")" = postgresql ]; then
+                        printf '\n[Store]\nBackend=sqlite\n' >>"$config"
+                fi
+                return 0
+        fi
+        start_postgresql
+        pg_connection_for "${PG_STORE_DIR:-$STATE_DIR}"
+        connection=$PG_CONNECTION
+        if [ -z "$config" ]; then
+                _store_conf_n=$((${_store_conf_n:-0} + 1))
+                config=$TMP/store.$_store_conf_n.conf
+                _BACKEND_ARGS+=(--config="$config")
+                : >"$config"
+        fi
+        # A missing file stays missing (the daemon must refuse it).
+        [ -f "$config" ] || return 0
+        if [ "$(_last_setting Backend "$config")" != postgresql ] ||
+           [ "$(_last_setting Connection "$config")" != "$connection" ]; then
+                printf '\n[Store]\nBackend=postgresql\nConnection=%s\n' "$connection" >>"$config"
+        fi
+}
+
+# _last_setting KEY FILE: the value of the last KEY= line of FILE.
+_last_setting() {
+        sed -n "s/^$1=//p" "$2" 2>/dev/null | tail -n 1
+}
+
+# store_sql SQL: runs SQL on the store of $STATE_DIR (the daemon stopped, on SQLite): the
+# sqlite3 CLI on its tokens.db, or psql on its database; one row a line, columns with "|".
+store_sql() {
+        if on_postgresql; then
+                pg_database_for "${PG_STORE_DIR:-$STATE_DIR}"
+                psql_ "$PG_DATABASE" "$1"
+        else
+                sqlite3 "$STATE_DIR/tokens.db" "$1"
+        fi
+}
+
+# store_integrity: "ok" when the store of $STATE_DIR is sound: SQLite's PRAGMA integrity_check
+# of the file; on PostgreSQL (whose server keeps its files whole) that the database answers.
+store_integrity() {
+        if on_postgresql; then
+                [ "$(store_sql 'SELECT count(*) >= 0 FROM accounts' 2>&1)" = t ] && echo ok || echo "the database does not answer"
+        else
+                sqlite3 "$STATE_DIR/tokens.db" 'PRAGMA integrity_check;' 2>&1
+        fi
 }
 
 # must_start_daemon [ARGS...]: start_daemon or give up on the whole file.
@@ -570,8 +740,9 @@ check_daemon_alive() {
 # the time limit, i.e. it did not refuse).
 run_daemon_to_exit() {
         mkdir -p "$STATE_DIR"
+        _daemon_args_for_backend "$@"
         run timeout --kill-after=2 "$PKGTOKEN_TEST_TIMEOUT" \
-                "$PKGTOKEND" --state-dir="$STATE_DIR" --bus-address="$PKGTOKEN_BUS_ADDRESS" "$@"
+                "$PKGTOKEND" --state-dir="$STATE_DIR" --bus-address="$PKGTOKEN_BUS_ADDRESS" "${_BACKEND_ARGS[@]}"
 }
 
 # expect_refused_start WHAT: after run_daemon_to_exit (or a run of pkgtokend like it), passes

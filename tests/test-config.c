@@ -16,6 +16,7 @@
 #include "duration.h"
 #include "log.h"
 #include "macro.h"
+#include "store.h"
 #include "time-util.h"
 #include "tap.h"
 
@@ -468,12 +469,12 @@ static void test_errors(void) {
                 { "[Manager]\n=1\n",                        "pkgtokend: test.conf:2: unknown key\n" },
                 { "[Manager]\nPasswordCost\n",              "pkgtokend: test.conf:2: expected Key=Value\n" },
                 { "[Manager]\njust some words\n",           "pkgtokend: test.conf:2: expected Key=Value\n" },
-                { "[Other]\nPasswordCost=1\n",              "pkgtokend: test.conf:1: unknown section (only [Manager] is known)\n" },
-                { "[manager]\n",                            "pkgtokend: test.conf:1: unknown section (only [Manager] is known)\n" },
-                { "[Manager\n",                             "pkgtokend: test.conf:1: unknown section (only [Manager] is known)\n" },
-                { "[Manager] x\n",                          "pkgtokend: test.conf:1: unknown section (only [Manager] is known)\n" },
-                { "[ Manager ]\n",                          "pkgtokend: test.conf:1: unknown section (only [Manager] is known)\n" },
-                { "[Manager]\n[Unit]\nDescription=x\n",     "pkgtokend: test.conf:2: unknown section (only [Manager] is known)\n" },
+                { "[Other]\nPasswordCost=1\n",              "pkgtokend: test.conf:1: unknown section (only [Manager] and [Store] are known)\n" },
+                { "[manager]\n",                            "pkgtokend: test.conf:1: unknown section (only [Manager] and [Store] are known)\n" },
+                { "[Manager\n",                             "pkgtokend: test.conf:1: unknown section (only [Manager] and [Store] are known)\n" },
+                { "[Manager] x\n",                          "pkgtokend: test.conf:1: unknown section (only [Manager] and [Store] are known)\n" },
+                { "[ Manager ]\n",                          "pkgtokend: test.conf:1: unknown section (only [Manager] and [Store] are known)\n" },
+                { "[Manager]\n[Unit]\nDescription=x\n",     "pkgtokend: test.conf:2: unknown section (only [Manager] and [Store] are known)\n" },
                 { "PasswordCost=1\n[Manager]\n",            "pkgtokend: test.conf:1: setting outside the [Manager] section\n" },
                 { "# comment\n\nLockoutSec=5\n",            "pkgtokend: test.conf:3: setting outside the [Manager] section\n" },
                 { "# a\n; b\n\n[Manager]\n\n# c\nPasswordCost=1\nOops=2\n", "pkgtokend: test.conf:8: unknown key\n" },
@@ -588,8 +589,46 @@ static void test_load(void) {
         rmdir(dir);
 }
 
+/* [Store]: the backend and PostgreSQL's connection (issue 13). */
+static void test_store_section(void) {
+        static const struct {
+                const char *text;
+                int r;
+                const char *desc;
+        } cases[] = {
+                { "[Store]\nBackend=sqlite\n",                          0,       "Backend=sqlite" },
+                { "[Store]\nBackend=postgresql\n",                      0,       "Backend=postgresql" },
+                { "[Store]\nBackend=mysql\n",                           -EINVAL, "Backend=mysql is refused" },
+                { "[Store]\nConnection=host=/run/postgresql dbname=pkgtoken\n", 0, "a conninfo Connection=" },
+                { "[Store]\nConnection=service=pkgtoken\n",             0,       "a service Connection=" },
+                { "[Store]\nConnection=host=db password=secret\n",      -EINVAL, "a password in Connection= is refused" },
+                { "[Store]\nPasswordFile=relative/path\n",              -EINVAL, "a relative PasswordFile= is refused" },
+                { "[Store]\nConnectTimeoutSec=0\n",                     -EINVAL, "ConnectTimeoutSec=0 is refused" },
+                { "[Store]\nPasswordCost=5\n",                          -EINVAL, "a [Manager] key under [Store] is refused" },
+                { "[Manager]\nBackend=postgresql\n",                    -EINVAL, "a [Store] key under [Manager] is refused" },
+        };
+        Config c;
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                config_init_defaults(&c);
+                CHECK_INT_EQ(parse_text(&c, cases[i].text), cases[i].r, "%s", cases[i].desc);
+        }
+
+        config_init_defaults(&c);
+        CHECK_INT_EQ(c.store_backend, STORE_BACKEND_SQLITE, "SQLite by default");
+        CHECK_INT_EQ(parse_text(&c, "[Manager]\nLockoutThreshold=4\n[Store]\nBackend=postgresql\n"
+                                    "Connection=service=pkgtoken\nPasswordFile=/etc/pkgtoken/db-password\n"
+                                    "ConnectTimeoutSec=1min\n"), 0, "a [Store] section after [Manager]");
+        CHECK_INT_EQ(c.store_backend, STORE_BACKEND_POSTGRESQL, "  ... Backend");
+        CHECK_STR_EQ(c.store_connection, "service=pkgtoken", "  ... Connection");
+        CHECK_STR_EQ(c.store_password_file, "/etc/pkgtoken/db-password", "  ... PasswordFile");
+        CHECK(c.store_connect_timeout == SEC(60), "  ... ConnectTimeoutSec");
+        CHECK_INT_EQ(c.lockout_threshold, 4, "  ... and [Manager] still read");
+}
+
 int main(void) {
         log_setup("pkgtokend");
+        test_store_section();
         test_defaults();
         test_every_key();
         test_syntax();
