@@ -73,7 +73,10 @@ on() {
 # --- every verify method: the same answer both ways ---------------------------------------------
 # Each row: what the bus must answer (an ERE), then the call.  The answers hold nothing that
 # changes from one call to the next (no session tokens, no pending ids).
-if is_root; then ADMIN_ONLY='error org\.pkgtoken1\.Error\.AccessDenied'; else ADMIN_ONLY='STRING "alice"'; fi
+# An admin method from a registry user: refused both ways with the same error; the bus's
+# message names the polkit action (polkit is asked for callers on the bus only), so for this
+# row (NAME) only the error names are compared.
+if is_root; then ADMIN_ONLY='NAME error org\.pkgtoken1\.Error\.AccessDenied'; else ADMIN_ONLY='STRING "alice"'; fi
 calls=(
         'STRING "allowed"'              "Authorize sssa{sv} $RO_SECRET pkg read 1 remote s 192.0.2.1"
         'STRING "forbidden"'            "Authorize sssa{sv} $RO_SECRET pkg publish 0"
@@ -102,6 +105,11 @@ for ((i = 0; i < ${#calls[@]}; i += 2)); do
         what=${what//$GONE_SECRET/GONE}
         via_bus=$(on bus "${call[@]}")
         via_direct=$(on direct "${call[@]}")
+        if [[ $want == "NAME "* ]]; then
+                want=${want#NAME }
+                via_bus=${via_bus%%:*}
+                via_direct=${via_direct%%:*}
+        fi
         like "$via_bus" "$want" "$what: the bus answers as expected"
         is "$via_direct" "$via_bus" "  ... the direct socket answers the same"
 done
