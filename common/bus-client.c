@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "bus-client.h"
+#include "socket-util.h"
 
 /* The settings every client connection has; then started. */
 static int client_start(sd_bus *bus, const char *description, usec_t timeout) {
@@ -41,31 +42,11 @@ int bus_client_open(const char *address, const char *description, usec_t timeout
         return 0;
 }
 
-static int connect_unix(const char *path) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        size_t n = strlen(path);
-        int fd;
-
-        if (n == 0 || n >= sizeof sa.sun_path)
-                return -EINVAL;
-        memcpy(sa.sun_path, path, n);
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (fd < 0)
-                return -errno;
-        /* A local stream socket connects at once or not at all (EAGAIN: its backlog is full). */
-        if (connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0) {
-                int r = -errno;
-                close(fd);
-                return r;
-        }
-        return fd;
-}
-
 int bus_client_open_direct(const char *path, const char *description, usec_t timeout, sd_bus **ret) {
         sd_bus *bus = NULL;
         int fd, r;
 
-        fd = connect_unix(path);
+        fd = unix_stream_connect(path);
         if (fd < 0)
                 return fd;
         r = sd_bus_new(&bus);

@@ -141,13 +141,10 @@ int verb_account_passwd(int argc, char *argv[]) {
                         return r;
         }
         r = read_new_password(arg_password_stdin, &password);
+        if (r >= 0)
+                r = read_otp_if(arg_otp, OTP_PROMPT_APP, &otp);
         if (r < 0)
                 return r;
-        if (arg_otp) {
-                r = read_otp(OTP_PROMPT_APP, &otp);
-                if (r < 0)
-                        return r;
-        }
 
         return set_password(own ? "" : argv[0], password, old, otp);
 }

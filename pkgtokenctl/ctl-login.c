@@ -160,13 +160,10 @@ int verb_login(int argc, char *argv[]) {
         make_undumpable();
 
         r = read_password("password", "Password: ", &password);
+        if (r >= 0)
+                r = read_otp_if(arg_otp, OTP_PROMPT_ANY, &otp);
         if (r < 0)
                 return r;
-        if (arg_otp) {
-                r = read_otp(OTP_PROMPT_ANY, &otp);
-                if (r < 0)
-                        return r;
-        }
 
         r = login(argv[0], password, &otp, &o);
         if (r < 0)

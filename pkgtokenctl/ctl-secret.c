@@ -206,6 +206,10 @@ int read_otp(const char *prompt, char **ret) {
         return 0;
 }
 
+int read_otp_if(bool wanted, const char *prompt, char **ret) {
+        return wanted ? read_otp(prompt, ret) : 0;
+}
+
 int write_secret(const char *s, bool newline) {
         struct iovec iov[2] = {
                 { .iov_base = (void *) s, .iov_len = strlen(s) },

@@ -28,6 +28,8 @@ int read_new_password(bool from_stdin, char **ret);
 
 /* A one-time code, blanks dropped ("123 456" as the app shows it). */
 int read_otp(const char *prompt, char **ret);
+/* The same when wanted (--otp given, say); otherwise *ret is left NULL and 0 returned. */
+int read_otp_if(bool wanted, const char *prompt, char **ret);
 
 /* Writes s and a newline with write(2). */
 int write_secret_line(const char *s);

@@ -33,11 +33,9 @@ static int decide(const char *method, const char *what, const char *id) {
         /* A code belongs to an account: without one the decision is the administrator's. */
         if (arg_otp && !arg_account)
                 return log_usage("--otp needs --account=: the code is that maintainer's.");
-        if (arg_otp) {
-                r = read_otp(OTP_PROMPT_APP, &otp);
-                if (r < 0)
-                        return r;
-        }
+        r = read_otp_if(arg_otp, OTP_PROMPT_APP, &otp);
+        if (r < 0)
+                return r;
 
         r = method_new(&m, method, /* sensitive= */ true);
         if (r < 0)

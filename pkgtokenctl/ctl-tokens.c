@@ -105,11 +105,9 @@ static int call_asking_otp(OtpCallBuilder build, const void *userdata, const cha
         _cleanup_erase_ char *otp = NULL;
         int r;
 
-        if (arg_otp) {
-                r = read_otp(OTP_PROMPT_APP, &otp);
-                if (r < 0)
-                        return r;
-        }
+        r = read_otp_if(arg_otp, OTP_PROMPT_APP, &otp);
+        if (r < 0)
+                return r;
         for (;;) {
                 _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
 

@@ -253,15 +253,22 @@ int verb_account_2fa_enable(int argc, char *argv[]) {
         return r;
 }
 
-int verb_account_2fa_confirm(int argc, char *argv[]) {
+/* A verb that acts on [NAME]: the account named, or the caller's linked one (own). */
+static int run_on_twofa_account(int argc, char *argv[], int (*action)(const char *account, bool own)) {
         const char *account;
         bool own;
         int r = twofa_account(argc, argv, &account, &own);
 
-        if (r != 0)
-                return r;
+        return r != 0 ? r : action(account, own);
+}
+
+static int confirm_twofa(const char *account, bool own) {
         make_undumpable();
         return confirm_totp(account, own);
+}
+
+int verb_account_2fa_confirm(int argc, char *argv[]) {
+        return run_on_twofa_account(argc, argv, confirm_twofa);
 }
 
 /* Calls a 2FA management method as "METHOD(account, [mode,] otp, {admin_override})": the
@@ -275,11 +282,9 @@ static int call_with_owner_otp(const char *method, const char *what, const char 
 
         make_undumpable();
 
-        if (!arg_force) {
-                r = read_otp(OTP_PROMPT_ANY, &otp);
-                if (r < 0)
-                        return r;
-        }
+        r = read_otp_if(!arg_force, OTP_PROMPT_ANY, &otp);
+        if (r < 0)
+                return r;
 
         /* No account: the caller's linked one, by its uid (SetOwnTwoFactorMode). */
         if (!account) {
@@ -306,15 +311,13 @@ static int call_with_owner_otp(const char *method, const char *what, const char 
         return method_call(m, what, ret_reply);
 }
 
-int verb_account_2fa_disable(int argc, char *argv[]) {
-        const char *account;
-        bool own;
-        int r = twofa_account(argc, argv, &account, &own);
-
-        if (r != 0)
-                return r;
+static int disable_twofa(const char *account, bool own) {
         return call_with_owner_otp("SetTwoFactorMode", "set two-factor mode", own ? NULL : account,
                                    twofa_mode_to_string(TWOFA_DISABLED), NULL);
+}
+
+int verb_account_2fa_disable(int argc, char *argv[]) {
+        return run_on_twofa_account(argc, argv, disable_twofa);
 }
 
 /* account 2fa mode [NAME] MODE */

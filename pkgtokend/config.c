@@ -69,23 +69,26 @@ typedef enum SettingType {
         SETTING_CONNECTION,
 } SettingType;
 
+#define sizeof_field(type, field) sizeof(((type *) 0)->field)
+
 typedef struct Setting {
         const char *key;
         SettingType type;
         size_t offset;
-        unsigned long min, max;   /* for SETTING_UNSIGNED; for durations in seconds */
+        unsigned long min, max;   /* for SETTING_UNSIGNED; for durations in seconds; for strings,
+                                   * max is the size of the field */
 } Setting;
 
 static const Setting settings[] = {
         { "PasswordCost",       SETTING_UNSIGNED, offsetof(Config, password_cost),       0, PASSWORD_COST_MAX },
         { "MinPasswordLength",  SETTING_UNSIGNED, offsetof(Config, min_password_length), 1, 1024 },
-        { "TOTPIssuer",         SETTING_ISSUER,   offsetof(Config, totp_issuer),         0, 0 },
+        { "TOTPIssuer",         SETTING_ISSUER,    offsetof(Config, totp_issuer),         0, sizeof_field(Config, totp_issuer) },
         { "SessionLifetimeSec", SETTING_DURATION, offsetof(Config, session_lifetime),    60, 30 * 86400 },
         { "LockoutThreshold",   SETTING_UNSIGNED, offsetof(Config, lockout_threshold),   1, 1000 },
         { "LockoutWindowSec",   SETTING_DURATION, offsetof(Config, lockout_window),      1, 30 * 86400 },
         { "LockoutSec",         SETTING_DURATION, offsetof(Config, lockout_duration),    1, 365 * 86400 },
         { "TokenGuessLimit",    SETTING_UNSIGNED, offsetof(Config, token_guess_limit),   1, 1000000 },
-        { "RegistryGroup",      SETTING_GROUP,    offsetof(Config, registry_group),      0, 0 },
+        { "RegistryGroup",      SETTING_GROUP,     offsetof(Config, registry_group),      0, sizeof_field(Config, registry_group) },
         { "LogLevel",           SETTING_LOG_LEVEL, offsetof(Config, log_level),          0, 0 },
         { "TokenGuessIPv6PrefixLength", SETTING_UNSIGNED, offsetof(Config, token_guess_ipv6_prefixlen), 16, 128 },
         { "IntegrityCheckInBackgroundAboveMiB", SETTING_UNSIGNED,
@@ -93,9 +96,9 @@ static const Setting settings[] = {
         { "LockoutAccountThreshold", SETTING_UNSIGNED, offsetof(Config, lockout_account_threshold), 1, 1000000 },
         { "AuditRetentionSec",  SETTING_DURATION, offsetof(Config, audit_retention),     86400, 100UL * 366 * 86400 },
         { "MinFreeSpaceMiB",    SETTING_UNSIGNED, offsetof(Config, min_free_space_mib),  0, 1024 * 1024 },
-        { "SealKeyFile",        SETTING_PATH,     offsetof(Config, seal_key_file),       0, 0 },
-        { "IssuersDirectory",   SETTING_PATH,     offsetof(Config, issuers_directory),   0, 0 },
-        { "DirectSocket",       SETTING_PATH,     offsetof(Config, direct_socket),       0, 0 },
+        { "SealKeyFile",        SETTING_PATH,      offsetof(Config, seal_key_file),       0, sizeof_field(Config, seal_key_file) },
+        { "IssuersDirectory",   SETTING_PATH,      offsetof(Config, issuers_directory),   0, sizeof_field(Config, issuers_directory) },
+        { "DirectSocket",       SETTING_PATH,      offsetof(Config, direct_socket),       0, sizeof_field(Config, direct_socket) },
         { "TrustedPublishingTokenLifetimeSec", SETTING_DURATION, offsetof(Config, trusted_token_lifetime), 60, 86400 },
         { "TrustedPublishingClockSkewSec", SETTING_DURATION, offsetof(Config, trusted_clock_skew), 0, 600 },
         { "StageLifetimeSec",   SETTING_DURATION, offsetof(Config, stage_lifetime),      60, 90 * 86400 },
@@ -111,10 +114,10 @@ static const Setting settings[] = {
         { "TokenExpiryWarningSec", SETTING_DURATION, offsetof(Config, token_expiry_warning), 0, 365 * 86400 },
         { "RecoveryHoldSec",    SETTING_DURATION, offsetof(Config, recovery_hold),       0, 30 * 86400 },
         { "PolkitTimeoutSec",   SETTING_DURATION, offsetof(Config, polkit_timeout),      1, 600 },
-        { "PamHelper",          SETTING_PATH,     offsetof(Config, pam_helper),          0, 0 },
-        { "PamHelperSocket",    SETTING_PATH,     offsetof(Config, pam_helper_socket),   0, 0 },
+        { "PamHelper",          SETTING_PATH,      offsetof(Config, pam_helper),          0, sizeof_field(Config, pam_helper) },
+        { "PamHelperSocket",    SETTING_PATH,      offsetof(Config, pam_helper_socket),   0, sizeof_field(Config, pam_helper_socket) },
         { "PamHelperTimeoutSec", SETTING_DURATION, offsetof(Config, pam_helper_timeout), 1, 60 },
-        { "PamServices",        SETTING_PAM_SERVICES, offsetof(Config, pam_services),    0, 0 },
+        { "PamServices",        SETTING_PAM_SERVICES,  offsetof(Config, pam_services),    0, sizeof_field(Config, pam_services) },
 };
 
 /* The next space-separated word at *p: false at the end. */
@@ -159,8 +162,8 @@ bool config_pam_service_allowed(const Config *c, const char *service) {
 /* [Store] */
 static const Setting store_settings[] = {
         { "Backend",            SETTING_STORE_BACKEND, offsetof(Config, store_backend),   0, 0 },
-        { "Connection",         SETTING_CONNECTION, offsetof(Config, store_connection),   0, 0 },
-        { "PasswordFile",       SETTING_PATH,     offsetof(Config, store_password_file),  0, 0 },
+        { "Connection",         SETTING_CONNECTION,  offsetof(Config, store_connection),   0, sizeof_field(Config, store_connection) },
+        { "PasswordFile",       SETTING_PATH,      offsetof(Config, store_password_file),  0, sizeof_field(Config, store_password_file) },
         { "ConnectTimeoutSec",  SETTING_DURATION, offsetof(Config, store_connect_timeout), 1, 3600 },
 };
 
@@ -191,6 +194,14 @@ static bool group_name_is_valid(const char *s) {
         return true;
 }
 
+/* A string setting's value, when valid and short enough for its field. */
+static int set_string(char *field, size_t size, const char *value, bool valid) {
+        if (!valid || strlen(value) >= size)
+                return -EINVAL;
+        snprintf(field, size, "%s", value);
+        return 0;
+}
+
 static int apply_setting(Config *c, const Setting *s, const char *value) {
         void *field = (uint8_t *) c + s->offset;
         unsigned long u;
@@ -213,22 +224,13 @@ static int apply_setting(Config *c, const Setting *s, const char *value) {
         case SETTING_GROUP:
                 /* A group name as useradd takes it; whether it exists is checked at start-up.
                  * Empty: no group (the default). */
-                if (strlen(value) >= sizeof c->registry_group || (*value && !group_name_is_valid(value)))
-                        return -EINVAL;
-                snprintf(field, sizeof c->registry_group, "%s", value);
-                return 0;
+                return set_string(field, s->max, value, !*value || group_name_is_valid(value));
         case SETTING_PATH:
                 /* Absolute, so that it does not depend on the daemon's working directory;
                  * empty: the default. */
-                if (strlen(value) >= sizeof c->seal_key_file || (*value && *value != '/'))
-                        return -EINVAL;
-                snprintf(field, sizeof c->seal_key_file, "%s", value);
-                return 0;
+                return set_string(field, s->max, value, !*value || *value == '/');
         case SETTING_PAM_SERVICES:
-                if (strlen(value) >= sizeof c->pam_services || !pam_services_are_valid(value))
-                        return -EINVAL;
-                snprintf(field, sizeof c->pam_services, "%s", value);
-                return 0;
+                return set_string(field, s->max, value, pam_services_are_valid(value));
         case SETTING_LOG_LEVEL:
         case SETTING_STORE_BACKEND: {
                 int v = s->type == SETTING_LOG_LEVEL ? log_level_from_string(value)
@@ -239,17 +241,11 @@ static int apply_setting(Config *c, const Setting *s, const char *value) {
                 return 0;
         }
         case SETTING_ISSUER:
-                if (strlen(value) >= sizeof c->totp_issuer || !issuer_is_valid(value))
-                        return -EINVAL;
-                snprintf(field, sizeof c->totp_issuer, "%s", value);
-                return 0;
+                return set_string(field, s->max, value, issuer_is_valid(value));
         case SETTING_CONNECTION:
                 /* A password does not belong here (the file is readable by more than the
                  * daemon, and ends up in messages): PasswordFile= or the credential. */
-                if (strlen(value) >= sizeof c->store_connection || strstr(value, "password"))
-                        return -EINVAL;
-                snprintf(field, sizeof c->store_connection, "%s", value);
-                return 0;
+                return set_string(field, s->max, value, !strstr(value, "password"));
         }
         return -EINVAL;
 }

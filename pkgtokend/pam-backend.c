@@ -15,6 +15,7 @@
 #include "macro.h"
 #include "pam-backend.h"
 #include "pam-request.h"
+#include "socket-util.h"
 
 extern char **environ;
 
@@ -60,20 +61,9 @@ static int spawn_helper(const char *path, HelperConnection *ret) {
 }
 
 static int connect_helper(const char *path, HelperConnection *ret) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        int fd;
-
-        if (strlen(path) >= sizeof sa.sun_path)
-                return -ENAMETOOLONG;
-        strcpy(sa.sun_path, path);
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        int fd = unix_stream_connect(path);
         if (fd < 0)
-                return -errno;
-        if (connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0) {
-                int r = -errno;
-                close(fd);
-                return r;
-        }
+                return fd;
         *ret = (HelperConnection) { .fd = fd };
         return 0;
 }
