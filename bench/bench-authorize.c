@@ -11,7 +11,8 @@
  *       most SAMPLE_MAX of their secrets, one per line, to TOKENS_FILE (created, mode 0600).
  *
  *   bench-authorize run ADDRESS MODES SECONDS CLIENTS [TOKENS_FILE]
- *       Forks CLIENTS processes, each with its own bus connection to ADDRESS, each making
+ *       Forks CLIENTS processes, each with its own bus connection to ADDRESS (or its own
+ *       connection to pkgtokend's direct socket, for "direct:PATH"), each making
  *       synchronous calls in a loop.  MODES is a comma-separated list of
  *         ping       org.freedesktop.DBus.Peer.Ping on org.pkgtoken1, answered by sd-bus
  *                    inside pkgtokend: the bare round trip, always measured (the baseline);

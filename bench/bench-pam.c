@@ -6,7 +6,8 @@
  *   oath      auth pam_oath.so with an HOTP users file (Debian's libpam-oath), account
  *             pam_permit.so: every call a genuine success with the next counter's code,
  *             which pam_oath then writes back to the file;
- *   pkgtoken  auth and account pam_pkgtoken.so with a token, asking pkgtokend on its bus.
+ *   pkgtoken  auth and account pam_pkgtoken.so with a token, asking pkgtokend on its bus;
+ *   direct    the same on pkgtokend's direct socket (direct=yes), without dbus-daemon.
  *
  * Each authentication is one PAM transaction as nginx's auth_pam makes it for a request:
  * pam_start_confdir(), PAM_RHOST and the REQUEST/HOST environment, pam_authenticate(),
@@ -25,12 +26,12 @@
  *
  *   bench-pam run CONFDIR SECONDS ROUNDS CLIENTS STACKS OATH_KEY_HEX TOKEN_FILE
  *
- * STACKS: a comma-separated list of permit, oath, pkgtoken, each with :cold or :warm
+ * STACKS: a comma-separated list of permit, oath, pkgtoken, direct, each with :cold or :warm
  * (e.g. permit:cold,oath:cold,pkgtoken:cold,pkgtoken:warm); CONFDIR holds the services
- * permit, pkgtoken and oath-0, oath-1, ... (one per client, each with its own users file).  Each stack is measured for SECONDS in all, in ROUNDS slices: round r runs one slice
+ * permit, pkgtoken, direct and oath-0, oath-1, ... (one per client, each with its own users file).  Each stack is measured for SECONDS in all, in ROUNDS slices: round r runs one slice
  * of every stack, in an order rotated by r, with CLIENTS processes at once, so that a drift of
  * the machine does not land on one stack only.  Clients of oath use the users oath0, oath1,
- * ... (HOTP, key OATH_KEY_HEX, counters from 0); clients of pkgtoken the account "bench" and
+ * ... (HOTP, key OATH_KEY_HEX, counters from 0); clients of pkgtoken and direct the account "bench" and
  * the token in TOKEN_FILE.  Prints one line per stack:
  *   stack=S mode=M clients=C calls=N seconds=T rate=R rate_min=A rate_max=B us_per_auth=U
  *     client_cpu_us=.. [daemon_cpu_us=.. bus_cpu_us=..]
@@ -130,8 +131,11 @@ static void hotp_self_test(void) {
 /* ------------------------------------------------------------------------------------------ */
 /* One PAM transaction                                                                        */
 
-typedef enum Kind { KIND_PERMIT, KIND_OATH, KIND_PKGTOKEN, _KIND_MAX } Kind;
-static const char *const kind_names[_KIND_MAX] = { "permit", "oath", "pkgtoken" };
+typedef enum Kind { KIND_PERMIT, KIND_OATH, KIND_PKGTOKEN, KIND_DIRECT, _KIND_MAX } Kind;
+static const char *const kind_names[_KIND_MAX] = { "permit", "oath", "pkgtoken", "direct" };
+
+/* pam_pkgtoken, on the bus or on the direct socket. */
+#define ASKS_PKGTOKEND(kind) ((kind) == KIND_PKGTOKEN || (kind) == KIND_DIRECT)
 
 typedef struct Stack {
         Kind kind;
@@ -273,7 +277,7 @@ static void client_slice(const Stack *s, unsigned index, uint64_t counter, uint6
                 snprintf(user, sizeof user, "oath%u", index);
         else
                 snprintf(user, sizeof user, "%s", BENCH_ACCOUNT);
-        if (s->kind == KIND_PKGTOKEN)
+        if (ASKS_PKGTOKEND(s->kind))
                 secret = token;
         if (s->warm)
                 pin_modules(s);
@@ -364,7 +368,7 @@ static void parse_stacks(const char *list, Stack *stacks, unsigned *ret_n) {
                         if (strcmp(item, kind_names[i]) == 0)
                                 k = i;
                 if (k < 0)
-                        die("unknown stack '%s' (permit, oath, pkgtoken)", item);
+                        die("unknown stack '%s' (permit, oath, pkgtoken, direct)", item);
                 if (mode && strcmp(mode, "cold") != 0 && strcmp(mode, "warm") != 0)
                         die("unknown mode '%s' (cold, warm)", mode);
                 s = &stacks[n++];
@@ -474,9 +478,9 @@ static int do_run(int argc, char *argv[]) {
                        (double) s->calls / secs, s->rate_min, s->rate_max,
                        secs * 1e6 * clients / (double) s->calls,
                        (double) s->client_cpu_ns / 1e3 / (double) s->calls);
-                if (s->kind == KIND_PKGTOKEN && daemon_pid > 0)
+                if (ASKS_PKGTOKEND(s->kind) && daemon_pid > 0)
                         printf(" daemon_cpu_us=%.1f", (double) s->daemon_cpu_ns / 1e3 / (double) s->calls);
-                if (s->kind == KIND_PKGTOKEN && bus_pid > 0)
+                if (ASKS_PKGTOKEND(s->kind) && bus_pid > 0)
                         printf(" bus_cpu_us=%.1f", (double) s->bus_cpu_ns / 1e3 / (double) s->calls);
                 printf("\n");
         }

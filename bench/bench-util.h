@@ -94,6 +94,7 @@ typedef struct sd_bus_message sd_bus_message;
 
 #define BENCH_CALL_TIMEOUT_USEC (30ULL * 1000000ULL)
 
+/* address: a D-Bus address, or "direct:PATH" for pkgtokend's direct socket at PATH. */
 sd_bus *bench_bus_connect(const char *address);
 /* A synchronous call to org.pkgtoken1 on its object, arguments as sd_bus_message_append()
  * takes them; dies on any error, naming WHAT it was about.  Returns the reply. */

@@ -4,7 +4,8 @@
 # bench/run-pam.sh BUILDDIR: PAM authentications/s through pam_pkgtoken with a token, side by
 # side in one run with pam_oath (HOTP users file, Debian's libpam-oath) and the bare framework
 # (pam_permit), each as nginx's auth_pam uses PAM: one transaction per request (see
-# bench/bench-pam.c).  The goal: pam_pkgtoken at least 2x pam_oath.
+# bench/bench-pam.c).  The goals: pam_pkgtoken at least 2x pam_oath over the bus, and 5x over
+# pkgtokend's direct socket (direct=yes: no dbus-daemon in between).
 #
 # Not a test: it prints authentications/s and the ratios pkgtoken/oath and pkgtoken/permit,
 # and says whether the goal is met.  It exits non-zero only when something is broken (an
@@ -20,7 +21,8 @@
 #   BENCH_PAM_SECONDS   seconds each stack is measured per client count (default 3), split
 #                       into BENCH_PAM_ROUNDS (default 3) interleaved rounds
 #   BENCH_PAM_CLIENTS   the concurrent client count besides 1 (default 4; 1 = only one)
-#   BENCH_PAM_STACKS    default "permit:cold,oath:cold,pkgtoken:cold,permit:warm,oath:warm,pkgtoken:warm"
+#   BENCH_PAM_STACKS    default "permit:cold,oath:cold,pkgtoken:cold,direct:cold,permit:warm,oath:warm,
+#                       pkgtoken:warm,direct:warm" (pkgtoken: on the bus; direct: the direct socket)
 #   BENCH_PAM_OATH_DIR  where pam_oath's users files go (default: the temp dir); pam_oath
 #                       fsyncs the file on every login, so the file system counts (/dev/shm: none)
 #   PAM_MODULE          the module (default BUILDDIR/pam_pkgtoken/.libs/pam_pkgtoken.so)
@@ -37,8 +39,9 @@ BENCH=$BUILDDIR/bench/bench-pam
 : "${BENCH_PAM_SECONDS:=3}"
 : "${BENCH_PAM_ROUNDS:=3}"
 : "${BENCH_PAM_CLIENTS:=4}"
-: "${BENCH_PAM_STACKS:=permit:cold,oath:cold,pkgtoken:cold,permit:warm,oath:warm,pkgtoken:warm}"
-GOAL=2      # pam_pkgtoken / pam_oath
+: "${BENCH_PAM_STACKS:=permit:cold,oath:cold,pkgtoken:cold,direct:cold,permit:warm,oath:warm,pkgtoken:warm,direct:warm}"
+# pam_pkgtoken / pam_oath, over the bus and over the direct socket
+declare -A GOAL=([pkgtoken]=2 [direct]=5)
 
 need_programs "$BENCH" "$PKGTOKEND" "$PKGTOKENCTL" "$DBUS_DAEMON" "$BUSCTL" awk od
 [ -f "$PAM_MODULE" ] || die "$PAM_MODULE not built"
@@ -66,7 +69,8 @@ PAM_OATH=$(find_module pam_oath.so) || die "pam_oath.so not found (apt-get insta
 echo "bench-pam: ${BENCH_PAM_SECONDS}s per stack in ${BENCH_PAM_ROUNDS} rounds, 1 and $BENCH_PAM_CLIENTS client(s); $(nproc) CPUs" >&2
 bench_start_bus
 # Its own settings, never the host's: nothing here guesses, but be sure no limit is hit.
-write_config "$TMP/pkgtokend.conf" PasswordCost=1 TokenGuessLimit=1000000 LockoutThreshold=1000
+DIRECT=$TMP/direct.sock
+write_config "$TMP/pkgtokend.conf" PasswordCost=1 TokenGuessLimit=1000000 LockoutThreshold=1000 "DirectSocket=$DIRECT"
 bench_start_daemon "$TMP/state" "$TMP/pkgtokend.conf"
 
 # pam_pkgtoken: a service account with a read-only token for one package.
@@ -112,8 +116,11 @@ for ((i = 0; i < BENCH_PAM_CLIENTS; i++)); do
         printf 'auth required %s usersfile=%s window=5 digits=6\naccount required %s\n' \
                 "$PAM_OATH" "$OATH_DIR/users-$i" "$PAM_PERMIT" >"$TMP/pam.d/oath-$i"
 done
+# pkgtoken: on the bus only (bus= without direct_socket=); direct: on the direct socket only.
 printf 'auth required %s bus=%s action=read package=bench-pkg\naccount required %s bus=%s\n' \
         "$PAM_MODULE" "$ADDRESS" "$PAM_MODULE" "$ADDRESS" >"$TMP/pam.d/pkgtoken"
+printf 'auth required %s direct=yes direct_socket=%s action=read package=bench-pkg\naccount required %s direct=yes direct_socket=%s\n' \
+        "$PAM_MODULE" "$DIRECT" "$PAM_MODULE" "$DIRECT" >"$TMP/pam.d/direct"
 
 # ---------------------------------------------------------------------------------------------
 # Measure
@@ -166,13 +173,17 @@ echo "(client/daemon/bus us: CPU time per authentication of the PAM clients, pkg
 echo
 for c in $client_counts; do
         for mode in cold warm; do
-                k=$c/pkgtoken:$mode
-                [ -n "${R[$k/rate]:-}" ] || continue
-                r_oath=$(ratio "${R[$k/rate]}" "${R[$c/oath:$mode/rate]:-}")
-                r_permit=$(ratio "${R[$k/rate]}" "${R[$c/permit:$mode/rate]:-}")
-                verdict=$(at_least "$r_oath" "$GOAL")
-                printf '%s client(s), %s: pkgtoken/oath %s (goal >= %sx: %s), pkgtoken/permit %s\n' \
-                        "$c" "$mode" "$r_oath" "$GOAL" "$verdict" "$r_permit"
+                for stack in pkgtoken direct; do
+                        k=$c/$stack:$mode
+                        [ -n "${R[$k/rate]:-}" ] || continue
+                        r_oath=$(ratio "${R[$k/rate]}" "${R[$c/oath:$mode/rate]:-}")
+                        r_permit=$(ratio "${R[$k/rate]}" "${R[$c/permit:$mode/rate]:-}")
+                        verdict=$(at_least "$r_oath" "${GOAL[$stack]}")
+                        printf '%s client(s), %s: %s/oath %s (goal >= %sx: %s), %s/permit %s\n' \
+                                "$c" "$mode" "$stack" "$r_oath" "${GOAL[$stack]}" "$verdict" "$stack" "$r_permit"
+                done
+                r=$(ratio "${R[$c/direct:$mode/rate]:-}" "${R[$c/pkgtoken:$mode/rate]:-}")
+                [ "$r" = - ] || printf '%s client(s), %s: direct/bus %s\n' "$c" "$mode" "$r"
         done
 done
 echo

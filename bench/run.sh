@@ -25,6 +25,8 @@
 #   BENCH_SIZES     token counts in the database (default "1000 100000 1000000")
 #   BENCH_CLIENTS   concurrent client counts (default "1 4")
 #   BENCH_MODES     what to measure (default "ping valid unknown malformed"; ping is always run)
+#   BENCH_TRANSPORTS  how the clients reach pkgtokend (default "bus direct"): through the private
+#                   dbus-daemon, and on pkgtokend's direct socket (DirectSocket=, peer-to-peer)
 #   BENCH_PARTS     which benchmarks (default "authorize login")
 #   BENCH_LOGIN_SECONDS  seconds each login mode is measured (default 6), split into
 #                   BENCH_LOGIN_ROUNDS (default 6) interleaved rounds; 3 + 2 x bursts modes
@@ -52,6 +54,7 @@ export BENCH_ROUNDS
 : "${BENCH_SIZES:=1000 100000 1000000}"
 : "${BENCH_CLIENTS:=1 4}"
 : "${BENCH_MODES:=ping valid unknown malformed}"
+: "${BENCH_TRANSPORTS:=bus direct}"
 : "${BENCH_PARTS:=authorize login}"
 : "${BENCH_LOGIN_SECONDS:=6}"
 : "${BENCH_LOGIN_ROUNDS:=6}"
@@ -76,6 +79,12 @@ if $run_login && [ ! -x "$BENCH_LOGIN" ]; then
         run_login=false
         login_skipped=yes
 fi
+for t in $BENCH_TRANSPORTS; do
+        case "$t" in
+        bus | direct) ;;
+        *) die "unknown transport '$t' in BENCH_TRANSPORTS (bus, direct)" ;;
+        esac
+done
 modes=ping
 for m in $BENCH_MODES; do
         case "$m" in
@@ -92,27 +101,33 @@ unset BENCH_LOGIN_MODES
 # login bench fails thousands of passwords a minute (each unknown-account name only a few
 # times).  PasswordCost stays unset: libxcrypt's default yescrypt cost, as in production.
 CONFIG=$TMP/pkgtokend.conf
-write_config "$CONFIG" TokenGuessLimit=1000000 LockoutThreshold=1000
+DIRECT=$TMP/direct.sock
+write_config "$CONFIG" TokenGuessLimit=1000000 LockoutThreshold=1000 "DirectSocket=$DIRECT"
 
 # ---------------------------------------------------------------------------------------------
 # Measurements
 
-# measure SIZE CLIENTS TOKENS_FILE: every mode, interleaved in rounds, in one run; the results
-# in R[SIZE/CLIENTS/MODE/FIELD]: calls/s, ratio to ping (median over rounds, min, max), latency
-# percentiles (us), CPU us per call of the clients, pkgtokend and dbus-daemon.
+# measure TRANSPORT SIZE CLIENTS TOKENS_FILE: every mode, interleaved in rounds, in one run;
+# the results in R[SIZE/CLIENTS/MODE/FIELD] (bus) or R[direct/SIZE/CLIENTS/MODE/FIELD]: calls/s,
+# ratio to ping (median over rounds, min, max), latency percentiles (us), CPU us per call of
+# the clients, pkgtokend and dbus-daemon.
 measure() {
-        local size=$1 clients=$2 tokens=$3 line mode
-        echo "  $size tokens, $clients client(s)..." >&2
-        bench_run "measuring with $clients client(s) at $size tokens" \
-                "$BENCH" run "$ADDRESS" "${modes// /,}" "$BENCH_SECONDS" "$clients" "$tokens"
+        local transport=$1 size=$2 clients=$3 tokens=$4 line mode address=$ADDRESS prefix=
+        if [ "$transport" = direct ]; then
+                address=direct:$DIRECT
+                prefix=direct/
+        fi
+        echo "  $size tokens, $clients client(s), $transport..." >&2
+        bench_run "measuring with $clients client(s) at $size tokens ($transport)" \
+                "$BENCH" run "$address" "${modes// /,}" "$BENCH_SECONDS" "$clients" "$tokens"
         while IFS= read -r line; do
                 mode=$(printf '%s\n' "$line" | sed -n 's/^mode=\([a-z]*\) .*/\1/p')
                 [ -n "$mode" ] || die "cannot parse: $line"
-                store_fields "$size/$clients/$mode" "$line" rate ratio ratio_min ratio_max p50_us p99_us \
+                store_fields "$prefix$size/$clients/$mode" "$line" rate ratio ratio_min ratio_max p50_us p99_us \
                         client_cpu_us daemon_cpu_us bus_cpu_us
         done <<<"$BENCH_OUT"
         for mode in $modes; do
-                [ -n "${R[$size/$clients/$mode/rate]:-}" ] || die "no result for $mode in: $BENCH_OUT"
+                [ -n "${R[$prefix$size/$clients/$mode/rate]:-}" ] || die "no result for $mode in: $BENCH_OUT"
         done
 }
 
@@ -169,7 +184,9 @@ for size in $BENCH_SIZES; do
         "$BENCH" populate "$state" "$size" "$tokens" >&2 || die "populating $size tokens failed"
         bench_start_daemon "$state" "$CONFIG"
         for clients in $BENCH_CLIENTS; do
-                measure "$size" "$clients" "$tokens"
+                for transport in $BENCH_TRANSPORTS; do
+                        measure "$transport" "$size" "$clients" "$tokens"
+                done
         done
         bench_stop_daemon
         rm -rf "$state" "$tokens"
@@ -180,19 +197,17 @@ elapsed=$(($(date +%s) - t_start))
 # ---------------------------------------------------------------------------------------------
 # Report
 
-if $run_authorize; then
-echo
-echo "Authorize over a private bus: calls/s and ratio to a bare Ping of the same daemon in the same run"
-echo "(${BENCH_SECONDS}s per mode in ${BENCH_ROUNDS} interleaved rounds; synchronous calls, one bus connection per"
-echo "client process; $(nproc) CPUs)"
-echo
+# table PREFIX: the calls/s table of one transport (PREFIX "" the bus, "direct/" the socket).
+table() {
+local prefix=$1 size clients mode k
 fmt='%9s %7s  %-9s %8s %6s %11s %8s %8s   %6s %6s %6s\n'
 printf "$fmt" tokens clients mode calls/s "x ping" "(min-max)" "p50 us" "p99 us" daemon bus client
 printf "$fmt" --------- ------- --------- -------- ------ ----------- -------- -------- ------ ------ ------
 for size in $BENCH_SIZES; do
         for clients in $BENCH_CLIENTS; do
                 for mode in $modes; do
-                        k=$size/$clients/$mode
+                        k=$prefix$size/$clients/$mode
+                        [ -n "${R[$k/rate]:-}" ] || continue
                         printf "$fmt" "$size" "$clients" "$mode" "${R[$k/rate]}" \
                                 "$(printf '%.2f' "${R[$k/ratio]}")" \
                                 "$(printf '%.2f-%.2f' "${R[$k/ratio_min]}" "${R[$k/ratio_max]}")" "${R[$k/p50_us]}" "${R[$k/p99_us]}" \
@@ -200,6 +215,24 @@ for size in $BENCH_SIZES; do
                 done
         done
 done
+}
+
+if $run_authorize; then
+if [[ " $BENCH_TRANSPORTS " == *" bus "* ]]; then
+echo
+echo "Authorize over a private bus: calls/s and ratio to a bare Ping of the same daemon in the same run"
+echo "(${BENCH_SECONDS}s per mode in ${BENCH_ROUNDS} interleaved rounds; synchronous calls, one bus connection per"
+echo "client process; $(nproc) CPUs)"
+echo
+table ""
+fi
+if [[ " $BENCH_TRANSPORTS " == *" direct "* ]]; then
+echo
+echo "Authorize on pkgtokend's direct socket (peer-to-peer, no dbus-daemon): calls/s and ratio to a"
+echo "bare Ping on the same socket, same daemon, same run; one connection per client process"
+echo
+table direct/
+fi
 echo
 echo "x ping: the median over the rounds of calls/s divided by the Ping calls/s of the same round;"
 echo "(min-max): its range over the rounds, a measure of the noise."
@@ -249,6 +282,33 @@ for size in $BENCH_SIZES; do
         done
 done
 echo "  (unknown vs valid allows 3 % for noise: \"no more expensive\" within what this can measure)"
+if [[ " $BENCH_TRANSPORTS " == *" direct "* ]]; then
+        echo
+        echo "Goals (the direct socket; a report, not a test):"
+        for size in $BENCH_SIZES; do
+                for clients in $BENCH_CLIENTS; do
+                        d=direct/$size/$clients
+                        r=$(ratio "${R[$d/valid/rate]:-}" "${R[$size/$clients/valid/rate]:-}")
+                        printf "$gfmt" "valid, $size tokens, $clients client(s): direct / bus calls/s >= 2" "$r" "$(at_least "$r" 2)"
+                        r=$(ratio "${R[$d/unknown/rate]:-}" "${R[$size/$clients/unknown/rate]:-}")
+                        printf "$gfmt" "unknown, $size tokens, $clients client(s): direct / bus calls/s >= 2" "$r" "$(at_least "$r" 2)"
+                        [ "$clients" = 1 ] || continue
+                        r=$(printf '%.2f' "${R[$d/valid/ratio]}")
+                        printf "$gfmt" "valid, $size tokens, 1 client: direct Authorize >= 0.85 x direct Ping" "$r" "$(at_least "$r" 0.85)"
+                        r=$(awk -v a="${R[$d/valid/daemon_cpu_us]:-}" -v p="${R[$d/ping/daemon_cpu_us]:-}" \
+                                'BEGIN { if (a == "" || p == "") print "-"; else printf "%.1f", a - p }')
+                        printf "$gfmt" "valid, $size tokens: pkgtokend CPU us per Authorize - per Ping <= 5" "$r" "$(at_most "$r" 5)"
+                        r=$(ratio "${R[$d/unknown/ratio]:-}" "${R[$d/valid/ratio]:-}")
+                        printf "$gfmt" "unknown vs valid calls/s (direct), $size tokens, 1 client: >= 0.97" "$r" "$(at_least "$r" 0.97)"
+                done
+        done
+        if [ "$largest" != "$smallest" ]; then
+                for clients in $BENCH_CLIENTS; do
+                        r=$(ratio "${R[direct/$largest/$clients/valid/ratio]:-}" "${R[direct/$smallest/$clients/valid/ratio]:-}")
+                        printf "$gfmt" "valid (direct), $clients client(s): $largest vs $smallest tokens >= 0.90" "$r" "$(at_least "$r" 0.90)"
+                done
+        fi
+fi
 fi
 
 if $run_login; then

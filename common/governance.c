@@ -14,6 +14,7 @@ typedef enum Refusal {
         REFUSE_NO_2FA_TOKEN,     /* a token of an account without 2FA: publishes without a code */
         REFUSE_NO_2FA_PASSWORD,  /* a password alone, no second factor to prove */
         REFUSE_TOKEN_FOR_2FA,    /* 2FA changes take a password proof */
+        REFUSE_NO_2FA_UID,       /* a Unix login alone, no second factor to prove */
         _REFUSAL_MAX,
 } Refusal;
 
@@ -36,6 +37,8 @@ static const char * const refusal_message[_REFUSAL_MAX][_GOVERN_ACT_MAX] = {
                                     "enable-2fa), then give a current one-time password (--otp)"),
         [REFUSE_NO_2FA_PASSWORD] = ROW("A password alone", ": enable two-factor authentication (npm profile "
                                        "enable-2fa), then give a current one-time password with it"),
+        [REFUSE_NO_2FA_UID] = ROW("A Unix login alone", ": enable two-factor authentication (pkgtokenctl account "
+                                  "2fa enable), then give a current one-time password (--otp)"),
         [REFUSE_TOKEN_FOR_2FA] = ROW("A token", ": two-factor changes take the account's password (and a current "
                                      "one-time password when two-factor authentication is on)"),
 };
@@ -104,6 +107,17 @@ GovernanceVerdict governance_decide(const GovernanceFacts *f, GovernanceAct act)
                               "lifts it (pkgtokenctl account lift-hold).");
 
         switch (f->proof) {
+        case PROOF_UID:
+                if (act == GOVERN_LOGOUT)
+                        return answer(GOVERNANCE_REFUSED, REASON_INVALID_ARGUMENT, "Only a session token logs out.");
+                if (f->account_2fa == TWOFA_DISABLED)
+                        return act == GOVERN_TWOFA_ENROL || act == GOVERN_TWOFA
+                                ? answer(GOVERNANCE_ALLOWED, REASON_OK, "allowed")
+                                : refuse(REFUSE_NO_2FA_UID, act);
+                if (!f->otp_given)
+                        return answer(GOVERNANCE_OTP_REQUIRED, REASON_OTP_REQUIRED,
+                                      "OTP required: give a current one-time password (--otp)");
+                return answer(GOVERNANCE_CHECK_OTP, REASON_OK, "allowed with a current one-time password");
         case PROOF_PASSWORD:
                 if (act == GOVERN_LOGOUT)
                         return answer(GOVERNANCE_REFUSED, REASON_INVALID_ARGUMENT, "Only a session token logs out.");

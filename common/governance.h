@@ -13,6 +13,9 @@
  * account without 2FA may turn 2FA on with a password proof (npm profile enable-2fa; the only
  * two-factor change there is for an account without it).  During a recovery hold (after a
  * recovery code or an admin's 2FA reset) nobody but an admin governs for the account.
+ *
+ * A Unix user linked to the account (a desktop) is a person at the machine: like a password
+ * proof, except that the current code comes with the request and the method checks it.
  * docs/ARCHITECTURE.md, "Where each concept lives". */
 
 #include <stdbool.h>
@@ -35,6 +38,8 @@ typedef enum ProofKind {
         PROOF_ADMIN,     /* root or the daemon's uid, through the admin methods */
         PROOF_PASSWORD,  /* account + password, and the code the login path asked for when 2FA is on */
         PROOF_TOKEN,
+        PROOF_UID,       /* a Unix user linked to the account, by its real bus credentials; the method
+                          * checks the account's code itself when 2FA is on (GOVERNANCE_CHECK_OTP) */
         _PROOF_KIND_MAX,
 } ProofKind;
 

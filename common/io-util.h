@@ -13,3 +13,7 @@ int io_loop(io_step_t step, void *userdata, void *buf, size_t n);
 
 /* Writes all n bytes to fd.  0 or a negative errno. */
 int write_all(int fd, const void *buf, size_t n);
+
+/* fsync()s the directory that holds path, so that a rename() or a new file in it is durable.
+ * 0 or a negative errno. */
+int fsync_parent_directory(const char *path);

@@ -17,17 +17,30 @@
  * handshake, and dbus-daemon and pkgtokend work for each one that comes and goes, several
  * times what the check itself costs (bench/run-pam.sh).  The module stays loaded for this
  * (linked with -z nodelete).  A connection is reused only in the process and under the euid
- * that opened it, on the same address, and only when its last call went well, so a late
- * answer can never reach another call.  Threads each take it in turn or open their own. */
+ * that opened it, to the same place (bus address or direct socket), and only when its last
+ * call went well, so a late answer can never reach another call.  Threads each take it in
+ * turn or open their own. */
 static struct {
         pthread_mutex_t lock;
         sd_bus *bus;
         pid_t pid;
         uid_t euid;
+        bool direct;
         char address[BUS_ADDRESS_MAX + 1];
 } spare = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-static sd_bus *spare_take(const char *address) {
+/* Whether a kept connection is still there: what arrived while it was idle is read first, so
+ * that a peer that went away (a daemon restarted under us) is noticed now, not by the call. */
+static bool spare_is_alive(sd_bus *bus) {
+        int r;
+
+        while ((r = sd_bus_process(bus, NULL)) > 0)
+                ;
+        return r >= 0 && sd_bus_is_open(bus) > 0;
+}
+
+/* address: the bus address, or the direct socket's path when direct. */
+static sd_bus *spare_take(const char *address, bool direct) {
         sd_bus *bus = NULL;
 
         pthread_mutex_lock(&spare.lock);
@@ -35,7 +48,8 @@ static sd_bus *spare_take(const char *address) {
                 if (spare.pid != getpid())
                         /* Inherited across fork: the parent owns it; just let go of our copy. */
                         spare.bus = sd_bus_unref(spare.bus);
-                else if (spare.euid != geteuid() || !streq(spare.address, address) || sd_bus_is_open(spare.bus) <= 0)
+                else if (spare.euid != geteuid() || spare.direct != direct || !streq(spare.address, address) ||
+                         !spare_is_alive(spare.bus))
                         spare.bus = sd_bus_close_unref(spare.bus);
                 else {
                         bus = spare.bus;
@@ -46,12 +60,13 @@ static sd_bus *spare_take(const char *address) {
         return bus;
 }
 
-static void spare_put(sd_bus *bus, const char *address) {
+static void spare_put(sd_bus *bus, const char *address, bool direct) {
         pthread_mutex_lock(&spare.lock);
         if (!spare.bus && strlen(address) <= BUS_ADDRESS_MAX) {
                 spare.bus = bus;
                 spare.pid = getpid();
                 spare.euid = geteuid();
+                spare.direct = direct;
                 snprintf(spare.address, sizeof spare.address, "%s", address);
                 bus = NULL;
         }
@@ -60,13 +75,18 @@ static void spare_put(sd_bus *bus, const char *address) {
         sd_bus_close_unref(bus);
 }
 
+/* Where c->bus goes: the direct socket's path or the bus address. */
+static const char *connection_address(Context *c) {
+        return c->direct ? c->options.direct_socket : c->options.bus_address;
+}
+
 void bus_release(Context *c) {
         if (!c->bus)
                 return;
         if (c->bus_failed)
                 c->bus = sd_bus_close_unref(c->bus);
         else {
-                spare_put(c->bus, c->options.bus_address);
+                spare_put(c->bus, connection_address(c), c->direct);
                 c->bus = NULL;
         }
 }
@@ -83,14 +103,14 @@ static Outcome bus_failure(Context *c, const char *method, int r, const sd_bus_e
         }
         if (sd_bus_error_is_set(error))
                 pam_syslog(c->pamh, LOG_ERR, "%s: pkgtokend is not available on %s: %s: %s", method,
-                           PRINTABLE(c->options.bus_address), PRINTABLE(error->name), PRINTABLE(error->message));
+                           PRINTABLE(connection_address(c)), PRINTABLE(error->name), PRINTABLE(error->message));
         else if (r == -ETIMEDOUT)
                 pam_syslog(c->pamh, LOG_ERR, "%s: pkgtokend is not available on %s: no answer within the timeout",
-                           method, PRINTABLE(c->options.bus_address));
+                           method, PRINTABLE(connection_address(c)));
         else {
                 errno = -r;
                 pam_syslog(c->pamh, LOG_ERR, "%s: pkgtokend is not available on %s: %m", method,
-                           PRINTABLE(c->options.bus_address));
+                           PRINTABLE(connection_address(c)));
         }
         return OUTCOME_UNAVAILABLE;
 }
@@ -106,13 +126,41 @@ static Outcome message_failure(Context *c, const char *method, const char *what,
         return OUTCOME_SYSTEM_ERROR;
 }
 
+/* The direct socket (direct=auto|yes): 1 with c->bus on it, 0 to use the bus instead, or the
+ * failure of direct=yes. */
+static int open_direct(Context *c, Outcome *ret) {
+        int r;
+
+        if (c->options.direct == DIRECT_NO || !c->options.direct_socket)
+                return 0;
+        c->direct = true;
+        c->bus = spare_take(c->options.direct_socket, true);
+        if (c->bus)
+                return 1;
+        r = bus_client_open_direct(c->options.direct_socket, "pam_pkgtoken", c->options.timeout_usec, &c->bus);
+        if (r >= 0)
+                return 1;
+        if (c->options.direct == DIRECT_YES) {
+                /* Fail closed: no quiet way around the socket the configuration asked for. */
+                *ret = bus_failure(c, "connect", r, NULL);
+                return -1;
+        }
+        log_debug(c, "direct socket %s not usable (%s): using the bus", c->options.direct_socket, strerror(-r));
+        c->direct = false;
+        return 0;
+}
+
 Outcome bus_open(Context *c) {
         sd_bus *bus = NULL;
+        Outcome o = OUTCOME_OK;
         int r;
 
         if (c->bus)
                 return OUTCOME_OK;
-        c->bus = spare_take(c->options.bus_address);
+        r = open_direct(c, &o);
+        if (r != 0)
+                return o;
+        c->bus = spare_take(c->options.bus_address, false);
         if (c->bus)
                 return OUTCOME_OK;
 
@@ -200,7 +248,8 @@ static Outcome method_call(Context *c, const char *method, KnownErrors known_err
         o = bus_open(c);
         if (o != OUTCOME_OK)
                 return o;
-        r = sd_bus_message_new_method_call(c->bus, &m, PKGTOKEN_BUS_NAME, PKGTOKEN_OBJECT_PATH,
+        /* A direct connection has nobody else on it: no destination. */
+        r = sd_bus_message_new_method_call(c->bus, &m, c->direct ? NULL : PKGTOKEN_BUS_NAME, PKGTOKEN_OBJECT_PATH,
                                            PKGTOKEN_MANAGER_IFACE, method);
         if (r >= 0)
                 r = sd_bus_message_sensitive(m);

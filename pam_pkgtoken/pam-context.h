@@ -20,6 +20,7 @@ typedef struct Context {
         Options options;
         const char *user;
         sd_bus *bus;
+        bool direct;                    /* bus is a connection to the direct socket */
         bool bus_failed;                /* a call on bus failed or timed out: never reuse it */
         char message[256];              /* replaces the outcome's message when set */
 } Context;

@@ -30,6 +30,12 @@ static const char * const otp_mode_table[_OTP_MODE_MAX] = {
         [OTP_NONE]   = "none",
 };
 
+static const char * const direct_mode_table[_DIRECT_MODE_MAX] = {
+        [DIRECT_AUTO] = "auto",
+        [DIRECT_YES]  = "yes",
+        [DIRECT_NO]   = "no",
+};
+
 /* "allow" is 1, "deny" 0. */
 static const char * const tokens_table[] = { "deny", "allow" };
 
@@ -76,6 +82,16 @@ static int parse_option(const char *a, Options *o) {
                 if (!ascii_word_is_valid(v, BUS_ADDRESS_MAX))
                         return -EINVAL;
                 o->bus_address = v;
+                o->bus_address_set = true;
+        } else if (startswith(a, "direct=", &v)) {
+                r = word_index(v, direct_mode_table, ELEMENTSOF(direct_mode_table));
+                if (r < 0)
+                        return r;
+                o->direct = (DirectMode) r;
+        } else if (startswith(a, "direct_socket=", &v)) {
+                if (*v != '/' || !ascii_word_is_valid(v, DIRECT_SOCKET_MAX))
+                        return -EINVAL;
+                o->direct_socket = v;
         } else if (startswith(a, "layout=", &v)) {
                 r = request_layout_from_string(v);
                 if (r < 0)
@@ -112,5 +128,9 @@ int options_parse(pam_handle_t *pamh, int flags, int argc, const char **argv, Op
                         return PAM_SERVICE_ERR;
                 }
         }
+        /* The default direct socket belongs to the system bus: with another bus= it would be
+         * another daemon's, so auto uses a direct socket then only when one is named. */
+        if (!ret->direct_socket && (!ret->bus_address_set || ret->direct == DIRECT_YES))
+                ret->direct_socket = DEFAULT_DIRECT_SOCKET;
         return PAM_SUCCESS;
 }

@@ -14,6 +14,10 @@
  * setuid programs and servers whose environment is not ours to trust). */
 #define DEFAULT_BUS_ADDRESS "unix:path=/run/dbus/system_bus_socket"
 #define BUS_ADDRESS_MAX     4096
+#define DIRECT_SOCKET_MAX   107     /* sockaddr_un's sun_path, less its NUL */
+
+/* pkgtokend's direct socket beside the system bus (systemd/pkgtokend-direct.socket). */
+#define DEFAULT_DIRECT_SOCKET "/run/pkgtoken/direct.sock"
 
 #define DEFAULT_TIMEOUT_USEC (5 * USEC_PER_SEC)
 #define TIMEOUT_USEC_MAX     (300 * USEC_PER_SEC)
@@ -24,6 +28,13 @@ typedef enum OtpMode {
         OTP_NONE,     /* "none": cannot be given */
         _OTP_MODE_MAX,
 } OtpMode;
+
+typedef enum DirectMode {
+        DIRECT_AUTO,  /* "auto": the direct socket when it is there, else the bus */
+        DIRECT_YES,   /* "yes": the direct socket only (fail closed without it) */
+        DIRECT_NO,    /* "no": the bus only */
+        _DIRECT_MODE_MAX,
+} DirectMode;
 
 typedef struct Options {
         bool debug;
@@ -39,6 +50,9 @@ typedef struct Options {
         Action action;                  /* ACTION_UNSET without action= */
         const char *package;            /* NULL without package= */
         const char *bus_address;
+        bool bus_address_set;           /* bus= was given */
+        DirectMode direct;
+        const char *direct_socket;      /* NULL: auto uses none (bus= without direct_socket=) */
         RequestLayout layout;
         const char *prefix;             /* "" without prefix= */
 } Options;

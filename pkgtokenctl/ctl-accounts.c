@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <errno.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -7,6 +9,7 @@
 #include "ctl-bus.h"
 #include "ctl-views.h"
 #include "ctl-secret.h"
+#include "ctl-self.h"
 #include "erase.h"
 #include "model.h"
 #include "pam-request.h"
@@ -17,12 +20,16 @@ static int set_password_source(const char *name, const char *source) {
 }
 
 int verb_account_add(int argc, char *argv[]) {
+        /* The kind is always sent explicitly, so the default lives in one visible place. */
+        const char *kind = arg_kind ?: account_kind_to_string(ACCOUNT_HUMAN);
         int r;
 
-        /* The kind is always sent explicitly, so the default lives in one visible place. */
-        r = method_call_simple("CreateAccount", "create account", NULL, "sssa{sv}",
-                               argv[0], arg_email ?: "",
-                               arg_kind ?: account_kind_to_string(ACCOUNT_HUMAN), 0);
+        if (arg_uid_set)
+                r = method_call_simple("CreateAccount", "create account", NULL, "sssa{sv}", argv[0],
+                                       arg_email ?: "", kind, 1, "uid", "t", (uint64_t) arg_uid);
+        else
+                r = method_call_simple("CreateAccount", "create account", NULL, "sssa{sv}", argv[0],
+                                       arg_email ?: "", kind, 0);
         if (r != 0 || !arg_password_from)
                 return r;
         return set_password_source(argv[0], arg_password_from);
@@ -37,12 +44,34 @@ int verb_account_set_password_source(int argc, char *argv[]) {
         return set_password_source(argv[0], argv[1]);
 }
 
+/* account link NAME UID: that Unix user then acts for the account without root. */
+int verb_account_link(int argc, char *argv[]) {
+        char *end;
+        unsigned long uid;
+
+        errno = 0;
+        uid = strtoul(argv[1], &end, 10);
+        if (errno != 0 || end == argv[1] || *end || argv[1][0] == '-' || uid == 0 || uid >= UINT32_MAX)
+                return log_usage("Invalid uid '%s': the number of an ordinary Unix user.", argv[1]);
+        return method_call_simple("LinkAccount", "link account", NULL, "su", argv[0], (uint32_t) uid);
+}
+
+int verb_account_unlink(int argc, char *argv[]) {
+        return method_call_simple("UnlinkAccount", "unlink account", NULL, "s", argv[0]);
+}
+
 int verb_account_list(int argc, char *argv[]) {
         return call_and_print("ListAccounts", "list accounts", &account_list_view, NULL);
 }
 
 int verb_account_show(int argc, char *argv[]) {
-        return call_and_print("GetAccount", "get account", &account_show_view, "s", argv[0]);
+        const char *own;
+
+        if (argc > 0)
+                return call_and_print("GetAccount", "get account", &account_show_view, "s", argv[0]);
+        if (self_account(&own) <= 0)
+                return log_usage("'account show' needs a NAME (or a Unix user linked to an account).");
+        return call_and_print("GetProfile", "get account", &account_show_view, "a{sv}", 0);
 }
 
 int verb_account_lock(int argc, char *argv[]) {
@@ -68,7 +97,7 @@ int verb_account_remove(int argc, char *argv[]) {
         return method_call_simple("RemoveAccount", "remove account", NULL, "s", argv[0]);
 }
 
-static int set_password(const char *account, const char *password, const char *old) {
+static int set_password(const char *account, const char *password, const char *old, const char *otp) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         int r;
 
@@ -78,7 +107,7 @@ static int set_password(const char *account, const char *password, const char *o
 
         r = sd_bus_message_append(m, "ss", account, password);
         if (r >= 0)
-                r = bus_append_string_options(m, "old_password", old, NULL);
+                r = bus_append_string_options(m, "old_password", old, "otp", otp, NULL);
         if (r < 0)
                 return bus_log_build_error(m, r);
 
@@ -86,8 +115,15 @@ static int set_password(const char *account, const char *password, const char *o
 }
 
 int verb_account_passwd(int argc, char *argv[]) {
-        _cleanup_erase_ char *old = NULL, *password = NULL;
+        _cleanup_erase_ char *old = NULL, *password = NULL, *otp = NULL;
+        const char *own = NULL;
         int r;
+
+        /* A linked Unix user changes its own password as a registry would: with the old one. */
+        if (argc == 0 && self_account(&own) <= 0)
+                return log_usage("'account passwd' needs a NAME (or a Unix user linked to an account).");
+        if (own)
+                arg_old_password = true;
 
         /* Prompting needs a terminal; without one, the caller says where the password is,
          * rather than this program guessing that stdin holds it. */
@@ -106,6 +142,11 @@ int verb_account_passwd(int argc, char *argv[]) {
         r = read_new_password(arg_password_stdin, &password);
         if (r < 0)
                 return r;
+        if (arg_otp) {
+                r = read_otp(OTP_PROMPT_APP, &otp);
+                if (r < 0)
+                        return r;
+        }
 
-        return set_password(argv[0], password, old);
+        return set_password(own ? "" : argv[0], password, old, otp);
 }

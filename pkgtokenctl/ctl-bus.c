@@ -68,7 +68,7 @@ static int acquire_bus(void) {
 
         /* Lets the daemon ask polkit to prompt for admin verbs when a person is at the
          * keyboard; scripts get a plain "access denied" instead of a hang. */
-        (void) sd_bus_set_allow_interactive_authorization(bus, isatty(STDIN_FILENO));
+        (void) sd_bus_set_allow_interactive_authorization(bus, arg_ask_password && isatty(STDIN_FILENO));
         return 0;
 }
 

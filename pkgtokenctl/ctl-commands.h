@@ -7,6 +7,8 @@
 
 /* "account add|list|show|lock|unlock|remove|passwd|set-password-source" (ctl-accounts.c) */
 int verb_account_add(int argc, char *argv[]);
+int verb_account_link(int argc, char *argv[]);
+int verb_account_unlink(int argc, char *argv[]);
 int verb_account_list(int argc, char *argv[]);
 int verb_account_show(int argc, char *argv[]);
 int verb_account_lock(int argc, char *argv[]);
@@ -70,3 +72,6 @@ int verb_trust_add(int argc, char *argv[]);
 int verb_trust_list(int argc, char *argv[]);
 int verb_trust_remove(int argc, char *argv[]);
 int verb_trust_require(int argc, char *argv[]);
+int verb_issuer_list(int argc, char *argv[]);
+int verb_issuer_refresh(int argc, char *argv[]);
+int verb_package_provenance(int argc, char *argv[]);

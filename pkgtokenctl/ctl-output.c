@@ -161,6 +161,24 @@ static char *list_text(json_object *v, const char *sep) {
         return buf;
 }
 
+/* {"a": "x", "b": "y"} as "a=x b=y"; NULL when empty. */
+static char *map_text(json_object *v) {
+        char *buf = NULL;
+
+        if (!json_object_is_type(v, json_type_object) || json_object_object_length(v) == 0)
+                return NULL;
+        json_object_object_foreach(v, key, value) {
+                char *t = NULL;
+                if (asprintf(&t, "%s%s%s=%s", buf ?: "", buf ? " " : "", key, json_object_get_string(value) ?: "") < 0) {
+                        free(buf);
+                        return NULL;
+                }
+                free(buf);
+                buf = t;
+        }
+        return buf;
+}
+
 static char *number_text(json_object *o, const char *key, bool timestamp) {
         char buf[64];
         uint64_t u;
@@ -230,6 +248,9 @@ static char *field_text(json_object *o, const Field *f, bool table) {
 
         case FIELD_LIST:
                 return list_text(v, table ? "," : ", ");
+
+        case FIELD_MAP:
+                return map_text(v);
 
         case FIELD_TOKEN_OWNER:
                 return token_owner_text(o);

@@ -23,6 +23,7 @@ typedef enum FieldFormat {
         FIELD_TIMESTAMP,        /* 0 counts as empty */
         FIELD_DURATION,         /* microseconds, shown as 90d, 12h, 30min or 45s; 0 counts as empty */
         FIELD_LIST,             /* array of strings, comma-separated */
+        FIELD_MAP,              /* object of strings, "key=value key=value" */
         FIELD_TOKEN_OWNER,      /* the owning account, or "(package)" for package tokens */
 } FieldFormat;
 

@@ -9,6 +9,7 @@
 #include "ctl-json.h"
 #include "ctl-commands.h"
 #include "ctl-secret.h"
+#include "ctl-self.h"
 #include "erase.h"
 #include "names.h"
 #include "strv.h"
@@ -59,23 +60,28 @@ static int show_new_secret(const char *token, json_object *o) {
         return 0;
 }
 
-/* A fresh CreateToken call each time: a message that was sent cannot be sent again. */
-static int token_create_message(const char *account, const char *otp, sd_bus_message **ret) {
+/* A fresh CreateToken call each time: a message that was sent cannot be sent again.  own: the
+ * caller's own account, by its uid (CreateOwnToken; the code goes in the proof). */
+static int token_create_message(const char *account, bool own, const char *otp, sd_bus_message **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         int r;
 
-        r = method_new(&m, "CreateToken", otp != NULL);
+        r = method_new(&m, own ? "CreateOwnToken" : "CreateToken", otp != NULL);
         if (r < 0)
                 return r;
 
-        r = sd_bus_message_append(m, "ss", account, arg_type);
+        r = own ? self_proof_append(m, otp) : sd_bus_message_append(m, "s", account);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", arg_type);
         if (r >= 0)
                 r = sd_bus_message_append_strv(m, arg_packages);
         if (r >= 0)
                 r = sd_bus_message_append(m, "st", arg_description ?: "", (uint64_t) arg_expires);
         if (r >= 0)
                 r = sd_bus_message_append_strv(m, arg_cidrs);
-        if (r >= 0 && otp)
+        if (r >= 0 && own)
+                r = sd_bus_message_append(m, "a{sv}", 0);
+        else if (r >= 0 && otp)
                 r = sd_bus_message_append(m, "a{sv}", 2, "package_owned", "b", (int) arg_package_owned,
                                           "otp", "s", otp);
         else if (r >= 0)
@@ -88,10 +94,14 @@ static int token_create_message(const char *account, const char *otp, sd_bus_mes
         return 0;
 }
 
-/* CreateToken; when the account has 2FA and no code was given, a person at a terminal is
- * asked for one and the call is made once more, as npm does. */
-static int token_create_call(const char *account, sd_bus_message **ret_reply) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+/* What a call that may need the account's one-time code builds, given the code (NULL: none). */
+typedef int (*OtpCallBuilder)(const char *otp, const void *userdata, sd_bus_message **ret);
+
+/* Makes the call build() builds; when the account has 2FA and no code was given, a person at
+ * a terminal is asked for one and the call is made once more, as npm does.  The daemon's
+ * error stays in *error, unlogged, for the caller. */
+static int call_asking_otp(OtpCallBuilder build, const void *userdata, const char *account, sd_bus_error *error,
+                           sd_bus_message **ret_reply) {
         _cleanup_erase_ char *otp = NULL;
         int r;
 
@@ -100,27 +110,38 @@ static int token_create_call(const char *account, sd_bus_message **ret_reply) {
                 if (r < 0)
                         return r;
         }
-
         for (;;) {
                 _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
 
-                r = token_create_message(account, otp, &m);
+                r = build(otp, userdata, &m);
                 if (r < 0)
                         return r;
-                r = method_call_quiet(m, &error, ret_reply);
-                if (r >= 0)
-                        return 0;
-
-                if (otp || !isatty(STDIN_FILENO) ||
-                    !sd_bus_error_has_name(&error, PKGTOKEN_ERROR_OTP_REQUIRED))
-                        return log_bus_error("create token", &error, r);
+                r = method_call_quiet(m, error, ret_reply);
+                if (r >= 0 || otp || !isatty(STDIN_FILENO) || !sd_bus_error_has_name(error, PKGTOKEN_ERROR_OTP_REQUIRED))
+                        return r;
 
                 fprintf(stderr, "Account '%s' uses two-factor authentication.\n", account);
                 r = read_otp(OTP_PROMPT_APP, &otp);
                 if (r < 0)
                         return r;
-                sd_bus_error_free(&error);
+                sd_bus_error_free(error);
         }
+}
+
+typedef struct CreateCall {
+        const char *account;
+        bool own;
+} CreateCall;
+
+static int build_create(const char *otp, const void *userdata, sd_bus_message **ret) {
+        const CreateCall *c = userdata;
+        return token_create_message(c->account, c->own, otp, ret);
+}
+
+static int token_create_call(const char *account, bool own, sd_bus_message **ret_reply) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r = call_asking_otp(build_create, &(CreateCall) { account, own }, account, &error, ret_reply);
+        return r < 0 && sd_bus_error_is_set(&error) ? log_bus_error("create token", &error, r) : MIN(r, 0);
 }
 
 static char *scope_describe(char * const *scope) {
@@ -143,7 +164,7 @@ int verb_token_create(int argc, char *argv[]) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_json_ json_object *o = NULL;
         _cleanup_free_ char *scope = NULL;
-        const char *id, *token;
+        const char *id, *token, *account = argc > 0 ? argv[0] : NULL, *own = NULL;
         int r;
 
         /* Checked here rather than by the daemon: a missing option is a usage error. */
@@ -155,9 +176,16 @@ int verb_token_create(int argc, char *argv[]) {
                         return log_usage("Invalid package name or pattern '%s' (lowercase names, "
                                          "\"@scope/*\" or \"prefix*\").", *p);
 
+        /* No account named: a linked Unix user makes its own token (CreateOwnToken). */
+        if (!account && !arg_package_owned && self_account(&own) > 0)
+                account = own;
+        if (!account)
+                return log_usage("'token create' needs an ACCOUNT (or a Unix user linked to one: pkgtokenctl "
+                                 "account link).");
+
         make_undumpable();
 
-        r = token_create_call(argv[0], &reply);
+        r = token_create_call(account, !!own, &reply);
         if (r < 0)
                 return r;
         r = read_new_secret(reply, &id, &token);
@@ -169,7 +197,7 @@ int verb_token_create(int argc, char *argv[]) {
                 return log_oom();
 
         fprintf(stderr, "Created token %s (%s, %s).\n", id, arg_type, scope);
-        if (arg_json != JSON_OFF && token_create_json(id, token, argv[0], &o) < 0)
+        if (arg_json != JSON_OFF && token_create_json(id, token, account, &o) < 0)
                 return log_oom();
         return show_new_secret(token, o);
 }
@@ -214,11 +242,21 @@ static bool expiring_soon(json_object *o, const void *userdata) {
 }
 
 int verb_token_list(int argc, char *argv[]) {
+        const char *own;
         int r;
 
         r = check_package_filter("token list");
         if (r != 0)
                 return r;
+
+        /* No filter from a linked Unix user: its own tokens and its packages' (ListOwnTokens). */
+        if (!arg_account && !arg_packages && self_account(&own) > 0) {
+                if (arg_expiring_set)
+                        return call_and_print_where(expiring_soon,
+                                                    &(usec_t) { now_realtime_usec() + arg_expiring },
+                                                    "ListOwnTokens", "list tokens", &token_list_view, "a{sv}", 0);
+                return call_and_print("ListOwnTokens", "list tokens", &token_list_view, "a{sv}", 0);
+        }
 
         if (arg_expiring_set)
                 return call_and_print_where(expiring_soon, &(usec_t) { now_realtime_usec() + arg_expiring },
@@ -232,6 +270,42 @@ int verb_token_show(int argc, char *argv[]) {
         return call_and_print("GetToken", "get token", &token_show_view, "s", argv[0]);
 }
 
+static int build_revoke_own(const char *otp, const void *userdata, sd_bus_message **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        r = method_new(&m, "RevokeOwnToken", otp != NULL);
+        if (r >= 0)
+                r = self_proof_append(m, otp);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "sa{sv}", (const char *) userdata, 0);
+        if (r < 0)
+                return bus_log_build_error(m, r);
+        *ret = m;
+        m = NULL;
+        return 0;
+}
+
+/* RevokeOwnToken for a linked Unix user, with a code when its account has 2FA.  -ENOENT: not
+ * one of its tokens. */
+static int revoke_own(const char *account, const char *id) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r = call_asking_otp(build_revoke_own, id, account, &error, NULL);
+
+        if (sd_bus_error_has_name(&error, PKGTOKEN_ERROR_NO_SUCH_TOKEN))
+                return -ENOENT;
+        return r < 0 && sd_bus_error_is_set(&error) ? log_bus_error("revoke token", &error, r) : MIN(r, 0);
+}
+
 int verb_token_revoke(int argc, char *argv[]) {
+        const char *own;
+        int r;
+
+        if (self_account(&own) > 0) {
+                r = revoke_own(own, argv[0]);
+                if (r != -ENOENT)
+                        return r;
+                /* Another's token: the admin method, which polkit may allow. */
+        }
         return method_call_simple("RevokeToken", "revoke token", NULL, "s", argv[0]);
 }

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-/* "trust add|list|remove|require": trusted publishing's publishers per package (issue 11).
+/* "trust add|list|remove" and "issuer list|refresh": trusted publishing's publishers per
+ * package and the issuers they name ("trust require" is a package option: ctl-packages.c).
  * --github= and --gitlab= spell the claims a GitHub Actions workflow or a GitLab CI pipeline
  * is recognised by; --issuer= with --claim=NAME=VALUE says it for any other issuer. */
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "ctl-bus.h"
@@ -117,11 +121,27 @@ int verb_trust_remove(int argc, char *argv[]) {
         return method_call_simple("RemoveTrustedPublisher", "remove trusted publisher", NULL, "s", argv[0]);
 }
 
-int verb_trust_require(int argc, char *argv[]) {
-        bool on = streq(argv[1], "yes");
+/* ---- issuers ---- */
 
-        if (!on && !streq(argv[1], "no"))
-                return log_usage("Invalid '%s': use yes or no.", argv[1]);
-        return method_call_simple("SetTrustedPublishingRequired", "set trusted publishing required", NULL, "sb",
-                                  argv[0], (int) on);
+int verb_issuer_list(int argc, char *argv[]) {
+        return call_and_print("ListIssuers", "list issuers", &issuer_list_view, NULL);
+}
+
+/* Runs pkgtoken-issuer-refresh (pkgtokend has no network; that program has) in place of this
+ * process, so its messages and exit status are the command's.  $PKGTOKEN_ISSUER_REFRESH names
+ * another program (tests). */
+int verb_issuer_refresh(int argc, char *argv[]) {
+        const char *program = getenv("PKGTOKEN_ISSUER_REFRESH");
+        _cleanup_free_ char **args = calloc((size_t) argc + 2, sizeof *args);
+
+        if (isempty(program))
+                program = ISSUER_REFRESH_PATH;
+        if (!args)
+                return log_oom();
+        args[0] = (char *) program;
+        for (int k = 0; k < argc; k++)
+                args[k + 1] = argv[k];
+        (void) fflush(stdout);
+        execv(program, args);
+        return log_error_errno(errno, "Cannot run %s: %m", program);
 }

@@ -7,6 +7,7 @@
 #include "ctl-bus.h"
 #include "ctl-json.h"
 #include "ctl-secret.h"
+#include "ctl-self.h"
 #include "ctl-commands.h"
 #include "erase.h"
 #include "model.h"
@@ -135,9 +136,23 @@ static int print_enrollment_json(const char *uri) {
         return print_json_secret(o);
 }
 
+/* The account a 2FA verb acts on: NAME, or none given, the caller's linked account (own). */
+static int twofa_account(int argc, char *argv[], const char **ret, bool *ret_own) {
+        *ret_own = argc == 0;
+        if (argc > 0) {
+                *ret = argv[0];
+                return 0;
+        }
+        if (self_account(ret) <= 0)
+                return log_usage("Name the account (or run this as a Unix user linked to one).");
+        if (arg_force)
+                return log_usage("--force is an administrator's override of another person's account.");
+        return 0;
+}
+
 /* One ConfirmTOTP call with the code otp; on failure *ret_retry says whether a person at a
- * terminal may try another code. */
-static int confirm_totp_once(const char *account, const char *otp, bool *ret_retry) {
+ * terminal may try another code.  own: ConfirmOwnTOTP, the caller's linked account. */
+static int confirm_totp_once(const char *account, bool own, const char *otp, bool *ret_retry) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_free_ const char **codes = NULL;
@@ -145,10 +160,13 @@ static int confirm_totp_once(const char *account, const char *otp, bool *ret_ret
 
         *ret_retry = false;
 
-        r = method_new(&m, "ConfirmTOTP", true);
+        r = method_new(&m, own ? "ConfirmOwnTOTP" : "ConfirmTOTP", true);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(m, "sssa{sv}", account, otp, arg_mode ?: "", 0);
+        if (own)
+                r = sd_bus_message_append(m, "a{sv}ss", 0, otp, arg_mode ?: "");
+        else
+                r = sd_bus_message_append(m, "sssa{sv}", account, otp, arg_mode ?: "", 0);
         if (r < 0)
                 return bus_log_build_error(m, r);
 
@@ -169,7 +187,7 @@ static int confirm_totp_once(const char *account, const char *otp, bool *ret_ret
 }
 
 /* ConfirmTOTP with a code from stdin or the terminal; prints the recovery codes. */
-static int confirm_totp(const char *account) {
+static int confirm_totp(const char *account, bool own) {
         bool tty = isatty(STDIN_FILENO);
 
         for (unsigned attempt = 1;; attempt++) {
@@ -181,7 +199,7 @@ static int confirm_totp(const char *account) {
                 if (r < 0)
                         return r;
 
-                r = confirm_totp_once(account, otp, &retry);
+                r = confirm_totp_once(account, own, otp, &retry);
                 if (r >= 0 || !retry || !tty || attempt >= OTP_ATTEMPTS_MAX)
                         return r;
         }
@@ -189,13 +207,19 @@ static int confirm_totp(const char *account) {
 
 int verb_account_2fa_enable(int argc, char *argv[]) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        const char *uri;
+        const char *uri, *account;
+        bool own;
         int r;
 
+        r = twofa_account(argc, argv, &account, &own);
+        if (r != 0)
+                return r;
         make_undumpable();
 
-        r = method_call_simple("EnrollTOTP", "start two-factor enrolment", &reply,
-                               "sa{sv}", argv[0], 0);
+        if (own)
+                r = method_call_simple("EnrollOwnTOTP", "start two-factor enrolment", &reply, "a{sv}", 0);
+        else
+                r = method_call_simple("EnrollTOTP", "start two-factor enrolment", &reply, "sa{sv}", account, 0);
         if (r < 0)
                 return r;
         (void) sd_bus_message_sensitive(reply);
@@ -218,20 +242,26 @@ int verb_account_2fa_enable(int argc, char *argv[]) {
         if (!isatty(STDIN_FILENO)) {
                 fprintf(stderr, "Then run '%s account 2fa confirm %s%s%s' with a code from the app "
                         "on standard input to turn two-factor authentication on.\n",
-                        PROGRAM_NAME, argv[0], arg_mode ? " --mode=" : "", arg_mode ?: "");
+                        PROGRAM_NAME, own ? "" : account, arg_mode ? " --mode=" : "", arg_mode ?: "");
                 return 0;
         }
 
-        r = confirm_totp(argv[0]);
+        r = confirm_totp(account, own);
         if (r < 0)
                 fprintf(stderr, "Two-factor authentication is not on yet; run '%s account 2fa "
-                        "confirm %s' to finish.\n", PROGRAM_NAME, argv[0]);
+                        "confirm %s' to finish.\n", PROGRAM_NAME, own ? "" : account);
         return r;
 }
 
 int verb_account_2fa_confirm(int argc, char *argv[]) {
+        const char *account;
+        bool own;
+        int r = twofa_account(argc, argv, &account, &own);
+
+        if (r != 0)
+                return r;
         make_undumpable();
-        return confirm_totp(argv[0]);
+        return confirm_totp(account, own);
 }
 
 /* Calls a 2FA management method as "METHOD(account, [mode,] otp, {admin_override})": the
@@ -251,6 +281,16 @@ static int call_with_owner_otp(const char *method, const char *what, const char 
                         return r;
         }
 
+        /* No account: the caller's linked one, by its uid (SetOwnTwoFactorMode). */
+        if (!account) {
+                r = method_new(&m, "SetOwnTwoFactorMode", true);
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "a{sv}s", 1, "otp", "s", otp, mode);
+                if (r < 0)
+                        return bus_log_build_error(m, r);
+                return method_call(m, what, ret_reply);
+        }
+
         r = method_new(&m, method, true);
         if (r < 0)
                 return r;
@@ -267,16 +307,28 @@ static int call_with_owner_otp(const char *method, const char *what, const char 
 }
 
 int verb_account_2fa_disable(int argc, char *argv[]) {
-        return call_with_owner_otp("SetTwoFactorMode", "set two-factor mode", argv[0],
+        const char *account;
+        bool own;
+        int r = twofa_account(argc, argv, &account, &own);
+
+        if (r != 0)
+                return r;
+        return call_with_owner_otp("SetTwoFactorMode", "set two-factor mode", own ? NULL : account,
                                    twofa_mode_to_string(TWOFA_DISABLED), NULL);
 }
 
+/* account 2fa mode [NAME] MODE */
 int verb_account_2fa_mode(int argc, char *argv[]) {
-        if (twofa_mode_from_string(argv[1]) < 0)
-                return log_usage("Invalid 2FA mode '%s': use auth-only, auth-and-writes or disabled.",
-                                 argv[1]);
+        const char *account, *mode = argv[argc - 1];
+        bool own;
+        int r;
 
-        return call_with_owner_otp("SetTwoFactorMode", "set two-factor mode", argv[0], argv[1], NULL);
+        if (twofa_mode_from_string(mode) < 0)
+                return log_usage("Invalid 2FA mode '%s': use auth-only, auth-and-writes or disabled.", mode);
+        r = twofa_account(argc - 1, argv, &account, &own);
+        if (r != 0)
+                return r;
+        return call_with_owner_otp("SetTwoFactorMode", "set two-factor mode", own ? NULL : account, mode, NULL);
 }
 
 int verb_account_2fa_recovery_codes(int argc, char *argv[]) {

@@ -16,7 +16,7 @@ typedef struct Verb {
         unsigned min_args;
         unsigned max_args;      /* operands after the verb words */
         int (*run)(int argc, char *argv[]);
-        uint64_t options;       /* the verb options accepted, a bit each */
+        uint64_t options;       /* the verb options accepted, a bit each (OPT()) */
 } Verb;
 
 /* seen: the option bits given on the command line; option_name(bit) names one for the

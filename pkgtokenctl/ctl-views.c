@@ -27,6 +27,7 @@ static const Field account_fields[] = {
         { "locked_until",        "Locked out until",      FIELD_TIMESTAMP },
         { "hold_until",          "On hold until",         FIELD_TIMESTAMP, NULL, 0, true },
         { "failed_attempts",     "Failed attempts",       FIELD_NUMBER },
+        { "linked_uid",          "Linked Unix user",      FIELD_NUMBER, NULL, 0, true },
         { "created_at",          "Created",               FIELD_TIMESTAMP },
 };
 
@@ -45,6 +46,7 @@ static const Field package_fields[] = {
         { "policy",       "Policy",      FIELD_STRING },
         { "maintainers",  "Maintainers", FIELD_LIST },
         { "require_approval", "Requires approval", FIELD_BOOL },
+        { "require_trusted_publishing", "Requires trusted publishing", FIELD_BOOL },
         { "max_token_lifetime", "Max token lifetime", FIELD_DURATION, "none" },
         { "created_at",   "Created",     FIELD_TIMESTAMP },
 };
@@ -103,14 +105,29 @@ static const Field audit_columns[] = {
         { "time",         "TIME",        FIELD_TIMESTAMP },
         { "action",       "ACTION",      FIELD_STRING },
         { "package",      "PACKAGE",     FIELD_STRING },
+        { "version",      "VERSION",     FIELD_STRING },
         { "result",       "RESULT",      FIELD_STRING },
         { "actor",        "ACTOR",       FIELD_STRING,    NULL, FREE_TEXT_COLUMN_MAX },
         { "token_id",     "TOKEN",       FIELD_STRING },
         { "remote",       "REMOTE",      FIELD_STRING },
         { "reason",       "REASON",      FIELD_STRING },
+        { "provenance",   "PROVENANCE",  FIELD_MAP },
 };
 
 const View audit_view = { audit_columns, ELEMENTSOF(audit_columns), "event", "events" };
+
+static const Field issuer_columns[] = {
+        { "name",            "NAME",       FIELD_STRING },
+        { "issuer",          "ISSUER",     FIELD_STRING },
+        { "keys_file_mtime", "KEYS-FILE",  FIELD_TIMESTAMP, "missing" },
+        { "kids",            "KEY-IDS",    FIELD_LIST,      "none" },
+        { "audience",        "AUDIENCE",   FIELD_STRING },
+        { "algorithms",      "ALGORITHMS", FIELD_LIST },
+        { "refresh",         "REFRESH",    FIELD_STRING,    "by hand" },
+        { "keys_error",      "ERROR",      FIELD_STRING },
+};
+
+const View issuer_list_view = { issuer_columns, ELEMENTSOF(issuer_columns), "issuer", "issuers" };
 
 static const Field trusted_publisher_columns[] = {
         { "id",           "ID",          FIELD_STRING },

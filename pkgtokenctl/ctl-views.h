@@ -23,6 +23,7 @@ extern const View token_list_view;
 extern const View token_show_view;
 extern const View status_view;
 extern const View audit_view;
+extern const View issuer_list_view;
 extern const View trusted_publisher_list_view;
 extern const View stage_list_view;
 extern const View stage_show_view;

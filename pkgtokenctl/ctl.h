@@ -62,8 +62,13 @@ extern const char *arg_environment;
 extern const char *arg_state;           /* stage list: staged, approved, published, rejected, expired */
 extern const char *arg_reason;          /* stage approve|reject */
 extern int arg_require_approval;        /* package policy: -1 unchanged, else 0 or 1 */
+extern bool arg_provenance;               /* audit: only records with provenance */
+extern int arg_require_trusted_publishing; /* package policy: -1 unchanged, else 0 or 1 */
 extern usec_t arg_max_token_lifetime;   /* 0 = none */
 extern bool arg_max_token_lifetime_set;
 extern usec_t arg_expiring;             /* token list --expiring=: within this long */
 extern bool arg_expiring_set;
 extern usec_t arg_grace;                /* token rotate --grace= */
+extern bool arg_ask_password;           /* --no-ask-password: no polkit prompt */
+extern uint32_t arg_uid;                /* account add --uid= */
+extern bool arg_uid_set;

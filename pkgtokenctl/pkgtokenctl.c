@@ -23,6 +23,7 @@
 #include "ctl-bus.h"
 #include "ctl-help.h"
 #include "ctl-output.h"
+#include "ctl-self.h"
 #include "ctl-time.h"
 #include "ctl-verbs.h"
 #include "duration.h"
@@ -55,6 +56,8 @@ bool arg_otp = false;
 const char *arg_state = NULL;
 const char *arg_reason = NULL;
 int arg_require_approval = -1;
+int arg_require_trusted_publishing = -1;
+bool arg_provenance = false;
 usec_t arg_since = 0;
 uint32_t arg_limit = 100;
 bool arg_password_stdin = false;
@@ -73,6 +76,10 @@ bool arg_max_token_lifetime_set = false;
 usec_t arg_expiring = 0;
 bool arg_expiring_set = false;
 usec_t arg_grace = 0;
+
+bool arg_ask_password = true;
+uint32_t arg_uid = 0;
+bool arg_uid_set = false;
 
 static uint64_t arg_seen = 0;           /* OPT() bits of the verb options given */
 
@@ -94,6 +101,7 @@ static void args_free(void) {
         X("bus-address",        required_argument, BUS_ADDRESS)        \
         X("json",               optional_argument, JSON)               \
         X("no-legend",          no_argument,       NO_LEGEND)          \
+        X("no-ask-password",    no_argument,       NO_ASK_PASSWORD)    \
         X("email",              required_argument, EMAIL)              \
         X("kind",               required_argument, KIND)               \
         X("policy",             required_argument, POLICY)             \
@@ -123,9 +131,12 @@ static void args_free(void) {
         X("state",              required_argument, STATE)              \
         X("reason",             required_argument, REASON)             \
         X("require-approval",   required_argument, REQUIRE_APPROVAL)   \
+        X("require-trusted-publishing", required_argument, REQUIRE_TRUSTED_PUBLISHING) \
         X("max-token-lifetime", required_argument, MAX_TOKEN_LIFETIME) \
         X("expiring",           required_argument, EXPIRING)           \
         X("grace",              required_argument, GRACE)              \
+        X("provenance",         no_argument,       PROVENANCE)         \
+        X("uid",                required_argument, UID)                \
         X("password-from",      required_argument, PASSWORD_FROM)
 
 enum {
@@ -161,26 +172,29 @@ static const char *option_name(unsigned bit) {
 
 /* "package policy" and its other name, "package set-policy": one verb under two names. */
 #define PACKAGE_POLICY_VERB(name) \
-        { name, "NAME [POLICY]", 1, 2, verb_package_policy, OPT(ARG_REQUIRE_APPROVAL) | OPT(ARG_MAX_TOKEN_LIFETIME) }
+        { name, "NAME [POLICY]", 1, 2, verb_package_policy,                                 \
+          OPT(ARG_REQUIRE_APPROVAL) | OPT(ARG_REQUIRE_TRUSTED_PUBLISHING) | OPT(ARG_MAX_TOKEN_LIFETIME) }
 
 static const Verb verbs[] = {
         { "status",                     "",                0, 0, verb_status },
         { "account add",                "NAME",            1, 1, verb_account_add,
-          OPT(ARG_EMAIL) | OPT(ARG_KIND) | OPT(ARG_PASSWORD_FROM) },
+          OPT(ARG_EMAIL) | OPT(ARG_KIND) | OPT(ARG_UID) | OPT(ARG_PASSWORD_FROM) },
+        { "account link",               "NAME UID",        2, 2, verb_account_link },
+        { "account unlink",             "NAME",            1, 1, verb_account_unlink },
         { "account list",               "",                0, 0, verb_account_list },
-        { "account show",               "NAME",            1, 1, verb_account_show },
+        { "account show",               "[NAME]",          0, 1, verb_account_show },
         { "account lock",               "NAME",            1, 1, verb_account_lock },
         { "account unlock",             "NAME",            1, 1, verb_account_unlock },
         { "account remove",             "NAME",            1, 1, verb_account_remove },
         { "account lift-hold",          "NAME",            1, 1, verb_account_lift_hold },
         { "account set-email",          "NAME EMAIL",      2, 2, verb_account_set_email },
         { "account set-password-source", "NAME SOURCE",    2, 2, verb_account_set_password_source },
-        { "account passwd",             "NAME",            1, 1, verb_account_passwd,
-          OPT(ARG_PASSWORD_STDIN) | OPT(ARG_OLD_PASSWORD) },
-        { "account 2fa enable",         "NAME",            1, 1, verb_account_2fa_enable, OPT(ARG_MODE) },
-        { "account 2fa confirm",        "NAME",            1, 1, verb_account_2fa_confirm, OPT(ARG_MODE) },
-        { "account 2fa disable",        "NAME",            1, 1, verb_account_2fa_disable, OPT(ARG_FORCE) },
-        { "account 2fa mode",           "NAME MODE",       2, 2, verb_account_2fa_mode, OPT(ARG_FORCE) },
+        { "account passwd",             "[NAME]",          0, 1, verb_account_passwd,
+          OPT(ARG_PASSWORD_STDIN) | OPT(ARG_OLD_PASSWORD) | OPT(ARG_OTP) },
+        { "account 2fa enable",         "[NAME]",          0, 1, verb_account_2fa_enable, OPT(ARG_MODE) },
+        { "account 2fa confirm",        "[NAME]",          0, 1, verb_account_2fa_confirm, OPT(ARG_MODE) },
+        { "account 2fa disable",        "[NAME]",          0, 1, verb_account_2fa_disable, OPT(ARG_FORCE) },
+        { "account 2fa mode",           "[NAME] MODE",     1, 2, verb_account_2fa_mode, OPT(ARG_FORCE) },
         { "account 2fa recovery-codes", "NAME",            1, 1, verb_account_2fa_recovery_codes,
           OPT(ARG_FORCE) },
         { "package add",                "NAME",            1, 1, verb_package_add,
@@ -189,6 +203,7 @@ static const Verb verbs[] = {
         { "package show",               "NAME",            1, 1, verb_package_show },
         PACKAGE_POLICY_VERB("package policy"),
         PACKAGE_POLICY_VERB("package set-policy"),
+        { "package provenance",         "NAME [VERSION]",  1, 2, verb_package_provenance },
         { "package maintainer add",     "PACKAGE ACCOUNT", 2, 2, verb_package_maintainer_add },
         { "package maintainer remove",  "PACKAGE ACCOUNT", 2, 2, verb_package_maintainer_remove },
         { "stage list",                 "",                0, 0, verb_stage_list,
@@ -198,20 +213,20 @@ static const Verb verbs[] = {
           OPT(ARG_ACCOUNT) | OPT(ARG_OTP) | OPT(ARG_REASON) },
         { "stage reject",               "ID",              1, 1, verb_stage_reject,
           OPT(ARG_ACCOUNT) | OPT(ARG_OTP) | OPT(ARG_REASON) },
-        { "token create",               "ACCOUNT --type=TYPE", 1, 1, verb_token_create,
+        { "token create",               "[ACCOUNT] --type=TYPE", 0, 1, verb_token_create,
           OPT(ARG_TYPE) | OPT(ARG_PACKAGE) | OPT(ARG_PACKAGE_OWNED) | OPT(ARG_DESCRIPTION) |
           OPT(ARG_EXPIRES) | OPT(ARG_CIDR) | OPT(ARG_OTP) },
         { "token list",                 "",                0, 0, verb_token_list,
           OPT(ARG_ACCOUNT) | OPT(ARG_PACKAGE) | OPT(ARG_EXPIRING) },
         { "token show",                 "ID",              1, 1, verb_token_show },
-        { "token revoke",               "ID",              1, 1, verb_token_revoke },
+        { "token revoke",               "ID",              1, 1, verb_token_revoke, OPT(ARG_OTP) },
         { "token rotate",               "ID",              1, 1, verb_token_rotate, OPT(ARG_GRACE) },
         { "authorize",                  "PACKAGE ACTION",  2, 2, verb_authorize,
           OPT(ARG_REMOTE) | OPT(ARG_OTP) },
         { "login",                      "NAME",            1, 1, verb_login,
           OPT(ARG_SESSION) | OPT(ARG_REMOTE) | OPT(ARG_OTP) },
         { "audit",                      "",                0, 0, verb_audit,
-          OPT(ARG_PACKAGE) | OPT(ARG_SINCE) | OPT(ARG_LIMIT) },
+          OPT(ARG_PACKAGE) | OPT(ARG_SINCE) | OPT(ARG_LIMIT) | OPT(ARG_PROVENANCE) },
         { "backup",                     "PATH",            1, 1, verb_backup },
         { "trust add",                  "PACKAGE",         1, 1, verb_trust_add,
           OPT(ARG_ISSUER) | OPT(ARG_CLAIM) | OPT(ARG_GITHUB) | OPT(ARG_GITLAB) | OPT(ARG_WORKFLOW) |
@@ -219,7 +234,9 @@ static const Verb verbs[] = {
         { "trust list",                 "[PACKAGE]",       0, 1, verb_trust_list },
         { "trust remove",               "ID",              1, 1, verb_trust_remove },
         { "trust require",              "PACKAGE yes|no",  2, 2, verb_trust_require },
-        { "help",                       "",                0, UINT_MAX, verb_help, ~0U },
+        { "issuer list",                "",                0, 0, verb_issuer_list },
+        { "issuer refresh",             "[NAME...]",       0, UINT_MAX, verb_issuer_refresh },
+        { "help",                       "",                0, UINT_MAX, verb_help, ~UINT64_C(0) },
 };
 
 /* ---------------------------------------------------------------------------------------------
@@ -354,6 +371,7 @@ static const struct {
         { ARG_OLD_PASSWORD,   &arg_old_password },
         { ARG_FORCE,          &arg_force },
         { ARG_SESSION,        &arg_session },
+        { ARG_PROVENANCE,     &arg_provenance },
 };
 
 static int parse_verb_option(int c, const char *value, usec_t now) {
@@ -370,9 +388,11 @@ static int parse_verb_option(int c, const char *value, usec_t now) {
 
         switch (c) {
         case ARG_REQUIRE_APPROVAL:
+        case ARG_REQUIRE_TRUSTED_PUBLISHING:
                 if (!streq(value, "yes") && !streq(value, "no"))
-                        return log_error_errno(EINVAL, "Invalid --require-approval='%s': use yes or no.", value);
-                arg_require_approval = streq(value, "yes");
+                        return log_error_errno(EINVAL, "Invalid --%s='%s': use yes or no.", option_name((unsigned) (c - ARG_EMAIL)),
+                                               value);
+                *(c == ARG_REQUIRE_APPROVAL ? &arg_require_approval : &arg_require_trusted_publishing) = streq(value, "yes");
                 return 0;
         case ARG_REASON:
         case ARG_DESCRIPTION:
@@ -412,6 +432,12 @@ static int parse_verb_option(int c, const char *value, usec_t now) {
                 if (parse_duration_bounded(value, 0, TOKEN_LIFETIME_MAX_SEC * USEC_PER_SEC, &arg_max_token_lifetime) < 0)
                         return log_error_errno(EINVAL, "Invalid --max-token-lifetime='%s': use 90d, 12h, 30m "
                                                "(at most 3660d), 0 or none.", value);
+                return 0;
+        case ARG_UID:
+                if (parse_u32(value, &arg_uid) < 0 || arg_uid == 0 || arg_uid == UINT32_MAX)
+                        return log_error_errno(EINVAL, "Invalid --uid='%s': the number of an ordinary Unix user.",
+                                               value);
+                arg_uid_set = true;
                 return 0;
         case ARG_LIMIT:
                 if (parse_u32(value, &arg_limit) < 0 || arg_limit == 0)
@@ -458,6 +484,9 @@ static int parse_option(int c, const char *arg, void *userdata) {
         case ARG_NO_LEGEND:
                 arg_legend = false;
                 return 0;
+        case ARG_NO_ASK_PASSWORD:
+                arg_ask_password = false;
+                return 0;
         case ':':
                 return log_error_errno(EINVAL, "Option '%s' needs a value.", p->argv[optind - 1]);
         case '?':
@@ -500,6 +529,7 @@ int main(int argc, char *argv[]) {
         /* Verbs return a negative errno after logging a failure, or an exit status. */
         r = dispatch_verb(verbs, ELEMENTSOF(verbs), arg_seen, option_name, argc - optind, argv + optind);
 
+        self_done();
         bus_close();
         args_free();
 

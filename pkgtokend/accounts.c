@@ -21,6 +21,41 @@ int account_create(Store *s, const char *name, const char *email, AccountKind ki
         return r == -EEXIST ? -ERR_ACCOUNT_EXISTS : r;
 }
 
+/* In the caller's transaction. */
+static int link_uid(Store *s, const char *name, int64_t uid, uid_t caller, usec_t now) {
+        int r = store_account_set_uid(s, name, uid);
+        if (r == -EEXIST)
+                return -ERR_ACCOUNT_EXISTS;
+        if (r < 0)
+                return not_found_as(r, -ERR_NO_SUCH_ACCOUNT);
+        return audit_admin(s, now, uid < 0 ? AUDIT_ACCOUNT_UNLINK : AUDIT_ACCOUNT_LINK, caller, NULL, name);
+}
+
+int account_create_linked(Store *s, const char *name, const char *email, AccountKind kind, int64_t uid,
+                          uid_t caller, usec_t now) {
+        _cleanup_transaction_ Transaction tx = {};
+        int r = store_begin(s, &tx);
+
+        if (r >= 0)
+                r = account_create(s, name, email, kind, now);
+        if (r >= 0 && uid >= 0)
+                r = link_uid(s, name, uid, caller, now);
+        if (r >= 0)
+                r = store_commit(&tx);
+        return r;
+}
+
+int account_link(Store *s, const char *name, int64_t uid, uid_t caller, usec_t now) {
+        _cleanup_transaction_ Transaction tx = {};
+        int r = store_begin(s, &tx);
+
+        if (r >= 0)
+                r = link_uid(s, name, uid, caller, now);
+        if (r >= 0)
+                r = store_commit(&tx);
+        return r;
+}
+
 int account_set_locked(Store *s, const char *name, bool locked) {
         int r;
 
@@ -37,6 +72,7 @@ int account_remove(Store *s, const char *name) {
 int account_get_details(Store *s, usec_t lockout_window, const char *name, usec_t now, AccountRecord *ret,
                         AccountDetails *ret_details) {
         FailureRecord f;
+        int64_t uid;
         int codes, r;
 
         r = store_account_get(s, name, ret);
@@ -46,12 +82,15 @@ int account_get_details(Store *s, usec_t lockout_window, const char *name, usec_
         if (codes < 0)
                 return codes;
         r = store_failures_get(s, ret->name, FAILURES_ALL_ADDRESSES, &f);
+        if (r >= 0)
+                r = store_account_get_uid(s, ret->name, &uid);
         if (r < 0)
                 return r;
         *ret_details = (AccountDetails) {
                 .recovery_codes_left = (unsigned) codes,
                 .locked_until = f.locked_until > now ? f.locked_until : 0,
                 .failed_attempts = f.window_start + lockout_window > now ? f.count : 0,
+                .linked_uid = uid,
         };
         return 0;
 }

@@ -14,6 +14,15 @@ int account_load(Store *s, const char *name, AccountRecord *ret);
 
 /* ERR_ACCOUNT_EXISTS. */
 int account_create(Store *s, const char *name, const char *email, AccountKind kind, usec_t now);
+/* The same, linked to the Unix user uid (-1: none) in one transaction. */
+int account_create_linked(Store *s, const char *name, const char *email, AccountKind kind, int64_t uid,
+                          uid_t caller, usec_t now);
+/* Links the account to the Unix user uid, -1 unlinks: that uid then acts for the account over
+ * the bus without root (bus-caller.h).  ERR_NO_SUCH_ACCOUNT; ERR_ACCOUNT_EXISTS when uid is
+ * linked to another account (one account per uid).  Audited as the admin's. */
+int account_link(Store *s, const char *name, int64_t uid, uid_t caller, usec_t now);
+#define AUDIT_ACCOUNT_LINK       "account-link"
+#define AUDIT_ACCOUNT_UNLINK     "account-unlink"
 /* Unlocking also ends a lockout after failures: an admin vouched for the user. */
 int account_set_locked(Store *s, const char *name, bool locked);
 /* The recovery hold (issue 10): after a recovery code is used or an admin resets 2FA, the
@@ -45,6 +54,7 @@ typedef struct AccountDetails {
         unsigned recovery_codes_left;
         usec_t locked_until;        /* 0 unless a lockout is in force */
         unsigned failed_attempts;   /* in the current lockout window */
+        int64_t linked_uid;         /* the Unix user linked to it (account_link()); -1 none */
 } AccountDetails;
 int account_get_details(Store *s, usec_t lockout_window, const char *name, usec_t now, AccountRecord *ret,
                         AccountDetails *ret_details);

@@ -44,9 +44,13 @@ int audit_prune(Store *s, usec_t now, usec_t retention, unsigned batch) {
         return store_audit_prune(s, now - retention, batch);
 }
 
+void audit_admin_actor(uid_t uid, char buf[static 32]) {
+        (void) snprintf(buf, 32, "uid %u", (unsigned) uid);
+}
+
 int audit_admin(Store *s, usec_t now, const char *action, uid_t caller, const char *token_id, const char *reason) {
         char actor[32];
 
-        snprintf(actor, sizeof actor, "uid %u", (unsigned) caller);
+        audit_admin_actor(caller, actor);
         return audit_record(s, now, action, NULL, AUDIT_RESULT_OK, actor, token_id, NULL, reason);
 }

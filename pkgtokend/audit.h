@@ -46,5 +46,7 @@ int audit_record_repeatable(Store *s, usec_t now, const char *action, const char
 /* Deletes, at most batch at a time, records older than now - retention; returns how many. */
 int audit_prune(Store *s, usec_t now, usec_t retention, unsigned batch);
 
+/* How the audit names an admin: "uid N". */
+void audit_admin_actor(uid_t uid, char buf[static 32]);
 /* An administrative action by the bus caller uid, recorded as "uid N" with result "ok". */
 int audit_admin(Store *s, usec_t now, const char *action, uid_t caller, const char *token_id, const char *reason);

@@ -3,6 +3,8 @@
 /* Accounts on the bus: CreateAccount, GetAccount, ListAccounts, SetAccountLocked,
  * RemoveAccount, and CheckAccount (PAM's account management). */
 
+#include <inttypes.h>
+
 #include "accounts.h"
 #include "bus-caller.h"
 #include "bus-error.h"
@@ -12,12 +14,29 @@
 #include "pam-request.h"
 #include "validate.h"
 
+/* A Unix uid to link an account to: not root (root is an admin anyway), not (uid_t) -1. */
+static int check_link_uid(uint64_t uid, sd_bus_error *error) {
+        if (uid == 0 || uid >= UINT32_MAX)
+                return invalid_argument(error, "Invalid uid: link an account to an ordinary Unix user.");
+        return 0;
+}
+
+static int link_error(sd_bus_error *error, int r, const char *name, uint64_t uid) {
+        if (r == -ERR_ACCOUNT_EXISTS)
+                return bus_error_set_errnof(error, r, "Unix user %" PRIu64 " is linked to another account already.",
+                                            uid);
+        return bus_error_set_account(error, r, name);
+}
+
 int method_create_account(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         const char *name, *email, *kind_string;
+        uint64_t uid = UINT64_MAX;
+        uid_t caller;
         int kind, r;
 
-        r = bus_begin_call(m, msg, &(BusCall) { BUS_NO_OPTIONS }, error, "sss", &name, &email, &kind_string);
+        r = bus_begin_call(m, msg, &(BusCall) { .ret_uid = &caller, BUS_OPTIONS({ "uid", OPTION_UINT64, &uid }) },
+                           error, "sss", &name, &email, &kind_string);
         if (r < 0)
                 return r;
         r = bus_check_account_name(name, error);
@@ -28,11 +47,48 @@ int method_create_account(sd_bus_message *msg, void *userdata, sd_bus_error *err
         kind = isempty(kind_string) ? ACCOUNT_HUMAN : account_kind_from_string(kind_string);
         if (kind < 0)
                 return invalid_argument(error, "Invalid account kind: use human or service.");
+        if (uid != UINT64_MAX) {
+                r = check_link_uid(uid, error);
+                if (r < 0)
+                        return r;
+        }
 
-        r = account_create(m->store, name, email, kind, now_realtime_usec());
-        if (r == -ERR_ACCOUNT_EXISTS)
+        /* Either the name or, with a link, the uid may be taken: the name first. */
+        r = account_create_linked(m->store, name, email, kind, uid == UINT64_MAX ? -1 : (int64_t) uid, caller,
+                                  now_realtime_usec());
+        if (r == -ERR_ACCOUNT_EXISTS && store_account_get_uid(m->store, name, &(int64_t) {0}) >= 0)
                 return bus_error_set_errnof(error, r, "Account '%s' already exists.", name);
+        if (r == -ERR_ACCOUNT_EXISTS)
+                return link_error(error, r, name, uid);
         return bus_reply_done(msg, r, error);
+}
+
+/* LinkAccount(name, uid), UnlinkAccount(name): admins. */
+static int link_account(sd_bus_message *msg, Manager *m, bool link, sd_bus_error *error) {
+        const char *name;
+        uint32_t uid = 0;
+        uid_t caller;
+        int r;
+
+        r = bus_begin_call(m, msg, &(BusCall) { .check_first = true, .ret_uid = &caller }, error, "s", &name);
+        if (r >= 0 && link)
+                r = sd_bus_message_read(msg, "u", &uid);
+        if (r >= 0)
+                r = bus_check_account_name(name, error);
+        if (r >= 0 && link)
+                r = check_link_uid(uid, error);
+        if (r < 0)
+                return r;
+        r = account_link(m->store, name, link ? (int64_t) uid : -1, caller, now_realtime_usec());
+        return r < 0 ? link_error(error, r, name, uid) : sd_bus_reply_method_return(msg, NULL);
+}
+
+int method_link_account(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return link_account(msg, userdata, true, error);
+}
+
+int method_unlink_account(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return link_account(msg, userdata, false, error);
 }
 
 /* The start of the admin methods on one account: its name, the caller, the name's form. */

@@ -248,6 +248,7 @@ static void set_password_done(PasswordJob *j) {
 
 int method_set_password(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_(erase_and_freep) char *hash = NULL;
+        _cleanup_free_ char *linked = NULL;
         Manager *m = userdata;
         LoginContext c = login_context(m);
         const char *account, *password, *old_password = NULL, *otp = "", *message = NULL;
@@ -261,12 +262,20 @@ int method_set_password(sd_bus_message *msg, void *userdata, sd_bus_error *error
                 .check_first = true,
                 .ret_uid = &caller,
                 .ret_admin = &admin,
+                .ret_linked = &linked,
                 BUS_OPTIONS({ "old_password", OPTION_STRING, &old_password }, { "otp", OPTION_STRING, &otp }),
         }, error, "ss", &account, &password);
         if (r < 0)
                 return r;
-        /* A registry front end (PAM's chauthtok) changes a password on the user's behalf and
-         * must prove it with the old one; admins may set one outright. */
+        /* A linked Unix user changes its own account's password only; "" names it. */
+        if (linked && isempty(account))
+                account = linked;
+        if (linked && !streq(account, linked))
+                return bus_error_set_errno_message(error, -ERR_ACCESS_DENIED, "Access denied: a linked Unix user "
+                                                   "changes its own account's password only.");
+        /* A registry front end (PAM's chauthtok) and a linked user change a password on the
+         * user's behalf and must prove it with the old one (and the current code where the
+         * account has 2FA); admins may set one outright. */
         if (!admin && !old_password)
                 return bus_error_set_errno_message(error, -ERR_ACCESS_DENIED, "Give the old password.");
 

@@ -21,7 +21,12 @@ static int read_authorize_request(sd_bus_message *msg, bool verify, AuthorizeArg
         const char *package, *action;
         int r;
 
-        r = sd_bus_message_read(msg, "sss", &q->token, &package, &action);
+        /* read_basic() three times rather than a format string: this runs on every check. */
+        r = sd_bus_message_read_basic(msg, 's', &q->token);
+        if (r >= 0)
+                r = sd_bus_message_read_basic(msg, 's', &package);
+        if (r >= 0)
+                r = sd_bus_message_read_basic(msg, 's', &action);
         if (r < 0)
                 return r;
         q->remote = q->otp = q->account = q->version = q->integrity = "";
@@ -69,9 +74,7 @@ static int read_authorize_request(sd_bus_message *msg, bool verify, AuthorizeArg
 }
 
 static void emit_token_revoked(const char *id, void *userdata) {
-        Manager *m = userdata;
-
-        (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "TokenRevoked", "s", id);
+        bus_emit_token_revoked(userdata, id);
 }
 
 Authorizer bus_authorizer(Manager *m) {
@@ -104,6 +107,8 @@ int bus_authorize_call(Manager *m, sd_bus_message *msg, bool verify, AuthorizeCa
         r = authorize(&a, &c->args.request, now_realtime_usec(), &c->answer);
         if (r < 0)
                 return bus_error_set_errno_message(error, r, NULL);
+        if (c->answer.result == AUTHZ_ALLOWED)
+                bus_note_token_address(m, &c->answer.token, c->args.request.remote);
         return 0;
 }
 
@@ -122,7 +127,7 @@ int method_authorize(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         if (r < 0)
                 return r;
         if (answer->announce)
-                (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "PackagePublished",
-                                          "sss", c.args.request.package, answer->actor, answer->token.id);
+                bus_emit_package_published(m, c.args.request.package, c.args.request.version, answer->actor,
+                                           answer->token.id);
         return 1;   /* replied: 0 would make sd-bus answer again with UnknownMethod */
 }

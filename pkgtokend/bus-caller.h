@@ -1,17 +1,25 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Who may call what.  Admins are root and the uid the daemon runs as (which lets the tests
- * run unprivileged); polkit comes later.  Verifiers are admins and members of the registry
- * group: the registry front ends that check passwords, OTPs and tokens for their users. */
+/* Who may call what.  Admins are root, the uid the daemon runs as (which lets the tests run
+ * unprivileged), and a caller polkit allowed the call (bus-access.c asks before the method
+ * runs).  Verifiers are admins and members of the registry group: the registry front ends
+ * that check passwords, OTPs and tokens for their users.  A Unix user linked to an account
+ * acts for it alone, through the methods that say so (BusCall.ret_linked, ProofRule.by_uid). */
 
 #include <stdbool.h>
 #include <sys/types.h>
 #include <systemd/sd-bus.h>
 
+#include "bus-access.h"
 #include "bus-records.h"
 #include "bus-util.h"
 #include "manager.h"
+
+/* The caller is a Unix user linked to an account and no verifier (and no admin unless
+ * even_admin: where no argument names an account, "me" means the linked one for admins too):
+ * 1 and its uid and account (to free); 0 when not. */
+int bus_caller_linked_account(Manager *m, sd_bus_message *msg, bool even_admin, uid_t *ret_uid, char **ret_account);
 
 /* Admin methods.  AccessDenied otherwise. */
 int bus_verify_admin(Manager *m, sd_bus_message *msg, sd_bus_error *error, uid_t *ret_uid);
@@ -30,6 +38,9 @@ typedef struct BusCall {
         size_t n_options;
         uid_t *ret_uid;
         bool *ret_admin;
+        /* Not NULL: a Unix user linked to an account (not admin, not verifier) may call too;
+         * *ret_linked gets its account (to free), which is all it may act on; NULL otherwise. */
+        char **ret_linked;
 } BusCall;
 
 /* For BusCall: an a{sv} that takes the options given (none: it must be empty). */

@@ -32,6 +32,8 @@ const sd_bus_error_map pkgtoken_error_map[] = {
         SD_BUS_ERROR_MAP(PKGTOKEN_ERROR_UNAVAILABLE,        ERR_UNAVAILABLE),
         SD_BUS_ERROR_MAP(PKGTOKEN_ERROR_NO_SUCH_STAGE,      ERR_NO_SUCH_STAGE),
         SD_BUS_ERROR_MAP(PKGTOKEN_ERROR_STAGE_NOT_PENDING,  ERR_STAGE_NOT_PENDING),
+        SD_BUS_ERROR_MAP(PKGTOKEN_ERROR_AUTHORIZATION_UNAVAILABLE, ERR_AUTHZ_UNAVAILABLE),
+        SD_BUS_ERROR_MAP(PKGTOKEN_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED, ERR_AUTHZ_INTERACTIVE),
         SD_BUS_ERROR_MAP_END
 };
 
@@ -66,6 +68,11 @@ static const char *default_message(int r) {
                 return "No such staged version.";
         case ERR_STAGE_NOT_PENDING:
                 return "The staged version was decided already, was published or expired.";
+        case ERR_AUTHZ_UNAVAILABLE:
+                return "Access denied: polkit, which decides for callers other than root, did not answer.";
+        case ERR_AUTHZ_INTERACTIVE:
+                return "Access denied without authentication: allow interactive authorization (drop "
+                       "--no-ask-password) and run a polkit agent, or ask an administrator.";
         default:
                 return NULL;
         }

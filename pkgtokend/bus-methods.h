@@ -23,6 +23,8 @@ int method_set_account_email(sd_bus_message *msg, void *userdata, sd_bus_error *
 int method_set_password_source(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_remove_account(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_check_account(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_link_account(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_unlink_account(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 /* bus-packages.c */
 int method_create_package(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_get_package(sd_bus_message *msg, void *userdata, sd_bus_error *error);
@@ -68,7 +70,7 @@ int method_exchange_id_token(sd_bus_message *msg, void *userdata, sd_bus_error *
 int method_add_trusted_publisher(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_list_trusted_publishers(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_remove_trusted_publisher(sd_bus_message *msg, void *userdata, sd_bus_error *error);
-int method_set_trusted_publishing_required(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_list_issuers(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 /* bus-registry.c, for bus-trusted.c */
 int method_add_own_trusted_publisher(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_list_own_trusted_publishers(sd_bus_message *msg, void *userdata, sd_bus_error *error);

@@ -3,6 +3,7 @@
 /* Packages on the bus: CreatePackage, GetPackage, ListPackages, SetPackagePolicy, SetPackageOptions,
  * AddMaintainer, RemoveMaintainer. */
 
+#include "audit.h"
 #include "bus-caller.h"
 #include "bus-error.h"
 #include "bus-methods.h"
@@ -53,12 +54,12 @@ int method_create_package(sd_bus_message *msg, void *userdata, sd_bus_error *err
 
 /* Reads the name of a package (an admin's call) and loads it: canonicalised, and NoSuchPackage
  * names it. */
-static int read_package(Manager *m, sd_bus_message *msg, PackageRecord *ret, sd_bus_error *error) {
+static int read_package(Manager *m, sd_bus_message *msg, PackageRecord *ret, uid_t *ret_uid, sd_bus_error *error) {
         _cleanup_free_ char *canonical = NULL;
         const char *name;
         int r;
 
-        r = bus_begin_call(m, msg, &(BusCall) {}, error, "s", &name);
+        r = bus_begin_call(m, msg, &(BusCall) { .ret_uid = ret_uid }, error, "s", &name);
         if (r < 0)
                 return r;
         r = bus_read_package_name(name, &canonical, error);
@@ -78,7 +79,7 @@ int method_get_package(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         _cleanup_(package_record_done) PackageRecord p = {};
         int r;
 
-        r = read_package(userdata, msg, &p, error);
+        r = read_package(userdata, msg, &p, NULL, error);
         if (r < 0)
                 return r;
         return bus_reply_record(msg, append_package, &p);
@@ -111,30 +112,36 @@ int method_set_package_policy(sd_bus_message *msg, void *userdata, sd_bus_error 
 
 /* Package options besides the policy, each left as it is unless given: "require_approval" b
  * (versions come through approved stages only; direct publishes are refused with code
- * stage-required) and "max_token_lifetime" t (microseconds, 0 none: new tokens that can
- * publish the package live at most this long). */
+ * stage-required), "max_token_lifetime" t (microseconds, 0 none: new tokens that can publish
+ * the package live at most this long) and "require_trusted_publishing" b (only tokens minted
+ * by ExchangeIdToken publish it; others are refused with code trusted-publishing-only). */
 int method_set_package_options(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_(package_record_done) PackageRecord p = {};
         Manager *m = userdata;
         PackageOptions o;
+        char actor[32];
+        uid_t uid;
         int r;
 
-        r = read_package(m, msg, &p, error);
+        r = read_package(m, msg, &p, &uid, error);
         if (r < 0)
                 return r;
         o = (PackageOptions) {
                 .requires_approval = p.requires_approval,
                 .max_token_lifetime = p.max_token_lifetime,
+                .trusted_publishing_only = p.trusted_publishing_only,
         };
         r = read_options(msg, (const OptionSpec[]) {
                 { "require_approval",   OPTION_BOOL,   &o.requires_approval },
                 { "max_token_lifetime", OPTION_UINT64, &o.max_token_lifetime },
-        }, 2, error);
+                { "require_trusted_publishing", OPTION_BOOL, &o.trusted_publishing_only },
+        }, 3, error);
         if (r < 0)
                 return r;
         if (o.max_token_lifetime > TOKEN_LIFETIME_MAX_SEC * USEC_PER_SEC)
                 return invalid_argument(error, "A package's max token lifetime is at most ten years (0: none).");
-        r = package_set_options(m->store, p.name, &o);
+        audit_admin_actor(uid, actor);
+        r = package_set_options(m->store, &p, &o, actor, now_realtime_usec());
         return r < 0 ? bus_error_set_package(error, r, p.name) : sd_bus_reply_method_return(msg, NULL);
 }
 

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <json-c/json.h>
+
 #include "bus-error.h"
 #include "bus-records.h"
 #include "bus-util.h"
@@ -32,6 +34,8 @@ int bus_append_account_details(sd_bus_message *reply, const AccountRecord *a, co
         APPEND(append_entry(reply, "recovery_codes_left", "u", (uint32_t) d->recovery_codes_left));
         APPEND(append_entry(reply, "locked_until", "t", (uint64_t) d->locked_until));
         APPEND(append_entry(reply, "failed_attempts", "u", (uint32_t) d->failed_attempts));
+        if (d->linked_uid >= 0)
+                APPEND(append_entry(reply, "linked_uid", "u", (uint32_t) d->linked_uid));
         return sd_bus_message_close_container(reply);
 }
 
@@ -43,6 +47,7 @@ int bus_append_package(const PackageRecord *p, void *reply) {
         APPEND(append_strv_entry(reply, "maintainers", p->maintainers));
         APPEND(append_entry(reply, "created_at", "t", (uint64_t) p->created_at));
         APPEND(append_entry(reply, "require_approval", "b", p->requires_approval));
+        APPEND(append_entry(reply, "require_trusted_publishing", "b", (int) p->trusted_publishing_only));
         return sd_bus_message_close_container(reply);
 }
 
@@ -77,6 +82,35 @@ int bus_append_token(sd_bus_message *reply, const TokenRecord *t, usec_t now) {
         return sd_bus_message_close_container(reply);
 }
 
+/* The provenance (a JSON object of strings in the store) as "provenance" a{ss}; a record
+ * without one has an empty dict.  A stored value that is not such an object shows as empty
+ * rather than failing the whole list. */
+static int append_provenance(sd_bus_message *reply, const char *json) {
+        struct json_object *o = isempty(json) ? NULL : json_tokener_parse(json);
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'e', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "s", "provenance");
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'v', "a{ss}");
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "{ss}");
+        if (r >= 0 && o && json_object_is_type(o, json_type_object)) {
+                json_object_object_foreach(o, key, value) {
+                        if (!json_object_is_type(value, json_type_string))
+                                continue;
+                        r = sd_bus_message_append(reply, "{ss}", key, json_object_get_string(value));
+                        if (r < 0)
+                                break;
+                }
+        }
+        json_object_put(o);
+        for (int k = 0; r >= 0 && k < 3; k++)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
 int bus_append_audit_event(const AuditEvent *e, void *reply) {
         APPEND(sd_bus_message_open_container(reply, 'a', "{sv}"));
         APPEND(append_entry(reply, "time", "t", (uint64_t) e->time));
@@ -89,6 +123,7 @@ int bus_append_audit_event(const AuditEvent *e, void *reply) {
         APPEND(append_entry(reply, "reason", "s", e->reason));
         APPEND(append_entry(reply, "count", "t", MAX(e->count, UINT64_C(1))));
         APPEND(append_entry(reply, "version", "s", e->version ?: ""));
+        APPEND(append_provenance(reply, e->provenance));
         return sd_bus_message_close_container(reply);
 }
 

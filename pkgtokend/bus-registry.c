@@ -96,8 +96,7 @@ int method_finish_publish(sd_bus_message *msg, void *userdata, sd_bus_error *err
         if (outcome.succeeded && done.action == ACTION_STAGE)
                 bus_emit_stage_created(m, &done);
         if (outcome.succeeded && done.action == ACTION_PUBLISH)
-                (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "PackagePublished",
-                                          "sss", done.package, done.actor, done.token_id);
+                bus_emit_package_published(m, done.package, done.version, done.actor, done.token_id);
         return 1;
 }
 
@@ -133,14 +132,15 @@ static int proof_error(sd_bus_error *error, int r, const char *message) {
 }
 
 /* The governance rule for a proof, as a bus error when it refuses (or asks for a code). */
-static int check_governance(Manager *m, const ProofRule *rule, const TokenRecord *token, const char *account,
-                            const char *otp, sd_bus_error *error) {
+static int check_governance(Manager *m, const ProofRule *rule, ProofKind proof, const TokenRecord *token,
+                            const char *account, const char *otp, sd_bus_error *error) {
         GovernanceVerdict v;
         int r;
 
         if (rule->governance == GOVERN_NONE)
                 return 0;
-        r = registry_governance(m->store, token, account, !isempty(otp), rule->governance, now_realtime_usec(), &v);
+        r = registry_governance(m->store, proof, token, account, !isempty(otp), rule->governance, now_realtime_usec(),
+                                &v);
         if (r < 0)
                 return proof_error(error, r, NULL);
         switch (v.result) {
@@ -167,7 +167,7 @@ static void password_proven(Manager *m, sd_bus_message *msg, const char *account
                 (void) bus_reply_errno(msg, -ENOMEM, NULL);
                 return;
         }
-        r = check_governance(m, rule, NULL, account, "", &error);
+        r = check_governance(m, rule, PROOF_PASSWORD, NULL, account, "", &error);
         if (r >= 0)
                 r = rule->handler(m, msg, &(const Proven) {
                         .account = account,
@@ -195,6 +195,35 @@ static int prove_password(Manager *m, sd_bus_message *msg, const ProofRule *rule
         }, uid, password_proven, rule, error);
 }
 
+/* A desktop: a caller that is no verifier (an admin too), whose uid is linked to an account,
+ * acts for that account with a proof of nothing but the optional "otp" (docs/ARCHITECTURE.md,
+ * "uid-linked accounts").  0: not such a caller or proof, the usual proofs apply. */
+static int dispatch_uid_proof(Manager *m, sd_bus_message *msg, const ProofRule *rule, sd_bus_error *error) {
+        _cleanup_free_ char *account = NULL, *actor = NULL;
+        Proof p;
+        uid_t uid;
+        int r;
+
+        r = bus_caller_linked_account(m, msg, /* even_admin= */ true, &uid, &account);
+        if (r <= 0)
+                return r;
+        r = read_proof(msg, &p, error);
+        if (r < 0)
+                return r;
+        if (!isempty(p.token) || !isempty(p.account) || !isempty(p.password) || !isempty(p.remote)) {
+                /* A proof of its own: the usual path reads it again and checks the caller. */
+                r = sd_bus_message_rewind(msg, true);
+                return r < 0 ? r : 0;
+        }
+        r = check_governance(m, rule, PROOF_UID, NULL, account, p.otp, error);
+        if (r < 0)
+                return r;
+        if (asprintf(&actor, "%s (uid %u)", account, (unsigned) uid) < 0)
+                return -ENOMEM;
+        r = rule->handler(m, msg, &(const Proven) { .account = account, .actor = actor, .otp = p.otp }, error);
+        return r == 0 ? 1 : r;
+}
+
 int bus_dispatch_proof(Manager *m, sd_bus_message *msg, const ProofRule *rule, sd_bus_error *error) {
         _cleanup_(authorize_answer_done) AuthorizeAnswer token = {};
         _cleanup_free_ char *actor = NULL;
@@ -203,6 +232,11 @@ int bus_dispatch_proof(Manager *m, sd_bus_message *msg, const ProofRule *rule, s
         uid_t uid;
         int r;
 
+        if (rule->by_uid) {
+                r = dispatch_uid_proof(m, msg, rule, error);
+                if (r != 0)
+                        return r;
+        }
         r = bus_verify_verifier(m, msg, error, &uid, NULL);
         if (r < 0)
                 return r;
@@ -224,7 +258,7 @@ int bus_dispatch_proof(Manager *m, sd_bus_message *msg, const ProofRule *rule, s
                 return proof_error(error, r, NULL);
         if (rule->account_needed && token.token.owner != TOKEN_OWNER_ACCOUNT)
                 return proof_error(error, -ERR_FORBIDDEN, "A package token stands for no account.");
-        r = check_governance(m, rule, &token.token, NULL, p.otp, error);
+        r = check_governance(m, rule, PROOF_TOKEN, &token.token, NULL, p.otp, error);
         if (r < 0)
                 return r;
         if (!isempty(p.password)) {
@@ -352,7 +386,7 @@ static int revoke_own_token(Manager *m, sd_bus_message *msg, const Proven *p, sd
         r = registry_revoke_own_token(&q, now_realtime_usec(), &revoked, &message);
         if (r < 0)
                 return own_token_error(error, r, id, message);
-        (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "TokenRevoked", "s", revoked);
+        bus_emit_token_revoked(m, revoked);
         return sd_bus_reply_method_return(msg, NULL);
 }
 
@@ -465,7 +499,8 @@ static int set_own_two_factor_mode(Manager *m, sd_bus_message *msg, const Proven
         r = sd_bus_message_read(msg, "s", &mode);
         if (r < 0)
                 return r;
-        r = bus_begin_twofa_change(m, &tx, p->account, "", /* proven= */ true, &a, error);
+        /* A password proof checked the code; a uid proof brings it (p->otp). */
+        r = bus_begin_twofa_change(m, &tx, p->account, p->otp, p->otp_verified, &a, error);
         if (r < 0)
                 return r;
         return bus_set_twofa_mode(m, msg, &tx, &a, mode, error);
@@ -491,19 +526,25 @@ static int reject_own_stage(Manager *m, sd_bus_message *msg, const Proven *p, sd
         return decide_own_stage(m, msg, p, false, error);
 }
 
-DEFINE_PROOF_METHOD(method_who_am_i, who_am_i);
-DEFINE_PROOF_METHOD(method_get_profile, get_profile, .account_needed = true);
-DEFINE_PROOF_METHOD(method_list_own_tokens, list_own_tokens, .account_needed = true);
-DEFINE_PROOF_METHOD(method_create_own_token, create_own_token, .account_needed = true, .governance = GOVERN_TOKENS);
-DEFINE_PROOF_METHOD(method_revoke_own_token, revoke_own_token, .account_needed = true, .governance = GOVERN_TOKENS);
-DEFINE_PROOF_METHOD(method_rotate_own_token, rotate_own_token, .account_needed = true, .governance = GOVERN_TOKENS);
+/* by_uid: a linked Unix user may call it with a uid proof; each of these checks the code a
+ * uid proof brings where the governance rule says GOVERNANCE_CHECK_OTP. */
+DEFINE_PROOF_METHOD(method_who_am_i, who_am_i, .by_uid = true);
+DEFINE_PROOF_METHOD(method_get_profile, get_profile, .account_needed = true, .by_uid = true);
+DEFINE_PROOF_METHOD(method_list_own_tokens, list_own_tokens, .account_needed = true, .by_uid = true);
+DEFINE_PROOF_METHOD(method_create_own_token, create_own_token, .account_needed = true, .governance = GOVERN_TOKENS,
+                    .by_uid = true);
+DEFINE_PROOF_METHOD(method_revoke_own_token, revoke_own_token, .account_needed = true, .governance = GOVERN_TOKENS,
+                    .by_uid = true);
+DEFINE_PROOF_METHOD(method_rotate_own_token, rotate_own_token, .account_needed = true, .governance = GOVERN_TOKENS,
+                    .by_uid = true);
 DEFINE_PROOF_METHOD(method_change_maintainer, change_maintainer, .account_needed = true,
                     .governance = GOVERN_MAINTAINERS);
-DEFINE_PROOF_METHOD(method_enroll_own_totp, enroll_own_totp, .account_needed = true, .governance = GOVERN_TWOFA_ENROL);
+DEFINE_PROOF_METHOD(method_enroll_own_totp, enroll_own_totp, .account_needed = true, .governance = GOVERN_TWOFA_ENROL,
+                    .by_uid = true);
 DEFINE_PROOF_METHOD(method_confirm_own_totp, confirm_own_totp, .account_needed = true,
-                    .governance = GOVERN_TWOFA_ENROL);
+                    .governance = GOVERN_TWOFA_ENROL, .by_uid = true);
 DEFINE_PROOF_METHOD(method_set_own_two_factor_mode, set_own_two_factor_mode, .account_needed = true,
-                    .governance = GOVERN_TWOFA);
+                    .governance = GOVERN_TWOFA, .by_uid = true);
 DEFINE_PROOF_METHOD(method_approve_own_stage, approve_own_stage);
 DEFINE_PROOF_METHOD(method_reject_own_stage, reject_own_stage);
 
@@ -544,7 +585,8 @@ int method_logout(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         if (r < 0)
                 return proof_error(error, r, NULL);
         /* The governance rule's exception: a session ends itself, whatever the account's 2FA. */
-        r = check_governance(m, &(const ProofRule) { .governance = GOVERN_LOGOUT }, &token.token, NULL, "", error);
+        r = check_governance(m, &(const ProofRule) { .governance = GOVERN_LOGOUT }, PROOF_TOKEN, &token.token, NULL, "",
+                             error);
         if (r < 0)
                 return r;
         actor = registry_actor(token.token.account, uid);
@@ -553,7 +595,6 @@ int method_logout(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         r = token_revoke_as(m->store, token.token.id, actor, now_realtime_usec());
         if (r < 0)
                 return bus_error_set_errno_message(error, r, NULL);
-        (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "TokenRevoked", "s",
-                                  token.token.id);
+        bus_emit_token_revoked(m, token.token.id);
         return sd_bus_reply_method_return(msg, NULL);
 }

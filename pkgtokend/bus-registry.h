@@ -39,6 +39,7 @@ typedef struct ProofRule {
          * (GOVERNANCE_CHECK_OTP): token_create(), registry_revoke_own_token(), Verify's
          * "owner" do. */
         GovernanceAct governance;
+        bool by_uid;               /* a linked Unix user may prove itself by its uid (bus-registry.c) */
 } ProofRule;
 
 /* Reads the proof, checks the caller and it, and hands the proven account to the rule's

@@ -66,8 +66,7 @@ static void emit_stage_decided(Manager *m, const StageRecord *st) {
 }
 
 void bus_emit_stage_created(Manager *m, const PendingPublish *p) {
-        (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "StageCreated", "ssss", p->id,
-                                  p->package, p->version, p->actor);
+        bus_emit_package_staged(m, p->id, p->package, p->version, p->actor);
 }
 
 static int expired_cb(const StageRecord *st, void *userdata) {
@@ -327,8 +326,7 @@ int method_complete_stage(sd_bus_message *msg, void *userdata, sd_bus_error *err
                 return r;
         if (outcome.succeeded) {
                 emit_stage_decided(m, &st);
-                (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "PackagePublished",
-                                          "sss", st.package, st.decided_by, st.token_id);
+                bus_emit_package_published(m, st.package, st.version, st.decided_by, st.token_id);
         }
         return 1;
 }

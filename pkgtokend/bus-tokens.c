@@ -222,8 +222,7 @@ bool bus_warn_expiring_tokens(Manager *m, usec_t now) {
                         snprintf(when, sizeof when, "@%llu", (unsigned long long) (due[i].expires_at / USEC_PER_SEC));
                 log_info("token %s of %s expires at %s", due[i].id,
                          isempty(due[i].account) ? "(package)" : due[i].account, when);
-                (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "TokenExpiring",
-                                          "sst", due[i].id, due[i].account, (uint64_t) due[i].expires_at);
+                bus_emit_token_expiring(m, due[i].id, due[i].account, due[i].expires_at);
         }
         expiring_tokens_free(due, n);
         return n == EXPIRY_WARN_BATCH;
@@ -330,6 +329,6 @@ int method_revoke_token(sd_bus_message *msg, void *userdata, sd_bus_error *error
         r = token_revoke(m->store, id, caller, now_realtime_usec());
         if (r < 0)
                 return bus_token_error(error, r, id);
-        (void) sd_bus_emit_signal(m->bus, PKGTOKEN_OBJECT_PATH, PKGTOKEN_MANAGER_IFACE, "TokenRevoked", "s", id);
+        bus_emit_token_revoked(m, id);
         return sd_bus_reply_method_return(msg, NULL);
 }

@@ -2,10 +2,13 @@
 
 /* Trusted publishing on the bus: ExchangeIdToken for registries (RegistryGroup= members),
  * and for admins AddTrustedPublisher, ListTrustedPublishers, RemoveTrustedPublisher and
- * SetTrustedPublishingRequired. */
+ * ListIssuers.  Whether a package requires trusted publishing is one of its options
+ * (SetPackageOptions, bus-packages.c). */
 
 #include <stdio.h>
+#include <string.h>
 
+#include "audit.h"
 #include "bus-caller.h"
 #include "bus-trusted.h"
 #include "bus-error.h"
@@ -17,16 +20,6 @@
 #include "strv.h"
 #include "trusted-publishers.h"
 
-static void admin_actor(uid_t uid, char buf[static 32]) {
-        snprintf(buf, 32, "uid %u", (unsigned) uid);
-}
-
-/* An admin's change to a package: its canonical name, and the admin as the audit names them. */
-static int admin_change(const char *package_arg, uid_t uid, char **ret_package, char actor[static 32],
-                        sd_bus_error *error) {
-        admin_actor(uid, actor);
-        return bus_read_package_name(package_arg, ret_package, error);
-}
 
 /* ---- ExchangeIdToken ---- */
 
@@ -165,7 +158,7 @@ int method_add_trusted_publisher(sd_bus_message *msg, void *userdata, sd_bus_err
                 r = read_publisher_args(msg, &args, error);
         if (r < 0)
                 return r;
-        admin_actor(uid, actor);
+        audit_admin_actor(uid, actor);
         return add_publisher_reply(m, msg, &args, actor, error);
 }
 
@@ -215,31 +208,54 @@ int method_remove_trusted_publisher(sd_bus_message *msg, void *userdata, sd_bus_
         r = bus_begin_call(m, msg, &(BusCall) { .ret_uid = &uid }, error, "s", &id);
         if (r < 0)
                 return r;
-        admin_actor(uid, actor);
+        audit_admin_actor(uid, actor);
         r = trusted_publisher_remove(m->store, id, actor, now_realtime_usec());
         if (r == -ENOENT)
                 return invalid_argument(error, "No such trusted publisher.");
         return bus_reply_done(msg, r, error);
 }
 
-int method_set_trusted_publishing_required(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        _cleanup_free_ char *package = NULL;
-        Manager *m = userdata;
-        const char *package_arg;
-        char actor[32];
-        int required, r;
-        uid_t uid;
+/* ---- ListIssuers (admins) ---- */
 
-        r = bus_begin_call(m, msg, &(BusCall) { .ret_uid = &uid }, error, "sb", &package_arg, &required);
+static int append_issuer(sd_bus_message *reply, const Issuer *i) {
+        _cleanup_(issuer_keys_state_done) IssuerKeysState k = {};
+        _cleanup_strv_free_ char **algorithms = NULL;
+        int r;
+
+        r = issuer_keys_state(i, &k);
         if (r < 0)
                 return r;
-        r = admin_change(package_arg, uid, &package, actor, error);
-        if (r < 0)
-                return r;
-        r = trusted_set_required(m->store, package, required, actor, now_realtime_usec());
-        if (r < 0)
-                return bus_error_set_package(error, r, package);
-        return sd_bus_reply_method_return(msg, NULL);
+        for (JwtAlg a = 0; a < _JWT_ALG_MAX; a++)
+                if ((i->algorithms & JWT_ALG_MASK(a)) && strv_extend(&algorithms, jwt_alg_to_string(a)) < 0)
+                        return -ENOMEM;
+        APPEND(sd_bus_message_open_container(reply, 'a', "{sv}"));
+        APPEND(append_entry(reply, "name", "s", i->name));
+        APPEND(append_entry(reply, "issuer", "s", i->url));
+        APPEND(append_entry(reply, "audience", "s", i->audience));
+        APPEND(append_strv_entry(reply, "algorithms", algorithms));
+        APPEND(append_entry(reply, "keys_file", "s", i->keys_file));
+        APPEND(append_entry(reply, "keys", "u", (uint32_t) k.n_keys));
+        APPEND(append_strv_entry(reply, "kids", k.kids));
+        APPEND(append_entry(reply, "keys_file_mtime", "t", (uint64_t) k.mtime));
+        APPEND(append_entry(reply, "keys_error", "s", k.error < 0 ? strerror(-k.error) : ""));
+        APPEND(append_entry(reply, "refresh", "s", i->jwks_uri ?: i->discovery ? "discovery" : ""));
+        return sd_bus_message_close_container(reply);
+}
+
+static int fill_issuers(Store *s, sd_bus_message *reply, const void *query) {
+        const Issuers *l = query;
+
+        for (size_t k = 0; k < l->n; k++) {
+                int r = append_issuer(reply, &l->items[k]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int method_list_issuers(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        return bus_reply_admin_list(m, msg, fill_issuers, &m->trusted.issuers, error);
 }
 
 /* ---- the same for a maintainer, through a registry (proofs: bus-registry.c) ---- */

@@ -4,6 +4,7 @@
  * (tests/bus-introspect.sh compares the two). */
 
 #include "bus-methods.h"
+#include "bus-own-events.h"
 
 const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
@@ -28,6 +29,10 @@ const sd_bus_vtable manager_vtable[] = {
                                 method_set_password_source, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("RemoveAccount", SD_BUS_ARGS("s", name), SD_BUS_NO_RESULT,
                                 method_remove_account, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("LinkAccount", SD_BUS_ARGS("s", name, "u", uid), SD_BUS_NO_RESULT,
+                                method_link_account, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("UnlinkAccount", SD_BUS_ARGS("s", name), SD_BUS_NO_RESULT,
+                                method_unlink_account, SD_BUS_VTABLE_UNPRIVILEGED),
 
         SD_BUS_METHOD_WITH_ARGS("CreatePackage", SD_BUS_ARGS("s", name, "s", policy, "as", maintainers),
                                 SD_BUS_NO_RESULT, method_create_package, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -154,8 +159,8 @@ const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("RemoveTrustedPublisher", SD_BUS_ARGS("s", id), SD_BUS_NO_RESULT,
                                 method_remove_trusted_publisher, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("SetTrustedPublishingRequired", SD_BUS_ARGS("s", package, "b", required),
-                                SD_BUS_NO_RESULT, method_set_trusted_publishing_required, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListIssuers", SD_BUS_NO_ARGS, SD_BUS_RESULT("aa{sv}", issuers), method_list_issuers,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("AddOwnTrustedPublisher",
                                 SD_BUS_ARGS("a{sv}", proof, "s", package, "s", issuer, "a{ss}", claims,
                                             "a{sv}", options),
@@ -186,12 +191,25 @@ const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("SetPackageOptions", SD_BUS_ARGS("s", name, "a{sv}", options), SD_BUS_NO_RESULT,
                                 method_set_package_options, SD_BUS_VTABLE_UNPRIVILEGED),
 
+        /* A linked user's own events (bus-own-events.c). */
+        SD_BUS_METHOD_WITH_ARGS("SubscribeOwnEvents", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_subscribe_own_events,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("UnsubscribeOwnEvents", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+                                method_unsubscribe_own_events, SD_BUS_VTABLE_UNPRIVILEGED),
+
         SD_BUS_SIGNAL_WITH_ARGS("TokenCreated", SD_BUS_ARGS("s", id, "s", type), 0),
         SD_BUS_SIGNAL_WITH_ARGS("TokenExpiring", SD_BUS_ARGS("s", id, "s", account, "t", expires_at), 0),
         SD_BUS_SIGNAL_WITH_ARGS("TokenRevoked", SD_BUS_ARGS("s", id), 0),
         SD_BUS_SIGNAL_WITH_ARGS("PackagePublished", SD_BUS_ARGS("s", package, "s", actor, "s", token_id), 0),
         SD_BUS_SIGNAL_WITH_ARGS("StageCreated", SD_BUS_ARGS("s", id, "s", package, "s", version, "s", staged_by), 0),
         SD_BUS_SIGNAL_WITH_ARGS("StageDecided", SD_BUS_ARGS("s", id, "s", state), 0),
+        /* Sent with a destination: a subscribed linked user's connection (bus-own-events.h). */
+        SD_BUS_SIGNAL_WITH_ARGS("OwnTokenExpiring", SD_BUS_ARGS("s", id, "s", description, "t", expires_at), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("OwnTokenUsedFromNewAddress", SD_BUS_ARGS("s", id, "s", description, "s", address), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("OwnTokenRevoked", SD_BUS_ARGS("s", id, "s", description), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("OwnPackagePublished", SD_BUS_ARGS("s", package, "s", version, "s", actor), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("OwnPackageStaged",
+                                SD_BUS_ARGS("s", id, "s", package, "s", version, "s", staged_by), 0),
 
         SD_BUS_VTABLE_END
 };

@@ -35,6 +35,7 @@ void config_init_defaults(Config *c) {
                 .stage_lifetime = STAGE_LIFETIME_DAYS_DEFAULT * 86400 * USEC_PER_SEC,
                 .token_expiry_warning = 7 * 86400 * USEC_PER_SEC,
                 .recovery_hold = 72 * 3600 * USEC_PER_SEC,   /* npm's hold after account recovery */
+                .polkit_timeout = 25 * USEC_PER_SEC,         /* D-Bus's default method call timeout */
                 .pam_helper_timeout = PAM_HELPER_TIMEOUT_DEFAULT,
         };
         snprintf(c->totp_issuer, sizeof c->totp_issuer, "%s", TOTP_ISSUER_DEFAULT);
@@ -90,6 +91,7 @@ static const Setting settings[] = {
         { "MinFreeSpaceMiB",    SETTING_UNSIGNED, offsetof(Config, min_free_space_mib),  0, 1024 * 1024 },
         { "SealKeyFile",        SETTING_PATH,     offsetof(Config, seal_key_file),       0, 0 },
         { "IssuersDirectory",   SETTING_PATH,     offsetof(Config, issuers_directory),   0, 0 },
+        { "DirectSocket",       SETTING_PATH,     offsetof(Config, direct_socket),       0, 0 },
         { "TrustedPublishingTokenLifetimeSec", SETTING_DURATION, offsetof(Config, trusted_token_lifetime), 60, 86400 },
         { "TrustedPublishingClockSkewSec", SETTING_DURATION, offsetof(Config, trusted_clock_skew), 0, 600 },
         { "StageLifetimeSec",   SETTING_DURATION, offsetof(Config, stage_lifetime),      60, 90 * 86400 },
@@ -104,6 +106,7 @@ static const Setting settings[] = {
           TOKEN_LIFETIME_MAX_SEC },
         { "TokenExpiryWarningSec", SETTING_DURATION, offsetof(Config, token_expiry_warning), 0, 365 * 86400 },
         { "RecoveryHoldSec",    SETTING_DURATION, offsetof(Config, recovery_hold),       0, 30 * 86400 },
+        { "PolkitTimeoutSec",   SETTING_DURATION, offsetof(Config, polkit_timeout),      1, 600 },
         { "PamHelper",          SETTING_PATH,     offsetof(Config, pam_helper),          0, 0 },
         { "PamHelperSocket",    SETTING_PATH,     offsetof(Config, pam_helper_socket),   0, 0 },
         { "PamHelperTimeoutSec", SETTING_DURATION, offsetof(Config, pam_helper_timeout), 1, 60 },

@@ -37,6 +37,7 @@ typedef struct Config {
         usec_t audit_retention;          /* audit records older than this are pruned */
         unsigned min_free_space_mib;     /* below this much free space, writes are refused; 0 off */
         char seal_key_file[256];         /* the TOTP seal key outside systemd; "" the default */
+        char direct_socket[256];         /* DirectSocket=: serve verifiers here too (bus-direct.h); "" none */
         char issuers_directory[256];     /* trusted publishing's issuers (issuers.h); "" the default */
         usec_t trusted_token_lifetime;   /* of tokens minted by ExchangeIdToken */
         usec_t trusted_clock_skew;       /* allowed difference to an ID token's issuer's clock */
@@ -44,6 +45,7 @@ typedef struct Config {
         LifetimeLimits token_lifetimes;  /* {Default,Max}{Write,Read}TokenLifetimeSec=, 0 none */
         usec_t token_expiry_warning;     /* TokenExpiring this long before a token expires; 0 never */
         usec_t recovery_hold;            /* RecoveryHoldSec=: reads only, this long after a recovery; 0 off */
+        usec_t polkit_timeout;           /* PolkitTimeoutSec=: polkit silent this long means denied */
         /* Passwords from PAM services (pam-backend.h): the helper to start per check, else the
          * socket of pkgtoken-pam-helper.socket ("" the default); how long a check may take;
          * the services accounts may name, space-separated ("" any the helper knows). */

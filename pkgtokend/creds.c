@@ -118,13 +118,17 @@ static bool user_in_group(uid_t uid, gid_t gid) {
         return false;
 }
 
+int caller_for_uid(uid_t uid, gid_t registry_gid, Caller *ret) {
+        *ret = (Caller) { .uid = uid, .in_registry_group = user_in_group(uid, registry_gid) };
+        return 0;
+}
+
 static int query_caller(CredsCache *c, sd_bus_message *m, Caller *ret) {
         uid_t uid;
         int r = query_uid(m, &uid);
         if (r < 0)
                 return r;
-        *ret = (Caller) { .uid = uid, .in_registry_group = user_in_group(uid, c->registry_gid) };
-        return 0;
+        return caller_for_uid(uid, c->registry_gid, ret);
 }
 
 int creds_cache_sender(CredsCache *c, sd_bus_message *m, Caller *ret) {

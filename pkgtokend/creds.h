@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Who is calling: the effective uid dbus-daemon recorded for the sender's connection
- * (SO_PEERCRED at connect time), never anything the caller says about itself.
+/* Who is calling on the bus: the effective uid dbus-daemon recorded for the sender's connection
+ * (SO_PEERCRED at connect time), never anything the caller says about itself.  (Callers on
+ * the direct socket: bus-direct.h; both become a Caller through caller_for_uid().)
  *
  * Asking the bus costs a round trip, as much as the call being authorised, so the answer is
  * cached per unique connection name.  dbus-daemon never reuses a unique name, so an entry
@@ -18,6 +19,10 @@ typedef struct Caller {
         uid_t uid;
         bool in_registry_group;   /* the uid's user is a member of the registry group */
 } Caller;
+
+/* The caller with this uid, whichever way the uid was learnt (from the bus here, from the
+ * direct socket's SO_PEERCRED in bus-direct.c): group membership from the user database. */
+int caller_for_uid(uid_t uid, gid_t registry_gid, Caller *ret);
 
 /* registry_gid: the group whose members may verify credentials ((gid_t) -1: none). */
 int creds_cache_new(sd_bus *bus, gid_t registry_gid, CredsCache **ret);

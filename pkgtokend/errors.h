@@ -39,6 +39,9 @@
 /* Staged publishing's: */
 #define ERR_NO_SUCH_STAGE       ENOSTR        /* an unknown stage id */
 #define ERR_STAGE_NOT_PENDING   EBADSLT       /* decided already, published or expired */
+/* polkit's (bus-polkit.c): */
+#define ERR_AUTHZ_UNAVAILABLE   ENAVAIL       /* polkit absent, not answering in time, or failing: denied */
+#define ERR_AUTHZ_INTERACTIVE   ENOTNAM       /* polkit would ask for a password; the caller said not to */
 
 /* The store says -ENOENT for "no such row"; the domain says which thing a caller named. */
 static inline int not_found_as(int r, int error) {

@@ -20,6 +20,7 @@ typedef struct Options {
         const char *state_dir;
         const char *bus_address;
         const char *config_file;
+        const char *direct_socket;
         int log_level;           /* -1: LogLevel= of the configuration */
 } Options;
 
@@ -33,6 +34,8 @@ static int help(void) {
                "     --bus-address=ADDR   Serve on this bus instead of the system bus\n"
                "                          (default: $%s, else the system bus)\n"
                "     --config=FILE        Read settings from FILE (default: %s, if it exists)\n"
+               "     --direct-socket=PATH Serve verifiers on this unix socket too, without the bus\n"
+               "                          (default: the socket systemd passes, else DirectSocket=)\n"
                "     --log-level=LEVEL    Log up to LEVEL: err, warning, notice, info, debug (default:\n"
                "                          LogLevel= of the configuration, else info)\n",
                PKGTOKEN_BUS_NAME, PKGTOKEN_OBJECT_PATH, DEFAULT_STATE_DIR, PKGTOKEN_BUS_ADDRESS_ENV,
@@ -49,7 +52,7 @@ static char *state_dir_from_environment(void) {
         return strndup(e, strcspn(e, ":"));
 }
 
-enum { ARG_STATE_DIR = 0x100, ARG_BUS_ADDRESS, ARG_CONFIG, ARG_LOG_LEVEL };
+enum { ARG_STATE_DIR = 0x100, ARG_BUS_ADDRESS, ARG_CONFIG, ARG_LOG_LEVEL, ARG_DIRECT_SOCKET };
 
 static int parse_option(int c, const char *arg, void *userdata) {
         Options *o = userdata;
@@ -61,6 +64,8 @@ static int parse_option(int c, const char *arg, void *userdata) {
                 return option_nonempty(arg, "--bus-address= needs an address", &o->bus_address);
         case ARG_CONFIG:
                 return option_nonempty(arg, "--config= needs a file", &o->config_file);
+        case ARG_DIRECT_SOCKET:
+                return option_nonempty(arg, "--direct-socket= needs a path", &o->direct_socket);
         case ARG_LOG_LEVEL:
                 o->log_level = log_level_from_string(arg);
                 if (o->log_level < 0)
@@ -81,6 +86,7 @@ static int parse_argv(int argc, char *argv[], Options *o) {
                 { "bus-address", required_argument, NULL, ARG_BUS_ADDRESS },
                 { "config",      required_argument, NULL, ARG_CONFIG      },
                 { "log-level",   required_argument, NULL, ARG_LOG_LEVEL   },
+                { "direct-socket", required_argument, NULL, ARG_DIRECT_SOCKET },
                 {}
         };
 
@@ -158,6 +164,10 @@ int main(int argc, char *argv[]) {
                 return 1;
         }
         r = manager_connect_bus(m, o.bus_address);
+        if (r < 0)
+                return 1;
+        /* After the bus: a verifier that finds the socket finds the name taken too. */
+        r = manager_listen_direct(m, o.direct_socket);
         if (r < 0)
                 return 1;
 

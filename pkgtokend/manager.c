@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "bus-access.h"
 #include "bus-error.h"
 #include "bus-methods.h"
 #include "bus-stages.h"
@@ -213,6 +214,9 @@ Manager *manager_free(Manager *m) {
         last_used_done(&m->last_used);
         sd_event_source_unref(m->flush_timer);
         sd_event_source_unref(m->prune_timer);
+        direct_server_free(m->direct);
+        bus_access_done(m);
+        m->own_events = own_events_free(m->own_events);
         creds_cache_free(m->creds);
         sd_bus_flush_close_unref(m->bus);
         store_free(m->store);
@@ -261,6 +265,12 @@ int manager_connect_bus(Manager *m, const char *address) {
         r = creds_cache_new(m->bus, m->registry_gid, &m->creds);
         if (r < 0)
                 return r;
+        r = bus_access_setup(m);
+        if (r < 0)
+                return r;
+        r = own_events_new(m->bus, &m->own_events);
+        if (r < 0)
+                return r;
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return r;
@@ -274,6 +284,21 @@ int manager_connect_bus(Manager *m, const char *address) {
                 return r;
         }
         return 0;
+}
+
+int manager_listen_direct(Manager *m, const char *path) {
+        const DirectService service = {
+                .event = m->event,
+                .vtable = manager_vtable,
+                .userdata = m,
+                .registry_gid = m->registry_gid,
+        };
+        int r;
+
+        r = direct_server_new(&service, isempty(path) ? m->config.direct_socket : path, &m->direct);
+        if (r < 0)
+                log_error("cannot serve the direct socket: %s", strerror(-r));
+        return r;
 }
 
 int manager_run(Manager *m) {

@@ -9,6 +9,9 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "bus-direct.h"
+#include "bus-own-events.h"
+#include "bus-polkit.h"
 #include "config.h"
 #include "creds.h"
 #include "last-used.h"
@@ -23,6 +26,7 @@
 typedef struct Manager {
         sd_event *event;
         sd_bus *bus;
+        DirectServer *direct;        /* the direct socket for verifiers (bus-direct.h); NULL none */
         Store *store;
         CredsCache *creds;
         char *state_dir;
@@ -38,6 +42,9 @@ typedef struct Manager {
         sd_event_source *flush_timer;
         sd_event_source *prune_timer; /* forgets audit records older than AuditRetentionSec= */
         TrustedPublishing trusted;   /* issuers loaded at start (issuers.h), the store, the limits */
+        Polkit *polkit;              /* asked about admin methods by callers other than root (bus-access.c) */
+        sd_bus_message *access_granted; /* the call polkit allowed, being dispatched now */
+        OwnEvents *own_events;       /* linked users' subscriptions to their events (bus-own-events.c) */
         PamBackend pam;              /* passwords from PAM services, checked on the workers */
 } Manager;
 
@@ -50,4 +57,7 @@ static inline void manager_freep(Manager **m) {
 /* Connects to the bus at address (NULL: the system bus), publishes the object and takes the
  * bus name. */
 int manager_connect_bus(Manager *m, const char *address);
+/* Serves the object on the direct socket too: the one systemd passed, else path (NULL or "":
+ * DirectSocket= of the configuration; empty there too: none). */
+int manager_listen_direct(Manager *m, const char *path);
 int manager_run(Manager *m);

@@ -43,8 +43,9 @@ int package_set_policy(Store *s, const char *name, PackagePolicy policy) {
         return not_found_as(store_package_set_policy(s, name, policy), -ERR_NO_SUCH_PACKAGE);
 }
 
-int package_set_options(Store *s, const char *name, const PackageOptions *o) {
+int package_set_options(Store *s, const PackageRecord *old, const PackageOptions *o, const char *actor, usec_t now) {
         _cleanup_transaction_ Transaction tx = {};
+        const char *name = old->name;
         int r;
 
         r = store_begin(s, &tx);
@@ -53,8 +54,16 @@ int package_set_options(Store *s, const char *name, const PackageOptions *o) {
         r = store_package_set_requires_approval(s, name, o->requires_approval);
         if (r >= 0)
                 r = store_package_set_max_token_lifetime(s, name, o->max_token_lifetime);
+        if (r >= 0)
+                r = store_package_set_trusted_only(s, name, o->trusted_publishing_only);
         if (r < 0)
                 return not_found_as(r, -ERR_NO_SUCH_PACKAGE);
+        if (o->trusted_publishing_only != old->trusted_publishing_only) {
+                r = audit_record(s, now, AUDIT_TRUSTED_ONLY, name, AUDIT_RESULT_OK, actor, NULL, NULL,
+                                 o->trusted_publishing_only ? "on" : "off");
+                if (r < 0)
+                        return r;
+        }
         return store_commit(&tx);
 }
 

@@ -16,13 +16,18 @@ int package_load(Store *s, const char *name, PackageRecord *ret);
 int package_create(Store *s, const char *name, PackagePolicy policy, char * const *maintainers, usec_t now,
                    const char **ret_account);
 int package_set_policy(Store *s, const char *name, PackagePolicy policy);
-/* The options besides the policy, set together: whether versions come through approved
- * stages only (stages.h), and the longest lifetime of new tokens that can publish it (0 none). */
+/* The options besides the policy, set together in one transaction: whether versions come
+ * through approved stages only (stages.h), the longest lifetime of new tokens that can publish
+ * it (0 none), and whether only trusted-publishing tokens may publish it
+ * (trusted-publishers.h). */
 typedef struct PackageOptions {
         bool requires_approval;
         uint64_t max_token_lifetime;
+        bool trusted_publishing_only;
 } PackageOptions;
-int package_set_options(Store *s, const char *name, const PackageOptions *o);
+/* old: the package as it is (its name, and what changes).  A change of trusted_publishing_only
+ * is audited (AUDIT_TRUSTED_ONLY, by actor): it decides which publishes are possible at all. */
+int package_set_options(Store *s, const PackageRecord *old, const PackageOptions *o, const char *actor, usec_t now);
 
 /* ERR_NO_SUCH_PACKAGE, ERR_INVALID_ARGUMENT or ERR_NO_SUCH_ACCOUNT for the account,
  * ERR_ALREADY_MAINTAINER, ERR_NOT_MAINTAINER, ERR_LAST_MAINTAINER. */

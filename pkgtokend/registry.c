@@ -167,11 +167,11 @@ int registry_prove_token(const Authorizer *a, const char *token, const char *rem
         }
 }
 
-int registry_governance(Store *s, const TokenRecord *token, const char *account, bool otp_given, GovernanceAct act,
-                        usec_t now, GovernanceVerdict *ret) {
+int registry_governance(Store *s, ProofKind proof, const TokenRecord *token, const char *account, bool otp_given,
+                        GovernanceAct act, usec_t now, GovernanceVerdict *ret) {
         _cleanup_(account_record_done) AccountRecord a = {};
         GovernanceFacts f = {
-                .proof = token ? PROOF_TOKEN : PROOF_PASSWORD,
+                .proof = token ? PROOF_TOKEN : proof,
                 .type = token ? token->type : TOKEN_READ_ONLY,
                 .owner = token ? token->owner : TOKEN_OWNER_ACCOUNT,
                 .account_2fa = TWOFA_DISABLED,
@@ -206,7 +206,7 @@ static int maintains_any(Store *s, const char *account, char * const *packages) 
         return 0;
 }
 
-static int owns(Store *s, const char *account, const TokenRecord *t) {
+int registry_token_is_own(Store *s, const char *account, const TokenRecord *t) {
         if (t->owner == TOKEN_OWNER_ACCOUNT)
                 return streq_ptr(t->account, account);
         return maintains_any(s, account, t->scope);
@@ -253,7 +253,7 @@ static int resolve_own_token(Store *s, const char *account, const char *id_or_pr
         r = token_load(s, id, ret);
         if (r < 0)
                 return r;
-        r = owns(s, account, ret);
+        r = registry_token_is_own(s, account, ret);
         if (r < 0)
                 return r;
         /* Another account's token is as good as unknown. */

@@ -37,12 +37,12 @@ int registry_prove_token(const Authorizer *a, const char *token, const char *rem
                          AuthorizeAnswer *ret);
 
 /* The governance rule (common/governance.h) for a proof, with the facts it needs loaded (the
- * proven account's 2FA mode): token is the proof's token (NULL for a password proof, whose
- * account is account), otp_given whether a code came with it.  Whoever acts on the
+ * proven account's 2FA mode): token is the proof's token (NULL for a password or uid proof,
+ * proof saying which, whose account is account), otp_given whether a code came with it.  Whoever acts on the
  * verdict checks a code it answers GOVERNANCE_CHECK_OTP for.  Load errors: ERR_BAD_CREDENTIALS
  * for an account that is gone. */
-int registry_governance(Store *s, const TokenRecord *token, const char *account, bool otp_given, GovernanceAct act,
-                        usec_t now, GovernanceVerdict *ret);
+int registry_governance(Store *s, ProofKind proof, const TokenRecord *token, const char *account, bool otp_given,
+                        GovernanceAct act, usec_t now, GovernanceVerdict *ret);
 
 /* RevokeOwnToken: id is a token id or a display prefix, of one of the account's tokens or of
  * a package token of a package it maintains.  An account with 2FA gives a current code.
@@ -63,6 +63,9 @@ int registry_rotate_own_token(const OwnRevoke *q, const LifetimeLimits *l, usec_
 /* ListOwnTokens: the account's tokens and the package tokens of packages it maintains. */
 typedef int (*OwnTokenCallback)(const TokenRecord *t, void *userdata);
 int registry_foreach_own_token(Store *s, const char *account, OwnTokenCallback cb, void *userdata);
+/* >0 when t is one of account's own tokens as above (its account token, or a package token of
+ * a package it maintains), 0 when not. */
+int registry_token_is_own(Store *s, const char *account, const TokenRecord *t);
 
 /* ChangeMaintainer for an account proven by password (+ OTP when its 2FA is on): it must
  * maintain the package, and a package whose policy asks for 2FA needs an account with 2FA.

@@ -8,6 +8,7 @@
 
 #include "erase.h"
 #include "macro.h"
+#include "io-util.h"
 #include "random-util.h"
 #include "seal.h"
 
@@ -117,29 +118,6 @@ int seal_key_load(const char *path, SealKey *ret) {
         memcpy(ret->bytes, buf, SEAL_KEY_SIZE);
         erase_memory(buf, sizeof buf);
         return 0;
-}
-
-static int fsync_parent_directory(const char *path) {
-        _cleanup_free_ char *dir = strdup(path);
-        char *slash;
-        int fd, r = 0;
-
-        if (!dir)
-                return -ENOMEM;
-        slash = strrchr(dir, '/');
-        if (!slash)
-                strcpy(dir, ".");
-        else if (slash == dir)
-                slash[1] = '\0';
-        else
-                *slash = '\0';
-        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        if (fsync(fd) < 0)
-                r = -errno;
-        close(fd);
-        return r;
 }
 
 int seal_key_create(const char *path, SealKey *ret) {

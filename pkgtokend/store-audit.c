@@ -11,8 +11,8 @@
 /* Audit                                                                                      */
 
 int store_audit_append(Store *s, const AuditEvent *e) {
-        int r = store_exec(s, STMT_AUDIT_INSERT, "utttttttt", e->time, e->action, e->package, e->result, e->actor,
-                           e->token_id, e->remote, e->reason, e->version);
+        int r = store_exec(s, STMT_AUDIT_INSERT, "uttttttttt", e->time, e->action, e->package, e->result, e->actor,
+                           e->token_id, e->remote, e->reason, e->version, e->provenance);
         return r < 0 ? r : 0;
 }
 
@@ -43,6 +43,7 @@ static int visit_audit_event(Store *s, sqlite3_stmt *st, void *userdata) {
                 .reason = column_text(st, 7),
                 .count = (uint64_t) sqlite3_column_int64(st, 8),
                 .version = column_text(st, 9),
+                .provenance = column_text(st, 10),
         };
         return MIN(v->cb.audit(&e, v->userdata), 0);
 }

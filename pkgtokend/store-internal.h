@@ -83,6 +83,9 @@ typedef enum StatementId {
         STMT_STAGE_LIST,
         STMT_STAGE_NEXT_EXPIRED,
         STMT_STAGE_SET_STATE,
+        STMT_ACCOUNT_SET_UID,
+        STMT_ACCOUNT_GET_UID,
+        STMT_ACCOUNT_BY_UID,
         STMT_ACCOUNT_SET_PASSWORD_SOURCE,
         _STMT_MAX,
 } StatementId;

@@ -81,9 +81,15 @@ static const char *const statement_sql[_STMT_MAX] = {
         [STMT_TOKEN_REVOKE]        = "UPDATE tokens SET revoked_at = ? WHERE public_id = ? AND revoked_at = 0",
         [STMT_TOKEN_TOUCH]         = "UPDATE tokens SET last_used_at = ?, last_used_from = ? "
                                      "WHERE id = ? AND last_used_at < ?",
+        /* ?10, the provenance, when given; else that of the token's exchange, if any (the
+         * partial index audit_provenance_by_token holds only records with one). */
         [STMT_AUDIT_INSERT]        = "INSERT INTO audit (time, action, package, result, actor, token_id, remote, reason, "
-                                     "version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [STMT_AUDIT_LIST]          = "SELECT time, action, package, result, actor, token_id, remote, reason, count, version FROM "
+                                     "version, provenance) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                                     "CASE WHEN ?10 != '' THEN ?10 WHEN ?6 = '' THEN '' ELSE "
+                                     "coalesce((SELECT provenance FROM audit WHERE token_id = ?6 AND provenance != '' "
+                                     "LIMIT 1), '') END)",
+        [STMT_AUDIT_LIST]          = "SELECT time, action, package, result, actor, token_id, remote, reason, count, version, "
+                                     "provenance FROM "
                                      "(SELECT * FROM audit WHERE (?1 = '' OR package = ?1) AND time >= ?2 "
                                      " ORDER BY time DESC, id DESC LIMIT ?3) ORDER BY time, id",
         /* The newest record of the same refusal from the same address since ?2 (the start of
@@ -142,6 +148,10 @@ static const char *const statement_sql[_STMT_MAX] = {
                                      "ORDER BY expires_at LIMIT 1",
         [STMT_STAGE_SET_STATE]     = "UPDATE stages SET state = ?3, decided_by = ?4, decided_at = ?5, reason = ?6 "
                                      "WHERE public_id = ?1 AND state = ?2",
+        /* accounts linked to a Unix user (store-uids.c) */
+        [STMT_ACCOUNT_SET_UID]     = "UPDATE accounts SET uid = NULLIF(?, -1) WHERE name = ?",
+        [STMT_ACCOUNT_GET_UID]     = "SELECT IFNULL(uid, -1) FROM accounts WHERE name = ?",
+        [STMT_ACCOUNT_BY_UID]      = "SELECT name FROM accounts WHERE uid = ?",
         /* A password from a PAM service replaces a local one, which must not work again. */
         [STMT_ACCOUNT_SET_PASSWORD_SOURCE] = "UPDATE accounts SET password_source = ?1, password_hash = "
                                      "CASE WHEN ?1 = '' THEN password_hash ELSE '' END WHERE name = ?2",
@@ -308,7 +318,16 @@ static const char *const migrations[] = {
         "CREATE INDEX used_jtis_by_expiry ON used_jtis(expires_at);"
         "ALTER TABLE packages ADD COLUMN trusted_publishing_only INTEGER NOT NULL DEFAULT 0;",
 
-        /* 7 → 8: where an account's password is checked: '' here (password_hash), or
+        /* 7 → 8: trusted publishing's provenance as a field of the audit (a JSON object; the
+         * exchange's record and the records of the token it minted), found by token. */
+        "ALTER TABLE audit ADD COLUMN provenance TEXT NOT NULL DEFAULT '';"
+        "CREATE INDEX audit_provenance_by_token ON audit(token_id) WHERE provenance != '';",
+
+        /* 8 → 9: accounts linked to a Unix user: that uid acts for its account over the bus
+         * without root (pkgtokend/bus-access.c).  One account per uid, one uid per account. */
+        "ALTER TABLE accounts ADD COLUMN uid INTEGER;"
+        "CREATE UNIQUE INDEX accounts_by_uid ON accounts(uid) WHERE uid IS NOT NULL;",
+        /* 9 → 10: where an account's password is checked: '' here (password_hash), or
          * "pam:SERVICE", a PAM service of the host through pkgtoken-pam-helper. */
         "ALTER TABLE accounts ADD COLUMN password_source TEXT NOT NULL DEFAULT '';",
 };
@@ -685,6 +704,12 @@ static int open_store(const char *state_dir, const StoreOptions *o, Store **ret)
                 size = st.st_size;
         }
 
+        /* Every token check allocates a few small strings per statement (SQLite copies a row's
+         * text into its registers and frees it again on reset): without the global allocation
+         * statistics each allocation skips a mutex (a thousand instructions per Authorize, see
+         * bench/run.sh).  Only possible before SQLite initialises; afterwards this fails
+         * harmlessly and the statistics stay. */
+        (void) sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
         r = sqlite3_open_v2(s->path, &s->db, flags, NULL);
         if (r != SQLITE_OK) {
                 log_store(s, "cannot open the database: %s", s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(r));

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "macro.h"
 #include "time-util.h"
@@ -19,7 +20,7 @@
 #include "token.h"
 
 #define STORE_DB_FILENAME "tokens.db"
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 10
 
 typedef struct Store Store;
 
@@ -82,6 +83,11 @@ int store_account_set_password_source(Store *s, const char *name, const char *so
 int store_account_delete(Store *s, const char *name);
 typedef int (*AccountCallback)(const AccountRecord *a, void *userdata);
 int store_account_foreach(Store *s, AccountCallback cb, void *userdata);
+/* The Unix uid an account is linked to (store-uids.c): -1 for none.  Setting a uid linked to
+ * another account already is -EEXIST. */
+int store_account_set_uid(Store *s, const char *name, int64_t uid);
+int store_account_get_uid(Store *s, const char *name, int64_t *ret);
+int store_account_by_uid(Store *s, uid_t uid, char **ret_name);   /* -ENOENT: none */
 
 /* What proves an account's identity.  Loaded only where it is checked or changed, kept out
  * of AccountRecord so that listing accounts never touches it; wiped by the _done(). */
@@ -229,6 +235,10 @@ typedef struct AuditEvent {
         const char *reason;
         uint64_t count;           /* how many times (repeated refusals share a record); 0 is 1 */
         const char *version;      /* the version a write named; "" none */
+        /* Trusted publishing's claims (a JSON object of strings; "" none).  An exchange gives
+         * them; every later record about the token it minted (its publishes) inherits them
+         * from the exchange's record, in the INSERT itself, so no write path has to. */
+        const char *provenance;
 } AuditEvent;
 int store_audit_append(Store *s, const AuditEvent *e);
 /* Counts e once more in the newest record of the same action, result, reason and actor from

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "audit.h"
 #include "erase.h"
@@ -108,26 +109,85 @@ static const struct {
 static const char *provenance_value(const Jwt *j, size_t row, char buf[static 32]) {
         for (size_t k = 0; k < ELEMENTSOF(provenance_claims[row].claims) && provenance_claims[row].claims[k]; k++) {
                 const char *v = jwt_claim(j, provenance_claims[row].claims[k], buf);
-                if (v && claim_value_is_valid(v) && !strchr(v, ' '))
+                if (v && claim_value_is_valid(v))
                         return v;
         }
         return NULL;
 }
 
-char *trusted_provenance(const Jwt *j) {
-        char *s = strdup("");
+/* The words of the text form: a value with a space would make "label=value ..." ambiguous. */
+static int provenance_append_text(char **s, const char *label, const char *value) {
+        char *t = NULL;
 
-        for (size_t i = 0; s && i < ELEMENTSOF(provenance_claims); i++) {
-                char buf[32], *t = NULL;
+        if (strchr(value, ' '))
+                return 0;
+        if (asprintf(&t, "%s%s%s=%s", *s, **s ? " " : "", label, value) < 0)
+                return -ENOMEM;
+        free(*s);
+        *s = t;
+        return 0;
+}
+
+int trusted_provenance(const Jwt *j, char **ret_text, char **ret_json) {
+        _cleanup_free_ char *text = strdup(""), *json = NULL;
+        struct json_object *o = json_object_new_object();
+        char buf[32];
+        const char *iss = jwt_claim(j, "iss", buf);
+        int r = text && o ? 0 : -ENOMEM;
+
+        if (r >= 0 && iss && claim_value_is_valid(iss))
+                r = json_object_object_add(o, "issuer", json_object_new_string(iss)) < 0 ? -ENOMEM : 0;
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(provenance_claims); i++) {
                 const char *v = provenance_value(j, i, buf);
                 if (!v)
                         continue;
-                if (asprintf(&t, "%s%s%s=%s", s, *s ? " " : "", provenance_claims[i].label, v) < 0)
-                        t = NULL;
-                free(s);
-                s = t;
+                r = provenance_append_text(&text, provenance_claims[i].label, v);
+                if (r >= 0 && json_object_object_add(o, provenance_claims[i].label, json_object_new_string(v)) < 0)
+                        r = -ENOMEM;
         }
-        return s;
+        if (r >= 0) {
+                json = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+                r = json ? 0 : -ENOMEM;
+        }
+        json_object_put(o);
+        if (r < 0)
+                return r;
+        *ret_text = text;
+        *ret_json = json;
+        text = json = NULL;
+        return 0;
+}
+
+/* ---- issuers ---- */
+
+void issuer_keys_state_done(IssuerKeysState *s) {
+        strv_free(s->kids);
+        *s = (IssuerKeysState) {};
+}
+
+int issuer_keys_state(const Issuer *i, IssuerKeysState *ret) {
+        _cleanup_(jwt_key_set_done) JwtKeySet keys = {};
+        IssuerKeysState s = {};
+        struct stat st;
+        int r;
+
+        if (stat(i->keys_file, &st) < 0)
+                s.error = -errno;
+        else
+                s.mtime = (usec_t) st.st_mtim.tv_sec * USEC_PER_SEC + (usec_t) st.st_mtim.tv_nsec / 1000;
+        r = s.error < 0 ? s.error : jwt_key_set_load(i->keys_file, &keys);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                s.error = r;
+        for (size_t k = 0; k < keys.n; k++)
+                if (strv_extend(&s.kids, keys.keys[k].kid) < 0) {
+                        issuer_keys_state_done(&s);
+                        return -ENOMEM;
+                }
+        s.n_keys = keys.n;
+        *ret = s;
+        return 0;
 }
 
 /* ---- managing publishers ---- */
@@ -226,20 +286,6 @@ int trusted_publisher_remove(Store *s, const char *id, const char *actor, usec_t
         return r < 0 ? r : 0;
 }
 
-int trusted_set_required(Store *s, const char *package, bool on, const char *actor, usec_t now) {
-        _cleanup_transaction_ Transaction tx = {};
-        int r;
-
-        r = store_begin(s, &tx);
-        if (r < 0)
-                return r;
-        r = store_package_set_trusted_only(s, package, on);
-        if (r < 0)
-                return not_found_as(r, -ERR_NO_SUCH_PACKAGE);
-        r = audit_record(s, now, AUDIT_TRUSTED_ONLY, package, AUDIT_RESULT_OK, actor, NULL, NULL, on ? "on" : "off");
-        return r < 0 ? r : store_commit(&tx);
-}
-
 int trusted_check_governor(const Lockout *l, const TrustedGovernor *g, const char *package, bool need_otp, usec_t now,
                            const char **ret_message) {
         _cleanup_(account_record_done) AccountRecord a = {};
@@ -273,6 +319,7 @@ int trusted_check_governor(const Lockout *l, const TrustedGovernor *g, const cha
 void trusted_answer_done(TrustedAnswer *a) {
         free(a->token_id);
         free(a->provenance);
+        free(a->provenance_json);
         erase_memory(a->secret, sizeof a->secret);
         *a = (TrustedAnswer) {};
 }
@@ -401,9 +448,18 @@ static int audit_exchange(const TrustedPublishing *tp, const TrustedExchange *q,
         if (asprintf(&reason, "%s%s%s", reason_code_to_string(a->code), isempty(a->provenance) ? "" : ": ",
                      a->provenance ?: "") < 0)
                 return -ENOMEM;
-        return audit_record(tp->store, now, AUDIT_TOKEN_EXCHANGE, q->package,
-                            a->code == REASON_OK ? AUDIT_RESULT_OK : authz_result_to_string(AUTHZ_FORBIDDEN),
-                            "trusted publishing", a->token_id, q->remote, reason);
+        return store_audit_append(tp->store, &(AuditEvent) {
+                .time = now,
+                .action = AUDIT_TOKEN_EXCHANGE,
+                .package = q->package,
+                .result = a->code == REASON_OK ? AUDIT_RESULT_OK : authz_result_to_string(AUTHZ_FORBIDDEN),
+                .actor = "trusted publishing",
+                .token_id = a->token_id ?: "",
+                .remote = q->remote ?: "",
+                .reason = reason,
+                .version = "",
+                .provenance = a->provenance_json ?: "",
+        });
 }
 
 static int exchange_in(const TrustedPublishing *tp, const TrustedExchange *q, const Jwt *j, Transaction *tx, usec_t now, TrustedAnswer *ret) {
@@ -415,9 +471,9 @@ static int exchange_in(const TrustedPublishing *tp, const TrustedExchange *q, co
         r = verify_id_token(tp, j, &issuer, now, ret);
         if (r <= 0)
                 return r;
-        ret->provenance = trusted_provenance(j);
-        if (!ret->provenance)
-                return -ENOMEM;
+        r = trusted_provenance(j, &ret->provenance, &ret->provenance_json);
+        if (r < 0)
+                return r;
         r = store_package_lookup(tp->store, q->package, &p);
         if (r == -ENOENT)
                 return refuse(ret, REASON_NO_SUCH_PACKAGE, "no such package");

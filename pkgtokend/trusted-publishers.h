@@ -24,8 +24,11 @@
 int trusted_claims_to_json(char * const *pairs, char **ret_json, const char **ret_error);
 /* Every claim of the publisher is in the ID token and matches (fnmatch(), so "*" globs). */
 bool trusted_claims_match(const char *claims_json, const Jwt *j);
-/* "repository=acme/app workflow=... ref=... sha=... run_id=...": what the audit keeps. */
-char *trusted_provenance(const Jwt *j);
+/* Where a publish came from: the issuer, repository, workflow, ref, sha, run_id and
+ * environment claims (by the names GitHub, GitLab and Forgejo give them) as a JSON object of
+ * strings, the audit's provenance field; and as "repository=acme/app workflow=... ref=...
+ * sha=... run_id=..." (no issuer; values with spaces left out), the reason's text. */
+int trusted_provenance(const Jwt *j, char **ret_text, char **ret_json);
 
 /* What the daemon holds for trusted publishing (the manager owns it, like Lockout). */
 typedef struct TrustedPublishing {
@@ -34,6 +37,17 @@ typedef struct TrustedPublishing {
         usec_t skew;                  /* allowed clock difference to an issuer */
         usec_t lifetime;              /* of the minted tokens */
 } TrustedPublishing;
+
+/* What ListIssuers shows of an issuer's keys file: its keys' ids, and when it was written
+ * (0 and error set when it cannot be read or holds no usable key). */
+typedef struct IssuerKeysState {
+        char **kids;                  /* "" for a key without kid */
+        size_t n_keys;
+        usec_t mtime;
+        int error;                    /* negative errno of reading or parsing; 0 ok */
+} IssuerKeysState;
+void issuer_keys_state_done(IssuerKeysState *s);
+int issuer_keys_state(const Issuer *i, IssuerKeysState *ret);
 
 typedef struct TrustedAdd {
         const char *package;          /* canonical */
@@ -46,7 +60,6 @@ int trusted_publisher_add(const TrustedPublishing *tp, const TrustedAdd *q, char
                           char **ret_id, const char **ret_message);
 /* ERR_NO_SUCH_TOKEN is not it: -ENOENT for an unknown id. */
 int trusted_publisher_remove(Store *s, const char *id, const char *actor, usec_t now);
-int trusted_set_required(Store *s, const char *package, bool on, const char *actor, usec_t now);
 /* The package of a trusted publisher: -ENOENT for an unknown id. */
 int trusted_publisher_package(Store *s, const char *id, char **ret);
 
@@ -76,7 +89,8 @@ typedef struct TrustedAnswer {
         char *token_id;
         char secret[TOKEN_LEN + 1];   /* the token, once */
         usec_t expires_at;
-        char *provenance;
+        char *provenance;             /* trusted_provenance()'s text */
+        char *provenance_json;        /* and its JSON, for the audit */
 } TrustedAnswer;
 void trusted_answer_done(TrustedAnswer *a);
 

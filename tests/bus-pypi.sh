@@ -94,14 +94,9 @@ pam_calls() {
 }
 
 # --- the index fixture and the gate -----------------------------------------------------------------
-"$PYTHON" "$top_srcdir/tests/pypi-index.py" "$PYPI" "$TMP/index.port" </dev/null >"$TMP/index.log" 2>&1 &
-INDEX_PID=$!
-_pids+=("$INDEX_PID")
-wait_for "$PKGTOKEN_TEST_TIMEOUT" test -s "$TMP/index.port" || {
-        diag_file "index log" "$TMP/index.log"
-        bail_out "the index fixture did not start"
-}
-INDEX_PORT=$(cat "$TMP/index.port")
+start_fixture index "$TMP/index.port" "$PYTHON" "$top_srcdir/tests/pypi-index.py" "$PYPI" "$TMP/index.port"
+INDEX_PID=$FIXTURE_PID
+INDEX_PORT=$FIXTURE_PORT
 
 GATE_DIR=$TMP/gate
 GATE_SOCK=$GATE_DIR/gate.sock

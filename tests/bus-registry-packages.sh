@@ -57,6 +57,13 @@ token bob publish "" "" 0 && BOBPUB=$NEW_TOKEN
 info_of 1 token s "$RO" p-none
 is "$RUN_RC/$(jq -r '.name + "/" + .policy' <<<"$INFO")" "0/p-none/none" "GetPackageInfo(read-only token): the package record"
 is "$MAINTAINERS" "alice <alice@example.org>" "  ... its maintainers with their e-mail addresses"
+is "$(jq -r '[.require_approval, .require_trusted_publishing] | join(" ")' <<<"$INFO")" "false false" \
+        "  ... and its options: require_approval, require_trusted_publishing"
+ok "SetPackageOptions p-none require_trusted_publishing (admin)" \
+        mgr SetPackageOptions 'sa{sv}' p-none 1 require_trusted_publishing b true
+info_of 1 token s "$RO" p-none
+is "$(jq -r .require_trusted_publishing <<<"$INFO")" true "  ... GetPackageInfo shows it"
+ok "  ... and off again" mgr SetPackageOptions 'sa{sv}' p-none 1 require_trusted_publishing b false
 ok "bob joins p-none (admin)" mgr AddMaintainer ss p-none bob
 info_of 1 token s "$RO" p-none
 is "$MAINTAINERS" "alice <alice@example.org>,bob <bob@example.org>" "  ... both maintainers"

@@ -144,17 +144,21 @@ expect_exchange allowed/ok "a key added to the JWKS file while the daemon runs" 
 # --- packages that require trusted publishing ------------------------------------------------
 new_token alice automation
 AUTO=$NEW_TOKEN
-ok "SetTrustedPublishingRequired app true" mgr SetTrustedPublishingRequired sb app true
+ok "SetPackageOptions app require_trusted_publishing true" \
+        mgr SetPackageOptions 'sa{sv}' app 1 require_trusted_publishing b true
+run mgr_json GetPackage s app
+is "$(jq -r "$JQ_ASV | .require_trusted_publishing" <"$RUN_OUT_FILE")" true "GetPackage shows require_trusted_publishing"
 run mgr_json Verify 'sssa{sv}' "$AUTO" app publish 0
 is "$(jq -r '.data[0] + "/" + .data[1]' <"$RUN_OUT_FILE")" forbidden/trusted-publishing-only \
         "an automation token's publish is refused: trusted-publishing-only"
 expect_authz_bus allowed "it still reads" "$AUTO" app read
 exchange "$(id_token "$KEYS" rsa-1 '{}')" app
 expect_authz_bus allowed "a fresh trusted-publishing token publishes" "$(jq -r .token <<<"$X_DETAILS")" app publish
-ok "SetTrustedPublishingRequired app false" mgr SetTrustedPublishingRequired sb app false
+ok "SetPackageOptions app require_trusted_publishing false" \
+        mgr SetPackageOptions 'sa{sv}' app 1 require_trusted_publishing b false
 expect_authz_bus allowed "the automation token publishes again" "$AUTO" app publish
-error_is org.pkgtoken1.Error.NoSuchPackage "SetTrustedPublishingRequired on a missing package" \
-        SetTrustedPublishingRequired nope true
+error_is org.pkgtoken1.Error.NoSuchPackage "require_trusted_publishing on a missing package" \
+        SetPackageOptions nope "{'require_trusted_publishing': <true>}"
 
 # --- provenance in the audit -----------------------------------------------------------------
 mgr_json ListAuditEvents 'stu' app 0 1000 | jq "$JQ_AASV" >"$TMP/audit.json"
@@ -165,6 +169,26 @@ audit_has "the replay is audited" "$TMP/audit.json" token-exchange forbidden \
 audit_has "the publish names the token" "$TMP/audit.json" publish allowed "$TP_TOKEN_ID" 'Token "trusted publishing: acme/app"'
 audit_has "adding the publisher is audited" "$TMP/audit.json" trusted-publisher-add ok "uid $(id -u)"
 audit_has "requiring trusted publishing is audited" "$TMP/audit.json" trusted-publishing-only ok on
+is "$(jq -r --arg t "$TP_TOKEN_ID" '[.[] | select(.action == "token-exchange" and .token_id == $t)][0].provenance
+        | [.issuer, .repository, .workflow, .ref, .sha, .run_id] | join(" ")' "$TMP/audit.json")" \
+        "$ISS acme/app gitlab.example.com/acme/app//.gitlab-ci.yml@refs/heads/main main 0123abcd 777" \
+        "the exchange's record has the provenance as a{ss}: issuer, repository, workflow, ref, sha, run_id"
+is "$(jq -r --arg t "$TP_TOKEN_ID" '[.[] | select(.action == "publish" and .token_id == $t)][0].provenance.repository' \
+        "$TMP/audit.json")" acme/app "the publish by the minted token inherits it"
+is "$(jq -r '[.[] | select(.action == "trusted-publisher-add")][0].provenance | length' "$TMP/audit.json")" 0 \
+        "other records have an empty provenance"
+run ctl --json audit --package=app --provenance
+ok "audit --provenance shows only records with provenance" \
+        jq -e 'length > 0 and all(.provenance | length > 0)' "$RUN_OUT_FILE"
+run ctl --json package provenance app
+ok "package provenance app: the publishes, with their provenance" \
+        jq -e --arg t "$TP_TOKEN_ID" 'any(.token_id == $t and .action == "publish" and .provenance.sha == "0123abcd")
+        and all(.action != "token-exchange")' "$RUN_OUT_FILE"
+run ctl package provenance app
+like "$RUN_OUT" "PROVENANCE" "package provenance: a table with a provenance column"
+like "$RUN_OUT" "repository=acme/app" "  ... showing repository=acme/app"
+run ctl --json package provenance app 9.9.9
+is "$(jq length "$RUN_OUT_FILE")" 0 "package provenance for a version never published: nothing"
 
 # --- the jti is spent in the store, across a restart -------------------------------------------
 stop_daemon
@@ -180,7 +204,7 @@ if is_root && command -v setpriv >/dev/null 2>&1; then
         error_is org.pkgtoken1.Error.AccessDenied "nor add trusted publishers" \
                 AddTrustedPublisher app "$ISS" "{'project_path': 'x'}" "{}"
         error_is org.pkgtoken1.Error.AccessDenied "nor require trusted publishing" \
-                SetTrustedPublishingRequired app false
+                SetPackageOptions app "{'require_trusted_publishing': <false>}"
         DBUS_CALLER=()
 else
         skip "not root: cannot call as another user" 3
@@ -212,6 +236,14 @@ ok "trust require other yes" ctl trust require other yes
 run mgr_json Verify 'sssa{sv}' "$AUTO" other publish 0
 is "$(jq -r '.data[1]' <"$RUN_OUT_FILE")" trusted-publishing-only "then an automation token's publish is refused"
 ok "trust require other no" ctl trust require other no
+ok "package policy --require-trusted-publishing=yes" ctl package policy other --require-trusted-publishing=yes
+run ctl --json package show other
+is "$(jq -r .require_trusted_publishing "$RUN_OUT_FILE")" true "package show: require_trusted_publishing"
+run ctl package show other
+like "$RUN_OUT" "Requires trusted publishing: yes" "package show: 'Requires trusted publishing: yes'"
+ok "package policy --require-trusted-publishing=no --require-approval=no" \
+        ctl package policy other --require-trusted-publishing=no --require-approval=no
+exits 2 "--require-trusted-publishing=maybe is a usage error" ctl package policy other --require-trusted-publishing=maybe
 ok "trust remove" ctl trust remove "$CLI_TP"
 
 # --- maintainers manage publishers through a registry (governance) ------------------------------

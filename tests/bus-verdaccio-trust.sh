@@ -130,5 +130,12 @@ audit_has "the other project's refusal is audited" "$TMP/audit.json" token-excha
 is "$(jq '[.[] | select(.action == "publish" and .result == "allowed" and .version == "1.0.0"
         and (.actor | test("trusted publishing: acme/ci-app")))] | length' <"$TMP/audit.json")" 1 \
         "ci-app@1.0.0 was published by the trusted-publishing token"
+is "$(jq -r '[.[] | select(.action == "publish" and .version == "1.1.0" and .result == "ok")][0].provenance
+        | [.issuer, .repository, .workflow, .run_id] | join(" ")' <"$TMP/audit.json")" \
+        "$GITHUB acme/ci-app acme/ci-app/.github/workflows/release.yml@refs/tags/v1.1.0 99" \
+        "ci-app@1.1.0's publish record carries its provenance (issuer, repository, workflow, run id)"
+run ctl --json package provenance ci-app 1.0.0
+is "$(jq -r '[.[].provenance.run_id] | unique | join(" ")' "$RUN_OUT_FILE")" 4242 \
+        "pkgtokenctl package provenance ci-app 1.0.0: from pipeline 4242"
 
 done_testing

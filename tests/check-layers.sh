@@ -12,7 +12,7 @@ exec python3 - "$top" <<'PY'
 import glob, os, re, sys
 
 top = sys.argv[1]
-dirs = ['common', 'pkgtokend', 'pkgtokenctl', 'pam_pkgtoken', 'upload-gate', 'pam-helper', 'bench', 'tests', 'tests/fuzz']
+dirs = ['common', 'pkgtokend', 'pkgtokenctl', 'pam_pkgtoken', 'upload-gate', 'issuer-refresh', 'pam-helper', 'bench', 'tests', 'tests/fuzz']
 files = sorted(f for d in dirs for f in glob.glob(os.path.join(top, d, '*.[ch]')))
 rel = {f: os.path.relpath(f, top) for f in files}
 by_name = {}

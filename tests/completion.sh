@@ -77,10 +77,10 @@ completes_with() {
 }
 
 # --- verbs ---------------------------------------------------------------------------------------------
-completes "pkgtokenctl " "account audit authorize backup help login package stage status token trust"
+completes "pkgtokenctl " "account audit authorize backup help issuer login package stage status token trust"
 completes "pkgtokenctl ac" "account"
 completes "pkgtokenctl account " \
-        "2fa add lift-hold list lock passwd remove set-email set-password-source show unlock"
+        "2fa add lift-hold link list lock passwd remove set-email set-password-source show unlink unlock"
 completes "pkgtokenctl account 2fa " "confirm disable enable mode recovery-codes"
 completes "pkgtokenctl package maintainer " "add remove"
 completes "pkgtokenctl --json=short token r" "revoke rotate" "options before the verb are skipped"
@@ -103,7 +103,7 @@ is "$(printf '%s\n' "${_pkgtokenctl_verbs[@]}" | sort)" "$(sort "$TMP/verbs")" \
 
 # --- options and their values -------------------------------------------------------------------------------
 completes "pkgtokenctl account add --" \
-        "--bus-address= --email= --help --json --json= --kind= --no-legend --password-from= --version" \
+        "--bus-address= --email= --help --json --json= --kind= --no-ask-password --no-legend --password-from= --uid= --version" \
         "account add: its options and the global ones, no other"
 completes "pkgtokenctl token create alice --ty" "--type="
 completes "pkgtokenctl token create alice --type=" "automation publish read-only"
@@ -114,6 +114,9 @@ completes "pkgtokenctl package add x --policy=" "2fa-only 2fa-or-automation none
 completes "pkgtokenctl stage list --state=" "approved expired published rejected staged"
 completes "pkgtokenctl account 2fa mode alice " "auth-and-writes auth-only disabled"
 completes "pkgtokenctl authorize left-pad " "publish read"
+completes "pkgtokenctl package policy x --require-t" "--require-trusted-publishing="
+completes "pkgtokenctl package policy x --require-trusted-publishing=" "no yes"
+completes "pkgtokenctl issuer " "list refresh"
 
 # --- names and ids from the daemon ---------------------------------------------------------------------------
 new_account alice "" || bail_out "cannot create alice"
@@ -153,7 +156,7 @@ elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 ok "no daemon: answered within 3 s (${elapsed_ms} ms)" test "$elapsed_ms" -lt 3000
 is "$(cat "$TMP/completion.err")" "" "no daemon: nothing on stderr"
 completes "pkgtokenctl account " \
-        "2fa add lift-hold list lock passwd remove set-email set-password-source show unlock" "no daemon: verbs still complete"
+        "2fa add lift-hold link list lock passwd remove set-email set-password-source show unlink unlock" "no daemon: verbs still complete"
 
 set -u
 done_testing

@@ -169,6 +169,11 @@ while read -r file owner; do
 done <<EOF
 /usr/libexec/pkgtoken/pkgtokend pkgtokend
 /lib/systemd/system/pkgtokend.service pkgtokend
+/usr/libexec/pkgtoken/pkgtoken-issuer-refresh pkgtokend
+/lib/systemd/system/pkgtoken-issuer-refresh.service pkgtokend
+/lib/systemd/system/pkgtoken-issuer-refresh.timer pkgtokend
+/usr/share/man/man8/pkgtoken-issuer-refresh.8.gz pkgtokend
+/lib/systemd/system/pkgtokend-direct.socket pkgtokend
 /usr/share/dbus-1/system.d/org.pkgtoken1.conf pkgtokend
 /usr/share/dbus-1/system-services/org.pkgtoken1.service pkgtokend
 /usr/share/dbus-1/interfaces/org.pkgtoken1.xml pkgtokend
@@ -214,8 +219,8 @@ check "pkgtokend.service is not enabled" \
 check "no PAM service uses pam_pkgtoken" test -z "$(grep -rl pam_pkgtoken "$root/etc/pam.d" 2>/dev/null)"
 check "no pam-auth-update profile" test -z "$(find "$root/usr/share/pam-configs" -name '*pkgtoken*' 2>/dev/null)"
 # Every installed program finds its libraries (the packages' shlibs dependencies are right).
-for f in /usr/libexec/pkgtoken/pkgtokend /usr/bin/pkgtokenctl /usr/libexec/pkgtoken/pkgtoken-upload-gate \
-         /usr/libexec/pkgtoken/pkgtoken-pam-helper \
+for f in /usr/libexec/pkgtoken/pkgtokend /usr/libexec/pkgtoken/pkgtoken-issuer-refresh /usr/bin/pkgtokenctl \
+         /usr/libexec/pkgtoken/pkgtoken-upload-gate /usr/libexec/pkgtoken/pkgtoken-pam-helper \
          "/lib/$multiarch/security/pam_pkgtoken.so"; do
         missing=$(in_root ldd "$f" 2>&1 | grep 'not found')
         if [ -z "$missing" ]; then pass "ldd $f: every library found"; else fail "ldd $f" "$missing"; fi

@@ -374,6 +374,22 @@ wait_for() {
         return 1
 }
 
+# start_fixture NAME PORT-FILE CMD...: starts a test server (stdout and stderr in $TMP/NAME.log),
+# stopped at the end like the daemons, and waits until it has written the port it listens on
+# to PORT-FILE; sets FIXTURE_PID and FIXTURE_PORT.
+start_fixture() {
+        local name=$1 port_file=$2
+        shift 2
+        "$@" </dev/null >"$TMP/$name.log" 2>&1 &
+        FIXTURE_PID=$!
+        _pids+=("$FIXTURE_PID")
+        wait_for "$PKGTOKEN_TEST_TIMEOUT" test -s "$port_file" || {
+                diag_file "$name log" "$TMP/$name.log"
+                bail_out "the $name fixture did not start"
+        }
+        FIXTURE_PORT=$(cat "$port_file")
+}
+
 # ---------------------------------------------------------------------------------------------
 # Prerequisites
 

@@ -10,6 +10,7 @@
 #                     and no other; `pkgtokenctl --help` lists the same verbs and options
 #   pkgtokend.8       every option of pkgtokend (pkgtokend/main.c) and of its --help
 #   pkgtoken-upload-gate.8  likewise for upload-gate/gate.c
+#   pkgtoken-issuer-refresh.8  likewise for issuer-refresh/main.c
 #   pkgtokend.conf.5  every setting of pkgtokend/config.c's table, and no other
 #   pam_pkgtoken.8    every module option of pam_pkgtoken/pam-options.c
 # A failure names what is missing or stale, with the line to add where that is mechanical.
@@ -68,7 +69,8 @@ for page in "${pages[@]}"; do
         warnings=$(groff -man -ww -z -Tutf8 "$page" 2>&1)
         is "$warnings" "" "$name: groff -ww -z"
 done
-for page in pkgtokend.8 pkgtokenctl.1 pkgtokend.conf.5 org.pkgtoken1.5 pam_pkgtoken.8 pkgtoken-upload-gate.8; do
+for page in pkgtokend.8 pkgtokenctl.1 pkgtokend.conf.5 org.pkgtoken1.5 pam_pkgtoken.8 pkgtoken-upload-gate.8 \
+        pkgtoken-issuer-refresh.8; do
         ok "man/$page exists" test -f "$MAN/$page"
 done
 
@@ -154,7 +156,7 @@ long_options <"$RUN_OUT_FILE" | sort -u >"$TMP/options-help"
 same_set "pkgtokenctl --help: every option of the table, and no other" \
         "the option table (pkgtokenctl.c)" "$TMP/options" "pkgtokenctl --help" "$TMP/options-help"
 
-# --- pkgtokend.8, pkgtoken-upload-gate.8 -------------------------------------------------------------
+# --- pkgtokend.8, pkgtoken-upload-gate.8, pkgtoken-issuer-refresh.8 ---------------------------------
 # check_program_options NAME SOURCE BINARY: the option table of SOURCE against the OPTIONS of
 # man/NAME.8 and BINARY --help.
 check_program_options() {
@@ -171,6 +173,8 @@ check_program_options() {
 check_program_options pkgtokend "$top_srcdir/pkgtokend/main.c" "$PKGTOKEND"
 check_program_options pkgtoken-upload-gate "$top_srcdir/upload-gate/gate.c" \
         "${top_builddir:-$top_srcdir/build}/upload-gate/pkgtoken-upload-gate"
+check_program_options pkgtoken-issuer-refresh "$top_srcdir/issuer-refresh/main.c" \
+        "${top_builddir:-$top_srcdir/build}/issuer-refresh/pkgtoken-issuer-refresh"
 check_program_options pkgtoken-pam-helper "$top_srcdir/pam-helper/pam-helper.c" \
         "${top_builddir:-$top_srcdir/build}/pam-helper/pkgtoken-pam-helper"
 

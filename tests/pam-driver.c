@@ -7,7 +7,8 @@
  *   pam-driver --check-module MODULE.so
  *
  * OPERATION is authenticate, acct_mgmt, setcred or chauthtok; they run in order, like an
- * application would, and stop after the first that fails.  Every message the modules show
+ * application would, and stop after the first that fails.  "pause" prints "paused" and waits
+ * for a line on stdin (tests/bus-direct.sh restarts the daemon under a kept connection).  Every message the modules show
  * is printed as "STYLE: text" ("PROMPT_ECHO_OFF: Password: ", "ERROR_MSG: ...",
  * "TEXT_INFO: ..."), every operation's code as "pam_authenticate: PAM_SUCCESS", and the last
  * code as "result: PAM_SUCCESS".  The exit code is 0 whatever PAM said (the test compares
@@ -189,7 +190,7 @@ static int usage(void) {
                 "                  [--answers-file FILE] [--hidden-answer TEXT]\n"
                 "                  CONFDIR SERVICE USER OPERATION...\n"
                 "       pam-driver --check-module MODULE.so\n"
-                "OPERATION: authenticate, acct_mgmt, setcred, chauthtok\n");
+                "OPERATION: authenticate, acct_mgmt, setcred, chauthtok, pause\n");
         return 2;
 }
 
@@ -264,7 +265,13 @@ int main(int argc, char *argv[]) {
                         last = pam_setcred(pamh, flags | PAM_ESTABLISH_CRED);
                 else if (strcmp(op, "chauthtok") == 0)
                         last = pam_chauthtok(pamh, flags);
-                else {
+                else if (strcmp(op, "pause") == 0) {
+                        /* The test does something meanwhile (restarts the daemon) and then
+                         * writes a line: the module's kept connection is what it was. */
+                        char line[64];
+                        printf("paused\n");
+                        last = fgets(line, sizeof line, stdin) ? PAM_SUCCESS : PAM_ABORT;
+                } else {
                         pam_end(pamh, PAM_ABORT);
                         return usage();
                 }

@@ -22,6 +22,7 @@ typedef struct Case {
 
 #define TOKEN(t, o, mode, otp) { .proof = PROOF_TOKEN, .type = (t), .owner = (o), .account_2fa = (mode), .otp_given = (otp) }
 #define PASSWORD(mode)         { .proof = PROOF_PASSWORD, .account_2fa = (mode) }
+#define UID(mode, otp)         { .proof = PROOF_UID, .account_2fa = (mode), .otp_given = (otp) }
 
 static const Case named[] = {
         { "automation token creates a token (npm token create)",
@@ -66,6 +67,16 @@ static const Case named[] = {
           PASSWORD(TWOFA_DISABLED), GOVERN_TOKENS, GOVERNANCE_REFUSED, REASON_GOVERNANCE },
         { "password of an account without 2FA turns 2FA on (npm profile enable-2fa)",
           PASSWORD(TWOFA_DISABLED), GOVERN_TWOFA_ENROL, GOVERNANCE_ALLOWED, REASON_OK },
+        { "linked Unix user of an account with 2FA revokes a token without a code: asked for one",
+          UID(TWOFA_AUTH_ONLY, false), GOVERN_TOKENS, GOVERNANCE_OTP_REQUIRED, REASON_OTP_REQUIRED },
+        { "linked Unix user of an account with 2FA, a code given: checked, then allowed",
+          UID(TWOFA_AUTH_AND_WRITES, true), GOVERN_TWOFA, GOVERNANCE_CHECK_OTP, REASON_OK },
+        { "linked Unix user of an account without 2FA creates a token",
+          UID(TWOFA_DISABLED, false), GOVERN_TOKENS, GOVERNANCE_REFUSED, REASON_GOVERNANCE },
+        { "linked Unix user of an account without 2FA turns 2FA on",
+          UID(TWOFA_DISABLED, false), GOVERN_TWOFA_ENROL, GOVERNANCE_ALLOWED, REASON_OK },
+        { "linked Unix user does not log out",
+          UID(TWOFA_AUTH_ONLY, true), GOVERN_LOGOUT, GOVERNANCE_REFUSED, REASON_INVALID_ARGUMENT },
         { "admin (pkgtokenctl as root) changes maintainers",
           { .proof = PROOF_ADMIN }, GOVERN_MAINTAINERS, GOVERNANCE_ALLOWED, REASON_OK },
         { "not governance at all: refused as invalid",
@@ -114,13 +125,17 @@ static void test_messages(void) {
               "token of an account without 2FA: says to enable 2FA: %s", v.message);
         v = governance_decide(&(GovernanceFacts) PASSWORD(TWOFA_DISABLED), GOVERN_STAGE_APPROVAL);
         CHECK(strstr(v.message, "cannot approve or reject staged versions"), "password alone, stages: %s", v.message);
+        v = governance_decide(&(GovernanceFacts) UID(TWOFA_DISABLED, false), GOVERN_TOKENS);
+        CHECK(strstr(v.message, "Unix login") && strstr(v.message, "2fa enable"),
+              "linked Unix user without 2FA: says to enable 2FA with pkgtokenctl: %s", v.message);
 }
 
 /* The rule, restated: admins always; a session ends itself; otherwise a person's account
  * token (publish or session) of an account with 2FA, with a current code, or a password
  * proof of an account with 2FA (the login asked for its code); 2FA changes only by password;
  * nothing but a logout during a recovery hold (admins excepted);
- * an account without 2FA may still change its 2FA (turn it on) by password. */
+ * an account without 2FA may still change its 2FA (turn it on) by password.  A linked Unix
+ * user is a password proof whose code comes with the request: with 2FA it needs one. */
 static void oracle(const GovernanceFacts *f, GovernanceAct act, GovernanceResult *ret_result, ReasonCode *ret_code) {
         bool person_token = f->owner == TOKEN_OWNER_ACCOUNT && (f->type == TOKEN_PUBLISH || f->type == TOKEN_SESSION);
         bool twofa = f->account_2fa != TWOFA_DISABLED;
@@ -142,7 +157,12 @@ static void oracle(const GovernanceFacts *f, GovernanceAct act, GovernanceResult
                 }
                 return;
         }
-        if (f->proof == PROOF_PASSWORD) {
+        if (f->proof == PROOF_UID && twofa) {
+                *ret_result = f->otp_given ? GOVERNANCE_CHECK_OTP : GOVERNANCE_OTP_REQUIRED;
+                *ret_code = f->otp_given ? REASON_OK : REASON_OTP_REQUIRED;
+                return;
+        }
+        if (f->proof == PROOF_PASSWORD || f->proof == PROOF_UID) {
                 if (!twofa && !twofa_act) {
                         *ret_result = GOVERNANCE_REFUSED;
                         *ret_code = REASON_GOVERNANCE;

@@ -32,7 +32,13 @@ function contextFor(pluginConfig, options, makeDaemon) {
     const settings = parseSettings(pluginConfig);
     const logger = options && options.logger;
     const make = makeDaemon || daemonFactory;
-    const daemon = make ? make(settings) : new Daemon({ address: settings.bus || undefined, timeoutMs: settings.timeoutMs, logger });
+    const daemon = make ? make(settings) : new Daemon({
+      address: settings.bus || undefined,
+      timeoutMs: settings.timeoutMs,
+      transport: settings.transport,
+      directSocket: settings.directSocket || undefined,
+      logger,
+    });
     // config: Verdaccio's (its packages: rules say whether a package is public).
     ctx = { settings, logger, daemon, storage: null, config: (options && options.config) || null };
     checkDaemon(daemon, logger);

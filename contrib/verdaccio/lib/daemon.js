@@ -6,7 +6,8 @@
 // DaemonUnavailable error within `timeoutMs`, which the HTTP layer answers with 503, never
 // with an allow.  The connection is made on first use and made again after it broke (the
 // bus restarted, the daemon restarted: the bus name is looked up per call, so a new daemon
-// is found at once).  Secrets are only ever method arguments; nothing here logs them.
+// is found at once).  By default the connection goes to pkgtokend's direct socket when it is
+// there (peer-to-peer, the same methods without dbus-daemon in between), else to the bus.  Secrets are only ever method arguments; nothing here logs them.
 
 'use strict';
 
@@ -111,15 +112,27 @@ function asvToObject(arr) {
   return out;
 }
 
+// pkgtokend's direct socket beside the system bus (systemd/pkgtokend-direct.socket).
+const DEFAULT_DIRECT_SOCKET = '/run/pkgtoken/direct.sock';
+const TRANSPORTS = ['auto', 'direct', 'bus'];
+
 class Daemon {
   // options: address (D-Bus address, default the system bus), timeoutMs (per call),
-  // logger (Verdaccio's; optional), connect (for tests: () => Duplex stream).
+  // transport ('auto': the direct socket when it is there, else the bus; 'direct': the
+  // socket only; 'bus': the bus only), directSocket (its path; by default the system's, but
+  // not with another bus address, whose daemon it would not be), logger (Verdaccio's;
+  // optional), connect / connectDirect (for tests: () => Duplex stream).
   constructor(options = {}) {
-    this.address = options.address || process.env.PKGTOKEN_BUS_ADDRESS ||
-      process.env.DBUS_SYSTEM_BUS_ADDRESS || 'unix:path=/run/dbus/system_bus_socket';
+    const explicitAddress = options.address || process.env.PKGTOKEN_BUS_ADDRESS;
+    this.address = explicitAddress || process.env.DBUS_SYSTEM_BUS_ADDRESS || 'unix:path=/run/dbus/system_bus_socket';
     this.timeoutMs = options.timeoutMs || 5000;
     this.logger = options.logger;
+    this.transport = options.transport || 'auto';
+    if (!TRANSPORTS.includes(this.transport)) throw new Error(`unknown transport "${this.transport}"`);
+    this.directSocket = options.directSocket ||
+      (!explicitAddress || this.transport === 'direct' ? DEFAULT_DIRECT_SOCKET : '');
     this.connectStream = options.connect || (() => net.createConnection(parseAddress(this.address)));
+    this.connectDirect = options.connectDirect || (() => net.createConnection(this.directSocket));
     this.bus = null;
     this.ready = null;
     this.closed = false;
@@ -139,23 +152,43 @@ class Daemon {
     }
   }
 
-  // A connected bus, made once and again after it broke.
+  // A connection, made once and again after it broke (a daemon restarted under a direct
+  // connection, the bus restarted): the direct socket first unless the transport is 'bus';
+  // with 'auto', the bus when the socket cannot be connected to.
   _connect() {
     if (this.ready) return this.ready;
-    const attempt = new Promise((resolve, reject) => {
+    const useDirect = this.transport !== 'bus' && Boolean(this.directSocket);
+    const attempt = useDirect
+      ? this._open(true).catch((e) => {
+        if (this.transport === 'direct') throw e;
+        return this._open(false);
+      })
+      : this._open(false);
+    attempt.catch(() => {
+      if (this.ready === attempt) this.ready = null;
+    });
+    this.ready = attempt;
+    return attempt;
+  }
+
+  // One connection: peer-to-peer to the direct socket (no Hello; ready once authenticated),
+  // or to the bus (ready once GetId answered, i.e. Hello went through).
+  _open(direct) {
+    const what = direct ? 'the direct socket' : 'the bus';
+    return new Promise((resolve, reject) => {
       let stream;
       try {
-        stream = this.connectStream();
+        stream = direct ? this.connectDirect() : this.connectStream();
       } catch (e) {
-        reject(new DaemonUnavailable(`cannot connect to the bus: ${e.message}`));
+        reject(new DaemonUnavailable(`cannot connect to ${what}: ${e.message}`));
         return;
       }
-      const bus = dbus.createClient({ stream, authMethods: ['EXTERNAL'] });
+      const bus = dbus.createClient({ stream, authMethods: ['EXTERNAL'], direct });
       let dead = false;
       const broken = (why) => {
         if (dead) return;
         dead = true;
-        if (this.bus === bus || this.ready === attempt) {
+        if (this.bus === bus) {
           this.bus = null;
           this.ready = null;
         }
@@ -163,23 +196,37 @@ class Daemon {
         const pending = Object.values(bus.cookies);
         bus.cookies = {};
         for (const cb of pending) {
-          try { cb(new DaemonUnavailable(`bus connection lost: ${why}`)); } catch { /* ignore */ }
+          try { cb(new DaemonUnavailable(`connection to ${what} lost: ${why}`)); } catch { /* ignore */ }
         }
-        reject(new DaemonUnavailable(`bus connection failed: ${why}`));
+        reject(new DaemonUnavailable(`connection to ${what} failed: ${why}`));
         try { stream.destroy(); } catch { /* ignore */ }
       };
+      const admitted = () => {
+        if (dead) return;
+        bus.pkgtokenDirect = direct;
+        this.bus = bus;
+        resolve(bus);
+      };
       bus.connection.on('error', (e) => broken(e && e.message ? e.message : String(e)));
-      bus.connection.on('end', () => broken('closed by the bus'));
+      bus.connection.on('end', () => broken(`closed by ${what}`));
+      if (direct) {
+        bus.connection.once('connect', admitted);
+        return;
+      }
       // Hello's reply means we were admitted to the bus.
       bus.invokeDbus({ member: 'GetId' }, (err) => {
         if (err) return broken(err.message || String(err));
-        this.bus = bus;
-        resolve(bus);
+        admitted();
       });
     });
-    attempt.catch(() => {});
-    this.ready = attempt;
-    return attempt;
+  }
+
+  // The header of a call to the Manager: a direct connection has nobody else on it, so no
+  // destination.
+  static _target(bus, iface, member) {
+    const msg = { path: OBJECT_PATH, interface: iface, member };
+    if (!bus.pkgtokenDirect) msg.destination = BUS_NAME;
+    return msg;
   }
 
   // call('Verify', 'sssa{sv}', [token, pkg, action, asv(opts)]) -> the reply's values.
@@ -209,9 +256,7 @@ class Daemon {
       this._connect().then((b) => {
         if (done) return;
         bus = b;
-        const msg = {
-          destination: BUS_NAME, path: OBJECT_PATH, interface: INTERFACE, member,
-        };
+        const msg = Daemon._target(bus, INTERFACE, member);
         if (signature) {
           msg.signature = signature;
           msg.body = body;
@@ -243,10 +288,7 @@ class Daemon {
     const [xml] = await new Promise((resolve, reject) => {
       this._connect().then((bus) => {
         const timer = setTimeout(() => reject(new DaemonUnavailable('introspection timed out')), this.timeoutMs);
-        bus.invoke({
-          destination: BUS_NAME, path: OBJECT_PATH,
-          interface: 'org.freedesktop.DBus.Introspectable', member: 'Introspect',
-        }, (err, ...v) => {
+        bus.invoke(Daemon._target(bus, 'org.freedesktop.DBus.Introspectable', 'Introspect'), (err, ...v) => {
           clearTimeout(timer);
           if (err) reject(new DaemonUnavailable(err.message || String(err)));
           else resolve(v);
@@ -396,5 +438,5 @@ class Daemon {
 }
 
 module.exports = {
-  Daemon, DaemonError, DaemonUnavailable, parseAddress, asv, asvToObject,
+  Daemon, DaemonError, DaemonUnavailable, parseAddress, asv, asvToObject, TRANSPORTS,
 };

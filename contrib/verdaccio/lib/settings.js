@@ -5,6 +5,7 @@
 'use strict';
 
 const { parseCidr } = require('./remote');
+const { TRANSPORTS } = require('./daemon');
 
 const ENDPOINTS = ['login', 'web_login', 'whoami', 'tokens', 'profile', 'owner', 'logout', 'access', 'stage', 'oidc', 'trust'];
 
@@ -45,8 +46,15 @@ function parseSettings(config = {}) {
   });
   let publicUrl = config.public_url ? String(config.public_url).replace(/\/+$/, '') : '';
   if (publicUrl && !/^https?:\/\//.test(publicUrl)) throw new Error(`pkgtoken: public_url must start with http(s)://`);
+  const transport = config.transport === undefined ? 'auto' : String(config.transport);
+  if (!TRANSPORTS.includes(transport)) throw new Error(`pkgtoken: transport must be one of ${TRANSPORTS.join(', ')}`);
+  const directSocket = config.direct_socket ? String(config.direct_socket) : '';
+  if (directSocket && !directSocket.startsWith('/')) throw new Error('pkgtoken: direct_socket must be an absolute path');
   return {
     bus: config.bus || '',
+    // pkgtokend's direct socket: 'auto' uses it when it is there, 'direct' only it, 'bus' never.
+    transport,
+    directSocket,
     timeoutMs: parseTimeout(config.timeout, 5000),
     trustedProxies: proxies,
     endpoints,

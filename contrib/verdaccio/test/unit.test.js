@@ -79,6 +79,32 @@ test('settings', () => {
   assert.equal(parseSettings({ max_body_size: '1mb' }).maxBodySize, 1024 * 1024);
 });
 
+test('settings: transport and direct_socket', () => {
+  assert.equal(parseSettings({}).transport, 'auto');
+  assert.equal(parseSettings({}).directSocket, '');
+  const s = parseSettings({ transport: 'direct', direct_socket: '/run/x/direct.sock' });
+  assert.equal(s.transport, 'direct');
+  assert.equal(s.directSocket, '/run/x/direct.sock');
+  assert.equal(parseSettings({ transport: 'bus' }).transport, 'bus');
+  assert.throws(() => parseSettings({ transport: 'carrier-pigeon' }));
+  assert.throws(() => parseSettings({ direct_socket: 'relative.sock' }));
+});
+
+test('Daemon: which direct socket each transport uses', () => {
+  const { Daemon } = require('../lib/daemon');
+  const saved = process.env.PKGTOKEN_BUS_ADDRESS;
+  delete process.env.PKGTOKEN_BUS_ADDRESS;
+  try {
+    assert.equal(new Daemon({}).directSocket, '/run/pkgtoken/direct.sock', 'the system bus: the system socket');
+    assert.equal(new Daemon({ address: 'unix:path=/tmp/b' }).directSocket, '', 'another bus: no socket unless named');
+    assert.equal(new Daemon({ address: 'unix:path=/tmp/b', directSocket: '/tmp/d' }).directSocket, '/tmp/d');
+    assert.equal(new Daemon({ address: 'unix:path=/tmp/b', transport: 'direct' }).directSocket, '/run/pkgtoken/direct.sock');
+    assert.throws(() => new Daemon({ transport: 'nope' }));
+  } finally {
+    if (saved !== undefined) process.env.PKGTOKEN_BUS_ADDRESS = saved;
+  }
+});
+
 test('npm token create body -> CreateOwnToken arguments', () => {
   let r = tokenRequest({ password: 'p', readonly: false, cidr_whitelist: ['192.0.2.0/24'] });
   assert.equal(r.type, 'publish');

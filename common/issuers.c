@@ -13,11 +13,11 @@
 
 #define ISSUER_FILE_MAX 4096
 
-static void issuer_done(Issuer *i) {
-        free(i->name);
-        free(i->url);
-        free(i->audience);
-        free(i->keys_file);
+void issuer_done(Issuer *i) {
+        char **strings[] = { &i->name, &i->url, &i->audience, &i->keys_file, &i->jwks_uri };
+
+        for (size_t k = 0; k < ELEMENTSOF(strings); k++)
+                free(*strings[k]);
         *i = (Issuer) {};
 }
 
@@ -54,6 +54,22 @@ static int parse_algorithms(const char *value, unsigned *ret) {
         return 0;
 }
 
+bool issuer_url_is_valid(const char *url) {
+        static const char *const loopback[] = { "http://127.0.0.1", "http://localhost", "http://[::1]" };
+
+        if (strncmp(url, "https://", 8) == 0)
+                return strlen(url) > 8;
+        /* The host must end where the loopback name does: not "http://localhost.evil.com". */
+        for (size_t k = 0; k < ELEMENTSOF(loopback); k++) {
+                size_t n = strlen(loopback[k]);
+                if (strncmp(url, loopback[k], n) == 0 && strchr(":/", url[n]) && url[n] != 0)
+                        return true;
+                if (streq(url, loopback[k]))
+                        return true;
+        }
+        return false;
+}
+
 static bool value_is_sane(const char *v, size_t max) {
         return !isempty(v) && strlen(v) <= max && utf8_is_printable(v, strlen(v), true);
 }
@@ -76,9 +92,7 @@ static int apply_line(Issuer *i, const char *dir, char *line, const char **ret_e
         value = eq + 1;
         if (streq(key, "Issuer")) {
                 /* An https URL, as OIDC discovery requires; http only on loopback, for tests. */
-                if (!value_is_sane(value, ISSUER_URL_MAX) ||
-                    (strncmp(value, "https://", 8) != 0 && strncmp(value, "http://127.0.0.1", 16) != 0 &&
-                     strncmp(value, "http://localhost", 16) != 0)) {
+                if (!value_is_sane(value, ISSUER_URL_MAX) || !issuer_url_is_valid(value)) {
                         *ret_error = "Issuer= must be an https:// URL";
                         return -EINVAL;
                 }
@@ -110,7 +124,22 @@ static int apply_line(Issuer *i, const char *dir, char *line, const char **ret_e
                         i->keys_file = NULL;
                 return i->keys_file ? 0 : -ENOMEM;
         }
-        *ret_error = "unknown key (Issuer=, Audience=, Algorithms=, KeysFile=)";
+        if (streq(key, "JwksUri")) {
+                if (!value_is_sane(value, ISSUER_URL_MAX) || !issuer_url_is_valid(value)) {
+                        *ret_error = "JwksUri= must be an https:// URL";
+                        return -EINVAL;
+                }
+                return set_string(&i->jwks_uri, value);
+        }
+        if (streq(key, "Discovery")) {
+                if (!streq(value, "yes") && !streq(value, "no")) {
+                        *ret_error = "Discovery= takes yes or no";
+                        return -EINVAL;
+                }
+                i->discovery = streq(value, "yes");
+                return 0;
+        }
+        *ret_error = "unknown key (Issuer=, Audience=, Algorithms=, KeysFile=, Discovery=, JwksUri=)";
         return -EINVAL;
 }
 
@@ -134,6 +163,10 @@ int issuer_parse(const char *text, const char *dir, const char *name, Issuer *re
         }
         if (r >= 0 && (!i.url || !i.audience || !i.keys_file)) {
                 *ret_error = "Issuer=, Audience= and KeysFile= are required";
+                r = -EINVAL;
+        }
+        if (r >= 0 && i.discovery && i.jwks_uri) {
+                *ret_error = "Discovery=yes and JwksUri= are two ways to say one thing: give one";
                 r = -EINVAL;
         }
         if (r < 0) {
@@ -188,6 +221,7 @@ static int load_one(const char *dir, const char *file, Issuers *l) {
                 return r;
         if (r < 0) {
                 log_error("%s: cannot read: %s; issuer skipped", path, strerror(-r));
+                l->n_invalid++;
                 return 0;
         }
         r = issuer_parse(text, dir, name, &i, &error);
@@ -195,11 +229,13 @@ static int load_one(const char *dir, const char *file, Issuers *l) {
                 return r;
         if (r < 0) {
                 log_error("%s: %s; issuer skipped", path, error);
+                l->n_invalid++;
                 return 0;
         }
         if (issuers_find(l, i.url)) {
                 log_error("%s: issuer %s is configured twice; this file skipped", path, i.url);
                 issuer_done(&i);
+                l->n_invalid++;
                 return 0;
         }
         items = realloc(l->items, (l->n + 1) * sizeof *items);
