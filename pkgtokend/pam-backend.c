@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -61,17 +62,16 @@ static int spawn_helper(const char *path, HelperConnection *ret) {
 
 static int connect_helper(const char *path, HelperConnection *ret) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        int fd;
+        int fd, r;
 
-        if (strlen(path) >= sizeof sa.sun_path)
+        if (snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path) >= (int) sizeof sa.sun_path)
                 return -ENAMETOOLONG;
-        strcpy(sa.sun_path, path);
+        /* Non-blocking: a local socket connects at once, or fails (EAGAIN: a full backlog). */
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (fd < 0)
-                return -errno;
-        if (connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0) {
-                int r = -errno;
-                close(fd);
+        r = fd < 0 || connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0 ? -errno : 0;
+        if (r < 0) {
+                if (fd >= 0)
+                        close(fd);
                 return r;
         }
         *ret = (HelperConnection) { .fd = fd };
