@@ -29,6 +29,14 @@ static inline void freep(void *p) {
 }
 #define _cleanup_free_ _cleanup_(freep)
 
+/* Frees each of its arguments (NULL ones too): a record's destructor names its fields once. */
+static inline void free_array(void * const *a, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(a[i]);
+}
+#define free_many(...) \
+        free_array((void * const[]) { __VA_ARGS__ }, ELEMENTSOF(((void * const[]) { __VA_ARGS__ })))
+
 static inline bool streq_ptr(const char *a, const char *b) {
         if (!a || !b)
                 return a == b;

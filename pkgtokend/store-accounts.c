@@ -14,9 +14,7 @@
 /* Accounts                                                                                   */
 
 void account_record_done(AccountRecord *a) {
-        free(a->name);
-        free(a->email);
-        free(a->password_source);
+        free_many(a->name, a->email, a->password_source);
         *a = (AccountRecord) {};
 }
 

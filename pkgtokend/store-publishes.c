@@ -9,13 +9,7 @@
 #include "store-internal.h"
 
 void pending_publish_done(PendingPublish *p) {
-        free(p->id);
-        free(p->package);
-        free(p->version);
-        free(p->token_id);
-        free(p->actor);
-        free(p->remote);
-        free(p->integrity);
+        free_many(p->id, p->package, p->version, p->token_id, p->actor, p->remote, p->integrity);
         *p = (PendingPublish) {};
 }
 

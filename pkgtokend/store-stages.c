@@ -8,15 +8,8 @@
 #include "store-internal.h"
 
 void stage_record_done(StageRecord *r) {
-        free(r->id);
-        free(r->package);
-        free(r->version);
-        free(r->integrity);
-        free(r->staged_by);
-        free(r->token_id);
-        free(r->remote);
-        free(r->decided_by);
-        free(r->reason);
+        free_many(r->id, r->package, r->version, r->integrity, r->staged_by, r->token_id, r->remote,
+                  r->decided_by, r->reason);
         *r = (StageRecord) {};
 }
 

@@ -11,15 +11,9 @@
 /* Tokens                                                                                     */
 
 void token_record_done(TokenRecord *t) {
-        free(t->id);
-        free(t->prefix);
-        free(t->account);
+        free_many(t->id, t->prefix, t->account, t->description, t->created_by, t->last_used_from, t->lineage);
         strv_free(t->scope);
-        free(t->description);
-        free(t->created_by);
-        free(t->last_used_from);
         strv_free(t->cidrs);
-        free(t->lineage);
         *t = (TokenRecord) {};
 }
 

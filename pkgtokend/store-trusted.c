@@ -10,10 +10,7 @@
 #include "store-internal.h"
 
 void trusted_publisher_record_done(TrustedPublisherRecord *t) {
-        char **strings[] = { &t->id, &t->package, &t->issuer, &t->claims, &t->created_by };
-
-        for (size_t i = 0; i < ELEMENTSOF(strings); i++)
-                free(*strings[i]);
+        free_many(t->id, t->package, t->issuer, t->claims, t->created_by);
         *t = (TrustedPublisherRecord) {};
 }
 
