@@ -25,7 +25,7 @@ static void test_map(void) {
                         tap_diag("  %s (%d)", m->name, m->code);
                 }
         }
-        CHECK(n == 25 && bad == 0, "%zu error names, each with its own errno, looked up both ways", n);
+        CHECK(n == 27 && bad == 0, "%zu error names, each with its own errno, looked up both ways", n);
         CHECK(!bus_error_name_from_errno(-EIO) && !bus_error_name_from_errno(-ENOENT) &&
               !bus_error_name_from_errno(-EEXIST) && !bus_error_name_from_errno(-EINVAL),
               "the store's errnos (EIO, ENOENT, EEXIST, EINVAL) are not names");
