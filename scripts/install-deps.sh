@@ -8,7 +8,7 @@ packages="build-essential autoconf automake libtool pkg-config
 libsystemd-dev libsqlite3-dev libpq-dev postgresql libssl-dev zlib1g-dev libjson-c-dev libcurl4-openssl-dev
 liboath-dev oathtool libpam0g-dev libcrypt-dev libqrencode-dev
 dbus-daemon dbus-bin systemd libglib2.0-bin
-jq sqlite3 xz-utils libxml2-utils util-linux coreutils polkitd
+jq sqlite3 xz-utils libxml2-utils util-linux coreutils polkitd xvfb dunst
 man-db groff-base bash-completion
 debhelper dpkg-dev fakeroot lintian debootstrap
 nginx libnginx-mod-http-auth-pam libpam-oath libpam-wrapper curl

@@ -11,60 +11,13 @@
 
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/lib-desktop.sh"
-need jq
-have_gdbus || skip_all "gdbus not found"
-NOTIFY=${PKGTOKEN_NOTIFY:-$top_builddir/notify/pkgtoken-notify}
+start_linked_maintainer 3 TokenExpiryWarningSec=0
 RECORDER=$top_builddir/tests/notify-recorder
-[ -x "$NOTIFY" ] && [ -x "$RECORDER" ] || bail_out "build notify/pkgtoken-notify and tests/notify-recorder first"
-
-CONFIG=$TMP/pkgtokend.conf
-write_config "$CONFIG" TokenExpiryWarningSec=0
-start_desktop_bus_and_daemon --config="$CONFIG"
-if is_root; then
-        need setpriv
-        pick_users 3
-        ALICE=${USERS[0]} BOB=${USERS[1]} EVE=${USERS[2]}
-else
-        ALICE=$(id -u) BOB= EVE=
-fi
-
-ok "account add alice --uid=$ALICE" ctl account add alice --uid="$ALICE"
-ok "package add pkg --maintainer=alice" ctl package add pkg --policy=none --maintainer=alice
-create_token alice --type=publish --description=alice-ci && A_TOKEN=$TOKEN_ID A_SECRET=$TOKEN_SECRET
+[ -x "$RECORDER" ] || bail_out "build tests/notify-recorder first"
+BOB=${USERS[1]:-} EVE=${USERS[2]:-}
 create_token alice --type=automation --description=alice-auto && AUTO_SECRET=$TOKEN_SECRET
 create_token alice --type=read-only --expires=3d --description=soon && SOON=$TOKEN_ID
 [ -n "$BOB" ] && ok "account add bob --uid=$BOB (maintains nothing)" ctl account add bob --uid="$BOB"
-
-# start_notifier NAME UID: a session bus, the recording server and pkgtoken-notify, all as UID;
-# the Notify calls land in $TMP/NAME.notify.
-start_notifier() {
-        local name=$1 uid=$2 dir=$TMP/session-$1 address
-        mkdir -p "$dir" && chown "$uid" "$dir" && chmod 0700 "$dir"
-        sed -e "s|@SOCKET@|$dir/socket|g" "$top_srcdir/tests/bus.conf.in" >"$dir/bus.conf"
-        as_uid "$uid" "$DBUS_DAEMON" --config-file="$dir/bus.conf" --nofork --nopidfile --print-address=3 \
-                3>"$dir/address" </dev/null >"$dir/dbus.log" 2>&1 &
-        _pids+=("$!")
-        wait_for "$PKGTOKEN_TEST_TIMEOUT" grep -q guid= "$dir/address" || bail_out "the $name session bus did not start"
-        address=$(head -n 1 "$dir/address")
-        : >"$TMP/$name.notify" && chown "$uid" "$TMP/$name.notify"
-        as_uid "$uid" env DBUS_SESSION_BUS_ADDRESS="$address" "$RECORDER" "$TMP/$name.notify" \
-                </dev/null >"$dir/recorder.log" 2>&1 &
-        _pids+=("$!")
-        as_uid "$uid" env DBUS_SESSION_BUS_ADDRESS="$address" PKGTOKEN_BUS_ADDRESS="$PKGTOKEN_BUS_ADDRESS" \
-                "$NOTIFY" </dev/null >"$dir/notify.log" 2>&1 &
-        _pids+=("$!")
-        if wait_for "$PKGTOKEN_TEST_TIMEOUT" grep -q "watching the events" "$dir/notify.log"; then
-                pass "pkgtoken-notify as $name subscribes to its account's events"
-        else
-                fail "pkgtoken-notify as $name subscribes to its account's events" "$(cat "$dir/notify.log")"
-        fi
-}
-
-# publish_id TOKEN PACKAGE ACTION [KEY VALUE]...: Verify as the admin (a verifier too); prints
-# the pending publish's id of an allowed write.
-publish_id() {
-        authz_call RC mgr_json Verify "$@" && jq -r '.data[3].publish_id.data // empty' <"$RUN_OUT_FILE"
-}
 
 # expect_notify NAME DESC ERE: a Notify call recorded for NAME matches ERE (waits up to 5 s).
 expect_notify() {
@@ -75,10 +28,17 @@ expect_notify() {
         fi
 }
 
-start_notifier alice "$ALICE"
-[ -n "$BOB" ] && start_notifier bob "$BOB"
+# start_recording NAME UID: pkgtoken-notify as UID, its Notify calls recorded in $TMP/NAME.notify.
+start_recording() {
+        : >"$TMP/$1.notify" && chown "$2" "$TMP/$1.notify"
+        start_notifier "$1" "$2" "$RECORDER" "$TMP/$1.notify"
+}
+
+start_recording alice "$ALICE"
+[ -n "$BOB" ] && start_recording bob "$BOB"
 if [ -n "$EVE" ]; then
-        as_uid "$EVE" gdbus monitor --address "$PKGTOKEN_BUS_ADDRESS" --dest org.pkgtoken1 >"$TMP/eve.signals" 2>&1 &
+        uid_argv "$EVE" gdbus monitor --address "$PKGTOKEN_BUS_ADDRESS" --dest org.pkgtoken1
+        "${UID_ARGV[@]}" >"$TMP/eve.signals" 2>&1 &
         _pids+=("$!")
         gdbus monitor --address "$PKGTOKEN_BUS_ADDRESS" --dest org.pkgtoken1 >"$TMP/root.signals" 2>&1 &
         _pids+=("$!")
