@@ -24,7 +24,7 @@ printf 'Issuer=%s\nAudience=npm:127.0.0.1\nKeysFile=jwks.json\n' "$GITLAB" >"$KE
 printf 'Issuer=%s\nAudience=npm:127.0.0.1\nKeysFile=jwks.json\n' "$GITHUB" >"$KEYS/github.conf"
 # Issuers are read at start: the daemon of lib-verdaccio.sh again, with them (Verdaccio
 # reconnects by itself).
-echo "IssuersDirectory=$KEYS" >>"$CONFIG"
+printf '[Manager]\nIssuersDirectory=%s\n' "$KEYS" >>"$CONFIG"
 stop_daemon
 must_start_daemon --config="$CONFIG"
 

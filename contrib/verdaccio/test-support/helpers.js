@@ -69,6 +69,17 @@ class FakeDaemon {
   getPackageInfo(...a) { return this._answer('getPackageInfo', a); }
 }
 
+// Verdaccio's file logger opens and writes its file asynchronously, possibly after the server
+// has closed: a directory removed at close() could make that write throw in a later test.  So
+// the test directories go when the process exits.
+const dirsToRemove = [];
+process.once('exit', () => {
+  for (const d of dirsToRemove) fs.rmSync(d, { recursive: true, force: true });
+});
+function removeAtExit(dir) {
+  dirsToRemove.push(dir);
+}
+
 // startVerdaccio(fake, {settings}) -> {url, close, dir, logFile}
 async function startVerdaccio(fake, extra = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pkgtoken-verdaccio-test-'));
@@ -101,7 +112,7 @@ async function startVerdaccio(fake, extra = {}) {
     url, dir, logFile,
     close: () => new Promise((resolve) => {
       server.closeAllConnections && server.closeAllConnections();
-      server.close(() => { fs.rmSync(dir, { recursive: true, force: true }); resolve(); });
+      server.close(() => { removeAtExit(dir); resolve(); });
       plugin.setDaemonFactory(null);
     }),
   };
