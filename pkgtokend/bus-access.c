@@ -84,15 +84,26 @@ bool bus_access_granted(Manager *m, sd_bus_message *msg) {
         return msg && m->access_granted == msg;
 }
 
-static bool exempt(Manager *m, const MethodAccess *a, const Caller *caller) {
+/* Whether the call's first argument, an account name, is account or "" (the caller's own). */
+static bool names_own_account(sd_bus_message *msg, const char *account) {
+        const char *target = NULL;
+        bool own = sd_bus_message_read_basic(msg, 's', &target) > 0 && (isempty(target) || streq(target, account));
+
+        (void) sd_bus_message_rewind(msg, true);
+        return own;
+}
+
+static bool exempt(Manager *m, sd_bus_message *msg, const MethodAccess *a, const Caller *caller) {
         _cleanup_free_ char *account = NULL;
 
         if (caller->uid == 0 || caller->uid == m->own_uid)
                 return true;
         if ((a->exempt & EXEMPT_VERIFIER) && caller->in_registry_group)
                 return true;
-        /* The method restricts a linked user to its own account. */
-        return (a->exempt & EXEMPT_LINKED) && store_account_by_uid(m->store, caller->uid, &account) >= 0;
+        /* A linked user acting on its own account needs no polkit (the method holds it to that
+         * account); on another account it is asked like anybody else. */
+        return (a->exempt & EXEMPT_LINKED) && store_account_by_uid(m->store, caller->uid, &account) >= 0 &&
+               names_own_account(msg, account);
 }
 
 static int access_filter(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -109,7 +120,7 @@ static int access_filter(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         m->access_granted = sd_bus_message_unref(m->access_granted);
 
         a = method_access_find(sd_bus_message_get_member(msg));
-        if (!a || creds_cache_sender(m->creds, msg, &caller) < 0 || exempt(m, a, &caller))
+        if (!a || creds_cache_sender(m->creds, msg, &caller) < 0 || exempt(m, msg, a, &caller))
                 return 0;   /* the method's own check decides */
 
         if (asprintf(&action, ACTION_PREFIX "%s", a->action) < 0)

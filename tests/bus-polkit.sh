@@ -48,6 +48,7 @@ start_desktop_bus_and_daemon --config="$CONFIG"
 pick_users 2
 ALLOWED=${USERS[0]} OTHER=${USERS[1]}
 ALLOWED_NAME=$(getent passwd "$ALLOWED" | cut -d: -f1)
+OTHER_NAME=$(getent passwd "$OTHER" | cut -d: -f1)
 
 # Before polkitd runs: absent.
 is "$(uid_error "$ALLOWED" ListTokens "''" "''")" org.pkgtoken1.Error.AccessDenied \
@@ -66,6 +67,8 @@ polkit.addRule(function(action, subject) {
                 return polkit.Result.YES;
         if (subject.user == "$ALLOWED_NAME" && action.id == "org.pkgtoken1.read-audit")
                 return polkit.Result.AUTH_ADMIN;
+        if (subject.user == "$OTHER_NAME" && action.id == "org.pkgtoken1.manage-accounts")
+                return polkit.Result.YES;
         return polkit.Result.NO;
 });
 RULES
@@ -114,6 +117,19 @@ run as_uid "$ALLOWED" "$BUSCTL" --address="$PKGTOKEN_BUS_ADDRESS" --allow-intera
         org.pkgtoken1 /org/pkgtoken1 org.pkgtoken1.Manager GetStatus
 isnt "$RUN_RC" 0 "  ... allowed to ask, with no polkit agent to ask: still denied"
 ok "root needs no polkit" mgr ListAccounts
+
+# ---- a linked user on another account than its own: polkit decides, as for anybody ----
+ok "account add linked-a --uid=$ALLOWED" ctl account add linked-a --uid="$ALLOWED"
+ok "account add linked-b --uid=$OTHER" ctl account add linked-b --uid="$OTHER"
+ok "account add third" ctl account add third
+is "$(uid_error "$ALLOWED" SetPassword "'third'" "'Correct-Horse-9'" "{}")" org.pkgtoken1.Error.AccessDenied \
+        "a linked user whom polkit does not allow: no password for another account"
+run uid_call "$ALLOWED" SetPassword "'third'" "'Correct-Horse-9'" "{}"
+like "$RUN_OUT" "polkit does not allow org.pkgtoken1.manage-accounts" "  ... polkit's answer (manage-accounts)"
+is "$(uid_error "$OTHER" SetPassword "'third'" "'Correct-Horse-9'" "{}")" ok \
+        "a linked user whom polkit allows manage-accounts sets another account's password"
+is "$(uid_error "$OTHER" SetPassword "'linked-a'" "'Correct-Horse-9'" "{}")" ok \
+        "  ... any account's, as an administrator would"
 
 # ---- polkitd not answering ----
 kill -STOP "$POLKITD_PID"
