@@ -19,7 +19,10 @@ pg_database_for "$PG_STORE_DIR"     # made while the server still trusts the tes
 psql_ postgres "ALTER ROLE pkgtoken PASSWORD '$PASSWORD'" >/dev/null || bail_out "cannot set the password"
 echo "local all all scram-sha-256" >"$PG_DIR/data/pg_hba.conf"
 kill -HUP "$PG_PID"
-sleep 1
+# The server reloads pg_hba.conf on its own time: wait until a connection without the
+# password is refused.
+trust_refused() { PGPASSWORD= psql_ postgres "SELECT 1" </dev/null >/dev/null 2>&1 && return 1 || return 0; }
+wait_for 10 trust_refused || bail_out "the server did not take the new pg_hba.conf"
 
 CONFIG=$TMP/pw.conf
 printf '[Store]\nConnectTimeoutSec=2\n' >"$CONFIG"
