@@ -5,7 +5,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -21,12 +23,14 @@
 typedef struct DirectConnection {
         sd_bus *bus;                 /* NULL: a free slot */
         Caller caller;
+        sd_event_source *starting;   /* until the connection runs: on_starting() */
 } DirectConnection;
 
 struct DirectServer {
         DirectService service;
         int listen_fd;
         char *bound_path;            /* the socket we bound ourselves, removed on exit */
+        struct stat bound_st;        /* ... if it is still ours then */
         sd_event_source *listen_source;
         sd_id128_t server_id;        /* the guid of the D-Bus authentication */
         unsigned n_connections;
@@ -47,6 +51,7 @@ static DirectConnection *find_connection(DirectServer *s, sd_bus *bus) {
 
 static void connection_drop(DirectServer *s, DirectConnection *c) {
         /* No flush: the peer is gone or not worth waiting for. */
+        sd_event_source_disable_unref(c->starting);
         sd_bus_close_unref(c->bus);
         *c = (DirectConnection) {};
         s->n_connections--;
@@ -76,6 +81,28 @@ static int peer_caller(int fd, gid_t registry_gid, Caller *ret) {
         log_debug("direct connection from pid %d (uid %u, gid %u)", (int) ucred.pid, (unsigned) ucred.uid,
                   (unsigned) ucred.gid);
         return caller_for_uid(ucred.uid, registry_gid, ret);
+}
+
+/* sd-bus (252) leaves a call that came in one read with the client's BEGIN in its buffer until
+ * more input arrives: the authentication ends, the connection runs, and nothing wakes it for
+ * the call it already holds.  A client that waits for OK and then sends BEGIN and its first
+ * call in one go (dbus-native, so the Verdaccio plugin) would wait for its answer forever.  So
+ * after each turn of the loop, until the connection runs, it is asked once more to process
+ * what it has; then this source goes.  Only connections still authenticating pay for it. */
+static int on_starting(sd_event_source *source, void *userdata) {
+        DirectConnection *c = userdata;
+        _cleanup_(sd_bus_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        if (sd_bus_is_ready(c->bus) <= 0)
+                return 0;
+        c->starting = sd_event_source_disable_unref(c->starting);
+        /* Processing may end the connection (on_disconnected() frees the slot): keep it. */
+        bus = sd_bus_ref(c->bus);
+        do
+                r = sd_bus_process(bus, NULL);
+        while (r > 0);
+        return 0;
 }
 
 /* Serves fd in c; the fd is closed in any case. */
@@ -108,6 +135,9 @@ static int connection_start(DirectServer *s, int fd, DirectConnection *c) {
         if (r < 0)
                 return r;
         r = sd_bus_start(bus);
+        if (r < 0)
+                return r;
+        r = sd_event_add_post(s->service.event, &c->starting, on_starting, c);
         if (r < 0)
                 return r;
         c->bus = bus;
@@ -156,35 +186,57 @@ static int listen_fd_from_systemd(void) {
 }
 
 /* Binds path ourselves: 0660, the registry group when we may give it away (root may; a daemon
- * that is not a member may not, and then only its own group can connect: fail closed). */
-static int bind_socket(const char *path, gid_t registry_gid) {
+ * that is not a member may not, and then only its own group can connect: fail closed).
+ *
+ * The socket is bound under a name of its own beside path and renamed into place once it
+ * listens, so that a client never finds path refusing connections (bound, not yet listening)
+ * and a socket a killed daemon left behind is replaced in one step.  Anything at path that is
+ * not a socket stays, and the daemon refuses to start. */
+static int bind_socket(const char *path, gid_t registry_gid, struct stat *ret_st) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        _cleanup_free_ char *staging = NULL;
         struct stat st;
-        int fd;
+        int fd, r;
 
-        if (strlen(path) >= sizeof sa.sun_path) {
-                log_error("DirectSocket=%s: a unix socket path has at most %zu bytes", path, sizeof sa.sun_path - 1);
+        if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+                log_error("DirectSocket=%s: exists and is not a socket", path);
+                return -EEXIST;
+        }
+        if (asprintf(&staging, "%s.%d~", path, (int) getpid()) < 0)
+                return -ENOMEM;
+        if (strlen(staging) >= sizeof sa.sun_path) {
+                log_error("DirectSocket=%s: too long; it is bound as %s first, and a unix socket path has "
+                          "at most %zu bytes", path, staging, sizeof sa.sun_path - 1);
                 return -EINVAL;
         }
-        memcpy(sa.sun_path, path, strlen(path));
-        /* A socket left behind by a daemon that was killed; anything else stays. */
-        if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
-                (void) unlink(path);
+        memcpy(sa.sun_path, staging, strlen(staging));
+        (void) unlink(staging);
 
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return -errno;
         /* Made under the daemon's umask 0077, opened up to the group only afterwards. */
-        if (bind(fd, (struct sockaddr *) &sa, sizeof sa) < 0 || chmod(path, 0660) < 0 || listen(fd, SOMAXCONN) < 0) {
-                int r = -errno;
+        if (bind(fd, (struct sockaddr *) &sa, sizeof sa) < 0) {
+                r = -errno;
                 log_error("DirectSocket=%s: %s", path, strerror(-r));
                 close(fd);
                 return r;
         }
-        if (registry_gid != (gid_t) -1 && chown(path, (uid_t) -1, registry_gid) < 0)
+        if (chmod(staging, 0660) < 0 || listen(fd, SOMAXCONN) < 0)
+                goto fail;
+        if (registry_gid != (gid_t) -1 && chown(staging, (uid_t) -1, registry_gid) < 0)
                 log_warning("DirectSocket=%s: cannot give it to the registry group (%m): only the daemon's group "
                             "can connect", path);
+        if (lstat(staging, ret_st) < 0 || rename(staging, path) < 0)
+                goto fail;
         return fd;
+
+fail:
+        r = -errno;
+        log_error("DirectSocket=%s: %s", path, strerror(-r));
+        (void) unlink(staging);
+        close(fd);
+        return r;
 }
 
 int direct_server_new(const DirectService *service, const char *path, DirectServer **ret) {
@@ -204,7 +256,7 @@ int direct_server_new(const DirectService *service, const char *path, DirectServ
         s->service = *service;
         s->listen_fd = -1;
         if (fd == 0) {
-                fd = bind_socket(path, service->registry_gid);
+                fd = bind_socket(path, service->registry_gid, &s->bound_st);
                 if (fd < 0)
                         return fd;
                 s->listen_fd = fd;
@@ -229,6 +281,14 @@ int direct_server_new(const DirectService *service, const char *path, DirectServ
         return 0;
 }
 
+/* A daemon started meanwhile may have put its own socket at path: that one stays. */
+static void unlink_if_ours(const char *path, const struct stat *ours) {
+        struct stat st;
+
+        if (lstat(path, &st) == 0 && st.st_dev == ours->st_dev && st.st_ino == ours->st_ino)
+                (void) unlink(path);
+}
+
 DirectServer *direct_server_free(DirectServer *s) {
         if (!s)
                 return NULL;
@@ -239,7 +299,7 @@ DirectServer *direct_server_free(DirectServer *s) {
         if (s->listen_fd >= 0)
                 close(s->listen_fd);
         if (s->bound_path)
-                (void) unlink(s->bound_path);
+                unlink_if_ours(s->bound_path, &s->bound_st);
         free(s->bound_path);
         free(s);
         return NULL;

@@ -194,8 +194,11 @@ if command -v python3 >/dev/null 2>&1; then
                 fail "  ... and once they are gone, their places are free again"
         fi
         check_daemon_alive
+        # sd-bus would keep such a call in its buffer until more input came (bus-direct.c).
+        is "$(python3 "$top_srcdir/tests/direct-begin-with-call.py" "$DIRECT" 10)" reply \
+                "a call sent in one write with BEGIN is answered"
 else
-        skip "python3 not found: the connection limit" 3
+        skip "python3 not found: the connection limit, BEGIN with a call" 4
 fi
 
 # --- the PAM module: direct=auto|yes|no -----------------------------------------------------------
@@ -266,7 +269,7 @@ PLUGIN=$top_srcdir/contrib/verdaccio
 if command -v node >/dev/null 2>&1 && [ -d "$PLUGIN/node_modules/@homebridge/dbus-native" ]; then
         # plugin TRANSPORT SOCKET BUS: a kept Daemon asking Verify for each line sent to it.
         plugin() {
-                coproc PLUGIN_CHECK { "${AS_REG[@]}" node "$PLUGIN/test-support/direct-check.js" "$@" "$RO_SECRET" 2>&1; }
+                coproc PLUGIN_CHECK { "${AS_REG[@]}" node "$PLUGIN/test-support/direct-check.js" "$@" "$RO_SECRET" 2>>"$TMP/direct-check.err"; }
                 _pids+=("$PLUGIN_CHECK_PID")
         }
         # ask LINE: the plugin's answer to one more Verify.
@@ -276,6 +279,13 @@ if command -v node >/dev/null 2>&1 && [ -d "$PLUGIN/node_modules/@homebridge/dbu
                 read -r -t 20 answer <&"${PLUGIN_CHECK[0]}" || answer="(no answer)"
                 echo "$answer"
         }
+        # ask_is N EXPECTED NAME: the answer to ask N is EXPECTED; when not, the plugin's reasons.
+        ask_is() {
+                local answer
+                answer=$(ask "$1")
+                is "$answer" "$2" "$3"
+                [ "$answer" = "$2" ] || diag_file "direct-check.js stderr" "$TMP/direct-check.err"
+        }
         plugin_done() {
                 local pid=$PLUGIN_CHECK_PID
                 exec {PLUGIN_CHECK[1]}>&-
@@ -283,22 +293,22 @@ if command -v node >/dev/null 2>&1 && [ -d "$PLUGIN/node_modules/@homebridge/dbu
                 _forget_pid "$pid"
         }
         plugin direct "$DIRECT" "$NOWHERE"
-        is "$(ask 1)" "1: allowed via direct" "plugin, transport direct: Verify over the direct socket (no bus at all)"
+        ask_is 1 "1: allowed via direct" "plugin, transport direct: Verify over the direct socket (no bus at all)"
         stop_daemon
         must_start_daemon --config="$CONFIG"
-        is "$(ask 2)" "2: allowed via direct" "  ... reconnects after the daemon restarted under it"
+        ask_is 2 "2: allowed via direct" "  ... reconnects after the daemon restarted under it"
         plugin_done
         plugin auto "$TMP/missing.sock" "$PKGTOKEN_BUS_ADDRESS"
-        is "$(ask 3)" "3: allowed via bus" "plugin, transport auto: the bus when the socket is not there"
+        ask_is 3 "3: allowed via bus" "plugin, transport auto: the bus when the socket is not there"
         plugin_done
         plugin auto "$DIRECT" "$PKGTOKEN_BUS_ADDRESS"
-        is "$(ask 4)" "4: allowed via direct" "plugin, transport auto: the socket when it is there"
+        ask_is 4 "4: allowed via direct" "plugin, transport auto: the socket when it is there"
         plugin_done
         plugin direct "$TMP/missing.sock" "$PKGTOKEN_BUS_ADDRESS"
-        is "$(ask 5)" "5: DaemonUnavailable" "plugin, transport direct without a socket: unavailable (503), never the bus"
+        ask_is 5 "5: DaemonUnavailable" "plugin, transport direct without a socket: unavailable (503), never the bus"
         plugin_done
         plugin bus "$DIRECT" "$NOWHERE"
-        is "$(ask 6)" "6: DaemonUnavailable" "plugin, transport bus: never the socket"
+        ask_is 6 "6: DaemonUnavailable" "plugin, transport bus: never the socket"
         plugin_done
 else
         skip "node or contrib/verdaccio/node_modules missing: the plugin's transports" 6
@@ -327,5 +337,13 @@ check_daemon_alive
 stop_daemon
 is "$STOP_RC" 0 "the daemon stops cleanly with connections open"
 if [ -e "$DIRECT" ]; then fail "  ... and removes the socket it bound"; else pass "  ... and removes the socket it bound"; fi
+
+# Only a socket at DirectSocket= is replaced; anything else is the operator's mistake to see.
+echo precious >"$DIRECT"
+_daemon_args_for_backend --config="$CONFIG"
+run timeout --kill-after=5 30 "$PKGTOKEND" --state-dir="$STATE_DIR" --bus-address="$PKGTOKEN_BUS_ADDRESS" "${_BACKEND_ARGS[@]}"
+isnt "$RUN_RC" 0 "a file that is not a socket at DirectSocket=: the daemon does not start"
+like "$RUN_ERR" "$DIRECT: exists and is not a socket" "  ... and says why"
+is "$(cat "$DIRECT")" precious "  ... and leaves the file alone"
 
 done_testing

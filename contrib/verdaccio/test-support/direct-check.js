@@ -20,6 +20,8 @@ input.on('line', async (line) => {
     const via = daemon.bus && daemon.bus.pkgtokenDirect ? 'direct' : 'bus';
     console.log(`${line}: ${answer.result} via ${via}`);
   } catch (e) {
+    // The name is what the test compares; the message, on stderr, says why when it differs.
+    console.error(`direct-check ${line}: ${e.message}`);
     console.log(`${line}: ${e.name}`);
   }
 });
