@@ -128,7 +128,7 @@ static int record_publish(const Authorizer *a, const AuthorizeRequest *q, const 
                         return r;
         }
         if (v->token_identified && v->result == AUTHZ_ALLOWED) {
-                r = store_token_touch(a->store, t->rowid, now, q->remote);
+                r = store_token_touch(a->store, t->rowid, t->hash, now, q->remote);
                 if (r < 0)
                         return r;
         }

@@ -15,6 +15,7 @@
 
 typedef struct PendingUse {
         int64_t rowid;
+        uint8_t hash[TOKEN_HASH_SIZE];   /* for the store's cache of the record */
         usec_t time;
         char remote[REMOTE_MAX + 1];
 } PendingUse;
@@ -38,6 +39,7 @@ void last_used_note(LastUsed *u, const TokenRecord *t, usec_t now, const char *r
                 if (!use)
                         return;   /* last-used is informational: losing one update is acceptable */
                 use->rowid = t->rowid;
+                memcpy(use->hash, t->hash, TOKEN_HASH_SIZE);
                 if (!tsearch(use, &u->tree, pending_use_compare)) {
                         free(use);
                         return;
@@ -73,7 +75,8 @@ int last_used_flush_some(LastUsed *u, bool *ret_more) {
 
         r = store_begin(u->store, &tx);
         for (size_t i = 0; r >= 0 && i < batch.n; i++)
-                r = store_token_touch(u->store, batch.uses[i]->rowid, batch.uses[i]->time, batch.uses[i]->remote);
+                r = store_token_touch(u->store, batch.uses[i]->rowid, batch.uses[i]->hash, batch.uses[i]->time,
+                                      batch.uses[i]->remote);
         if (r >= 0)
                 r = store_commit(&tx);
         /* Dropped even when the write failed: last-used is informational, and retrying a

@@ -47,6 +47,7 @@ typedef enum StatementId {
         STMT_TOKEN_LINEAGE,
         STMT_TOKEN_REVOKE,
         STMT_TOKEN_TOUCH,
+        STMT_TOKEN_HASHES,
         STMT_AUDIT_INSERT,
         STMT_AUDIT_LIST,
         STMT_AUDIT_REPEAT,
@@ -172,13 +173,34 @@ struct StoreBackend {
                 .blob_copy = prefix##_row_blob_copy, .is_null = prefix##_row_is_null,           \
         }
 
+typedef struct TokenCache TokenCache;
+
 struct Store {
         const StoreBackend *backend;
         void *data;                     /* the backend's own state */
         char *path;                     /* what messages name: the file, or the PostgreSQL database */
         SealKey *seal_key;              /* opens and seals TOTP seeds; NULL: none */
         bool seal_key_missing_logged;
+        /* Moves on with every statement that may change what a read sees, and with every
+         * rollback (store-statement.c, store.c): what was read in an older one may be stale. */
+        uint64_t generation;
+        TokenCache *token_cache;        /* SQLite only (store-token-cache.c); NULL: none */
 };
+
+/* store-token-cache.c: the stored token hashes and the last token records found, for the
+ * token check; a record is returned only for the generation it was read in. */
+int token_cache_new(TokenCache **ret);
+TokenCache *token_cache_free(TokenCache *c);
+int token_cache_add_known(TokenCache *c, const uint8_t hash[static TOKEN_HASH_SIZE]);
+bool token_cache_may_know(const TokenCache *c, const uint8_t hash[static TOKEN_HASH_SIZE]);
+int token_cache_get(TokenCache *c, uint64_t generation, const uint8_t hash[static TOKEN_HASH_SIZE],
+                    TokenRecord *ret);      /* 1 found (a copy), 0 not remembered */
+void token_cache_put(TokenCache *c, uint64_t generation, const uint8_t hash[static TOKEN_HASH_SIZE],
+                     const TokenRecord *t);
+void token_cache_note_use(TokenCache *c, const uint8_t hash[static TOKEN_HASH_SIZE], int64_t rowid, usec_t now,
+                          const char *remote);
+/* store-tokens.c: fills the cache's hashes from the table (when the store opens). */
+int store_token_cache_start(Store *s);
 
 int store_sqlite_open(Store *s, const char *state_dir, const StoreOptions *o);
 int store_postgresql_open(Store *s, const StoreOptions *o);

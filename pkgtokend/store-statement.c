@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <string.h>
 
 #include "store-internal.h"
 #include "strv.h"
@@ -69,6 +70,12 @@ static int params_from_spec(const char *spec, va_list ap, StoreParam *params, si
         return 0;
 }
 
+/* Whether running id may change what a cached read saw: anything but a SELECT, even when it
+ * fails, except the last-use times, which store_token_touch() writes into the cache itself. */
+static bool statement_changes_reads(const Store *s, StatementId id) {
+        return id != STMT_TOKEN_TOUCH && strncmp(store_statement_sql(id, s->backend->dialect), "SELECT", 6) != 0;
+}
+
 int store_run(Store *s, StatementId id, StoreRows rows, StoreRowReader row, void *userdata, const char *spec, ...) {
         StoreParam params[STORE_PARAMS_MAX];
         char *owned[STORE_PARAMS_MAX] = {};
@@ -79,6 +86,8 @@ int store_run(Store *s, StatementId id, StoreRows rows, StoreRowReader row, void
         va_start(ap, spec);
         r = params_from_spec(spec, ap, params, &n, owned);
         va_end(ap);
+        if (r >= 0 && statement_changes_reads(s, id))
+                s->generation++;
         if (r >= 0)
                 r = s->backend->run(s, id, rows, row, userdata, params, n);
         for (size_t i = 0; i < ELEMENTSOF(owned); i++)

@@ -64,10 +64,19 @@ static int read_token(const StoreRow *row, TokenRecord *ret) {
 
 int store_token_insert(Store *s, const TokenRecord *t, const uint8_t hash[static TOKEN_HASH_SIZE]) {
         /* A lineage "" (or NULL): the token starts its own. */
-        int r = store_exec(s, STMT_TOKEN_INSERT, "tBtttIvttuuvt", t->id, hash, (size_t) TOKEN_HASH_SIZE, t->prefix,
-                           token_type_to_string(t->type), token_owner_to_string(t->owner),
-                           t->owner == TOKEN_OWNER_ACCOUNT ? t->account_id : (int64_t) 0, t->scope, t->description,
-                           t->created_by, t->created_at, t->expires_at, t->cidrs, t->lineage);
+        int r;
+
+        /* Known before it is stored: a rolled-back insert leaves a hash that only costs a
+         * lookup, while one missing would refuse a stored token. */
+        if (s->token_cache) {
+                r = token_cache_add_known(s->token_cache, hash);
+                if (r < 0)
+                        return r;
+        }
+        r = store_exec(s, STMT_TOKEN_INSERT, "tBtttIvttuuvt", t->id, hash, (size_t) TOKEN_HASH_SIZE, t->prefix,
+                       token_type_to_string(t->type), token_owner_to_string(t->owner),
+                       t->owner == TOKEN_OWNER_ACCOUNT ? t->account_id : (int64_t) 0, t->scope, t->description,
+                       t->created_by, t->created_at, t->expires_at, t->cidrs, t->lineage);
         return r < 0 ? r : 0;
 }
 
@@ -75,8 +84,47 @@ static int token_row(Store *s, const StoreRow *row, void *ret) {
         return read_token(row, ret);
 }
 
+static int know_token_row(Store *s, const StoreRow *row, void *userdata) {
+        uint8_t hash[TOKEN_HASH_SIZE];
+
+        /* A value of another size can never equal a token's hash: nothing to know. */
+        if (row_blob_copy(row, 0, hash, sizeof hash) != sizeof hash)
+                return 0;
+        return token_cache_add_known(s->token_cache, hash);
+}
+
+int store_token_cache_start(Store *s) {
+        int r = token_cache_new(&s->token_cache);
+        if (r < 0)
+                return r;
+        r = store_foreach_row(s, STMT_TOKEN_HASHES, know_token_row, NULL, "");
+        if (r < 0) {
+                s->token_cache = token_cache_free(s->token_cache);
+                return r;
+        }
+        return 0;
+}
+
+/* The token check's lookup: from memory when the store is known not to have changed since
+ * (store-token-cache.c), never for a store found damaged (which answers nothing). */
 int store_token_get_by_hash(Store *s, const uint8_t hash[static TOKEN_HASH_SIZE], TokenRecord *ret) {
-        return store_get_row(s, STMT_TOKEN_BY_HASH, token_row, ret, "B", hash, (size_t) TOKEN_HASH_SIZE);
+        TokenCache *c = s->token_cache && !store_is_corrupt(s) ? s->token_cache : NULL;
+        int r;
+
+        if (c) {
+                if (!token_cache_may_know(c, hash))
+                        return -ENOENT;
+                r = token_cache_get(c, s->generation, hash, ret);
+                if (r != 0)
+                        return r < 0 ? r : 0;
+        }
+        r = store_get_row(s, STMT_TOKEN_BY_HASH, token_row, ret, "B", hash, (size_t) TOKEN_HASH_SIZE);
+        if (r < 0)
+                return r;
+        memcpy(ret->hash, hash, TOKEN_HASH_SIZE);
+        if (c)
+                token_cache_put(c, s->generation, hash, ret);
+        return r;
 }
 
 int store_token_get(Store *s, const char *id, TokenRecord *ret) {
@@ -87,10 +135,16 @@ int store_token_revoke(Store *s, const char *id, usec_t now) {
         return store_exec(s, STMT_TOKEN_REVOKE, "ut", now, id);
 }
 
-int store_token_touch(Store *s, int64_t rowid, usec_t now, const char *remote) {
+int store_token_touch(Store *s, int64_t rowid, const uint8_t hash[static TOKEN_HASH_SIZE], usec_t now,
+                      const char *remote) {
         /* now twice: never move last_used_at backwards */
         int r = store_exec(s, STMT_TOKEN_TOUCH, "utiu", now, remote, rowid, now);
-        return r < 0 ? r : 0;
+        if (r < 0)
+                return r;
+        /* The one write that leaves the cache's generation: it updates the cached record. */
+        if (s->token_cache)
+                token_cache_note_use(s->token_cache, hash, rowid, now, remote);
+        return 0;
 }
 
 static int visit_token(Store *s, const StoreRow *row, void *userdata) {

@@ -75,6 +75,7 @@ static const char *const statement_sql[_STMT_MAX] = {
         [STMT_TOKEN_LINEAGE]       = "SELECT " TOKEN_COLUMNS "WHERE (t.public_id = ?1 OR t.lineage = ?1) "
                                      "AND t.revoked_at = 0",
         [STMT_TOKEN_REVOKE]        = "UPDATE tokens SET revoked_at = ? WHERE public_id = ? AND revoked_at = 0",
+        [STMT_TOKEN_HASHES]        = "SELECT hash FROM tokens",
         [STMT_TOKEN_TOUCH]         = "UPDATE tokens SET last_used_at = ?, last_used_from = ? "
                                      "WHERE id = ? AND last_used_at < ?",
         /* ?10, the provenance, when given; else that of the token's exchange, if any (the
@@ -407,10 +408,15 @@ static int open_store(const char *state_dir, const StoreOptions *o, Store **ret)
         s = calloc(1, sizeof *s);
         if (!s)
                 return -ENOMEM;
+        s->generation = 1;   /* 0 marks an empty cache slot */
         if (o->backend == STORE_BACKEND_POSTGRESQL)
                 r = store_postgresql_open(s, o);
-        else
+        else {
                 r = store_sqlite_open(s, state_dir, o);
+                /* pkgtokend holds the SQLite file exclusively: nobody else writes behind it. */
+                if (r >= 0)
+                        r = store_token_cache_start(s);
+        }
         if (r < 0)
                 return r;
         *ret = s;
@@ -430,6 +436,7 @@ Store *store_free(Store *s) {
         if (!s)
                 return NULL;
         /* The backend's state is freed here, after the backend let go of what it holds. */
+        token_cache_free(s->token_cache);
         if (s->backend && s->data)
                 s->backend->close(s);
         free(s->data);
@@ -475,6 +482,9 @@ int store_commit(Transaction *t) {
 void store_rollback(Transaction *t) {
         if (!t->open)
                 return;
+        /* Reads in the transaction saw its writes (each of which started a generation), which
+         * are undone now: a commit keeps them, a rollback starts one more. */
+        t->store->generation++;
         t->store->backend->rollback(t->store, t->relaxed);
         t->open = false;
 }

@@ -209,6 +209,7 @@ typedef struct TokenRecord {
         usec_t rotated_until;     /* rotated out: the secret works until then, its use after revokes the lineage; 0 no */
         usec_t expiry_warned_at;  /* TokenExpiring sent; 0 not yet */
         usec_t account_hold_until; /* account tokens: the account's recovery hold; 0 none */
+        uint8_t hash[TOKEN_HASH_SIZE]; /* found by store_token_get_by_hash(): its hash; else zeros */
 } TokenRecord;
 void token_record_done(TokenRecord *t);
 
@@ -216,7 +217,9 @@ int store_token_insert(Store *s, const TokenRecord *t, const uint8_t hash[static
 int store_token_get_by_hash(Store *s, const uint8_t hash[static TOKEN_HASH_SIZE], TokenRecord *ret);
 int store_token_get(Store *s, const char *id, TokenRecord *ret);
 int store_token_revoke(Store *s, const char *id, usec_t now);      /* 1 revoked now, 0 already */
-int store_token_touch(Store *s, int64_t rowid, usec_t now, const char *remote);
+/* A use of the token found by store_token_get_by_hash() (its rowid and hash). */
+int store_token_touch(Store *s, int64_t rowid, const uint8_t hash[static TOKEN_HASH_SIZE], usec_t now,
+                      const char *remote);
 typedef int (*TokenCallback)(const TokenRecord *t, void *userdata);
 /* account: that account's tokens; package: the package tokens scoped to it; both NULL: all. */
 int store_token_foreach(Store *s, const char *account, const char *package, TokenCallback cb, void *userdata);

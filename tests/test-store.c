@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-/* The store's opening rules and store_backup(), on a temporary state directory. */
+/* The store's opening rules, store_backup(), and the token check's lookup from memory
+ * (store-token-cache.c) against what the database says, on a temporary state directory. */
 
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -102,6 +105,131 @@ static void test_empty_file(void) {
         unlink(db);
 }
 
+/* A distinct 32-byte "hash" for token n (any bytes do: the store never hashes here). */
+static void fake_hash(unsigned n, uint8_t hash[static TOKEN_HASH_SIZE]) {
+        memset(hash, 0, TOKEN_HASH_SIZE);
+        snprintf((char *) hash, TOKEN_HASH_SIZE, "h%u", n);
+        hash[TOKEN_HASH_SIZE - 1] = (uint8_t) n;
+}
+
+static int insert_token(Store *s, int64_t account_id, unsigned n) {
+        char id[32];
+        uint8_t hash[TOKEN_HASH_SIZE];
+        char *empty[] = { NULL };
+
+        snprintf(id, sizeof id, "tok%u", n);
+        fake_hash(n, hash);
+        return store_token_insert(s, &(TokenRecord) {
+                .id = id, .prefix = "pkgt_x", .type = TOKEN_READ_ONLY, .owner = TOKEN_OWNER_ACCOUNT,
+                .account_id = account_id, .scope = empty, .description = "", .created_by = "test",
+                .created_at = 1, .cidrs = empty, .lineage = "",
+        }, hash);
+}
+
+/* 1 found (with ret filled), 0 not found, or a negative errno. */
+static int lookup(Store *s, unsigned n, TokenRecord *ret) {
+        uint8_t hash[TOKEN_HASH_SIZE];
+        int r;
+
+        fake_hash(n, hash);
+        r = store_token_get_by_hash(s, hash, ret);
+        return r == -ENOENT ? 0 : r < 0 ? r : 1;
+}
+
+static bool found_and(Store *s, unsigned n, bool (*check)(const TokenRecord *t)) {
+        _cleanup_(token_record_done) TokenRecord t = {};
+        return lookup(s, n, &t) == 1 && (!check || check(&t));
+}
+
+static bool is_locked(const TokenRecord *t) {
+        return t->account_locked;
+}
+
+static bool is_unlocked(const TokenRecord *t) {
+        return !t->account_locked;
+}
+
+static bool is_revoked(const TokenRecord *t) {
+        return t->revoked_at != 0;
+}
+
+static bool used_at_100(const TokenRecord *t) {
+        return t->last_used_at == 100 && streq(t->last_used_from, "192.0.2.1");
+}
+
+static bool used_at_200(const TokenRecord *t) {
+        return t->last_used_at == 200 && streq(t->last_used_from, "192.0.2.2");
+}
+
+static int touch(Store *s, unsigned n, usec_t now, const char *remote) {
+        _cleanup_(token_record_done) TokenRecord t = {};
+        int r = lookup(s, n, &t);
+        return r <= 0 ? -ENOENT : store_token_touch(s, t.rowid, t.hash, now, remote);
+}
+
+#define MANY_TOKENS 3000u
+
+static void test_token_lookup_from_memory(void) {
+        _cleanup_free_ char *sub = path_in_dir("cache");
+        _cleanup_(account_record_done) AccountRecord a = {};
+        Store *s = NULL;
+        unsigned missing = 0;
+
+        CHECK(store_open(sub, &s) == 0, "token lookup: a new store opens");
+        if (!s)
+                return;
+        CHECK(store_account_insert(s, "alice", "", ACCOUNT_HUMAN, 1) >= 0, "account inserted");
+        CHECK(store_account_get(s, "alice", &a) == 0, "and found");
+        CHECK(insert_token(s, a.id, 1) == 0, "a token inserted");
+        CHECK(found_and(s, 1, is_unlocked), "is found at once (its hash is known on insert)");
+        CHECK(found_and(s, 1, is_unlocked), "and again (from memory)");
+        CHECK(lookup(s, 2, &(TokenRecord) {}) == 0, "a hash never stored: not found");
+
+        CHECK(store_account_set_locked(s, "alice", true) >= 0, "its account locked");
+        CHECK(found_and(s, 1, is_locked), "the next lookup sees the lock (any write starts a new generation)");
+        CHECK(store_account_set_locked(s, "alice", false) >= 0, "unlocked");
+        CHECK(found_and(s, 1, is_unlocked), "the next lookup sees that too");
+        CHECK(touch(s, 1, 100, "192.0.2.1") == 0, "a use recorded");
+        CHECK(found_and(s, 1, used_at_100), "the next lookup has it");
+        {
+                _cleanup_transaction_ Transaction tx = {};
+                CHECK(store_begin(s, &tx) == 0 && touch(s, 1, 200, "192.0.2.2") == 0, "a later use, in a transaction");
+                CHECK(found_and(s, 1, used_at_200), "seen in the transaction");
+                store_rollback(&tx);
+        }
+        CHECK(found_and(s, 1, used_at_100), "rolled back: the earlier use again");
+        CHECK(store_token_revoke(s, "tok1", 5) == 1, "the token revoked");
+        CHECK(found_and(s, 1, is_revoked), "the next lookup sees the revocation");
+
+        {
+                _cleanup_transaction_ Transaction tx = {};
+                CHECK(store_begin(s, &tx) == 0, "a transaction");
+                CHECK(insert_token(s, a.id, 3) == 0, "inserts a token");
+                CHECK(found_and(s, 3, NULL), "which it finds");
+                store_rollback(&tx);
+        }
+        CHECK(lookup(s, 3, &(TokenRecord) {}) == 0, "rolled back: the token is not found any more");
+
+        for (unsigned n = 10; n < 10 + MANY_TOKENS; n++)
+                if (insert_token(s, a.id, n) < 0)
+                        missing++;
+        CHECK(missing == 0, "%u more tokens inserted", MANY_TOKENS);
+        store_free(s);
+        s = NULL;
+
+        CHECK(store_open(sub, &s) == 0, "the store opens again");
+        if (!s)
+                return;
+        missing = 0;
+        for (unsigned n = 10; n < 10 + MANY_TOKENS; n++)
+                if (!found_and(s, n, NULL))
+                        missing++;
+        CHECK(missing == 0, "each of them is found (the known hashes come from the table)");
+        CHECK(found_and(s, 1, is_revoked), "the first one, still revoked");
+        CHECK(lookup(s, 3, &(TokenRecord) {}) == 0, "the rolled-back one, still not found");
+        store_free(s);
+}
+
 int main(void) {
         if (!mkdtemp(dir)) {
                 tap_diag("mkdtemp: %m");
@@ -109,6 +237,7 @@ int main(void) {
         }
         test_backup();
         test_empty_file();
+        test_token_lookup_from_memory();
         /* Clean up what the tests left. */
         char *cmd;
         if (asprintf(&cmd, "rm -rf '%s'", dir) >= 0) {
