@@ -8,24 +8,25 @@
 # seconds; the report is each function's inclusive instructions divided by the number of calls.
 #
 # Not a test.  Environment: PROFILE_MODE (valid, unknown or malformed tokens, as bench-authorize
-# has them; default valid), PROFILE_SECONDS (default 3), PROFILE_TOP (default 40 lines),
-# KEEP_TMP=1 keeps the callgrind output.
+# has them; default valid), PROFILE_SECONDS (default 3; the first pass over the tokens reads
+# them from SQLite, so give a steady state some seconds), PROFILE_TOKENS (tokens in the store,
+# default 1000), PROFILE_TOP (default 40 lines), KEEP_TMP=1 keeps the callgrind output.
 
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-: "${PROFILE_SECONDS:=3}" "${PROFILE_TOP:=40}" "${PROFILE_MODE:=valid}"
+: "${PROFILE_SECONDS:=3}" "${PROFILE_TOP:=40}" "${PROFILE_MODE:=valid}" "${PROFILE_TOKENS:=1000}"
 # shellcheck disable=SC2034 # read by lib.sh, which takes BUILDDIR from the arguments
 BENCH_NAME=profile-authorize
 # shellcheck source=bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 BENCH=$BUILDDIR/bench/bench-authorize
 need_programs "$BENCH" "$PKGTOKEND" "$DBUS_DAEMON" valgrind callgrind_annotate awk
-need_positive PROFILE_SECONDS PROFILE_TOP
+need_positive PROFILE_SECONDS PROFILE_TOP PROFILE_TOKENS
 
 bench_start_bus
 CONFIG=$TMP/pkgtokend.conf
 DIRECT=$TMP/direct.sock
 write_config "$CONFIG" TokenGuessLimit=1000000 LockoutThreshold=1000 "DirectSocket=$DIRECT"
-"$BENCH" populate "$TMP/state" 1000 "$TMP/tokens" >&2 || die "populating failed"
+"$BENCH" populate "$TMP/state" "$PROFILE_TOKENS" "$TMP/tokens" >&2 || die "populating failed"
 
 OUT=$TMP/callgrind.out
 valgrind --tool=callgrind --callgrind-out-file="$OUT" --collect-atstart=no --toggle-collect=method_authorize \
@@ -41,7 +42,7 @@ stop_daemon
 calls=$(callgrind_annotate --inclusive=yes --tree=calling "$OUT" 2>/dev/null |
         sed -n 's/.*bus_authorize_call (\([0-9,]*\)x).*/\1/p' | head -n 1 | tr -d ,)
 [ -n "$calls" ] || die "no Authorize calls in the profile"
-echo "Instructions per Authorize ($PROFILE_MODE read token, 1000 tokens, direct socket; $calls calls), inclusive:"
+echo "Instructions per Authorize ($PROFILE_MODE read token, $PROFILE_TOKENS tokens, direct socket; $calls calls), inclusive:"
 # Each line "N (P%)  FILE:FUNCTION [OBJECT]": from the handler down, each function once.
 callgrind_annotate --inclusive=yes "$OUT" 2>/dev/null |
         awk -v n="$calls" '/^ *[0-9,]+ \(/ {
