@@ -33,7 +33,7 @@ valgrind --tool=callgrind --callgrind-out-file="$OUT" --collect-atstart=no --tog
         "$PKGTOKEND" --state-dir="$TMP/state" --bus-address="$ADDRESS" --config="$CONFIG" >"$TMP/daemon.log" 2>&1 &
 DAEMON_PID=$!
 _pids+=("$DAEMON_PID")
-wait_for 120 test -S "$DIRECT" || die "pkgtokend under valgrind did not start"
+wait_for 300 test -S "$DIRECT" || die "pkgtokend under valgrind did not start"
 BENCH_ROUNDS=1 BENCH_WARMUP_MS=100 "$BENCH" run "direct:$DIRECT" "$PROFILE_MODE" "$PROFILE_SECONDS" 1 "$TMP/tokens" >&2 ||
         die "bench-authorize failed"
 stop_daemon
