@@ -9,8 +9,10 @@
  *     valid one.  It is filled from the table when the store opens and on every insert;
  *     tokens are never deleted behind it (a stale entry only costs a lookup).
  *   - the last token records found, by hash, each valid only for the store's generation it
- *     was read in: any write to the store (store-statement.c) starts a new generation, so a
- *     revocation, a lock or a changed scope is seen by the very next check.
+ *     was read in: every statement but a SELECT (store-statement.c) and every rollback
+ *     (store.c) starts a new generation, so a revocation, a lock or a changed scope is seen by
+ *     the very next check.  The one write that does not, a token's last use, updates the
+ *     cached record itself (token_cache_note_use()).
  *
  * Only where pkgtokend is the store's sole writer: SQLite, which it holds with an exclusive
  * lock.  A PostgreSQL store is shared with other hosts and is always asked. */
