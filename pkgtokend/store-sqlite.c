@@ -443,6 +443,14 @@ int store_sqlite_open(Store *s, const char *state_dir, const StoreOptions *o) {
         if (r < 0)
                 return r;
 
+        /* The token check's memory of the store (store-token-cache.c): pkgtokend holds the file
+         * exclusively, so nobody writes behind it.  Read before the background check starts, so
+         * that damage the check finds meanwhile refuses requests, not the start; damage this
+         * read meets is latched the same way, and the daemon goes on without the cache. */
+        r = store_token_cache_start(s);
+        if (r < 0 && r != -EUCLEAN)
+                return r;
+
         if (background && background_check_start(s) < 0) {
                 log_info("%s: checking the database's integrity before start-up instead", s->path);
                 r = check_integrity(s, /* full= */ true);

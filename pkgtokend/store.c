@@ -411,12 +411,8 @@ static int open_store(const char *state_dir, const StoreOptions *o, Store **ret)
         s->generation = 1;   /* 0 marks an empty cache slot */
         if (o->backend == STORE_BACKEND_POSTGRESQL)
                 r = store_postgresql_open(s, o);
-        else {
+        else
                 r = store_sqlite_open(s, state_dir, o);
-                /* pkgtokend holds the SQLite file exclusively: nobody else writes behind it. */
-                if (r >= 0)
-                        r = store_token_cache_start(s);
-        }
         if (r < 0)
                 return r;
         *ret = s;
