@@ -244,8 +244,10 @@ start_bus() {
             -e '/<servicehelper>/d' -e '/<standard_system_servicedirs/d' \
             -e 's|<includedir>system.d</includedir>|<includedir>/usr/share/dbus-1/system.d</includedir>|' \
             "$root/usr/share/dbus-1/system.conf" >"$root$bus_dir/bus.conf"
-        in_root dbus-daemon --config-file="$bus_dir/bus.conf" --nofork --nopidfile \
-                >"$work/dbus.log" 2>&1 &
+        # chroot execs env, which execs dbus-daemon: $! is the bus itself, stopped by that PID
+        # (in_root in the background would leave it a child of a subshell, outliving the kill).
+        chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 \
+                dbus-daemon --config-file="$bus_dir/bus.conf" --nofork --nopidfile >"$work/dbus.log" 2>&1 &
         bus_pid=$!
         pids+=("$bus_pid")
         local i
