@@ -10,9 +10,10 @@
  *       tokens of bench, inserted in one transaction.  Writes an evenly spread sample of at
  *       most SAMPLE_MAX of their secrets, one per line, to TOKENS_FILE (created, mode 0600).
  *
- *   bench-authorize run ADDRESS MODES SECONDS CLIENTS [TOKENS_FILE]
- *       Forks CLIENTS processes, each with its own bus connection to ADDRESS (or its own
- *       connection to pkgtokend's direct socket, for "direct:PATH"), each making
+ *   bench-authorize run ADDRESSES MODES SECONDS CLIENTS [TOKENS_FILE]
+ *       Forks CLIENTS processes, each with its own bus connection to each of ADDRESSES (a
+ *       bus address, or "direct:PATH" for pkgtokend's direct socket at PATH; two of them
+ *       separated by a space, which neither holds unescaped, to compare them), each making
  *       synchronous calls in a loop.  MODES is a comma-separated list of
  *         ping       org.freedesktop.DBus.Peer.Ping on org.pkgtoken1, answered by sd-bus
  *                    inside pkgtokend: the bare round trip, always measured (the baseline);
@@ -25,18 +26,21 @@
  *       valid says remote 127.0.0.1; unknown and malformed, which pkgtokend counts as
  *       guesses, spread over 127.0.0.1-16 so that its TokenGuessLimit= (per address and
  *       minute; run.sh sets it to the maximum) lasts.
- *       Each mode is measured for SECONDS in all, in BENCH_ROUNDS (default 5) slices: round
- *       r runs one slice of every mode, in an order rotated by r, all clients together.
- *       Interleaving keeps a drift of the machine from landing on one mode only; the ratio
- *       of a mode to ping is taken within each round, and the median over rounds reported.
- *       Prints one line per mode:
- *         mode=M clients=C calls=N seconds=S rate=R ratio=X ratio_min=A ratio_max=B
+ *       Each mode is measured on each address for SECONDS in all, in BENCH_ROUNDS (default
+ *       5) slices: round r runs one slice of every (address, mode), in an order rotated by
+ *       r, all clients together.  Interleaving keeps a drift of the machine from landing on
+ *       one of them only; the ratio of a mode to ping on the same address, and of the second
+ *       address to the first for the same mode, are taken within each round, and the median
+ *       over rounds reported.  Prints one line per address and mode:
+ *         transport=T mode=M clients=C calls=N seconds=S rate=R ratio=X ratio_min=A ratio_max=B
  *           p50_us=.. p90_us=.. p99_us=.. max_us=.. client_cpu_us=.. [daemon_cpu_us=..]
- *           [bus_cpu_us=..]
- *       rate: the mean over rounds of the clients' summed calls/s; latencies: over every
- *       call of every client; *_cpu_us: CPU time (user + system) per call while the clock
- *       ran, of the clients, of pkgtokend and of dbus-daemon.  Any unexpected answer or bus
- *       error makes it exit non-zero: a benchmark that measures errors is worthless.
+ *           [bus_cpu_us=..] [vs_first=V vs_first_min=A vs_first_max=B]
+ *       T: bus or direct; rate: the mean over rounds of the clients' summed calls/s;
+ *       latencies: over every call of every client; *_cpu_us: CPU time per call while the
+ *       clock ran, of the clients, of pkgtokend and of dbus-daemon (the scheduler's count, to
+ *       the ns); vs_first, on the second address's lines: its calls/s divided by the first
+ *       address's for the same mode in the same round.  Any unexpected answer or bus error
+ *       makes it exit non-zero: a benchmark that measures errors is worthless.
  *
  *       Warm-up, per client and mode: at least BENCH_WARMUP_MS (default 300) of calls; for
  *       valid also one pass over the client's tokens and then calls until none took over
@@ -66,6 +70,7 @@
 #define UNKNOWN_POOL        10000
 #define CLIENTS_MAX         64
 #define ROUNDS_MAX          100
+#define ADDRESSES_MAX       2
 #define READY_TIMEOUT_NS    (120ULL * 1000000000ULL)
 #define BENCH_REMOTE        "127.0.0.1"
 /* unknown and malformed count as failures against their remote address (pkgtokend's
@@ -120,19 +125,34 @@ typedef struct SliceResult {
 
 typedef struct Client {
         unsigned index;
-        sd_bus *bus;
-        ModeState modes[_MODE_MAX];
+        sd_bus *bus[ADDRESSES_MAX];
+        ModeState modes[ADDRESSES_MAX][_MODE_MAX];
 } Client;
+
+/* What is measured in one slice: a mode on one of the addresses. */
+typedef struct Channel {
+        unsigned address;
+        Mode mode;
+} Channel;
 
 /* What every process agrees on before forking. */
 typedef struct Plan {
-        const char *address;
+        char *addresses[ADDRESSES_MAX];
+        unsigned n_addresses;
         Mode modes[_MODE_MAX];
         unsigned n_modes, rounds, clients;
         uint64_t slice_ns, warmup_ns;
-        Mode *schedule;        /* n_slices entries */
-        unsigned n_slices;
+        Channel *schedule;     /* n_slices entries */
+        unsigned n_channels, n_slices;   /* n_channels: n_addresses * n_modes, the slices of a round */
 } Plan;
+
+/* The index of a channel in a round's results: by address, then by mode. */
+static unsigned channel_index(const Plan *plan, Channel ch) {
+        for (unsigned m = 0; m < plan->n_modes; m++)
+                if (plan->modes[m] == ch.mode)
+                        return ch.address * plan->n_modes + m;
+        die("mode %s is not planned", mode_names[ch.mode]);
+}
 
 static char **read_tokens(const char *path, size_t *ret_n) {
         _cleanup_free_ char *line = NULL;
@@ -173,8 +193,8 @@ static char **read_tokens(const char *path, size_t *ret_n) {
  * index, so that the clients together use each sampled token once per pass.  unknown: a pool
  * of fresh well-formed tokens, made before the clock starts (the daemon cannot tell them from
  * real ones before the lookup).  malformed: one token with a wrong checksum. */
-static void client_prepare_tokens(Client *c, Mode mode, char **file_tokens, size_t n_file_tokens, unsigned clients) {
-        ModeState *s = &c->modes[mode];
+static void client_prepare_tokens(ModeState *s, unsigned index, Mode mode, char **file_tokens, size_t n_file_tokens,
+                                  unsigned clients) {
         size_t n = 0;
 
         switch (mode) {
@@ -182,7 +202,7 @@ static void client_prepare_tokens(Client *c, Mode mode, char **file_tokens, size
                 s->tokens = calloc(n_file_tokens / clients + 1, sizeof(char *));
                 if (!s->tokens)
                         die("out of memory");
-                for (size_t i = c->index; i < n_file_tokens; i += clients)
+                for (size_t i = index; i < n_file_tokens; i += clients)
                         s->tokens[n++] = file_tokens[i];
                 if (n == 0)
                         die("fewer sampled tokens than clients");
@@ -218,15 +238,17 @@ static void client_prepare_tokens(Client *c, Mode mode, char **file_tokens, size
 }
 
 /* One synchronous call, its answer checked. */
-static void client_call(Client *c, Mode mode) {
+static void client_call(Client *c, Channel ch) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         const char *result, *reason, *token_id;
-        ModeState *s = &c->modes[mode];
+        ModeState *s = &c->modes[ch.address][ch.mode];
+        sd_bus *bus = c->bus[ch.address];
+        Mode mode = ch.mode;
         char remote[32] = BENCH_REMOTE;
         const char *token;
 
         if (mode == MODE_PING) {
-                reply = bench_call(c->bus, "org.freedesktop.DBus.Peer", "Ping", "baseline", NULL);
+                reply = bench_call(bus, "org.freedesktop.DBus.Peer", "Ping", "baseline", NULL);
                 return;
         }
 
@@ -236,7 +258,7 @@ static void client_call(Client *c, Mode mode) {
                 snprintf(remote, sizeof remote, "127.0.0.%u", 1 + s->next_remote);
                 s->next_remote = (s->next_remote + 1) % FAILING_REMOTES;
         }
-        reply = bench_call(c->bus, PKGTOKEN_MANAGER_IFACE, "Authorize", mode_names[mode], "sssa{sv}", token,
+        reply = bench_call(bus, PKGTOKEN_MANAGER_IFACE, "Authorize", mode_names[mode], "sssa{sv}", token,
                            BENCH_PACKAGE, "read", 1, "remote", "s", remote);
         authorize_reply_read(reply, &result, &reason, &token_id);
         if (streq(result, "rate-limited"))
@@ -265,18 +287,19 @@ static void client_call(Client *c, Mode mode) {
 /* Connection setup, the daemon's credential cache, SQLite's page cache; for valid also one
  * pass over this client's tokens and the daemon's write of the last-used times it noted
  * (at most FLUSH_DELAY, 1 s, later): settle until no call was slow for a while. */
-static void client_warm_up(Client *c, Mode mode, uint64_t warmup_ns) {
+static void client_warm_up(Client *c, Channel ch, uint64_t warmup_ns) {
         uint64_t start = now_ns();
 
-        for (size_t i = 0; now_ns() - start < warmup_ns || (mode == MODE_VALID && i < c->modes[mode].n_tokens); i++)
-                client_call(c, mode);
-        if (mode != MODE_VALID)
+        for (size_t i = 0; now_ns() - start < warmup_ns ||
+                           (ch.mode == MODE_VALID && i < c->modes[ch.address][ch.mode].n_tokens); i++)
+                client_call(c, ch);
+        if (ch.mode != MODE_VALID)
                 return;
 
         uint64_t pass_end = now_ns(), calm_since = pass_end;
         for (;;) {
                 uint64_t before = now_ns(), after;
-                client_call(c, mode);
+                client_call(c, ch);
                 after = now_ns();
                 if (after - before > SLOW_CALL_NS)
                         calm_since = after;
@@ -289,15 +312,16 @@ static _Noreturn void client_main(Client *c, const Plan *plan, int ready_fd, int
         SliceResult *slices;
         char byte = 'r';
 
-        c->bus = bench_bus_connect(plan->address);
-        for (unsigned m = 0; m < plan->n_modes; m++)
-                client_warm_up(c, plan->modes[m], plan->warmup_ns);
+        for (unsigned a = 0; a < plan->n_addresses; a++)
+                c->bus[a] = bench_bus_connect(plan->addresses[a]);
+        for (unsigned i = 0; i < plan->n_channels; i++)
+                client_warm_up(c, plan->schedule[i], plan->warmup_ns);
 
         slices = calloc(plan->n_slices, sizeof *slices);
         if (!slices)
                 die("out of memory");
-        for (unsigned m = 0; m < plan->n_modes; m++) {
-                ModeState *s = &c->modes[plan->modes[m]];
+        for (unsigned i = 0; i < plan->n_channels; i++) {
+                ModeState *s = &c->modes[plan->schedule[i].address][plan->schedule[i].mode];
                 s->max_samples = (plan->slice_ns * plan->rounds / 1000000000ULL + 1) * CALLS_PER_SEC_MAX;
                 s->samples = malloc(s->max_samples * sizeof *s->samples);
                 if (!s->samples)
@@ -306,8 +330,8 @@ static _Noreturn void client_main(Client *c, const Plan *plan, int ready_fd, int
         }
 
         for (unsigned i = 0; i < plan->n_slices; i++) {
-                Mode mode = plan->schedule[i];
-                ModeState *s = &c->modes[mode];
+                Channel ch = plan->schedule[i];
+                ModeState *s = &c->modes[ch.address][ch.mode];
                 uint64_t start, deadline, t, cpu_start, calls = 0;
                 ssize_t k;
 
@@ -323,7 +347,7 @@ static _Noreturn void client_main(Client *c, const Plan *plan, int ready_fd, int
                 deadline = start + plan->slice_ns;
                 while (t < deadline) {
                         uint64_t before = t, d;
-                        client_call(c, mode);
+                        client_call(c, ch);
                         t = now_ns();
                         d = t - before;
                         if (s->n_samples < s->max_samples)
@@ -340,13 +364,15 @@ static _Noreturn void client_main(Client *c, const Plan *plan, int ready_fd, int
         close(ready_fd);
 
         write_full(result_fd, slices, plan->n_slices * sizeof *slices);
-        for (unsigned m = 0; m < plan->n_modes; m++) {
-                const ModeState *s = &c->modes[plan->modes[m]];
-                write_full(result_fd, &s->n_samples, sizeof s->n_samples);
-                write_full(result_fd, s->samples, s->n_samples * sizeof *s->samples);
-        }
+        for (unsigned a = 0; a < plan->n_addresses; a++)
+                for (unsigned m = 0; m < plan->n_modes; m++) {
+                        const ModeState *s = &c->modes[a][plan->modes[m]];
+                        write_full(result_fd, &s->n_samples, sizeof s->n_samples);
+                        write_full(result_fd, s->samples, s->n_samples * sizeof *s->samples);
+                }
         close(result_fd);
-        sd_bus_flush_close_unref(c->bus);
+        for (unsigned a = 0; a < plan->n_addresses; a++)
+                sd_bus_flush_close_unref(c->bus[a]);
         _exit(EXIT_SUCCESS);
 }
 
@@ -408,6 +434,118 @@ static void parse_modes(const char *list, Plan *plan) {
         }
 }
 
+/* ADDRESSES: one address, or two separated by white space. */
+static void parse_addresses(const char *list, Plan *plan) {
+        _cleanup_free_ char *copy = strdup(list);
+        char *save = NULL;
+
+        if (!copy)
+                die("out of memory");
+        for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+                if (plan->n_addresses == ADDRESSES_MAX)
+                        die("at most %d addresses", ADDRESSES_MAX);
+                plan->addresses[plan->n_addresses] = strdup(w);
+                if (!plan->addresses[plan->n_addresses])
+                        die("out of memory");
+                plan->n_addresses++;
+        }
+        if (plan->n_addresses == 0)
+                die("no address");
+}
+
+static const char *transport_name(const char *address) {
+        return strncmp(address, "direct:", 7) == 0 ? "direct" : "bus";
+}
+
+/* Round r runs every channel once, starting with channel r mod n_channels. */
+static void plan_schedule(Plan *plan) {
+        plan->n_channels = plan->n_addresses * plan->n_modes;
+        plan->n_slices = plan->rounds * plan->n_channels;
+        plan->schedule = calloc(plan->n_slices, sizeof *plan->schedule);
+        if (!plan->schedule)
+                die("out of memory");
+        for (unsigned r = 0; r < plan->rounds; r++)
+                for (unsigned j = 0; j < plan->n_channels; j++) {
+                        unsigned k = (r + j) % plan->n_channels;
+                        plan->schedule[r * plan->n_channels + j] = (Channel) {
+                                .address = k / plan->n_modes,
+                                .mode = plan->modes[k % plan->n_modes],
+                        };
+                }
+}
+
+/* Per channel: its calls/s in each round (the clients' sum), the median over rounds of its
+ * ratio to ping on the same address (and of the second address to the first), CPU per call. */
+static void report(const Plan *plan, const SliceResult *slices, double (*cpu)[2], uint32_t **samples,
+                   const uint64_t *n_samples, bool cpu_daemon, bool cpu_bus) {
+        double (*rate)[ADDRESSES_MAX * _MODE_MAX] = calloc(plan->rounds, sizeof *rate);
+
+        if (!rate)
+                die("out of memory");
+        for (unsigned s = 0; s < plan->n_slices; s++)
+                for (unsigned i = 0; i < plan->clients; i++) {
+                        const SliceResult *x = &slices[(size_t) i * plan->n_slices + s];
+                        if (x->elapsed_ns == 0)
+                                die("client %u reported no elapsed time", i);
+                        rate[s / plan->n_channels][channel_index(plan, plan->schedule[s])] +=
+                                (double) x->calls * 1e9 / (double) x->elapsed_ns;
+                }
+
+        for (unsigned c = 0; c < plan->n_channels; c++) {
+                Channel ch = { .address = c / plan->n_modes, .mode = plan->modes[c % plan->n_modes] };
+                unsigned ping = channel_index(plan, (Channel) { ch.address, MODE_PING });
+                unsigned first = channel_index(plan, (Channel) { 0, ch.mode });
+                double ratios[ROUNDS_MAX], vs_first[ROUNDS_MAX], mean_rate = 0, daemon_cpu = 0, bus_cpu = 0,
+                       elapsed = 0, client_cpu = 0, ratio_min, ratio_max;
+                uint64_t calls = 0;
+
+                for (unsigned r = 0; r < plan->rounds; r++) {
+                        mean_rate += rate[r][c] / plan->rounds;
+                        ratios[r] = rate[r][ping] > 0 ? rate[r][c] / rate[r][ping] : 0;
+                        vs_first[r] = rate[r][first] > 0 ? rate[r][c] / rate[r][first] : 0;
+                }
+                for (unsigned s = 0; s < plan->n_slices; s++) {
+                        if (channel_index(plan, plan->schedule[s]) != c)
+                                continue;
+                        daemon_cpu += cpu[s][0];
+                        bus_cpu += cpu[s][1];
+                        for (unsigned i = 0; i < plan->clients; i++) {
+                                const SliceResult *x = &slices[(size_t) i * plan->n_slices + s];
+                                calls += x->calls;
+                                client_cpu += (double) x->cpu_ns / 1e9;
+                                if (i == 0)
+                                        elapsed += (double) x->elapsed_ns / 1e9;
+                        }
+                }
+                if (calls == 0)
+                        die("no calls were made in mode %s", mode_names[ch.mode]);
+
+                samples_sort(samples[c], n_samples[c]);
+                min_max(ratios, plan->rounds, &ratio_min, &ratio_max);
+                printf("transport=%s mode=%s clients=%u calls=%" PRIu64 " seconds=%.2f rate=%.0f ratio=%.3f "
+                       "ratio_min=%.3f ratio_max=%.3f p50_us=%.1f p90_us=%.1f p99_us=%.1f max_us=%.1f "
+                       "client_cpu_us=%.1f",
+                       transport_name(plan->addresses[ch.address]), mode_names[ch.mode], plan->clients, calls,
+                       elapsed, mean_rate, median(ratios, plan->rounds), ratio_min, ratio_max,
+                       samples_percentile(samples[c], n_samples[c], 0.50) / 1e3,
+                       samples_percentile(samples[c], n_samples[c], 0.90) / 1e3,
+                       samples_percentile(samples[c], n_samples[c], 0.99) / 1e3,
+                       samples_percentile(samples[c], n_samples[c], 1) / 1e3,
+                       client_cpu * 1e6 / (double) calls);
+                if (cpu_daemon)
+                        printf(" daemon_cpu_us=%.2f", daemon_cpu * 1e6 / (double) calls);
+                if (cpu_bus)
+                        printf(" bus_cpu_us=%.1f", bus_cpu * 1e6 / (double) calls);
+                if (ch.address > 0) {
+                        min_max(vs_first, plan->rounds, &ratio_min, &ratio_max);
+                        printf(" vs_first=%.3f vs_first_min=%.3f vs_first_max=%.3f", median(vs_first, plan->rounds),
+                               ratio_min, ratio_max);
+                }
+                putchar('\n');
+        }
+        free(rate);
+}
+
 static int do_run(int argc, char *argv[]) {
         char **file_tokens = NULL;
         size_t n_file_tokens = 0;
@@ -416,19 +554,18 @@ static int do_run(int argc, char *argv[]) {
         pid_t cpu_pids[2];
         double (*cpu)[2];      /* per slice: pkgtokend, dbus-daemon CPU seconds */
         SliceResult *slices;   /* [client][slice] */
-        uint32_t *samples[_MODE_MAX] = {};
-        uint64_t n_samples[_MODE_MAX] = {};
+        uint32_t *samples[ADDRESSES_MAX * _MODE_MAX] = {};   /* by channel index */
+        uint64_t n_samples[ADDRESSES_MAX * _MODE_MAX] = {};
         Plan plan = {};
 
         if (argc < 4 || argc > 5)
-                die("usage: %s run ADDRESS MODES SECONDS CLIENTS [TOKENS_FILE]", program);
-        plan.address = argv[0];
+                die("usage: %s run ADDRESSES MODES SECONDS CLIENTS [TOKENS_FILE]", program);
+        parse_addresses(argv[0], &plan);
         parse_modes(argv[1], &plan);
         seconds = (unsigned) parse_ulong(argv[2], "duration", 1, 3600);
         plan.clients = (unsigned) parse_ulong(argv[3], "client count", 1, CLIENTS_MAX);
         plan.rounds = (unsigned) getenv_ulong("BENCH_ROUNDS", 1, ROUNDS_MAX, 5);
         plan.warmup_ns = getenv_ulong("BENCH_WARMUP_MS", 0, 600000, 300) * NSEC_PER_MSEC;
-        plan.slice_ns = (uint64_t) seconds * 1000000000ULL / plan.rounds;
         cpu_pids[0] = getenv_pid("BENCH_DAEMON_PID");
         cpu_pids[1] = getenv_pid("BENCH_BUS_PID");
 
@@ -441,16 +578,13 @@ static int do_run(int argc, char *argv[]) {
                                 die("%s holds fewer tokens than there are clients", argv[4]);
                 }
 
-        /* Round r runs every mode once, starting with mode r mod n_modes. */
-        plan.n_slices = plan.rounds * plan.n_modes;
-        plan.schedule = calloc(plan.n_slices, sizeof *plan.schedule);
+        plan_schedule(&plan);
+        /* SECONDS per channel, in rounds */
+        plan.slice_ns = (uint64_t) seconds * 1000000000ULL / plan.rounds;
         cpu = calloc(plan.n_slices, sizeof *cpu);
         slices = calloc((size_t) plan.clients * plan.n_slices, sizeof *slices);
-        if (!plan.schedule || !cpu || !slices)
+        if (!cpu || !slices)
                 die("out of memory");
-        for (unsigned r = 0; r < plan.rounds; r++)
-                for (unsigned j = 0; j < plan.n_modes; j++)
-                        plan.schedule[r * plan.n_modes + j] = plan.modes[(r + j) % plan.n_modes];
 
         /* A client whose peer went away must fail with EPIPE, not die of SIGPIPE silently. */
         signal(SIGPIPE, SIG_IGN);
@@ -472,8 +606,10 @@ static int do_run(int argc, char *argv[]) {
                                 close(results[j]);
                                 close(go[j]);
                         }
-                        for (unsigned m = 0; m < plan.n_modes; m++)
-                                client_prepare_tokens(&c, plan.modes[m], file_tokens, n_file_tokens, plan.clients);
+                        for (unsigned a = 0; a < plan.n_addresses; a++)
+                                for (unsigned m = 0; m < plan.n_modes; m++)
+                                        client_prepare_tokens(&c.modes[a][plan.modes[m]], i, plan.modes[m],
+                                                              file_tokens, n_file_tokens, plan.clients);
                         client_main(&c, &plan, ready[1], g[0], result[1]);
                 }
                 close(result[1]);
@@ -505,78 +641,27 @@ static int do_run(int argc, char *argv[]) {
         for (unsigned i = 0; i < plan.clients; i++) {
                 if (!read_full(results[i], slices + (size_t) i * plan.n_slices, plan.n_slices * sizeof *slices))
                         die("client %u: short report", i);
-                for (unsigned m = 0; m < plan.n_modes; m++) {
-                        Mode mode = plan.modes[m];
+                for (unsigned c = 0; c < plan.n_channels; c++) {
                         uint64_t n;
 
                         if (!read_full(results[i], &n, sizeof n) || n > 100000000)
                                 die("client %u: short report", i);
-                        samples[mode] = realloc(samples[mode], (n_samples[mode] + n) * sizeof(uint32_t) + 1);
-                        if (!samples[mode])
+                        samples[c] = realloc(samples[c], (n_samples[c] + n) * sizeof(uint32_t) + 1);
+                        if (!samples[c])
                                 die("out of memory");
-                        if (!read_full(results[i], samples[mode] + n_samples[mode], n * sizeof(uint32_t)))
+                        if (!read_full(results[i], samples[c] + n_samples[c], n * sizeof(uint32_t)))
                                 die("client %u: short report", i);
-                        n_samples[mode] += n;
+                        n_samples[c] += n;
                 }
                 close(results[i]);
         }
         clients_reap();
 
-        /* Per slice: the clients' summed calls/s.  Per mode: the mean over its slices, the
-         * ratio to ping within each round (median, min, max), CPU per call. */
-        double rate[ROUNDS_MAX][_MODE_MAX] = {};
-        for (unsigned s = 0; s < plan.n_slices; s++)
-                for (unsigned i = 0; i < plan.clients; i++) {
-                        const SliceResult *x = &slices[(size_t) i * plan.n_slices + s];
-                        if (x->elapsed_ns == 0)
-                                die("client %u reported no elapsed time", i);
-                        rate[s / plan.n_modes][plan.schedule[s]] += (double) x->calls * 1e9 / (double) x->elapsed_ns;
-                }
-
-        for (unsigned m = 0; m < plan.n_modes; m++) {
-                Mode mode = plan.modes[m];
-                double ratios[ROUNDS_MAX], mean_rate = 0, daemon_cpu = 0, bus_cpu = 0, elapsed = 0, client_cpu = 0;
-                uint64_t calls = 0;
-
-                for (unsigned r = 0; r < plan.rounds; r++) {
-                        mean_rate += rate[r][mode] / plan.rounds;
-                        ratios[r] = rate[r][MODE_PING] > 0 ? rate[r][mode] / rate[r][MODE_PING] : 0;
-                }
-                for (unsigned s = 0; s < plan.n_slices; s++) {
-                        if (plan.schedule[s] != mode)
-                                continue;
-                        daemon_cpu += cpu[s][0];
-                        bus_cpu += cpu[s][1];
-                        for (unsigned i = 0; i < plan.clients; i++) {
-                                const SliceResult *x = &slices[(size_t) i * plan.n_slices + s];
-                                calls += x->calls;
-                                client_cpu += (double) x->cpu_ns / 1e9;
-                                if (i == 0)
-                                        elapsed += (double) x->elapsed_ns / 1e9;
-                        }
-                }
-                if (calls == 0)
-                        die("no calls were made in mode %s", mode_names[mode]);
-
-                samples_sort(samples[mode], n_samples[mode]);
-                double ratio_min, ratio_max;
-                min_max(ratios, plan.rounds, &ratio_min, &ratio_max);
-                printf("mode=%s clients=%u calls=%" PRIu64 " seconds=%.2f rate=%.0f ratio=%.3f ratio_min=%.3f ratio_max=%.3f "
-                       "p50_us=%.1f p90_us=%.1f p99_us=%.1f max_us=%.1f client_cpu_us=%.1f",
-                       mode_names[mode], plan.clients, calls, elapsed, mean_rate,
-                       median(ratios, plan.rounds), ratio_min, ratio_max,
-                       samples_percentile(samples[mode], n_samples[mode], 0.50) / 1e3,
-                       samples_percentile(samples[mode], n_samples[mode], 0.90) / 1e3,
-                       samples_percentile(samples[mode], n_samples[mode], 0.99) / 1e3,
-                       samples_percentile(samples[mode], n_samples[mode], 1) / 1e3,
-                       client_cpu * 1e6 / (double) calls);
-                if (cpu_pids[0] > 0)
-                        printf(" daemon_cpu_us=%.1f", daemon_cpu * 1e6 / (double) calls);
-                if (cpu_pids[1] > 0)
-                        printf(" bus_cpu_us=%.1f", bus_cpu * 1e6 / (double) calls);
-                putchar('\n');
-                free(samples[mode]);
-        }
+        report(&plan, slices, cpu, samples, n_samples, cpu_pids[0] > 0, cpu_pids[1] > 0);
+        for (unsigned c = 0; c < plan.n_channels; c++)
+                free(samples[c]);
+        for (unsigned a = 0; a < plan.n_addresses; a++)
+                free(plan.addresses[a]);
         free(slices);
         free(cpu);
         free(plan.schedule);
@@ -585,7 +670,7 @@ static int do_run(int argc, char *argv[]) {
 
 int main(int argc, char *argv[]) {
         if (argc < 2)
-                die("usage: %s populate STATE_DIR N TOKENS_FILE | run ADDRESS MODES SECONDS CLIENTS [TOKENS_FILE]",
+                die("usage: %s populate STATE_DIR N TOKENS_FILE | run ADDRESSES MODES SECONDS CLIENTS [TOKENS_FILE]",
                     program);
         if (streq(argv[1], "populate"))
                 return do_populate(argc - 2, argv + 2);

@@ -65,8 +65,7 @@ void samples_append(uint32_t **v, size_t *n, const uint32_t *add, size_t k);
 double median(double *v, size_t n);
 void min_max(const double *v, size_t n, double *ret_min, double *ret_max);
 
-/* CPU time (user + system) of a process from /proc/PID/stat, in ns (clock-tick resolution);
- * 0 for pid 0. */
+/* CPU time of a process, all its threads, in ns (from schedstat, to the ns); 0 for pid 0. */
 uint64_t process_cpu_ns(pid_t pid);
 
 /* Scheduler statistics of a process, summed over its threads: CPU time and time runnable but

@@ -75,6 +75,14 @@ bench_start_bus() {
 bench_start_daemon() {
         STATE_DIR=$1
         start_daemon --config="$2" || die "pkgtokend did not start"
+        # An SQLite store is checked in a thread after start-up, for seconds at a million tokens:
+        # measured while it runs, the figures would be of the check, on a CPU the bench needs.
+        if grep -q "integrity in the background" "$DAEMON_LOG"; then
+                wait_for 600 grep -Eq "integrity check (passed|could not run)" "$DAEMON_LOG" || {
+                        show_log "pkgtokend output" "$DAEMON_LOG"
+                        die "pkgtokend's background integrity check did not end"
+                }
+        fi
 }
 
 # bench_stop_daemon: it must exit 0 on SIGTERM.
@@ -105,7 +113,7 @@ bench_run() {
 
 # field NAME LINE: the value of NAME=... in a bench program's line ("" when absent).
 field() {
-        printf ' %s\n' "$2" | sed -n "s/.* $1=\([0-9.]*\).*/\1/p"
+        printf ' %s\n' "$2" | sed -n "s/.* $1=\([0-9A-Za-z._-]*\).*/\1/p"
 }
 
 # Results, keyed "WHERE/FIELD": R[1000/4/valid/rate], R[idle/p99_us], ...
@@ -134,27 +142,38 @@ at_most() {
         awk -v v="${1:-}" -v m="$2" 'BEGIN { if (v == "-" || v == "") print "n/a"; else print (v + 0 <= m + 0) ? "met" : "MISSED" }'
 }
 
-# measure TRANSPORT SIZE CLIENTS TOKENS_FILE: every mode of $modes (bench-authorize, $BENCH),
-# interleaved in rounds, in one run; TRANSPORT is bus or direct ($DIRECT, the direct socket);
-# the results in R[SIZE/CLIENTS/MODE/FIELD] (bus) or R[direct/SIZE/CLIENTS/MODE/FIELD]: calls/s,
-# ratio to ping (median over rounds, min, max), latency percentiles (us), CPU us per call of
-# the clients, pkgtokend and dbus-daemon.
+# measure SIZE CLIENTS TOKENS_FILE: every mode of $modes (bench-authorize, $BENCH) on every
+# transport of $BENCH_TRANSPORTS (bus: $ADDRESS; direct: $DIRECT, the direct socket), all
+# interleaved in rounds, in one run; the results in R[SIZE/CLIENTS/MODE/FIELD] (bus) or
+# R[direct/SIZE/CLIENTS/MODE/FIELD]: calls/s, ratio to ping on the same transport (median over
+# rounds, min, max), latency percentiles (us), CPU us per call of the clients, pkgtokend and
+# dbus-daemon; with both transports, the direct ones also vs_first: direct / bus calls/s for the
+# same mode in the same round (median, min, max).
 measure() {
-        local transport=$1 size=$2 clients=$3 tokens=$4 line mode address=$ADDRESS prefix=
-        if [ "$transport" = direct ]; then
-                address=direct:$DIRECT
-                prefix=direct/
-        fi
-        echo "  $size tokens, $clients client(s), $transport..." >&2
-        bench_run "measuring with $clients client(s) at $size tokens ($transport)" \
-                "$BENCH" run "$address" "${modes// /,}" "$BENCH_SECONDS" "$clients" "$tokens"
+        local size=$1 clients=$2 tokens=$3 line mode transport prefix addresses= t
+        for t in $BENCH_TRANSPORTS; do
+                case $t in
+                bus) addresses="$addresses $ADDRESS" ;;
+                direct) addresses="$addresses direct:$DIRECT" ;;
+                esac
+        done
+        echo "  $size tokens, $clients client(s), $BENCH_TRANSPORTS..." >&2
+        bench_run "measuring with $clients client(s) at $size tokens" \
+                "$BENCH" run "${addresses# }" "${modes// /,}" "$BENCH_SECONDS" "$clients" "$tokens"
         while IFS= read -r line; do
-                mode=$(printf '%s\n' "$line" | sed -n 's/^mode=\([a-z]*\) .*/\1/p')
-                [ -n "$mode" ] || die "cannot parse: $line"
+                transport=$(field transport "$line")
+                mode=$(field mode "$line")
+                [ -n "$mode" ] && [ -n "$transport" ] || die "cannot parse: $line"
+                prefix=
+                [ "$transport" = direct ] && prefix=direct/
                 store_fields "$prefix$size/$clients/$mode" "$line" rate ratio ratio_min ratio_max p50_us p99_us \
-                        client_cpu_us daemon_cpu_us bus_cpu_us
+                        client_cpu_us daemon_cpu_us bus_cpu_us vs_first vs_first_min vs_first_max
         done <<<"$BENCH_OUT"
-        for mode in $modes; do
-                [ -n "${R[$prefix$size/$clients/$mode/rate]:-}" ] || die "no result for $mode in: $BENCH_OUT"
+        for t in $BENCH_TRANSPORTS; do
+                prefix=
+                [ "$t" = direct ] && prefix=direct/
+                for mode in $modes; do
+                        [ -n "${R[$prefix$size/$clients/$mode/rate]:-}" ] || die "no $t result for $mode in: $BENCH_OUT"
+                done
         done
 }

@@ -65,7 +65,7 @@ for size in $BENCH_SIZES; do
                 fi
                 bench_start_daemon "$state" "$CONFIG"
                 for clients in $BENCH_CLIENTS; do
-                        measure bus "$backend/$size" "$clients" "$TMP/tokens-$backend-$size"
+                        BENCH_TRANSPORTS=bus measure "$backend/$size" "$clients" "$TMP/tokens-$backend-$size"
                 done
                 bench_stop_daemon
         done
