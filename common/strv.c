@@ -150,3 +150,13 @@ bool strv_contains(char * const *l, const char *s) {
                         return true;
         return false;
 }
+
+bool strv_equal(char * const *a, char * const *b) {
+        size_t i = 0;
+
+        for (; a && b && a[i] && b[i]; i++)
+                if (!streq(a[i], b[i]))
+                        return false;
+        /* a NULL vector is an empty one */
+        return !(a && a[i]) && !(b && b[i]);
+}

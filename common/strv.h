@@ -20,4 +20,5 @@ char **strv_copy(char * const *l);              /* NULL on OOM; NULL gives an em
 char **strv_split(const char *s, char sep);     /* NULL on OOM; "" gives an empty vector */
 char *strv_join(char * const *l, char sep);     /* NULL on OOM */
 bool strv_contains(char * const *l, const char *s);
+bool strv_equal(char * const *a, char * const *b);   /* NULL equals an empty vector */
 #define STRV_FOREACH(s, l) for (char * const *s = (l); s && *s; s++)

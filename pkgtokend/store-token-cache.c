@@ -12,36 +12,51 @@
  *     was read in: every statement but a SELECT (store-statement.c) and every rollback
  *     (store.c) starts a new generation, so a revocation, a lock or a changed scope is seen by
  *     the very next check.  The one write that does not, a token's last use, updates the
- *     cached record itself (token_cache_note_use()).
+ *     cached record itself (token_cache_note_use()).  Records are kept packed, each in one
+ *     allocation, and handed out as packed copies (TokenRecord.block): one malloc() and one
+ *     memcpy() per check instead of a dozen strdup()s and their free()s.
+ *
+ * A check looks at the records first, then at the known hashes: a token in steady use costs
+ * one cache line of tags and its record, never a probe of the known set, which with a million
+ * tokens is 16 MB of random reads.
  *
  * Only where pkgtokend is the store's sole writer: SQLite, which it holds with an exclusive
  * lock.  A PostgreSQL store is shared with other hosts and is always asked. */
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "input-limits.h"
 #include "store-internal.h"
 #include "strv.h"
 
 #define KNOWN_MIN_SLOTS   1024u
 /* 4-way set-associative: a record displaces the least recently used of its set's four.  Some
- * 50 thousand tokens in steady use stay in memory (about 400 bytes each, allocated as they come);
- * beyond that, checks go to SQLite as they did without it. */
+ * 50 thousand tokens in steady use stay in memory (about 300 bytes each with their strings,
+ * allocated as they come); beyond that, checks go to SQLite as they did without it. */
 #define RECORD_SETS       16384u
 #define RECORD_WAYS       4u
 
+/* A set's tags (8 bytes of each way's hash) and generations share one cache line: with a
+ * million tokens the sets are far bigger than the CPU's caches, and a check that finds nothing
+ * in memory reads that line only.  The records themselves are apart. */
+typedef struct RecordTags {
+        _Alignas(64) uint64_t tag[RECORD_WAYS];
+        uint64_t generation[RECORD_WAYS];   /* 0: empty */
+} RecordTags;
+
 typedef struct CachedToken {
-        uint64_t generation;            /* 0: empty */
         uint64_t used;                  /* the cache's clock when last found or stored */
-        uint8_t hash[TOKEN_HASH_SIZE];
-        TokenRecord record;
+        TokenRecord record;             /* packed (record.block), its hash in record.hash */
 } CachedToken;
 
 struct TokenCache {
         uint64_t *known;                /* 0: a free slot */
         size_t n_known, known_slots;    /* known_slots: a power of two */
         uint64_t clock;
+        RecordTags *tags;               /* RECORD_SETS, each on a cache line of its own */
         /* calloc()ed: pages of sets never used are never touched */
         CachedToken records[RECORD_SETS][RECORD_WAYS];
 };
@@ -58,8 +73,12 @@ static uint64_t known_key(const uint8_t hash[static TOKEN_HASH_SIZE]) {
         return hash_word(hash, 0) ?: 1;   /* 0 marks a free slot */
 }
 
-static CachedToken *record_set(TokenCache *c, const uint8_t hash[static TOKEN_HASH_SIZE]) {
-        return c->records[hash_word(hash, 8) % RECORD_SETS];
+static uint64_t record_tag(const uint8_t hash[static TOKEN_HASH_SIZE]) {
+        return hash_word(hash, 8);
+}
+
+static size_t record_set(const uint8_t hash[static TOKEN_HASH_SIZE]) {
+        return hash_word(hash, 16) % RECORD_SETS;
 }
 
 int token_cache_new(TokenCache **ret) {
@@ -69,10 +88,12 @@ int token_cache_new(TokenCache **ret) {
                 return -ENOMEM;
         c->known_slots = KNOWN_MIN_SLOTS;
         c->known = calloc(c->known_slots, sizeof *c->known);
-        if (!c->known) {
-                free(c);
+        c->tags = aligned_alloc(_Alignof(RecordTags), RECORD_SETS * sizeof(RecordTags));
+        if (!c->known || !c->tags) {
+                token_cache_free(c);
                 return -ENOMEM;
         }
+        memset(c->tags, 0, RECORD_SETS * sizeof(RecordTags));
         *ret = c;
         return 0;
 }
@@ -82,9 +103,9 @@ TokenCache *token_cache_free(TokenCache *c) {
                 return NULL;
         for (size_t i = 0; i < RECORD_SETS; i++)
                 for (size_t w = 0; w < RECORD_WAYS; w++)
-                        if (c->records[i][w].record.id || c->records[i][w].generation != 0)
-                                token_record_done(&c->records[i][w].record);
+                        token_record_done(&c->records[i][w].record);
         free(c->known);
+        free(c->tags);
         free(c);
         return NULL;
 }
@@ -138,59 +159,140 @@ bool token_cache_may_know(const TokenCache *c, const uint8_t hash[static TOKEN_H
         }
 }
 
-static int token_record_copy(const TokenRecord *t, TokenRecord *ret) {
-        TokenRecord c = *t;
+/* The record packed into one allocation: first its two lists' pointer arrays (aligned, at the
+ * start of the block), then every string.  Room is kept for the longest last_used_from, which
+ * token_cache_note_use() rewrites in place. */
+typedef struct Packer {
+        char **pointers;        /* the next free pointer slot */
+        char *strings;          /* the next free byte for strings */
+} Packer;
 
-        c.id = strdup(t->id);
-        c.prefix = strdup(t->prefix);
-        c.account = strdup(t->account);
-        c.description = strdup(t->description);
-        c.created_by = strdup(t->created_by);
-        c.last_used_from = strdup(t->last_used_from);
-        c.lineage = strdup(t->lineage);
-        c.scope = strv_copy(t->scope);
-        c.cidrs = strv_copy(t->cidrs);
-        if (!c.id || !c.prefix || !c.account || !c.description || !c.created_by || !c.last_used_from ||
-            !c.lineage || !c.scope || !c.cidrs) {
-                token_record_done(&c);
+static size_t strv_packed_size(char * const *l) {
+        size_t n = sizeof(char *);
+
+        STRV_FOREACH(i, l)
+                n += sizeof(char *) + strlen(*i) + 1;
+        return n;
+}
+
+static char *pack_string(Packer *p, const char *s, size_t room) {
+        char *r = p->strings;
+
+        strcpy(r, s);
+        p->strings += room;
+        return r;
+}
+
+static char **pack_strv(Packer *p, char * const *l) {
+        char **r = p->pointers;
+
+        STRV_FOREACH(i, l)
+                *p->pointers++ = pack_string(p, *i, strlen(*i) + 1);
+        *p->pointers++ = NULL;
+        return r;
+}
+
+static int token_record_pack(const TokenRecord *t, TokenRecord *ret) {
+        size_t n_pointers = strv_length(t->scope) + 1 + strv_length(t->cidrs) + 1;
+        size_t size = strv_packed_size(t->scope) + strv_packed_size(t->cidrs) + strlen(t->id) + strlen(t->prefix) +
+                      strlen(t->account) + strlen(t->description) + strlen(t->created_by) + strlen(t->lineage) +
+                      6 + REMOTE_MAX + 1;
+        TokenRecord c = *t;
+        Packer p;
+
+        if (strlen(t->last_used_from) > REMOTE_MAX)
+                return -EINVAL;   /* the store takes no longer address: not remembered */
+        c.block = malloc(size);
+        if (!c.block)
                 return -ENOMEM;
-        }
+        c.block_size = size;
+        p = (Packer) { .pointers = c.block, .strings = (char *) c.block + n_pointers * sizeof(char *) };
+        c.scope = pack_strv(&p, t->scope);
+        c.cidrs = pack_strv(&p, t->cidrs);
+        c.id = pack_string(&p, t->id, strlen(t->id) + 1);
+        c.prefix = pack_string(&p, t->prefix, strlen(t->prefix) + 1);
+        c.account = pack_string(&p, t->account, strlen(t->account) + 1);
+        c.description = pack_string(&p, t->description, strlen(t->description) + 1);
+        c.created_by = pack_string(&p, t->created_by, strlen(t->created_by) + 1);
+        c.lineage = pack_string(&p, t->lineage, strlen(t->lineage) + 1);
+        c.last_used_from = pack_string(&p, t->last_used_from, REMOTE_MAX + 1);
+        assert((void *) p.pointers == (char *) c.block + n_pointers * sizeof(char *));
+        assert(p.strings == (char *) c.block + size);
         *ret = c;
         return 0;
 }
 
-int token_cache_get(TokenCache *c, uint64_t generation, const uint8_t hash[static TOKEN_HASH_SIZE],
-                    TokenRecord *ret) {
-        CachedToken *set = record_set(c, hash);
+/* A packed record's copy: one allocation, its pointers moved with it. */
+static void *relocate(const void *p, const TokenRecord *from, void *to) {
+        return (char *) to + ((const char *) p - (const char *) from->block);
+}
 
-        for (size_t w = 0; w < RECORD_WAYS; w++) {
-                CachedToken *e = &set[w];
-                int r;
+static int token_record_copy_packed(const TokenRecord *t, TokenRecord *ret) {
+        TokenRecord c = *t;
 
-                if (e->generation != generation || memcmp(e->hash, hash, TOKEN_HASH_SIZE) != 0)
-                        continue;
-                r = token_record_copy(&e->record, ret);
-                if (r < 0)
-                        return r;
-                e->used = ++c->clock;
-                return 1;
-        }
+        c.block = malloc(t->block_size);
+        if (!c.block)
+                return -ENOMEM;
+        memcpy(c.block, t->block, t->block_size);
+        c.id = relocate(t->id, t, c.block);
+        c.prefix = relocate(t->prefix, t, c.block);
+        c.account = relocate(t->account, t, c.block);
+        c.description = relocate(t->description, t, c.block);
+        c.created_by = relocate(t->created_by, t, c.block);
+        c.last_used_from = relocate(t->last_used_from, t, c.block);
+        c.lineage = relocate(t->lineage, t, c.block);
+        c.scope = relocate(t->scope, t, c.block);
+        c.cidrs = relocate(t->cidrs, t, c.block);
+        for (size_t i = 0; t->scope[i]; i++)
+                c.scope[i] = relocate(t->scope[i], t, c.block);
+        for (size_t i = 0; t->cidrs[i]; i++)
+                c.cidrs[i] = relocate(t->cidrs[i], t, c.block);
+        *ret = c;
         return 0;
 }
 
-/* Where a record for hash goes: its own old place, else a place that is empty or of an older
- * generation, else the least recently used. */
-static CachedToken *record_place(TokenCache *c, const uint8_t hash[static TOKEN_HASH_SIZE], uint64_t generation) {
-        CachedToken *set = record_set(c, hash), *lru = &set[0];
+/* The way of hash's set that holds it for this generation, or -1. */
+static int record_find(const TokenCache *c, size_t set, uint64_t generation, const uint8_t hash[static TOKEN_HASH_SIZE]) {
+        const RecordTags *tags = &c->tags[set];
+        uint64_t tag = record_tag(hash);
 
-        for (size_t w = 0; w < RECORD_WAYS; w++)
-                if (set[w].generation != 0 && memcmp(set[w].hash, hash, TOKEN_HASH_SIZE) == 0)
-                        return &set[w];
-        for (size_t w = 0; w < RECORD_WAYS; w++) {
-                if (set[w].generation != generation)
-                        return &set[w];
-                if (set[w].used < lru->used)
-                        lru = &set[w];
+        for (unsigned w = 0; w < RECORD_WAYS; w++)
+                if (tags->tag[w] == tag && tags->generation[w] == generation &&
+                    memcmp(c->records[set][w].record.hash, hash, TOKEN_HASH_SIZE) == 0)
+                        return (int) w;
+        return -1;
+}
+
+int token_cache_get(TokenCache *c, uint64_t generation, const uint8_t hash[static TOKEN_HASH_SIZE],
+                    TokenRecord *ret) {
+        size_t set = record_set(hash);
+        int w = record_find(c, set, generation, hash), r;
+
+        if (w < 0)
+                return 0;
+        r = token_record_copy_packed(&c->records[set][w].record, ret);
+        if (r < 0)
+                return r;
+        c->records[set][w].used = ++c->clock;
+        return 1;
+}
+
+/* Where a record for hash goes: its own old place (any generation), else a place that is empty
+ * or of an older generation, else the least recently used. */
+static unsigned record_place(const TokenCache *c, size_t set, const uint8_t hash[static TOKEN_HASH_SIZE],
+                             uint64_t generation) {
+        const RecordTags *tags = &c->tags[set];
+        unsigned lru = 0;
+
+        for (unsigned w = 0; w < RECORD_WAYS; w++)
+                if (tags->generation[w] != 0 && tags->tag[w] == record_tag(hash) &&
+                    memcmp(c->records[set][w].record.hash, hash, TOKEN_HASH_SIZE) == 0)
+                        return w;
+        for (unsigned w = 0; w < RECORD_WAYS; w++) {
+                if (tags->generation[w] != generation)
+                        return w;
+                if (c->records[set][w].used < c->records[set][lru].used)
+                        lru = w;
         }
         return lru;
 }
@@ -199,23 +301,20 @@ static CachedToken *record_place(TokenCache *c, const uint8_t hash[static TOKEN_
  * generation, so that the next check does not note the same use again. */
 void token_cache_note_use(TokenCache *c, const uint8_t hash[static TOKEN_HASH_SIZE], int64_t rowid, usec_t now,
                           const char *remote) {
-        CachedToken *set = record_set(c, hash);
+        size_t set = record_set(hash);
 
-        for (size_t w = 0; w < RECORD_WAYS; w++) {
-                TokenRecord *t = &set[w].record;
-                char *from;
+        for (unsigned w = 0; w < RECORD_WAYS; w++) {
+                TokenRecord *t = &c->records[set][w].record;
 
-                if (set[w].generation == 0 || t->rowid != rowid || memcmp(set[w].hash, hash, TOKEN_HASH_SIZE) != 0)
+                if (c->tags[set].generation[w] == 0 || t->rowid != rowid || memcmp(t->hash, hash, TOKEN_HASH_SIZE) != 0)
                         continue;
                 if (now <= t->last_used_at)
                         return;
-                from = strdup(remote ?: "");
-                if (!from) {
-                        set[w].generation = 0;   /* forgotten rather than wrong */
+                if (strlen(remote ?: "") > REMOTE_MAX) {
+                        c->tags[set].generation[w] = 0;   /* forgotten rather than wrong */
                         return;
                 }
-                free(t->last_used_from);
-                t->last_used_from = from;
+                strcpy(t->last_used_from, remote ?: "");   /* packed with room for REMOTE_MAX */
                 t->last_used_at = now;
                 return;
         }
@@ -223,13 +322,16 @@ void token_cache_note_use(TokenCache *c, const uint8_t hash[static TOKEN_HASH_SI
 
 void token_cache_put(TokenCache *c, uint64_t generation, const uint8_t hash[static TOKEN_HASH_SIZE],
                      const TokenRecord *t) {
-        CachedToken *e = record_place(c, hash, generation);
+        size_t set = record_set(hash);
+        unsigned w = record_place(c, set, hash, generation);
+        CachedToken *e = &c->records[set][w];
 
         token_record_done(&e->record);
-        e->generation = 0;
-        if (token_record_copy(t, &e->record) < 0)
+        c->tags[set].generation[w] = 0;
+        if (token_record_pack(t, &e->record) < 0)
                 return;   /* remembering is an optimisation: the next check asks SQLite again */
-        memcpy(e->hash, hash, TOKEN_HASH_SIZE);
-        e->generation = generation;
+        memcpy(e->record.hash, hash, TOKEN_HASH_SIZE);
+        c->tags[set].tag[w] = record_tag(hash);
+        c->tags[set].generation[w] = generation;
         e->used = ++c->clock;
 }

@@ -11,9 +11,13 @@
 /* Tokens                                                                                     */
 
 void token_record_done(TokenRecord *t) {
-        free_many(t->id, t->prefix, t->account, t->description, t->created_by, t->last_used_from, t->lineage);
-        strv_free(t->scope);
-        strv_free(t->cidrs);
+        if (t->block)
+                free(t->block);
+        else {
+                free_many(t->id, t->prefix, t->account, t->description, t->created_by, t->last_used_from, t->lineage);
+                strv_free(t->scope);
+                strv_free(t->cidrs);
+        }
         *t = (TokenRecord) {};
 }
 
@@ -112,11 +116,11 @@ int store_token_get_by_hash(Store *s, const uint8_t hash[static TOKEN_HASH_SIZE]
         int r;
 
         if (c) {
-                if (!token_cache_may_know(c, hash))
-                        return -ENOENT;
                 r = token_cache_get(c, s->generation, hash, ret);
                 if (r != 0)
                         return r < 0 ? r : 0;
+                if (!token_cache_may_know(c, hash))
+                        return -ENOENT;
         }
         r = store_get_row(s, STMT_TOKEN_BY_HASH, token_row, ret, "B", hash, (size_t) TOKEN_HASH_SIZE);
         if (r < 0)

@@ -210,6 +210,10 @@ typedef struct TokenRecord {
         usec_t expiry_warned_at;  /* TokenExpiring sent; 0 not yet */
         usec_t account_hold_until; /* account tokens: the account's recovery hold; 0 none */
         uint8_t hash[TOKEN_HASH_SIZE]; /* found by store_token_get_by_hash(): its hash; else zeros */
+        /* A copy from the store's memory (store-token-cache.c): every string and list above in
+         * this one allocation, freed with it; such a record's fields are read, never replaced. */
+        void *block;
+        size_t block_size;
 } TokenRecord;
 void token_record_done(TokenRecord *t);
 

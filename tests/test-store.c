@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "strv.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/test-store.XXXXXX";
@@ -169,6 +170,42 @@ static int touch(Store *s, unsigned n, usec_t now, const char *remote) {
 
 #define MANY_TOKENS 3000u
 
+static char *scope_two[] = { "left-pad", "@acme/*", NULL };
+static char *cidrs_two[] = { "192.0.2.0/24", "2001:db8::/32", NULL };
+#define LONGEST_REMOTE "0123456789012345678901234567890123456789012345678901234567890123"
+
+static bool is_token_4(const TokenRecord *t) {
+        return streq(t->id, "tok4") && streq(t->prefix, "pkgt_y") && streq(t->description, "deploy key for CI") &&
+               streq(t->created_by, "alice") && streq(t->lineage, "tok4") && strv_equal(t->scope, scope_two) &&
+               strv_equal(t->cidrs, cidrs_two) && t->expires_at == 77;
+}
+
+static bool used_from_longest(const TokenRecord *t) {
+        return t->last_used_at == 300 && streq(t->last_used_from, LONGEST_REMOTE);
+}
+
+/* A record from memory is a copy of its own: every field as stored, still there after another
+ * copy of the same record is gone. */
+static void test_token_copies_from_memory(Store *s, int64_t account_id) {
+        _cleanup_(token_record_done) TokenRecord first = {}, second = {};
+        uint8_t hash[TOKEN_HASH_SIZE];
+
+        fake_hash(4, hash);
+        CHECK(store_token_insert(s, &(TokenRecord) {
+                .id = (char *) "tok4", .prefix = (char *) "pkgt_y", .type = TOKEN_PUBLISH,
+                .owner = TOKEN_OWNER_ACCOUNT, .account_id = account_id, .scope = scope_two,
+                .description = (char *) "deploy key for CI", .created_by = (char *) "alice", .created_at = 1,
+                .expires_at = 77, .cidrs = cidrs_two, .lineage = (char *) "tok4",
+        }, hash) == 0, "a token with two scope patterns and two networks");
+        CHECK(lookup(s, 4, &first) == 1 && is_token_4(&first), "found from the table, every field as stored");
+        CHECK(lookup(s, 4, &second) == 1 && is_token_4(&second), "found from memory, every field as stored");
+        token_record_done(&first);
+        CHECK(is_token_4(&second), "the copy from memory outlives another copy");
+        CHECK(found_and(s, 4, is_token_4), "and memory still has it whole");
+        CHECK(touch(s, 4, 300, LONGEST_REMOTE) == 0, "a use from the longest address the store takes");
+        CHECK(found_and(s, 4, used_from_longest), "the next lookup from memory has that address");
+}
+
 static void test_token_lookup_from_memory(void) {
         _cleanup_free_ char *sub = path_in_dir("cache");
         _cleanup_(account_record_done) AccountRecord a = {};
@@ -209,6 +246,7 @@ static void test_token_lookup_from_memory(void) {
                 store_rollback(&tx);
         }
         CHECK(lookup(s, 3, &(TokenRecord) {}) == 0, "rolled back: the token is not found any more");
+        test_token_copies_from_memory(s, a.id);
 
         for (unsigned n = 10; n < 10 + MANY_TOKENS; n++)
                 if (insert_token(s, a.id, n) < 0)

@@ -452,6 +452,12 @@ static void test_strv(void) {
         CHECK(strv_contains(l, "e") && strv_contains(l, "") && !strv_contains(l, "f") &&
               !strv_contains(l, NULL) && !strv_contains(NULL, "a"), "strv_contains");
         CHECK(strv_length(NULL) == 0, "strv_length(NULL)");
+        {
+                char *ab[] = { "a", "b", NULL }, *ab2[] = { "a", "b", NULL }, *a[] = { "a", NULL },
+                     *ac[] = { "a", "c", NULL }, *none[] = { NULL };
+                CHECK(strv_equal(ab, ab2) && !strv_equal(ab, a) && !strv_equal(a, ab) && !strv_equal(ab, ac) &&
+                      strv_equal(none, NULL) && strv_equal(NULL, none) && !strv_equal(a, NULL), "strv_equal");
+        }
 
         char **fresh = NULL;
         CHECK(strv_extend(&fresh, "x") == 0 && strv_length(fresh) == 1, "strv_extend on NULL creates");
