@@ -72,20 +72,6 @@ static char **strv_steal(char ***l) {
         return r;
 }
 
-char **strv_copy(char * const *l) {
-        size_t n = strv_length(l);
-        _cleanup_strv_free_ char **c = calloc(n + 1, sizeof(char *));
-
-        if (!c)
-                return NULL;
-        for (size_t i = 0; i < n; i++) {
-                c[i] = strdup(l[i]);
-                if (!c[i])
-                        return NULL;
-        }
-        return strv_steal(&c);
-}
-
 char **strv_split(const char *s, char sep) {
         _cleanup_strv_free_ char **l = NULL;
 

@@ -16,7 +16,6 @@ static inline void strv_freep(char ***l) {
 size_t strv_length(char * const *l);
 int strv_push(char ***l, char *value);          /* takes ownership of value, even on error */
 int strv_extend(char ***l, const char *value);  /* copies value */
-char **strv_copy(char * const *l);              /* NULL on OOM; NULL gives an empty vector */
 char **strv_split(const char *s, char sep);     /* NULL on OOM; "" gives an empty vector */
 char *strv_join(char * const *l, char sep);     /* NULL on OOM */
 bool strv_contains(char * const *l, const char *s);
