@@ -173,6 +173,11 @@ struct StoreBackend {
                 .blob_copy = prefix##_row_blob_copy, .is_null = prefix##_row_is_null,           \
         }
 
+/* What a TokenRecord owns: its strings and its string lists, named once for everything that
+ * frees (token_record_done()), packs or moves them (store-token-cache.c). */
+#define TOKEN_RECORD_STRINGS(X) X(id) X(prefix) X(account) X(description) X(created_by) X(last_used_from) X(lineage)
+#define TOKEN_RECORD_LISTS(X) X(scope) X(cidrs)
+
 typedef struct TokenCache TokenCache;
 
 struct Store {

@@ -192,30 +192,31 @@ static char **pack_strv(Packer *p, char * const *l) {
         return r;
 }
 
+/* The room a string takes in the block: last_used_from keeps room for the longest address. */
+static size_t string_room(const TokenRecord *t, char * const *field) {
+        return field == &t->last_used_from ? REMOTE_MAX + 1 : strlen(*field) + 1;
+}
+
 static int token_record_pack(const TokenRecord *t, TokenRecord *ret) {
-        size_t n_pointers = strv_length(t->scope) + 1 + strv_length(t->cidrs) + 1;
-        size_t size = strv_packed_size(t->scope) + strv_packed_size(t->cidrs) + strlen(t->id) + strlen(t->prefix) +
-                      strlen(t->account) + strlen(t->description) + strlen(t->created_by) + strlen(t->lineage) +
-                      6 + REMOTE_MAX + 1;
+        size_t n_pointers = 0, size = 0;
         TokenRecord c = *t;
         Packer p;
 
         if (strlen(t->last_used_from) > REMOTE_MAX)
                 return -EINVAL;   /* the store takes no longer address: not remembered */
+#define LIST_SIZE(f) n_pointers += strv_length(t->f) + 1; size += strv_packed_size(t->f);
+#define STRING_SIZE(f) size += string_room(t, &t->f);
+        TOKEN_RECORD_LISTS(LIST_SIZE)
+        TOKEN_RECORD_STRINGS(STRING_SIZE)
         c.block = malloc(size);
         if (!c.block)
                 return -ENOMEM;
         c.block_size = size;
         p = (Packer) { .pointers = c.block, .strings = (char *) c.block + n_pointers * sizeof(char *) };
-        c.scope = pack_strv(&p, t->scope);
-        c.cidrs = pack_strv(&p, t->cidrs);
-        c.id = pack_string(&p, t->id, strlen(t->id) + 1);
-        c.prefix = pack_string(&p, t->prefix, strlen(t->prefix) + 1);
-        c.account = pack_string(&p, t->account, strlen(t->account) + 1);
-        c.description = pack_string(&p, t->description, strlen(t->description) + 1);
-        c.created_by = pack_string(&p, t->created_by, strlen(t->created_by) + 1);
-        c.lineage = pack_string(&p, t->lineage, strlen(t->lineage) + 1);
-        c.last_used_from = pack_string(&p, t->last_used_from, REMOTE_MAX + 1);
+#define PACK_LIST(f) c.f = pack_strv(&p, t->f);
+#define PACK_STRING(f) c.f = pack_string(&p, t->f, string_room(t, &t->f));
+        TOKEN_RECORD_LISTS(PACK_LIST)
+        TOKEN_RECORD_STRINGS(PACK_STRING)
         assert((void *) p.pointers == (char *) c.block + n_pointers * sizeof(char *));
         assert(p.strings == (char *) c.block + size);
         *ret = c;
@@ -234,19 +235,13 @@ static int token_record_copy_packed(const TokenRecord *t, TokenRecord *ret) {
         if (!c.block)
                 return -ENOMEM;
         memcpy(c.block, t->block, t->block_size);
-        c.id = relocate(t->id, t, c.block);
-        c.prefix = relocate(t->prefix, t, c.block);
-        c.account = relocate(t->account, t, c.block);
-        c.description = relocate(t->description, t, c.block);
-        c.created_by = relocate(t->created_by, t, c.block);
-        c.last_used_from = relocate(t->last_used_from, t, c.block);
-        c.lineage = relocate(t->lineage, t, c.block);
-        c.scope = relocate(t->scope, t, c.block);
-        c.cidrs = relocate(t->cidrs, t, c.block);
-        for (size_t i = 0; t->scope[i]; i++)
-                c.scope[i] = relocate(t->scope[i], t, c.block);
-        for (size_t i = 0; t->cidrs[i]; i++)
-                c.cidrs[i] = relocate(t->cidrs[i], t, c.block);
+#define MOVE_STRING(f) c.f = relocate(t->f, t, c.block);
+#define MOVE_LIST(f)                                                    \
+        c.f = relocate(t->f, t, c.block);                               \
+        for (size_t i = 0; t->f[i]; i++)                                \
+                c.f[i] = relocate(t->f[i], t, c.block);
+        TOKEN_RECORD_STRINGS(MOVE_STRING)
+        TOKEN_RECORD_LISTS(MOVE_LIST)
         *ret = c;
         return 0;
 }

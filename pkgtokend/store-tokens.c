@@ -11,13 +11,16 @@
 /* Tokens                                                                                     */
 
 void token_record_done(TokenRecord *t) {
+#define FREE_STRING(f) free(t->f);
+#define FREE_LIST(f) strv_free(t->f);
         if (t->block)
                 free(t->block);
         else {
-                free_many(t->id, t->prefix, t->account, t->description, t->created_by, t->last_used_from, t->lineage);
-                strv_free(t->scope);
-                strv_free(t->cidrs);
+                TOKEN_RECORD_STRINGS(FREE_STRING)
+                TOKEN_RECORD_LISTS(FREE_LIST)
         }
+#undef FREE_STRING
+#undef FREE_LIST
         *t = (TokenRecord) {};
 }
 
