@@ -38,8 +38,29 @@
 #define CONNECT_ATTEMPT_TIMEOUT_SEC 2
 #define RECONNECT_INTERVAL USEC_PER_SEC
 
-/* Serialises migrations between hosts that start at once. */
-#define MIGRATION_LOCK "SELECT pg_advisory_xact_lock(7073697)"
+/* Serialises migrations between hosts that start at once.  A migration may take long on a big
+ * store, and a host that starts meanwhile must wait for it, not fail: no session limits here. */
+#define MIGRATION_BEGIN "BEGIN; SET LOCAL lock_timeout = 0; SET LOCAL statement_timeout = 0; " \
+        "SELECT pg_advisory_xact_lock(7073697)"
+
+/* Bounds on what another host, or the network, can make this daemon wait for; its one thread
+ * answers every registry request, so a wait here is a wait for all of them.
+ *   lock_timeout: a write waits this long for another host's transaction (the hosts' write
+ *     lock, a row), then fails ("unavailable", fail closed) instead of waiting without end;
+ *   idle_in_transaction_session_timeout: a host frozen inside a transaction (stopped, its
+ *     network gone) has its session ended by the server after this long, which frees the lock
+ *     it holds for the other hosts; no transaction of ours waits between its statements;
+ *   statement_timeout: no statement of ours runs for long; one that does is stopped;
+ *   keepalives, tcp_user_timeout: over TCP, a server host that vanished is noticed in about
+ *     half a minute rather than after the kernel's defaults (hours for an idle connection,
+ *     some 15 minutes for unacknowledged data).
+ * They go before "dbname" in connect_once(): a Connection= string that sets any of these
+ * libpq keywords ("options", "keepalives_idle", ...) overrides them. */
+#define SESSION_OPTIONS "-c lock_timeout=5s -c idle_in_transaction_session_timeout=10s -c statement_timeout=30s"
+#define KEEPALIVES_IDLE_SEC "15"
+#define KEEPALIVES_INTERVAL_SEC "5"
+#define KEEPALIVES_COUNT "3"
+#define TCP_USER_TIMEOUT_MSEC "30000"
 
 typedef struct PgStore {
         PGconn *conn;
@@ -116,9 +137,13 @@ static int read_password(const char *path, char **ret) {
 
 static PGconn *connect_once(PgStore *q) {
         char timeout[16];
-        /* A NULL value (no password) is ignored. */
-        const char *keys[] = { "dbname", "connect_timeout", "fallback_application_name", "password", NULL };
-        const char *values[] = { q->connection, timeout, "pkgtokend", q->password, NULL };
+        /* Those before "dbname" are defaults that Connection= may override; those after it are
+         * ours alone.  A NULL value (no password) is ignored. */
+        const char *keys[] = { "options", "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
+                               "tcp_user_timeout", "dbname", "connect_timeout", "fallback_application_name",
+                               "password", NULL };
+        const char *values[] = { SESSION_OPTIONS, "1", KEEPALIVES_IDLE_SEC, KEEPALIVES_INTERVAL_SEC, KEEPALIVES_COUNT,
+                                 TCP_USER_TIMEOUT_MSEC, q->connection, timeout, "pkgtokend", q->password, NULL };
 
         snprintf(timeout, sizeof timeout, "%d", CONNECT_ATTEMPT_TIMEOUT_SEC);
         /* expand_dbname: Connection= is a whole conninfo string or URI. */
@@ -265,6 +290,13 @@ static int result_to_errno(Store *s, const PGresult *res) {
         if (streq_ptr(state, "53100")) {
                 log_store(s, "disk full: %s", message);
                 return -ENOSPC;
+        }
+        /* lock_not_available, query_canceled: a bound of SESSION_OPTIONS was reached. */
+        if (streq_ptr(state, "55P03") || streq_ptr(state, "57014")) {
+                log_store(s, "a statement waited too long (%s) and was refused: is another host's "
+                          "transaction stuck? %s", streq_ptr(state, "55P03") ? "lock_timeout" : "statement_timeout",
+                          message && *message ? message : "");
+                return -EIO;
         }
         log_store(s, "database error: %s", message && *message ? message : "no answer");
         return -EIO;
@@ -541,7 +573,7 @@ static int migrate_locked(Store *s) {
 /* In one transaction, under a lock: hosts starting at once migrate one after the other, and
  * the later ones find the work done. */
 static int migrate(Store *s) {
-        int r = exec_control(s, "BEGIN; " MIGRATION_LOCK);
+        int r = exec_control(s, MIGRATION_BEGIN);
         if (r < 0)
                 return r;
         r = migrate_locked(s);

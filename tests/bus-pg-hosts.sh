@@ -12,6 +12,8 @@
 #   * a lockout earned on one host holds on the others;
 #   * PostgreSQL stopped and started again under load: refusals while it is down, never a
 #     wrong allow, and every host answers again without a restart;
+#   * a write waits at most lock_timeout for another session's transaction, and a host frozen
+#     inside a transaction has its session ended by the server, so the others write again;
 #   * kill -9 of a host right after an acknowledged change loses nothing;
 #   * start-up waits ConnectTimeoutSec= for the server: it starts when the server comes in
 #     time, and refuses to start (fails closed) when it does not.
@@ -181,6 +183,77 @@ for h in "${HOSTS[@]}"; do
                 grep -q 'cannot be reached' "$TMP/pkgtokend.$h.log"
 done
 diag "load: $(wc -l <"$LOAD") checks, $(grep -c '^down' "$LOAD") while down"
+
+# --- a transaction held elsewhere: bounded waits, and a frozen host frees the others ------------
+# Each daemon answers every request on one thread: a write stuck behind another session's
+# transaction would hold all of them.  The hosts' write lock (STMT_BEGIN's advisory lock) held
+# by another session: a write waits lock_timeout (5 s), then is refused.  A host frozen inside a
+# transaction (SIGSTOP, as a paused VM or a host whose network went): the server ends its
+# session after idle_in_transaction_session_timeout (10 s), and the other hosts write again.
+pg_database_for "$PG_STORE_DIR"
+WRITE_LOCK=7073696
+# pg_count SQL: the single number SQL selects.
+pg_count() {
+        psql_ "$PG_DATABASE" "$1" 2>/dev/null
+}
+lock_state() {
+        pg_count "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = $WRITE_LOCK AND $1"
+}
+idle_in_transaction() {
+        pg_count "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pkgtokend'
+                  AND state = 'idle in transaction'"
+}
+mkfifo "$TMP/holder.in" || bail_out "cannot make a fifo"
+psql -X -q -A -t -h "$PG_DIR" -U pkgtoken -d "$PG_DATABASE" <"$TMP/holder.in" >"$TMP/holder.out" 2>&1 &
+HOLDER_PID=$!
+_pids+=("$HOLDER_PID")
+exec 7>"$TMP/holder.in"
+echo "SELECT pg_advisory_lock($WRITE_LOCK);" >&7
+wait_for 10 eval '[ "$(lock_state granted)" = 1 ]' || bail_out "the holder did not take the lock: $(cat "$TMP/holder.out")"
+
+use_host 1
+t0=$(date +%s%N)
+run ctl account add frank
+ms=$((($(date +%s%N) - t0) / 1000000))
+ok "a write on host 1 while another session holds the hosts' write lock: refused" test "$RUN_RC" -ne 0
+ok "  ... after lock_timeout, not when the other lets go (${ms} ms)" test "$ms" -ge 4500 -a "$ms" -lt 15000
+ok "  ... and its log says what it waited for" grep -q 'waited too long (lock_timeout)' "$TMP/pkgtokend.1.log"
+is "$(store_sql "SELECT count(*) FROM accounts WHERE name = 'frank'")" 0 "  ... nothing written"
+
+# Host 1 starts a write that waits for the lock, and is frozen; the holder lets go, so host 1's
+# session gets the lock and then sits in its transaction.
+# (Without the holder's fifo: psql ends when the last writer closes it.)
+ctl account add frank >"$TMP/frozen.out" 2>&1 7>&- &
+FROZEN_CTL=$!
+_pids+=("$FROZEN_CTL")
+wait_for 4 eval '[ "$(lock_state "NOT granted")" = 1 ]' || bail_out "host 1's write does not wait for the lock"
+kill -STOP "${H_PID[1]}"
+echo "SELECT pg_advisory_unlock($WRITE_LOCK);" >&7
+exec 7>&-
+wait "$HOLDER_PID"
+_forget_pid "$HOLDER_PID"
+if wait_for 10 eval '[ "$(idle_in_transaction)" = 1 ]'; then
+        pass "host 1, frozen, holds the write lock in an idle transaction"
+else
+        fail "host 1, frozen, holds the write lock in an idle transaction"
+fi
+t0=$(date +%s)
+idle_ended() { [ "$(idle_in_transaction)" = 0 ]; }
+if wait_for 30 idle_ended; then
+        pass "  ... the server ends that session by itself ($(($(date +%s) - t0)) s)"
+else
+        fail "  ... the server ends that session by itself"
+fi
+use_host 2
+ok "  ... and host 2 writes again while host 1 is still frozen" ctl account add grace
+kill -CONT "${H_PID[1]}"
+wait "$FROZEN_CTL"
+rc=$?
+_forget_pid "$FROZEN_CTL"
+ok "host 1, thawed: its interrupted write is refused, not acknowledged" test "$rc" -ne 0
+is "$(store_sql "SELECT count(*) FROM accounts WHERE name = 'frank'")" 0 "  ... and not written"
+use_host 1
+ok "  ... and host 1 answers again, reconnected" wait_for 10 ctl account show grace
 
 # --- kill -9 right after acknowledged changes ---------------------------------------------------
 use_host 3
