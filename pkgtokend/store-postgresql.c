@@ -13,15 +13,18 @@
  * the next request.
  *
  * One connection, statements prepared on it on first use (again after a reconnection).
- * Start-up waits up to StoreOptions.connect_timeout for the server, then fails; while the
- * server cannot be reached every call fails with -EIO (the daemon answers "unavailable",
- * fail closed), and the connection is re-established at most once a second until it is back,
- * without a restart. */
+ * Start-up waits up to StoreOptions.connect_timeout for the server, then fails.  A connection
+ * found broken is made again at once, on the daemon's thread, so that a server that restarted
+ * (or failed over) costs no request a refusal; when that fails, the server is "down": every
+ * call fails with -EIO at once (the daemon answers "unavailable", fail closed) while a thread
+ * of its own tries again every second, however long a server that does not answer makes each
+ * attempt wait, and the next call takes the connection it made. */
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -36,7 +39,8 @@
 /* Each connection attempt gives up after this long, so that a request waits at most this
  * for a server that is gone. */
 #define CONNECT_ATTEMPT_TIMEOUT_SEC 2
-#define RECONNECT_INTERVAL USEC_PER_SEC
+/* Between the reconnecting thread's attempts. */
+#define RECONNECT_INTERVAL_SEC 1
 
 /* Serialises migrations between hosts that start at once.  A migration may take long on a big
  * store, and a host that starts meanwhile must wait for it, not fail: no session limits here. */
@@ -69,7 +73,15 @@ typedef struct PgStore {
         bool prepared[_STMT_MAX];
         bool in_transaction;
         bool down;                      /* the server could not be reached; logged once */
-        usec_t reconnect_after;         /* CLOCK_MONOTONIC */
+
+        /* While down, the reconnecting thread.  It reads only connection and password, which
+         * do not change; what it shares with the daemon's thread is under lock. */
+        pthread_mutex_t lock;
+        pthread_cond_t wake;            /* CLOCK_MONOTONIC; signalled to stop it */
+        pthread_t reconnector;
+        bool reconnecting;              /* the thread was started and not joined yet */
+        bool stopping;                  /* under lock: the store closes */
+        PGconn *reconnected;            /* under lock: its connection, for the next call to take */
 } PgStore;
 
 extern const StoreBackend store_backend_postgresql;
@@ -166,6 +178,90 @@ static const char *connection_error(const PgStore *q) {
         return e && *e ? e : "no answer";
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Reconnecting                                                                               */
+
+/* Until it has a connection or the store closes: an attempt, then a second's pause. */
+static void *reconnect_thread(void *userdata) {
+        PgStore *q = userdata;
+
+        pthread_mutex_lock(&q->lock);
+        while (!q->stopping) {
+                struct timespec until;
+                PGconn *c;
+
+                pthread_mutex_unlock(&q->lock);
+                c = connect_quiet(q);
+                if (c && PQstatus(c) != CONNECTION_OK) {
+                        PQfinish(c);
+                        c = NULL;
+                }
+                pthread_mutex_lock(&q->lock);
+                if (c) {
+                        q->reconnected = c;
+                        break;
+                }
+                clock_gettime(CLOCK_MONOTONIC, &until);
+                until.tv_sec += RECONNECT_INTERVAL_SEC;
+                while (!q->stopping && pthread_cond_timedwait(&q->wake, &q->lock, &until) != ETIMEDOUT)
+                        ;
+        }
+        pthread_mutex_unlock(&q->lock);
+        return NULL;
+}
+
+/* The lock and the condition (on CLOCK_MONOTONIC: a clock set back must not stall it). */
+static int init_reconnect_sync(PgStore *q) {
+        pthread_condattr_t attr;
+        int r;
+
+        r = -pthread_mutex_init(&q->lock, NULL);
+        if (r < 0)
+                return r;
+        r = -pthread_condattr_init(&attr);
+        if (r >= 0) {
+                r = -pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+                if (r >= 0)
+                        r = -pthread_cond_init(&q->wake, &attr);
+                pthread_condattr_destroy(&attr);
+        }
+        if (r < 0)
+                pthread_mutex_destroy(&q->lock);
+        return r;
+}
+
+static void start_reconnecting(Store *s) {
+        PgStore *q = pg(s);
+        int r;
+
+        if (q->reconnecting)
+                return;
+        r = -pthread_create(&q->reconnector, NULL, reconnect_thread, q);
+        if (r < 0) {
+                /* Still down, and the next call that needs the store tries again. */
+                log_store(s, "cannot start reconnecting: %s", strerror(-r));
+                return;
+        }
+        q->reconnecting = true;
+}
+
+/* The reconnecting thread stopped, its connection (if it made one) returned. */
+static PGconn *stop_reconnecting(PgStore *q) {
+        PGconn *c;
+
+        if (!q->reconnecting)
+                return NULL;
+        pthread_mutex_lock(&q->lock);
+        q->stopping = true;
+        pthread_cond_signal(&q->wake);
+        pthread_mutex_unlock(&q->lock);
+        pthread_join(q->reconnector, NULL);
+        q->reconnecting = q->stopping = false;
+        c = q->reconnected;
+        q->reconnected = NULL;
+        return c;
+}
+
 /* Logs the first failure to reach the server and the return: the log says when the store
  * was unavailable without a line per request. */
 static void set_down(Store *s, bool down) {
@@ -181,7 +277,7 @@ static void set_down(Store *s, bool down) {
                 log_info("%s: the database is reachable again.", s->path);
         q->down = down;
         if (down)
-                q->reconnect_after = now_monotonic_usec() + RECONNECT_INTERVAL;
+                start_reconnecting(s);
 }
 
 static void forget_prepared(PgStore *q) {
@@ -190,14 +286,39 @@ static void forget_prepared(PgStore *q) {
         q->in_transaction = false;
 }
 
-/* 0 when the connection works; otherwise one attempt to reconnect, at most once a second. */
+/* The connection the reconnecting thread made, if it has made one by now. */
+static bool take_reconnected(Store *s) {
+        PgStore *q = pg(s);
+        bool done;
+
+        if (!q->reconnecting)
+                return false;
+        pthread_mutex_lock(&q->lock);
+        done = q->reconnected;
+        pthread_mutex_unlock(&q->lock);
+        if (!done)
+                return false;
+        if (q->conn)
+                PQfinish(q->conn);
+        q->conn = stop_reconnecting(q);
+        forget_prepared(q);
+        set_down(s, false);
+        return true;
+}
+
+/* 0 when the connection works.  A connection found broken gets one attempt here and now;
+ * while down, -EIO at once (the reconnecting thread is at work). */
 static int ensure_connected(Store *s) {
         PgStore *q = pg(s);
 
         if (q->conn && PQstatus(q->conn) == CONNECTION_OK)
                 return 0;
-        if (q->down && now_monotonic_usec() < q->reconnect_after)
+        if (take_reconnected(s))
+                return 0;
+        if (q->down) {
+                start_reconnecting(s);   /* if it could not be started before */
                 return -EIO;
+        }
         forget_prepared(q);
         if (q->conn)
                 PQreset(q->conn);
@@ -207,7 +328,6 @@ static int ensure_connected(Store *s) {
                 set_down(s, true);
                 return -EIO;
         }
-        set_down(s, false);
         return 0;
 }
 
@@ -364,7 +484,6 @@ static PGresult *execute_retrying(Store *s, StatementId id, const StoreParam *pa
         if (result_ok(res) || q->in_transaction || !q->conn || PQstatus(q->conn) == CONNECTION_OK || q->down)
                 return res;
         PQclear(res);
-        q->reconnect_after = 0;
         return execute(s, id, params, n);
 }
 
@@ -630,6 +749,11 @@ int store_postgresql_open(Store *s, const StoreOptions *o) {
         q = calloc(1, sizeof *q);
         if (!q)
                 return -ENOMEM;
+        r = init_reconnect_sync(q);
+        if (r < 0) {
+                free(q);
+                return r;
+        }
         s->data = q;
         s->backend = &store_backend_postgresql;
         q->connection = strdup(o->connection);
@@ -656,7 +780,12 @@ static bool pg_is_corrupt(Store *s) {
 
 static void pg_close(Store *s) {
         PgStore *q = pg(s);
+        PGconn *c = stop_reconnecting(q);
 
+        if (c)
+                PQfinish(c);
+        pthread_cond_destroy(&q->wake);
+        pthread_mutex_destroy(&q->lock);
         if (q->conn)
                 PQfinish(q->conn);
         free(q->connection);
