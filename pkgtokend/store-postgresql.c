@@ -36,8 +36,9 @@
 
 /* The credential (systemd's LoadCredential=) that holds the database password. */
 #define PASSWORD_CREDENTIAL "pkgtoken-db-password"
-/* Each connection attempt gives up after this long, so that a request waits at most this
- * for a server that is gone. */
+/* Each connection attempt gives up on a host after this long: the request that finds the
+ * connection broken waits at most this (per host of Connection=) for a server that is gone;
+ * later attempts are the reconnecting thread's, and no request waits for them. */
 #define CONNECT_ATTEMPT_TIMEOUT_SEC 2
 /* Between the reconnecting thread's attempts. */
 #define RECONNECT_INTERVAL_SEC 1
