@@ -192,15 +192,11 @@ diag "load: $(wc -l <"$LOAD") checks, $(grep -c '^down' "$LOAD") while down"
 # session after idle_in_transaction_session_timeout (10 s), and the other hosts write again.
 pg_database_for "$PG_STORE_DIR"
 WRITE_LOCK=7073696
-# pg_count SQL: the single number SQL selects.
-pg_count() {
-        psql_ "$PG_DATABASE" "$1" 2>/dev/null
-}
 lock_state() {
-        pg_count "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = $WRITE_LOCK AND $1"
+        store_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = $WRITE_LOCK AND $1"
 }
 idle_in_transaction() {
-        pg_count "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pkgtokend'
+        store_sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pkgtokend'
                   AND state = 'idle in transaction'"
 }
 mkfifo "$TMP/holder.in" || bail_out "cannot make a fifo"
